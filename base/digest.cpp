@@ -1,0 +1,80 @@
+#include "base/digest.h"
+
+#include <openssl/evp.h>
+
+#include <fstream>
+#include <vector>
+
+#include "base/error.h"
+
+namespace gantry {
+
+namespace {
+bool is_lower_hex(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+}  // namespace
+
+Digest Digest::parse(std::string_view text) {
+  constexpr std::string_view prefix = "sha256:";
+  if (!text.starts_with(prefix)) throw Error("invalid digest `" + std::string(text) + "`");
+  return from_hex(text.substr(prefix.size()));
+}
+
+Digest Digest::from_hex(std::string_view hex) {
+  if (hex.size() != 64 || !is_lower_hex(hex))
+    throw Error("invalid sha256 hex `" + std::string(hex) + "`");
+  Digest d;
+  d.hex_ = std::string(hex);
+  return d;
+}
+
+struct Sha256::State {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~State() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256::Sha256() : state_(std::make_unique<State>()) {
+  if (!state_->ctx || EVP_DigestInit_ex(state_->ctx, EVP_sha256(), nullptr) != 1)
+    throw Error("sha256: cannot initialise OpenSSL digest");
+}
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+
+Sha256& Sha256::update(const void* data, std::size_t size) {
+  EVP_DigestUpdate(state_->ctx, data, size);
+  return *this;
+}
+
+Digest Sha256::finish() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(state_->ctx, md, &len);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(len * 2, '0');
+  for (unsigned i = 0; i < len; ++i) {
+    hex[2 * i] = kHex[md[i] >> 4];
+    hex[2 * i + 1] = kHex[md[i] & 0xf];
+  }
+  return Digest::from_hex(hex);
+}
+
+Digest sha256_of(std::string_view data) { return Sha256().update(data).finish(); }
+
+Digest sha256_of_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_errno("open `" + path.string() + "`");
+  Sha256 h;
+  std::vector<char> buf(1 << 16);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    h.update(buf.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw_errno("read `" + path.string() + "`");
+  return h.finish();
+}
+
+}  // namespace gantry

@@ -1,0 +1,73 @@
+#include "base/file_util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+
+namespace gantry {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_errno("open `" + path.string() + "`");
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) throw_errno("read `" + path.string() + "`");
+  return out.str();
+}
+
+void fsync_dir(const fs::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw_errno("open directory `" + dir.string() + "`");
+  if (::fsync(fd.get()) != 0) throw_errno("fsync `" + dir.string() + "`");
+}
+
+void write_file_atomic(const fs::path& path, std::string_view data) {
+  std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  UniqueFd fd(::mkstemp(tmpl.data()));
+  if (!fd) throw_errno("create temp file for `" + path.string() + "`");
+  const fs::path tmp = tmpl;
+  auto fail = [&](const std::string& what) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    throw errno_error(what + " `" + path.string() + "`", err);
+  };
+  const char* p = data.data();
+  std::size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd.get(), p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("write");
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd.get(), 0644) != 0) fail("chmod");
+  if (::fsync(fd.get()) != 0) fail("fsync");
+  fd.reset();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename into place");
+}
+
+TempDir::TempDir(const fs::path& parent, std::string_view prefix) {
+  std::string tmpl = (parent / (std::string(prefix) + "XXXXXX")).string();
+  if (!::mkdtemp(tmpl.data())) throw_errno("create temp directory under `" + parent.string() + "`");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+}  // namespace gantry

@@ -1,0 +1,37 @@
+// Small file-system operations with gantry's error convention (the path is named in every error).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace gantry {
+
+std::string read_file(const std::filesystem::path& path);
+
+// Writes `data` to a temp file beside `path`, fsyncs it and renames it over `path`, so readers
+// see either the old or the new content, never a half-written file.
+void write_file_atomic(const std::filesystem::path& path, std::string_view data);
+
+// fsync a directory, so that a rename inside it survives a crash.
+void fsync_dir(const std::filesystem::path& dir);
+
+// A fresh directory (mkdtemp) under `parent`, removed with its contents on destruction unless
+// release() was called.
+class TempDir {
+ public:
+  explicit TempDir(const std::filesystem::path& parent, std::string_view prefix = "tmp-");
+  TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path release() { return std::exchange(path_, {}); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace gantry

@@ -1,0 +1,118 @@
+// Runs one process (a RUN step, or `gantry run`) in fresh Linux namespaces over an overlay
+// root filesystem, natively: clone/unshare, overlayfs, pivot_root. No runc, no daemon.
+//
+// Life of a run: the caller prepares the snapshot directories (lower layers, an empty upper and
+// work dir) and calls Executor::run(). run() mounts the overlay and every extra mount inside a
+// private mount namespace, runs the process as PID 1 of a new PID namespace (reaping zombies,
+// forwarding signals), streams its output line by line to the sink, and returns its exit status
+// once every process, mount and fd it made is gone. The upper dir then holds exactly the
+// changes the process made, in overlay form (whiteouts as 0/0 character devices, opaque dirs
+// marked with trusted.overlay.opaque=y): that is the new layer. Files the executor itself needs
+// (/etc/hosts, /etc/resolv.conf, /etc/hostname, mount points it had to create) never end up in
+// the upper dir.
+//
+// A non-zero exit is a result, not an error; run() throws gantry::Error only when the process
+// could not be started (no such shell, unknown user, bad mount source, ...), with a message that
+// names the thing at fault.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace gantry::executor {
+
+// The root filesystem: an overlay of read-only layer dirs under a writable upper dir.
+// lower_dirs are ordered top first (as overlayfs's lowerdir= option); it may be empty (scratch).
+struct RootFs {
+  std::vector<std::filesystem::path> lower_dirs;
+  std::filesystem::path upper_dir;  // must exist and be empty; receives the changes
+  std::filesystem::path work_dir;   // overlayfs work dir on the same filesystem as upper_dir
+};
+
+// A host directory or file bound into the container (cache mounts, ssh agent sockets, bind
+// mounts of a materialised snapshot).
+struct BindMount {
+  std::filesystem::path source;
+  std::string target;
+  bool readonly = true;
+};
+
+// Another snapshot chain mounted at `target` (RUN --mount=type=bind,from=...). With an empty
+// upper_dir it is read-only; otherwise writes go to upper_dir (which the caller discards).
+struct OverlayMount {
+  std::vector<std::filesystem::path> lower_dirs;  // top first
+  std::filesystem::path upper_dir;
+  std::filesystem::path work_dir;
+  std::string target;
+  std::string selector;  // sub-path of the merged tree to mount, "" = all of it
+};
+
+struct TmpfsMount {
+  std::string target;
+  std::int64_t size_bytes = 0;  // 0 = the kernel's default
+};
+
+// A file whose content lives only in memory (a tmpfs): secrets. Never in the layer or logs.
+struct SecretFileMount {
+  std::string target;
+  std::string content;
+  std::uint32_t uid = 0, gid = 0, mode = 0400;
+};
+
+using MountSpec = std::variant<BindMount, OverlayMount, TmpfsMount, SecretFileMount>;
+
+struct ProcessSpec {
+  std::vector<std::string> args;  // argv; args[0] is looked up in PATH of env when not absolute
+  std::vector<std::string> env;   // KEY=VALUE
+  std::string cwd = "/";          // created in the rootfs when missing
+  std::string user;               // "", "name", "uid", "name:group", "uid:gid"; resolved from
+                                  // the rootfs's /etc/passwd and /etc/group
+  std::string hostname = "gantry";
+  bool host_network = false;      // false: a new network namespace with only `lo`
+};
+
+struct Limits {
+  std::optional<std::int64_t> memory_bytes;
+  std::optional<std::int64_t> pids;
+};
+
+struct RunSpec {
+  RootFs rootfs;
+  ProcessSpec process;
+  std::vector<MountSpec> mounts;
+  Limits limits;
+  bool insecure = false;  // RUN --security=insecure: all capabilities, no seccomp
+};
+
+struct RunResult {
+  int exit_code = 0;  // 128 + signal when killed by a signal, as a shell reports it
+  bool signaled = false;
+};
+
+enum class Stream { Stdout = 1, Stderr = 2 };
+// Called once per complete output line (without the newline), from the thread that called run().
+using LineSink = std::function<void(Stream, std::string_view line)>;
+
+class Executor {
+ public:
+  // state_dir holds the executor's scratch files (hosts/resolv.conf copies, secret tmpfs
+  // mount points); it is created when missing.
+  explicit Executor(std::filesystem::path state_dir);
+
+  // Runs spec to completion. If *cancel becomes true, the process tree is killed and run()
+  // returns promptly with signaled = true.
+  RunResult run(const RunSpec& spec, const LineSink& sink,
+                const std::atomic<bool>* cancel = nullptr);
+
+ private:
+  std::filesystem::path state_dir_;
+};
+
+}  // namespace gantry::executor

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, testing and the demo need.
+# Idempotent: when everything is already installed it runs no apt command at all.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config make clang libclang-rt-14-dev
+  # libraries gantry links
+  libarchive-dev libssl-dev libtbb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libzstd-dev
+  libseccomp-dev libcap-dev libsqlite3-dev libcurl4-openssl-dev
+  # the demo's base image and the tools the tests check our output with
+  busybox-static skopeo umoci podman runc jq tar gzip zstd pigz file
+  docker-registry debootstrap iproute2 tmux hyperfine python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
