@@ -1,0 +1,125 @@
+#include "cache/content_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
+
+#include "base/error.h"
+#include "base/file_util.h"
+#include "cache/temp_names.h"
+
+namespace gantry::cache {
+
+namespace fs = std::filesystem;
+
+ContentStore::ContentStore(fs::path root) : root_(std::move(root)) {
+  fs::create_directories(root_ / "blobs" / "sha256");
+  fs::create_directories(root_ / "ingest");
+}
+
+fs::path ContentStore::path(const Digest& digest) const {
+  return root_ / "blobs" / "sha256" / digest.hex();
+}
+
+bool ContentStore::has(const Digest& digest) const {
+  struct stat st;
+  return ::stat(path(digest).c_str(), &st) == 0;
+}
+
+std::int64_t ContentStore::size(const Digest& digest) const {
+  struct stat st;
+  if (::stat(path(digest).c_str(), &st) != 0) throw_errno("blob " + digest.str());
+  return st.st_size;
+}
+
+std::string ContentStore::read(const Digest& digest) const {
+  if (!has(digest)) throw Error("blob " + digest.str() + ": not in the content store");
+  return read_file(path(digest));
+}
+
+void ContentStore::remove(const Digest& digest) const {
+  if (::unlink(path(digest).c_str()) != 0 && errno != ENOENT)
+    throw_errno("remove blob " + digest.str());
+}
+
+void ContentStore::clean_ingest() const {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root_ / "ingest", ec))
+    if (auto pid = owner_of_temp_name(entry.path().filename().string(), "blob-");
+        pid && !process_alive(*pid))
+      fs::remove(entry, ec);
+}
+
+ContentStore::Ingest ContentStore::ingest() const {
+  std::string tmpl = (root_ / "ingest" / ("blob-" + std::to_string(::getpid()) + "-XXXXXX")).string();
+  UniqueFd fd(::mkstemp(tmpl.data()));
+  if (!fd) throw_errno("create ingest file in `" + (root_ / "ingest").string() + "`");
+  return Ingest(*this, tmpl, std::move(fd));
+}
+
+ContentStore::Ingest::Ingest(const ContentStore& store, fs::path temp, UniqueFd fd)
+    : store_(&store), temp_(std::move(temp)), fd_(std::move(fd)) {}
+
+ContentStore::Ingest::~Ingest() {
+  if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+}
+
+void ContentStore::Ingest::write(const void* data, std::size_t size) {
+  hash_.update(data, size);
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd_.get(), p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("write `" + temp_.string() + "`");
+    }
+    p += n;
+    size -= static_cast<std::size_t>(n);
+    size_ += n;
+  }
+}
+
+Digest ContentStore::Ingest::commit(const std::optional<Digest>& expected) {
+  Digest digest = hash_.finish();
+  if (expected && *expected != digest)
+    throw Error("blob " + expected->str() + ": content does not match its digest (got " +
+                digest.str() + ")");
+  if (::fchmod(fd_.get(), 0644) != 0) throw_errno("chmod `" + temp_.string() + "`");
+  if (::fsync(fd_.get()) != 0) throw_errno("fsync `" + temp_.string() + "`");
+  fd_.reset();
+  const fs::path dest = store_->path(digest);
+  if (::rename(temp_.c_str(), dest.c_str()) != 0) throw_errno("store blob " + digest.str());
+  committed_ = true;
+  return digest;
+}
+
+Digest ContentStore::put(std::string_view data) const {
+  Digest digest = sha256_of(data);
+  if (has(digest)) return digest;
+  auto in = ingest();
+  in.write(data);
+  return in.commit(digest);
+}
+
+Digest ContentStore::put_file(const fs::path& file, const std::optional<Digest>& expected) const {
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("open `" + file.string() + "`");
+  auto in = ingest();
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("read `" + file.string() + "`");
+    }
+    if (n == 0) break;
+    in.write(buf.data(), static_cast<std::size_t>(n));
+  }
+  return in.commit(expected);
+}
+
+}  // namespace gantry::cache

@@ -1,0 +1,67 @@
+// Blobs by digest: <root>/blobs/sha256/<hex>, the same layout as an OCI image layout, so a
+// blob can be linked or copied into an export as it is.
+//
+// Writes are atomic: an Ingest streams into <root>/ingest/<random>, and commit() fsyncs it,
+// checks the digest (against the expected one, when given) and renames it into place. A blob
+// that is visible is therefore always whole and correct; temp files left by a crash are removed
+// by clean_ingest() at the next start.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/digest.h"
+#include "base/unique_fd.h"
+
+namespace gantry::cache {
+
+class ContentStore {
+ public:
+  explicit ContentStore(std::filesystem::path root);
+
+  class Ingest {
+   public:
+    Ingest(Ingest&&) noexcept = default;
+    Ingest& operator=(Ingest&&) noexcept = default;
+    ~Ingest();
+
+    void write(const void* data, std::size_t size);
+    void write(std::string_view data) { write(data.data(), data.size()); }
+    std::int64_t size() const { return size_; }
+    // Makes the blob visible under its digest; throws Error if `expected` is given and differs.
+    Digest commit(const std::optional<Digest>& expected = std::nullopt);
+
+   private:
+    friend class ContentStore;
+    Ingest(const ContentStore& store, std::filesystem::path temp, UniqueFd fd);
+    const ContentStore* store_;
+    std::filesystem::path temp_;
+    UniqueFd fd_;
+    Sha256 hash_;
+    std::int64_t size_ = 0;
+    bool committed_ = false;
+  };
+
+  Ingest ingest() const;
+  Digest put(std::string_view data) const;
+  // Copies a file in (hashing it on the way).
+  Digest put_file(const std::filesystem::path& file,
+                  const std::optional<Digest>& expected = std::nullopt) const;
+
+  bool has(const Digest& digest) const;
+  std::filesystem::path path(const Digest& digest) const;
+  std::int64_t size(const Digest& digest) const;  // throws Error when absent
+  std::string read(const Digest& digest) const;   // throws Error naming the digest when absent
+  void remove(const Digest& digest) const;
+
+  void clean_ingest() const;
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace gantry::cache

@@ -1,0 +1,75 @@
+#include "cache/store.h"
+
+#include "base/error.h"
+
+namespace gantry::cache {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path create_root(const fs::path& root) {
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) throw Error("state directory `" + root.string() + "`: " + ec.message());
+  return root;
+}
+
+// Every table the build engine keeps. IF NOT EXISTS makes opening idempotent and safe when
+// several processes open a fresh root at once.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS images (
+  name TEXT PRIMARY KEY,
+  manifest TEXT NOT NULL,
+  updated INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+  id TEXT PRIMARY KEY,
+  size INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL,
+  last_used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS layer_blobs (
+  snapshot TEXT NOT NULL,
+  compression TEXT NOT NULL,
+  diff_id TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  media_type TEXT NOT NULL,
+  PRIMARY KEY (snapshot, compression)
+);
+CREATE TABLE IF NOT EXISTS unpacked_layers (
+  diff_id TEXT PRIMARY KEY,
+  snapshot TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cache_results (
+  key TEXT PRIMARY KEY,
+  result TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  last_used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS file_hashes (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  ctime_ns INTEGER NOT NULL,
+  inode INTEGER NOT NULL,
+  device INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+)sql";
+
+}  // namespace
+
+Store::Store(fs::path root)
+    : root_(create_root(root)),
+      content_(root_),
+      snapshots_(root_ / "snapshots"),
+      db_(root_ / "metadata.db"),
+      images_(db_) {
+  db_.exec(kSchema);
+  content_.clean_ingest();
+  snapshots_.clean_staging();
+}
+
+}  // namespace gantry::cache

@@ -1,0 +1,69 @@
+#include "cache/content_store.h"
+
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "base/file_util.h"
+
+namespace gantry::cache {
+
+namespace fs = std::filesystem;
+
+TEST(ContentStore, PutReadAndVerify) {
+  TempDir root(fs::temp_directory_path());
+  ContentStore store(root.path());
+  auto d = store.put("hello");
+  EXPECT_EQ(d, sha256_of("hello"));
+  EXPECT_TRUE(store.has(d));
+  EXPECT_EQ(store.read(d), "hello");
+  EXPECT_EQ(store.size(d), 5);
+  EXPECT_EQ(store.path(d), root.path() / "blobs" / "sha256" / d.hex());
+}
+
+TEST(ContentStore, IngestWithWrongExpectedDigestLeavesNothing) {
+  TempDir root(fs::temp_directory_path());
+  ContentStore store(root.path());
+  {
+    auto in = store.ingest();
+    in.write("abc");
+    EXPECT_THROW(in.commit(sha256_of("abd")), Error);
+  }
+  EXPECT_FALSE(store.has(sha256_of("abc")));
+  EXPECT_TRUE(fs::is_empty(root.path() / "ingest"));
+}
+
+TEST(ContentStore, AbandonedIngestIsRemoved) {
+  TempDir root(fs::temp_directory_path());
+  ContentStore store(root.path());
+  {
+    auto in = store.ingest();
+    in.write("partial");
+  }
+  EXPECT_TRUE(fs::is_empty(root.path() / "ingest"));
+}
+
+TEST(ContentStore, CleanIngestRemovesOnlyDeadProcessesTemps) {
+  TempDir root(fs::temp_directory_path());
+  ContentStore store(root.path());
+  write_file_atomic(root.path() / "ingest" / "blob-999999999-abcdef", "left by a crash");
+  auto live = store.ingest();
+  live.write("in progress");
+  store.clean_ingest();
+  int left = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(root.path() / "ingest")) ++left;
+  EXPECT_EQ(left, 1);  // only the live ingest
+}
+
+TEST(ContentStore, ReadOfMissingBlobNamesIt) {
+  TempDir root(fs::temp_directory_path());
+  ContentStore store(root.path());
+  auto d = sha256_of("absent");
+  try {
+    store.read(d);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(d.str()), std::string::npos);
+  }
+}
+
+}  // namespace gantry::cache
