@@ -1,0 +1,71 @@
+// Content checksums of what a COPY reads from a local directory (the build context), so that
+// a change to b.txt does not invalidate `COPY a.txt .`.
+//
+// The checksum of a path covers, for it and everything below it: the relative path, the file
+// type, mode, uid and gid, symlink targets and file contents; never mtimes. Excluded paths
+// (.dockerignore) are left out as if they did not exist.
+//
+// File content hashes are remembered in the metadata database keyed by absolute path and
+// validated by (size, mtime, ctime, inode, device), so an unchanged 20,000-file context is
+// re-verified with stat() alone. Because the key is the path and the validators include inode
+// and ctime (which every write and rename changes), two files can never be given each other's
+// hash; a file changed within the same clock tick as its last hash ("racy") is not remembered.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/digest.h"
+#include "cache/sqlite_db.h"
+
+namespace gantry::cache {
+
+// True when the context-relative path (no leading '/', '/'-separated) is excluded.
+using ExcludePredicate = std::function<bool(std::string_view relative_path)>;
+
+class ContextChecksummer {
+ public:
+  // racy_window_ns: files changed less than this long ago are hashed but not remembered.
+  ContextChecksummer(Database& db, std::filesystem::path root, ExcludePredicate excluded,
+                     std::int64_t racy_window_ns = 2'000'000'000);
+  ~ContextChecksummer();  // saves new file hashes
+  ContextChecksummer(const ContextChecksummer&) = delete;
+  ContextChecksummer& operator=(const ContextChecksummer&) = delete;
+
+  // The checksum of `pattern` (relative or '/'-rooted inside the context, may hold * ? [...]
+  // wildcards per path component). A pattern that matches nothing gets a distinct checksum.
+  Digest checksum(std::string_view pattern);
+
+  // The context-relative paths that `pattern` matches, sorted (for COPY and error messages).
+  std::vector<std::string> matches(std::string_view pattern) const;
+
+  std::size_t files_hashed() const { return files_hashed_; }  // contents read this run
+
+ private:
+  struct Known {
+    std::int64_t size, mtime_ns, ctime_ns, inode, device;
+    std::string hash;
+  };
+  void load_known();
+  void hash_tree(const std::string& relative, Sha256& out);
+  std::string file_hash(const std::filesystem::path& path, const struct stat& st);
+  void save();
+
+  Database& db_;
+  std::filesystem::path root_;
+  ExcludePredicate excluded_;
+  std::int64_t racy_window_ns_;
+  bool loaded_ = false;
+  std::unordered_map<std::string, Known> known_;
+  std::vector<std::pair<std::string, Known>> fresh_;
+  std::unordered_map<std::string, Digest> memo_;  // relative path -> tree checksum, this run
+  std::size_t files_hashed_ = 0;
+};
+
+}  // namespace gantry::cache
