@@ -1,0 +1,558 @@
+#include "frontend/dockerfile/parser.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "base/error.h"
+#include "frontend/dockerfile/json_array.h"
+#include "frontend/dockerfile/shell_lexer.h"
+#include "frontend/dockerfile/text.h"
+
+namespace gantry::frontend {
+
+Ast::Ast() = default;
+Ast::Ast(Ast&&) noexcept = default;
+Ast& Ast::operator=(Ast&&) noexcept = default;
+Ast::~Ast() = default;
+
+std::string Ast::dump(const Node& n) const {
+  std::string out = to_lower(n.keyword);
+  auto node_flags = flags(n);
+  if (!node_flags.empty()) {
+    out += " [";
+    for (std::size_t i = 0; i < node_flags.size(); ++i) {
+      if (i) out += ' ';
+      out += go_quote(node_flags[i]);
+    }
+    out += ']';
+  }
+  if (const Node* s = sub(n)) out += " (" + dump(*s) + ")";
+  for (std::string_view arg : args(n)) {
+    out += ' ';
+    out += go_quote(arg);
+  }
+  return std::string(trim_space(out));
+}
+
+std::string Ast::dump() const {
+  std::string out;
+  for (const Node& n : nodes_) {
+    if (!out.empty()) out += '\n';
+    out += '(' + dump(n) + ')';
+  }
+  return out;
+}
+
+namespace {
+
+// bufio.Scanner's default token limit in BuildKit: longer lines are refused, not split.
+constexpr std::size_t kMaxLineLength = 65535;
+constexpr std::size_t kArenaBlock = 64 * 1024;
+
+std::string_view trim_newline(std::string_view s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  return s;
+}
+
+bool is_comment(std::string_view line) {
+  line = trim_left_space(trim_newline(line));
+  return !line.empty() && line[0] == '#';
+}
+
+// `\s` in Go's regexp.
+bool is_regex_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
+
+}  // namespace
+
+class Parser {
+ public:
+  Parser(std::string content, std::string_view file_name) : file_name_(file_name) {
+    ast_.source_ = std::make_unique<std::string>(std::move(content));
+    rest_ = *ast_.source_;
+  }
+
+  Ast run() {
+    ast_.nodes_.reserve(rest_.size() / 64 + 1);
+    ast_.words_.reserve(rest_.size() / 40 + 1);
+    std::string_view raw;
+    while (next_line(&raw)) {
+      if (line_number_ == 1 && raw.starts_with("\xEF\xBB\xBF")) raw.remove_prefix(3);
+      std::string_view text = trim_left_space(trim_newline(raw));
+      check_directive(text);
+      if (is_comment(text)) text = {};
+      const int start_line = line_number_;
+      auto [first, complete] = trim_continuation(text);
+      if (complete && first.empty()) continue;
+
+      std::string_view line = first;
+      bool empty_continuation = false;
+      if (!complete) {
+        joined_.assign(first);
+        std::string_view next;
+        while (!complete && next_line(&next)) {
+          std::string_view part = trim_newline(next);
+          check_directive(part);
+          if (is_comment(next)) continue;
+          if (trim_left_space(part).empty()) {
+            empty_continuation = true;
+            continue;
+          }
+          auto [piece, ends] = trim_continuation(part);
+          joined_ += piece;
+          complete = ends;
+        }
+        line = intern(joined_);
+      }
+      if (empty_continuation)
+        ast_.warnings_.push_back({"Empty continuation line found in: " + std::string(line), line_number_});
+
+      Node node = node_from_line(line, start_line);
+      const Node& body = node.sub >= 0 ? ast_.subs_[node.sub] : node;
+      if (can_contain_heredoc(body) && line.find("<<") != std::string_view::npos)
+        read_heredocs(line, start_line, &node);
+      node.start_line = start_line;
+      node.end_line = line_number_;
+      if (ast_.start_line_ < 0) ast_.start_line_ = start_line;
+      ast_.end_line_ = line_number_;
+      ast_.nodes_.push_back(node);
+    }
+    if (ast_.nodes_.empty()) fail(line_number_, "file with no instructions");
+    ast_.escape_ = escape_;
+    return std::move(ast_);
+  }
+
+ private:
+  [[noreturn]] void fail(int line, const std::string& what) const {
+    throw Error(file_name_ + ":" + std::to_string(line) + ": " + what);
+  }
+
+  // One physical line without its '\n' (and without one '\r' before it, as bufio.ScanLines).
+  bool next_line(std::string_view* line) {
+    if (rest_.empty()) return false;
+    const char* nl = static_cast<const char*>(std::memchr(rest_.data(), '\n', rest_.size()));
+    std::size_t len = nl ? static_cast<std::size_t>(nl - rest_.data()) : rest_.size();
+    ++line_number_;
+    if (len > kMaxLineLength)
+      fail(line_number_, "dockerfile line greater than max allowed size of " + std::to_string(kMaxLineLength));
+    *line = rest_.substr(0, len);
+    rest_.remove_prefix(nl ? len + 1 : len);
+    if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
+    return true;
+  }
+
+  // Parser directives are `# key=value` comments before anything else in the file.
+  void check_directive(std::string_view line) {
+    ++directive_line_;
+    if (directives_done_) return;
+    if (directive_line_ == 1 && line.starts_with("#!")) return;  // a shebang is allowed first
+    std::string name, value;
+    if (!match_directive(line, &name, &value)) {
+      directives_done_ = true;
+      return;
+    }
+    name = to_lower(name);
+    if (name != "syntax" && name != "escape" && name != "check") {
+      directives_done_ = true;
+      return;
+    }
+    if (!seen_directives_.insert(name).second)
+      fail(line_number_, "only one " + name + " parser directive can be used");
+    if (name == "escape") {
+      if (value != "\\" && value != "`")
+        fail(line_number_, "invalid escape token '" + value + "' does not match ` or \\");
+      escape_ = value[0];
+    }
+    ast_.directives_.push_back({name, value, line_number_});
+  }
+
+  // `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`
+  static bool match_directive(std::string_view line, std::string* name, std::string* value) {
+    std::size_t pos = 0;
+    if (line.empty() || line[0] != '#') return false;
+    ++pos;
+    while (pos < line.size() && is_regex_space(line[pos])) ++pos;
+    std::size_t name_start = pos;
+    if (pos >= line.size() || !std::isalpha(static_cast<unsigned char>(line[pos]))) return false;
+    while (pos < line.size() && std::isalnum(static_cast<unsigned char>(line[pos]))) ++pos;
+    *name = std::string(line.substr(name_start, pos - name_start));
+    while (pos < line.size() && is_regex_space(line[pos])) ++pos;
+    if (pos >= line.size() || line[pos] != '=') return false;
+    ++pos;
+    std::size_t end = line.size();
+    while (end > pos && is_regex_space(line[end - 1])) --end;
+    std::size_t value_start = pos;
+    while (value_start < end && is_regex_space(line[value_start])) ++value_start;
+    if (value_start == end) {
+      // Only blanks after '=': the lazy group backtracks into the last of them.
+      if (end == line.size()) return false;
+      *value = std::string(1, line[line.size() - 1]);
+      return true;
+    }
+    *value = std::string(line.substr(value_start, end - value_start));
+    return true;
+  }
+
+  // A line ending in the escape char (blanks after it allowed, not escaped itself) continues;
+  // a line holding only the escape char continues too.
+  std::pair<std::string_view, bool> trim_continuation(std::string_view line) const {
+    std::size_t end = line.size();
+    while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t')) --end;
+    if (end >= 1 && line[end - 1] == escape_ && (end == 1 || line[end - 2] != escape_))
+      return {line.substr(0, end - 1), false};
+    return {line, true};
+  }
+
+  std::string_view intern(std::string_view s) {
+    if (s.empty()) return {};
+    if (s.size() > kArenaBlock / 4) {
+      ast_.arena_.push_back(std::make_unique<char[]>(s.size()));
+      std::memcpy(ast_.arena_.back().get(), s.data(), s.size());
+      return {ast_.arena_.back().get(), s.size()};
+    }
+    if (ast_.arena_left_ < s.size()) {
+      ast_.arena_.push_back(std::make_unique<char[]>(kArenaBlock));
+      ast_.arena_left_ = kArenaBlock;
+      arena_next_ = ast_.arena_.back().get();
+    }
+    char* out = arena_next_;
+    std::memcpy(out, s.data(), s.size());
+    arena_next_ += s.size();
+    ast_.arena_left_ -= s.size();
+    return {out, s.size()};
+  }
+
+  std::uint32_t word_count() const { return static_cast<std::uint32_t>(ast_.words_.size()); }
+  void close_range(Range* r, std::uint32_t first) const { *r = {first, word_count() - first}; }
+
+  Node node_from_line(std::string_view line, int line_no) {
+    Node node;
+    node.original = line;
+    std::string_view trimmed = trim_space(line);
+    std::size_t split = 0;
+    while (split < trimmed.size() && !is_blank(trimmed[split])) ++split;
+    node.keyword = trimmed.substr(0, split);
+    std::size_t rest_start = split;
+    while (rest_start < trimmed.size() && is_blank(trimmed[rest_start])) ++rest_start;
+    std::string_view rest;
+    std::uint32_t first = word_count();
+    if (split < trimmed.size()) rest = trim_space(extract_flags(trimmed.substr(rest_start)));
+    close_range(&node.flags, first);
+
+    first = word_count();
+    std::string keyword = to_lower(node.keyword);
+    parse_arguments(keyword, rest, &node, line_no);
+    close_range(&node.args, first);
+    if (node.sub >= 0) node.args = {first, 0};  // the sub-instruction's words are its own
+    return node;
+  }
+
+  void parse_arguments(const std::string& keyword, std::string_view rest, Node* node, int line_no) {
+    if (keyword == "run" || keyword == "cmd" || keyword == "entrypoint" || keyword == "shell") {
+      maybe_json(rest, node, line_no, false);
+    } else if (keyword == "add" || keyword == "copy" || keyword == "volume") {
+      maybe_json(rest, node, line_no, true);
+    } else if (keyword == "from" || keyword == "expose") {
+      split_blanks(rest);
+    } else if (keyword == "env" || keyword == "label") {
+      name_value(rest, keyword == "env" ? "ENV" : "LABEL", line_no);
+    } else if (keyword == "arg") {
+      for (std::string_view w : split_words(rest)) ast_.words_.push_back(w);
+    } else if (keyword == "healthcheck") {
+      health(rest, node, line_no);
+    } else if (keyword == "maintainer" || keyword == "user" || keyword == "workdir" ||
+               keyword == "stopsignal") {
+      if (!rest.empty()) ast_.words_.push_back(rest);
+    } else if (keyword == "onbuild") {
+      if (!rest.empty()) {
+        // The sub-instruction's words go after the ONBUILD node's (empty) argument range.
+        Node sub = node_from_line(rest, line_no);
+        ast_.subs_.push_back(sub);
+        node->sub = static_cast<std::int32_t>(ast_.subs_.size() - 1);
+      }
+    } else {
+      ast_.words_.push_back({});  // unknown instructions keep one empty argument
+    }
+  }
+
+  // Exec form when the text is a JSON array of strings, otherwise shell form: one argument, or
+  // (for ADD/COPY/VOLUME) the words split on blanks.
+  void maybe_json(std::string_view rest, Node* node, int line_no, bool split_shell_form) {
+    if (rest.empty()) return;
+    std::string_view text = trim_left_space(rest);
+    if (!text.empty() && text[0] == '[') {
+      std::vector<std::string> items;
+      switch (parse_json_string_array(text, items)) {
+        case JsonArrayResult::Strings:
+          for (const std::string& item : items) ast_.words_.push_back(intern(item));
+          node->json = true;
+          return;
+        case JsonArrayResult::NotStrings:
+          fail(line_no, "when using JSON array syntax, arrays must be comprised of strings only");
+        case JsonArrayResult::NotJson:
+          break;
+      }
+    }
+    if (split_shell_form)
+      split_blanks(rest);
+    else
+      ast_.words_.push_back(rest);
+  }
+
+  void split_blanks(std::string_view rest) {
+    if (rest.empty()) return;
+    std::size_t pos = 0;
+    for (;;) {
+      std::size_t end = pos;
+      while (end < rest.size() && !is_blank(rest[end])) ++end;
+      ast_.words_.push_back(rest.substr(pos, end - pos));
+      if (end == rest.size()) return;
+      pos = end;
+      while (pos < rest.size() && is_blank(rest[pos])) ++pos;
+      if (pos == rest.size()) {
+        ast_.words_.push_back({});  // a trailing separator leaves an empty last field
+        return;
+      }
+    }
+  }
+
+  void name_value(std::string_view rest, const char* instruction, int line_no) {
+    std::vector<std::string_view> words = split_words(rest);
+    if (words.empty()) return;
+    if (words[0].find('=') == std::string_view::npos) {
+      // Legacy `ENV key value`: the key, then the rest of the line verbatim.
+      std::size_t split = 0;
+      while (split < rest.size() && !is_blank(rest[split])) ++split;
+      std::size_t value = split;
+      while (value < rest.size() && is_blank(rest[value])) ++value;
+      if (split == rest.size()) fail(line_no, std::string(instruction) + " must have two arguments");
+      ast_.words_.push_back(rest.substr(0, split));
+      ast_.words_.push_back(rest.substr(value));
+      ast_.words_.push_back({});
+      return;
+    }
+    for (std::string_view word : words) {
+      std::size_t eq = word.find('=');
+      if (eq == std::string_view::npos)
+        fail(line_no, "Syntax error - can't find = in " + go_quote(word) + ". Must be of the form: name=value");
+      ast_.words_.push_back(word.substr(0, eq));
+      ast_.words_.push_back(word.substr(eq + 1));
+      ast_.words_.push_back("=");
+    }
+  }
+
+  void health(std::string_view rest, Node* node, int line_no) {
+    std::size_t sep = 0;
+    while (sep < rest.size() && !is_ascii_space(rest[sep])) ++sep;
+    if (sep == 0) return;
+    std::size_t next = sep;
+    while (next < rest.size() && is_ascii_space(rest[next])) ++next;
+    ast_.words_.push_back(rest.substr(0, sep));
+    maybe_json(rest.substr(next), node, line_no, false);
+  }
+
+  // Splits on Unicode whitespace outside quotes, keeping quotes and escapes in the words (each
+  // word is a substring of `rest`). A trailing lone escape char is dropped.
+  std::vector<std::string_view> split_words(std::string_view rest) const {
+    std::vector<std::string_view> words;
+    enum { Spaces, Word, Quote } phase = Spaces;
+    char quote = 0;
+    std::size_t start = 0;
+    std::size_t pos = 0;
+    auto end_word = [&](std::size_t end) {
+      if (end > start) words.push_back(rest.substr(start, end - start));
+    };
+    while (pos < rest.size()) {
+      Rune r = decode_rune(rest, pos);
+      bool space = (r.code < 0x80 || r.width > 1) && is_unicode_space(r.code);
+      if (phase == Spaces) {
+        if (space) {
+          pos += r.width;
+          continue;
+        }
+        phase = Word;
+        start = pos;
+      }
+      if (phase == Word) {
+        if (space) {
+          end_word(pos);
+          phase = Spaces;
+          pos += r.width;
+          continue;
+        }
+        if (r.code == '\'' || r.code == '"') {
+          quote = static_cast<char>(r.code);
+          phase = Quote;
+          pos += r.width;
+          continue;
+        }
+        if (r.code == static_cast<unsigned char>(escape_)) {
+          if (pos + r.width == rest.size()) {
+            end_word(pos);  // drop a trailing escape
+            return words;
+          }
+          pos += r.width;
+          pos += decode_rune(rest, pos).width;
+          continue;
+        }
+        pos += r.width;
+        continue;
+      }
+      // Quote: the escape char works except inside single quotes.
+      if (r.code == static_cast<unsigned char>(quote)) {
+        phase = Word;
+        pos += r.width;
+        continue;
+      }
+      if (r.code == static_cast<unsigned char>(escape_) && quote != '\'') {
+        if (pos + r.width == rest.size()) {
+          end_word(pos);
+          return words;
+        }
+        pos += r.width;
+        pos += decode_rune(rest, pos).width;
+        continue;
+      }
+      pos += r.width;
+    }
+    if (phase != Spaces) end_word(pos);
+    return words;
+  }
+
+  // The leading `--flag[=value]` words; returns the rest of the line. A lone `--` ends the
+  // flags. Quotes are removed and `\` escapes the next char inside flag words.
+  std::string_view extract_flags(std::string_view line) {
+    std::size_t pos = 0;
+    for (;;) {
+      while (pos < line.size() && is_ascii_space(line[pos])) ++pos;
+      if (pos + 1 >= line.size() || line[pos] != '-' || line[pos + 1] != '-') return line.substr(pos);
+      std::size_t start = pos;
+      std::string word;
+      bool modified = false, quoted = false;
+      char quote = 0;
+      while (pos < line.size()) {
+        char c = line[pos];
+        if (quote) {
+          if (c == quote) {
+            quote = 0;
+            ++pos;
+            continue;
+          }
+        } else {
+          if (is_ascii_space(c)) break;
+          if (c == '\'' || c == '"') {
+            quote = c;
+            quoted = modified = true;
+            ++pos;
+            continue;
+          }
+        }
+        if (c == '\\') {
+          modified = true;
+          if (pos + 1 == line.size()) {
+            ++pos;
+            quote = 0;
+            continue;
+          }
+          c = line[++pos];
+        }
+        word += c;
+        ++pos;
+      }
+      if (word == "--") return line.substr(pos);
+      if (quoted || !word.empty())
+        ast_.words_.push_back(modified ? intern(word) : line.substr(start, pos - start));
+      if (pos >= line.size()) return {};
+    }
+  }
+
+  static bool can_contain_heredoc(const Node& n) {
+    if (n.json) return false;
+    return iequals(n.keyword, "run") || iequals(n.keyword, "copy") || iequals(n.keyword, "add");
+  }
+
+  void read_heredocs(std::string_view line, int start_line, Node* node) {
+    std::vector<std::string> words;
+    try {
+      ShellLexer lexer(ShellLexerOptions{.raw_quotes = true, .raw_escapes = true});
+      words = lexer.process_words(line, {});
+    } catch (const Error&) {
+      return;  // a line the lexer cannot split has no heredocs
+    }
+    std::uint32_t first = static_cast<std::uint32_t>(ast_.heredocs_.size());
+    for (const std::string& word : words) {
+      HeredocWord h;
+      try {
+        if (!parse_heredoc_word(word, &h)) continue;
+      } catch (const Error& e) {
+        fail(start_line, e.what());
+      }
+      std::string content;
+      bool terminated = false;
+      std::string_view body_line;
+      while (next_line(&body_line)) {
+        std::string_view candidate = trim_newline(body_line);
+        if (h.chomp) {
+          while (!candidate.empty() && candidate[0] == '\t') candidate.remove_prefix(1);
+        }
+        if (candidate == h.name) {
+          terminated = true;
+          break;
+        }
+        content += body_line;
+        content += '\n';
+      }
+      if (!terminated) fail(start_line, "unterminated heredoc");
+      ast_.heredocs_.push_back({intern(h.name), intern(content), h.expand, h.chomp, h.fd});
+    }
+    node->heredocs = {first, static_cast<std::uint32_t>(ast_.heredocs_.size()) - first};
+  }
+
+  std::string file_name_;
+  Ast ast_;
+  std::string_view rest_;
+  int line_number_ = 0;
+  std::string joined_;
+  char* arena_next_ = nullptr;
+  char escape_ = '\\';
+  int directive_line_ = 0;
+  bool directives_done_ = false;
+  std::set<std::string> seen_directives_;
+};
+
+Ast parse(std::string content, std::string_view file_name) {
+  return Parser(std::move(content), file_name).run();
+}
+
+bool parse_heredoc_word(std::string_view word, HeredocWord* out) {
+  // `^(\d*)<<(-?)([^<]*)$`
+  std::size_t pos = 0;
+  while (pos < word.size() && word[pos] >= '0' && word[pos] <= '9') ++pos;
+  std::string_view digits = word.substr(0, pos);
+  if (word.substr(pos, 2) != "<<") return false;
+  pos += 2;
+  bool chomp = pos < word.size() && word[pos] == '-';
+  if (chomp) ++pos;
+  std::string_view rest = word.substr(pos);
+  if (rest.empty() || rest.find('<') != std::string_view::npos) return false;
+
+  // Lexed with and without quote removal: if the quote counts differ, part of the terminator
+  // was quoted and the body is not expanded.
+  ShellLexer plain(ShellLexerOptions{.skip_unset_env = true});
+  ShellLexer raw(ShellLexerOptions{.raw_quotes = true, .skip_unset_env = true});
+  std::vector<std::string> words = plain.process_words(rest, {});
+  if (words.size() != 1) return false;
+  std::vector<std::string> raw_words = raw.process_words(rest, {});
+  if (raw_words.size() != 1)
+    throw Error("internal lexing of heredoc produced inconsistent results: " + std::string(rest));
+  auto quotes = [](const std::string& s) {
+    return std::count(s.begin(), s.end(), '\'') + std::count(s.begin(), s.end(), '"');
+  };
+  unsigned fd = 0;
+  for (char c : digits) fd = fd * 10 + static_cast<unsigned>(c - '0');
+  if (digits.size() > 9) fd = 0;  // out of range: as a failed ParseUint
+  *out = {words[0], quotes(words[0]) == quotes(raw_words[0]), chomp, fd};
+  return true;
+}
+
+}  // namespace gantry::frontend

@@ -1,0 +1,39 @@
+// Text helpers shared by the Dockerfile parser and the shell-word lexer: UTF-8 decoding, the
+// whitespace classes Go's parser uses, and Go's strconv.Quote (the form BuildKit's AST dump uses).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace gantry::frontend {
+
+// ASCII whitespace as Go's regexp `[\t\v\f\r ]` (the instruction-level separator).
+inline bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'; }
+
+// Go's unicode.IsSpace restricted to one byte (ASCII plus nothing else).
+inline bool is_ascii_space(char c) { return is_blank(c) || c == '\n'; }
+
+// Decodes the UTF-8 sequence at `s[pos]`. Invalid bytes decode as themselves with width 1, so
+// no input is ever rejected or rewritten.
+struct Rune {
+  std::uint32_t code;
+  std::size_t width;
+};
+Rune decode_rune(std::string_view s, std::size_t pos);
+void append_rune(std::string& out, std::uint32_t code);
+
+// Go's unicode.IsSpace.
+bool is_unicode_space(std::uint32_t code);
+
+// Unicode-aware trims (Go's strings.TrimSpace / TrimLeftFunc(unicode.IsSpace)).
+std::string_view trim_space(std::string_view s);
+std::string_view trim_left_space(std::string_view s);
+
+// Go's strconv.Quote.
+std::string go_quote(std::string_view s);
+
+std::string to_lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace gantry::frontend
