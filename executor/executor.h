@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -100,11 +101,14 @@ enum class Stream { Stdout = 1, Stderr = 2 };
 // Called once per complete output line (without the newline), from the thread that called run().
 using LineSink = std::function<void(Stream, std::string_view line)>;
 
+class SeccompFilter;
+
 class Executor {
  public:
   // state_dir holds the executor's scratch files (hosts/resolv.conf copies, secret tmpfs
   // mount points); it is created when missing.
   explicit Executor(std::filesystem::path state_dir);
+  ~Executor();
 
   // Runs spec to completion. If *cancel becomes true, the process tree is killed and run()
   // returns promptly with signaled = true.
@@ -113,6 +117,8 @@ class Executor {
 
  private:
   std::filesystem::path state_dir_;
+  // Compiled once: loading a ready BPF program is one syscall per run.
+  std::unique_ptr<const SeccompFilter> seccomp_;
 };
 
 }  // namespace gantry::executor

@@ -1,0 +1,30 @@
+// The new mount API (fsopen/fsmount/open_tree/move_mount): a mount is built detached, as an
+// fd, and attached to a mount point fd at the end. No path is ever looked up twice, so nothing
+// in the image can redirect a mount, and a mount that is never attached vanishes with its fd.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/unique_fd.h"
+
+namespace gantry::executor {
+
+// A fresh filesystem instance as a detached mount. `options` are fsconfig key/value pairs
+// (a pair with an empty value is a flag, e.g. {"newinstance", ""}); keys may repeat
+// ("lowerdir+"). `attrs` are MOUNT_ATTR_* flags.
+UniqueFd new_filesystem(const std::string& type,
+                        const std::vector<std::pair<std::string, std::string>>& options,
+                        unsigned attrs);
+
+// A detached copy of the mount tree at `path` relative to dir_fd ("" = dir_fd itself).
+UniqueFd clone_tree(int dir_fd, const std::string& path, const std::string& what);
+
+// Sets MOUNT_ATTR_* flags on every mount of a detached tree.
+void set_mount_attrs(int mount_fd, unsigned attrs, const std::string& what);
+
+// Attaches a detached mount on top of the mount point `target_fd` (an O_PATH fd).
+void attach(int mount_fd, int target_fd, const std::string& what);
+
+}  // namespace gantry::executor

@@ -1,0 +1,169 @@
+#include "executor/executor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+
+#include "base/error.h"
+#include "base/file_util.h"
+#include "base/scope_guard.h"
+#include "executor/child_process.h"
+#include "executor/container_process.h"
+#include "executor/line_splitter.h"
+#include "executor/mount_point_cleanup.h"
+#include "executor/seccomp_filter.h"
+#include "executor/setup_report.h"
+#include "executor/supervisor.h"
+
+namespace gantry::executor {
+namespace {
+
+struct Pipe {
+  UniqueFd read, write;
+};
+
+Pipe make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe");
+  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+void make_dir(const std::filesystem::path& dir) {
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    throw_errno("create directory `" + dir.string() + "`");
+  }
+}
+
+// Written once per hostname and shared by every run with it (bound read-only).
+EtcFiles etc_files(const std::filesystem::path& state_dir, const std::string& hostname) {
+  if (hostname.empty() || hostname.size() > 64 || hostname.find('/') != std::string::npos ||
+      hostname.front() == '.') {
+    throw Error("hostname `" + hostname + "`: not a valid host name");
+  }
+  const std::filesystem::path dir = state_dir / "etc" / hostname;
+  EtcFiles files{dir / "hosts", state_dir / "etc" / "resolv.conf", dir / "hostname"};
+  if (::access(files.hostname.c_str(), F_OK) != 0) {
+    make_dir(dir);
+    write_file_atomic(files.hosts, "127.0.0.1\tlocalhost " + hostname +
+                                       "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+    write_file_atomic(files.hostname, hostname + "\n");
+  }
+  return files;
+}
+
+int read_status(int fd) {
+  int status = 0;
+  ssize_t n;
+  while ((n = ::read(fd, &status, sizeof status)) < 0 && errno == EINTR) {
+  }
+  if (n != sizeof status) throw Error("executor: the supervisor ended without a status");
+  return status;
+}
+
+// Streams both outputs line by line until the container has closed them, killing it if
+// `cancel` turns true. The flag can only be polled: check it a few times a second.
+bool stream_output(int stdout_fd, int stderr_fd, const LineSink& sink,
+                   const std::atomic<bool>* cancel, const ChildProcess& supervisor) {
+  std::array<LineSplitter, 2> splitters{LineSplitter(Stream::Stdout, sink),
+                                        LineSplitter(Stream::Stderr, sink)};
+  std::array<pollfd, 2> fds{pollfd{stdout_fd, POLLIN, 0}, pollfd{stderr_fd, POLLIN, 0}};
+  bool cancelled = false;
+  std::array<char, 65536> buffer;
+  int open_streams = 2;
+  while (open_streams > 0) {
+    const int ready = ::poll(fds.data(), fds.size(), cancel && !cancelled ? 50 : -1);
+    if (ready < 0 && errno != EINTR) throw_errno("poll the container's output");
+    if (cancel && !cancelled && cancel->load()) {
+      cancelled = true;
+      supervisor.signal(SIGTERM);
+    }
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const ssize_t n = ::read(fds[i].fd, buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) {
+        splitters[i].feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+        continue;
+      }
+      splitters[i].finish();
+      fds[i].fd = -1;
+      --open_streams;
+    }
+  }
+  return cancelled;
+}
+
+}  // namespace
+
+Executor::Executor(std::filesystem::path state_dir)
+    : state_dir_(std::move(state_dir)), seccomp_(std::make_unique<SeccompFilter>()) {
+  std::filesystem::create_directories(state_dir_);
+  for (const char* dir : {"rootfs", "staging", "empty", "etc"}) make_dir(state_dir_ / dir);
+  const std::filesystem::path resolv = state_dir_ / "etc" / "resolv.conf";
+  if (::access(resolv.c_str(), F_OK) != 0) {
+    std::string host_resolv;
+    if (::access("/etc/resolv.conf", R_OK) == 0) host_resolv = read_file("/etc/resolv.conf");
+    write_file_atomic(resolv, host_resolv);
+  }
+}
+
+Executor::~Executor() = default;
+
+RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
+                        const std::atomic<bool>* cancel) {
+  if (spec.process.args.empty()) throw UsageError("run: no command given");
+  CgroupLimits cgroups(spec.limits);
+  Pipe out = make_pipe(), err = make_pipe(), report = make_pipe(), status = make_pipe();
+  const ContainerPlan plan{
+      .spec = spec,
+      .root_mount_point = state_dir_ / "rootfs",
+      .dirs = {.empty = state_dir_ / "empty", .staging = state_dir_ / "staging"},
+      .etc = etc_files(state_dir_, spec.process.hostname),
+      .seccomp = *seccomp_,
+      .cgroups = cgroups,
+      .stdout_fd = out.write.get(),
+      .stderr_fd = err.write.get(),
+      .report_fd = report.write.get(),
+  };
+  const pid_t executor_pid = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork the container supervisor");
+  if (pid == 0) supervise(plan, status.write.get(), executor_pid);
+  ChildProcess supervisor(pid);
+  out.write.reset();
+  err.write.reset();
+  report.write.reset();
+  status.write.reset();
+
+  SetupReport setup;
+  // Whatever happens below, once the container is gone its mount points leave the upper dir.
+  ScopeGuard cleanup([&] {
+    supervisor.signal(SIGTERM);
+    supervisor.wait();
+    remove_created_mount_points(spec.rootfs.upper_dir, setup.created);
+  });
+  setup = read_setup_report(report.read.get());
+  if (setup.error) throw Error(*setup.error);
+
+  const bool cancelled = stream_output(out.read.get(), err.read.get(), sink, cancel, supervisor);
+  const int wait_status = read_status(status.read.get());
+  cleanup.dismiss();
+  supervisor.wait();
+  remove_created_mount_points(spec.rootfs.upper_dir, setup.created);
+
+  RunResult result;
+  if (WIFSIGNALED(wait_status)) {
+    result.signaled = true;
+    result.exit_code = 128 + WTERMSIG(wait_status);
+  } else {
+    result.exit_code = WEXITSTATUS(wait_status);
+  }
+  result.signaled = result.signaled || cancelled;
+  return result;
+}
+
+}  // namespace gantry::executor

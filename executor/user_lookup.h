@@ -1,0 +1,28 @@
+// USER resolution the way Docker does it: from the image's own /etc/passwd and /etc/group,
+// never the host's. "name", "uid", "name:group", "uid:gid" and mixes are accepted.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gantry::executor {
+
+struct Identity {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> supplementary_gids;  // every group listing the user, and the primary gid
+  std::string home = "/";
+};
+
+// Resolves `user` against the text of passwd and group files. A numeric uid or gid that is
+// not listed is used as is (gid 0 for an unlisted uid); an unknown name is an Error
+// ("unknown user `bob`: no matching entry in /etc/passwd").
+Identity resolve_user(std::string_view user, std::string_view passwd, std::string_view group);
+
+// Same, reading the files from the container root (missing files count as empty).
+Identity resolve_user_in_root(int root_fd, std::string_view user);
+
+}  // namespace gantry::executor
