@@ -105,7 +105,7 @@ void die_with_parent(pid_t parent) {
 }
 
 void report_created_paths(const ContainerPlan& plan, MountPointMaker& maker) {
-  for (const std::string& path : maker.take_created()) report_created(plan.report_fd, path);
+  for (const AddedPath& added : maker.take_added()) report_added(plan.report_fd, added);
 }
 
 void run_setup(const ContainerPlan& plan, std::optional<MountPointMaker>& maker) {
@@ -119,8 +119,10 @@ void run_setup(const ContainerPlan& plan, std::optional<MountPointMaker>& maker)
   if (::unshare(namespaces) != 0) throw_errno("create the container's namespaces");
   ::umask(0);  // modes below are meant exactly
 
+  UniqueFd upper(::open(spec.rootfs.upper_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!upper) throw_errno("open upper dir `" + spec.rootfs.upper_dir.string() + "`");
   UniqueFd root = mount_root(spec.rootfs, plan.root_mount_point, plan.dirs.empty);
-  maker.emplace(root.get());
+  maker.emplace(root.get(), upper.get());
   mount_system_dirs(root.get(), *maker);
   bind_file_readonly(*maker, plan.etc.hosts, "/etc/hosts");
   bind_file_readonly(*maker, plan.etc.resolv_conf, "/etc/resolv.conf");

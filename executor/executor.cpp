@@ -144,7 +144,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   ScopeGuard cleanup([&] {
     supervisor.signal(SIGTERM);
     supervisor.wait();
-    remove_created_mount_points(spec.rootfs.upper_dir, setup.created);
+    remove_created_mount_points(spec.rootfs.upper_dir, setup.added);
   });
   setup = read_setup_report(report.read.get());
   if (setup.error) throw Error(*setup.error);
@@ -153,7 +153,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   const int wait_status = read_status(status.read.get());
   cleanup.dismiss();
   supervisor.wait();
-  remove_created_mount_points(spec.rootfs.upper_dir, setup.created);
+  remove_created_mount_points(spec.rootfs.upper_dir, setup.added);
 
   RunResult result;
   if (WIFSIGNALED(wait_status)) {

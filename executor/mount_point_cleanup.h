@@ -7,11 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "executor/path_in_root.h"
+
 namespace gantry::executor {
 
-// `created` is relative to the root, parents first. A directory the command has put files in
-// is kept, since its content is part of the layer.
+// `added` is parents first. A directory the command has put files in, made opaque or changed
+// the owner or mode of is kept, since that is part of the layer.
 void remove_created_mount_points(const std::filesystem::path& upper_dir,
-                                 const std::vector<std::string>& created);
+                                 const std::vector<AddedPath>& added);
 
 }  // namespace gantry::executor

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <sstream>
 
 #include "base/error.h"
 
@@ -26,7 +27,12 @@ void write_record(int fd, char kind, std::string_view text) {
 
 }  // namespace
 
-void report_created(int fd, std::string_view path) { write_record(fd, 'C', path); }
+void report_added(int fd, const AddedPath& added) {
+  if (!added.copied_up) return write_record(fd, 'C', added.path);
+  write_record(fd, 'U',
+               std::to_string(added.mode) + " " + std::to_string(added.uid) + " " +
+                   std::to_string(added.gid) + " " + added.path);
+}
 void report_error(int fd, std::string_view message) { write_record(fd, 'E', message); }
 
 SetupReport read_setup_report(int fd) {
@@ -44,7 +50,15 @@ SetupReport read_setup_report(int fd) {
   std::size_t end;
   while ((end = data.find('\0', start)) != std::string::npos) {
     std::string text = data.substr(start + 1, end - start - 1);
-    if (data[start] == 'C') report.created.push_back(std::move(text));
+    if (data[start] == 'C') report.added.push_back({.path = std::move(text)});
+    if (data[start] == 'U') {
+      AddedPath added{.copied_up = true};
+      std::istringstream fields(text);
+      fields >> added.mode >> added.uid >> added.gid;
+      fields.get();
+      std::getline(fields, added.path, '\0');
+      report.added.push_back(std::move(added));
+    }
     if (data[start] == 'E') report.error = std::move(text);
     start = end + 1;
   }

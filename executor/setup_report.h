@@ -9,15 +9,17 @@
 #include <string_view>
 #include <vector>
 
+#include "executor/path_in_root.h"
+
 namespace gantry::executor {
 
 // Child side. Records end with a NUL; the parent reads to end-of-file, so a record split over
 // several writes is still read whole.
-void report_created(int fd, std::string_view path);
+void report_added(int fd, const AddedPath& added);
 void report_error(int fd, std::string_view message);
 
 struct SetupReport {
-  std::vector<std::string> created;  // relative to the root, parents first
+  std::vector<AddedPath> added;  // parents first
   std::optional<std::string> error;
 };
 

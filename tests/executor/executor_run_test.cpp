@@ -1,0 +1,206 @@
+// Runs real processes in the busybox rootfs: exit codes, output, the layer in the upper dir,
+// env, cwd, users, error messages.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "base/error.h"
+#include "base/file_util.h"
+#include "tests/executor/busybox_rootfs.h"
+
+namespace gantry::executor {
+namespace {
+
+using testing::BusyboxRootfs;
+using testing::Output;
+using testing::run_collect;
+
+class ExecutorRun : public ::testing::Test {
+ protected:
+  BusyboxRootfs rootfs;
+  Executor executor{rootfs.state()};
+
+  Output run_ok(RunSpec spec) {
+    Output output;
+    const RunResult result = run_collect(executor, spec, output);
+    EXPECT_EQ(result.exit_code, 0) << "stderr: " << ::testing::PrintToString(output.err);
+    return output;
+  }
+};
+
+TEST_F(ExecutorRun, ReportsExitCodes) {
+  for (int code : {0, 1, 3, 42, 255}) {
+    Output output;
+    const RunResult result =
+        run_collect(executor, rootfs.spec("exit " + std::to_string(code)), output);
+    EXPECT_EQ(result.exit_code, code);
+    EXPECT_FALSE(result.signaled);
+  }
+}
+
+TEST_F(ExecutorRun, ProcessIsPid1AndImmuneToItsOwnSigkill) {
+  // The kernel protects a PID namespace's init from signals sent inside it.
+  Output output;
+  const RunResult result =
+      run_collect(executor, rootfs.spec("kill -9 $$; echo $$; exit 7"), output);
+  EXPECT_FALSE(result.signaled);
+  EXPECT_EQ(result.exit_code, 7);
+  EXPECT_EQ(output.out, (std::vector<std::string>{"1"}));
+}
+
+TEST_F(ExecutorRun, StreamsStdoutAndStderrLines) {
+  const Output output = run_ok(rootfs.spec("echo one; echo two >&2; echo three; printf tail"));
+  EXPECT_EQ(output.out, (std::vector<std::string>{"one", "three", "tail"}));
+  EXPECT_EQ(output.err, (std::vector<std::string>{"two"}));
+}
+
+TEST_F(ExecutorRun, LongLinesAreNotTruncated) {
+  // 300000 characters: far more than a pipe buffer and our read buffer.
+  const Output output =
+      run_ok(rootfs.spec("i=0; while [ $i -lt 3000 ]; do printf '%0100d' $i; i=$((i+1)); done; "
+                         "echo; seq 1 5000"));
+  ASSERT_EQ(output.out.size(), 5001u);
+  EXPECT_EQ(output.out[0].size(), 300000u);
+  EXPECT_EQ(output.out[0].substr(0, 100), std::string(100, '0'));
+  EXPECT_EQ(output.out.back(), "5000");
+}
+
+TEST_F(ExecutorRun, ChangesLandInUpperDirWithWhiteouts) {
+  const RunSpec spec = rootfs.spec("echo hello > /made.txt && mkdir -p /a/b && rm /etc/deleteme");
+  run_ok(spec);
+  const auto& upper = spec.rootfs.upper_dir;
+  EXPECT_EQ(read_file(upper / "made.txt"), "hello\n");
+  EXPECT_TRUE(std::filesystem::is_directory(upper / "a/b"));
+  struct stat st;
+  ASSERT_EQ(::lstat((upper / "etc/deleteme").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  EXPECT_EQ(st.st_rdev, makedev(0, 0));
+  // The lower layer is untouched.
+  EXPECT_EQ(read_file(rootfs.lower() / "etc/deleteme"), "from the lower layer\n");
+}
+
+TEST_F(ExecutorRun, ExecutorMountPointsDoNotLandInUpperDir) {
+  // The fixture has no /proc, /dev, /sys or /etc/hosts: the executor creates them.
+  RunSpec spec = rootfs.spec("true");
+  spec.mounts.push_back(TmpfsMount{.target = "/mnt/scratch"});
+  run_ok(spec);
+  for (const char* path : {"proc", "dev", "sys", "etc/hosts", "etc/resolv.conf",
+                           "etc/hostname", "mnt/scratch", "mnt"}) {
+    EXPECT_FALSE(std::filesystem::exists(spec.rootfs.upper_dir / path)) << path;
+  }
+}
+
+TEST_F(ExecutorRun, EmptyLowerDirsIsScratch) {
+  RunSpec spec = rootfs.spec("unused");
+  spec.rootfs.lower_dirs.clear();
+  spec.mounts.push_back(
+      BindMount{.source = rootfs.lower() / "bin", .target = "/bin", .readonly = true});
+  spec.process.args = {"/bin/sh", "-c", "echo scratch > /out; ls /"};
+  run_ok(spec);
+  EXPECT_EQ(read_file(spec.rootfs.upper_dir / "out"), "scratch\n");
+  // /bin, /etc, /proc, ... were made as mount points and are gone again.
+  std::vector<std::string> entries;
+  for (const auto& entry : std::filesystem::directory_iterator(spec.rootfs.upper_dir)) {
+    entries.push_back(entry.path().filename().string());
+  }
+  EXPECT_EQ(entries, (std::vector<std::string>{"out"}));
+}
+
+TEST_F(ExecutorRun, PassesEnvironment) {
+  RunSpec spec = rootfs.spec("echo \"$GREETING\"; echo \"$PATH\"; echo \"$HOME\"");
+  spec.process.env = {"GREETING=hello world"};
+  const Output output = run_ok(spec);
+  EXPECT_EQ(output.out, (std::vector<std::string>{
+                            "hello world",
+                            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                            "/root"}));
+}
+
+TEST_F(ExecutorRun, ExecFormLooksUpPathOfEnv) {
+  RunSpec spec = rootfs.spec("unused");
+  spec.process.args = {"echo", "exec", "form"};
+  spec.process.env = {"PATH=/nowhere:/bin"};
+  EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"exec form"}));
+}
+
+TEST_F(ExecutorRun, CreatesWorkingDirectory) {
+  RunSpec spec = rootfs.spec("pwd; touch here");
+  spec.process.cwd = "/work/dir";
+  EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"/work/dir"}));
+  EXPECT_TRUE(std::filesystem::exists(spec.rootfs.upper_dir / "work/dir/here"));
+}
+
+TEST_F(ExecutorRun, ResolvesUserByNameWithSupplementaryGroups) {
+  RunSpec spec = rootfs.spec("id -u; id -g; id -G; echo $HOME");
+  spec.process.user = "builder";
+  EXPECT_EQ(run_ok(spec).out,
+            (std::vector<std::string>{"1000", "1000", "1000 10 29", "/home/builder"}));
+}
+
+TEST_F(ExecutorRun, ResolvesUidAndGroupName) {
+  RunSpec spec = rootfs.spec("id -u; id -g");
+  spec.process.user = "1000:audio";
+  EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"1000", "29"}));
+  spec = rootfs.spec("id -u; id -g");
+  spec.process.user = "4242:4343";  // unlisted numeric ids are used as they are
+  EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"4242", "4343"}));
+}
+
+TEST_F(ExecutorRun, UnknownUserIsAnError) {
+  RunSpec spec = rootfs.spec("true");
+  spec.process.user = "ghost";
+  Output output;
+  try {
+    run_collect(executor, spec, output);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "unknown user `ghost`: no matching entry in /etc/passwd");
+  }
+  spec = rootfs.spec("true");
+  spec.process.user = "builder:ghosts";
+  EXPECT_THROW(run_collect(executor, spec, output), Error);
+}
+
+TEST_F(ExecutorRun, MissingShellIsAnError) {
+  RunSpec spec = rootfs.spec("true");
+  spec.process.args[0] = "/bin/bash";
+  Output output;
+  try {
+    run_collect(executor, spec, output);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "exec `/bin/bash`: No such file or directory");
+  }
+  // Nothing of the failed setup stays in the layer.
+  EXPECT_TRUE(std::filesystem::is_empty(spec.rootfs.upper_dir));
+}
+
+TEST_F(ExecutorRun, CommandNotFoundIsAnError) {
+  RunSpec spec = rootfs.spec("unused");
+  spec.process.args = {"no-such-tool", "--version"};
+  Output output;
+  try {
+    run_collect(executor, spec, output);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("`no-such-tool`: executable file not found in $PATH"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(ExecutorRun, MissingBindSourceIsAnError) {
+  RunSpec spec = rootfs.spec("true");
+  spec.mounts.push_back(BindMount{.source = "/no/such/dir", .target = "/mnt"});
+  Output output;
+  try {
+    run_collect(executor, spec, output);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "bind mount source `/no/such/dir`: No such file or directory");
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(spec.rootfs.upper_dir));
+}
+
+}  // namespace
+}  // namespace gantry::executor
