@@ -1,0 +1,25 @@
+# The two commands a new machine needs: `make demo` and `make test` (see README.md).
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: deps build test demo bench clean
+
+deps:
+	scripts/deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+test: build
+	scripts/test-fixtures.sh
+	cd $(BUILD_DIR) && ctest --no-tests=error --output-on-failure --timeout 900
+
+demo: build
+	scripts/demo.sh $(BUILD_DIR)/cli/gantry
+
+bench: build
+	bench/run.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "$GREETING: $(cat /app/message.txt)"
+cat /app/build-info.txt
