@@ -1,0 +1,34 @@
+// Exports of images from the content store, for other tools: an OCI image layout directory, an
+// oci-archive (a tar of that layout) and a docker-archive (what `docker save` writes; `docker
+// load`, `podman load` and skopeo read it).
+//
+// Each takes (name, manifest) pairs; a name is a familiar reference such as "hello:latest"
+// (empty: the image is exported untagged). The OCI forms annotate the index entry with
+// org.opencontainers.image.ref.name (the tag) and io.containerd.image.name (the full name); the
+// docker-archive lists the names in RepoTags and holds the layers uncompressed, as
+// "<diff_id hex>.tar", with the config as "<config hex>.json". Every export is written under a
+// temp name beside its destination and renamed into place at the end, so a failure leaves
+// nothing behind; the tars are deterministic (same images -> same bytes).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/digest.h"
+#include "cache/content_store.h"
+
+namespace gantry::exporter {
+
+using TaggedManifests = std::vector<std::pair<std::string, Digest>>;
+
+// `dir` must not exist, or be an empty directory.
+void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
+                      const std::filesystem::path& dir);
+void write_oci_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
+                       const std::filesystem::path& dest_tar);
+void write_docker_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
+                          const std::filesystem::path& dest_tar);
+
+}  // namespace gantry::exporter

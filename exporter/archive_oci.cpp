@@ -1,0 +1,95 @@
+// OCI image layout (image-layout.md): oci-layout, index.json and blobs/sha256/<hex>.
+#include <unistd.h>
+
+#include <set>
+
+#include "base/error.h"
+#include "base/file_util.h"
+#include "base/image_ref.h"
+#include "exporter/archive.h"
+#include "exporter/byte_sink.h"
+#include "exporter/export_set.h"
+#include "exporter/media_types.h"
+#include "exporter/output_file.h"
+#include "exporter/tar_writer.h"
+
+namespace gantry::exporter {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kOciLayoutFile = R"({"imageLayoutVersion":"1.0.0"})";
+
+struct Layout {
+  std::string index_json;
+  std::set<Digest> blobs;  // sorted, so the archive's member order is fixed
+};
+
+Layout plan_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests) {
+  Layout layout;
+  json manifests = json::array();
+  for (const ExportedImage& image : collect_export(store, tagged_manifests)) {
+    const Digest& manifest = image.image.manifest;
+    json descriptor = {{"mediaType", image.manifest_media_type},
+                       {"digest", manifest.str()},
+                       {"size", store.size(manifest)}};
+    // One index entry per name, so every tag can be found by its ref.name annotation.
+    for (const std::string& name : image.names) {
+      const ImageRef ref = ImageRef::parse(name);
+      descriptor["annotations"] = {{"io.containerd.image.name", ref.canonical()},
+                                   {"org.opencontainers.image.ref.name", ref.tag}};
+      manifests.push_back(descriptor);
+    }
+    if (image.names.empty()) manifests.push_back(descriptor);
+    layout.blobs.insert(manifest);
+    layout.blobs.insert(image.image.config);
+    layout.blobs.insert(image.layers.begin(), image.layers.end());
+  }
+  layout.index_json = json{{"schemaVersion", 2},
+                           {"mediaType", media_types::kOciIndex},
+                           {"manifests", manifests}}
+                          .dump();
+  return layout;
+}
+
+}  // namespace
+
+void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
+                      const fs::path& dir) {
+  const Layout layout = plan_layout(store, tagged_manifests);
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
+    throw Error("OCI layout `" + dir.string() + "`: exists and is not an empty directory");
+  const fs::path parent = dir.has_parent_path() ? dir.parent_path() : ".";
+  TempDir temp(parent, "." + dir.filename().string() + ".tmp-");
+  fs::create_directories(temp.path() / "blobs" / "sha256");
+  write_file_atomic(temp.path() / "oci-layout", kOciLayoutFile);
+  write_file_atomic(temp.path() / "index.json", layout.index_json);
+  for (const Digest& blob : layout.blobs) {
+    const fs::path dest = temp.path() / "blobs" / "sha256" / blob.hex();
+    // Blobs are immutable, so a hard link is as good as a copy when the store is on this fs.
+    if (::link(store.path(blob).c_str(), dest.c_str()) != 0) fs::copy_file(store.path(blob), dest);
+  }
+  if (::rename(temp.path().c_str(), dir.c_str()) != 0) throw_errno("rename into place `" + dir.string() + "`");
+  temp.release();
+}
+
+void write_oci_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
+                       const fs::path& dest_tar) {
+  const Layout layout = plan_layout(store, tagged_manifests);
+  OutputFile out(dest_tar);
+  FdSink sink(out.fd(), dest_tar);
+  TarWriter tar(sink);
+  // Member times are the epoch: an archive's bytes depend on the images only.
+  tar.add_bytes("oci-layout", kOciLayoutFile, 0);
+  tar.add_bytes("index.json", layout.index_json, 0);
+  tar.add_directory("blobs/", 0);
+  tar.add_directory("blobs/sha256/", 0);
+  for (const Digest& blob : layout.blobs) tar.add_file("blobs/sha256/" + blob.hex(), store.path(blob), 0);
+  tar.finish();
+  out.commit();
+}
+
+}  // namespace gantry::exporter

@@ -1,0 +1,168 @@
+#include "exporter/tar_writer.h"
+
+#include <fcntl.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "exporter/xattrs.h"
+
+namespace gantry::exporter {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::int64_t entry_mtime(const struct stat& st, std::optional<std::int64_t> clamp) {
+  std::int64_t mtime = st.st_mtim.tv_sec;
+  return clamp ? std::min(mtime, *clamp) : mtime;
+}
+
+}  // namespace
+
+TarWriter::TarWriter(ByteSink& out) : out_(out), archive_(archive_write_new()) {
+  if (!archive_) throw Error("tar: cannot allocate an archive writer");
+  // pax_restricted: plain ustar headers, plus a pax header only when an entry needs one (long
+  // names, large ids or sizes, xattrs), which is what other image tools write too.
+  check(archive_write_set_format_pax_restricted(archive_.get()), "set pax format");
+  // Names are bytes: never convert them through the locale.
+  check(archive_write_set_format_option(archive_.get(), "pax", "hdrcharset", "BINARY"),
+        "set header charset");
+  check(archive_write_set_bytes_in_last_block(archive_.get(), 1), "set block padding");
+  check(archive_write_open2(archive_.get(), this, nullptr, &TarWriter::write_callback, nullptr,
+                            nullptr),
+        "open");
+}
+
+la_ssize_t TarWriter::write_callback(archive* a, void* self, const void* data, size_t size) {
+  auto* writer = static_cast<TarWriter*>(self);
+  try {
+    writer->out_.write(data, size);
+    return static_cast<la_ssize_t>(size);
+  } catch (...) {
+    writer->sink_error_ = std::current_exception();
+    archive_set_error(a, EIO, "output failed");
+    return -1;
+  }
+}
+
+void TarWriter::check(int rc, const std::string& what) {
+  // A warning is an error too: it means the entry was not written exactly as given.
+  if (rc == ARCHIVE_OK) return;
+  if (sink_error_) std::rethrow_exception(std::exchange(sink_error_, nullptr));
+  throw Error("tar: " + what + ": " + archive_message(archive_.get()));
+}
+
+void TarWriter::write_header(archive_entry* entry, const std::string& name) {
+  check(archive_write_header(archive_.get(), entry), "write header of `" + name + "`");
+}
+
+void TarWriter::copy_data(const fs::path& source, std::int64_t size) {
+  UniqueFd fd(::open(source.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) throw_errno("open `" + source.string() + "`");
+  std::vector<char> buffer(1 << 20);
+  std::int64_t left = size;
+  while (left > 0) {
+    const ssize_t n = ::read(fd.get(), buffer.data(),
+                             static_cast<std::size_t>(std::min<std::int64_t>(left, buffer.size())));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("read `" + source.string() + "`");
+    }
+    // The header already promised `size` bytes; a file that shrank would corrupt the tar.
+    if (n == 0) throw Error("`" + source.string() + "`: file shrank while it was being archived");
+    if (archive_write_data(archive_.get(), buffer.data(), static_cast<std::size_t>(n)) != n)
+      check(ARCHIVE_FATAL, "write data of `" + source.string() + "`");
+    left -= n;
+  }
+}
+
+void TarWriter::add_from_disk(const std::string& name, const fs::path& source, const struct stat& st,
+                              std::optional<std::int64_t> clamp_mtime) {
+  ArchiveEntry entry(archive_entry_new());
+  archive_entry_set_pathname(entry.get(), name.c_str());
+  archive_entry_set_mode(entry.get(), st.st_mode);
+  archive_entry_set_uid(entry.get(), st.st_uid);
+  archive_entry_set_gid(entry.get(), st.st_gid);
+  archive_entry_set_mtime(entry.get(), entry_mtime(st, clamp_mtime), 0);
+
+  if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+    auto [it, first] = first_name_of_inode_.try_emplace({st.st_dev, st.st_ino}, name);
+    if (!first) {
+      archive_entry_set_hardlink(entry.get(), it->second.c_str());
+      archive_entry_set_size(entry.get(), 0);
+      write_header(entry.get(), name);
+      return;
+    }
+  }
+  if (S_ISLNK(st.st_mode)) {
+    std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
+    const ssize_t n = ::readlink(source.c_str(), target.data(), target.size());
+    if (n < 0) throw_errno("read link `" + source.string() + "`");
+    target.resize(static_cast<std::size_t>(n));
+    archive_entry_set_symlink(entry.get(), target.c_str());
+  }
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+    archive_entry_set_rdevmajor(entry.get(), major(st.st_rdev));
+    archive_entry_set_rdevminor(entry.get(), minor(st.st_rdev));
+  }
+  for (const auto& [key, value] : read_layer_xattrs(source))
+    archive_entry_xattr_add_entry(entry.get(), key.c_str(), value.data(), value.size());
+  const std::int64_t size = S_ISREG(st.st_mode) ? st.st_size : 0;
+  archive_entry_set_size(entry.get(), size);
+  write_header(entry.get(), name);
+  if (size > 0) copy_data(source, size);
+}
+
+void TarWriter::add_marker(const std::string& name, const struct stat& like,
+                           std::optional<std::int64_t> clamp_mtime) {
+  ArchiveEntry entry(archive_entry_new());
+  archive_entry_set_pathname(entry.get(), name.c_str());
+  archive_entry_set_mode(entry.get(), S_IFREG);
+  archive_entry_set_uid(entry.get(), like.st_uid);
+  archive_entry_set_gid(entry.get(), like.st_gid);
+  archive_entry_set_mtime(entry.get(), entry_mtime(like, clamp_mtime), 0);
+  archive_entry_set_size(entry.get(), 0);
+  write_header(entry.get(), name);
+}
+
+void TarWriter::add_directory(const std::string& name, std::int64_t mtime) {
+  ArchiveEntry entry(archive_entry_new());
+  archive_entry_set_pathname(entry.get(), name.c_str());
+  archive_entry_set_mode(entry.get(), S_IFDIR | 0755);
+  archive_entry_set_mtime(entry.get(), mtime, 0);
+  write_header(entry.get(), name);
+}
+
+void TarWriter::add_file(const std::string& name, const fs::path& source, std::int64_t mtime) {
+  struct stat st;
+  if (::stat(source.c_str(), &st) != 0) throw_errno("stat `" + source.string() + "`");
+  ArchiveEntry entry(archive_entry_new());
+  archive_entry_set_pathname(entry.get(), name.c_str());
+  archive_entry_set_mode(entry.get(), S_IFREG | 0644);
+  archive_entry_set_mtime(entry.get(), mtime, 0);
+  archive_entry_set_size(entry.get(), st.st_size);
+  write_header(entry.get(), name);
+  if (st.st_size > 0) copy_data(source, st.st_size);
+}
+
+void TarWriter::add_bytes(const std::string& name, std::string_view data, std::int64_t mtime) {
+  ArchiveEntry entry(archive_entry_new());
+  archive_entry_set_pathname(entry.get(), name.c_str());
+  archive_entry_set_mode(entry.get(), S_IFREG | 0644);
+  archive_entry_set_mtime(entry.get(), mtime, 0);
+  archive_entry_set_size(entry.get(), static_cast<la_int64_t>(data.size()));
+  write_header(entry.get(), name);
+  if (!data.empty() &&
+      archive_write_data(archive_.get(), data.data(), data.size()) != static_cast<la_ssize_t>(data.size()))
+    check(ARCHIVE_FATAL, "write data of `" + name + "`");
+}
+
+void TarWriter::finish() { check(archive_write_close(archive_.get()), "finish"); }
+
+}  // namespace gantry::exporter
