@@ -232,7 +232,7 @@ class WordProcessor {
         std::string value = process_dollar();
         result += value;
         words.add_string(value);
-      } else if (c == '\'' || c == '"') {
+      } else if ((c == '\'' || c == '"') && !options_.skip_quotes) {
         std::string value = c == '\'' ? process_single_quote() : process_double_quote();
         result += value;
         words.add_raw(value);

@@ -1,0 +1,143 @@
+#include "frontend/dockerfile/dockerignore.h"
+
+#include <vector>
+
+#include "frontend/dockerfile/text.h"
+
+namespace gantry::frontend {
+
+std::string clean_path(std::string_view path) {
+  if (path.empty()) return ".";
+  bool rooted = path[0] == '/';
+  std::vector<std::string_view> parts;
+  std::size_t pos = 0;
+  while (pos <= path.size()) {
+    std::size_t slash = path.find('/', pos);
+    if (slash == std::string_view::npos) slash = path.size();
+    std::string_view part = path.substr(pos, slash - pos);
+    if (part == "..") {
+      if (!parts.empty() && parts.back() != "..")
+        parts.pop_back();
+      else if (!rooted)
+        parts.push_back(part);
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    pos = slash + 1;
+  }
+  std::string out = rooted ? "/" : "";
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += '/';
+    out += parts[i];
+  }
+  return out.empty() ? "." : out;
+}
+
+std::vector<std::string> read_dockerignore(std::string_view content) {
+  std::vector<std::string> patterns;
+  std::size_t pos = 0;
+  while (pos < content.size()) {
+    std::size_t nl = content.find('\n', pos);
+    if (nl == std::string_view::npos) nl = content.size();
+    std::string_view line = content.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (patterns.empty() && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+    if (!line.empty() && line[0] == '#') continue;
+    line = trim_space(line);
+    if (line.empty()) continue;
+    bool reinclude = line[0] == '!';
+    if (reinclude) line = trim_space(line.substr(1));
+    if (line.empty()) continue;
+    std::string pattern = clean_path(line);
+    if (pattern.size() > 1 && pattern[0] == '/') pattern.erase(0, 1);
+    patterns.push_back(reinclude ? "!" + pattern : pattern);
+  }
+  return patterns;
+}
+
+namespace {
+
+// Matches `glob` against all of `text`. `*` and `?` do not cross '/'; `**` does, and `**/`
+// also matches nothing (zero directories).
+bool glob_match(std::string_view glob, std::string_view text) {
+  // memo[g][t]: 0 unknown, 1 false, 2 true; patterns and paths are short.
+  std::vector<unsigned char> memo((glob.size() + 1) * (text.size() + 1), 0);
+  auto match = [&](auto& self, std::size_t g, std::size_t t) -> bool {
+    unsigned char& slot = memo[g * (text.size() + 1) + t];
+    if (slot) return slot == 2;
+    bool result = false;
+    if (g == glob.size()) {
+      result = t == text.size();
+    } else if (glob.substr(g, 2) == "**") {
+      std::size_t after = g + 2;
+      if (after < glob.size() && glob[after] == '/' && self(self, after + 1, t)) {
+        result = true;  // `**/` matching zero directories
+      } else {
+        for (std::size_t k = t; k <= text.size() && !result; ++k) result = self(self, after, k);
+      }
+    } else if (glob[g] == '*') {
+      for (std::size_t k = t; k <= text.size() && !result; ++k) {
+        result = self(self, g + 1, k);
+        if (k < text.size() && text[k] == '/') break;
+      }
+    } else if (t < text.size()) {
+      if (glob[g] == '?') {
+        result = text[t] != '/' && self(self, g + 1, t + 1);
+      } else if (glob[g] == '[') {
+        std::size_t close = glob.find(']', g + 2);
+        if (close == std::string_view::npos) {
+          result = false;  // an unterminated class matches nothing (filepath.ErrBadPattern)
+        } else {
+          std::string_view set = glob.substr(g + 1, close - g - 1);
+          bool negate = !set.empty() && (set[0] == '^' || set[0] == '!');
+          if (negate) set.remove_prefix(1);
+          bool in = false;
+          for (std::size_t i = 0; i < set.size(); ++i) {
+            char lo = set[i] == '\\' && i + 1 < set.size() ? set[++i] : set[i];
+            char hi = lo;
+            if (i + 2 < set.size() && set[i + 1] == '-') {
+              hi = set[i + 2];
+              i += 2;
+            }
+            if (text[t] >= lo && text[t] <= hi) in = true;
+          }
+          result = text[t] != '/' && in != negate && self(self, close + 1, t + 1);
+        }
+      } else if (glob[g] == '\\' && g + 1 < glob.size()) {
+        result = text[t] == glob[g + 1] && self(self, g + 2, t + 1);
+      } else {
+        result = text[t] == glob[g] && self(self, g + 1, t + 1);
+      }
+    }
+    slot = result ? 2 : 1;
+    return result;
+  };
+  return match(match, 0, 0);
+}
+
+}  // namespace
+
+DockerignoreMatcher::DockerignoreMatcher(const std::vector<std::string>& patterns) {
+  for (const std::string& p : patterns) {
+    bool reinclude = !p.empty() && p[0] == '!';
+    patterns_.push_back({reinclude ? p.substr(1) : p, reinclude});
+  }
+}
+
+bool DockerignoreMatcher::excluded(std::string_view path) const {
+  std::string file = clean_path(path);
+  if (file.starts_with("/")) file.erase(0, 1);
+  bool excluded = false;
+  for (const Pattern& p : patterns_) {
+    if (p.reinclude != excluded) continue;  // cannot change the decision
+    // A pattern matches the path itself or any of its parent directories.
+    bool matched = glob_match(p.glob, file);
+    for (std::size_t slash = file.find('/'); !matched && slash != std::string::npos;
+         slash = file.find('/', slash + 1))
+      matched = glob_match(p.glob, std::string_view(file).substr(0, slash));
+    if (matched) excluded = !p.reinclude;
+  }
+  return excluded;
+}
+
+}  // namespace gantry::frontend

@@ -1,0 +1,39 @@
+// .dockerignore patterns with BuildKit's semantics (moby/patternmatcher): one pattern a line,
+// `#` comments, `!` re-includes, a leading `/` is dropped (patterns are relative to the context
+// root), `*` and `?` stay within one path element, `**` spans elements, `[a-z]` classes and `\`
+// escapes. The last pattern that matches a path (or one of its parent directories) decides.
+//
+//   auto m = DockerignoreMatcher(read_dockerignore("*.log\n!keep.log\n"));
+//   m.excluded("a.log") -> true;  m.excluded("keep.log") -> false
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gantry::frontend {
+
+// The patterns of a .dockerignore file, cleaned (as filepath.Clean), in order; re-includes keep
+// their leading '!'. This is the list passed to the solver as the context's "exclude" attr.
+std::vector<std::string> read_dockerignore(std::string_view content);
+
+class DockerignoreMatcher {
+ public:
+  explicit DockerignoreMatcher(const std::vector<std::string>& patterns);
+
+  // `path` is relative to the context root, '/'-separated ("src/a.c"); a leading "./" or "/"
+  // is ignored.
+  bool excluded(std::string_view path) const;
+
+ private:
+  struct Pattern {
+    std::string glob;
+    bool reinclude = false;
+  };
+  std::vector<Pattern> patterns_;
+};
+
+// Cleans a '/'-separated path as Go's path.Clean ("a/./b/../c/" -> "a/c", "" -> ".").
+std::string clean_path(std::string_view path);
+
+}  // namespace gantry::frontend

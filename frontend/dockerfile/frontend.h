@@ -1,0 +1,66 @@
+// The Dockerfile frontend's entry point: a Dockerfile and its build options in, an llb graph
+// and the target stage's image config out.
+//
+//   BuildPlan plan = lower({.dockerfile = text, .resolve_image = resolver});
+//   llb::Definition def = llb::marshal(plan.root);   // deterministic for the same inputs
+//
+// Contract with the solver and exporter:
+// - FROM <image>: source "docker-image://<ref>@<manifest digest>"; FROM scratch: a scratch
+//   Output; FROM <stage>: that stage's Output and config. Only stages the target needs are
+//   lowered, each once.
+// - The build context is one source "local://context" with attrs "exclude" (JSON array of the
+//   .dockerignore patterns) and "followpaths" (JSON array of the context paths the build reads).
+// - COPY/ADD: FileOp, dest_input 0 = the stage, src_input 1 = the context (or the --from
+//   Output); paths absolute. RUN: ExecOp, mounts[0] = {input 0, "/", output 0}, extra mount
+//   inputs after it. WORKDIR: FileOp mkdir.
+// - Each ExecOp/FileOp on a stage's chain adds one history entry with "empty_layer": false;
+//   config-only instructions add entries with "empty_layer": true; base history first.
+// - image_config is the OCI image config without "created" and without "rootfs".
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/digest.h"
+#include "llb/llb.h"
+
+namespace gantry::frontend {
+
+struct ImageInfo {
+  std::string ref;          // canonical name, e.g. "busybox:latest"
+  Digest manifest_digest;   // pins the source op
+  nlohmann::json config;    // the whole OCI image config JSON (config, history, rootfs)
+};
+
+// Resolves FROM / COPY --from=<image> refs; throws gantry::Error naming the ref when unknown.
+using ImageResolver = std::function<ImageInfo(const std::string& ref)>;
+
+struct BuildOptions {
+  std::string dockerfile_name = "Dockerfile";    // for messages
+  std::string dockerfile;                         // its content
+  std::optional<std::string> dockerignore;        // content of .dockerignore, if any
+  std::string target;                             // "" = last stage
+  std::map<std::string, std::string> build_args;  // --build-arg (values already taken from env)
+  std::map<std::string, std::string> labels;      // --label
+  std::set<std::string> no_cache_stages;          // --no-cache-filter: stage names
+  bool no_cache = false;                          // --no-cache
+  llb::NetworkMode network = llb::NetworkMode::Default;
+  ImageResolver resolve_image;
+};
+
+struct BuildPlan {
+  llb::Output root;                    // the target stage's filesystem
+  nlohmann::json image_config;         // OCI config for the target stage
+  std::vector<std::string> warnings;   // "Dockerfile:3: ..." lines
+};
+
+// Errors are gantry::Error "<dockerfile_name>:<line>: <what is wrong>".
+BuildPlan lower(const BuildOptions& options);
+
+}  // namespace gantry::frontend

@@ -1,0 +1,60 @@
+#include "frontend/dockerfile/image_config.h"
+
+#include "frontend/dockerfile/text.h"
+
+namespace gantry::frontend {
+
+using nlohmann::json;
+
+json empty_image_config() {
+  return {{"architecture", "amd64"}, {"os", "linux"}, {"config", json::object()},
+          {"history", json::array()}};
+}
+
+std::optional<std::string> get_env(const json& image, std::string_view key) {
+  const json& config = image.at("config");
+  if (!config.contains("Env") || !config["Env"].is_array()) return std::nullopt;
+  for (const json& entry : config["Env"]) {
+    if (!entry.is_string()) continue;
+    const std::string& s = entry.get_ref<const std::string&>();
+    if (s.size() > key.size() && s.compare(0, key.size(), key) == 0 && s[key.size()] == '=')
+      return s.substr(key.size() + 1);
+    if (s == key) return std::string();
+  }
+  return std::nullopt;
+}
+
+void set_env(json& image, const std::string& key, const std::string& value) {
+  json& env = image["config"]["Env"];
+  if (!env.is_array()) env = json::array();
+  for (json& entry : env) {
+    if (!entry.is_string()) continue;
+    const std::string& s = entry.get_ref<const std::string&>();
+    if (s == key || (s.size() > key.size() && s.compare(0, key.size(), key) == 0 && s[key.size()] == '=')) {
+      entry = key + "=" + value;
+      return;
+    }
+  }
+  env.push_back(key + "=" + value);
+}
+
+void add_history(json& image, const std::string& created_by, bool layer) {
+  json& history = image["history"];
+  if (!history.is_array()) history = json::array();
+  history.push_back({{"created_by", layer ? created_by + " # buildkit" : created_by},
+                     {"comment", "buildkit.dockerfile.v0"},
+                     {"empty_layer", !layer}});
+}
+
+std::string go_quote_list(const json& strings) {
+  std::string out = "[";
+  bool first = true;
+  for (const json& s : strings) {
+    if (!first) out += ' ';
+    first = false;
+    out += go_quote(s.is_string() ? s.get<std::string>() : s.dump());
+  }
+  return out + "]";
+}
+
+}  // namespace gantry::frontend

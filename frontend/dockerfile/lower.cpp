@@ -1,0 +1,772 @@
+// Lowers a Dockerfile to an llb graph (see frontend.h for the contract).
+//
+// The build context is a single source node whose "followpaths" attr lists every context path
+// the build reads, but those paths are only known once every needed stage has been walked, and
+// nodes are immutable. So the stages are lowered twice: the first pass only records the paths,
+// the second builds the real graph with the finished context node. Dockerfiles are small, and
+// image lookups are cached across the passes, so this costs nothing noticeable.
+#include "frontend/dockerfile/frontend.h"
+
+#include <cmath>
+#include <optional>
+
+#include "base/error.h"
+#include "frontend/dockerfile/dockerignore.h"
+#include "frontend/dockerfile/image_config.h"
+#include "frontend/dockerfile/instructions.h"
+#include "frontend/dockerfile/parser.h"
+#include "frontend/dockerfile/run_mount.h"
+#include "frontend/dockerfile/shell_lexer.h"
+#include "frontend/dockerfile/text.h"
+
+namespace gantry::frontend {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr const char* kPlatform = "linux/amd64";
+
+// Build args every RUN sees when given, without an ARG (and never written to history).
+const std::set<std::string> kProxyArgs = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
+                                          "FTP_PROXY",  "ftp_proxy",  "NO_PROXY",    "no_proxy",
+                                          "ALL_PROXY",  "all_proxy"};
+
+// Automatic platform args: usable in FROM lines, and in a stage after `ARG NAME`.
+const ShellEnv kPlatformArgs = {
+    {"TARGETPLATFORM", kPlatform}, {"TARGETOS", "linux"}, {"TARGETARCH", "amd64"}, {"TARGETVARIANT", ""},
+    {"BUILDPLATFORM", kPlatform},  {"BUILDOS", "linux"},  {"BUILDARCH", "amd64"},  {"BUILDVARIANT", ""}};
+
+struct StageDef {
+  int index = 0;
+  Instruction from;
+  std::vector<Instruction> commands;
+  const FromInstruction& from_body() const { return std::get<FromInstruction>(from.body); }
+};
+
+// The state of a stage while its instructions are applied.
+struct StageState {
+  llb::Output root;
+  json image;
+  std::vector<std::pair<std::string, std::string>> args;  // ARGs in scope that have a value
+  std::vector<std::string> shell = {"/bin/sh", "-c"};
+  bool cmd_set = false;
+  std::string label;  // progress prefix name ("" for an unnamed single stage)
+  int op_index = 0;
+  int op_total = 0;
+  bool ignore_cache = false;
+  int index = 0;
+};
+
+// The one local context source of the build.
+struct ContextSource {
+  bool collecting = true;      // first pass: only record paths
+  std::set<std::string> paths;
+  std::vector<std::string> exclude;
+  std::optional<llb::Output> output;
+
+  llb::Output get() {
+    if (!output) {
+      json follow = json::array();
+      for (const std::string& p : paths) follow.push_back(p);
+      output = llb::source(llb::SourceOp{"local://context",
+                                         {{"exclude", json(exclude).dump()}, {"followpaths", follow.dump()}}},
+                           {.description = "load build context"});
+    }
+    return *output;
+  }
+};
+
+// "a/b/" -> "/a/b/": absolute inside its input, a trailing '/' kept.
+std::string absolute_in_input(std::string_view path) {
+  std::string cleaned = clean_path("/" + std::string(path));
+  if (path.ends_with("/") && cleaned != "/") cleaned += '/';
+  return cleaned;
+}
+
+bool is_url(std::string_view s) { return s.starts_with("http://") || s.starts_with("https://"); }
+
+std::uint32_t parse_mode(const std::string& text, const std::function<void(const std::string&)>& fail) {
+  if (text.empty() || text.size() > 5) fail("invalid chmod value " + go_quote(text) + " (expected an octal mode such as 0755)");
+  std::uint32_t mode = 0;
+  for (char c : text) {
+    if (c < '0' || c > '7') fail("invalid chmod value " + go_quote(text) + " (expected an octal mode such as 0755)");
+    mode = mode * 8 + static_cast<std::uint32_t>(c - '0');
+  }
+  return mode;
+}
+
+std::optional<llb::Chown> parse_chown(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::size_t colon = text.find(':');
+  if (colon == std::string::npos) return llb::Chown{text, ""};
+  return llb::Chown{text.substr(0, colon), text.substr(colon + 1)};
+}
+
+class Lowerer {
+ public:
+  Lowerer(const BuildOptions& options, const std::vector<StageDef>& stages, const ShellEnv& global_args,
+          std::map<std::string, ImageInfo>& images, ContextSource& context, char escape)
+      : options_(options), stages_(stages), global_args_(global_args), images_(images), context_(context),
+        lexer_(ShellLexerOptions{.escape = escape}), escape_(escape), results_(stages.size()),
+        in_progress_(stages.size(), false) {}
+
+  const StageState& stage(int index) {
+    if (results_[index]) return *results_[index];
+    const StageDef& def = stages_[index];
+    if (in_progress_[index]) fail(def.from, "circular dependency between build stages");
+    in_progress_[index] = true;
+    StageState st = start(def);
+    for (const Instruction& ins : def.commands) apply(st, ins);
+    results_[index] = std::move(st);
+    return *results_[index];
+  }
+
+  std::vector<std::string> warnings;
+  std::set<std::string> consumed_args;
+
+ private:
+  [[noreturn]] void fail(const Instruction& ins, const std::string& what) const {
+    throw Error(options_.dockerfile_name + ":" + std::to_string(ins.line) + ": " + what);
+  }
+
+  std::string expand(const ShellEnv& env, const Instruction& ins, std::string_view word) const {
+    try {
+      return lexer_.process_word(word, env);
+    } catch (const Error& e) {
+      fail(ins, e.what());
+    }
+  }
+
+  // ARGs first, then the config Env (ENV wins over ARG of the same name).
+  static ShellEnv env_of(const StageState& st) {
+    ShellEnv env;
+    for (const auto& [k, v] : st.args) env[k] = v;
+    if (st.image["config"].contains("Env"))
+      for (const json& e : st.image["config"]["Env"]) {
+        if (!e.is_string()) continue;
+        std::string s = e.get<std::string>();
+        std::size_t eq = s.find('=');
+        env[s.substr(0, eq)] = eq == std::string::npos ? "" : s.substr(eq + 1);
+      }
+    return env;
+  }
+
+  llb::OpMetadata meta(StageState& st, const Instruction& ins, const std::string& text) const {
+    std::string prefix;
+    if (st.op_total > 0) {
+      st.op_index = std::min(st.op_index + 1, st.op_total);
+      int width = static_cast<int>(std::to_string(st.op_total).size());
+      std::string index = std::to_string(st.op_index);
+      prefix = "[" + (st.label.empty() ? "" : st.label + " ") + std::string(width - index.size(), ' ') + index +
+               "/" + std::to_string(st.op_total) + "] ";
+    }
+    return {prefix + text, options_.dockerfile_name + ":" + std::to_string(ins.line), st.ignore_cache};
+  }
+
+  const ImageInfo& image(const std::string& ref, const Instruction& ins) {
+    auto it = images_.find(ref);
+    if (it != images_.end()) return it->second;
+    if (!options_.resolve_image) fail(ins, "cannot resolve image " + go_quote(ref) + ": no image resolver given");
+    ImageInfo info;
+    try {
+      info = options_.resolve_image(ref);
+    } catch (const Error& e) {
+      fail(ins, e.what());
+    }
+    return images_.emplace(ref, std::move(info)).first->second;
+  }
+
+  llb::Output image_source(const ImageInfo& info, llb::OpMetadata meta) const {
+    return llb::source(
+        llb::SourceOp{"docker-image://" + info.ref + "@" + info.manifest_digest.str(), {}}, std::move(meta));
+  }
+
+  // A stage named `ref` (or numbered) defined before stage `current`, or -1.
+  int find_stage(const std::string& ref, int current, const Instruction& ins) const {
+    if (!ref.empty() && std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      int index = ref.size() > 6 ? INT32_MAX : std::stoi(ref);
+      if (index >= current) fail(ins, "invalid from flag value " + ref + ": refers to current or future build stage");
+      return index;
+    }
+    std::string lower = to_lower(ref);
+    for (int i = 0; i < current; ++i)
+      if (stages_[i].from_body().stage_name == lower) return i;
+    return -1;
+  }
+
+  // The filesystem named by --from (a stage or an image); "" = the build context.
+  llb::Output source_named(const std::string& from, const StageState& st, const Instruction& ins) {
+    if (from.empty()) return context_.get();
+    int index = find_stage(from, st.index, ins);
+    if (index >= 0) return stage(index).root;
+    return image_source(image(from, ins), {.description = "load " + from});
+  }
+
+  StageState start(const StageDef& def) {
+    const FromInstruction& from = def.from_body();
+    StageState st;
+    st.index = def.index;
+    st.label = !from.stage_name.empty() ? from.stage_name : stages_.size() > 1 ? "stage-" + std::to_string(def.index) : "";
+    st.op_total = 1;
+    for (const Instruction& ins : def.commands)
+      if (ins.keyword == "RUN" || ins.keyword == "COPY" || ins.keyword == "ADD" || ins.keyword == "WORKDIR") ++st.op_total;
+    st.ignore_cache = options_.no_cache || options_.no_cache_stages.count(from.stage_name) > 0 ||
+                      options_.no_cache_stages.count(std::to_string(def.index)) > 0;
+
+    ShellEnv from_env = global_args_;
+    std::string ref = expand(from_env, def.from, from.image);
+    if (ref.empty()) fail(def.from, "base name (" + from.image + ") should not be blank");
+    if (!from.platform.empty()) {
+      std::string platform = expand(from_env, def.from, from.platform);
+      if (platform != kPlatform)
+        warnings.push_back(options_.dockerfile_name + ":" + std::to_string(def.from.line) + ": FROM --platform=" +
+                           platform + " is not supported, building for " + kPlatform);
+    }
+    int base_stage = find_stage(ref, def.index, def.from);
+    if (iequals(ref, "scratch")) {
+      st.image = empty_image_config();
+      meta(st, def.from, "FROM scratch");
+    } else if (base_stage >= 0) {
+      const StageState& base = stage(base_stage);
+      st.root = base.root;
+      st.image = base.image;
+      st.shell = base.shell;
+      meta(st, def.from, "FROM " + ref);
+    } else {
+      const ImageInfo& info = image(ref, def.from);
+      st.root = image_source(info, meta(st, def.from, "FROM " + info.ref));
+      st.image = info.config.is_object() ? info.config : json::object();
+      st.image.erase("rootfs");
+      st.image.erase("created");
+      if (!st.image.contains("architecture")) st.image["architecture"] = "amd64";
+      if (!st.image.contains("os")) st.image["os"] = "linux";
+      if (!st.image["config"].is_object()) st.image["config"] = json::object();
+      if (!st.image["history"].is_array()) st.image["history"] = json::array();
+      json& shell = st.image["config"]["Shell"];
+      if (shell.is_array() && !shell.empty()) st.shell = shell.get<std::vector<std::string>>();
+    }
+    if (!get_env(st.image, "PATH")) set_env(st.image, "PATH", kDefaultPath);
+    run_onbuild_triggers(st, def.from);
+    return st;
+  }
+
+  // ONBUILD triggers of the base run first, in the child stage; they are not inherited further.
+  void run_onbuild_triggers(StageState& st, const Instruction& from) {
+    json& config = st.image["config"];
+    if (!config.contains("OnBuild") || !config["OnBuild"].is_array() || config["OnBuild"].empty()) {
+      config.erase("OnBuild");
+      return;
+    }
+    json triggers = config["OnBuild"];
+    config.erase("OnBuild");
+    for (const json& trigger : triggers) {
+      if (!trigger.is_string()) continue;
+      std::string name = options_.dockerfile_name + ":" + std::to_string(from.line) + ": ONBUILD trigger";
+      Ast ast = parse(trigger.get<std::string>(), name);
+      for (const Node& node : ast.nodes()) {
+        Instruction ins = parse_instruction(ast, node, name);
+        ins.line = from.line;
+        apply(st, ins);
+      }
+    }
+  }
+
+  void apply(StageState& st, const Instruction& ins) {
+    std::visit([&](const auto& body) { apply(st, ins, body); }, ins.body);
+  }
+
+  void apply(StageState&, const Instruction& ins, const FromInstruction&) {
+    fail(ins, "FROM cannot be used here");
+  }
+
+  void apply(StageState& st, const Instruction& ins, const ArgInstruction& arg) {
+    ShellEnv env = env_of(st);
+    for (const ArgDeclaration& decl : arg.args) {
+      std::optional<std::string> value;
+      if (auto it = options_.build_args.find(decl.name); it != options_.build_args.end()) {
+        value = it->second;
+      } else if (decl.default_value) {
+        value = expand(env, ins, *decl.default_value);
+      } else if (auto g = global_args_.find(decl.name); g != global_args_.end()) {
+        value = g->second;
+      }
+      consumed_args.insert(decl.name);
+      if (!value) continue;
+      std::erase_if(st.args, [&](const auto& kv) { return kv.first == decl.name; });
+      st.args.emplace_back(decl.name, *value);
+      env[decl.name] = *value;
+    }
+  }
+
+  std::vector<std::pair<std::string, std::string>> expand_pairs(const StageState& st, const Instruction& ins,
+                                                                const std::vector<KeyValue>& pairs) const {
+    ShellEnv env = env_of(st);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const KeyValue& kv : pairs) {
+      std::string key = expand(env, ins, kv.key);
+      if (key.empty()) fail(ins, ins.keyword + " names can not be blank");
+      out.emplace_back(key, expand(env, ins, kv.value));
+    }
+    return out;
+  }
+
+  void apply(StageState& st, const Instruction& ins, const EnvInstruction& e) {
+    std::string history = "ENV";
+    for (const auto& [k, v] : expand_pairs(st, ins, e.vars)) {
+      set_env(st.image, k, v);
+      history += " " + k + "=" + v;
+    }
+    add_history(st.image, history, false);
+  }
+
+  void apply(StageState& st, const Instruction& ins, const LabelInstruction& l) {
+    std::string history = "LABEL";
+    for (const auto& [k, v] : expand_pairs(st, ins, l.labels)) {
+      st.image["config"]["Labels"][k] = v;
+      history += " " + k + "=" + v;
+    }
+    add_history(st.image, history, false);
+  }
+
+  void apply(StageState& st, const Instruction&, const MaintainerInstruction& m) {
+    st.image["author"] = m.name;
+    add_history(st.image, "MAINTAINER " + m.name, false);
+  }
+
+  std::vector<std::string> command_args(const StageState& st, const std::vector<std::string>& args, bool shell_form) const {
+    if (!shell_form) return args;
+    std::vector<std::string> out = st.shell;
+    out.push_back(args.empty() ? "" : args[0]);
+    return out;
+  }
+
+  void apply(StageState& st, const Instruction& ins, const CmdInstruction& c) {
+    json cmd = command_args(st, c.args, c.shell_form);
+    st.image["config"]["Cmd"] = cmd;
+    st.cmd_set = true;
+    add_history(st.image, "CMD " + go_quote_list(cmd), false);
+    (void)ins;
+  }
+
+  void apply(StageState& st, const Instruction&, const EntrypointInstruction& e) {
+    json entrypoint = command_args(st, e.args, e.shell_form);
+    st.image["config"]["Entrypoint"] = entrypoint;
+    // A new ENTRYPOINT makes an inherited CMD meaningless; one set in this stage stays.
+    if (!st.cmd_set) st.image["config"]["Cmd"] = nullptr;
+    add_history(st.image, "ENTRYPOINT " + go_quote_list(entrypoint), false);
+  }
+
+  void apply(StageState& st, const Instruction&, const ShellInstruction& s) {
+    st.shell = s.shell;
+    st.image["config"]["Shell"] = s.shell;
+    add_history(st.image, "SHELL " + go_quote_list(json(s.shell)), false);
+  }
+
+  void apply(StageState& st, const Instruction& ins, const UserInstruction& u) {
+    std::string user = expand(env_of(st), ins, u.user);
+    st.image["config"]["User"] = user;
+    add_history(st.image, "USER " + user, false);
+  }
+
+  void apply(StageState& st, const Instruction& ins, const ExposeInstruction& e) {
+    ShellEnv env = env_of(st);
+    std::string history = "EXPOSE";
+    for (const std::string& word : e.ports) {
+      std::vector<std::string> ports;
+      try {
+        ports = lexer_.process_words(word, env);
+      } catch (const Error& err) {
+        fail(ins, err.what());
+      }
+      for (const std::string& port : ports) {
+        for (const std::string& key : expand_port_range(port, ins)) {
+          st.image["config"]["ExposedPorts"][key] = json::object();
+          history += " " + key;
+        }
+      }
+    }
+    add_history(st.image, history, false);
+  }
+
+  std::vector<std::string> expand_port_range(const std::string& spec, const Instruction& ins) const {
+    std::string proto = "tcp";
+    std::string ports = spec;
+    if (auto slash = spec.find('/'); slash != std::string::npos) {
+      proto = to_lower(spec.substr(slash + 1));
+      ports = spec.substr(0, slash);
+    }
+    if (proto != "tcp" && proto != "udp" && proto != "sctp") fail(ins, "invalid proto: " + proto);
+    auto number = [&](const std::string& s) {
+      if (s.empty() || s.size() > 5 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        fail(ins, "invalid containerPort: " + spec);
+      int n = std::stoi(s);
+      if (n > 65535) fail(ins, "invalid containerPort: " + spec);
+      return n;
+    };
+    std::size_t dash = ports.find('-');
+    int first = number(ports.substr(0, dash));
+    int last = dash == std::string::npos ? first : number(ports.substr(dash + 1));
+    if (last < first) fail(ins, "invalid range specified for containerPort: " + spec);
+    std::vector<std::string> out;
+    for (int p = first; p <= last; ++p) out.push_back(std::to_string(p) + "/" + proto);
+    return out;
+  }
+
+  void apply(StageState& st, const Instruction& ins, const VolumeInstruction& v) {
+    ShellEnv env = env_of(st);
+    std::string history = "VOLUME [";
+    bool first = true;
+    for (const std::string& word : v.paths) {
+      std::string path = expand(env, ins, word);
+      if (trim_space(path).empty()) fail(ins, "VOLUME specified can not be an empty string");
+      st.image["config"]["Volumes"][path] = json::object();
+      history += (first ? "" : " ") + path;
+      first = false;
+    }
+    add_history(st.image, history + "]", false);
+  }
+
+  void apply(StageState& st, const Instruction& ins, const StopSignalInstruction& s) {
+    std::string signal = expand(env_of(st), ins, s.signal);
+    bool numeric = !signal.empty() && std::all_of(signal.begin(), signal.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!numeric && !(signal.size() > 3 && iequals(signal.substr(0, 3), "SIG")))
+      fail(ins, "Invalid signal: " + signal);
+    st.image["config"]["StopSignal"] = signal;
+    add_history(st.image, "STOPSIGNAL " + signal, false);
+  }
+
+  void apply(StageState& st, const Instruction&, const HealthcheckInstruction& h) {
+    json hc = {{"Test", h.none ? json::array({"NONE"}) : json(h.test)}};
+    if (h.interval_ns) hc["Interval"] = h.interval_ns;
+    if (h.timeout_ns) hc["Timeout"] = h.timeout_ns;
+    if (h.start_period_ns) hc["StartPeriod"] = h.start_period_ns;
+    if (h.start_interval_ns) hc["StartInterval"] = h.start_interval_ns;
+    if (h.retries) hc["Retries"] = h.retries;
+    st.image["config"]["Healthcheck"] = hc;
+    add_history(st.image, "HEALTHCHECK " + go_quote_list(hc["Test"]), false);
+  }
+
+  void apply(StageState& st, const Instruction&, const OnbuildInstruction& o) {
+    st.image["config"]["OnBuild"].push_back(o.expression);
+    add_history(st.image, "ONBUILD " + o.expression, false);
+  }
+
+  std::string working_dir(const StageState& st) const {
+    const json& config = st.image["config"];
+    if (config.contains("WorkingDir") && config["WorkingDir"].is_string() && !config["WorkingDir"].get<std::string>().empty())
+      return config["WorkingDir"].get<std::string>();
+    return "/";
+  }
+
+  std::string user(const StageState& st) const {
+    const json& config = st.image["config"];
+    return config.contains("User") && config["User"].is_string() ? config["User"].get<std::string>() : "";
+  }
+
+  // `path` made absolute against the working directory; a trailing '/' kept.
+  std::string resolve_dest(const StageState& st, const std::string& path) const {
+    std::string joined = path.starts_with("/") ? path : working_dir(st) + "/" + path;
+    std::string cleaned = clean_path(joined);
+    if ((path.ends_with("/") || path.ends_with("/.") || path == ".") && cleaned != "/") cleaned += '/';
+    return cleaned;
+  }
+
+  void apply(StageState& st, const Instruction& ins, const WorkdirInstruction& w) {
+    std::string path = expand(env_of(st), ins, w.path);
+    if (path.empty()) fail(ins, "WORKDIR requires a non-empty path");
+    std::string dir = clean_path(path.starts_with("/") ? path : working_dir(st) + "/" + path);
+    st.image["config"]["WorkingDir"] = dir;
+    llb::FileOp op{.dest_input = 0, .actions = {llb::FileMkdir{.path = dir, .mode = 0755, .make_parents = true,
+                                                               .chown = parse_chown(user(st))}}};
+    st.root = llb::file(std::move(op), {st.root}, meta(st, ins, "WORKDIR " + dir));
+    add_history(st.image, "WORKDIR " + dir, true);
+  }
+
+  void apply(StageState& st, const Instruction& ins, const CopyInstruction& c) {
+    ShellEnv env = env_of(st);
+    auto fail_here = [&](const std::string& what) { fail(ins, what); };
+    std::string dest = resolve_dest(st, expand(env, ins, c.dest));
+    if (c.sources.size() + c.inline_files.size() > 1 && !dest.ends_with("/"))
+      fail(ins, "When using " + ins.keyword + " with more than one source file, the destination must be a directory and end with a /");
+    std::optional<std::uint32_t> mode;
+    if (!c.chmod.empty()) mode = parse_mode(expand(env, ins, c.chmod), fail_here);
+    std::optional<llb::Chown> chown = parse_chown(expand(env, ins, c.chown));
+    std::string from = expand(env, ins, c.from);
+    std::vector<std::string> excludes;
+    for (const std::string& e : c.excludes) excludes.push_back(expand(env, ins, e));
+
+    llb::FileOp op{.dest_input = 0};
+    std::vector<llb::Output> inputs = {st.root};
+    std::optional<int> source_input;
+    std::string history = ins.keyword;
+    for (const std::string& f : c.flag_words) history += " " + f;
+
+    for (const std::string& word : c.sources) {
+      std::string src = expand(env, ins, word);
+      history += " " + src;
+      if (c.is_add && is_url(src)) {
+        std::string filename = src.substr(src.rfind('/') + 1);
+        if (filename.empty() || filename.find('?') != std::string::npos) filename = "__unnamed__";
+        std::map<std::string, std::string> attrs = {{"filename", filename}};
+        if (!c.checksum.empty()) attrs["checksum"] = expand(env, ins, c.checksum);
+        inputs.push_back(llb::source(llb::SourceOp{src, attrs}, {.description = "fetch " + src}));
+        op.actions.push_back(llb::FileCopy{.src_input = static_cast<int>(inputs.size() - 1), .src = "/" + filename,
+                                           .dest = dest, .chown = chown, .mode = mode});
+        continue;
+      }
+      if (src.find("://") != std::string::npos || src.starts_with("git@"))
+        fail(ins, "unsupported source " + go_quote(src) + " (only local paths and http(s) URLs are supported)");
+      if (!source_input) {
+        if (from.empty()) {
+          std::string rel = clean_path(src);
+          if (rel.starts_with("/")) rel = clean_path(rel.substr(1));
+          if (rel.starts_with("..")) fail(ins, "forbidden path outside the build context: " + src);
+        }
+        inputs.push_back(context_.collecting && from.empty() ? llb::Output{} : source_named(from, st, ins));
+        source_input = static_cast<int>(inputs.size() - 1);
+      }
+      if (from.empty()) {
+        std::string rel = clean_path(src);
+        while (rel.starts_with("/")) rel = clean_path(rel.substr(1));
+        if (rel.starts_with("..")) fail(ins, "forbidden path outside the build context: " + src);
+        context_.paths.insert(rel);
+      }
+      op.actions.push_back(llb::FileCopy{.src_input = *source_input, .src = absolute_in_input(src), .dest = dest,
+                                         .chown = chown, .mode = mode, .unpack_archive = c.is_add,
+                                         .parents = c.parents, .exclude_patterns = excludes});
+    }
+    for (const InlineFile& f : c.inline_files) {
+      history += " <<" + f.name;
+      std::string data = f.data;
+      if (f.expand) {
+        try {
+          data = ShellLexer(ShellLexerOptions{.escape = escape_, .skip_quotes = true}).process_word(data, env);
+        } catch (const Error& e) {
+          fail(ins, e.what());
+        }
+      }
+      op.actions.push_back(llb::FileMkfile{.path = dest.ends_with("/") ? dest + f.name : dest,
+                                           .mode = mode.value_or(0644), .data = std::move(data), .chown = chown});
+    }
+    history += " " + dest;
+    std::string description = ins.keyword + " " + ins.text;
+    st.root = llb::file(std::move(op), std::move(inputs), meta(st, ins, description));
+    add_history(st.image, history, true);
+  }
+
+  // RUN's environment: the config Env (PATH included), then ARGs not shadowed by it, then proxy
+  // args given on the command line.
+  std::vector<std::string> run_env(const StageState& st) const {
+    std::vector<std::string> env;
+    std::set<std::string> names;
+    if (st.image["config"].contains("Env"))
+      for (const json& e : st.image["config"]["Env"]) {
+        if (!e.is_string()) continue;
+        std::string s = e.get<std::string>();
+        names.insert(s.substr(0, s.find('=')));
+        env.push_back(s);
+      }
+    for (const auto& [k, v] : st.args)
+      if (names.insert(k).second) env.push_back(k + "=" + v);
+    for (const auto& [k, v] : options_.build_args)
+      if (kProxyArgs.count(k) && names.insert(k).second) env.push_back(k + "=" + v);
+    return env;
+  }
+
+  void apply(StageState& st, const Instruction& ins, const RunInstruction& r) {
+    ShellEnv env = env_of(st);
+    llb::ExecOp op;
+    std::vector<llb::Output> inputs = {st.root};
+    op.mounts.push_back(llb::Mount{.input = 0, .dest = "/", .output = 0});
+    op.args = command_args(st, r.args, r.shell_form);
+    if (r.shell_form && !r.heredocs.empty()) heredoc_command(st, r, &op, &inputs);
+    op.env = run_env(st);
+    op.cwd = working_dir(st);
+    op.user = user(st);
+    op.network = r.network == "none" ? llb::NetworkMode::None
+                 : r.network == "host" ? llb::NetworkMode::Host
+                 : r.network == "default" ? llb::NetworkMode::Default
+                                          : options_.network;
+    op.security = r.security == "insecure" ? llb::SecurityMode::Insecure : llb::SecurityMode::Sandbox;
+    for (const std::string& spec : r.mounts) add_mount(st, ins, expand(env, ins, spec), &op, &inputs);
+
+    std::string history = "RUN ";
+    if (!st.args.empty()) {
+      history += "|" + std::to_string(st.args.size());
+      for (const auto& [k, v] : st.args) history += " " + k + "=" + v;
+      history += " ";
+    }
+    for (std::size_t i = 0; i < op.args.size(); ++i) history += (i ? " " : "") + op.args[i];
+    st.root = llb::exec(std::move(op), std::move(inputs), meta(st, ins, "RUN " + ins.text));
+    add_history(st.image, history, true);
+  }
+
+  // RUN <<EOF: a lone heredoc runs as the shell's script (or as a file when it has a #! line);
+  // a command using heredocs gets them appended for the shell to read.
+  void heredoc_command(const StageState& st, const RunInstruction& r, llb::ExecOp* op,
+                       std::vector<llb::Output>* inputs) const {
+    HeredocWord word;
+    std::string command(trim_space(r.args[0]));
+    if (r.heredocs.size() == 1 && parse_heredoc_word(command, &word)) {
+      const InlineFile& f = r.heredocs[0];
+      if (f.data.starts_with("#!")) {
+        inputs->push_back(llb::file(
+            llb::FileOp{.dest_input = 0, .actions = {llb::FileMkfile{.path = "/" + f.name, .mode = 0755, .data = f.data}}},
+            {llb::Output{}}, {.description = "preparing inline document"}));
+        op->mounts.push_back(llb::Mount{.input = static_cast<int>(inputs->size() - 1), .dest = "/dev/pipes/",
+                                        .readonly = true});
+        op->args = {"/dev/pipes/" + f.name};
+      } else {
+        op->args = st.shell;
+        op->args.push_back(f.data);
+      }
+      return;
+    }
+    std::string full = r.args[0];
+    for (const InlineFile& f : r.heredocs) full += "\n" + f.data + f.name;
+    op->args = st.shell;
+    op->args.push_back(full);
+  }
+
+  void add_mount(const StageState& st, const Instruction& ins, const std::string& spec, llb::ExecOp* op,
+                 std::vector<llb::Output>* inputs) {
+    RunMount m;
+    try {
+      m = parse_run_mount(spec);
+    } catch (const Error& e) {
+      fail(ins, std::string("invalid --mount: ") + e.what());
+    }
+    llb::Mount mount{.dest = m.target, .readonly = m.readonly, .type = m.type};
+    switch (m.type) {
+      case llb::MountType::Bind:
+        if (m.from.empty()) {
+          std::string rel = clean_path(m.source.empty() ? "." : m.source);
+          while (rel.starts_with("/")) rel = clean_path(rel.substr(1));
+          context_.paths.insert(rel);
+        }
+        inputs->push_back(context_.collecting && m.from.empty() ? llb::Output{} : source_named(m.from, st, ins));
+        mount.input = static_cast<int>(inputs->size() - 1);
+        mount.selector = m.source.empty() ? "" : absolute_in_input(m.source);
+        break;
+      case llb::MountType::Cache:
+        mount.cache_id = m.id;
+        mount.sharing = m.sharing;
+        mount.uid = m.uid;
+        mount.gid = m.gid;
+        mount.mode = m.mode;
+        if (!m.from.empty()) {
+          inputs->push_back(source_named(m.from, st, ins));
+          mount.input = static_cast<int>(inputs->size() - 1);
+          mount.selector = m.source.empty() ? "" : absolute_in_input(m.source);
+        }
+        break;
+      case llb::MountType::Tmpfs:
+        mount.tmpfs_size = m.size;
+        break;
+      case llb::MountType::Secret:
+        if (!m.env.empty()) op->secret_env.push_back({m.env, m.id, m.required});
+        if (m.target.empty()) return;
+        [[fallthrough]];
+      case llb::MountType::Ssh:
+        mount.secret_id = m.id;
+        mount.required = m.required;
+        mount.uid = m.uid;
+        mount.gid = m.gid;
+        mount.mode = m.mode;
+        break;
+    }
+    op->mounts.push_back(std::move(mount));
+  }
+
+  const BuildOptions& options_;
+  const std::vector<StageDef>& stages_;
+  const ShellEnv& global_args_;
+  std::map<std::string, ImageInfo>& images_;
+  ContextSource& context_;
+  ShellLexer lexer_;
+  char escape_;
+  std::vector<std::optional<StageState>> results_;
+  std::vector<bool> in_progress_;
+};
+
+}  // namespace
+
+BuildPlan lower(const BuildOptions& options) {
+  const std::string& file = options.dockerfile_name;
+  Ast ast = parse(options.dockerfile, file);
+
+  // Split into global ARGs and stages.
+  std::vector<Instruction> global_args;
+  std::vector<StageDef> stages;
+  for (const Node& node : ast.nodes()) {
+    Instruction ins = parse_instruction(ast, node, file);
+    if (ins.keyword == "FROM") {
+      const auto& name = std::get<FromInstruction>(ins.body).stage_name;
+      for (const StageDef& s : stages)
+        if (!name.empty() && s.from_body().stage_name == name)
+          throw Error(file + ":" + std::to_string(ins.line) + ": duplicate stage name " + go_quote(name));
+      stages.push_back({static_cast<int>(stages.size()), std::move(ins), {}});
+    } else if (!stages.empty()) {
+      stages.back().commands.push_back(std::move(ins));
+    } else if (ins.keyword == "ARG") {
+      global_args.push_back(std::move(ins));
+    } else {
+      throw Error(file + ":" + std::to_string(ins.line) + ": " + ins.keyword +
+                  " is not allowed before the first FROM (no build stage in current context)");
+    }
+  }
+  if (stages.empty()) throw Error(file + ": no build stage: a Dockerfile needs at least one FROM");
+
+  int target = static_cast<int>(stages.size()) - 1;
+  if (!options.target.empty()) {
+    target = -1;
+    for (const StageDef& s : stages)
+      if (s.from_body().stage_name == to_lower(options.target)) target = s.index;
+    if (target < 0) throw UsageError("target stage " + go_quote(options.target) + " could not be found in " + file);
+  }
+
+  // Global ARGs: usable in FROM lines and as defaults for ARGs re-declared in a stage.
+  ShellEnv globals = kPlatformArgs;
+  std::set<std::string> declared(kProxyArgs.begin(), kProxyArgs.end());
+  ShellLexer lexer(ShellLexerOptions{.escape = ast.escape()});
+  for (const Instruction& ins : global_args) {
+    for (const ArgDeclaration& decl : std::get<ArgInstruction>(ins.body).args) {
+      declared.insert(decl.name);
+      if (auto it = options.build_args.find(decl.name); it != options.build_args.end()) {
+        globals[decl.name] = it->second;
+      } else if (decl.default_value) {
+        try {
+          globals[decl.name] = lexer.process_word(*decl.default_value, globals);
+        } catch (const Error& e) {
+          throw Error(file + ":" + std::to_string(ins.line) + ": " + e.what());
+        }
+      }
+    }
+  }
+
+  std::vector<std::string> exclude;
+  if (options.dockerignore) exclude = read_dockerignore(*options.dockerignore);
+
+  std::map<std::string, ImageInfo> images;
+  ContextSource paths_pass;
+  Lowerer(options, stages, globals, images, paths_pass, ast.escape()).stage(target);
+
+  ContextSource context{.collecting = false, .paths = paths_pass.paths, .exclude = exclude};
+  Lowerer lowerer(options, stages, globals, images, context, ast.escape());
+  StageState result = lowerer.stage(target);
+
+  for (const auto& [k, v] : options.labels) result.image["config"]["Labels"][k] = v;
+
+  BuildPlan plan{result.root, result.image, {}};
+  for (const ParseWarning& w : ast.warnings())
+    plan.warnings.push_back(file + ":" + std::to_string(w.line) + ": " + w.message);
+  plan.warnings.insert(plan.warnings.end(), lowerer.warnings.begin(), lowerer.warnings.end());
+  declared.insert(lowerer.consumed_args.begin(), lowerer.consumed_args.end());
+  for (const auto& [name, value] : options.build_args)
+    if (!declared.count(name)) plan.warnings.push_back(file + ": build arg " + name + " was not consumed by any ARG");
+  return plan;
+}
+
+}  // namespace gantry::frontend

@@ -1,0 +1,17 @@
+// "did you mean ...?" suggestions for misspelt instructions and flags.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace gantry::frontend {
+
+// The candidate closest to `word` (case-insensitive edit distance), if it is close enough to be
+// a likely typo; "" otherwise.
+std::string closest_match(std::string_view word, std::span<const std::string_view> candidates);
+
+// " (did you mean X?)" or "".
+std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates);
+
+}  // namespace gantry::frontend

@@ -1,0 +1,135 @@
+// Lowering tests: assert on the llb graph and the image config that lower() produces.
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "frontend/dockerfile/frontend.h"
+#include "llb/definition.h"
+
+namespace gantry::frontend {
+namespace {
+
+using nlohmann::json;
+
+ImageInfo busybox(const std::string& ref) {
+  if (ref != "busybox" && ref != "busybox:latest") throw Error("image " + ref + ": not found");
+  json config = {{"architecture", "amd64"},
+                 {"os", "linux"},
+                 {"config", {{"Env", {"PATH=/bin", "HOME=/root"}}, {"Cmd", {"sh"}}}},
+                 {"rootfs", {{"type", "layers"}, {"diff_ids", {"sha256:" + std::string(64, '1')}}}},
+                 {"history", {{{"created_by", "base layer"}}}}};
+  return {"busybox:latest", Digest::from_hex(std::string(64, 'a')), config};
+}
+
+BuildPlan lower_text(const std::string& dockerfile, BuildOptions options = {}) {
+  options.dockerfile = dockerfile;
+  options.resolve_image = busybox;
+  return lower(options);
+}
+
+const llb::ExecOp& exec_of(const llb::Output& out) { return std::get<llb::ExecOp>(out.node->op); }
+const llb::FileOp& file_of(const llb::Output& out) { return std::get<llb::FileOp>(out.node->op); }
+const llb::SourceOp& source_of(const llb::Output& out) { return std::get<llb::SourceOp>(out.node->op); }
+
+TEST(Lower, FromImageRunUsesShellEnvAndWorkdir) {
+  auto plan = lower_text("FROM busybox\nENV A=1\nWORKDIR /app\nUSER nobody\nRUN echo $A\n");
+  const auto& run = exec_of(plan.root);
+  EXPECT_EQ(run.args, (std::vector<std::string>{"/bin/sh", "-c", "echo $A"}));
+  EXPECT_EQ(run.env, (std::vector<std::string>{"PATH=/bin", "HOME=/root", "A=1"}));
+  EXPECT_EQ(run.cwd, "/app");
+  EXPECT_EQ(run.user, "nobody");
+  ASSERT_EQ(run.mounts.size(), 1u);
+  EXPECT_EQ(run.mounts[0].dest, "/");
+  EXPECT_EQ(run.mounts[0].output, 0);
+  EXPECT_EQ(plan.root.node->meta.location, "Dockerfile:5");
+  EXPECT_EQ(plan.root.node->meta.description, "[3/3] RUN echo $A");
+
+  const auto& mkdir = file_of(plan.root.node->inputs[0]);
+  EXPECT_EQ(std::get<llb::FileMkdir>(mkdir.actions[0]).path, "/app");
+  const auto& base = source_of(plan.root.node->inputs[0].node->inputs[0]);
+  EXPECT_EQ(base.identifier, "docker-image://busybox:latest@sha256:" + std::string(64, 'a'));
+
+  const json& history = plan.image_config["history"];
+  ASSERT_EQ(history.size(), 5u);
+  EXPECT_EQ(history[0]["created_by"], "base layer");
+  EXPECT_EQ(history[1]["created_by"], "ENV A=1");
+  EXPECT_EQ(history[1]["empty_layer"], true);
+  EXPECT_EQ(history[2]["empty_layer"], false);
+  EXPECT_EQ(history[4]["created_by"], "RUN /bin/sh -c echo $A # buildkit");
+  EXPECT_EQ(history[4]["empty_layer"], false);
+  EXPECT_FALSE(plan.image_config.contains("rootfs"));
+  EXPECT_EQ(plan.image_config["config"]["WorkingDir"], "/app");
+}
+
+TEST(Lower, CopyFromContextRecordsFollowPathsAndExcludes) {
+  BuildOptions options;
+  options.dockerignore = "*.log\n!keep.log\n";
+  auto plan = lower_text("FROM busybox\nWORKDIR /app\nCOPY --chown=1:2 --chmod=0640 a.txt sub/ ./\n", options);
+  const auto& copy = file_of(plan.root);
+  ASSERT_EQ(copy.actions.size(), 2u);
+  const auto& first = std::get<llb::FileCopy>(copy.actions[0]);
+  EXPECT_EQ(first.src, "/a.txt");
+  EXPECT_EQ(first.dest, "/app/");
+  EXPECT_EQ(first.src_input, 1);
+  EXPECT_EQ(first.chown->user, "1");
+  EXPECT_EQ(first.chown->group, "2");
+  EXPECT_EQ(*first.mode, 0640u);
+  EXPECT_EQ(std::get<llb::FileCopy>(copy.actions[1]).src, "/sub/");
+  const auto& context = source_of(plan.root.node->inputs[1]);
+  EXPECT_EQ(context.identifier, "local://context");
+  EXPECT_EQ(json::parse(context.attrs.at("followpaths")), json({"a.txt", "sub"}));
+  EXPECT_EQ(json::parse(context.attrs.at("exclude")), json({"*.log", "!keep.log"}));
+}
+
+TEST(Lower, UnusedStagesAreNotLoweredAndCopyFromStageUsesItsOutput) {
+  auto plan = lower_text(
+      "FROM doesnotexist AS unused\n"
+      "FROM busybox AS build\nRUN make\n"
+      "FROM scratch\nCOPY --from=build /out /bin/app\n");
+  const auto& copy = file_of(plan.root);
+  EXPECT_TRUE(plan.root.node->inputs[0].is_scratch());
+  EXPECT_EQ(std::get<llb::FileCopy>(copy.actions[0]).src, "/out");
+  EXPECT_EQ(exec_of(plan.root.node->inputs[1]).args.back(), "make");
+}
+
+TEST(Lower, ArgsScopeAndBuildArgOverride) {
+  BuildOptions options;
+  options.build_args = {{"V", "2"}, {"UNUSED", "x"}};
+  auto plan = lower_text("ARG BASE=busybox\nFROM $BASE\nARG V=1\nRUN echo $V\n", options);
+  const auto& run = exec_of(plan.root);
+  EXPECT_EQ(run.env.back(), "V=2");
+  EXPECT_EQ(plan.image_config["history"].back()["created_by"], "RUN |1 V=2 /bin/sh -c echo $V # buildkit");
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  EXPECT_NE(plan.warnings[0].find("UNUSED"), std::string::npos);
+}
+
+TEST(Lower, EntrypointResetsInheritedCmd) {
+  auto plan = lower_text("FROM busybox\nENTRYPOINT [\"/app\"]\nEXPOSE 80 53/udp\nLABEL a=b\n");
+  EXPECT_TRUE(plan.image_config["config"]["Cmd"].is_null());
+  EXPECT_EQ(plan.image_config["config"]["Entrypoint"], json({"/app"}));
+  EXPECT_TRUE(plan.image_config["config"]["ExposedPorts"].contains("80/tcp"));
+  EXPECT_TRUE(plan.image_config["config"]["ExposedPorts"].contains("53/udp"));
+  EXPECT_EQ(plan.image_config["config"]["Labels"]["a"], "b");
+}
+
+TEST(Lower, MarshalIsDeterministic) {
+  std::string df = "FROM busybox\nCOPY . /src\nRUN make\n";
+  EXPECT_EQ(llb::marshal(lower_text(df).root).digest(), llb::marshal(lower_text(df).root).digest());
+}
+
+TEST(Lower, ErrorsNameFileAndLine) {
+  try {
+    lower_text("FROM busybox\n\nCPOY a /b\n");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "Dockerfile:3: unknown instruction: CPOY (did you mean COPY?)");
+  }
+  try {
+    lower_text("FROM nope\n");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "Dockerfile:1: image nope: not found");
+  }
+}
+
+}  // namespace
+}  // namespace gantry::frontend
