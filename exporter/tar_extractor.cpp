@@ -16,6 +16,7 @@
 #include "exporter/libarchive_handle.h"
 #include "exporter/overlay_form.h"
 #include "exporter/path_beneath.h"
+#include "exporter/utf8_locale.h"
 #include "exporter/xattrs.h"
 
 namespace gantry::exporter {
@@ -39,6 +40,7 @@ class TarExtractor {
   void run() {
     for (;;) {
       archive_entry* entry = nullptr;
+      Utf8Locale::Scope utf8(utf8_);
       const int rc = archive_read_next_header(reader_, &entry);
       if (rc == ARCHIVE_EOF) break;
       // A warning is about a name that does not fit the locale; the bytes are still read.
@@ -67,7 +69,7 @@ class TarExtractor {
     const auto [parent, base] = split_parent(*name);
     UniqueFd parent_fd = open_dir_beneath(root_.get(), parent, true, label_);
 
-    if (base.starts_with(kWhiteoutPrefix)) return whiteout(parent_fd.get(), parent, base);
+    if (base.starts_with(kWhiteoutPrefix)) return whiteout(parent_fd.get(), parent, base, entry);
     if (const char* link = archive_entry_hardlink(entry)) return hard_link(parent_fd.get(), *name, base, link);
 
     const mode_t type = archive_entry_filetype(entry);
@@ -95,7 +97,7 @@ class TarExtractor {
     }
   }
 
-  void whiteout(int parent_fd, const std::string& parent, const std::string& base) {
+  void whiteout(int parent_fd, const std::string& parent, const std::string& base, archive_entry* entry) {
     if (base == kOpaqueMarker) return mark_opaque(parent_fd, parent.empty() ? "/" : parent);
     const std::string target = base.substr(kWhiteoutPrefix.size());
     if (target.empty() || target == "." || target == "..")
@@ -103,6 +105,7 @@ class TarExtractor {
     remove_entry_at(parent_fd, target, label_);
     if (::mknodat(parent_fd, target.c_str(), S_IFCHR | 0000, makedev(0, 0)) != 0)
       throw_errno(label_ + ": create whiteout for `" + (parent.empty() ? target : parent + "/" + target) + "`");
+    set_times_at(parent_fd, base, target, entry);
   }
 
   void hard_link(int parent_fd, const std::string& name, const std::string& base, const char* link) {
@@ -211,6 +214,7 @@ class TarExtractor {
   archive* reader_;
   std::string label_;
   UniqueFd root_;
+  Utf8Locale utf8_;
   std::vector<std::pair<std::string, std::int64_t>> dir_mtimes_;
 };
 

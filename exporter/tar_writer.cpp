@@ -30,9 +30,6 @@ TarWriter::TarWriter(ByteSink& out) : out_(out), archive_(archive_write_new()) {
   // pax_restricted: plain ustar headers, plus a pax header only when an entry needs one (long
   // names, large ids or sizes, xattrs), which is what other image tools write too.
   check(archive_write_set_format_pax_restricted(archive_.get()), "set pax format");
-  // Names are bytes: never convert them through the locale.
-  check(archive_write_set_format_option(archive_.get(), "pax", "hdrcharset", "BINARY"),
-        "set header charset");
   check(archive_write_set_bytes_in_last_block(archive_.get(), 1), "set block padding");
   check(archive_write_open2(archive_.get(), this, nullptr, &TarWriter::write_callback, nullptr,
                             nullptr),
@@ -59,6 +56,7 @@ void TarWriter::check(int rc, const std::string& what) {
 }
 
 void TarWriter::write_header(archive_entry* entry, const std::string& name) {
+  Utf8Locale::Scope utf8(utf8_);
   check(archive_write_header(archive_.get(), entry), "write header of `" + name + "`");
 }
 

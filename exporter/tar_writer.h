@@ -16,6 +16,7 @@
 
 #include "exporter/byte_sink.h"
 #include "exporter/libarchive_handle.h"
+#include "exporter/utf8_locale.h"
 
 namespace gantry::exporter {
 
@@ -50,6 +51,7 @@ class TarWriter {
   ByteSink& out_;
   std::exception_ptr sink_error_;  // a sink's exception, kept across libarchive's C frames
   std::map<std::pair<dev_t, ino_t>, std::string> first_name_of_inode_;
+  Utf8Locale utf8_;
   ArchiveWriter archive_;  // last: freed first, while the sink is still there
 };
 

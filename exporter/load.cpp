@@ -1,0 +1,169 @@
+// One pass over the archive: every member is stored or kept as it streams by, then the
+// archive's own index (index.json or manifest.json) says what the images are.
+#include "exporter/load.h"
+
+#include <map>
+#include <optional>
+
+#include "base/error.h"
+#include "base/image_ref.h"
+#include "exporter/image.h"
+#include "exporter/libarchive_handle.h"
+#include "exporter/media_types.h"
+#include "exporter/path_beneath.h"
+
+namespace gantry::exporter {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kBlobPrefix = "blobs/sha256/";
+
+// The small JSON members docker-archive and OCI layouts are described by.
+bool is_metadata(const std::string& name) {
+  return name.ends_with(".json") || name == "oci-layout" || name == "repositories" || name.ends_with("/VERSION");
+}
+
+struct ArchiveContents {
+  std::map<std::string, std::string> metadata;  // name -> bytes
+  std::map<std::string, Digest> stored;         // other members -> digest of what was stored
+};
+
+ArchiveContents read_members(const fs::path& file, const cache::ContentStore& store, const std::string& label) {
+  ArchiveReader reader = open_tar_reader(file, label);
+  ArchiveContents contents;
+  std::vector<char> buffer(1 << 20);
+  for (;;) {
+    archive_entry* entry = nullptr;
+    const int rc = archive_read_next_header(reader.get(), &entry);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc < ARCHIVE_WARN) throw Error(label + ": " + archive_message(reader.get()));
+    if (archive_entry_filetype(entry) != AE_IFREG) continue;
+    const char* raw = archive_entry_pathname(entry);
+    const std::optional<std::string> name = clean_member_name(raw ? raw : "", label);
+    if (!name) continue;
+
+    std::optional<Digest> expected;
+    if (name->starts_with(kBlobPrefix)) expected = Digest::from_hex(name->substr(kBlobPrefix.size()));
+    const bool keep_in_memory = !expected && is_metadata(*name);
+    std::string bytes;
+    std::optional<cache::ContentStore::Ingest> ingest;
+    if (!keep_in_memory) ingest.emplace(store.ingest());
+    for (;;) {
+      const la_ssize_t n = archive_read_data(reader.get(), buffer.data(), buffer.size());
+      if (n == 0) break;
+      if (n < 0) throw Error(label + ": reading `" + *name + "`: " + archive_message(reader.get()));
+      if (keep_in_memory) bytes.append(buffer.data(), static_cast<std::size_t>(n));
+      else ingest->write(buffer.data(), static_cast<std::size_t>(n));
+    }
+    if (keep_in_memory) {
+      contents.metadata[*name] = std::move(bytes);
+    } else {
+      try {
+        contents.stored[*name] = ingest->commit(expected);
+      } catch (const Error& e) {
+        throw Error(label + ": member `" + *name + "`: " + e.what());
+      }
+    }
+  }
+  return contents;
+}
+
+json parse_member(const ArchiveContents& contents, const std::string& name, const std::string& label) {
+  try {
+    return json::parse(contents.metadata.at(name));
+  } catch (const std::exception& e) {
+    throw Error(label + ": `" + name + "` is not valid JSON: " + e.what());
+  }
+}
+
+// An OCI archive: index.json names the manifests; the blobs were verified against their names.
+std::vector<std::pair<std::string, Digest>> load_oci(const ArchiveContents& contents,
+                                                     const cache::ContentStore& store, const std::string& label) {
+  std::vector<std::pair<std::string, Digest>> images;
+  const json index = parse_member(contents, "index.json", label);
+  for (const json& descriptor : index.value("manifests", json::array())) {
+    const Digest manifest = Digest::parse(descriptor.value("digest", ""));
+    const json annotations = descriptor.value("annotations", json::object());
+    std::string name = annotations.value("io.containerd.image.name", "");
+    if (name.empty()) {
+      // ref.name is often only a tag; a value with a repository in it is a full name.
+      const std::string ref = annotations.value("org.opencontainers.image.ref.name", "");
+      if (ref.find_first_of("/:") != std::string::npos) name = ref;
+    }
+    ImageView view;
+    try {
+      view = read_image(store, manifest);
+    } catch (const Error& e) {
+      throw Error(label + ": " + e.what());
+    }
+    for (const json& layer : view.manifest_json["layers"])
+      if (const Digest d = Digest::parse(layer.value("digest", "")); !store.has(d))
+        throw Error(label + ": image " + view.manifest.str() + ": layer " + d.str() + " is missing");
+    images.emplace_back(name.empty() ? "" : ImageRef::parse(name).familiar(), view.manifest);
+  }
+  return images;
+}
+
+// A docker-archive: each manifest.json entry is a config and plain layer tars; the layers must
+// hash to the config's diff_ids. The image gets a schema2 manifest over the config as it was.
+std::vector<std::pair<std::string, Digest>> load_docker(const ArchiveContents& contents,
+                                                        const cache::ContentStore& store, const std::string& label) {
+  std::vector<std::pair<std::string, Digest>> images;
+  for (const json& image : parse_member(contents, "manifest.json", label)) {
+    const std::string config_name = image.value("Config", "");
+    const auto config_bytes = contents.metadata.find(config_name);
+    const auto config_blob = contents.stored.find(config_name);
+    Digest config;
+    if (config_bytes != contents.metadata.end()) config = store.put(config_bytes->second);
+    else if (config_blob != contents.stored.end()) config = config_blob->second;
+    else throw Error(label + ": config `" + config_name + "` is not in the archive");
+    const json config_json = json::parse(store.read(config));
+    const json diff_ids = config_json.value("rootfs", json::object()).value("diff_ids", json::array());
+    const json layer_names = image.value("Layers", json::array());
+    if (diff_ids.size() != layer_names.size())
+      throw Error(label + ": config `" + config_name + "` lists " + std::to_string(diff_ids.size()) +
+                  " diff_ids for " + std::to_string(layer_names.size()) + " layers");
+    json layers = json::array();
+    for (std::size_t i = 0; i < layer_names.size(); ++i) {
+      const std::string layer_name = layer_names[i].get<std::string>();
+      const auto stored = contents.stored.find(layer_name);
+      if (stored == contents.stored.end()) throw Error(label + ": layer `" + layer_name + "` is not in the archive");
+      const Digest diff_id = Digest::parse(diff_ids[i].get<std::string>());
+      if (stored->second != diff_id)
+        throw Error(label + ": layer `" + layer_name + "` is " + stored->second.str() + ", not its diff_id " +
+                    diff_id.str());
+      layers.push_back({{"mediaType", media_types::kDockerLayer},
+                        {"digest", diff_id.str()},
+                        {"size", store.size(diff_id)}});
+    }
+    const json manifest = {{"schemaVersion", 2},
+                           {"mediaType", media_types::kDockerManifest},
+                           {"config",
+                            {{"mediaType", media_types::kDockerConfig},
+                             {"digest", config.str()},
+                             {"size", store.size(config)}}},
+                           {"layers", layers}};
+    const Digest manifest_digest = store.put(manifest.dump());
+    const json tags = image.value("RepoTags", json::array());
+    if (!tags.is_array() || tags.empty()) images.emplace_back("", manifest_digest);
+    else
+      for (const json& tag : tags) images.emplace_back(ImageRef::parse(tag.get<std::string>()).familiar(), manifest_digest);
+  }
+  return images;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, Digest>> load_archive(const fs::path& file, const cache::ContentStore& store) {
+  const std::string label = "archive `" + file.string() + "`";
+  const ArchiveContents contents = read_members(file, store, label);
+  // Docker 25+ writes both; the docker view carries the RepoTags, so it wins.
+  if (contents.metadata.contains("manifest.json")) return load_docker(contents, store, label);
+  if (contents.metadata.contains("index.json")) return load_oci(contents, store, label);
+  throw Error(label + ": neither a docker-archive (manifest.json) nor an OCI archive (index.json)");
+}
+
+}  // namespace gantry::exporter
