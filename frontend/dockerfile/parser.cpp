@@ -431,6 +431,19 @@ class Parser {
       while (pos < line.size() && is_ascii_space(line[pos])) ++pos;
       if (pos + 1 >= line.size() || line[pos] != '-' || line[pos + 1] != '-') return line.substr(pos);
       std::size_t start = pos;
+      // Fast path: a flag word without quotes or backslashes is its own text.
+      std::size_t end = pos;
+      while (end < line.size() && !is_ascii_space(line[end]) && line[end] != '\'' && line[end] != '"' &&
+             line[end] != '\\')
+        ++end;
+      if (end == line.size() || is_ascii_space(line[end])) {
+        std::string_view word = line.substr(start, end - start);
+        if (word == "--") return line.substr(end);
+        ast_.words_.push_back(word);
+        pos = end;
+        if (pos >= line.size()) return {};
+        continue;
+      }
       std::string word;
       bool modified = false, quoted = false;
       char quote = 0;

@@ -131,5 +131,53 @@ TEST(Lower, ErrorsNameFileAndLine) {
   }
 }
 
+
+TEST(Lower, RunMountsHeredocsAndInvalidMounts) {
+  auto plan = lower_text(
+      "FROM busybox AS b\nFROM busybox\n"
+      "RUN --mount=type=cache,target=/c,sharing=locked --mount=from=b,source=/out,target=/o "
+      "--mount=type=secret,id=tok,env=TOKEN --network=none cat /o\n");
+  const auto& run = exec_of(plan.root);
+  ASSERT_EQ(run.mounts.size(), 3u);
+  EXPECT_EQ(run.mounts[1].type, llb::MountType::Cache);
+  EXPECT_EQ(run.mounts[1].cache_id, "/c");
+  EXPECT_EQ(run.mounts[1].sharing, llb::CacheSharing::Locked);
+  EXPECT_EQ(run.mounts[2].input, 1);
+  EXPECT_EQ(run.mounts[2].selector, "/out");
+  EXPECT_TRUE(run.mounts[2].readonly);
+  ASSERT_EQ(run.secret_env.size(), 1u);
+  EXPECT_EQ(run.secret_env[0].name, "TOKEN");
+  EXPECT_EQ(run.network, llb::NetworkMode::None);
+
+  auto heredoc = lower_text("FROM busybox\nRUN <<EOF\necho one\necho two\nEOF\n");
+  EXPECT_EQ(exec_of(heredoc.root).args, (std::vector<std::string>{"/bin/sh", "-c", "echo one\necho two\n"}));
+
+  try {
+    lower_text("FROM busybox\nRUN --mount=type=cache,foo=bar true\n");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(std::string(e.what()).starts_with("Dockerfile:2: invalid --mount: unexpected key 'foo'")) << e.what();
+  }
+}
+
+TEST(Lower, OnbuildTriggersRunInChildAndAddUrlUsesHttpSource) {
+  BuildOptions options;
+  options.dockerfile = "FROM busybox\nADD https://example.com/f.tgz /f\n";
+  options.resolve_image = [](const std::string& ref) {
+    ImageInfo info = busybox("busybox");
+    if (ref == "parent") info.config["config"]["OnBuild"] = {"RUN echo triggered"};
+    return info;
+  };
+  auto add = lower(options);
+  const auto& op = file_of(add.root);
+  EXPECT_EQ(source_of(add.root.node->inputs[1]).identifier, "https://example.com/f.tgz");
+  EXPECT_EQ(std::get<llb::FileCopy>(op.actions[0]).src, "/f.tgz");
+
+  options.dockerfile = "FROM parent\nRUN after\n";
+  auto child = lower(options);
+  EXPECT_EQ(exec_of(child.root.node->inputs[0]).args.back(), "echo triggered");
+  EXPECT_FALSE(child.image_config["config"].contains("OnBuild"));
+}
+
 }  // namespace
 }  // namespace gantry::frontend
