@@ -1,0 +1,108 @@
+// Export throughput: packs a generated layer (default 200 MB, half compressible text, half
+// random bytes, files from 1 KiB to 8 MiB) with each compression, and compares gzip and zstd
+// with a single-threaded baseline (zlib deflate / libzstd without workers, over the already
+// built plain tar, so the baseline does not even pay for reading files, tar and sha256).
+//   pack_throughput [MB] [scratch dir]
+#include <zlib.h>
+#include <zstd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "base/file_util.h"
+#include "exporter/layer.h"
+
+namespace fs = std::filesystem;
+using namespace gantry;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void generate_layer(const fs::path& root, std::size_t total_bytes) {
+  std::mt19937_64 rng(42);
+  const std::vector<std::string> words = {"layer ", "gantry ", "build ", "image ", "cache ", "COPY ", "RUN ",
+                                          "/usr/lib/x86_64-linux-gnu/", "0x7f3a ", "\n", "return 0; ", "{ } "};
+  std::size_t written = 0;
+  for (int i = 0; written < total_bytes; ++i) {
+    const std::size_t size = std::min<std::size_t>(total_bytes - written, 1024u << (rng() % 14));
+    std::string data;
+    data.reserve(size);
+    if (i % 2 == 0) {
+      while (data.size() < size) data += words[rng() % words.size()];
+    } else {
+      while (data.size() < size) {
+        const std::uint64_t r = rng();
+        data.append(reinterpret_cast<const char*>(&r), sizeof r);
+      }
+    }
+    data.resize(size);
+    const fs::path dir = root / ("d" + std::to_string(i % 37)) / ("s" + std::to_string(i % 5));
+    fs::create_directories(dir);
+    write_file_atomic(dir / ("f" + std::to_string(i)), data);
+    written += size;
+  }
+}
+
+double zlib_single_thread(const std::string& data) {
+  const auto start = Clock::now();
+  z_stream z{};
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::vector<unsigned char> out(1 << 20);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  int rc;
+  do {
+    z.next_out = out.data();
+    z.avail_out = static_cast<uInt>(out.size());
+    rc = deflate(&z, Z_FINISH);
+  } while (rc == Z_OK);
+  deflateEnd(&z);
+  return seconds_since(start);
+}
+
+double zstd_single_thread(const std::string& data) {
+  const auto start = Clock::now();
+  std::vector<char> out(ZSTD_compressBound(data.size()));
+  ZSTD_compress(out.data(), out.size(), data.data(), data.size(), ZSTD_CLEVEL_DEFAULT);
+  return seconds_since(start);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::size_t megabytes = argc > 1 ? std::stoul(argv[1]) : 200;
+  const fs::path scratch_parent = argc > 2 ? fs::path(argv[2]) : fs::temp_directory_path();
+  TempDir scratch(scratch_parent, "gantry-bench-");
+  const fs::path layer = scratch.path() / "layer";
+  generate_layer(layer, megabytes << 20);
+  cache::ContentStore store(scratch.path() / "store");
+
+  struct Run {
+    const char* name;
+    exporter::Compression compression;
+  };
+  std::string plain_tar;
+  std::printf("%-14s %10s %10s %9s %8s\n", "compression", "tar MB", "blob MB", "seconds", "MB/s");
+  for (const Run run : {Run{"uncompressed", exporter::Compression::Uncompressed}, Run{"gzip", exporter::Compression::Gzip},
+                        Run{"zstd", exporter::Compression::Zstd}}) {
+    const auto start = Clock::now();
+    const exporter::LayerBlob blob = exporter::pack_layer(layer, store, {.compression = run.compression});
+    const double secs = seconds_since(start);
+    const double tar_mb = static_cast<double>(store.size(blob.diff_id)) / (1 << 20);
+    std::printf("%-14s %10.1f %10.1f %9.2f %8.1f\n", run.name, tar_mb, static_cast<double>(blob.size) / (1 << 20), secs,
+                tar_mb / secs);
+    if (run.compression == exporter::Compression::Uncompressed) plain_tar = store.read(blob.digest);
+  }
+  const double tar_mb = static_cast<double>(plain_tar.size()) / (1 << 20);
+  const double zlib_secs = zlib_single_thread(plain_tar);
+  std::printf("%-14s %10.1f %10s %9.2f %8.1f\n", "gzip 1-thread", tar_mb, "-", zlib_secs, tar_mb / zlib_secs);
+  const double zstd_secs = zstd_single_thread(plain_tar);
+  std::printf("%-14s %10.1f %10s %9.2f %8.1f\n", "zstd 1-thread", tar_mb, "-", zstd_secs, tar_mb / zstd_secs);
+}
