@@ -342,12 +342,11 @@ class Lowerer {
     return out;
   }
 
-  void apply(StageState& st, const Instruction& ins, const CmdInstruction& c) {
+  void apply(StageState& st, const Instruction&, const CmdInstruction& c) {
     json cmd = command_args(st, c.args, c.shell_form);
     st.image["config"]["Cmd"] = cmd;
     st.cmd_set = true;
     add_history(st.image, "CMD " + go_quote_list(cmd), false);
-    (void)ins;
   }
 
   void apply(StageState& st, const Instruction&, const EntrypointInstruction& e) {
@@ -519,11 +518,6 @@ class Lowerer {
       if (src.find("://") != std::string::npos || src.starts_with("git@"))
         fail(ins, "unsupported source " + go_quote(src) + " (only local paths and http(s) URLs are supported)");
       if (!source_input) {
-        if (from.empty()) {
-          std::string rel = clean_path(src);
-          if (rel.starts_with("/")) rel = clean_path(rel.substr(1));
-          if (rel.starts_with("..")) fail(ins, "forbidden path outside the build context: " + src);
-        }
         inputs.push_back(context_.collecting && from.empty() ? llb::Output{} : source_named(from, st, ins));
         source_input = static_cast<int>(inputs.size() - 1);
       }
