@@ -140,7 +140,8 @@ void ContextChecksummer::hash_tree(const std::string& relative, Sha256& out) {
   out.update("\n");
 }
 
-std::vector<std::string> ContextChecksummer::matches(std::string_view pattern) const {
+std::vector<std::string> glob_paths(const fs::path& root, std::string_view pattern,
+                                    const ExcludePredicate& excluded) {
   std::vector<std::string> current{""};
   for (const auto& part : split_components(pattern)) {
     std::vector<std::string> next;
@@ -148,15 +149,15 @@ std::vector<std::string> ContextChecksummer::matches(std::string_view pattern) c
       if (!has_wildcard(part)) {
         std::string p = join(dir, part);
         struct stat st;
-        if (::lstat((root_ / p).c_str(), &st) == 0 && !(excluded_ && excluded_(p)))
+        if (::lstat((root / p).c_str(), &st) == 0 && !(excluded && excluded(p)))
           next.push_back(p);
         continue;
       }
       std::error_code ec;
-      if (!fs::is_directory(root_ / dir, ec)) continue;
-      for (const auto& name : sorted_entries(root_ / dir)) {
+      if (!fs::is_directory(root / dir, ec)) continue;
+      for (const auto& name : sorted_entries(root / dir)) {
         std::string p = join(dir, name);
-        if (::fnmatch(part.c_str(), name.c_str(), FNM_PERIOD) == 0 && !(excluded_ && excluded_(p)))
+        if (::fnmatch(part.c_str(), name.c_str(), FNM_PERIOD) == 0 && !(excluded && excluded(p)))
           next.push_back(p);
       }
     }

@@ -29,6 +29,11 @@ namespace gantry::cache {
 // True when the context-relative path (no leading '/', '/'-separated) is excluded.
 using ExcludePredicate = std::function<bool(std::string_view relative_path)>;
 
+// The context-relative paths under `root` that `pattern` (relative or '/'-rooted, * ? [...]
+// wildcards per path component) matches, sorted, leaving out excluded ones.
+std::vector<std::string> glob_paths(const std::filesystem::path& root, std::string_view pattern,
+                                    const ExcludePredicate& excluded);
+
 class ContextChecksummer {
  public:
   // racy_window_ns: files changed less than this long ago are hashed but not remembered.
@@ -42,8 +47,9 @@ class ContextChecksummer {
   // wildcards per path component). A pattern that matches nothing gets a distinct checksum.
   Digest checksum(std::string_view pattern);
 
-  // The context-relative paths that `pattern` matches, sorted (for COPY and error messages).
-  std::vector<std::string> matches(std::string_view pattern) const;
+  std::vector<std::string> matches(std::string_view pattern) const {
+    return glob_paths(root_, pattern, excluded_);
+  }
 
   std::size_t files_hashed() const { return files_hashed_; }  // contents read this run
 

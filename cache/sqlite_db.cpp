@@ -12,7 +12,7 @@ namespace {
 
 Database::Database(const std::filesystem::path& file) : file_(file) {
   if (sqlite3_open_v2(file.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK)
     fail(db_, "open metadata database `" + file.string() + "`");
   // Other gantry processes may hold the write lock for a while (a big commit): wait for them.

@@ -1,4 +1,5 @@
-// A thin RAII wrapper over SQLite: one Database per process and root, prepared Statements with
+// A thin RAII wrapper over SQLite: one Database per process and root (safe to share between
+// threads; each thread prepares its own Statements), prepared Statements with
 // typed binds, and transactions. The database runs in WAL mode with a busy timeout, so several
 // gantry processes can share one root: readers never block, writers wait for each other.
 #pragma once

@@ -1,0 +1,26 @@
+// The gantry command line: one file per verb, each adding its CLI11 subcommand. A verb's
+// callback runs after parsing, inside main's single error handler, which prints
+// "gantry: <message>" and exits 125 for usage errors, 1 for failures (as docker does).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace gantry::cli {
+
+struct GlobalOptions {
+  std::string root;  // --root; else $GANTRY_ROOT; else /var/lib/gantry
+  std::filesystem::path state_root() const;
+};
+
+// What main runs once argv has been parsed.
+using Action = std::function<int()>;
+
+void add_build_command(CLI::App& app, GlobalOptions& global, Action& action);
+void add_image_commands(CLI::App& app, GlobalOptions& global, Action& action);
+void add_run_command(CLI::App& app, GlobalOptions& global, Action& action);
+
+}  // namespace gantry::cli

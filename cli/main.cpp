@@ -1,0 +1,54 @@
+#include <cstdlib>
+#include <iostream>
+
+#include "base/error.h"
+#include "cli/command.h"
+#include "solver/solver.h"
+
+namespace gantry::cli {
+
+std::filesystem::path GlobalOptions::state_root() const {
+  if (!root.empty()) return root;
+  if (const char* env = std::getenv("GANTRY_ROOT"); env && *env) return env;
+  return "/var/lib/gantry";
+}
+
+namespace {
+
+int run(int argc, char** argv) {
+  CLI::App app{"gantry builds container images from Dockerfiles, like docker build."};
+  app.name("gantry");
+  app.require_subcommand(1);
+  GlobalOptions global;
+  app.add_option("--root", global.root, "State directory (default $GANTRY_ROOT or /var/lib/gantry)");
+  Action action;
+  add_build_command(app, global, action);
+  add_image_commands(app, global, action);
+  add_run_command(app, global, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::cerr << "gantry: " << e.what() << "\nSee 'gantry --help'.\n";
+    return 125;
+  }
+  // Mounts made by file ops stay private to this process and vanish with it.
+  solver::isolate_mounts();
+  return action ? action() : 0;
+}
+
+}  // namespace
+}  // namespace gantry::cli
+
+int main(int argc, char** argv) {
+  try {
+    return gantry::cli::run(argc, argv);
+  } catch (const gantry::UsageError& e) {
+    std::cerr << "gantry: " << e.what() << "\n";
+    return 125;
+  } catch (const std::exception& e) {
+    std::cerr << "gantry: " << e.what() << "\n";
+    return 1;
+  }
+}

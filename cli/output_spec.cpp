@@ -1,0 +1,83 @@
+#include "cli/output_spec.h"
+
+#include <charconv>
+
+#include "base/error.h"
+
+namespace gantry::cli {
+
+namespace {
+
+const std::map<std::string, std::string>& known_types() {
+  static const std::map<std::string, std::string> types = {
+      {"image", "the local image store"}, {"oci", "an OCI image-layout tarball"},
+      {"docker", "a docker-archive tarball"}, {"tar", "a tarball of the final filesystem"},
+      {"local", "a directory with the final filesystem"}, {"registry", "a push to a registry"}};
+  return types;
+}
+
+bool parse_bool(const std::string& key, const std::string& v) {
+  if (v == "true" || v == "1") return true;
+  if (v == "false" || v == "0") return false;
+  throw UsageError("invalid --output value for " + key + ": `" + v + "` (want true or false)");
+}
+
+}  // namespace
+
+OutputSpec parse_output_spec(const std::string& text) {
+  OutputSpec spec;
+  if (text.find('=') == std::string::npos) {
+    spec.type = text == "-" ? "tar" : "local";
+    spec.dest = text;
+    return spec;
+  }
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t comma = text.find(',', pos);
+    std::string field = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    auto eq = field.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError("invalid --output `" + text + "`: `" + field + "` is not key=value");
+    spec.attrs[field.substr(0, eq)] = field.substr(eq + 1);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  spec.type = spec.attrs.count("type") ? spec.attrs["type"] : "";
+  if (spec.type.empty()) throw UsageError("invalid --output `" + text + "`: type= is required");
+  if (!known_types().count(spec.type))
+    throw UsageError("invalid --output `" + text + "`: unknown type `" + spec.type +
+                     "` (image, oci, docker, tar, local, registry)");
+  if (spec.attrs.count("dest")) spec.dest = spec.attrs["dest"];
+  if ((spec.type == "oci" || spec.type == "docker" || spec.type == "tar" || spec.type == "local") &&
+      spec.dest.empty())
+    throw UsageError("invalid --output `" + text + "`: type=" + spec.type + " needs dest=");
+  return spec;
+}
+
+bool OutputSpec::oci_mediatypes() const {
+  auto it = attrs.find("oci-mediatypes");
+  if (it != attrs.end()) return parse_bool("oci-mediatypes", it->second);
+  return type != "docker";
+}
+
+exporter::PackOptions OutputSpec::pack_options(std::optional<std::int64_t> clamp_mtime) const {
+  exporter::PackOptions p;
+  p.oci_media_types = oci_mediatypes();
+  p.clamp_mtime = clamp_mtime;
+  if (auto it = attrs.find("compression"); it != attrs.end()) {
+    if (it->second == "gzip") p.compression = exporter::Compression::Gzip;
+    else if (it->second == "zstd") p.compression = exporter::Compression::Zstd;
+    else if (it->second == "uncompressed") p.compression = exporter::Compression::Uncompressed;
+    else throw UsageError("invalid --output compression `" + it->second + "` (gzip, zstd, uncompressed)");
+  }
+  if (auto it = attrs.find("compression-level"); it != attrs.end()) {
+    int level = 0;
+    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), level);
+    if (ec != std::errc() || end != it->second.data() + it->second.size())
+      throw UsageError("invalid --output compression-level `" + it->second + "`");
+    p.level = level;
+  }
+  return p;
+}
+
+}  // namespace gantry::cli

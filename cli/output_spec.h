@@ -1,0 +1,26 @@
+// `--output` / `-o` values as docker buildx takes them: "type=oci,dest=out.tar,compression=zstd"
+// or a bare path (type=local). --push is type=registry.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "exporter/layer.h"
+
+namespace gantry::cli {
+
+struct OutputSpec {
+  std::string type;  // image, oci, docker, tar, local, registry
+  std::string dest;  // a file or directory; "-" is stdout for tar-like types
+  std::map<std::string, std::string> attrs;  // every key=value given
+
+  // compression, compression-level, force-compression, oci-mediatypes, SOURCE_DATE_EPOCH
+  exporter::PackOptions pack_options(std::optional<std::int64_t> clamp_mtime) const;
+  bool oci_mediatypes() const;
+};
+
+// Throws UsageError naming the value when it is malformed.
+OutputSpec parse_output_spec(const std::string& text);
+
+}  // namespace gantry::cli

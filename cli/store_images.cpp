@@ -1,0 +1,138 @@
+#include "cli/store_images.h"
+
+#include "base/error.h"
+#include "base/image_ref.h"
+
+namespace gantry::cli {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kImagePrefix = "docker-image://";
+
+std::string compression_name(exporter::Compression c) {
+  switch (c) {
+    case exporter::Compression::Gzip: return "gzip";
+    case exporter::Compression::Zstd: return "zstd";
+    case exporter::Compression::Uncompressed: return "uncompressed";
+  }
+  return "gzip";
+}
+
+std::string compression_of_media_type(const std::string& media_type) {
+  if (media_type.ends_with("zstd")) return "zstd";
+  if (media_type.ends_with("gzip")) return "gzip";
+  return "uncompressed";
+}
+
+void record_blob(cache::Store& store, const std::string& snapshot, const std::string& compression,
+                 const exporter::LayerBlob& blob) {
+  store.db()
+      .prepare("INSERT OR REPLACE INTO layer_blobs(snapshot, compression, diff_id, digest, size, "
+               "media_type) VALUES(?, ?, ?, ?, ?, ?)")
+      .bind(1, snapshot).bind(2, compression).bind(3, blob.diff_id.str())
+      .bind(4, blob.digest.str()).bind(5, blob.size).bind(6, blob.media_type)
+      .run();
+}
+
+// A blob already made for this snapshot: the wanted compression first, else any (a base
+// image's own layers keep their original blobs).
+std::optional<exporter::LayerBlob> known_blob(cache::Store& store, const std::string& snapshot,
+                                              const std::string& compression) {
+  auto st = store.db().prepare(
+      "SELECT diff_id, digest, size, media_type FROM layer_blobs WHERE snapshot = ? "
+      "ORDER BY compression = ? DESC");
+  st.bind(1, snapshot).bind(2, compression);
+  while (st.step()) {
+    exporter::LayerBlob b{Digest::parse(st.text(0)), Digest::parse(st.text(1)), st.integer(2),
+                          st.text(3)};
+    if (store.content().has(b.digest)) return b;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string StoreImageProvider::unpacked_snapshot(const Digest& diff_id, const json& descriptor) {
+  auto find = [&]() -> std::optional<std::string> {
+    auto st = store_.db().prepare("SELECT snapshot FROM unpacked_layers WHERE diff_id = ?");
+    st.bind(1, diff_id.str());
+    if (st.step() && store_.snapshots().exists(st.text(0))) return st.text(0);
+    return std::nullopt;
+  };
+  if (auto id = find()) return *id;
+
+  exporter::LayerBlob blob{diff_id, Digest::parse(descriptor.at("digest").get<std::string>()),
+                           descriptor.at("size").get<std::int64_t>(),
+                           descriptor.at("mediaType").get<std::string>()};
+  auto staging = store_.snapshots().prepare();
+  exporter::unpack_layer(store_.content().path(blob.digest), staging.fs());
+  std::string id = staging.commit();
+  store_.db()
+      .prepare("INSERT INTO unpacked_layers(diff_id, snapshot) VALUES(?, ?) "
+               "ON CONFLICT(diff_id) DO UPDATE SET snapshot = excluded.snapshot")
+      .bind(1, diff_id.str()).bind(2, id).run();
+  store_.db()
+      .prepare("INSERT OR IGNORE INTO snapshots(id, size, created, last_used) "
+               "VALUES(?, 0, strftime('%s','now'), strftime('%s','now'))")
+      .bind(1, id).run();
+  record_blob(store_, id, compression_of_media_type(blob.media_type), blob);
+  return id;
+}
+
+std::vector<std::string> StoreImageProvider::layers(const std::string& identifier) {
+  if (!identifier.starts_with(kImagePrefix)) throw Error("not an image source: " + identifier);
+  auto at = identifier.rfind('@');
+  if (at == std::string::npos) throw Error("image source is not pinned: " + identifier);
+  auto view = exporter::read_image(store_.content(), Digest::parse(identifier.substr(at + 1)));
+  const auto& descriptors = view.manifest_json.at("layers");
+  const auto& diff_ids = view.config_json.at("rootfs").at("diff_ids");
+  if (descriptors.size() != diff_ids.size())
+    throw Error("image " + identifier.substr(kImagePrefix.size()) + ": " +
+                std::to_string(descriptors.size()) + " layers but " +
+                std::to_string(diff_ids.size()) + " diff_ids");
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < descriptors.size(); ++i) {
+    if (!store_.content().has(Digest::parse(descriptors[i].at("digest").get<std::string>())))
+      throw Error("image " + identifier.substr(kImagePrefix.size()) + ": layer blob " +
+                  descriptors[i].at("digest").get<std::string>() + " is missing from the store");
+    ids.push_back(unpacked_snapshot(Digest::parse(diff_ids[i].get<std::string>()), descriptors[i]));
+  }
+  return ids;
+}
+
+frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref) {
+  ImageRef parsed = ImageRef::parse(ref);
+  std::optional<Digest> manifest = parsed.digest;
+  if (!manifest) manifest = store.images().find(parsed.familiar());
+  if (!manifest || !store.content().has(*manifest))
+    throw Error("image `" + ref + "` not found in the local store (gantry load, gantry import "
+                "or gantry pull it first)");
+  auto view = exporter::read_image(store.content(), *manifest);
+  ImageRef name = parsed;
+  name.digest.reset();
+  return {name.familiar(), view.manifest, view.config_json};
+}
+
+exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::string>& layers,
+                                   json config, std::int64_t created,
+                                   const exporter::PackOptions& pack) {
+  const std::string compression = compression_name(pack.compression);
+  std::vector<exporter::LayerBlob> blobs;
+  for (const auto& id : layers) {
+    // With SOURCE_DATE_EPOCH the bytes differ from an unclamped packing: never reuse those.
+    if (!pack.clamp_mtime)
+      if (auto b = known_blob(store, id, compression)) {
+        blobs.push_back(*b);
+        continue;
+      }
+    auto blob = exporter::pack_layer(store.snapshots().dir(id), store.content(), pack);
+    if (!pack.clamp_mtime) record_blob(store, id, compression, blob);
+    blobs.push_back(blob);
+  }
+  return exporter::write_image(store.content(), std::move(config), blobs, created,
+                               pack.oci_media_types);
+}
+
+}  // namespace gantry::cli

@@ -1,0 +1,39 @@
+// The meeting point of the local image store with the build: base images are found by name and
+// unpacked into snapshots once (StoreImageProvider), and a build's layer stack becomes an image
+// in the store (commit_image), packing only the layers that have no blob yet.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cache/store.h"
+#include "exporter/image.h"
+#include "exporter/layer.h"
+#include "frontend/dockerfile/frontend.h"
+#include "solver/solver.h"
+
+namespace gantry::cli {
+
+class StoreImageProvider : public solver::ImageProvider {
+ public:
+  explicit StoreImageProvider(cache::Store& store) : store_(store) {}
+  // "docker-image://name@sha256:..." -> snapshot ids, bottom first.
+  std::vector<std::string> layers(const std::string& identifier) override;
+
+ private:
+  std::string unpacked_snapshot(const Digest& diff_id, const nlohmann::json& descriptor);
+  cache::Store& store_;
+};
+
+// Looks `ref` up in the local image store; throws Error naming it when it is not there.
+frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref);
+
+// Packs (or reuses the blobs of) every layer of `layers` and writes the image.
+exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::string>& layers,
+                                   nlohmann::json config, std::int64_t created,
+                                   const exporter::PackOptions& pack);
+
+}  // namespace gantry::cli

@@ -1,0 +1,68 @@
+#include "solver/cache_keys.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+
+namespace gantry::solver {
+
+using nlohmann::json;
+
+namespace {
+constexpr std::string_view kLocalPrefix = "local://";
+constexpr std::string_view kKeyVersion = "gantry-cache-key-v1";
+}  // namespace
+
+CacheKeyer::CacheKeyer(cache::Database& db, const SolveOptions& options)
+    : db_(db), options_(options) {}
+
+Digest CacheKeyer::scratch_key() { return sha256_of("scratch"); }
+
+std::string CacheKeyer::local_name(const llb::Node& node, int index) {
+  if (index < 0 || index >= static_cast<int>(node.inputs.size())) return "";
+  const auto& in = node.inputs[static_cast<std::size_t>(index)];
+  if (in.is_scratch()) return "";
+  const auto* src = std::get_if<llb::SourceOp>(&in.node->op);
+  if (!src || !src->identifier.starts_with(kLocalPrefix)) return "";
+  return src->identifier.substr(kLocalPrefix.size());
+}
+
+cache::ContextChecksummer& CacheKeyer::checksummer(const std::string& name) {
+  auto& slot = checksummers_[name];
+  if (!slot) {
+    auto it = options_.local_dirs.find(name);
+    if (it == options_.local_dirs.end()) throw Error("local source `" + name + "` was not given");
+    slot = std::make_unique<cache::ContextChecksummer>(db_, it->second.path, it->second.excluded);
+  }
+  return *slot;
+}
+
+Digest CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input_keys) {
+  json op = llb::to_json(node.op);
+  json content = json::array();  // checksums of what the op reads from local directories
+
+  if (const auto* exec = std::get_if<llb::ExecOp>(&node.op)) {
+    // "default" means the build's network; two builds with different defaults differ.
+    if (exec->network == llb::NetworkMode::Default)
+      op["exec"]["network"] = options_.host_network ? "host" : "none";
+    for (const auto& m : exec->mounts)
+      if (m.type == llb::MountType::Bind)
+        if (auto name = local_name(node, m.input); !name.empty())
+          content.push_back(checksummer(name).checksum(m.selector.empty() ? "." : m.selector).str());
+  } else if (const auto* file = std::get_if<llb::FileOp>(&node.op)) {
+    for (const auto& action : file->actions)
+      if (const auto* copy = std::get_if<llb::FileCopy>(&action))
+        if (auto name = local_name(node, copy->src_input); !name.empty())
+          content.push_back(checksummer(name).checksum(copy->src).str());
+  } else if (const auto* src = std::get_if<llb::SourceOp>(&node.op)) {
+    // A local source's content is keyed where it is read, path by path; its own key must not
+    // depend on anything else (not even the directory's location).
+    if (src->identifier.starts_with(kLocalPrefix)) op["source"]["attrs"] = json::object();
+  }
+
+  json inputs = json::array();
+  for (const auto& k : input_keys) inputs.push_back(k.str());
+  return sha256_of(std::string(kKeyVersion) + json{{"op", op}, {"inputs", inputs}, {"content", content}}.dump());
+}
+
+}  // namespace gantry::solver

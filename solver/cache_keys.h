@@ -1,0 +1,34 @@
+// Cache keys of vertices (see solver.h for what a key covers).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cache/context_checksum.h"
+#include "llb/llb.h"
+#include "solver/solver.h"
+
+namespace gantry::solver {
+
+class CacheKeyer {
+ public:
+  CacheKeyer(cache::Database& db, const SolveOptions& options);
+
+  // `input_keys` holds the key of each of node.inputs (a fixed key for scratch).
+  Digest key(const llb::Node& node, const std::vector<Digest>& input_keys);
+
+  static Digest scratch_key();
+
+ private:
+  // The local source name ("context") that input `index` of `node` is, or "".
+  static std::string local_name(const llb::Node& node, int index);
+  cache::ContextChecksummer& checksummer(const std::string& name);
+
+  cache::Database& db_;
+  const SolveOptions& options_;
+  std::map<std::string, std::unique_ptr<cache::ContextChecksummer>> checksummers_;
+};
+
+}  // namespace gantry::solver

@@ -1,0 +1,180 @@
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "base/error.h"
+#include "base/file_util.h"
+#include "solver/op_runners.h"
+
+namespace gantry::solver {
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path> top_first_dirs(const cache::Store& store,
+                                     const std::vector<std::string>& layers) {
+  std::vector<fs::path> dirs;
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it)
+    dirs.push_back(const_cast<cache::Store&>(store).snapshots().dir(*it));
+  return dirs;
+}
+
+namespace {
+
+// Keeps the last lines of a step's output for the error message when it fails.
+class OutputTail {
+ public:
+  void add(std::string_view line) {
+    std::lock_guard lock(mu_);
+    lines_.emplace_back(line);
+    if (lines_.size() > kLines) lines_.pop_front();
+  }
+  std::string joined() const {
+    std::string out;
+    for (const auto& l : lines_) out += "\n  > " + l;
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t kLines = 10;
+  mutable std::mutex mu_;
+  std::deque<std::string> lines_;
+};
+
+std::string command_text(const llb::ExecOp& op) {
+  std::string s;
+  for (const auto& a : op.args) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+const Result& input_result(const std::vector<const Result*>& inputs, int i, const Result& empty) {
+  if (i < 0) return empty;
+  if (i >= static_cast<int>(inputs.size())) throw Error("exec op: mount input out of range");
+  return inputs[static_cast<std::size_t>(i)] ? *inputs[static_cast<std::size_t>(i)] : empty;
+}
+
+}  // namespace
+
+Result run_exec_op(const OpContext& ctx, const llb::Node& node,
+                   const std::vector<const Result*>& inputs) {
+  const auto& op = std::get<llb::ExecOp>(node.op);
+  const Result empty;
+  if (op.mounts.empty() || op.mounts[0].dest != "/") throw Error("exec op without a root mount");
+  const Result& root = input_result(inputs, op.mounts[0].input, empty);
+  if (root.host_dir) throw Error(node.meta.location + ": a local directory cannot be a RUN's root");
+
+  auto staging = ctx.store.snapshots().prepare();
+  executor::RunSpec spec;
+  spec.rootfs = {top_first_dirs(ctx.store, root.layers), staging.fs(), staging.work()};
+  spec.process.args = op.args;
+  spec.process.env = op.env;
+  spec.process.cwd = op.cwd.empty() ? "/" : op.cwd;
+  spec.process.user = op.user;
+  if (!op.hostname.empty()) spec.process.hostname = op.hostname;
+  spec.process.host_network = op.network == llb::NetworkMode::Host ||
+                              (op.network == llb::NetworkMode::Default && ctx.options.host_network);
+  spec.insecure = op.security == llb::SecurityMode::Insecure;
+
+  for (const auto& s : op.secret_env) {
+    auto it = ctx.options.secrets.find(s.secret_id);
+    if (it != ctx.options.secrets.end())
+      spec.process.env.push_back(s.name + "=" + it->second);
+    else if (s.required)
+      throw Error(node.meta.location + ": secret `" + s.secret_id + "` is required but was not given (--secret id=" + s.secret_id + ",...)");
+  }
+
+  std::vector<std::unique_ptr<TempDir>> throwaway;  // rw upper dirs whose writes are discarded
+  for (std::size_t i = 1; i < op.mounts.size(); ++i) {
+    const auto& m = op.mounts[i];
+    switch (m.type) {
+      case llb::MountType::Bind: {
+        const Result& in = input_result(inputs, m.input, empty);
+        executor::OverlayMount ov;
+        ov.target = m.dest;
+        ov.selector = m.selector;
+        if (in.host_dir) {
+          fs::path src = *in.host_dir / fs::path(m.selector).relative_path();
+          if (!fs::exists(src))
+            throw Error(node.meta.location + ": mount source `" + m.selector + "` not found in the build context");
+          ov.lower_dirs = {in.host_dir->string()};
+        } else {
+          ov.lower_dirs = top_first_dirs(ctx.store, in.layers);
+        }
+        if (!m.readonly) {
+          auto& t = throwaway.emplace_back(std::make_unique<TempDir>(ctx.scratch, "rw-"));
+          fs::create_directory(t->path() / "upper");
+          fs::create_directory(t->path() / "work");
+          ov.upper_dir = t->path() / "upper";
+          ov.work_dir = t->path() / "work";
+        }
+        spec.mounts.emplace_back(std::move(ov));
+        break;
+      }
+      case llb::MountType::Cache: {
+        std::string id = m.cache_id.empty() ? m.dest : m.cache_id;
+        fs::path dir = ctx.store.root() / "cache-mounts" / sha256_of(id).short_hex();
+        if (!fs::exists(dir)) {
+          fs::create_directories(dir);
+          ::chmod(dir.c_str(), m.mode.value_or(0755));
+          if (::chown(dir.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0)
+            throw_errno("chown cache mount `" + dir.string() + "`");
+        }
+        spec.mounts.emplace_back(executor::BindMount{dir, m.dest, m.readonly});
+        break;
+      }
+      case llb::MountType::Tmpfs:
+        spec.mounts.emplace_back(executor::TmpfsMount{m.dest, m.tmpfs_size});
+        break;
+      case llb::MountType::Secret: {
+        auto it = ctx.options.secrets.find(m.secret_id);
+        if (it == ctx.options.secrets.end()) {
+          if (m.required)
+            throw Error(node.meta.location + ": secret `" + m.secret_id + "` is required but was not given (--secret id=" + m.secret_id + ",...)");
+          break;
+        }
+        std::string target = m.dest.empty() ? "/run/secrets/" + m.secret_id : m.dest;
+        spec.mounts.emplace_back(executor::SecretFileMount{target, it->second, m.uid.value_or(0),
+                                                           m.gid.value_or(0), m.mode.value_or(0400)});
+        break;
+      }
+      case llb::MountType::Ssh: {
+        std::string id = m.secret_id.empty() ? "default" : m.secret_id;
+        auto it = ctx.options.ssh_sockets.find(id);
+        if (it == ctx.options.ssh_sockets.end()) {
+          if (m.required) throw Error(node.meta.location + ": ssh agent `" + id + "` is required but was not given (--ssh " + id + "=...)");
+          break;
+        }
+        std::string target = m.dest.empty() ? "/run/buildkit/ssh_agent.0" : m.dest;
+        spec.mounts.emplace_back(executor::BindMount{it->second, target, false});
+        spec.process.env.push_back("SSH_AUTH_SOCK=" + target);
+        break;
+      }
+    }
+  }
+
+  OutputTail tail;
+  const std::string vertex = node.digest.hex();
+  auto sink = [&](executor::Stream stream, std::string_view line) {
+    tail.add(line);
+    ctx.progress.event({.kind = ProgressEvent::Kind::Log, .vertex = vertex,
+                        .description = node.meta.description, .location = node.meta.location,
+                        .text = std::string(line), .stream = stream});
+  };
+  executor::RunResult rr;
+  try {
+    rr = ctx.executor.run(spec, sink, &ctx.cancel);
+  } catch (const Error& e) {
+    throw Error(node.meta.location + ": " + e.what());
+  }
+  if (ctx.cancel.load()) throw Cancelled();
+  if (rr.exit_code != 0)
+    throw Error(node.meta.location + ": process \"" + command_text(op) +
+                "\" did not complete successfully: exit code: " + std::to_string(rr.exit_code) +
+                tail.joined());
+
+  Result out;
+  out.layers = root.layers;
+  out.layers.push_back(staging.commit());
+  return out;
+}
+
+}  // namespace gantry::solver

@@ -1,0 +1,166 @@
+#include "solver/file_copier.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+
+namespace gantry::solver {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void remove_existing(const fs::path& dest, bool keep_dir) {
+  struct stat st;
+  if (::lstat(dest.c_str(), &st) != 0) return;
+  if (keep_dir && S_ISDIR(st.st_mode)) return;
+  std::error_code ec;
+  fs::remove_all(dest, ec);
+  if (ec) throw Error("replace `" + dest.string() + "`: " + ec.message());
+}
+
+void copy_with_read_write(int in, int out, const fs::path& src, const fs::path& dest) {
+  std::vector<char> buf(1 << 17);
+  for (;;) {
+    ssize_t n = ::read(in, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("read `" + src.string() + "`");
+    if (n == 0) return;
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::write(out, buf.data() + done, static_cast<std::size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) throw_errno("write `" + dest.string() + "`");
+      done += w;
+    }
+  }
+}
+
+}  // namespace
+
+void FileCopier::apply_metadata(const fs::path& dest, const struct stat& st) const {
+  uid_t uid = attrs_.uid.value_or(st.st_uid);
+  gid_t gid = attrs_.gid.value_or(st.st_gid);
+  if (::lchown(dest.c_str(), uid, gid) != 0) throw_errno("chown `" + dest.string() + "`");
+  if (!S_ISLNK(st.st_mode)) {
+    mode_t mode = attrs_.mode ? static_cast<mode_t>(*attrs_.mode) : (st.st_mode & 07777);
+    if (::chmod(dest.c_str(), mode) != 0) throw_errno("chmod `" + dest.string() + "`");
+  }
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  ::utimensat(AT_FDCWD, dest.c_str(), times, AT_SYMLINK_NOFOLLOW);
+}
+
+void FileCopier::copy_file(const fs::path& src, const struct stat& st, const fs::path& dest) const {
+  UniqueFd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!in) throw_errno("open `" + src.string() + "`");
+  UniqueFd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!out) throw_errno("create `" + dest.string() + "`");
+  off_t left = st.st_size;
+  while (left > 0) {
+    ssize_t n = ::copy_file_range(in.get(), nullptr, out.get(), nullptr,
+                                  static_cast<std::size_t>(left), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS)) {
+      copy_with_read_write(in.get(), out.get(), src, dest);  // e.g. into an overlay mount
+      return;
+    }
+    if (n < 0) throw_errno("copy `" + src.string() + "` to `" + dest.string() + "`");
+    if (n == 0) break;  // the file shrank while we copied it
+    left -= n;
+  }
+}
+
+void FileCopier::copy(const std::string& relative, const fs::path& dest) const {
+  const fs::path src = relative.empty() ? source_root_ : source_root_ / relative;
+  struct stat st;
+  if (::lstat(src.c_str(), &st) != 0) throw_errno("copy `" + relative + "`");
+  remove_existing(dest, S_ISDIR(st.st_mode));
+  if (S_ISDIR(st.st_mode)) {
+    if (::mkdir(dest.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir `" + dest.string() + "`");
+    copy_contents(relative, dest);
+  } else if (S_ISREG(st.st_mode)) {
+    copy_file(src, st, dest);
+  } else if (S_ISLNK(st.st_mode)) {
+    if (::symlink(fs::read_symlink(src).c_str(), dest.c_str()) != 0)
+      throw_errno("symlink `" + dest.string() + "`");
+  } else {
+    if (::mknod(dest.c_str(), st.st_mode, st.st_rdev) != 0) throw_errno("mknod `" + dest.string() + "`");
+  }
+  apply_metadata(dest, st);
+}
+
+void FileCopier::copy_contents(const std::string& relative, const fs::path& dest) const {
+  const fs::path src = relative.empty() ? source_root_ : source_root_ / relative;
+  DIR* dir = ::opendir(src.c_str());
+  if (!dir) throw_errno("read directory `" + src.string() + "`");
+  std::vector<std::string> names;
+  while (auto* e = ::readdir(dir)) {
+    std::string_view n = e->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  ::closedir(dir);
+  for (const auto& name : names) {
+    std::string child = relative.empty() ? name : relative + "/" + name;
+    if (excluded_ && excluded_(child)) continue;
+    copy(child, dest / name);
+  }
+}
+
+bool unpack_archive_into(const fs::path& archive_path, const fs::path& dest) {
+  struct ReadCloser {
+    void operator()(archive* a) const { archive_read_free(a); }
+  };
+  struct WriteCloser {
+    void operator()(archive* a) const { archive_write_free(a); }
+  };
+  std::unique_ptr<archive, ReadCloser> in(archive_read_new());
+  archive_read_support_filter_all(in.get());
+  archive_read_support_format_tar(in.get());
+  if (archive_read_open_filename(in.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK)
+    return false;
+  archive_entry* entry = nullptr;
+  int rc = archive_read_next_header(in.get(), &entry);
+  if (rc != ARCHIVE_OK) return false;  // not a tar: ADD copies it as a plain file
+
+  std::unique_ptr<archive, WriteCloser> out(archive_write_disk_new());
+  archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+                                                ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_XATTR |
+                                                ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                                ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+  for (; rc == ARCHIVE_OK; rc = archive_read_next_header(in.get(), &entry)) {
+    std::string name = archive_entry_pathname(entry);
+    while (name.starts_with("./") || name.starts_with("/")) name.erase(0, name[0] == '.' ? 2 : 1);
+    if (name.empty()) continue;
+    archive_entry_set_pathname(entry, (dest / name).c_str());
+    if (const char* link = archive_entry_hardlink(entry)) {
+      std::string l = link;
+      while (l.starts_with("./") || l.starts_with("/")) l.erase(0, l[0] == '.' ? 2 : 1);
+      archive_entry_set_hardlink(entry, (dest / l).c_str());
+    }
+    if (archive_write_header(out.get(), entry) != ARCHIVE_OK)
+      throw Error("unpack `" + archive_path.string() + "`: " + archive_error_string(out.get()));
+    const void* buf;
+    size_t size;
+    la_int64_t offset;
+    while ((rc = archive_read_data_block(in.get(), &buf, &size, &offset)) == ARCHIVE_OK)
+      if (archive_write_data_block(out.get(), buf, size, offset) != ARCHIVE_OK)
+        throw Error("unpack `" + archive_path.string() + "`: " + archive_error_string(out.get()));
+    if (rc != ARCHIVE_EOF)
+      throw Error("unpack `" + archive_path.string() + "`: " + archive_error_string(in.get()));
+    archive_write_finish_entry(out.get());
+  }
+  if (rc != ARCHIVE_EOF)
+    throw Error("unpack `" + archive_path.string() + "`: " + archive_error_string(in.get()));
+  return true;
+}
+
+}  // namespace gantry::solver

@@ -1,0 +1,49 @@
+// Copies files between two directory trees the way COPY does: contents, modes, owners
+// (or a forced owner), times, symlinks, special files; excluded paths left out.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "cache/context_checksum.h"
+
+namespace gantry::solver {
+
+struct CopyAttributes {
+  std::optional<uid_t> uid;  // forced owner (--chown, or 0 for files from the build context)
+  std::optional<gid_t> gid;
+  std::optional<std::uint32_t> mode;  // --chmod
+};
+
+class FileCopier {
+ public:
+  // `excluded` is applied to paths relative to `source_root` (the .dockerignore of a context).
+  FileCopier(std::filesystem::path source_root, cache::ExcludePredicate excluded,
+             CopyAttributes attrs)
+      : source_root_(std::move(source_root)), excluded_(std::move(excluded)), attrs_(attrs) {}
+
+  // Copies source_root/relative to dest (a host path), replacing what is there; a directory is
+  // merged into an existing directory.
+  void copy(const std::string& relative, const std::filesystem::path& dest) const;
+  // Copies the entries inside source_root/relative into the directory dest.
+  void copy_contents(const std::string& relative, const std::filesystem::path& dest) const;
+
+ private:
+  void copy_file(const std::filesystem::path& src, const struct stat& st,
+                 const std::filesystem::path& dest) const;
+  void apply_metadata(const std::filesystem::path& dest, const struct stat& st) const;
+
+  std::filesystem::path source_root_;
+  cache::ExcludePredicate excluded_;
+  CopyAttributes attrs_;
+};
+
+// Unpacks a tar archive (any compression libarchive knows) into dest, as ADD does for local
+// archives. Returns false (and writes nothing) when the file is not an archive.
+bool unpack_archive_into(const std::filesystem::path& archive, const std::filesystem::path& dest);
+
+}  // namespace gantry::solver

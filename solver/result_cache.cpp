@@ -1,0 +1,63 @@
+#include "solver/result_cache.h"
+
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+namespace gantry::solver {
+
+using nlohmann::json;
+
+namespace {
+std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+std::optional<Result> decode(cache::Store& store, const std::string& text, std::int64_t created) {
+  Result r;
+  r.created = created;
+  for (const auto& id : json::parse(text).at("layers")) {
+    r.layers.push_back(id.get<std::string>());
+    if (!store.snapshots().exists(r.layers.back())) return std::nullopt;
+  }
+  return r;
+}
+}  // namespace
+
+std::optional<Result> ResultCache::find(const Digest& key) {
+  auto st = store_.db().prepare("SELECT result, created FROM cache_results WHERE key = ?");
+  st.bind(1, key.str());
+  if (!st.step()) return std::nullopt;
+  auto result = decode(store_, st.text(0), st.integer(1));
+  if (result)
+    store_.db().prepare("UPDATE cache_results SET last_used = ? WHERE key = ?")
+        .bind(1, now()).bind(2, key.str()).run();
+  return result;
+}
+
+Result ResultCache::record(const Digest& key, const Result& result, bool replace) {
+  json layers = result.layers;
+  auto t = now();
+  auto st = store_.db().prepare(
+      replace ? "INSERT OR REPLACE INTO cache_results(key, result, created, last_used) "
+                "VALUES(?, ?, ?, ?) RETURNING key"
+              : "INSERT OR IGNORE INTO cache_results(key, result, created, last_used) "
+                "VALUES(?, ?, ?, ?) RETURNING key");
+  st.bind(1, key.str()).bind(2, json{{"layers", layers}}.dump()).bind(3, t).bind(4, t);
+  if (st.step()) {  // a row was written (RETURNING yields nothing for an ignored insert)
+    st.run();
+    Result r = result;
+    r.created = t;
+    return r;
+  }
+  // Another build got there first: use its result so both agree.
+  if (auto theirs = find(key)) return *theirs;
+  return result;
+}
+
+void ResultCache::record_snapshot(const std::string& id) {
+  auto t = now();
+  store_.db()
+      .prepare("INSERT OR IGNORE INTO snapshots(id, size, created, last_used) VALUES(?, 0, ?, ?)")
+      .bind(1, id).bind(2, t).bind(3, t).run();
+}
+
+}  // namespace gantry::solver

@@ -1,0 +1,27 @@
+// The build cache's records: cache key -> result (its layer snapshots), in the metadata
+// database. A record whose snapshots are gone (pruned) counts as a miss.
+#pragma once
+
+#include <optional>
+
+#include "cache/store.h"
+#include "solver/solver.h"
+
+namespace gantry::solver {
+
+class ResultCache {
+ public:
+  explicit ResultCache(cache::Store& store) : store_(store) {}
+
+  std::optional<Result> find(const Digest& key);
+  // Records a result; when another build recorded the same key first, that one is kept and
+  // returned (both builds succeed, one set of snapshots wins). With `replace` (--no-cache) the
+  // new result replaces an old one.
+  Result record(const Digest& key, const Result& result, bool replace = false);
+  void record_snapshot(const std::string& id);
+
+ private:
+  cache::Store& store_;
+};
+
+}  // namespace gantry::solver

@@ -1,0 +1,217 @@
+#include "solver/solver.h"
+
+#include <tbb/flow_graph.h>
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "base/error.h"
+#include "solver/cache_keys.h"
+#include "solver/op_runners.h"
+#include "solver/result_cache.h"
+
+namespace gantry::solver {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kLocalPrefix = "local://";
+constexpr std::string_view kImagePrefix = "docker-image://";
+
+bool is_source(const llb::Node& n) { return std::holds_alternative<llb::SourceOp>(n.op); }
+
+std::string describe(const llb::Node& n) {
+  if (!n.meta.description.empty()) return n.meta.description;
+  if (const auto* s = std::get_if<llb::SourceOp>(&n.op)) return "[internal] load " + s->identifier;
+  return n.digest.short_hex();
+}
+
+// One build's execution: the state shared by the vertices while they run.
+class Run {
+ public:
+  Run(cache::Store& store, executor::Executor& executor, ImageProvider& images,
+      ProgressSink& progress, const SolveOptions& options, std::atomic<int>& executed)
+      : store_(store), images_(images), progress_(progress), options_(options),
+        executed_(executed), results_cache_(store),
+        ctx_{store, executor, options, progress, cancel_, store.root() / "tmp"} {
+    fs::create_directories(ctx_.scratch);
+  }
+
+  Result solve(const llb::Definition& def) {
+    compute_keys(def);
+    const llb::Node* target = def.target.node.get();
+    plan(target);
+    for (const auto& n : def.nodes)
+      if (!planned_run_.count(n.get()) && results_.count(n.get()) && !is_source(*n))
+        progress_.event({.kind = ProgressEvent::Kind::Cached, .vertex = n->digest.hex(),
+                         .description = describe(*n), .location = n->meta.location});
+    execute();
+    if (first_error_) std::rethrow_exception(first_error_);
+    return results_.at(target);
+  }
+
+ private:
+  void compute_keys(const llb::Definition& def) {
+    CacheKeyer keyer(store_.db(), options_);
+    for (const auto& n : def.nodes) {  // inputs come first
+      std::vector<Digest> in;
+      for (const auto& i : n->inputs)
+        in.push_back(i.is_scratch() ? CacheKeyer::scratch_key() : keys_.at(i.node.get()));
+      keys_[n.get()] = keyer.key(*n, in);
+    }
+  }
+
+  // Decides what must run: a vertex found in the cache needs nothing below it.
+  void plan(const llb::Node* n) {
+    if (!n || planned_run_.count(n) || results_.count(n)) return;
+    if (!is_source(*n) && !n->meta.ignore_cache)
+      if (auto hit = results_cache_.find(keys_.at(n))) {
+        results_[n] = std::move(*hit);
+        return;
+      }
+    planned_run_.insert(n);
+    order_.push_back(n);
+    for (const auto& i : n->inputs) plan(i.node.get());
+  }
+
+  void execute() {
+    if (order_.empty()) return;
+    const int threads = options_.max_parallelism > 0
+                            ? options_.max_parallelism
+                            : std::max(4, static_cast<int>(std::thread::hardware_concurrency()));
+    // RUN steps mostly wait on their processes, so allow more threads than cores.
+    tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
+                              static_cast<std::size_t>(threads));
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      tbb::flow::graph g;
+      using Vertex = tbb::flow::continue_node<tbb::flow::continue_msg>;
+      std::unordered_map<const llb::Node*, std::unique_ptr<Vertex>> vertices;
+      for (const auto* n : order_)
+        vertices[n] = std::make_unique<Vertex>(g, [this, n](const tbb::flow::continue_msg&) {
+          run_vertex(n);
+          return tbb::flow::continue_msg();
+        });
+      std::vector<Vertex*> roots;
+      for (const auto* n : order_) {
+        std::set<const llb::Node*> preds;
+        for (const auto& i : n->inputs)
+          if (i.node && vertices.count(i.node.get())) preds.insert(i.node.get());
+        for (const auto* p : preds) tbb::flow::make_edge(*vertices[p], *vertices[n]);
+        if (preds.empty()) roots.push_back(vertices[n].get());
+      }
+      for (auto* r : roots) r->try_put(tbb::flow::continue_msg());
+      g.wait_for_all();
+    });
+  }
+
+  void run_vertex(const llb::Node* n) {
+    if (cancel_.load()) return;
+    const auto start = std::chrono::steady_clock::now();
+    auto seconds = [&] {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    ProgressEvent ev{.kind = ProgressEvent::Kind::Started, .vertex = n->digest.hex(),
+                     .description = describe(*n), .location = n->meta.location};
+    const bool visible = !is_source(*n) ||
+                         std::get<llb::SourceOp>(n->op).identifier.starts_with(kImagePrefix);
+    if (visible) progress_.event(ev);
+    try {
+      std::vector<const Result*> inputs;
+      {
+        std::lock_guard lock(mu_);
+        for (const auto& i : n->inputs) inputs.push_back(i.node ? &results_.at(i.node.get()) : nullptr);
+      }
+      Result r = run_op(*n, inputs);
+      std::lock_guard lock(mu_);
+      results_[n] = std::move(r);
+    } catch (const Cancelled&) {
+      return;
+    } catch (const std::exception& e) {
+      {
+        std::lock_guard lock(mu_);
+        if (!first_error_) first_error_ = std::current_exception();
+      }
+      cancel_.store(true);
+      ev.kind = ProgressEvent::Kind::Error;
+      ev.text = e.what();
+      ev.seconds = seconds();
+      progress_.event(ev);
+      return;
+    }
+    ev.kind = ProgressEvent::Kind::Done;
+    ev.seconds = seconds();
+    if (visible) progress_.event(ev);
+  }
+
+  Result run_op(const llb::Node& n, const std::vector<const Result*>& inputs) {
+    if (const auto* src = std::get_if<llb::SourceOp>(&n.op)) return run_source(n, *src);
+    if (std::holds_alternative<llb::MergeOp>(n.op)) {
+      Result r;
+      for (const auto* in : inputs)
+        if (in) r.layers.insert(r.layers.end(), in->layers.begin(), in->layers.end());
+      return results_cache_.record(keys_.at(&n), r, n.meta.ignore_cache);
+    }
+    Result r = std::holds_alternative<llb::ExecOp>(n.op) ? run_exec_op(ctx_, n, inputs)
+                                                         : run_file_op(ctx_, n, inputs);
+    ++executed_;
+    results_cache_.record_snapshot(r.layers.back());
+    return results_cache_.record(keys_.at(&n), r, n.meta.ignore_cache);
+  }
+
+  Result run_source(const llb::Node& n, const llb::SourceOp& src) {
+    Result r;
+    if (src.identifier.starts_with(kLocalPrefix)) {
+      std::string name = src.identifier.substr(kLocalPrefix.size());
+      auto it = options_.local_dirs.find(name);
+      if (it == options_.local_dirs.end()) throw Error("local source `" + name + "` was not given");
+      r.host_dir = it->second.path;
+    } else if (src.identifier.starts_with(kImagePrefix)) {
+      r.layers = images_.layers(src.identifier);
+    } else {
+      throw Error(n.meta.location + ": source `" + src.identifier + "` is not supported");
+    }
+    return r;
+  }
+
+  cache::Store& store_;
+  ImageProvider& images_;
+  ProgressSink& progress_;
+  const SolveOptions& options_;
+  std::atomic<int>& executed_;
+  ResultCache results_cache_;
+  std::atomic<bool> cancel_{false};
+  OpContext ctx_;
+
+  std::unordered_map<const llb::Node*, Digest> keys_;
+  std::set<const llb::Node*> planned_run_;
+  std::vector<const llb::Node*> order_;
+  std::mutex mu_;
+  std::unordered_map<const llb::Node*, Result> results_;
+  std::exception_ptr first_error_;
+};
+
+}  // namespace
+
+Solver::Solver(cache::Store& store, executor::Executor& executor, ImageProvider& images,
+               ProgressSink& progress, SolveOptions options)
+    : store_(store), executor_(executor), images_(images), progress_(progress),
+      options_(std::move(options)) {}
+
+Result Solver::solve(const llb::Definition& def) {
+  executed_ = 0;
+  if (def.target.is_scratch()) return {};
+  if (def.target.index != 0) throw Error("solve: only output 0 of a vertex can be a target");
+  Run run(store_, executor_, images_, progress_, options_, executed_);
+  return run.solve(def);
+}
+
+}  // namespace gantry::solver

@@ -1,0 +1,100 @@
+// Runs an llb graph: computes every vertex's cache key, looks the target up in the build cache,
+// and executes only what is missing, in parallel (TBB): every vertex whose inputs are ready
+// runs at once, identical vertices run once, and the first failure cancels the rest.
+//
+// A result is a stack of layer snapshots (bottom first), or for a local source the host
+// directory it names. A RUN adds one snapshot (its overlay upper dir); a file op adds one
+// snapshot holding what it changed. Results are recorded in the metadata database under their
+// cache key, so a later build with the same key reuses the snapshots without running anything.
+//
+// Cache key of a vertex = its op (with the build's resolved network mode) + its inputs' cache
+// keys + for every path it reads from a local directory (COPY sources, bind mounts) the content
+// checksum of exactly those paths. Secrets, cache-mount contents and progress options never
+// enter a key.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/context_checksum.h"
+#include "cache/store.h"
+#include "executor/executor.h"
+#include "llb/definition.h"
+
+namespace gantry::solver {
+
+struct Result {
+  std::vector<std::string> layers;        // snapshot ids, bottom first
+  std::optional<std::filesystem::path> host_dir;  // local sources
+  std::int64_t created = 0;  // unix seconds when this result was first built (0: unknown)
+};
+
+struct ProgressEvent {
+  enum class Kind { Started, Cached, Log, Done, Error };
+  Kind kind;
+  std::string vertex;  // digest hex of the vertex
+  std::string description;
+  std::string location;
+  std::string text;        // a log line or an error message
+  executor::Stream stream = executor::Stream::Stdout;
+  double seconds = 0;      // Done/Error: how long the vertex ran
+};
+
+// Receives every progress event; must be safe to call from several threads.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  virtual void event(const ProgressEvent& e) = 0;
+};
+
+// Turns a "docker-image://name@sha256:..." source into its layer snapshots (bottom first),
+// unpacking layers that are not unpacked yet.
+class ImageProvider {
+ public:
+  virtual ~ImageProvider() = default;
+  virtual std::vector<std::string> layers(const std::string& identifier) = 0;
+};
+
+struct LocalDir {
+  std::filesystem::path path;
+  cache::ExcludePredicate excluded;  // .dockerignore
+};
+
+struct SolveOptions {
+  std::map<std::string, LocalDir> local_dirs;   // "context" -> the build context
+  std::map<std::string, std::string> secrets;   // --secret id -> value
+  std::map<std::string, std::filesystem::path> ssh_sockets;  // --ssh id -> agent socket
+  bool host_network = true;  // what NetworkMode::Default means for this build
+  int max_parallelism = 0;   // 0: max(hardware threads, 4)
+};
+
+class Solver {
+ public:
+  Solver(cache::Store& store, executor::Executor& executor, ImageProvider& images,
+         ProgressSink& progress, SolveOptions options);
+
+  Result solve(const llb::Definition& def);
+
+  // Vertices executed by the last solve() (not taken from the cache).
+  int executed_count() const { return executed_; }
+
+ private:
+  cache::Store& store_;
+  executor::Executor& executor_;
+  ImageProvider& images_;
+  ProgressSink& progress_;
+  SolveOptions options_;
+  std::atomic<int> executed_{0};
+};
+
+// Gives this process its own mount namespace with private propagation, so the overlay mounts
+// the solver makes for file ops are invisible to the host and vanish when the process dies,
+// even by SIGKILL. Call once at start, before any thread is created.
+void isolate_mounts();
+
+}  // namespace gantry::solver

@@ -1,0 +1,3 @@
+#!/bin/sh
+. /opt/util.sh
+say "$GREETING as $(id -un) in $(pwd)"

@@ -1,0 +1,112 @@
+#include "tests/e2e/gantry_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+extern char** environ;
+
+namespace gantry::e2e {
+
+namespace fs = std::filesystem;
+
+Outcome run_command(const std::vector<std::string>& argv,
+                    const std::map<std::string, std::string>& env) {
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    merged[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : env) merged[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, args;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  for (auto& a : argv_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  Outcome o;
+  if (rc != 0) {
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    o.err = "spawn " + argv[0] + " failed";
+    return o;
+  }
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  std::string* bufs[2] = {&o.out, &o.err};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    if (::poll(fds, 2, -1) < 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        bufs[i]->append(buf, static_cast<std::size_t>(n));
+      } else {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return o;
+}
+
+fs::path source_dir() { return GANTRY_SOURCE_DIR; }
+fs::path testdata(const std::string& name) { return source_dir() / "testdata" / name; }
+fs::path shared_tools() { return GANTRY_SHARED_TOOLS; }
+
+fs::path busybox_rootfs_tar() {
+  const char* dir = std::getenv("GANTRY_FIXTURES");
+  fs::path tar = fs::path(dir ? dir : "/var/tmp/gantry-fixtures") / "busybox-rootfs.tar";
+  if (!fs::exists(tar)) {
+    auto o = run_command({(source_dir() / "scripts/mkrootfs-busybox.sh").string(), tar.string()});
+    if (o.exit_code != 0) throw std::runtime_error("mkrootfs-busybox.sh failed: " + o.err);
+  }
+  return tar;
+}
+
+GantryEnv::GantryEnv()
+    : dir_(fs::temp_directory_path(), "gantry-e2e-"),
+      root_(dir_.path() / "root"),
+      scratch_(dir_.path() / "scratch") {
+  fs::create_directories(scratch_);
+}
+
+Outcome GantryEnv::gantry(std::vector<std::string> args, std::map<std::string, std::string> env) const {
+  args.insert(args.begin(), GANTRY_BINARY);
+  env.emplace("GANTRY_ROOT", root_.string());
+  return run_command(args, env);
+}
+
+void GantryEnv::import_busybox() const {
+  auto o = gantry({"import", busybox_rootfs_tar().string(), "busybox:latest"});
+  if (o.exit_code != 0) throw std::runtime_error("gantry import failed: " + o.err);
+}
+
+}  // namespace gantry::e2e

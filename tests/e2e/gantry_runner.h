@@ -1,0 +1,45 @@
+// Runs the real gantry binary (and other tools) for end-to-end tests, each test with its own
+// state root, and captures what they print.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/file_util.h"
+
+namespace gantry::e2e {
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs argv (argv[0] looked up in PATH), with extra environment variables, to completion.
+Outcome run_command(const std::vector<std::string>& argv,
+                    const std::map<std::string, std::string>& env = {});
+
+std::filesystem::path source_dir();   // the repository
+std::filesystem::path testdata(const std::string& name);
+std::filesystem::path shared_tools(); // ../shared/tools
+std::filesystem::path busybox_rootfs_tar();  // made by scripts/mkrootfs-busybox.sh when missing
+
+// A fresh gantry state root and scratch dir per test, removed afterwards.
+class GantryEnv {
+ public:
+  GantryEnv();
+  Outcome gantry(std::vector<std::string> args,
+                 std::map<std::string, std::string> env = {}) const;
+  // Imports the busybox rootfs as busybox:latest.
+  void import_busybox() const;
+  const std::filesystem::path& root() const { return root_; }
+  const std::filesystem::path& scratch() const { return scratch_; }
+
+ private:
+  TempDir dir_;
+  std::filesystem::path root_, scratch_;
+};
+
+}  // namespace gantry::e2e
