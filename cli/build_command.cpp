@@ -187,7 +187,6 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   std::vector<std::pair<std::string, Digest>> named;
   for (const auto& t : tags) named.emplace_back(t, image.manifest);
   if (named.empty()) named.emplace_back("", image.manifest);
-  for (const auto& t : tags) store.images().set(t, image.manifest);
 
   for (const auto& o : outputs) {
     if (o.type == "oci") {
@@ -205,6 +204,8 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
     }
   }
 
+  // Named only once every output is written: a failed export leaves no new name behind.
+  for (const auto& t : tags) store.images().set(t, image.manifest);
   if (!f.iidfile.empty()) write_file_atomic(f.iidfile, image.config.str());
   if (f.quiet) {
     std::cout << image.config.str() << "\n";

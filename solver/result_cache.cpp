@@ -14,7 +14,8 @@ std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 std::optional<Result> decode(cache::Store& store, const std::string& text, std::int64_t created) {
   Result r;
   r.created = created;
-  for (const auto& id : json::parse(text).at("layers")) {
+  const json record = json::parse(text);  // kept alive: the loop iterates inside it
+  for (const auto& id : record.at("layers")) {
     r.layers.push_back(id.get<std::string>());
     if (!store.snapshots().exists(r.layers.back())) return std::nullopt;
   }

@@ -50,7 +50,9 @@ TEST(ImageCommands, SaveAndLoadRoundTripBothFormats) {
     EXPECT_NE(l.out.find("busybox:latest"), std::string::npos) << l.out;
     auto run = other.gantry({"history", "busybox"});
     EXPECT_EQ(run.exit_code, 0) << run.err;
-    if (format == "oci") EXPECT_EQ(json::parse(other.gantry({"inspect", "busybox"}).out)[0]["Digest"], digest);
+    if (format == "oci") {
+      EXPECT_EQ(json::parse(other.gantry({"inspect", "busybox"}).out)[0]["Digest"], digest);
+    }
   }
 }
 
