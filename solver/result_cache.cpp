@@ -24,10 +24,16 @@ std::optional<Result> decode(cache::Store& store, const std::string& text, std::
 }  // namespace
 
 std::optional<Result> ResultCache::find(const Digest& key) {
-  auto st = store_.db().prepare("SELECT result, created FROM cache_results WHERE key = ?");
-  st.bind(1, key.str());
-  if (!st.step()) return std::nullopt;
-  auto result = decode(store_, st.text(0), st.integer(1));
+  std::optional<Result> result;
+  {
+    // The read must be finished before the write below: a connection that still holds a read
+    // snapshot cannot take the write lock after another process has written (SQLite answers
+    // "database is locked" at once instead of waiting).
+    auto st = store_.db().prepare("SELECT result, created FROM cache_results WHERE key = ?");
+    st.bind(1, key.str());
+    if (!st.step()) return std::nullopt;
+    result = decode(store_, st.text(0), st.integer(1));
+  }
   if (result)
     store_.db().prepare("UPDATE cache_results SET last_used = ? WHERE key = ?")
         .bind(1, now()).bind(2, key.str()).run();

@@ -47,15 +47,17 @@ class Run {
 
   Result solve(const llb::Definition& def) {
     compute_keys(def);
+    // Vertices are identified by digest: two equal nodes built separately are one vertex.
+    for (const auto& n : def.nodes) canonical_.emplace(n->digest, n.get());
     const llb::Node* target = def.target.node.get();
     plan(target);
     for (const auto& n : def.nodes)
-      if (!planned_run_.count(n.get()) && results_.count(n.get()) && !is_source(*n))
+      if (!planned_run_.count(n->digest) && results_.count(n->digest) && !is_source(*n))
         progress_.event({.kind = ProgressEvent::Kind::Cached, .vertex = n->digest.hex(),
                          .description = describe(*n), .location = n->meta.location});
     execute();
     if (first_error_) std::rethrow_exception(first_error_);
-    return results_.at(target);
+    return results_.at(target->digest);
   }
 
  private:
@@ -64,20 +66,22 @@ class Run {
     for (const auto& n : def.nodes) {  // inputs come first
       std::vector<Digest> in;
       for (const auto& i : n->inputs)
-        in.push_back(i.is_scratch() ? CacheKeyer::scratch_key() : keys_.at(i.node.get()));
-      keys_[n.get()] = keyer.key(*n, in);
+        in.push_back(i.is_scratch() ? CacheKeyer::scratch_key() : keys_.at(i.node->digest));
+      keys_[n->digest] = keyer.key(*n, in);
     }
   }
 
   // Decides what must run: a vertex found in the cache needs nothing below it.
   void plan(const llb::Node* n) {
-    if (!n || planned_run_.count(n) || results_.count(n)) return;
+    if (!n) return;
+    n = canonical_.at(n->digest);
+    if (planned_run_.count(n->digest) || results_.count(n->digest)) return;
     if (!is_source(*n) && !n->meta.ignore_cache)
-      if (auto hit = results_cache_.find(keys_.at(n))) {
-        results_[n] = std::move(*hit);
+      if (auto hit = results_cache_.find(keys_.at(n->digest))) {
+        results_[n->digest] = std::move(*hit);
         return;
       }
-    planned_run_.insert(n);
+    planned_run_.insert(n->digest);
     order_.push_back(n);
     for (const auto& i : n->inputs) plan(i.node.get());
   }
@@ -94,19 +98,19 @@ class Run {
     arena.execute([&] {
       tbb::flow::graph g;
       using Vertex = tbb::flow::continue_node<tbb::flow::continue_msg>;
-      std::unordered_map<const llb::Node*, std::unique_ptr<Vertex>> vertices;
+      std::unordered_map<Digest, std::unique_ptr<Vertex>> vertices;
       for (const auto* n : order_)
-        vertices[n] = std::make_unique<Vertex>(g, [this, n](const tbb::flow::continue_msg&) {
+        vertices[n->digest] = std::make_unique<Vertex>(g, [this, n](const tbb::flow::continue_msg&) {
           run_vertex(n);
           return tbb::flow::continue_msg();
         });
       std::vector<Vertex*> roots;
       for (const auto* n : order_) {
-        std::set<const llb::Node*> preds;
+        std::set<Digest> preds;
         for (const auto& i : n->inputs)
-          if (i.node && vertices.count(i.node.get())) preds.insert(i.node.get());
-        for (const auto* p : preds) tbb::flow::make_edge(*vertices[p], *vertices[n]);
-        if (preds.empty()) roots.push_back(vertices[n].get());
+          if (i.node && vertices.count(i.node->digest)) preds.insert(i.node->digest);
+        for (const auto& p : preds) tbb::flow::make_edge(*vertices[p], *vertices[n->digest]);
+        if (preds.empty()) roots.push_back(vertices[n->digest].get());
       }
       for (auto* r : roots) r->try_put(tbb::flow::continue_msg());
       g.wait_for_all();
@@ -128,11 +132,11 @@ class Run {
       std::vector<const Result*> inputs;
       {
         std::lock_guard lock(mu_);
-        for (const auto& i : n->inputs) inputs.push_back(i.node ? &results_.at(i.node.get()) : nullptr);
+        for (const auto& i : n->inputs) inputs.push_back(i.node ? &results_.at(i.node->digest) : nullptr);
       }
       Result r = run_op(*n, inputs);
       std::lock_guard lock(mu_);
-      results_[n] = std::move(r);
+      results_[n->digest] = std::move(r);
     } catch (const Cancelled&) {
       return;
     } catch (const std::exception& e) {
@@ -158,13 +162,13 @@ class Run {
       Result r;
       for (const auto* in : inputs)
         if (in) r.layers.insert(r.layers.end(), in->layers.begin(), in->layers.end());
-      return results_cache_.record(keys_.at(&n), r, n.meta.ignore_cache);
+      return results_cache_.record(keys_.at(n.digest), r, n.meta.ignore_cache);
     }
     Result r = std::holds_alternative<llb::ExecOp>(n.op) ? run_exec_op(ctx_, n, inputs)
                                                          : run_file_op(ctx_, n, inputs);
     ++executed_;
     results_cache_.record_snapshot(r.layers.back());
-    return results_cache_.record(keys_.at(&n), r, n.meta.ignore_cache);
+    return results_cache_.record(keys_.at(n.digest), r, n.meta.ignore_cache);
   }
 
   Result run_source(const llb::Node& n, const llb::SourceOp& src) {
@@ -191,11 +195,12 @@ class Run {
   std::atomic<bool> cancel_{false};
   OpContext ctx_;
 
-  std::unordered_map<const llb::Node*, Digest> keys_;
-  std::set<const llb::Node*> planned_run_;
+  std::unordered_map<Digest, const llb::Node*> canonical_;  // the node kept for each digest
+  std::unordered_map<Digest, Digest> keys_;                // vertex digest -> cache key
+  std::set<Digest> planned_run_;
   std::vector<const llb::Node*> order_;
   std::mutex mu_;
-  std::unordered_map<const llb::Node*, Result> results_;
+  std::unordered_map<Digest, Result> results_;
   std::exception_ptr first_error_;
 };
 

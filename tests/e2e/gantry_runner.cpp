@@ -14,6 +14,56 @@ namespace gantry::e2e {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The process environment with `env` laid over it, as posix_spawn wants it.
+class Environment {
+ public:
+  explicit Environment(const std::map<std::string, std::string>& env) {
+    std::map<std::string, std::string> merged;
+    for (char** e = environ; *e; ++e) {
+      std::string kv = *e;
+      auto eq = kv.find('=');
+      merged[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    }
+    for (const auto& [k, v] : env) merged[k] = v;
+    for (const auto& [k, v] : merged) strings_.push_back(k + "=" + v);
+    for (auto& s : strings_) pointers_.push_back(s.data());
+    pointers_.push_back(nullptr);
+  }
+  char** get() { return pointers_.data(); }
+
+ private:
+  std::vector<std::string> strings_;
+  std::vector<char*> pointers_;
+};
+
+}  // namespace
+
+int spawn_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  Environment environment(env);
+  std::vector<std::string> argv_copy = argv;
+  std::vector<char*> args;
+  for (auto& a : argv_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environment.get());
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("spawn " + argv[0] + " failed");
+  return pid;
+}
+
+int wait_for(int pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 Outcome run_command(const std::vector<std::string>& argv,
                     const std::map<std::string, std::string>& env) {
   int out_pipe[2], err_pipe[2];
@@ -25,24 +75,14 @@ Outcome run_command(const std::vector<std::string>& argv,
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 
-  std::map<std::string, std::string> merged;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    auto eq = kv.find('=');
-    merged[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
-  }
-  for (const auto& [k, v] : env) merged[k] = v;
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp, args;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
+  Environment environment(env);
+  std::vector<char*> args;
   std::vector<std::string> argv_copy = argv;
   for (auto& a : argv_copy) args.push_back(a.data());
   args.push_back(nullptr);
 
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), envp.data());
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environment.get());
   posix_spawn_file_actions_destroy(&fa);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -71,9 +111,7 @@ Outcome run_command(const std::vector<std::string>& argv,
       }
     }
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  o.exit_code = wait_for(pid);
   return o;
 }
 
@@ -102,6 +140,12 @@ Outcome GantryEnv::gantry(std::vector<std::string> args, std::map<std::string, s
   args.insert(args.begin(), GANTRY_BINARY);
   env.emplace("GANTRY_ROOT", root_.string());
   return run_command(args, env);
+}
+
+int GantryEnv::spawn(std::vector<std::string> args, std::map<std::string, std::string> env) const {
+  args.insert(args.begin(), GANTRY_BINARY);
+  env.emplace("GANTRY_ROOT", root_.string());
+  return spawn_command(args, env);
 }
 
 void GantryEnv::import_busybox() const {

@@ -21,6 +21,11 @@ struct Outcome {
 Outcome run_command(const std::vector<std::string>& argv,
                     const std::map<std::string, std::string>& env = {});
 
+// Starts argv with its output discarded; returns the pid.
+int spawn_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+// Waits for a pid from spawn_command; returns its exit code (128 + signal when killed).
+int wait_for(int pid);
+
 std::filesystem::path source_dir();   // the repository
 std::filesystem::path testdata(const std::string& name);
 std::filesystem::path shared_tools(); // ../shared/tools
@@ -32,6 +37,8 @@ class GantryEnv {
   GantryEnv();
   Outcome gantry(std::vector<std::string> args,
                  std::map<std::string, std::string> env = {}) const;
+  // Starts gantry without waiting (output discarded); returns its pid.
+  int spawn(std::vector<std::string> args, std::map<std::string, std::string> env = {}) const;
   // Imports the busybox rootfs as busybox:latest.
   void import_busybox() const;
   const std::filesystem::path& root() const { return root_; }

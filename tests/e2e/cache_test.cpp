@@ -1,0 +1,159 @@
+// The build cache seen from outside: which steps re-run after which change, parallel stages,
+// concurrent builds on one root, and builds killed at random moments.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "base/file_util.h"
+#include "tests/e2e/gantry_runner.h"
+
+namespace gantry::e2e {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class CacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_.import_busybox();
+    context_ = env_.scratch() / "ctx";
+    fs::copy(testdata("cache-steps"), context_, fs::copy_options::recursive);
+  }
+
+  // Builds the context with plain progress; returns the output that tells which steps ran.
+  std::string build(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"build", "--progress=plain", "--network=none"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(context_.string());
+    auto o = env_.gantry(args);
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    return o.err;
+  }
+  // True when a step printed `marker` as a whole log line ("#5 0.012 ran-a").
+  static bool ran(const std::string& output, const std::string& marker) {
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);) {
+      auto first = line.find(' '), second = line.find(' ', first + 1);
+      if (line.starts_with("#") && second != std::string::npos && line.substr(second + 1) == marker &&
+          std::isdigit(static_cast<unsigned char>(line[first + 1])))
+        return true;
+    }
+    return false;
+  }
+
+  GantryEnv env_;
+  fs::path context_;
+};
+
+}  // namespace
+
+TEST_F(CacheTest, WarmRebuildRunsNothing) {
+  auto first = build();
+  EXPECT_TRUE(ran(first, "ran-a") && ran(first, "ran-b") && ran(first, "ran-flavor")) << first;
+  auto second = build();
+  EXPECT_FALSE(ran(second, "ran-a") || ran(second, "ran-b") || ran(second, "ran-flavor")) << second;
+  EXPECT_NE(second.find("CACHED"), std::string::npos) << second;
+}
+
+TEST_F(CacheTest, ChangingOneFileRerunsOnlyTheStepsThatReadIt) {
+  build();
+  write_file_atomic(context_ / "b.txt", "b changed\n");
+  auto out = build();
+  EXPECT_FALSE(ran(out, "ran-a")) << out;
+  EXPECT_TRUE(ran(out, "ran-b")) << out;
+  EXPECT_TRUE(ran(out, "ran-flavor")) << out;
+}
+
+TEST_F(CacheTest, MtimeAloneInvalidatesNothing) {
+  build();
+  fs::last_write_time(context_ / "a.txt", fs::file_time_type::clock::now() - std::chrono::hours(5));
+  auto out = build();
+  EXPECT_FALSE(ran(out, "ran-a") || ran(out, "ran-b") || ran(out, "ran-flavor")) << out;
+}
+
+TEST_F(CacheTest, BuildArgChangeInvalidatesFromItsFirstUse) {
+  build();
+  auto out = build({"--build-arg", "FLAVOR=spicy"});
+  EXPECT_FALSE(ran(out, "ran-a")) << out;  // before the ARG: untouched
+  EXPECT_TRUE(ran(out, "ran-flavor")) << out;
+}
+
+TEST_F(CacheTest, NoCacheRerunsEverything) {
+  build();
+  auto out = build({"--no-cache"});
+  EXPECT_TRUE(ran(out, "ran-a") && ran(out, "ran-b") && ran(out, "ran-flavor")) << out;
+}
+
+TEST_F(CacheTest, ChangesOutsideTheReadPathsDoNotInvalidate) {
+  build();
+  write_file_atomic(context_ / "unrelated.txt", "new file nobody copies\n");
+  auto out = build();
+  EXPECT_FALSE(ran(out, "ran-a") || ran(out, "ran-b") || ran(out, "ran-flavor")) << out;
+}
+
+TEST(ParallelStages, IndependentStagesOverlapInTime) {
+  GantryEnv env;
+  env.import_busybox();
+  fs::path out = env.scratch() / "out";
+  auto o = env.gantry({"build", "--network=none", "-o", "type=local,dest=" + out.string(),
+                       testdata("parallel-stages").string()});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  auto ns = [&](const char* f) { return std::stoll(read_file(out / f)); };
+  // Each stage ran for a second; they overlap when each started before the other ended.
+  EXPECT_LT(ns("left-start"), ns("right-end"));
+  EXPECT_LT(ns("right-start"), ns("left-end"));
+}
+
+TEST(ConcurrentBuilds, EightBuildsOnOneRootAllSucceedWithOneResult) {
+  GantryEnv env;
+  env.import_busybox();
+  std::vector<Outcome> outcomes(8);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      outcomes[static_cast<std::size_t>(i)] = env.gantry(
+          {"build", "-q", "--network=none", "-t", "same:" + std::to_string(i), testdata("cache-steps").string()});
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& o : outcomes) {
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    EXPECT_EQ(o.out, outcomes[0].out);
+  }
+  auto again = env.gantry({"build", "-q", "--network=none", testdata("cache-steps").string()});
+  EXPECT_EQ(again.out, outcomes[0].out);
+}
+
+TEST(CrashSafety, BuildsKilledAtRandomMomentsLeaveAUsableStore) {
+  GantryEnv crashed, clean;
+  crashed.import_busybox();
+  clean.import_busybox();
+  const std::map<std::string, std::string> sde{{"SOURCE_DATE_EPOCH", "1700000000"}};
+  std::mt19937 rng(20261123);
+  std::uniform_int_distribution<int> delay_ms(0, 600);
+  for (int i = 0; i < 50; ++i) {
+    std::vector<std::string> args{"build", "--network=none", "-o",
+                                  "type=oci,dest=" + (crashed.scratch() / "out.tar").string(),
+                                  "--build-arg", "FLAVOR=f" + std::to_string(i % 7)};
+    if (i % 3 == 0) args.push_back("--no-cache");
+    args.push_back(testdata("cache-steps").string());
+    int pid = crashed.spawn(args, sde);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    ::kill(pid, SIGKILL);
+    wait_for(pid);
+  }
+  auto after = crashed.gantry({"build", "-q", "--network=none", testdata("cache-steps").string()}, sde);
+  auto fresh = clean.gantry({"build", "-q", "--network=none", testdata("cache-steps").string()}, sde);
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  EXPECT_EQ(after.out, fresh.out);
+  // No half-written export may be left where the killed builds were writing.
+  for (const auto& e : fs::directory_iterator(crashed.scratch()))
+    EXPECT_EQ(e.path().filename(), "out.tar") << "left behind: " << e.path();
+}
+
+}  // namespace gantry::e2e
