@@ -1,6 +1,9 @@
 #include "cache/store.h"
 
+#include <unistd.h>
+
 #include "base/error.h"
+#include "cache/temp_names.h"
 
 namespace gantry::cache {
 
@@ -70,6 +73,16 @@ Store::Store(fs::path root)
   db_.exec(kSchema);
   content_.clean_ingest();
   snapshots_.clean_staging();
+  std::error_code ec;
+  fs::create_directories(root_ / "tmp", ec);
+  for (const auto& entry : fs::directory_iterator(root_ / "tmp", ec))
+    if (auto pid = owner_of_temp_name(entry.path().filename().string(), "");
+        pid && !process_alive(*pid))
+      fs::remove_all(entry, ec);
+}
+
+TempDir Store::scratch_dir() const {
+  return TempDir(root_ / "tmp", std::to_string(::getpid()) + "-");
 }
 
 }  // namespace gantry::cache

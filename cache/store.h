@@ -3,6 +3,7 @@
 //   ingest/              blobs being written
 //   snapshots/<id>/fs    unpacked layers
 //   metadata.db          SQLite (WAL): image names, build cache, layer <-> blob links
+//   tmp/<pid>-XXXXXX     scratch space of a running process (mount points, throw-away dirs)
 // Opening a Store creates what is missing, migrates the schema and removes what crashed
 // processes left half-done (temp blobs, staging snapshots), so the next build starts clean.
 #pragma once
@@ -13,6 +14,7 @@
 #include "cache/content_store.h"
 #include "cache/image_store.h"
 #include "cache/snapshot_store.h"
+#include "base/file_util.h"
 #include "cache/sqlite_db.h"
 
 namespace gantry::cache {
@@ -26,6 +28,9 @@ class Store {
   SnapshotStore& snapshots() { return snapshots_; }
   Database& db() { return db_; }
   ImageStore& images() { return images_; }
+  // A scratch directory for this process, removed with the object (or, after a crash, when
+  // the next Store is opened).
+  TempDir scratch_dir() const;
 
  private:
   std::filesystem::path root_;

@@ -64,7 +64,7 @@ int run_container(const GlobalOptions& global, const RunFlags& f) {
 
   executor::RunSpec spec;
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) spec.rootfs.lower_dirs.push_back(store.snapshots().dir(*it));
-  TempDir scratch(store.root() / "tmp", "run-");
+  TempDir scratch = store.scratch_dir();
   fs::create_directory(scratch.path() / "upper");
   fs::create_directory(scratch.path() / "work");
   spec.rootfs.upper_dir = scratch.path() / "upper";

@@ -41,9 +41,8 @@ class Run {
       ProgressSink& progress, const SolveOptions& options, std::atomic<int>& executed)
       : store_(store), images_(images), progress_(progress), options_(options),
         executed_(executed), results_cache_(store),
-        ctx_{store, executor, options, progress, cancel_, store.root() / "tmp"} {
-    fs::create_directories(ctx_.scratch);
-  }
+        scratch_(store.scratch_dir()),
+        ctx_{store, executor, options, progress, cancel_, scratch_.path()} {}
 
   Result solve(const llb::Definition& def) {
     compute_keys(def);
@@ -193,6 +192,7 @@ class Run {
   std::atomic<int>& executed_;
   ResultCache results_cache_;
   std::atomic<bool> cancel_{false};
+  TempDir scratch_;
   OpContext ctx_;
 
   std::unordered_map<Digest, const llb::Node*> canonical_;  // the node kept for each digest
