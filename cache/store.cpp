@@ -1,5 +1,7 @@
 #include "cache/store.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -16,6 +18,13 @@ fs::path create_root(const fs::path& root) {
   fs::create_directories(root, ec);
   if (ec) throw Error("state directory `" + root.string() + "`: " + ec.message());
   return root;
+}
+
+UniqueFd shared_lock(const fs::path& root) {
+  UniqueFd fd(::open((root / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) throw_errno("open `" + (root / "lock").string() + "`");
+  if (::flock(fd.get(), LOCK_SH) != 0) throw_errno("lock `" + (root / "lock").string() + "`");
+  return fd;
 }
 
 // Every table the build engine keeps. IF NOT EXISTS makes opening idempotent and safe when
@@ -66,6 +75,7 @@ CREATE TABLE IF NOT EXISTS file_hashes (
 
 Store::Store(fs::path root)
     : root_(create_root(root)),
+      lock_(shared_lock(root_)),
       content_(root_),
       snapshots_(root_ / "snapshots"),
       db_(root_ / "metadata.db"),
@@ -79,6 +89,20 @@ Store::Store(fs::path root)
     if (auto pid = owner_of_temp_name(entry.path().filename().string(), "");
         pid && !process_alive(*pid))
       fs::remove_all(entry, ec);
+}
+
+Store::ExclusiveLock::ExclusiveLock(Store& store) : store_(&store) {
+  // flock converts the shared lock: it is dropped, then the exclusive one waited for.
+  if (::flock(store.lock_.get(), LOCK_EX) != 0) throw_errno("lock the store exclusively");
+}
+
+std::optional<Store::ExclusiveLock> Store::ExclusiveLock::try_take(Store& store) {
+  if (::flock(store.lock_.get(), LOCK_EX | LOCK_NB) != 0) return std::nullopt;
+  return ExclusiveLock(&store);
+}
+
+Store::ExclusiveLock::~ExclusiveLock() {
+  if (store_) ::flock(store_->lock_.get(), LOCK_SH);
 }
 
 TempDir Store::scratch_dir() const {

@@ -10,11 +10,14 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "cache/content_store.h"
 #include "cache/image_store.h"
 #include "cache/snapshot_store.h"
 #include "base/file_util.h"
+#include "base/unique_fd.h"
 #include "cache/sqlite_db.h"
 
 namespace gantry::cache {
@@ -32,8 +35,24 @@ class Store {
   // the next Store is opened).
   TempDir scratch_dir() const;
 
+  // Every process that opens a Store holds <root>/lock shared; pruning takes it exclusively
+  // (waiting for running builds), so nothing a build has made but not yet recorded is removed.
+  class ExclusiveLock {
+   public:
+    explicit ExclusiveLock(Store& store);  // waits
+    static std::optional<ExclusiveLock> try_take(Store& store);  // never waits
+    ExclusiveLock(ExclusiveLock&& o) noexcept : store_(std::exchange(o.store_, nullptr)) {}
+    ExclusiveLock& operator=(ExclusiveLock&&) = delete;
+    ~ExclusiveLock();  // back to shared
+
+   private:
+    explicit ExclusiveLock(Store* store) : store_(store) {}
+    Store* store_;
+  };
+
  private:
   std::filesystem::path root_;
+  UniqueFd lock_;
   ContentStore content_;
   SnapshotStore snapshots_;
   Database db_;

@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/file_util.h"
 #include "base/image_ref.h"
+#include "cache/garbage_collector.h"
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/output_spec.h"
@@ -206,6 +207,7 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
 
   // Named only once every output is written: a failed export leaves no new name behind.
   for (const auto& t : tags) store.images().set(t, image.manifest);
+  cache::collect_if_over(store, cache::default_gc_cap(store.root()));
   if (!f.iidfile.empty()) write_file_atomic(f.iidfile, image.config.str());
   if (f.quiet) {
     std::cout << image.config.str() << "\n";

@@ -8,6 +8,7 @@
 #include "base/image_ref.h"
 #include "cache/store.h"
 #include "cli/command.h"
+#include "cli/quantities.h"
 #include "exporter/archive.h"
 #include "exporter/image.h"
 #include "exporter/import.h"
@@ -24,19 +25,6 @@ std::int64_t image_size(const exporter::ImageView& v) {
   std::int64_t size = 0;
   for (const auto& l : v.manifest_json.value("layers", json::array())) size += l.value("size", 0LL);
   return size;
-}
-
-std::string human_size(std::int64_t bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
-  return buf;
 }
 
 std::string human_age(const std::string& created) {

@@ -25,6 +25,7 @@ int run(int argc, char** argv) {
   add_build_command(app, global, action);
   add_image_commands(app, global, action);
   add_run_command(app, global, action);
+  add_storage_commands(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -2,6 +2,7 @@
 
 #include "base/error.h"
 #include "base/image_ref.h"
+#include "cache/garbage_collector.h"
 
 namespace gantry::cli {
 
@@ -75,8 +76,8 @@ std::string StoreImageProvider::unpacked_snapshot(const Digest& diff_id, const j
       .bind(1, diff_id.str()).bind(2, id).run();
   store_.db()
       .prepare("INSERT OR IGNORE INTO snapshots(id, size, created, last_used) "
-               "VALUES(?, 0, strftime('%s','now'), strftime('%s','now'))")
-      .bind(1, id).run();
+               "VALUES(?, ?, strftime('%s','now'), strftime('%s','now'))")
+      .bind(1, id).bind(2, cache::directory_size(store_.snapshots().dir(id))).run();
   record_blob(store_, id, compression_of_media_type(blob.media_type), blob);
   return id;
 }

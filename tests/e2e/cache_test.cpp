@@ -157,3 +157,31 @@ TEST(CrashSafety, BuildsKilledAtRandomMomentsLeaveAUsableStore) {
 }
 
 }  // namespace gantry::e2e
+
+namespace gantry::e2e {
+
+TEST(Prune, DuReportsKindsAndPruneAllStillRebuilds) {
+  GantryEnv env;
+  env.import_busybox();
+  auto first = env.gantry({"build", "-q", "--network=none", "-t", "kept:1", testdata("cache-steps").string()});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto du = env.gantry({"du"});
+  ASSERT_EQ(du.exit_code, 0) << du.err;
+  for (const char* kind : {"Images", "Layers", "Build cache", "Cache mounts"})
+    EXPECT_NE(du.out.find(kind), std::string::npos) << du.out;
+  EXPECT_EQ(du.out.find("(0 records)"), std::string::npos) << du.out;
+
+  auto prune = env.gantry({"prune", "--all"});
+  ASSERT_EQ(prune.exit_code, 0) << prune.err;
+  EXPECT_NE(env.gantry({"du"}).out.find("(0 records)"), std::string::npos);
+  // The tagged image survives and still runs; a rebuild gives the same image.
+  auto run = env.gantry({"run", "--rm", "--network", "none", "kept:1", "cat", "/out-b.txt"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "b\n");
+  auto again = env.gantry({"build", "-q", "--network=none", testdata("cache-steps").string()},
+                          {});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(env.gantry({"prune", "--filter", "bogus=1"}).exit_code, 125);
+}
+
+}  // namespace gantry::e2e

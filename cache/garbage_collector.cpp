@@ -1,0 +1,219 @@
+#include "cache/garbage_collector.h"
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace gantry::cache {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Record {
+  std::string key;
+  std::vector<std::string> layers;
+  std::int64_t last_used;
+};
+
+std::vector<Record> cache_records(Database& db) {
+  std::vector<Record> out;
+  auto st = db.prepare("SELECT key, result, last_used FROM cache_results ORDER BY last_used, key");
+  while (st.step()) {
+    Record r{st.text(0), {}, st.integer(2)};
+    const json parsed = json::parse(st.text(1));
+    for (const auto& id : parsed.at("layers")) r.layers.push_back(id.get<std::string>());
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::map<std::string, std::int64_t> snapshot_sizes(Database& db) {
+  std::map<std::string, std::int64_t> out;
+  auto st = db.prepare("SELECT id, size FROM snapshots");
+  while (st.step()) out[st.text(0)] = st.integer(1);
+  return out;
+}
+
+std::set<std::string> unpacked_layer_snapshots(Database& db) {
+  std::set<std::string> out;
+  auto st = db.prepare("SELECT snapshot FROM unpacked_layers");
+  while (st.step()) out.insert(st.text(0));
+  return out;
+}
+
+// Every blob a tagged image needs: manifests (and index children), configs, layers.
+std::set<std::string> image_blobs(Store& store) {
+  std::set<std::string> out;
+  std::vector<Digest> pending;
+  for (const auto& e : store.images().list()) pending.push_back(e.manifest);
+  while (!pending.empty()) {
+    Digest d = pending.back();
+    pending.pop_back();
+    if (!out.insert(d.str()).second || !store.content().has(d)) continue;
+    json m = json::parse(store.content().read(d), nullptr, false);
+    if (m.is_discarded()) continue;
+    for (const auto& child : m.value("manifests", json::array()))
+      pending.push_back(Digest::parse(child.at("digest").get<std::string>()));
+    if (m.contains("config")) out.insert(m["config"].at("digest").get<std::string>());
+    for (const auto& l : m.value("layers", json::array())) out.insert(l.at("digest").get<std::string>());
+  }
+  return out;
+}
+
+std::int64_t blob_size(Store& store, const std::string& digest) {
+  struct stat st;
+  return ::stat(store.content().path(Digest::parse(digest)).c_str(), &st) == 0
+             ? static_cast<std::int64_t>(st.st_blocks) * 512
+             : 0;
+}
+
+// Removes snapshots no record or unpacked layer uses, then blobs nothing uses.
+PruneReport collect_unreachable(Store& store, bool drop_unused_blobs) {
+  PruneReport report;
+  std::set<std::string> live = unpacked_layer_snapshots(store.db());
+  for (const auto& r : cache_records(store.db())) live.insert(r.layers.begin(), r.layers.end());
+  auto sizes = snapshot_sizes(store.db());
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(store.root() / "snapshots", ec)) {
+    std::string id = entry.path().filename().string();
+    if (id.starts_with("staging-") || live.count(id)) continue;
+    report.bytes += sizes.count(id) ? sizes[id] : directory_size(entry.path());
+    store.snapshots().remove(id);
+    ++report.snapshots;
+  }
+  {
+    Database::Transaction tx(store.db());
+    for (const auto& [id, size] : sizes)
+      if (!live.count(id)) {
+        store.db().prepare("DELETE FROM snapshots WHERE id = ?").bind(1, id).run();
+        store.db().prepare("DELETE FROM layer_blobs WHERE snapshot = ?").bind(1, id).run();
+      }
+    tx.commit();
+  }
+  if (!drop_unused_blobs) return report;
+  std::set<std::string> keep = image_blobs(store);
+  {
+    auto st = store.db().prepare("SELECT digest FROM layer_blobs");
+    while (st.step()) keep.insert(st.text(0));
+  }
+  for (const auto& entry : fs::directory_iterator(store.root() / "blobs" / "sha256", ec)) {
+    std::string digest = "sha256:" + entry.path().filename().string();
+    if (keep.count(digest)) continue;
+    report.bytes += blob_size(store, digest);
+    store.content().remove(Digest::parse(digest));
+    ++report.blobs;
+  }
+  return report;
+}
+
+PruneReport prune_locked(Store& store, const PruneOptions& options) {
+  auto records = cache_records(store.db());  // least recently used first
+  auto sizes = snapshot_sizes(store.db());
+  const auto base_layers = unpacked_layer_snapshots(store.db());
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+
+  // How many records use each snapshot, and how big the build cache is.
+  std::unordered_map<std::string, int> users;
+  for (const auto& r : records)
+    for (const auto& id : r.layers) ++users[id];
+  std::int64_t cache_bytes = 0;
+  for (const auto& [id, n] : users)
+    if (!base_layers.count(id)) cache_bytes += sizes[id];
+
+  std::vector<std::string> doomed;
+  for (const auto& r : records) {
+    bool old_enough = !options.unused_for_seconds || now - r.last_used >= *options.unused_for_seconds;
+    bool over_budget = options.keep_storage && cache_bytes > *options.keep_storage;
+    bool selected = options.keep_storage ? (over_budget && old_enough)
+                                         : (options.all || old_enough);
+    if (!selected) continue;
+    doomed.push_back(r.key);
+    for (const auto& id : r.layers)
+      if (--users[id] == 0 && !base_layers.count(id)) cache_bytes -= sizes[id];
+  }
+  {
+    Database::Transaction tx(store.db());
+    for (const auto& key : doomed)
+      store.db().prepare("DELETE FROM cache_results WHERE key = ?").bind(1, key).run();
+    if (options.all) store.db().exec("DELETE FROM unpacked_layers");
+    tx.commit();
+  }
+  PruneReport report = collect_unreachable(store, options.all);
+  report.records = static_cast<int>(doomed.size());
+  if (options.all) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(store.root() / "cache-mounts", ec)) {
+      report.bytes += directory_size(entry.path());
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+  return report;
+}
+
+}  // namespace
+
+std::int64_t directory_size(const fs::path& dir) {
+  std::int64_t total = 0;
+  std::error_code ec;
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) == 0) total += static_cast<std::int64_t>(st.st_blocks) * 512;
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+       it != end; it.increment(ec))
+    if (::lstat(it->path().c_str(), &st) == 0) total += static_cast<std::int64_t>(st.st_blocks) * 512;
+  return total;
+}
+
+DiskUsage disk_usage(Store& store) {
+  DiskUsage u;
+  const auto base_layers = unpacked_layer_snapshots(store.db());
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(store.root() / "snapshots", ec)) {
+    std::string id = entry.path().filename().string();
+    if (id.starts_with("staging-")) continue;
+    (base_layers.count(id) ? u.layers : u.build_cache) += directory_size(entry.path());
+  }
+  const auto keep = image_blobs(store);
+  for (const auto& entry : fs::directory_iterator(store.root() / "blobs" / "sha256", ec)) {
+    std::string digest = "sha256:" + entry.path().filename().string();
+    (keep.count(digest) ? u.images : u.reclaimable_blobs) += blob_size(store, digest);
+  }
+  if (fs::exists(store.root() / "cache-mounts")) u.cache_mounts = directory_size(store.root() / "cache-mounts");
+  u.build_cache_records = static_cast<int>(cache_records(store.db()).size());
+  return u;
+}
+
+PruneReport prune(Store& store, const PruneOptions& options) {
+  Store::ExclusiveLock lock(store);
+  return prune_locked(store, options);
+}
+
+std::optional<PruneReport> collect_if_over(Store& store, std::int64_t cap_bytes) {
+  auto st = store.db().prepare(
+      "SELECT COALESCE(SUM(size), 0) FROM snapshots "
+      "WHERE id NOT IN (SELECT snapshot FROM unpacked_layers)");
+  st.step();
+  if (st.integer(0) <= cap_bytes) return std::nullopt;
+  auto lock = Store::ExclusiveLock::try_take(store);
+  if (!lock) return std::nullopt;  // another gantry is busy on this store: next time
+  return prune_locked(store, {.keep_storage = cap_bytes});
+}
+
+std::int64_t default_gc_cap(const fs::path& root) {
+  constexpr std::int64_t kMax = 20'000'000'000;
+  struct statvfs vfs;
+  if (::statvfs(root.c_str(), &vfs) != 0) return kMax;
+  std::int64_t tenth = static_cast<std::int64_t>(vfs.f_blocks) * static_cast<std::int64_t>(vfs.f_frsize) / 10;
+  return std::min(tenth, kMax);
+}
+
+}  // namespace gantry::cache

@@ -1,0 +1,52 @@
+// What the store holds (`gantry du`) and how it is trimmed (`gantry prune`, and the automatic
+// GC after a build).
+//
+// Pruning removes build-cache records, least recently used first, then everything no longer
+// reachable: snapshots that no record and no unpacked image layer uses, and blobs that no
+// image and no remembered layer blob uses. It runs under the store's exclusive lock, so it
+// never removes what a running build has made but not recorded yet.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+
+#include "cache/store.h"
+
+namespace gantry::cache {
+
+struct DiskUsage {
+  std::int64_t images = 0;        // blobs of tagged images (manifests, configs, layers)
+  std::int64_t layers = 0;        // unpacked base-image layers
+  std::int64_t build_cache = 0;   // snapshots made by builds
+  std::int64_t cache_mounts = 0;  // RUN --mount=type=cache directories
+  std::int64_t reclaimable_blobs = 0;  // blobs no image uses
+  int build_cache_records = 0;
+};
+
+struct PruneOptions {
+  bool all = false;  // also unpacked base layers and every blob no image uses
+  std::optional<std::int64_t> keep_storage;  // trim the build cache down to this many bytes
+  std::optional<std::int64_t> unused_for_seconds;  // only records unused for this long
+};
+
+struct PruneReport {
+  int records = 0;
+  int snapshots = 0;
+  int blobs = 0;
+  std::int64_t bytes = 0;
+};
+
+// Bytes a directory tree occupies on disk (allocated blocks, links not followed).
+std::int64_t directory_size(const std::filesystem::path& dir);
+
+DiskUsage disk_usage(Store& store);
+// Takes the store's exclusive lock (waiting for running builds) for the duration.
+PruneReport prune(Store& store, const PruneOptions& options);
+// After a build: trims the build cache to `cap_bytes` if it is larger and no other gantry
+// process is using the store; never waits.
+std::optional<PruneReport> collect_if_over(Store& store, std::int64_t cap_bytes);
+// The default cap: 10% of the store's filesystem, at most 20 GB.
+std::int64_t default_gc_cap(const std::filesystem::path& root);
+
+}  // namespace gantry::cache

@@ -1,0 +1,16 @@
+// Sizes and durations as docker's flags take them: "10GB", "512mb", "2g", "1048576";
+// "24h", "90m", "1h30m", "7d".
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace gantry::cli {
+
+// Throws UsageError naming the text when it is not a size.
+std::int64_t parse_size(const std::string& text);
+// Seconds; throws UsageError naming the text when it is not a duration.
+std::int64_t parse_duration(const std::string& text);
+std::string human_size(std::int64_t bytes);
+
+}  // namespace gantry::cli

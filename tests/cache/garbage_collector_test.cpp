@@ -1,0 +1,111 @@
+#include "cache/garbage_collector.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/file_util.h"
+
+namespace gantry::cache {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class GarbageCollectorTest : public ::testing::Test {
+ protected:
+  // A committed snapshot holding `bytes` of data, recorded with its size.
+  std::string snapshot(std::size_t bytes) {
+    auto staging = store_.snapshots().prepare();
+    write_file_atomic(staging.fs() / "data", std::string(bytes, 'x'));
+    std::string id = staging.commit();
+    store_.db()
+        .prepare("INSERT INTO snapshots(id, size, created, last_used) VALUES(?, ?, 0, 0)")
+        .bind(1, id).bind(2, directory_size(store_.snapshots().dir(id))).run();
+    return id;
+  }
+  void record(const std::string& key, std::vector<std::string> layers, std::int64_t last_used) {
+    store_.db()
+        .prepare("INSERT INTO cache_results(key, result, created, last_used) VALUES(?, ?, 0, ?)")
+        .bind(1, key).bind(2, nlohmann::json{{"layers", layers}}.dump()).bind(3, last_used).run();
+  }
+  int records() {
+    auto st = store_.db().prepare("SELECT COUNT(*) FROM cache_results");
+    st.step();
+    return static_cast<int>(st.integer(0));
+  }
+
+  TempDir tmp_{fs::temp_directory_path()};
+  Store store_{tmp_.path()};
+};
+
+}  // namespace
+
+TEST_F(GarbageCollectorTest, KeepStorageEvictsLeastRecentlyUsedFirst) {
+  auto a = snapshot(100000), b = snapshot(100000), c = snapshot(100000);
+  record("old", {a}, 100);
+  record("mid", {a, b}, 200);
+  record("new", {c}, 300);
+  auto size = directory_size(store_.snapshots().dir(a));
+  auto report = prune(store_, {.keep_storage = 2 * size});
+  // Dropping "old" frees nothing (a is still used by "mid"); dropping "mid" frees a and b.
+  EXPECT_EQ(report.records, 2);
+  EXPECT_EQ(records(), 1);
+  EXPECT_FALSE(store_.snapshots().exists(a));
+  EXPECT_FALSE(store_.snapshots().exists(b));
+  EXPECT_TRUE(store_.snapshots().exists(c));
+  EXPECT_GT(report.bytes, 0);
+}
+
+TEST_F(GarbageCollectorTest, UntilKeepsRecentlyUsedRecords) {
+  auto a = snapshot(10), b = snapshot(10);
+  record("ancient", {a}, 1000);
+  record("fresh", {b}, static_cast<std::int64_t>(std::time(nullptr)));
+  prune(store_, {.unused_for_seconds = 3600});
+  EXPECT_FALSE(store_.snapshots().exists(a));
+  EXPECT_TRUE(store_.snapshots().exists(b));
+}
+
+TEST_F(GarbageCollectorTest, AllKeepsOnlyWhatImagesUse) {
+  auto a = snapshot(10);
+  record("k", {a}, 1);
+  auto layer = store_.content().put("layer bytes");
+  auto config = store_.content().put("{}");
+  auto manifest = store_.content().put(nlohmann::json{
+      {"config", {{"digest", config.str()}}}, {"layers", {{{"digest", layer.str()}}}}}.dump());
+  auto orphan = store_.content().put("nobody uses this");
+  store_.images().set("img:1", manifest);
+  auto report = prune(store_, {.all = true});
+  EXPECT_EQ(records(), 0);
+  EXPECT_FALSE(store_.snapshots().exists(a));
+  EXPECT_TRUE(store_.content().has(manifest));
+  EXPECT_TRUE(store_.content().has(config));
+  EXPECT_TRUE(store_.content().has(layer));
+  EXPECT_FALSE(store_.content().has(orphan));
+  EXPECT_EQ(report.blobs, 1);
+}
+
+TEST_F(GarbageCollectorTest, CollectIfOverDoesNothingUnderTheCap) {
+  auto a = snapshot(10);
+  record("k", {a}, 1);
+  EXPECT_FALSE(collect_if_over(store_, 1'000'000'000));
+  EXPECT_TRUE(store_.snapshots().exists(a));
+  auto report = collect_if_over(store_, 0);
+  ASSERT_TRUE(report);
+  EXPECT_FALSE(store_.snapshots().exists(a));
+}
+
+TEST_F(GarbageCollectorTest, DiskUsageSortsByKind) {
+  auto a = snapshot(50000);
+  record("k", {a}, 1);
+  store_.images().set("img:1", store_.content().put("{\"layers\":[]}"));
+  store_.content().put("loose");
+  auto u = disk_usage(store_);
+  EXPECT_GE(u.build_cache, 50000);
+  EXPECT_EQ(u.layers, 0);
+  EXPECT_GT(u.images, 0);
+  EXPECT_GT(u.reclaimable_blobs, 0);
+  EXPECT_EQ(u.build_cache_records, 1);
+}
+
+}  // namespace gantry::cache
