@@ -60,6 +60,10 @@ CREATE TABLE IF NOT EXISTS cache_results (
   created INTEGER NOT NULL,
   last_used INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS step_history (
+  step TEXT PRIMARY KEY,
+  parts TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS file_hashes (
   path TEXT PRIMARY KEY,
   size INTEGER NOT NULL,

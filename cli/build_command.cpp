@@ -46,6 +46,7 @@ struct BuildFlags {
   std::vector<std::string> labels;
   std::string iidfile;
   std::string print;
+  bool explain_cache = false;
 };
 
 std::map<std::string, std::string> parse_build_args(const std::vector<std::string>& args) {
@@ -170,6 +171,8 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
                                       [ignore](std::string_view p) { return ignore->excluded(p); }};
   solve_opts.secrets = read_secrets(f.secrets);
   solve_opts.host_network = f.network != "none";
+  solve_opts.explain_cache = f.explain_cache || f.progress == "plain";
+  solve_opts.build_identity = fs::absolute(context).string() + "|" + fs::absolute(dockerfile).string() + "|" + f.target;
   executor::Executor executor(store.root() / "executor");
   StoreImageProvider images(store);
   auto progress = make_progress(f);
@@ -247,6 +250,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--iidfile", f->iidfile, "Write the image ID to this file");
   cmd->add_option("--print", f->print, "Print the build graph instead of building: llb or dot")
       ->check(CLI::IsMember({"llb", "dot"}));
+  cmd->add_flag("--explain-cache", f->explain_cache, "Say for every step that was not cached what changed");
   cmd->callback([&global, &action, f] { action = [&global, f] { return run_build(global, *f); }; });
 }
 

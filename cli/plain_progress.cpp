@@ -15,6 +15,7 @@ void PlainProgress::event(const solver::ProgressEvent& e) {
     case Kind::Started:
       started_[e.vertex] = std::chrono::steady_clock::now();
       std::fprintf(out_, "#%d %s\n", n, e.description.c_str());
+      if (!e.text.empty()) std::fprintf(out_, "#%d not cached: %s\n", n, e.text.c_str());
       break;
     case Kind::Cached:
       std::fprintf(out_, "#%d %s\n#%d CACHED\n", n, e.description.c_str(), n);

@@ -37,7 +37,7 @@ cache::ContextChecksummer& CacheKeyer::checksummer(const std::string& name) {
   return *slot;
 }
 
-Digest CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input_keys) {
+KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input_keys) {
   json op = llb::to_json(node.op);
   json content = json::array();  // checksums of what the op reads from local directories
 
@@ -48,12 +48,13 @@ Digest CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input_k
     for (const auto& m : exec->mounts)
       if (m.type == llb::MountType::Bind)
         if (auto name = local_name(node, m.input); !name.empty())
-          content.push_back(checksummer(name).checksum(m.selector.empty() ? "." : m.selector).str());
+          content.push_back({m.selector.empty() ? "." : m.selector,
+                             checksummer(name).checksum(m.selector.empty() ? "." : m.selector).str()});
   } else if (const auto* file = std::get_if<llb::FileOp>(&node.op)) {
     for (const auto& action : file->actions)
       if (const auto* copy = std::get_if<llb::FileCopy>(&action))
         if (auto name = local_name(node, copy->src_input); !name.empty())
-          content.push_back(checksummer(name).checksum(copy->src).str());
+          content.push_back({copy->src, checksummer(name).checksum(copy->src).str()});
   } else if (const auto* src = std::get_if<llb::SourceOp>(&node.op)) {
     // A local source's content is keyed where it is read, path by path; its own key must not
     // depend on anything else (not even the directory's location).
@@ -62,7 +63,9 @@ Digest CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input_k
 
   json inputs = json::array();
   for (const auto& k : input_keys) inputs.push_back(k.str());
-  return sha256_of(std::string(kKeyVersion) + json{{"op", op}, {"inputs", inputs}, {"content", content}}.dump());
+  Digest key = sha256_of(std::string(kKeyVersion) +
+                         json{{"op", op}, {"inputs", inputs}, {"content", content}}.dump());
+  return {key, std::move(op), std::move(content), input_keys};
 }
 
 }  // namespace gantry::solver

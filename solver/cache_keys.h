@@ -6,18 +6,28 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cache/context_checksum.h"
 #include "llb/llb.h"
 #include "solver/solver.h"
 
 namespace gantry::solver {
 
+// A key and what it was made of, so a miss can be explained against an earlier build.
+struct KeyParts {
+  Digest key;
+  nlohmann::json op;       // the op as keyed (network resolved, local attrs dropped)
+  nlohmann::json content;  // [[path read from a local dir, its checksum], ...]
+  std::vector<Digest> inputs;
+};
+
 class CacheKeyer {
  public:
   CacheKeyer(cache::Database& db, const SolveOptions& options);
 
   // `input_keys` holds the key of each of node.inputs (a fixed key for scratch).
-  Digest key(const llb::Node& node, const std::vector<Digest>& input_keys);
+  KeyParts key(const llb::Node& node, const std::vector<Digest>& input_keys);
 
   static Digest scratch_key();
 

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cache/garbage_collector.h"
+
 namespace gantry::solver {
 
 using nlohmann::json;
@@ -62,9 +64,10 @@ Result ResultCache::record(const Digest& key, const Result& result, bool replace
 
 void ResultCache::record_snapshot(const std::string& id) {
   auto t = now();
+  // A snapshot holds one step's changes only, so measuring it is cheap; GC needs the size.
   store_.db()
-      .prepare("INSERT OR IGNORE INTO snapshots(id, size, created, last_used) VALUES(?, 0, ?, ?)")
-      .bind(1, id).bind(2, t).bind(3, t).run();
+      .prepare("INSERT OR IGNORE INTO snapshots(id, size, created, last_used) VALUES(?, ?, ?, ?)")
+      .bind(1, id).bind(2, cache::directory_size(store_.snapshots().dir(id))).bind(3, t).bind(4, t).run();
 }
 
 }  // namespace gantry::solver

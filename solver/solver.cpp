@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "base/error.h"
+#include "solver/cache_explainer.h"
 #include "solver/cache_keys.h"
 #include "solver/op_runners.h"
 #include "solver/result_cache.h"
@@ -41,6 +42,7 @@ class Run {
       ProgressSink& progress, const SolveOptions& options, std::atomic<int>& executed)
       : store_(store), images_(images), progress_(progress), options_(options),
         executed_(executed), results_cache_(store),
+        explainer_(store.db(), options.build_identity),
         scratch_(store.scratch_dir()),
         ctx_{store, executor, options, progress, cancel_, scratch_.path()} {}
 
@@ -55,6 +57,8 @@ class Run {
         progress_.event({.kind = ProgressEvent::Kind::Cached, .vertex = n->digest.hex(),
                          .description = describe(*n), .location = n->meta.location});
     execute();
+    for (const auto& n : def.nodes) explainer_.remember(*n, keys_.at(n->digest));
+    explainer_.save();
     if (first_error_) std::rethrow_exception(first_error_);
     return results_.at(target->digest);
   }
@@ -65,7 +69,7 @@ class Run {
     for (const auto& n : def.nodes) {  // inputs come first
       std::vector<Digest> in;
       for (const auto& i : n->inputs)
-        in.push_back(i.is_scratch() ? CacheKeyer::scratch_key() : keys_.at(i.node->digest));
+        in.push_back(i.is_scratch() ? CacheKeyer::scratch_key() : keys_.at(i.node->digest).key);
       keys_[n->digest] = keyer.key(*n, in);
     }
   }
@@ -76,12 +80,17 @@ class Run {
     n = canonical_.at(n->digest);
     if (planned_run_.count(n->digest) || results_.count(n->digest)) return;
     if (!is_source(*n) && !n->meta.ignore_cache)
-      if (auto hit = results_cache_.find(keys_.at(n->digest))) {
+      if (auto hit = results_cache_.find(keys_.at(n->digest).key)) {
         results_[n->digest] = std::move(*hit);
         return;
       }
     planned_run_.insert(n->digest);
     order_.push_back(n);
+    if (options_.explain_cache && !is_source(*n)) {
+      std::vector<std::string> inputs;
+      for (const auto& i : n->inputs) inputs.push_back(i.node ? describe(*i.node) : "scratch");
+      miss_reasons_[n->digest] = explainer_.explain(*n, keys_.at(n->digest), inputs);
+    }
     for (const auto& i : n->inputs) plan(i.node.get());
   }
 
@@ -124,6 +133,7 @@ class Run {
     };
     ProgressEvent ev{.kind = ProgressEvent::Kind::Started, .vertex = n->digest.hex(),
                      .description = describe(*n), .location = n->meta.location};
+    if (auto it = miss_reasons_.find(n->digest); it != miss_reasons_.end()) ev.text = it->second;
     const bool visible = !is_source(*n) ||
                          std::get<llb::SourceOp>(n->op).identifier.starts_with(kImagePrefix);
     if (visible) progress_.event(ev);
@@ -151,6 +161,7 @@ class Run {
       return;
     }
     ev.kind = ProgressEvent::Kind::Done;
+    ev.text.clear();
     ev.seconds = seconds();
     if (visible) progress_.event(ev);
   }
@@ -161,13 +172,13 @@ class Run {
       Result r;
       for (const auto* in : inputs)
         if (in) r.layers.insert(r.layers.end(), in->layers.begin(), in->layers.end());
-      return results_cache_.record(keys_.at(n.digest), r, n.meta.ignore_cache);
+      return results_cache_.record(keys_.at(n.digest).key, r, n.meta.ignore_cache);
     }
     Result r = std::holds_alternative<llb::ExecOp>(n.op) ? run_exec_op(ctx_, n, inputs)
                                                          : run_file_op(ctx_, n, inputs);
     ++executed_;
     results_cache_.record_snapshot(r.layers.back());
-    return results_cache_.record(keys_.at(n.digest), r, n.meta.ignore_cache);
+    return results_cache_.record(keys_.at(n.digest).key, r, n.meta.ignore_cache);
   }
 
   Result run_source(const llb::Node& n, const llb::SourceOp& src) {
@@ -191,12 +202,14 @@ class Run {
   const SolveOptions& options_;
   std::atomic<int>& executed_;
   ResultCache results_cache_;
+  CacheExplainer explainer_;
   std::atomic<bool> cancel_{false};
   TempDir scratch_;
   OpContext ctx_;
 
   std::unordered_map<Digest, const llb::Node*> canonical_;  // the node kept for each digest
-  std::unordered_map<Digest, Digest> keys_;                // vertex digest -> cache key
+  std::unordered_map<Digest, KeyParts> keys_;              // vertex digest -> cache key
+  std::unordered_map<Digest, std::string> miss_reasons_;
   std::set<Digest> planned_run_;
   std::vector<const llb::Node*> order_;
   std::mutex mu_;

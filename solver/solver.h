@@ -40,7 +40,7 @@ struct ProgressEvent {
   std::string vertex;  // digest hex of the vertex
   std::string description;
   std::string location;
-  std::string text;        // a log line or an error message
+  std::string text;        // Log: the line; Error: the message; Started: why it missed the cache
   executor::Stream stream = executor::Stream::Stdout;
   double seconds = 0;      // Done/Error: how long the vertex ran
 };
@@ -71,6 +71,8 @@ struct SolveOptions {
   std::map<std::string, std::filesystem::path> ssh_sockets;  // --ssh id -> agent socket
   bool host_network = true;  // what NetworkMode::Default means for this build
   int max_parallelism = 0;   // 0: max(hardware threads, 4)
+  bool explain_cache = false;  // say in each Started event why the step was not cached
+  std::string build_identity;  // names "the same build" across runs, for explanations
 };
 
 class Solver {

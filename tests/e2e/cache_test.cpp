@@ -185,3 +185,31 @@ TEST(Prune, DuReportsKindsAndPruneAllStillRebuilds) {
 }
 
 }  // namespace gantry::e2e
+
+namespace gantry::e2e {
+
+TEST(ExplainCache, NamesTheFileTheArgAndTheParentStep) {
+  GantryEnv env;
+  env.import_busybox();
+  fs::path ctx = env.scratch() / "ctx";
+  fs::copy(testdata("cache-steps"), ctx, fs::copy_options::recursive);
+  auto build = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"build", "--explain-cache", "--progress=plain", "--network=none"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(ctx.string());
+    auto o = env.gantry(args);
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    return o.err;
+  };
+  EXPECT_NE(build({}).find("not cached: no earlier build of this step"), std::string::npos);
+  write_file_atomic(ctx / "b.txt", "changed\n");
+  auto out = build({"--build-arg", "FLAVOR=hot"});
+  EXPECT_NE(out.find("not cached: context files changed: /b.txt"), std::string::npos) << out;
+  EXPECT_NE(out.find("not cached: build arg or env value changed: FLAVOR"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hot"), std::string::npos) << "arg values are never printed: " << out;
+  write_file_atomic(ctx / "b.txt", "changed again\n");
+  out = build({"--build-arg", "FLAVOR=hot"});
+  EXPECT_NE(out.find("not cached: the step it builds on changed"), std::string::npos) << out;
+}
+
+}  // namespace gantry::e2e
