@@ -181,22 +181,27 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
 
   const auto epoch = source_date_epoch(opts.build_args);
   const std::int64_t created = epoch ? *epoch : result.created;
-  const OutputSpec* image_like = nullptr;
+  // The local store keeps layers uncompressed: storing a build is then only hashing, and each
+  // export compresses its own way (as BuildKit's image exporter does).
+  exporter::PackOptions local_pack{.compression = exporter::Compression::Uncompressed,
+                                   .clamp_mtime = epoch};
   for (const auto& o : outputs)
-    if (o.type == "image" || o.type == "oci" || o.type == "docker" || o.type == "registry") image_like = &o;
-  exporter::PackOptions pack = image_like ? image_like->pack_options(epoch) : exporter::PackOptions{};
-  pack.clamp_mtime = epoch;
-  auto image = commit_image(store, result.layers, plan.image_config, created, pack);
+    if (o.type == "image" && o.attrs.count("compression")) local_pack = o.pack_options(epoch);
+  auto image = commit_image(store, result.layers, plan.image_config, created, local_pack);
 
-  std::vector<std::pair<std::string, Digest>> named;
-  for (const auto& t : tags) named.emplace_back(t, image.manifest);
-  if (named.empty()) named.emplace_back("", image.manifest);
-
+  auto named = [&](const Digest& manifest) {
+    exporter::TaggedManifests out;
+    for (const auto& t : tags) out.emplace_back(t, manifest);
+    if (out.empty()) out.emplace_back("", manifest);
+    return out;
+  };
   for (const auto& o : outputs) {
     if (o.type == "oci") {
-      exporter::write_oci_archive(store.content(), named, o.dest);
+      auto archived = commit_image(store, result.layers, plan.image_config, created,
+                                   o.pack_options(epoch), o.force_compression());
+      exporter::write_oci_archive(store.content(), named(archived.manifest), o.dest);
     } else if (o.type == "docker") {
-      exporter::write_docker_archive(store.content(), named, o.dest);
+      exporter::write_docker_archive(store.content(), named(image.manifest), o.dest);
     } else if (o.type == "local" || o.type == "tar") {
       auto dirs = std::vector<fs::path>{};
       for (auto it = result.layers.rbegin(); it != result.layers.rend(); ++it)

@@ -60,6 +60,11 @@ bool OutputSpec::oci_mediatypes() const {
   return type != "docker";
 }
 
+bool OutputSpec::force_compression() const {
+  auto it = attrs.find("force-compression");
+  return it != attrs.end() && parse_bool("force-compression", it->second);
+}
+
 exporter::PackOptions OutputSpec::pack_options(std::optional<std::int64_t> clamp_mtime) const {
   exporter::PackOptions p;
   p.oci_media_types = oci_mediatypes();

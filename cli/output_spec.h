@@ -18,6 +18,7 @@ struct OutputSpec {
   // compression, compression-level, force-compression, oci-mediatypes, SOURCE_DATE_EPOCH
   exporter::PackOptions pack_options(std::optional<std::int64_t> clamp_mtime) const;
   bool oci_mediatypes() const;
+  bool force_compression() const;  // repack layers whose blob has another compression
 };
 
 // Throws UsageError naming the value when it is malformed.

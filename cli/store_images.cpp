@@ -40,11 +40,11 @@ void record_blob(cache::Store& store, const std::string& snapshot, const std::st
 // A blob already made for this snapshot: the wanted compression first, else any (a base
 // image's own layers keep their original blobs).
 std::optional<exporter::LayerBlob> known_blob(cache::Store& store, const std::string& snapshot,
-                                              const std::string& compression) {
+                                              const std::string& compression, bool exact) {
   auto st = store.db().prepare(
       "SELECT diff_id, digest, size, media_type FROM layer_blobs WHERE snapshot = ? "
-      "ORDER BY compression = ? DESC");
-  st.bind(1, snapshot).bind(2, compression);
+      "AND (compression = ? OR ? = 0) ORDER BY compression = ? DESC");
+  st.bind(1, snapshot).bind(2, compression).bind(3, std::int64_t{exact}).bind(4, compression);
   while (st.step()) {
     exporter::LayerBlob b{Digest::parse(st.text(0)), Digest::parse(st.text(1)), st.integer(2),
                           st.text(3)};
@@ -118,13 +118,13 @@ frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& 
 
 exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::string>& layers,
                                    json config, std::int64_t created,
-                                   const exporter::PackOptions& pack) {
+                                   const exporter::PackOptions& pack, bool force_compression) {
   const std::string compression = compression_name(pack.compression);
   std::vector<exporter::LayerBlob> blobs;
   for (const auto& id : layers) {
     // With SOURCE_DATE_EPOCH the bytes differ from an unclamped packing: never reuse those.
     if (!pack.clamp_mtime)
-      if (auto b = known_blob(store, id, compression)) {
+      if (auto b = known_blob(store, id, compression, force_compression)) {
         blobs.push_back(*b);
         continue;
       }

@@ -31,9 +31,12 @@ class StoreImageProvider : public solver::ImageProvider {
 // Looks `ref` up in the local image store; throws Error naming it when it is not there.
 frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref);
 
-// Packs (or reuses the blobs of) every layer of `layers` and writes the image.
+// Packs (or reuses the blobs of) every layer of `layers` and writes the image. A layer that
+// already has a blob in another compression (a base image's own layers) keeps it unless
+// `force_compression`.
 exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::string>& layers,
                                    nlohmann::json config, std::int64_t created,
-                                   const exporter::PackOptions& pack);
+                                   const exporter::PackOptions& pack,
+                                   bool force_compression = false);
 
 }  // namespace gantry::cli
