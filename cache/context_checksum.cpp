@@ -1,6 +1,7 @@
 #include "cache/context_checksum.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,6 +75,12 @@ void ContextChecksummer::load_known() {
   if (loaded_) return;
   loaded_ = true;
   const std::string prefix = root_.string() + "/";
+  {
+    auto count = db_.prepare("SELECT COUNT(*) FROM file_hashes WHERE path >= ? AND path < ?");
+    count.bind(1, root_.string() + "/").bind(2, root_.string() + "0");
+    count.step();
+    known_.reserve(static_cast<std::size_t>(count.integer(0)));
+  }
   auto st = db_.prepare(
       "SELECT path, size, mtime_ns, ctime_ns, inode, device, hash FROM file_hashes "
       "WHERE path >= ? AND path < ?");
@@ -123,18 +130,46 @@ void ContextChecksummer::hash_tree(const std::string& relative, Sha256& out) {
   const fs::path full = relative.empty() ? root_ : root_ / relative;
   struct stat st;
   if (::lstat(full.c_str(), &st) != 0) throw_errno("context path `" + relative + "`");
+  UniqueFd parent(::open(full.parent_path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!parent) throw_errno("open `" + full.parent_path().string() + "`");
+  hash_entry(relative, st, parent.get(), full.filename().c_str(), out);
+}
+
+// Stats and reads relative to the parent directory's fd: a 20,000-file context is walked
+// without resolving a full path per file.
+void ContextChecksummer::hash_entry(const std::string& relative, const struct stat& st,
+                                    int parent_fd, const char* name, Sha256& out) {
   std::string header = relative + '\0' + std::to_string(st.st_mode) + '\0' +
                        std::to_string(st.st_uid) + ':' + std::to_string(st.st_gid) + '\0';
   out.update(header);
   if (S_ISREG(st.st_mode)) {
-    out.update(file_hash(full, st));
+    out.update(file_hash(relative.empty() ? root_ : root_ / relative, st));
   } else if (S_ISLNK(st.st_mode)) {
-    out.update(fs::read_symlink(full).string());
+    char target[4096];
+    ssize_t n = ::readlinkat(parent_fd, name, target, sizeof target);
+    if (n < 0) throw_errno("read link `" + relative + "`");
+    out.update(target, static_cast<std::size_t>(n));
   } else if (S_ISDIR(st.st_mode)) {
-    for (const auto& name : sorted_entries(full)) {
-      std::string child = join(relative, name);
+    UniqueFd dir(::openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) throw_errno("open directory `" + relative + "`");
+    std::vector<std::string> names;
+    {
+      DIR* d = ::fdopendir(::dup(dir.get()));
+      if (!d) throw_errno("read directory `" + relative + "`");
+      while (auto* e = ::readdir(d)) {
+        std::string_view n = e->d_name;
+        if (n != "." && n != "..") names.emplace_back(n);
+      }
+      ::closedir(d);
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto& child_name : names) {
+      std::string child = join(relative, child_name);
       if (excluded_ && excluded_(child)) continue;
-      hash_tree(child, out);
+      struct stat child_st;
+      if (::fstatat(dir.get(), child_name.c_str(), &child_st, AT_SYMLINK_NOFOLLOW) != 0)
+        throw_errno("context path `" + child + "`");
+      hash_entry(child, child_st, dir.get(), child_name.c_str(), out);
     }
   }
   out.update("\n");

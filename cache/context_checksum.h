@@ -60,6 +60,8 @@ class ContextChecksummer {
   };
   void load_known();
   void hash_tree(const std::string& relative, Sha256& out);
+  void hash_entry(const std::string& relative, const struct stat& st, int parent_fd,
+                  const char* name, Sha256& out);
   std::string file_hash(const std::filesystem::path& path, const struct stat& st);
   void save();
 
