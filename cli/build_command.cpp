@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/output_spec.h"
 #include "cli/plain_progress.h"
+#include "cli/signal_canceller.h"
 #include "cli/store_images.h"
 #include "executor/executor.h"
 #include "exporter/archive.h"
@@ -177,7 +178,11 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   StoreImageProvider images(store);
   auto progress = make_progress(f);
   solver::Solver solver(store, executor, images, *progress, std::move(solve_opts));
-  solver::Result result = solver.solve(def);
+  solver::Result result;
+  {
+    SignalCanceller on_ctrl_c([&solver] { solver.cancel(); });
+    result = solver.solve(def);
+  }
 
   const auto epoch = source_date_epoch(opts.build_args);
   const std::int64_t created = epoch ? *epoch : result.created;

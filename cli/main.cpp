@@ -45,6 +45,9 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return gantry::cli::run(argc, argv);
+  } catch (const gantry::solver::Cancelled& e) {
+    std::cerr << "gantry: " << e.what() << "\n";
+    return 130;  // as a shell reports an interrupted command
   } catch (const gantry::UsageError& e) {
     std::cerr << "gantry: " << e.what() << "\n";
     return 125;

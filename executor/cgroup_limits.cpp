@@ -107,4 +107,10 @@ void CgroupLimits::remove_dirs() {
   dirs_.clear();
 }
 
+std::vector<int> CgroupLimits::fds() const {
+  std::vector<int> out;
+  for (const auto& fd : procs_) out.push_back(fd.get());
+  return out;
+}
+
 }  // namespace gantry::executor

@@ -22,6 +22,8 @@ class CgroupLimits {
   // Moves the calling process into the cgroups (called in the child before exec; works
   // after pivot_root too, since the fds are already open).
   void join() const;
+  // The fds join() needs, which a forked child must keep open.
+  std::vector<int> fds() const;
 
  private:
   void remove_dirs();

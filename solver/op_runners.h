@@ -22,11 +22,7 @@ struct OpContext {
   std::filesystem::path scratch;  // for mount points and throw-away upper dirs
 };
 
-// Thrown when a vertex stopped because the build was cancelled (another vertex failed).
-class Cancelled : public Error {
- public:
-  Cancelled() : Error("cancelled") {}
-};
+
 
 // `inputs[i]` is the result of node.inputs[i] (nullptr for scratch).
 Result run_exec_op(const OpContext& ctx, const llb::Node& node,

@@ -37,10 +37,15 @@ std::string describe(const llb::Node& n) {
 
 // One build's execution: the state shared by the vertices while they run.
 class Run {
+  // Set by the first failure or by Solver::cancel(); every vertex checks it.
+  std::atomic<bool>& cancel_;
+
  public:
   Run(cache::Store& store, executor::Executor& executor, ImageProvider& images,
-      ProgressSink& progress, const SolveOptions& options, std::atomic<int>& executed)
-      : store_(store), images_(images), progress_(progress), options_(options),
+      ProgressSink& progress, const SolveOptions& options, std::atomic<int>& executed,
+      std::atomic<bool>& cancel)
+      : cancel_(cancel),
+        store_(store), images_(images), progress_(progress), options_(options),
         executed_(executed), results_cache_(store),
         explainer_(store.db(), options.build_identity),
         scratch_(store.scratch_dir()),
@@ -60,6 +65,7 @@ class Run {
     for (const auto& n : def.nodes) explainer_.remember(*n, keys_.at(n->digest));
     explainer_.save();
     if (first_error_) std::rethrow_exception(first_error_);
+    if (cancel_.load()) throw Cancelled();
     return results_.at(target->digest);
   }
 
@@ -203,7 +209,6 @@ class Run {
   std::atomic<int>& executed_;
   ResultCache results_cache_;
   CacheExplainer explainer_;
-  std::atomic<bool> cancel_{false};
   TempDir scratch_;
   OpContext ctx_;
 
@@ -228,7 +233,8 @@ Result Solver::solve(const llb::Definition& def) {
   executed_ = 0;
   if (def.target.is_scratch()) return {};
   if (def.target.index != 0) throw Error("solve: only output 0 of a vertex can be a target");
-  Run run(store_, executor_, images_, progress_, options_, executed_);
+  cancel_requested_.store(false);
+  Run run(store_, executor_, images_, progress_, options_, executed_, cancel_requested_);
   return run.solve(def);
 }
 

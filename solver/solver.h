@@ -21,12 +21,20 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "cache/context_checksum.h"
 #include "cache/store.h"
 #include "executor/executor.h"
 #include "llb/definition.h"
 
 namespace gantry::solver {
+
+// Thrown by solve() when the build was cancelled, and inside it by vertices stopped because
+// another vertex failed.
+class Cancelled : public Error {
+ public:
+  Cancelled() : Error("build cancelled") {}
+};
 
 struct Result {
   std::vector<std::string> layers;        // snapshot ids, bottom first
@@ -82,6 +90,10 @@ class Solver {
 
   Result solve(const llb::Definition& def);
 
+  // Stops a running solve() from another thread (Ctrl-C): running steps are killed, their
+  // mounts released, and solve() throws Cancelled. Safe to call at any time.
+  void cancel() { cancel_requested_.store(true); }
+
   // Vertices executed by the last solve() (not taken from the cache).
   int executed_count() const { return executed_; }
 
@@ -92,6 +104,7 @@ class Solver {
   ProgressSink& progress_;
   SolveOptions options_;
   std::atomic<int> executed_{0};
+  std::atomic<bool> cancel_requested_{false};
 };
 
 // Gives this process its own mount namespace with private propagation, so the overlay mounts

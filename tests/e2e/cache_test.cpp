@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/error.h"
 #include "base/file_util.h"
 #include "tests/e2e/gantry_runner.h"
 
@@ -210,6 +211,65 @@ TEST(ExplainCache, NamesTheFileTheArgAndTheParentStep) {
   write_file_atomic(ctx / "b.txt", "changed again\n");
   out = build({"--build-arg", "FLAVOR=hot"});
   EXPECT_NE(out.find("not cached: the step it builds on changed"), std::string::npos) << out;
+}
+
+}  // namespace gantry::e2e
+
+namespace gantry::e2e {
+
+namespace {
+// Processes on the host whose command line contains `needle`.
+int processes_running(const std::string& needle) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline;
+    try {
+      cmdline = read_file(e.path() / "cmdline");
+    } catch (const Error&) {
+      continue;  // it exited while we looked
+    }
+    for (auto& c : cmdline)
+      if (c == '\0') c = ' ';
+    if (cmdline.find(needle) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+std::string mountinfo() { return read_file("/proc/self/mountinfo"); }
+}  // namespace
+
+TEST(Cancellation, FirstFailureStopsTheOtherStagesAndIsReported) {
+  GantryEnv env;
+  env.import_busybox();
+  const auto mounts_before = mountinfo();
+  const auto start = std::chrono::steady_clock::now();
+  auto o = env.gantry({"build", "--network=none", testdata("failing-stage").string()});
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find("Dockerfile:4"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("exit code: 3"), std::string::npos) << o.err;
+  EXPECT_LT(took, std::chrono::seconds(20)) << "the 30 s step must have been killed";
+  EXPECT_EQ(processes_running("sleep 30 && echo"), 0);
+  EXPECT_EQ(mountinfo(), mounts_before);
+}
+
+TEST(Cancellation, CtrlCStopsTheBuildAndCleansUp) {
+  GantryEnv env;
+  env.import_busybox();
+  const auto mounts_before = mountinfo();
+  fs::path ctx = env.scratch() / "ctx";
+  fs::create_directories(ctx);
+  write_file_atomic(ctx / "Dockerfile", "FROM busybox:latest\nRUN sleep 30 && echo never-done\n");
+  int pid = env.spawn({"build", "--network=none", ctx.string()});
+  for (int i = 0; i < 100 && processes_running("sleep 30 && echo never-done") == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_for(pid), 130);
+  EXPECT_EQ(processes_running("sleep 30 && echo never-done"), 0);
+  EXPECT_EQ(mountinfo(), mounts_before);
+  for (const auto& e : fs::directory_iterator(env.root() / "tmp")) ADD_FAILURE() << "left: " << e.path();
 }
 
 }  // namespace gantry::e2e
