@@ -37,13 +37,16 @@ void record_blob(cache::Store& store, const std::string& snapshot, const std::st
       .run();
 }
 
-// A blob already made for this snapshot: the wanted compression first, else any (a base
-// image's own layers keep their original blobs).
+// A blob already made for this snapshot in the wanted compression; unless `exact`, a base
+// image's own layers also keep their original blobs.
 std::optional<exporter::LayerBlob> known_blob(cache::Store& store, const std::string& snapshot,
                                               const std::string& compression, bool exact) {
+  // Only a base image's own blobs are kept in another compression; layers gantry built are
+  // compressed as asked.
   auto st = store.db().prepare(
       "SELECT diff_id, digest, size, media_type FROM layer_blobs WHERE snapshot = ? "
-      "AND (compression = ? OR ? = 0) ORDER BY compression = ? DESC");
+      "AND (compression = ? OR (? = 0 AND snapshot IN (SELECT snapshot FROM unpacked_layers))) "
+      "ORDER BY compression = ? DESC");
   st.bind(1, snapshot).bind(2, compression).bind(3, std::int64_t{exact}).bind(4, compression);
   while (st.step()) {
     exporter::LayerBlob b{Digest::parse(st.text(0)), Digest::parse(st.text(1)), st.integer(2),
