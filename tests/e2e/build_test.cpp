@@ -125,3 +125,26 @@ TEST_F(BuildTest, SourceDateEpochGivesTheSameDigestInAnotherRoot) {
 }
 
 }  // namespace gantry::e2e
+
+namespace gantry::e2e {
+
+TEST(DockerfileDockerignore, TheOneBesideTheDockerfileWins) {
+  GantryEnv env;
+  env.import_busybox();
+  fs::path ctx = env.scratch() / "ctx", df_dir = env.scratch() / "dockerfiles";
+  fs::create_directories(ctx);
+  fs::create_directories(df_dir);
+  write_file_atomic(ctx / "keep.txt", "keep\n");
+  write_file_atomic(ctx / "drop.txt", "drop\n");
+  write_file_atomic(ctx / ".dockerignore", "keep.txt\n");  // must not apply
+  write_file_atomic(df_dir / "app.Dockerfile", "FROM busybox:latest\nCOPY . /ctx/\n");
+  write_file_atomic(df_dir / "app.Dockerfile.dockerignore", "drop.txt\n");
+  fs::path out = env.scratch() / "out";
+  auto o = env.gantry({"build", "-f", (df_dir / "app.Dockerfile").string(), "-o",
+                       "type=local,dest=" + out.string(), ctx.string()});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_TRUE(fs::exists(out / "ctx/keep.txt"));
+  EXPECT_FALSE(fs::exists(out / "ctx/drop.txt"));
+}
+
+}  // namespace gantry::e2e
