@@ -18,6 +18,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// True when a step printed `marker` as a whole log line ("#5 0.012 ran-a"), as opposed to the
+// step's own description ("#5 [2/6] RUN ... && echo ran-a").
+bool step_printed(const std::string& output, const std::string& marker) {
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    auto first = line.find(' '), second = line.find(' ', first + 1);
+    if (line.starts_with("#") && second != std::string::npos && line.substr(second + 1) == marker &&
+        std::isdigit(static_cast<unsigned char>(line[first + 1])))
+      return true;
+  }
+  return false;
+}
+
 class CacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -35,16 +48,8 @@ class CacheTest : public ::testing::Test {
     EXPECT_EQ(o.exit_code, 0) << o.err;
     return o.err;
   }
-  // True when a step printed `marker` as a whole log line ("#5 0.012 ran-a").
   static bool ran(const std::string& output, const std::string& marker) {
-    std::istringstream lines(output);
-    for (std::string line; std::getline(lines, line);) {
-      auto first = line.find(' '), second = line.find(' ', first + 1);
-      if (line.starts_with("#") && second != std::string::npos && line.substr(second + 1) == marker &&
-          std::isdigit(static_cast<unsigned char>(line[first + 1])))
-        return true;
-    }
-    return false;
+    return step_printed(output, marker);
   }
 
   GantryEnv env_;
@@ -270,6 +275,51 @@ TEST(Cancellation, CtrlCStopsTheBuildAndCleansUp) {
   EXPECT_EQ(processes_running("sleep 30 && echo never-done"), 0);
   EXPECT_EQ(mountinfo(), mounts_before);
   for (const auto& e : fs::directory_iterator(env.root() / "tmp")) ADD_FAILURE() << "left: " << e.path();
+}
+
+}  // namespace gantry::e2e
+
+namespace gantry::e2e {
+
+TEST(CacheKeys, SecretValuesAndProgressModeNeverEnterTheKey) {
+  GantryEnv env;
+  env.import_busybox();
+  fs::path secret = env.scratch() / "token";
+  write_file_atomic(secret, "first-value");
+  auto build = [&](const std::string& progress) {
+    auto o = env.gantry({"build", "--progress=" + progress, "--network=none", "--secret",
+                         "id=token,src=" + secret.string(), testdata("secret-step").string()});
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    return o.err;
+  };
+  EXPECT_TRUE(step_printed(build("plain"), "ran-secret"));
+  write_file_atomic(secret, "another-value");
+  auto again = build("plain");
+  EXPECT_FALSE(step_printed(again, "ran-secret")) << again;
+  EXPECT_EQ(again.find("first-value"), std::string::npos);
+  EXPECT_EQ(again.find("another-value"), std::string::npos);
+  EXPECT_EQ(build("quiet"), build("quiet"));
+}
+
+TEST(CacheKeys, NoCacheFilterRerunsOnlyThatStage) {
+  GantryEnv env;
+  env.import_busybox();
+  fs::path secret = env.scratch() / "token";
+  write_file_atomic(secret, "v");
+  std::vector<std::string> args{"build", "--progress=plain", "--network=none", "--secret",
+                                "id=token,src=" + secret.string()};
+  auto with = [&](std::vector<std::string> extra) {
+    auto a = args;
+    a.insert(a.end(), extra.begin(), extra.end());
+    a.push_back(testdata("secret-step").string());
+    auto o = env.gantry(a);
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    return o.err;
+  };
+  with({});
+  auto out = with({"--no-cache-filter", "uses-secret"});
+  EXPECT_TRUE(step_printed(out, "ran-secret")) << out;
+  EXPECT_FALSE(step_printed(out, "ran-base")) << out;
 }
 
 }  // namespace gantry::e2e
