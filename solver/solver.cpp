@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "solver/cache_explainer.h"
 #include "solver/cache_keys.h"
+#include "solver/http_source.h"
 #include "solver/op_runners.h"
 #include "solver/result_cache.h"
 
@@ -26,6 +27,10 @@ namespace {
 
 constexpr std::string_view kLocalPrefix = "local://";
 constexpr std::string_view kImagePrefix = "docker-image://";
+
+bool is_http(const llb::SourceOp& s) {
+  return s.identifier.starts_with("http://") || s.identifier.starts_with("https://");
+}
 
 bool is_source(const llb::Node& n) { return std::holds_alternative<llb::SourceOp>(n.op); }
 
@@ -73,6 +78,22 @@ class Run {
   void compute_keys(const llb::Definition& def) {
     CacheKeyer keyer(store_.db(), options_);
     for (const auto& n : def.nodes) {  // inputs come first
+      if (const auto* src = std::get_if<llb::SourceOp>(&n->op); src && is_http(*src)) {
+        // The key of a download is what it downloaded.
+        auto fetched = [&] {
+          try {
+            return fetch_http_source(store_, *src);
+          } catch (const Error& e) {
+            throw Error(n->meta.location.empty() ? e.what() : n->meta.location + ": " + e.what());
+          }
+        }();
+        auto filename = src->attrs.find("filename");
+        Digest key = sha256_of(std::string("http-source|") + fetched.content.str() + "|" +
+                               (filename == src->attrs.end() ? "" : filename->second));
+        keys_[n->digest] = KeyParts{key, llb::to_json(n->op), nlohmann::json::array(), {}};
+        fetched_.emplace(n->digest, std::move(fetched));
+        continue;
+      }
       std::vector<Digest> in;
       for (const auto& i : n->inputs)
         in.push_back(i.is_scratch() ? CacheKeyer::scratch_key() : keys_.at(i.node->digest).key);
@@ -140,8 +161,7 @@ class Run {
     ProgressEvent ev{.kind = ProgressEvent::Kind::Started, .vertex = n->digest.hex(),
                      .description = describe(*n), .location = n->meta.location};
     if (auto it = miss_reasons_.find(n->digest); it != miss_reasons_.end()) ev.text = it->second;
-    const bool visible = !is_source(*n) ||
-                         std::get<llb::SourceOp>(n->op).identifier.starts_with(kImagePrefix);
+    const bool visible = !is_source(*n) || !std::get<llb::SourceOp>(n->op).identifier.starts_with(kLocalPrefix);
     if (visible) progress_.event(ev);
     try {
       std::vector<const Result*> inputs;
@@ -196,6 +216,9 @@ class Run {
       r.host_dir = it->second.path;
     } else if (src.identifier.starts_with(kImagePrefix)) {
       r.layers = images_.layers(src.identifier);
+    } else if (auto it = fetched_.find(n.digest); it != fetched_.end()) {
+      r.layers = {it->second.staging.commit()};
+      results_cache_.record_snapshot(r.layers.back());
     } else {
       throw Error(n.meta.location + ": source `" + src.identifier + "` is not supported");
     }
@@ -215,6 +238,7 @@ class Run {
   std::unordered_map<Digest, const llb::Node*> canonical_;  // the node kept for each digest
   std::unordered_map<Digest, KeyParts> keys_;              // vertex digest -> cache key
   std::unordered_map<Digest, std::string> miss_reasons_;
+  std::unordered_map<Digest, FetchedFile> fetched_;  // ADD <url> downloads, by vertex
   std::set<Digest> planned_run_;
   std::vector<const llb::Node*> order_;
   std::mutex mu_;
