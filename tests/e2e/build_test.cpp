@@ -54,6 +54,19 @@ TEST_F(BuildTest, BusyboxAppAsOciArchivePassesSkopeoUmociAndRunsInPodman) {
   EXPECT_NE(v.out.find("PASS podman-run"), std::string::npos) << v.out;
 }
 
+TEST_F(BuildTest, TheDemoHelloImagePassesSkopeoUmociAndPodman) {
+  fs::path archive = env_.scratch() / "hello.tar";
+  auto b = env_.gantry({"build", "-t", "hello", "-o", "type=oci,dest=" + archive.string(),
+                        (source_dir() / "examples/hello").string()});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto v = validate({"--run", "", "--expect",
+                     "Hello from gantry: a container image built natively, without a daemon"},
+                    archive, env_.scratch());
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  for (const char* check : {"PASS skopeo-inspect", "PASS umoci-unpack", "PASS podman-run"})
+    EXPECT_NE(v.out.find(check), std::string::npos) << v.out;
+}
+
 TEST_F(BuildTest, DockerArchiveLoadsAndRunsInPodman) {
   fs::path archive = env_.scratch() / "app-docker.tar";
   auto b = env_.gantry({"build", "-t", "app:docker", "-o", "type=docker,dest=" + archive.string(),
