@@ -1,0 +1,563 @@
+#!/usr/bin/env bash
+# bench/run.sh — end-to-end timings of the gantry binary, side by side with BuildKit (dockerd
+# 20.10) and buildah when the peer set-up in ../shared/peers is there. Prints one Markdown table.
+#
+#   bench/run.sh [--no-peers] [BUILD_DIR]        (BUILD_DIR default: build; `make bench` passes it)
+#
+# Scenarios (the peers' definitions: cold = build cache and built images pruned before each run,
+# outside the timing, page cache warm; warm = no-op rebuild; touch = one context file's content
+# rewritten before each run). Each cell is "median (min)" of RUNS runs after WARMUP warm-ups.
+#   steps     per-RUN overhead: STEPS trivial `RUN echo N > /fN`, cold, minus a 1-RUN build, minus
+#             the same commands run directly (`busybox sh -c` each) -> ms per step      (<= 8 ms)
+#   chain     warm no-op rebuild of a 6-RUN chain (the peers' chain sample)              (<= 30 ms)
+#   bigctx    20,000 files / 100 MB context (the peers' gen.sh bytes): warm            (<= 150 ms)
+#             and one file changed                          (<= 300 ms + the steps that re-run)
+#   parallel  two 1 s stages + a final stage, cold                                      (<= 1.2 s)
+#   go        cold multi-stage Go build, when the Debian toolchain image exists (GO_BASE, default
+#             $GANTRY_FIXTURES/debian-toolchain.tar, made by scripts/mkbase-debian.sh)
+#   export    a LAYER_MB (200) MB layer written as oci-archive, gzip and zstd -> MB/s
+#   rss       peak RSS (/usr/bin/time -f %M) of cold and warm builds
+#
+# Environment: RUNS=5 WARMUP=1 STEPS=50 BIG_FILES=20000 LAYER_MB=200
+#   SCENARIOS="steps chain bigctx parallel go export rss"   (a subset, for quick runs)
+#   PEER_TOOLS="docker-bk buildah"     PEERS_DIR=<repo>/../shared/peers
+#   BENCH_DATA=/var/tmp/gantry-bench-data   generated inputs, made once and kept between runs
+#
+# Everything else lives in a fresh temporary state root under /var/tmp that is deleted on exit.
+# When the peers are used, their setup.sh starts dockerd and their stop.sh stops it on exit,
+# always: this script never leaves dockerd running.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+use_peers=1
+build_dir=build
+for a in "$@"; do
+  case $a in
+    --no-peers) use_peers=0 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
+    *) build_dir=$a ;;
+  esac
+done
+[[ $build_dir == /* ]] || build_dir=$PWD/$build_dir
+[[ -d $build_dir ]] || build_dir=$repo/${build_dir#"$PWD/"}   # `make bench` runs from the repo
+gantry=$build_dir/cli/gantry
+[[ -x $gantry ]] || { echo "run.sh: no gantry binary at $gantry (run make build)" >&2; exit 1; }
+
+RUNS=${RUNS:-5}
+WARMUP=${WARMUP:-1}
+STEPS=${STEPS:-50}
+BIG_FILES=${BIG_FILES:-20000}
+LAYER_MB=${LAYER_MB:-200}
+SCENARIOS=${SCENARIOS:-steps chain bigctx parallel go export rss}
+PEER_TOOLS=${PEER_TOOLS:-docker-bk buildah}
+PEERS_DIR=${PEERS_DIR:-$repo/../shared/peers}
+BENCH_DATA=${BENCH_DATA:-/var/tmp/gantry-bench-data}
+GO_BASE=${GO_BASE:-${GANTRY_FIXTURES:-/var/tmp/gantry-fixtures}/debian-toolchain.tar}
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+for tool in hyperfine jq openssl /usr/bin/time "$BUSYBOX"; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (scripts/deps.sh installs it)" >&2; exit 1; }
+done
+want() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+log() { echo "bench: $*" >&2; }
+
+work=$(mktemp -d /var/tmp/gantry-bench.XXXXXX)
+res=$work/results
+mkdir -p "$res" "$work/ctx"
+export GANTRY_ROOT=$work/root
+notes=()
+peers_started=0
+
+# ---- clean-up: restore the touched input, stop the peers, drop the state root -------------
+big=$BENCH_DATA/bigcontext
+big_victim=""                             # the file the touch runs rewrite (make_bigcontext)
+cleanup() {
+  local rc=$?
+  restore_victim
+  if ((peers_started)); then
+    [[ -n ${DOCKER:-} ]] && { peer_clean_all >/dev/null 2>&1 || true; }
+    "$PEERS_DIR/stop.sh" >>"$work/peers.log" 2>&1 || log "peers' stop.sh failed (see output above)"
+  fi
+  [[ -x $gantry && -d $GANTRY_ROOT ]] && "$gantry" prune -a >/dev/null 2>&1 || true
+  # never delete through a mount point a killed build may have left behind
+  local m
+  for m in $(findmnt -rno TARGET | grep "^$work/" | sort -r || true); do umount -l "$m" || true; done
+  rm -rf --one-file-system "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- timing helpers ---------------------------------------------------------------------
+# hf NAME WARMUP PREPARE COMMAND: hyperfine into $res/NAME.json (a failed run leaves {"failed"}).
+hf() {
+  local name=$1 warm=$2 prep=$3 cmd=$4 args=()
+  [[ -n $prep ]] && args+=(--prepare "$prep")
+  log "$name"
+  if ! hyperfine --shell=bash --style=none --runs "$RUNS" --warmup "$warm" "${args[@]}" \
+      --export-json "$res/$name.json" "$cmd" >"$res/$name.log" 2>&1; then
+    log "$name FAILED:"; tail -5 "$res/$name.log" >&2
+    echo '{"failed":true}' >"$res/$name.json"
+  fi
+}
+val() { # NAME median|min -> seconds, or empty when missing or failed
+  [[ -f $res/$1.json ]] || return 0
+  jq -r --arg k "$2" 'if .failed then empty else .results[0][$k] end' "$res/$1.json"
+}
+failed() { [[ -f $res/$1.json ]] && jq -e .failed "$res/$1.json" >/dev/null; }
+ms() { awk -v s="$1" 'BEGIN { printf (s < 10 ? "%.0f ms" : "%.1f s"), (s < 10 ? s * 1000 : s) }'; }
+cell() { # NAME -> "median (min)"
+  failed "$1" && { echo FAIL; return; }
+  local m n
+  m=$(val "$1" median); n=$(val "$1" min)
+  [[ -n $m ]] || { echo "—"; return; }
+  echo "$(ms "$m") ($(ms "$n" | cut -d' ' -f1))"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.2f", a / b; else print "—" }'; }
+
+# ---- inputs -------------------------------------------------------------------------------
+# The base image every sample starts FROM: the project's busybox rootfs, with the user `bench`
+# (uid 1000) the peers' samples chown to.
+make_base() {
+  local r=$work/base-rootfs
+  "$repo/scripts/mkrootfs-busybox.sh" "$work/busybox.tar"
+  mkdir -p "$r"
+  tar -xf "$work/busybox.tar" -C "$r"
+  sed -i 's|^user:x:1000:1000:user:/home/user:|bench:x:1000:1000:bench:/home/bench:|' "$r/etc/passwd"
+  sed -i -e 's/^user:x:1000:/bench:x:1000:/' -e 's/^users:x:100:user$/users:x:100:bench/' "$r/etc/group"
+  mv "$r/home/user" "$r/home/bench"
+  grep -q '^bench:x:1000:1000:' "$r/etc/passwd" || { log "could not add user bench to the base"; exit 1; }
+  tar --sort=name --numeric-owner -C "$r" -cf "$work/base.tar" .
+  rm -rf "$r" "$work/busybox.tar"
+}
+
+# The peers' bigcontext bytes: an AES-128-CTR keystream of zeros (fixed key) cut into
+# BIG_FILES x 5,120 B files, 100 per directory, all mtimes 2001-09-09. Made once.
+big_key=000102030405060708090a0b0c0d0e0f
+big_stream() { # [first 16-byte block] -> the keystream from there on
+  { openssl enc -aes-128-ctr -nosalt -K $big_key -iv "$(printf '%032x' "${1:-0}")" -in /dev/zero 2>/dev/null || true; }
+}
+# File k is bytes [k*5120, (k+1)*5120) of the stream, so the touched file's original content can
+# always be written back, even after a run that was killed before its clean-up.
+restore_victim() {
+  [[ -n $big_victim && -f $big_victim ]] || return 0
+  big_stream $((victim_index * 320)) | head -c 5120 >"$big_victim"
+  touch -h -d @1000000000 "$big_victim"
+}
+make_bigcontext() {
+  local n=$BIG_FILES have=0 t
+  [[ -d $big/files ]] && have=$(find "$big/files" -type f | wc -l)
+  if ((have != n)); then
+    log "generating $n files in $big/files (once)"
+    t=$big/files.tmp
+    rm -rf "$big/files" "$t"; mkdir -p "$t"
+    big_stream | head -c $((n * 5120)) | (cd "$t" && split -b 5120 -a 5 -d - f)
+    for ((d = 0; d * 100 < n; d++)); do
+      printf -v dir 'd%03d' "$d"
+      mkdir "$t/$dir"
+      find "$t" -maxdepth 1 -type f -name "f$(printf '%03d' "$d")??" -exec mv -t "$t/$dir" {} +
+    done
+    find "$t" -exec touch -h -d @1000000000 {} +
+    mv "$t" "$big/files"
+  fi
+  printf 'files/\n' >"$big/.gitignore"
+  printf '.gitignore\n' >"$big/.dockerignore"
+  cat >"$big/Dockerfile" <<'EOF'
+FROM localhost/busybox:latest
+COPY files/ /ctx/
+RUN find /ctx -type f | wc -l > /count.txt && du -sk /ctx >> /count.txt
+CMD ["cat", "/count.txt"]
+EOF
+  victim_index=$((n / 2))
+  printf -v big_victim '%s/files/d%03d/f%05d' "$big" $((victim_index / 100)) "$victim_index"
+  restore_victim
+}
+
+# LAYER_MB of files for one COPY layer, like bench/exporter's pack_throughput: half text that
+# compresses well (seq output), half incompressible bytes, in 2 MB files. Made once.
+make_layer() {
+  local l=$BENCH_DATA/layer-${LAYER_MB}mb n=$((LAYER_MB / 4)) i
+  if [[ ! -f $l/.complete ]]; then
+    log "generating a $LAYER_MB MB layer in $l (once)"
+    rm -rf "$l"; mkdir -p "$l/data"
+    { openssl enc -aes-128-ctr -nosalt -K 0f0e0d0c0b0a09080706050403020100 \
+        -iv 00000000000000000000000000000000 -in /dev/zero 2>/dev/null || true; } |
+      head -c $((n * 2000000)) | (cd "$l/data" && split -b 2000000 -a 4 -d - random)
+    { seq 1 100000000 || true; } | head -c $((n * 2000000)) | (cd "$l/data" && split -b 2000000 -a 4 -d - text)
+    printf 'FROM localhost/busybox:latest\nCOPY data/ /data/\n' >"$l/Dockerfile"
+    touch "$l/.complete"
+  fi
+  printf '.complete\n' >"$l/.dockerignore"
+  layer_ctx=$l
+}
+
+make_contexts() {
+  local c=$work/ctx i
+  mkdir -p "$c/steps" "$c/step1" "$c/chain" "$c/parallel" "$c/go"
+  { echo "FROM localhost/busybox:latest"; for ((i = 1; i <= STEPS; i++)); do echo "RUN echo $i > /f$i"; done; } >"$c/steps/Dockerfile"
+  printf 'FROM localhost/busybox:latest\nRUN echo 1 > /f1\n' >"$c/step1/Dockerfile"
+  # the same commands, each in its own shell, as a RUN step runs them
+  mkdir -p "$work/shell-out"
+  for ((i = 1; i <= STEPS; i++)); do echo "$BUSYBOX sh -c 'echo $i > $work/shell-out/f$i'"; done >"$work/shell-steps.sh"
+
+  cat >"$c/chain/Dockerfile" <<'EOF'
+FROM localhost/busybox:latest
+ENV APP_HOME=/app GREETING=hello
+WORKDIR /app
+RUN echo "$GREETING from chain" > step1.txt
+RUN seq 1 10000 > step2.txt
+RUN mkdir -p data && cp step2.txt data/copy.txt
+COPY input.txt /app/input.txt
+RUN sha256sum step1.txt step2.txt input.txt > sums.txt
+RUN dd if=/dev/zero of=blob.bin bs=1024 count=512 2>/dev/null
+RUN chown -R bench:bench /app && ls -l /app > listing.txt
+USER bench
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["cat /app/step1.txt /app/sums.txt"]
+EOF
+  echo "chain input v1" >"$c/chain/input.txt"
+
+  cat >"$c/parallel/Dockerfile" <<'EOF'
+FROM localhost/busybox:latest AS builder-a
+COPY a.txt /src/a.txt
+RUN sleep 1 && mkdir -p /out && sha256sum /src/a.txt > /out/a.sum
+
+FROM localhost/busybox:latest AS builder-b
+COPY b.txt /src/b.txt
+RUN sleep 1 && mkdir -p /out && sha256sum /src/b.txt > /out/b.sum
+
+FROM localhost/busybox:latest
+COPY --from=builder-a /out/a.sum /result/a.sum
+COPY --from=builder-b /out/b.sum /result/b.sum
+CMD ["cat", "/result/a.sum", "/result/b.sum"]
+EOF
+  echo "stage a v1" >"$c/parallel/a.txt"
+  echo "stage b v1" >"$c/parallel/b.txt"
+
+  cat >"$c/go/Dockerfile" <<'EOF'
+FROM localhost/debian-toolchain:latest AS build
+WORKDIR /src
+COPY go.mod main.go ./
+RUN CGO_ENABLED=0 HOME=/tmp GOCACHE=/tmp/go-cache GOPATH=/tmp/go go build -trimpath -o /out/hello .
+
+FROM scratch
+COPY --from=build /out/hello /hello
+ENTRYPOINT ["/hello"]
+EOF
+  printf 'module example.com/hello\n\ngo 1.19\n' >"$c/go/go.mod"
+  cat >"$c/go/main.go" <<'EOF'
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+)
+
+func main() {
+	sum := sha256.Sum256([]byte("gantry"))
+	out, _ := json.Marshal(map[string]string{"hello": fmt.Sprintf("%x", sum[:4]), "status": http.StatusText(200)})
+	fmt.Fprintln(os.Stdout, string(out))
+}
+EOF
+}
+
+# ---- gantry -------------------------------------------------------------------------------
+g="$gantry build -q --network=none"
+g_cold_prep() { echo "$gantry rmi $1 >/dev/null 2>&1; $gantry prune -a >/dev/null"; }
+
+# The Debian toolchain image: an OCI/docker archive, OCI layout or rootfs (tar or directory).
+import_go_base() {
+  local src=$1 out
+  if [[ -d $src && -f $src/index.json ]]; then
+    tar -C "$src" -cf "$work/go-base.tar" . && src=$work/go-base.tar
+  elif [[ -d $src ]]; then
+    tar -C "$src" --numeric-owner -cf "$work/go-base.tar" . && src=$work/go-base.tar
+  fi
+  if tar -tf "$src" 2>/dev/null | grep -qxE '(\./)?(index\.json|manifest\.json)'; then
+    out=$("$gantry" load -i "$src" 2>&1) || { log "gantry load $src: $out"; return 1; }
+    local name
+    name=$(grep -oE 'Loaded image[^:]*: *[^ ]+' <<<"$out" | head -1 | sed 's/.*: *//')
+    [[ -n $name ]] || name=$("$gantry" images | awk 'NR > 1 && $1 != "localhost/busybox" { print $1 ":" $2; exit }')
+    "$gantry" tag "$name" localhost/debian-toolchain:latest
+  else
+    "$gantry" import "$src" localhost/debian-toolchain:latest >/dev/null
+  fi
+  rm -f "$work/go-base.tar"
+}
+
+run_gantry() {
+  local c=$work/ctx
+  "$gantry" import "$work/base.tar" localhost/busybox:latest >/dev/null
+
+  if want steps; then
+    hf gantry.steps.cold "$WARMUP" "$(g_cold_prep bench-steps)" "$g -t bench-steps $c/steps >/dev/null"
+    hf gantry.step1.cold "$WARMUP" "$(g_cold_prep bench-step1)" "$g -t bench-step1 $c/step1 >/dev/null"
+    hf shell.steps "$WARMUP" "" "bash $work/shell-steps.sh"
+  fi
+  if want chain; then
+    $g -t bench-chain "$c/chain" >/dev/null
+    hf gantry.chain.warm "$WARMUP" "" "$g -t bench-chain $c/chain >/dev/null"
+  fi
+  if want bigctx; then
+    $g -t bench-big "$big" >/dev/null
+    hf gantry.big.warm "$WARMUP" "" "$g -t bench-big $big >/dev/null"
+    hf gantry.big.touch "$WARMUP" "head -c 5120 /dev/urandom > $big_victim" "$g -t bench-big $big >/dev/null"
+    # how long the steps that re-run take, from one more touched build's plain progress
+    head -c 5120 /dev/urandom >"$big_victim"
+    "$gantry" build --progress=plain --network=none -t bench-big "$big" 2>&1 |
+      awk '/^#[0-9]+ DONE [0-9.]+s/ { sub("s$", "", $3); t += $3 } END { print t + 0 }' >"$res/gantry.big.rerun"
+  fi
+  if want parallel; then
+    hf gantry.parallel.cold "$WARMUP" "$(g_cold_prep bench-parallel)" "$g -t bench-parallel $c/parallel >/dev/null"
+  fi
+  if want go; then
+    if [[ ! -e $GO_BASE ]]; then
+      if [[ -x $repo/scripts/mkbase-debian.sh ]]; then
+        notes+=("Go build skipped: no toolchain image at $GO_BASE (scripts/test-fixtures.sh makes it with scripts/mkbase-debian.sh).")
+      else
+        notes+=("Go build skipped: scripts/mkbase-debian.sh is not in the repo yet, and GO_BASE ($GO_BASE) does not exist.")
+      fi
+    elif import_go_base "$GO_BASE"; then
+      hf gantry.go.cold "$WARMUP" "$(g_cold_prep bench-go)" "$g -t bench-go $c/go >/dev/null"
+    else
+      notes+=("Go build skipped: could not bring $GO_BASE into the store.")
+    fi
+  fi
+  if want export; then
+    $g -t bench-layer "$layer_ctx" >/dev/null
+    # SOURCE_DATE_EPOCH makes every export pack and compress the layer again, instead of
+    # reusing the blob the previous export stored
+    local comp
+    for comp in gzip zstd; do
+      hf "gantry.export.$comp" "$WARMUP" "rm -f $work/export.tar" \
+        "SOURCE_DATE_EPOCH=0 $g -t bench-layer -o type=oci,dest=$work/export.tar,compression=$comp $layer_ctx >/dev/null"
+      stat -c %s "$work/export.tar" >"$res/gantry.export.$comp.size" 2>/dev/null || true
+    done
+    rm -f "$work/export.tar"
+  fi
+  if want rss; then
+    rss() { # NAME PREPARE COMMAND: peak RSS in KB of one run
+      bash -c "$2"
+      /usr/bin/time -f %M -o "$res/$1.rss" bash -c "exec $3 >/dev/null" || echo FAIL >"$res/$1.rss"
+    }
+    $g -t bench-chain "$c/chain" >/dev/null
+    rss gantry.chain.warm "" "$g -t bench-chain $c/chain"
+    rss gantry.chain.cold "$(g_cold_prep bench-chain)" "$g -t bench-chain $c/chain"
+    rss gantry.big.cold "$(g_cold_prep bench-big)" "$g -t bench-big $big"
+    rss gantry.big.warm "" "$g -t bench-big $big"
+  fi
+}
+
+# ---- peers ----------------------------------------------------------------------------------
+# BuildKit (dockerd 20.10, the /usr/bin/docker 20.10 client) and buildah (chroot isolation, the
+# cheapest that works here), with the stores, sockets and flags of the peers' env.sh.
+peer_build() { # TOOL CONTEXT TAG [extra flags] -> a command string
+  local t=$1 ctx=$2 tag=$3; shift 3
+  case $t in
+    docker-bk) echo "DOCKER_BUILDKIT=1 $DOCKER build --network=none -q $* -t $tag $ctx >/dev/null" ;;
+    buildah) echo "$BUILDAH bud --isolation=chroot --layers -q $* -t $tag $ctx >/dev/null" ;;
+  esac
+}
+# cold for a peer: every image but the base removed, build cache pruned (as in FINDINGS.md)
+peer_clean_docker() {
+  local base ids _
+  base=$($DOCKER image inspect -f '{{.Id}}' "$BASE_REF")
+  for _ in 1 2 3 4 5; do # children first: repeat until only the base is left
+    ids=$($DOCKER images -a -q --no-trunc | sort -u | grep -vx "$base" || true)
+    [[ -z $ids ]] && break
+    # shellcheck disable=SC2086
+    $DOCKER rmi -f $ids >/dev/null 2>&1 || true
+  done
+  $DOCKER builder prune -af >/dev/null
+}
+peer_clean_buildah() {
+  $BUILDAH rm --all >/dev/null 2>&1 || true
+  $BUILDAH rmi -a -f >/dev/null 2>&1 || true
+  skopeo copy -q "oci:$BASE_OCI:latest" "$CS_REF$BASE_REF"
+}
+peer_clean_all() {
+  [[ " $PEER_TOOLS " == *" docker-bk "* ]] && peer_clean_docker
+  [[ " $PEER_TOOLS " == *" buildah "* ]] && peer_clean_buildah
+  return 0
+}
+peer_prep() { echo "peer_clean_${1/docker-bk/docker}"; }
+
+start_peers() {
+  ((use_peers)) || { notes+=("Peers skipped (--no-peers)."); return 1; }
+  if [[ ! -x $PEERS_DIR/setup.sh || ! -f $PEERS_DIR/env.sh ]]; then
+    notes+=("Peers skipped: no peer set-up at $PEERS_DIR (setup.sh, env.sh).")
+    return 1
+  fi
+  log "starting the peers with $PEERS_DIR/setup.sh (log: $work/peers.log)"
+  peers_started=1 # from here on, stop.sh runs on exit whatever happens
+  if ! "$PEERS_DIR/setup.sh" >"$work/peers.log" 2>&1; then
+    tail -5 "$work/peers.log" >&2
+    notes+=("Peers skipped: $PEERS_DIR/setup.sh failed.")
+    return 1
+  fi
+  # shellcheck source=/dev/null
+  source "$PEERS_DIR/env.sh"
+  export DOCKER BUILDAH BASE_REF BASE_OCI CS_REF
+  export -f peer_clean_docker peer_clean_buildah
+  peer_versions="$($DOCKER version --format 'dockerd {{.Server.Version}}' 2>/dev/null), $(buildah --version | cut -d' ' -f1-3)"
+}
+
+run_peers() {
+  local c=$work/ctx t p
+  for t in $PEER_TOOLS; do
+    p=$(peer_prep "$t")
+    # buildah costs 0.5-1 s per RUN step and 10 s or more per bigcontext build here: it is timed
+    # only where that stays cheap (chain, parallel stages, export)
+    if want steps && [[ $t == docker-bk ]]; then
+      hf "$t.steps.cold" "$WARMUP" "$p" "$(peer_build "$t" "$c/steps" bench-steps)"
+      hf "$t.step1.cold" "$WARMUP" "$p" "$(peer_build "$t" "$c/step1" bench-step1)"
+    fi
+    if want chain; then
+      bash -c "$(peer_build "$t" "$c/chain" bench-chain)"
+      hf "$t.chain.warm" "$WARMUP" "" "$(peer_build "$t" "$c/chain" bench-chain)"
+    fi
+    if want bigctx && [[ $t == docker-bk ]]; then
+      bash -c "$(peer_build "$t" "$big" bench-big)"
+      hf "$t.big.warm" "$WARMUP" "" "$(peer_build "$t" "$big" bench-big)"
+      hf "$t.big.touch" "$WARMUP" "head -c 5120 /dev/urandom > $big_victim" "$(peer_build "$t" "$big" bench-big)"
+    fi
+    if want parallel; then
+      local jobs=""
+      [[ $t == buildah ]] && jobs=--jobs=2 # buildah runs stages one at a time unless asked
+      hf "$t.parallel.cold" "$WARMUP" "$p" "$(peer_build "$t" "$c/parallel" bench-parallel $jobs)"
+    fi
+    if want export; then
+      bash -c "$(peer_build "$t" "$layer_ctx" bench-layer)"
+      if [[ $t == buildah ]]; then # the same format as ours: oci-archive, gzip or zstd layers
+        hf buildah.export.gzip "$WARMUP" "rm -f $work/export.tar" \
+          "$BUILDAH push -q --compression-format gzip bench-layer oci-archive:$work/export.tar"
+        hf buildah.export.zstd "$WARMUP" "rm -f $work/export.tar" \
+          "$BUILDAH push -q --compression-format zstd bench-layer oci-archive:$work/export.tar"
+      else # dockerd 20.10 has no oci exporter without buildx: docker save (uncompressed)
+        hf docker-bk.export.save "$WARMUP" "rm -f $work/export.tar" "$DOCKER save -o $work/export.tar bench-layer"
+      fi
+      rm -f "$work/export.tar"
+    fi
+  done
+}
+
+# ---- the table ------------------------------------------------------------------------------
+peer_cols() { # gantry-seconds key -> " peer | ratio |" for each peer tool
+  local gs=$1 key=$2 t out=""
+  for t in $PEER_TOOLS; do
+    ((have_peers)) || break
+    out+=" $(cell "$t.$key") | $(ratio "$gs" "$(val "$t.$key" median)") |"
+  done
+  echo "$out"
+}
+dashes() { local t out=""; ((have_peers)) && for t in $PEER_TOOLS; do out+=" — | — |"; done; echo "$out"; }
+per_step() { # TOOL -> seconds per step, from medians
+  local a b s
+  a=$(val "$1.steps.cold" median); b=$(val "$1.step1.cold" median); s=$(val shell.steps median)
+  [[ -n $a && -n $b && -n $s ]] || return 0
+  awk -v a="$a" -v b="$b" -v s="$s" -v n="$STEPS" 'BEGIN { printf "%.4f", (a - b - s * (n - 1) / n) / (n - 1) }'
+}
+mbps() { # NAME -> "N MB/s (median time)"
+  local m
+  failed "$1" && { echo FAIL; return; }
+  m=$(val "$1" median)
+  [[ -n $m ]] || { echo "—"; return; }
+  awk -v m="$m" -v mb="$LAYER_MB" 'BEGIN { printf "%.0f MB/s (%.2f s)", mb / m, m }'
+}
+
+print_table() {
+  local t head="| scenario | target | gantry |" rule="|---|---|---|" row s
+  if ((have_peers)); then
+    for t in $PEER_TOOLS; do
+      case $t in docker-bk) t=BuildKit ;; esac
+      head+=" $t | gantry/$t |"; rule+="---|---|"
+    done
+  fi
+  echo
+  echo "$head"
+  echo "$rule"
+  if want steps; then
+    s=$(per_step gantry)
+    row="| per-RUN overhead ($STEPS RUNs cold − 1-RUN cold − shell) | ≤ 8 ms/step | $(awk -v s="$s" 'BEGIN { if (s == "") print "—"; else printf "%.1f ms/step", s * 1000 }') |"
+    if ((have_peers)); then
+      for t in $PEER_TOOLS; do
+        local ps; ps=$(per_step "$t")
+        row+=" $(awk -v s="$ps" 'BEGIN { if (s == "") print "—"; else printf "%.1f ms/step", s * 1000 }') | $(ratio "$s" "$ps") |"
+      done
+    fi
+    echo "$row"
+    echo "| $STEPS RUNs, cold | | $(cell gantry.steps.cold) |$(peer_cols "$(val gantry.steps.cold median)" steps.cold)"
+    echo "| 1 RUN, cold | | $(cell gantry.step1.cold) |$(peer_cols "$(val gantry.step1.cold median)" step1.cold)"
+    echo "| the $STEPS commands in a shell | | $(cell shell.steps) |$(dashes)"
+  fi
+  want chain && echo "| chain (6 RUNs), warm no-op | ≤ 30 ms | $(cell gantry.chain.warm) |$(peer_cols "$(val gantry.chain.warm median)" chain.warm)"
+  if want bigctx; then
+    echo "| $BIG_FILES-file context, warm no-op | ≤ 150 ms | $(cell gantry.big.warm) |$(peer_cols "$(val gantry.big.warm median)" big.warm)"
+    echo "| $BIG_FILES-file context, one file changed | ≤ 300 ms + re-run steps ($(ms "$(cat "$res/gantry.big.rerun" 2>/dev/null || echo 0)")) | $(cell gantry.big.touch) |$(peer_cols "$(val gantry.big.touch median)" big.touch)"
+  fi
+  want parallel && echo "| two 1 s stages + final, cold | ≤ 1.2 s | $(cell gantry.parallel.cold) |$(peer_cols "$(val gantry.parallel.cold median)" parallel.cold)"
+  if want go; then
+    if [[ -f $res/gantry.go.cold.json ]]; then
+      echo "| multi-stage Go build, cold | | $(cell gantry.go.cold) |$(dashes)"
+    else
+      echo "| multi-stage Go build, cold | | skipped (see notes) |$(dashes)"
+    fi
+  fi
+  if want export; then
+    local comp peer
+    for comp in gzip zstd; do
+      row="| export $LAYER_MB MB layer, oci-archive $comp | | $(mbps "gantry.export.$comp") |"
+      if ((have_peers)); then
+        for t in $PEER_TOOLS; do
+          peer=$t.export.$comp
+          [[ $t == docker-bk ]] && peer=docker-bk.export.save
+          local label=""
+          [[ $t == docker-bk ]] && label=" docker save, uncompressed"
+          row+=" $(mbps "$peer")$label | $(ratio "$(val "gantry.export.$comp" median)" "$(val "$peer" median)") |"
+        done
+      fi
+      echo "$row"
+    done
+  fi
+  if want rss; then
+    local k
+    for k in chain.cold chain.warm big.cold big.warm; do
+      local v; v=$(cat "$res/gantry.$k.rss" 2>/dev/null || echo "—")
+      [[ $v =~ ^[0-9]+$ ]] && v="$((v / 1024)) MB"
+      echo "| peak RSS, ${k/./ } build | | $v |$(dashes)"
+    done
+  fi
+  echo
+  echo "Cells: median (min) of $RUNS runs after $WARMUP warm-up(s) (hyperfine). cold = build cache and built images pruned before each run, outside the timing; warm = no-op rebuild; one file changed = one 5 KB file's content rewritten before each run."
+  echo "Ratios are gantry time ÷ peer time, from medians: below 1 means gantry is faster (for export too, so the MB/s ratio is the inverse)."
+  echo "Per-RUN overhead = (${STEPS}-RUN cold − 1-RUN cold − $((STEPS - 1))/$STEPS × shell) ÷ $((STEPS - 1)); the shell row runs each command as \`busybox sh -c\`, as a RUN step does."
+  echo "The re-run steps' time in the one-file-changed target is the sum of gantry's DONE times for that build (--progress=plain, 0.1 s resolution)."
+  echo "Export MB/s = $LAYER_MB MB ÷ the whole command's time (gantry: a cached build plus packing, compressing and writing the archive; SOURCE_DATE_EPOCH=0 so the layer is compressed every run)."
+  ((have_peers)) && echo "Peers: $peer_versions. buildah uses --isolation=chroot --layers (--jobs=2 for parallel stages); it is skipped where one build takes seconds (per-RUN, 20,000-file context). Peak RSS is not comparable for dockerd (a daemon)."
+  local n
+  for n in "${notes[@]}"; do echo "Note: $n"; done
+  return 0
+}
+
+# ---- main ----------------------------------------------------------------------------------
+log "gantry $gantry, state root $GANTRY_ROOT, RUNS=$RUNS, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+mkdir -p "$BENCH_DATA"
+make_base
+make_contexts
+want bigctx && make_bigcontext
+want export && make_layer
+run_gantry
+have_peers=0
+peer_versions=""
+if start_peers; then
+  have_peers=1
+  run_peers
+fi
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+print_table
+echo "Machine: $(nproc) cores, $(uname -r); load average at the end: $load_end."
