@@ -71,6 +71,10 @@ UniqueFd new_overlay(const std::vector<std::filesystem::path>& lower_dirs,
   if (!upper_dir.empty()) {
     options.emplace_back("upperdir", upper_dir.string());
     options.emplace_back("workdir", work_dir.string());
+    // No syncs of the upper filesystem: without this, tearing the mount down at the end of
+    // every RUN syncs the whole host filesystem. A step's upper dir only becomes a snapshot
+    // after the process is done, and a crashed build's upper dir is thrown away.
+    options.emplace_back("volatile", "");
   } else if (lower_dirs.size() < 2) {
     // overlayfs refuses a single layer without an upper dir; a read-only bind is the same tree.
     UniqueFd tree = clone_tree(AT_FDCWD, (lower_dirs.empty() ? empty_dir : lower_dirs[0]).string(),
