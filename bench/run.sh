@@ -268,7 +268,9 @@ EOF
 
 # ---- gantry -------------------------------------------------------------------------------
 g="$gantry build -q --network=none"
-g_cold_prep() { echo "$gantry rmi $1 >/dev/null 2>&1; $gantry prune -a >/dev/null"; }
+# cold: the built image and every build cache record removed; the base image stays unpacked, as
+# it stays in dockerd's store when the peers' cold runs prune theirs
+g_cold_prep() { echo "$gantry rmi $1 >/dev/null 2>&1; $gantry prune >/dev/null"; }
 
 # The Debian toolchain image: an OCI/docker archive, OCI layout or rootfs (tar or directory).
 import_go_base() {
@@ -281,7 +283,7 @@ import_go_base() {
   if tar -tf "$src" 2>/dev/null | grep -qxE '(\./)?(index\.json|manifest\.json)'; then
     out=$("$gantry" load -i "$src" 2>&1) || { log "gantry load $src: $out"; return 1; }
     local name
-    name=$(grep -oE 'Loaded image[^:]*: *[^ ]+' <<<"$out" | head -1 | sed 's/.*: *//')
+    name=$(grep -oE 'Loaded image[^:]*: *[^ ]+' <<<"$out" | head -1 | sed -E 's/^Loaded image[^:]*: *//')
     [[ -n $name ]] || name=$("$gantry" images | awk 'NR > 1 && $1 != "localhost/busybox" { print $1 ":" $2; exit }')
     "$gantry" tag "$name" localhost/debian-toolchain:latest
   else
@@ -533,7 +535,7 @@ print_table() {
     done
   fi
   echo
-  echo "Cells: median (min) of $RUNS runs after $WARMUP warm-up(s) (hyperfine). cold = build cache and built images pruned before each run, outside the timing; warm = no-op rebuild; one file changed = one 5 KB file's content rewritten before each run."
+  echo "Cells: median (min) of $RUNS runs after $WARMUP warm-up(s) (hyperfine). cold = the built image and all build cache removed before each run, outside the timing (the base image stays); warm = no-op rebuild; one file changed = one 5 KB file's content rewritten before each run."
   echo "Ratios are gantry time ÷ peer time, from medians: below 1 means gantry is faster (for export too, so the MB/s ratio is the inverse)."
   echo "Per-RUN overhead = (${STEPS}-RUN cold − 1-RUN cold − $((STEPS - 1))/$STEPS × shell) ÷ $((STEPS - 1)); the shell row runs each command as \`busybox sh -c\`, as a RUN step does."
   echo "The re-run steps' time in the one-file-changed target is the sum of gantry's DONE times for that build (--progress=plain, 0.1 s resolution)."
@@ -549,7 +551,7 @@ log "gantry $gantry, state root $GANTRY_ROOT, RUNS=$RUNS, load average $(cut -d'
 mkdir -p "$BENCH_DATA"
 make_base
 make_contexts
-want bigctx && make_bigcontext
+{ want bigctx || want rss; } && make_bigcontext
 want export && make_layer
 run_gantry
 have_peers=0
