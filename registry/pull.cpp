@@ -1,0 +1,116 @@
+#include "registry/pull.h"
+
+#include <tbb/parallel_for_each.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "exporter/media_types.h"
+#include "registry/blob_sources.h"
+#include "registry/registry_client.h"
+
+namespace gantry::registry {
+
+using nlohmann::json;
+namespace mt = exporter::media_types;
+
+namespace {
+
+struct Descriptor {
+  Digest digest;
+  std::int64_t size = 0;
+};
+
+Descriptor descriptor_of(const json& d) {
+  return {Digest::parse(d.at("digest").get<std::string>()), d.at("size").get<std::int64_t>()};
+}
+
+// "linux/amd64" or "linux/arm64/v8" against an index entry's platform.
+bool matches_platform(const json& entry, const std::string& platform) {
+  const json p = entry.value("platform", json::object());
+  std::string name = p.value("os", "") + "/" + p.value("architecture", "");
+  if (platform.size() > name.size() && p.contains("variant")) name += "/" + p.value("variant", "");
+  return name == platform;
+}
+
+json parse_json(const RemoteManifest& m, const std::string& what) {
+  auto parsed = json::parse(m.bytes, nullptr, false);
+  if (!parsed.is_object()) throw Error(what + " " + m.digest.str() + " is not JSON");
+  return parsed;
+}
+
+// Streams one blob into the content store; the ingest verifies size and digest before the blob
+// becomes visible, and removes its temp file when anything fails.
+void download_blob(RegistryClient& client, cache::ContentStore& content, const std::string& repository,
+                   const Descriptor& blob) {
+  auto ingest = content.ingest();
+  client.fetch_blob(repository, blob.digest, [&](std::string_view bytes) {
+    if (ingest.size() + static_cast<std::int64_t>(bytes.size()) > blob.size)
+      throw Error("blob " + blob.digest.str() + ": the registry sent more than its " + std::to_string(blob.size) +
+                  " bytes");
+    ingest.write(bytes);
+  });
+  if (ingest.size() != blob.size)
+    throw Error("blob " + blob.digest.str() + ": the registry sent " + std::to_string(ingest.size()) + " of its " +
+                std::to_string(blob.size) + " bytes");
+  ingest.commit(blob.digest);
+}
+
+}  // namespace
+
+PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryOptions& options,
+                      const CredentialStore& credentials, const std::string& platform) {
+  const std::string name = image.familiar();
+  try {
+    RegistryClient client(image.registry, options, credentials.find(image.registry));
+    const std::string reference = image.digest ? image.digest->str() : image.tag;
+    RemoteManifest top = client.get_manifest(image.path, reference);
+    std::optional<RemoteManifest> index;
+    RemoteManifest manifest = top;
+    if (mt::is_index(top.media_type)) {
+      json list = parse_json(top, "image index");
+      const json* chosen = nullptr;
+      for (const json& entry : list.value("manifests", json::array()))
+        if (matches_platform(entry, platform)) {
+          chosen = &entry;
+          break;
+        }
+      if (!chosen) throw Error("image index " + top.digest.str() + " has no manifest for " + platform);
+      index = std::move(top);
+      manifest = client.get_manifest(image.path, chosen->at("digest").get<std::string>());
+    }
+    if (!mt::is_manifest(manifest.media_type))
+      throw Error("manifest " + manifest.digest.str() + ": unsupported type `" + manifest.media_type + "`");
+
+    json parsed = parse_json(manifest, "manifest");
+    std::vector<Descriptor> blobs{descriptor_of(parsed.at("config"))};
+    for (const json& layer : parsed.at("layers")) {
+      mt::layer_compression(layer.at("mediaType").get<std::string>());  // throws for a foreign type
+      blobs.push_back(descriptor_of(layer));
+    }
+
+    std::vector<Descriptor> missing;
+    for (const auto& b : blobs)
+      if (!store.content().has(b.digest)) missing.push_back(b);
+    tbb::parallel_for_each(missing.begin(), missing.end(), [&](const Descriptor& blob) {
+      download_blob(client, store.content(), image.path, blob);
+    });
+
+    // Manifests last: a manifest in the store always has its blobs.
+    for (const RemoteManifest* m : {&manifest, index ? &*index : nullptr}) {
+      if (!m) continue;
+      auto ingest = store.content().ingest();
+      ingest.write(m->bytes);
+      ingest.commit(m->digest);
+    }
+    BlobSources sources(store.db());
+    for (const auto& b : blobs) sources.record(b.digest, image.registry, image.path);
+    // A digest reference needs no name: the store finds it by digest.
+    if (!image.digest) store.images().set(name, manifest.digest);
+    return {manifest.digest, static_cast<int>(missing.size()), static_cast<int>(blobs.size() - missing.size())};
+  } catch (const Error& e) {
+    throw Error("pull " + name + ": " + e.what());
+  }
+}
+
+}  // namespace gantry::registry

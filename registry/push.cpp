@@ -1,0 +1,90 @@
+#include "registry/push.h"
+
+#include <tbb/parallel_for_each.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "exporter/media_types.h"
+#include "registry/blob_sources.h"
+#include "registry/registry_client.h"
+
+namespace gantry::registry {
+
+using nlohmann::json;
+namespace mt = exporter::media_types;
+
+namespace {
+
+struct Pusher {
+  cache::Store& store;
+  RegistryClient& client;
+  const ImageRef& destination;
+  const PushOptions& options;
+  std::atomic<int> uploaded{0}, mounted{0}, present{0};
+
+  void push_blob(const Digest& blob, const std::vector<std::string>& mount_candidates) {
+    if (client.has_blob(destination.path, blob)) {
+      ++present;
+      return;
+    }
+    for (const auto& from : mount_candidates)
+      if (from != destination.path && client.mount_blob(destination.path, blob, from)) {
+        ++mounted;
+        return;
+      }
+    client.upload_blob(destination.path, blob, store.content().path(blob), store.content().size(blob),
+                       options.chunk_size);
+    ++uploaded;
+  }
+
+  // Pushes a manifest's blobs (or an index's manifests), then the manifest itself under `reference`.
+  Digest push_manifest(const Digest& manifest, const std::string& reference) {
+    const std::string bytes = store.content().read(manifest);
+    json parsed = json::parse(bytes, nullptr, false);
+    if (!parsed.is_object()) throw Error("manifest " + manifest.str() + " in the local store is not JSON");
+    std::string media_type = parsed.value("mediaType", std::string(mt::kOciManifest));
+
+    if (mt::is_index(media_type)) {
+      for (const json& entry : parsed.value("manifests", json::array())) {
+        Digest child = Digest::parse(entry.at("digest").get<std::string>());
+        if (!store.content().has(child))
+          throw Error("image index " + manifest.str() + ": manifest " + child.str() + " is missing from the local store");
+        push_manifest(child, child.str());
+      }
+    } else {
+      std::vector<Digest> blobs{Digest::parse(parsed.at("config").at("digest").get<std::string>())};
+      for (const json& layer : parsed.at("layers")) blobs.push_back(Digest::parse(layer.at("digest").get<std::string>()));
+      BlobSources sources(store.db());
+      std::vector<std::vector<std::string>> candidates;
+      for (const auto& blob : blobs) {
+        if (!store.content().has(blob))
+          throw Error("blob " + blob.str() + " is missing from the local store");
+        candidates.push_back(sources.repositories(blob, destination.registry));
+      }
+      std::vector<std::size_t> order(blobs.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      tbb::parallel_for_each(order.begin(), order.end(), [&](std::size_t i) { push_blob(blobs[i], candidates[i]); });
+      for (const auto& blob : blobs) sources.record(blob, destination.registry, destination.path);
+    }
+    return client.put_manifest(destination.path, reference, media_type, bytes);
+  }
+};
+
+}  // namespace
+
+PushReport push_image(cache::Store& store, const Digest& manifest, const ImageRef& destination,
+                      const RegistryOptions& options, const CredentialStore& credentials, const PushOptions& push) {
+  try {
+    RegistryClient client(destination.registry, options, credentials.find(destination.registry));
+    Pusher pusher{store, client, destination, push};
+    const std::string reference = destination.tag.empty() ? manifest.str() : destination.tag;
+    Digest pushed = pusher.push_manifest(manifest, reference);
+    return {pushed, pusher.uploaded, pusher.mounted, pusher.present};
+  } catch (const Error& e) {
+    throw Error("push " + destination.familiar() + ": " + e.what());
+  }
+}
+
+}  // namespace gantry::registry

@@ -1,0 +1,51 @@
+#include "registry/registry_options.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "base/file_util.h"
+
+namespace gantry::registry {
+
+namespace {
+
+std::string without_port(const std::string& host) {
+  if (host.starts_with("[")) return host.substr(1, host.find(']') - 1);  // [::1]:5000
+  auto colon = host.rfind(':');
+  return colon == std::string::npos ? host : host.substr(0, colon);
+}
+
+}  // namespace
+
+RegistryOptions RegistryOptions::with_environment() const {
+  RegistryOptions out = *this;
+  if (const char* ca = std::getenv("GANTRY_REGISTRY_CA"); out.ca_file.empty() && ca && *ca) out.ca_file = ca;
+  if (const char* config = std::getenv("GANTRY_CONFIG"); config && *config && std::filesystem::exists(config)) {
+    try {
+      auto json = nlohmann::json::parse(read_file(config));
+      for (const auto& host : json.value("insecure-registries", nlohmann::json::array()))
+        out.insecure_registries.push_back(host.get<std::string>());
+    } catch (const nlohmann::json::exception& e) {
+      throw Error("registry config `" + std::string(config) + "`: " + e.what());
+    }
+  }
+  if (const char* timeout = std::getenv("GANTRY_REGISTRY_TIMEOUT"); timeout && *timeout) {
+    long seconds = std::strtol(timeout, nullptr, 10);
+    if (seconds <= 0) throw UsageError("GANTRY_REGISTRY_TIMEOUT `" + std::string(timeout) + "`: not a number of seconds");
+    out.connect_timeout_seconds = out.stall_timeout_seconds = seconds;
+  }
+  return out;
+}
+
+bool RegistryOptions::is_insecure(const std::string& host) const {
+  return std::find(insecure_registries.begin(), insecure_registries.end(), host) != insecure_registries.end();
+}
+
+bool is_loopback_host(const std::string& host) {
+  const std::string name = without_port(host);
+  return name == "localhost" || name == "::1" || name.starts_with("127.");
+}
+
+}  // namespace gantry::registry
