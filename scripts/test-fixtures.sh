@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes what the end-to-end tests need, once, outside the repository (idempotent):
 #   $GANTRY_FIXTURES/busybox-rootfs.tar   a busybox rootfs (scripts/mkrootfs-busybox.sh)
-#   $GANTRY_FIXTURES/debian-toolchain/     a Debian image with g++ and Go (scripts/mkbase-debian.sh)
+#   $GANTRY_FIXTURES/debian-toolchain.tar  a Debian rootfs with g++ and Go (scripts/mkbase-debian.sh)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fixtures=${GANTRY_FIXTURES:-/var/tmp/gantry-fixtures}
