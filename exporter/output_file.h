@@ -1,6 +1,7 @@
-// A file written under a temp name beside its destination and renamed into place by commit():
-// until then (and forever, if the writer fails) the destination is untouched and the temp file
-// is removed on destruction.
+// A file written beside its destination and put in place by commit(): until then (and
+// forever, if the writer fails or the process is killed) the destination is untouched. The
+// file being written has no name (O_TMPFILE), so even a kill -9 leaves nothing behind; commit()
+// links it under a temp name and renames that over the destination.
 #pragma once
 
 #include <filesystem>
@@ -14,7 +15,7 @@ class OutputFile {
   explicit OutputFile(std::filesystem::path dest);
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
-  ~OutputFile();
+  ~OutputFile() = default;
 
   int fd() const { return fd_.get(); }
   const std::filesystem::path& dest() const { return dest_; }
@@ -23,9 +24,7 @@ class OutputFile {
 
  private:
   std::filesystem::path dest_;
-  std::filesystem::path temp_;
   UniqueFd fd_;
-  bool committed_ = false;
 };
 
 }  // namespace gantry::exporter

@@ -149,7 +149,8 @@ int GantryEnv::spawn(std::vector<std::string> args, std::map<std::string, std::s
 }
 
 void GantryEnv::import_busybox() const {
-  auto o = gantry({"import", busybox_rootfs_tar().string(), "busybox:latest"});
+  // A fixed creation time: every test root gets the very same base image.
+  auto o = gantry({"import", busybox_rootfs_tar().string(), "busybox:latest"}, {{"SOURCE_DATE_EPOCH", "0"}});
   if (o.exit_code != 0) throw std::runtime_error("gantry import failed: " + o.err);
 }
 
