@@ -56,7 +56,7 @@ struct ParsedFlags {
 class NodeReader {
  public:
   NodeReader(const Ast& ast, const Node& node, const std::string& file_name)
-      : ast_(ast), node_(node), file_name_(file_name), keyword_(to_upper(node.keyword)) {}
+      : ast_(ast), node_(node), file_name_(file_name), keyword_(to_upper(ast.keyword(node))) {}
 
   [[noreturn]] void fail(const std::string& what) const {
     throw Error(file_name_ + ":" + std::to_string(node_.start_line) + ": " + what);
@@ -120,7 +120,7 @@ class NodeReader {
   }
 
   std::string text() const {
-    std::string_view t = trim_space(node_.original);
+    std::string_view t = trim_space(ast_.original(node_));
     std::size_t k = 0;
     while (k < t.size() && !is_blank(t[k])) ++k;
     return std::string(trim_space(t.substr(k)));
@@ -316,9 +316,10 @@ InstructionBody parse_body(const NodeReader& r, const Ast& ast, const Node& node
     std::string trigger = NodeReader(ast, *sub, file_name).keyword();
     if (trigger == "ONBUILD") r.fail("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
     if (trigger == "FROM" || trigger == "MAINTAINER") r.fail(trigger + " isn't allowed as an ONBUILD trigger");
-    return OnbuildInstruction{std::string(trim_space(sub->original))};
+    return OnbuildInstruction{std::string(trim_space(ast.original(*sub)))};
   }
-  r.fail("unknown instruction: " + std::string(node.keyword) + did_you_mean(node.keyword, kInstructions));
+  std::string_view keyword = ast.keyword(node);
+  r.fail("unknown instruction: " + std::string(keyword) + did_you_mean(keyword, kInstructions));
 }
 
 }  // namespace

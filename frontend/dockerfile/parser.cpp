@@ -16,8 +16,33 @@ Ast::Ast(Ast&&) noexcept = default;
 Ast& Ast::operator=(Ast&&) noexcept = default;
 Ast::~Ast() = default;
 
+std::string_view Ast::keyword(const Node& n) const {
+  std::string_view t = trim_space(original(n));
+  std::size_t k = 0;
+  while (k < t.size() && !is_blank(t[k])) ++k;
+  return t.substr(0, k);
+}
+
+std::vector<Heredoc> Ast::heredocs(const Node& n) const {
+  std::vector<Heredoc> out;
+  if (n.extras == Node::kNoExtras) return out;
+  const Extras& e = extras_[n.extras];
+  out.reserve(e.heredoc_count);
+  for (std::uint32_t i = 0; i < e.heredoc_count; ++i) {
+    const HeredocRecord& h = heredocs_[e.heredoc_first + i];
+    out.push_back({text(h.name), text(h.content), h.expand, h.chomp, h.fd});
+  }
+  return out;
+}
+
+const Node* Ast::sub(const Node& n) const {
+  if (n.extras == Node::kNoExtras) return nullptr;
+  std::int32_t s = extras_[n.extras].sub;
+  return s < 0 ? nullptr : &subs_[static_cast<std::size_t>(s)];
+}
+
 std::string Ast::dump(const Node& n) const {
-  std::string out = to_lower(n.keyword);
+  std::string out = to_lower(keyword(n));
   auto node_flags = flags(n);
   if (!node_flags.empty()) {
     out += " [";
@@ -46,9 +71,12 @@ std::string Ast::dump() const {
 
 namespace {
 
+static_assert(sizeof(Node) == 36, "a node per instruction: keep it small (see parser.h)");
+
 // bufio.Scanner's default token limit in BuildKit: longer lines are refused, not split.
 constexpr std::size_t kMaxLineLength = 65535;
-constexpr std::size_t kArenaBlock = 64 * 1024;
+// TextRef offsets have 31 bits.
+constexpr std::size_t kMaxText = TextRef::kInSideText - 1;
 
 std::string_view trim_newline(std::string_view s) {
   while (!s.empty() && (s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
@@ -68,11 +96,15 @@ bool is_regex_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == 
 class Parser {
  public:
   Parser(std::string content, std::string_view file_name) : file_name_(file_name) {
-    ast_.source_ = std::make_unique<std::string>(std::move(content));
-    rest_ = *ast_.source_;
+    ast_.texts_ = std::make_unique<Ast::Texts>();
+    ast_.texts_->source = std::move(content);
+    rest_ = ast_.texts_->source;
   }
 
   Ast run() {
+    if (rest_.size() > kMaxText)
+      throw Error(file_name_ + ": a Dockerfile larger than " + std::to_string(kMaxText) +
+                  " bytes is not supported");
     // Tables reserved once at an upper bound (a node per line, a word per byte): regrowing a
     // vector briefly holds two copies, while reserved pages that are never written cost no
     // resident memory.
@@ -92,7 +124,10 @@ class Parser {
       std::string_view line = first;
       bool empty_continuation = false;
       if (!complete) {
-        joined_.assign(first);
+        // Joined in place: the joined line is never longer than the source it replaces, and
+        // nothing refers to that source once it is read.
+        char* joined = ast_.texts_->source.data() + (first.data() - source_base());
+        std::size_t joined_size = first.size();
         std::string_view next;
         while (!complete && next_line(&next)) {
           std::string_view part = trim_newline(next);
@@ -103,17 +138,18 @@ class Parser {
             continue;
           }
           auto [piece, ends] = trim_continuation(part);
-          joined_ += piece;
+          std::memmove(joined + joined_size, piece.data(), piece.size());
+          joined_size += piece.size();
           complete = ends;
         }
-        line = intern(joined_);
+        line = std::string_view(joined, joined_size);
       }
       if (empty_continuation)
         ast_.warnings_.push_back({"Empty continuation line found in: " + std::string(line), line_number_});
 
-      Node node = node_from_line(line, start_line);
-      const Node& body = node.sub >= 0 ? ast_.subs_[node.sub] : node;
-      if (can_contain_heredoc(body) && line.find("<<") != std::string_view::npos)
+      bool heredocs_allowed = false;
+      Node node = node_from_line(line, start_line, &heredocs_allowed);
+      if (heredocs_allowed && line.find("<<") != std::string_view::npos)
         read_heredocs(line, start_line, &node);
       node.start_line = start_line;
       node.end_line = line_number_;
@@ -207,51 +243,69 @@ class Parser {
     return {line, true};
   }
 
-  std::string_view intern(std::string_view s) {
+  const char* source_base() const { return ast_.texts_->source.data(); }
+
+  // `s` must lie in the source (or be empty).
+  TextRef source_ref(std::string_view s) const {
     if (s.empty()) return {};
-    if (s.size() > kArenaBlock / 4) {
-      ast_.arena_.push_back(std::make_unique<char[]>(s.size()));
-      std::memcpy(ast_.arena_.back().get(), s.data(), s.size());
-      return {ast_.arena_.back().get(), s.size()};
+    return {static_cast<std::uint32_t>(s.data() - source_base()),
+            static_cast<std::uint32_t>(s.size())};
+  }
+
+  // A copy of `s` in the side text.
+  TextRef side_ref(std::string_view s) {
+    if (s.empty()) return {};
+    std::string& side = ast_.texts_->side;
+    if (side.size() + s.size() > kMaxText)
+      throw Error(file_name_ + ": Dockerfile too large to parse");
+    TextRef r{TextRef::kInSideText | static_cast<std::uint32_t>(side.size()),
+              static_cast<std::uint32_t>(s.size())};
+    side += s;
+    return r;
+  }
+
+  void add_word(std::string_view in_source) { ast_.words_.push_back(source_ref(in_source)); }
+  void add_word(TextRef r) { ast_.words_.push_back(r); }
+
+  std::uint32_t add_extras(Node* node) {
+    if (node->extras == Node::kNoExtras) {
+      node->extras = static_cast<std::uint32_t>(ast_.extras_.size());
+      ast_.extras_.push_back({});
     }
-    if (ast_.arena_left_ < s.size()) {
-      ast_.arena_.push_back(std::make_unique<char[]>(kArenaBlock));
-      ast_.arena_left_ = kArenaBlock;
-      arena_next_ = ast_.arena_.back().get();
-    }
-    char* out = arena_next_;
-    std::memcpy(out, s.data(), s.size());
-    arena_next_ += s.size();
-    ast_.arena_left_ -= s.size();
-    return {out, s.size()};
+    return node->extras;
   }
 
   std::uint32_t word_count() const { return static_cast<std::uint32_t>(ast_.words_.size()); }
-  void close_range(Range* r, std::uint32_t first) const { *r = {first, word_count() - first}; }
 
-  Node node_from_line(std::string_view line, int line_no) {
+  // `heredocs_allowed` is set when the instruction (for ONBUILD, its sub-instruction) is a RUN,
+  // COPY or ADD in shell form.
+  Node node_from_line(std::string_view line, int line_no, bool* heredocs_allowed) {
     Node node;
-    node.original = line;
+    node.original = source_ref(line);
     std::string_view trimmed = trim_space(line);
     std::size_t split = 0;
     while (split < trimmed.size() && !is_blank(trimmed[split])) ++split;
-    node.keyword = trimmed.substr(0, split);
+    std::string keyword = to_lower(trimmed.substr(0, split));
     std::size_t rest_start = split;
     while (rest_start < trimmed.size() && is_blank(trimmed[rest_start])) ++rest_start;
     std::string_view rest;
-    std::uint32_t first = word_count();
+    node.words = word_count();
     if (split < trimmed.size()) rest = trim_space(extract_flags(trimmed.substr(rest_start)));
-    close_range(&node.flags, first);
+    node.flag_count = word_count() - node.words;
 
-    first = word_count();
-    std::string keyword = to_lower(node.keyword);
-    parse_arguments(keyword, rest, &node, line_no);
-    close_range(&node.args, first);
-    if (node.sub >= 0) node.args = {first, 0};  // the sub-instruction's words are its own
+    std::uint32_t first = word_count();
+    *heredocs_allowed = false;
+    parse_arguments(keyword, rest, &node, line_no, heredocs_allowed);
+    // An ONBUILD node has no arguments: the words after its flags are its sub-instruction's.
+    if (keyword != "onbuild") {
+      node.arg_count = word_count() - first;
+      *heredocs_allowed = !node.json && (keyword == "run" || keyword == "copy" || keyword == "add");
+    }
     return node;
   }
 
-  void parse_arguments(const std::string& keyword, std::string_view rest, Node* node, int line_no) {
+  void parse_arguments(const std::string& keyword, std::string_view rest, Node* node, int line_no,
+                       bool* sub_heredocs_allowed) {
     if (keyword == "run" || keyword == "cmd" || keyword == "entrypoint" || keyword == "shell") {
       maybe_json(rest, node, line_no, false);
     } else if (keyword == "add" || keyword == "copy" || keyword == "volume") {
@@ -261,21 +315,21 @@ class Parser {
     } else if (keyword == "env" || keyword == "label") {
       name_value(rest, keyword == "env" ? "ENV" : "LABEL", line_no);
     } else if (keyword == "arg") {
-      for (std::string_view w : split_words(rest)) ast_.words_.push_back(w);
+      for (std::string_view w : split_words(rest)) add_word(w);
     } else if (keyword == "healthcheck") {
       health(rest, node, line_no);
     } else if (keyword == "maintainer" || keyword == "user" || keyword == "workdir" ||
                keyword == "stopsignal") {
-      if (!rest.empty()) ast_.words_.push_back(rest);
+      if (!rest.empty()) add_word(rest);
     } else if (keyword == "onbuild") {
       if (!rest.empty()) {
-        // The sub-instruction's words go after the ONBUILD node's (empty) argument range.
-        Node sub = node_from_line(rest, line_no);
+        // The sub-instruction's words go right after the ONBUILD node's flags.
+        Node sub = node_from_line(rest, line_no, sub_heredocs_allowed);
         ast_.subs_.push_back(sub);
-        node->sub = static_cast<std::int32_t>(ast_.subs_.size() - 1);
+        ast_.extras_[add_extras(node)].sub = static_cast<std::int32_t>(ast_.subs_.size() - 1);
       }
     } else {
-      ast_.words_.push_back({});  // unknown instructions keep one empty argument
+      add_word(TextRef{});  // unknown instructions keep one empty argument
     }
   }
 
@@ -287,10 +341,16 @@ class Parser {
     if (!text.empty() && text[0] == '[') {
       std::vector<std::string> items;
       switch (parse_json_string_array(text, items)) {
-        case JsonArrayResult::Strings:
-          for (const std::string& item : items) ast_.words_.push_back(intern(item));
+        case JsonArrayResult::Strings: {
+          // A string without escapes is its own text in the source.
+          std::size_t pos = 0;
+          for (const std::string& item : items) {
+            std::string_view raw = next_json_literal(text, &pos);
+            add_word(raw == item ? source_ref(raw) : side_ref(item));
+          }
           node->json = true;
           return;
+        }
         case JsonArrayResult::NotStrings:
           fail(line_no, "when using JSON array syntax, arrays must be comprised of strings only");
         case JsonArrayResult::NotJson:
@@ -300,7 +360,21 @@ class Parser {
     if (split_shell_form)
       split_blanks(rest);
     else
-      ast_.words_.push_back(rest);
+      add_word(rest);
+  }
+
+  // The text of the next JSON string literal at or after `*pos`, without its quotes.
+  static std::string_view next_json_literal(std::string_view json, std::size_t* pos) {
+    std::size_t open = json.find('"', *pos);
+    if (open == std::string_view::npos) {
+      *pos = json.size();
+      return {};
+    }
+    std::size_t close = open + 1;
+    while (close < json.size() && json[close] != '"') close += json[close] == '\\' ? 2 : 1;
+    close = std::min(close, json.size());
+    *pos = close + 1;
+    return json.substr(open + 1, close - open - 1);
   }
 
   void split_blanks(std::string_view rest) {
@@ -309,12 +383,12 @@ class Parser {
     for (;;) {
       std::size_t end = pos;
       while (end < rest.size() && !is_blank(rest[end])) ++end;
-      ast_.words_.push_back(rest.substr(pos, end - pos));
+      add_word(rest.substr(pos, end - pos));
       if (end == rest.size()) return;
       pos = end;
       while (pos < rest.size() && is_blank(rest[pos])) ++pos;
       if (pos == rest.size()) {
-        ast_.words_.push_back({});  // a trailing separator leaves an empty last field
+        add_word(TextRef{});  // a trailing separator leaves an empty last field
         return;
       }
     }
@@ -330,18 +404,18 @@ class Parser {
       std::size_t value = split;
       while (value < rest.size() && is_blank(rest[value])) ++value;
       if (split == rest.size()) fail(line_no, std::string(instruction) + " must have two arguments");
-      ast_.words_.push_back(rest.substr(0, split));
-      ast_.words_.push_back(rest.substr(value));
-      ast_.words_.push_back({});
+      add_word(rest.substr(0, split));
+      add_word(rest.substr(value));
+      add_word(TextRef{});
       return;
     }
     for (std::string_view word : words) {
       std::size_t eq = word.find('=');
       if (eq == std::string_view::npos)
         fail(line_no, "Syntax error - can't find = in " + go_quote(word) + ". Must be of the form: name=value");
-      ast_.words_.push_back(word.substr(0, eq));
-      ast_.words_.push_back(word.substr(eq + 1));
-      ast_.words_.push_back("=");
+      add_word(word.substr(0, eq));
+      add_word(word.substr(eq + 1));
+      add_word(word.substr(eq, 1));  // "="
     }
   }
 
@@ -351,7 +425,7 @@ class Parser {
     if (sep == 0) return;
     std::size_t next = sep;
     while (next < rest.size() && is_ascii_space(rest[next])) ++next;
-    ast_.words_.push_back(rest.substr(0, sep));
+    add_word(rest.substr(0, sep));
     maybe_json(rest.substr(next), node, line_no, false);
   }
 
@@ -439,7 +513,7 @@ class Parser {
       if (end == line.size() || is_ascii_space(line[end])) {
         std::string_view word = line.substr(start, end - start);
         if (word == "--") return line.substr(end);
-        ast_.words_.push_back(word);
+        add_word(word);
         pos = end;
         if (pos >= line.size()) return {};
         continue;
@@ -478,14 +552,9 @@ class Parser {
       }
       if (word == "--") return line.substr(pos);
       if (quoted || !word.empty())
-        ast_.words_.push_back(modified ? intern(word) : line.substr(start, pos - start));
+        add_word(modified ? side_ref(word) : source_ref(line.substr(start, pos - start)));
       if (pos >= line.size()) return {};
     }
-  }
-
-  static bool can_contain_heredoc(const Node& n) {
-    if (n.json) return false;
-    return iequals(n.keyword, "run") || iequals(n.keyword, "copy") || iequals(n.keyword, "add");
   }
 
   void read_heredocs(std::string_view line, int start_line, Node* node) {
@@ -504,6 +573,11 @@ class Parser {
       } catch (const Error& e) {
         fail(start_line, e.what());
       }
+      // The body is its own text in the source unless a line ended in "\r\n".
+      const char* source_end = source_base() + ast_.texts_->source.size();
+      const char* body_begin = rest_.data();
+      const char* body_end = body_begin;
+      bool in_source = true;
       std::string content;
       bool terminated = false;
       std::string_view body_line;
@@ -516,21 +590,39 @@ class Parser {
           terminated = true;
           break;
         }
-        content += body_line;
-        content += '\n';
+        const char* line_end = body_line.data() + body_line.size();
+        if (in_source && (line_end == source_end || *line_end != '\n')) {
+          content.assign(body_begin, body_end);
+          in_source = false;
+        }
+        if (in_source) {
+          body_end = line_end + 1;
+        } else {
+          content += body_line;
+          content += '\n';
+        }
       }
       if (!terminated) fail(start_line, "unterminated heredoc");
-      ast_.heredocs_.push_back({intern(h.name), intern(content), h.expand, h.chomp, h.fd});
+      std::size_t name_at = line.find(h.name);
+      TextRef name = name_at == std::string_view::npos
+                         ? side_ref(h.name)
+                         : source_ref(line.substr(name_at, h.name.size()));
+      TextRef body = in_source ? source_ref(std::string_view(
+                                     body_begin, static_cast<std::size_t>(body_end - body_begin)))
+                               : side_ref(content);
+      ast_.heredocs_.push_back({name, body, h.fd, h.expand, h.chomp});
     }
-    node->heredocs = {first, static_cast<std::uint32_t>(ast_.heredocs_.size()) - first};
+    auto count = static_cast<std::uint32_t>(ast_.heredocs_.size()) - first;
+    if (count == 0) return;
+    Ast::Extras& extras = ast_.extras_[add_extras(node)];
+    extras.heredoc_first = first;
+    extras.heredoc_count = count;
   }
 
   std::string file_name_;
   Ast ast_;
   std::string_view rest_;
   int line_number_ = 0;
-  std::string joined_;
-  char* arena_next_ = nullptr;
   char escape_ = '\\';
   int directive_line_ = 0;
   bool directives_done_ = false;

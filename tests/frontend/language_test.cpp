@@ -166,6 +166,97 @@ TEST(Parser, DirectivesBomCrlfAndEscape) {
   EXPECT_THROW(parse("# syntax=a\n# syntax=b\nFROM a\n"), Error);
 }
 
+std::vector<std::string> strings(WordList words) { return {words.begin(), words.end()}; }
+
+// Continuation lines are joined in place in the source: the joined text, its words and every
+// instruction after it (including heredoc bodies read after it) must read as written.
+TEST(Parser, ContinuationsJoinedInPlace) {
+  Ast ast = parse(
+      "FROM a\n"
+      "RUN --mount=type=cache,target=/c echo one \\\n"
+      "# a comment inside\n"
+      "\n"
+      "    two \\\n"
+      "  three\n"
+      "COPY \\\n"
+      "  <<EOF /dst\n"
+      "body $X\n"
+      "EOF\n"
+      "ENV \\\n"
+      "  A=1 B=2\n"
+      "LABEL x=y\n");
+  auto nodes = ast.nodes();
+  ASSERT_EQ(nodes.size(), 5u);
+  EXPECT_EQ(ast.keyword(nodes[1]), "RUN");
+  EXPECT_EQ(ast.original(nodes[1]), "RUN --mount=type=cache,target=/c echo one     two   three");
+  EXPECT_EQ(strings(ast.flags(nodes[1])), std::vector<std::string>{"--mount=type=cache,target=/c"});
+  EXPECT_EQ(strings(ast.args(nodes[1])), std::vector<std::string>{"echo one     two   three"});
+  EXPECT_EQ(nodes[1].start_line, 2);
+  EXPECT_EQ(nodes[1].end_line, 6);
+  EXPECT_EQ(ast.original(nodes[2]), "COPY   <<EOF /dst");
+  ASSERT_EQ(ast.heredocs(nodes[2]).size(), 1u);
+  EXPECT_EQ(ast.heredocs(nodes[2])[0].name, "EOF");
+  EXPECT_EQ(ast.heredocs(nodes[2])[0].content, "body $X\n");
+  EXPECT_EQ(strings(ast.args(nodes[3])), (std::vector<std::string>{"A", "1", "=", "B", "2", "="}));
+  EXPECT_EQ(ast.dump(),
+            "(from \"a\")\n"
+            "(run [\"--mount=type=cache,target=/c\"] \"echo one     two   three\")\n"
+            "(copy \"<<EOF\" \"/dst\")\n"
+            "(env \"A\" \"1\" \"=\" \"B\" \"2\" \"=\")\n"
+            "(label \"x\" \"y\" \"=\")");
+  EXPECT_EQ(ast.warnings().size(), 1u);  // the empty continuation line
+}
+
+// Text that is not a substring of the source (decoded JSON escapes, flags with quotes removed,
+// CRLF heredoc bodies) is kept beside it; the rest points into it.
+TEST(Parser, TextOutsideTheSource) {
+  Ast ast = parse(
+      "FROM a\r\n"
+      "CMD [\"plain\", \"tab\\there\", \"\\u00e9\", \"\"]\r\n"
+      "COPY --chown=\"a b\" --from=x <<EOF /d\r\n"
+      "crlf line\r\n"
+      "EOF\r\n"
+      "RUN <<'E\"X' cat\n"
+      "lf line\n"
+      "E\"X\n");
+  auto nodes = ast.nodes();
+  ASSERT_EQ(nodes.size(), 4u);
+  EXPECT_TRUE(nodes[1].json);
+  EXPECT_EQ(strings(ast.args(nodes[1])),
+            (std::vector<std::string>{"plain", "tab\there", "\xC3\xA9", ""}));
+  EXPECT_EQ(strings(ast.flags(nodes[2])), (std::vector<std::string>{"--chown=a b", "--from=x"}));
+  ASSERT_EQ(ast.heredocs(nodes[2]).size(), 1u);
+  EXPECT_EQ(ast.heredocs(nodes[2])[0].content, "crlf line\n");
+  ASSERT_EQ(ast.heredocs(nodes[3]).size(), 1u);
+  EXPECT_EQ(ast.heredocs(nodes[3])[0].name, "E\"X");
+  EXPECT_FALSE(ast.heredocs(nodes[3])[0].expand);
+  EXPECT_EQ(ast.heredocs(nodes[3])[0].content, "lf line\n");
+
+  Ast moved = std::move(ast);  // views stay valid across moves, even of a short source
+  EXPECT_EQ(moved.args(moved.nodes()[1])[1], "tab\there");
+  EXPECT_EQ(moved.keyword(moved.nodes()[0]), "FROM");
+}
+
+TEST(Parser, OnbuildSubInstructionAndItsHeredocs) {
+  Ast ast =
+      parse("FROM a\nONBUILD RUN <<EOF\necho hi\nEOF\nONBUILD COPY [\"a\", \"b\"]\nONBUILD\n");
+  auto nodes = ast.nodes();
+  ASSERT_EQ(nodes.size(), 4u);
+  const Node* sub = ast.sub(nodes[1]);
+  ASSERT_NE(sub, nullptr);
+  EXPECT_TRUE(ast.args(nodes[1]).empty());
+  EXPECT_EQ(ast.keyword(*sub), "RUN");
+  EXPECT_EQ(ast.original(*sub), "RUN <<EOF");
+  ASSERT_EQ(ast.heredocs(nodes[1]).size(), 1u);
+  EXPECT_EQ(ast.heredocs(nodes[1])[0].content, "echo hi\n");
+  ASSERT_NE(ast.sub(nodes[2]), nullptr);
+  EXPECT_TRUE(ast.sub(nodes[2])->json);
+  EXPECT_EQ(strings(ast.args(*ast.sub(nodes[2]))), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(ast.sub(nodes[3]), nullptr);
+  EXPECT_EQ(ast.dump(),
+            "(from \"a\")\n(onbuild (run \"<<EOF\"))\n(onbuild (copy \"a\" \"b\"))\n(onbuild)");
+}
+
 TEST(Dockerignore, BuildKitSemantics) {
   auto patterns = read_dockerignore("# comment\n*.log\n!keep.log\n/build\n**/tmp\ndocs/**/*.md\n\n");
   EXPECT_EQ(patterns, (std::vector<std::string>{"*.log", "!keep.log", "build", "**/tmp", "docs/**/*.md"}));
