@@ -14,7 +14,7 @@
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/output_spec.h"
-#include "cli/plain_progress.h"
+#include "cli/progress/progress_mode.h"
 #include "cli/signal_canceller.h"
 #include "cli/store_images.h"
 #include "executor/executor.h"
@@ -115,9 +115,8 @@ std::optional<std::int64_t> source_date_epoch(const std::map<std::string, std::s
   }
 }
 
-std::unique_ptr<solver::ProgressSink> make_progress(const BuildFlags& f) {
-  if (f.quiet || f.progress == "quiet") return std::make_unique<QuietProgress>();
-  return std::make_unique<PlainProgress>(stderr);
+std::unique_ptr<ProgressDisplay> make_progress(const BuildFlags& f) {
+  return make_progress_display(f.quiet ? ProgressMode::Quiet : parse_progress_mode(f.progress));
 }
 
 int run_build(const GlobalOptions& global, const BuildFlags& f) {
@@ -225,9 +224,10 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   if (f.quiet) {
     std::cout << image.config.str() << "\n";
   } else {
-    std::cerr << "writing image " << image.config.str() << " done\n";
-    for (const auto& t : tags) std::cerr << "naming to " << t << " done\n";
+    progress->note("writing image " + image.config.str() + " done");
+    for (const auto& t : tags) progress->note("naming to " + t + " done");
   }
+  progress->finish();
   return 0;
 }
 

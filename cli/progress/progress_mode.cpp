@@ -1,0 +1,39 @@
+#include "cli/progress/progress_mode.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "base/error.h"
+#include "cli/progress/json_progress.h"
+#include "cli/progress/plain_progress.h"
+#include "cli/progress/quiet_progress.h"
+#include "cli/progress/tty_progress.h"
+
+namespace gantry::cli {
+
+ProgressMode parse_progress_mode(std::string_view text) {
+  if (text == "auto") return ProgressMode::Auto;
+  if (text == "tty") return ProgressMode::Tty;
+  if (text == "plain") return ProgressMode::Plain;
+  if (text == "json") return ProgressMode::Json;
+  if (text == "quiet") return ProgressMode::Quiet;
+  throw UsageError("invalid progress mode `" + std::string(text) + "` (use auto, tty, plain, json or quiet)");
+}
+
+std::unique_ptr<ProgressDisplay> make_progress_display(ProgressMode mode) {
+  if (mode == ProgressMode::Auto) {
+    const char* term = std::getenv("TERM");
+    const bool dumb = term && std::string_view(term) == "dumb";
+    mode = isatty(STDERR_FILENO) && !dumb ? ProgressMode::Tty : ProgressMode::Plain;
+  }
+  switch (mode) {
+    case ProgressMode::Tty: return std::make_unique<TtyProgress>(stderr);
+    case ProgressMode::Json: return std::make_unique<JsonProgress>(stdout);
+    case ProgressMode::Quiet: return std::make_unique<QuietProgress>();
+    default: return std::make_unique<PlainProgress>(stderr);
+  }
+}
+
+}  // namespace gantry::cli

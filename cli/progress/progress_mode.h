@@ -1,0 +1,20 @@
+// Which progress display a build uses: --progress=auto|tty|plain|json|quiet. auto is tty when
+// stderr is a terminal (and TERM is not "dumb"), plain otherwise, as docker decides.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "cli/progress/progress_display.h"
+
+namespace gantry::cli {
+
+enum class ProgressMode { Auto, Tty, Plain, Json, Quiet };
+
+// Throws UsageError naming the accepted modes.
+ProgressMode parse_progress_mode(std::string_view text);
+
+// tty and plain write to stderr, json to stdout, quiet nowhere.
+std::unique_ptr<ProgressDisplay> make_progress_display(ProgressMode mode);
+
+}  // namespace gantry::cli
