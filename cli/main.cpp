@@ -26,6 +26,7 @@ int run(int argc, char** argv) {
   add_image_commands(app, global, action);
   add_run_command(app, global, action);
   add_storage_commands(app, global, action);
+  add_registry_commands(app, global, action);
 
   try {
     app.parse(argc, argv);

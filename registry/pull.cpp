@@ -69,15 +69,15 @@ PullReport pull_image(cache::Store& store, const ImageRef& image, const Registry
     RemoteManifest manifest = top;
     if (mt::is_index(top.media_type)) {
       json list = parse_json(top, "image index");
-      const json* chosen = nullptr;
+      std::string chosen;
       for (const json& entry : list.value("manifests", json::array()))
         if (matches_platform(entry, platform)) {
-          chosen = &entry;
+          chosen = entry.at("digest").get<std::string>();
           break;
         }
-      if (!chosen) throw Error("image index " + top.digest.str() + " has no manifest for " + platform);
+      if (chosen.empty()) throw Error("image index " + top.digest.str() + " has no manifest for " + platform);
       index = std::move(top);
-      manifest = client.get_manifest(image.path, chosen->at("digest").get<std::string>());
+      manifest = client.get_manifest(image.path, chosen);
     }
     if (!mt::is_manifest(manifest.media_type))
       throw Error("manifest " + manifest.digest.str() + ": unsupported type `" + manifest.media_type + "`");
@@ -110,6 +110,9 @@ PullReport pull_image(cache::Store& store, const ImageRef& image, const Registry
     return {manifest.digest, static_cast<int>(missing.size()), static_cast<int>(blobs.size() - missing.size())};
   } catch (const Error& e) {
     throw Error("pull " + name + ": " + e.what());
+  } catch (const json::exception& e) {
+    // JSON that lacks a field or has one of the wrong type.
+    throw Error("pull " + name + ": malformed manifest: " + e.what());
   }
 }
 

@@ -1,0 +1,129 @@
+// Registry verbs: pull, push, login, logout.
+#include <iostream>
+#include <memory>
+
+#include "base/error.h"
+#include "base/image_ref.h"
+#include "cache/store.h"
+#include "cli/command.h"
+#include "cli/registry_flags.h"
+#include "registry/credentials.h"
+#include "registry/pull.h"
+#include "registry/push.h"
+#include "registry/registry_client.h"
+
+namespace gantry::cli {
+
+namespace {
+
+struct PullFlags {
+  std::string name;
+  std::string platform = "linux/amd64";
+  RegistryFlags registry;
+};
+
+int run_pull(const GlobalOptions& global, const PullFlags& f) {
+  ImageRef image = ImageRef::parse(f.name);
+  cache::Store store(global.state_root());
+  auto report = registry::pull_image(store, image, f.registry.options(),
+                                     registry::CredentialStore::from_environment(), f.platform);
+  std::cerr << "pulled " << image.familiar() << ": " << report.blobs_downloaded << " blobs downloaded, "
+            << report.blobs_present << " already present\n";
+  ImageRef pinned = image;
+  pinned.tag.clear();
+  pinned.digest = report.manifest;
+  std::cout << pinned.familiar() << "\n";
+  return 0;
+}
+
+struct PushFlags {
+  std::string name;
+  std::string destination;
+  std::int64_t chunk_size = 0;
+  RegistryFlags registry;
+};
+
+int run_push(const GlobalOptions& global, const PushFlags& f) {
+  ImageRef source = ImageRef::parse(f.name);
+  ImageRef destination = ImageRef::parse(f.destination.empty() ? f.name : f.destination);
+  cache::Store store(global.state_root());
+  std::optional<Digest> manifest = source.digest ? source.digest : store.images().find(source.familiar());
+  if (!manifest || !store.content().has(*manifest))
+    throw Error("push " + f.name + ": no such image in the local store");
+  auto report = registry::push_image(store, *manifest, destination, f.registry.options(),
+                                     registry::CredentialStore::from_environment(), {.chunk_size = f.chunk_size});
+  std::cerr << "pushed " << destination.familiar() << ": " << report.blobs_uploaded << " blobs uploaded, "
+            << report.blobs_mounted << " mounted, " << report.blobs_present << " already present\n";
+  ImageRef pinned = destination;
+  pinned.tag.clear();
+  pinned.digest = report.manifest;
+  std::cout << pinned.familiar() << "\n";
+  return 0;
+}
+
+struct LoginFlags {
+  std::string server;
+  std::string username;
+  std::string password;
+  bool password_stdin = false;
+  RegistryFlags registry;
+};
+
+int run_login(const LoginFlags& f) {
+  if (f.username.empty()) throw UsageError("login " + f.server + ": --username is required");
+  std::string password = f.password;
+  if (f.password_stdin) {
+    std::getline(std::cin, password);
+  } else if (password.empty()) {
+    throw UsageError("login " + f.server + ": give --password or --password-stdin");
+  }
+  registry::Credentials credentials{f.username, password};
+  registry::RegistryClient client(f.server, f.registry.options(), credentials);
+  client.check_login();
+  auto store = registry::CredentialStore::from_environment();
+  store.save(f.server, credentials);
+  std::cerr << "Login Succeeded (credentials stored in " << store.file().string() << ")\n";
+  return 0;
+}
+
+int run_logout(const std::string& server) {
+  auto store = registry::CredentialStore::from_environment();
+  if (store.erase(server)) std::cerr << "Removing login credentials for " << server << "\n";
+  else std::cerr << "Not logged in to " << server << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_registry_commands(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto pull = std::make_shared<PullFlags>();
+  auto* pull_cmd = app.add_subcommand("pull", "Pull an image from a registry into the local store");
+  pull_cmd->add_option("NAME", pull->name, "Image, e.g. 127.0.0.1:5000/team/app:1")->required();
+  pull_cmd->add_option("--platform", pull->platform, "os/architecture[/variant] to pick from an index");
+  add_registry_flags(*pull_cmd, pull->registry);
+  pull_cmd->callback([&global, &action, pull] { action = [&global, pull] { return run_pull(global, *pull); }; });
+
+  auto push = std::make_shared<PushFlags>();
+  auto* push_cmd = app.add_subcommand("push", "Push an image of the local store to a registry");
+  push_cmd->add_option("NAME", push->name, "Local image, named for its registry")->required();
+  push_cmd->add_option("DESTINATION", push->destination, "Push under this name instead");
+  push_cmd->add_option("--chunk-size", push->chunk_size, "Upload blobs in chunks of this many bytes");
+  add_registry_flags(*push_cmd, push->registry);
+  push_cmd->callback([&global, &action, push] { action = [&global, push] { return run_push(global, *push); }; });
+
+  auto login = std::make_shared<LoginFlags>();
+  auto* login_cmd = app.add_subcommand("login", "Log in to a registry (stored like docker's config.json)");
+  login_cmd->add_option("SERVER", login->server, "HOST[:PORT]")->required();
+  login_cmd->add_option("-u,--username", login->username, "Username");
+  login_cmd->add_option("-p,--password", login->password, "Password");
+  login_cmd->add_flag("--password-stdin", login->password_stdin, "Read the password from stdin");
+  add_registry_flags(*login_cmd, login->registry);
+  login_cmd->callback([&action, login] { action = [login] { return run_login(*login); }; });
+
+  auto server = std::make_shared<std::string>();
+  auto* logout_cmd = app.add_subcommand("logout", "Forget the credentials of a registry");
+  logout_cmd->add_option("SERVER", *server, "HOST[:PORT]")->required();
+  logout_cmd->callback([&action, server] { action = [server] { return run_logout(*server); }; });
+}
+
+}  // namespace gantry::cli

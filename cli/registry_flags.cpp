@@ -1,0 +1,17 @@
+#include "cli/registry_flags.h"
+
+namespace gantry::cli {
+
+registry::RegistryOptions RegistryFlags::options() const {
+  registry::RegistryOptions options{.insecure_registries = insecure_registries, .ca_file = ca_file};
+  return options.with_environment();
+}
+
+void add_registry_flags(CLI::App& command, RegistryFlags& flags) {
+  command.add_option("--insecure-registry", flags.insecure_registries,
+                     "HOST:PORT to reach over plain HTTP or unverified TLS")
+      ->allow_extra_args(false);
+  command.add_option("--registry-ca", flags.ca_file, "A PEM CA certificate to trust for registries");
+}
+
+}  // namespace gantry::cli

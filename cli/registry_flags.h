@@ -1,0 +1,23 @@
+// The flags every verb that talks to a registry takes (pull, push, login, build).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "registry/registry_options.h"
+
+namespace gantry::cli {
+
+struct RegistryFlags {
+  std::vector<std::string> insecure_registries;
+  std::string ca_file;
+
+  // With what the environment adds ($GANTRY_REGISTRY_CA, $GANTRY_CONFIG's insecure-registries).
+  registry::RegistryOptions options() const;
+};
+
+void add_registry_flags(CLI::App& command, RegistryFlags& flags);
+
+}  // namespace gantry::cli
