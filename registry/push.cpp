@@ -84,6 +84,9 @@ PushReport push_image(cache::Store& store, const Digest& manifest, const ImageRe
     return {pushed, pusher.uploaded, pusher.mounted, pusher.present};
   } catch (const Error& e) {
     throw Error("push " + destination.familiar() + ": " + e.what());
+  } catch (const json::exception& e) {
+    // JSON that lacks a field or has one of the wrong type.
+    throw Error("push " + destination.familiar() + ": malformed manifest: " + e.what());
   }
 }
 
