@@ -12,12 +12,14 @@
 #include "base/image_ref.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
+#include "cli/build_input.h"
+#include "cli/build_metadata.h"
+#include "cli/build_platform.h"
 #include "cli/command.h"
 #include "cli/output_spec.h"
 #include "cli/progress/progress_mode.h"
 #include "cli/signal_canceller.h"
-#include "cli/pulled_images.h"
-#include "cli/registry_flags.h"
+#include "cli/ssh_sockets.h"
 #include "cli/store_images.h"
 #include "executor/executor.h"
 #include "exporter/archive.h"
@@ -25,7 +27,6 @@
 #include "frontend/dockerfile/dockerignore.h"
 #include "frontend/dockerfile/frontend.h"
 #include "llb/definition.h"
-#include "registry/push.h"
 #include "solver/solver.h"
 
 namespace gantry::cli {
@@ -51,9 +52,11 @@ struct BuildFlags {
   std::string iidfile;
   std::string print;
   bool explain_cache = false;
-  bool pull = false;  // pull FROM images that name a registry even when the store has them
-  bool push = false;  // same as --output type=registry
-  RegistryFlags registry;
+  bool load = false;  // the local store always gets the image; accepted as buildx takes it
+  std::string platform;
+  std::string metadata_file;
+  int max_parallelism = 0;
+  std::vector<std::string> ssh;
 };
 
 std::map<std::string, std::string> parse_build_args(const std::vector<std::string>& args) {
@@ -126,31 +129,19 @@ std::unique_ptr<ProgressDisplay> make_progress(const BuildFlags& f) {
 }
 
 int run_build(const GlobalOptions& global, const BuildFlags& f) {
-  const fs::path context = f.context;
-  if (!fs::is_directory(context))
-    throw Error("unable to prepare context: path `" + f.context + "` is not a directory");
-  const fs::path dockerfile = f.dockerfile.empty() ? context / "Dockerfile" : fs::path(f.dockerfile);
-  if (!fs::exists(dockerfile)) throw Error("Dockerfile `" + dockerfile.string() + "`: no such file");
+  check_build_platform(f.platform);
+  BuildInput input = resolve_build_input(f.context, f.dockerfile, std::cin);
+  const fs::path& context = input.context;
 
   std::vector<OutputSpec> outputs;
   for (const auto& o : f.outputs) outputs.push_back(parse_output_spec(o));
-  if (f.push) outputs.push_back(parse_output_spec("type=registry"));
   std::vector<std::string> tags;
   for (const auto& t : f.tags) tags.push_back(ImageRef::parse(t).familiar());
-  for (const auto& o : outputs)
-    if (o.type == "registry" && tags.empty() && !o.attrs.count("name"))
-      throw UsageError("--output type=registry: name the image to push with -t or name=");
-  const auto registry_options = f.registry.options();
 
   frontend::BuildOptions opts;
-  opts.dockerfile_name = dockerfile.filename().string();
-  opts.dockerfile = read_file(dockerfile);
-  // <Dockerfile>.dockerignore beside the Dockerfile wins over the context's .dockerignore.
-  for (const auto& candidate : {fs::path(dockerfile.string() + ".dockerignore"), context / ".dockerignore"})
-    if (fs::exists(candidate)) {
-      opts.dockerignore = read_file(candidate);
-      break;
-    }
+  opts.dockerfile_name = input.dockerfile_name;
+  opts.dockerfile = input.dockerfile;
+  opts.dockerignore = input.dockerignore;
   opts.target = f.target;
   opts.build_args = parse_build_args(f.build_args);
   opts.labels = parse_labels(f.labels);
@@ -161,9 +152,7 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
                                        : llb::NetworkMode::Default;
 
   cache::Store store(global.state_root());
-  opts.resolve_image = [&store, &registry_options, &f](const std::string& ref) {
-    return resolve_or_pull_image(store, ref, registry_options, f.pull);
-  };
+  opts.resolve_image = [&store](const std::string& ref) { return resolve_local_image(store, ref); };
   frontend::BuildPlan plan = frontend::lower(opts);
   for (const auto& w : plan.warnings) std::cerr << "WARNING: " << w << "\n";
 
@@ -185,7 +174,9 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   solve_opts.secrets = read_secrets(f.secrets);
   solve_opts.host_network = f.network != "none";
   solve_opts.explain_cache = f.explain_cache || f.progress == "plain";
-  solve_opts.build_identity = fs::absolute(context).string() + "|" + fs::absolute(dockerfile).string() + "|" + f.target;
+  solve_opts.build_identity = input.identity + "|" + f.target;
+  solve_opts.max_parallelism = f.max_parallelism;
+  solve_opts.ssh_sockets = parse_ssh_sockets(f.ssh);
   executor::Executor executor(store.root() / "executor");
   StoreImageProvider images(store);
   auto progress = make_progress(f);
@@ -226,16 +217,7 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
       if (o.type == "local") exporter::write_rootfs_dir(dirs, o.dest);
       else exporter::write_rootfs_tar(dirs, o.dest);
     } else if (o.type == "registry") {
-      // Pushed layers are compressed as the output asks (gzip by default), unlike the store's.
-      auto pushed = commit_image(store, result.layers, plan.image_config, created,
-                                 o.pack_options(epoch), o.force_compression());
-      auto names = o.attrs.count("name") ? std::vector<std::string>{o.attrs.at("name")} : tags;
-      for (const auto& name : names) {
-        auto report = registry::push_image(store, pushed.manifest, ImageRef::parse(name), registry_options,
-                                           registry::CredentialStore::from_environment());
-        std::cerr << "pushed " << name << "@" << report.manifest.str() << " (" << report.blobs_uploaded
-                  << " blobs uploaded, " << report.blobs_present + report.blobs_mounted << " reused)\n";
-      }
+      throw UsageError("--output type=registry: pushing is not available yet");
     }
   }
 
@@ -243,6 +225,7 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   for (const auto& t : tags) store.images().set(t, image.manifest);
   cache::collect_if_over(store, cache::default_gc_cap(store.root()));
   if (!f.iidfile.empty()) write_file_atomic(f.iidfile, image.config.str());
+  if (!f.metadata_file.empty()) write_build_metadata(f.metadata_file, image.manifest, image.config, tags);
   if (f.quiet) {
     std::cout << image.config.str() << "\n";
   } else {
@@ -258,17 +241,17 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
 void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   auto f = std::make_shared<BuildFlags>();
   auto* cmd = app.add_subcommand("build", "Build an image from a Dockerfile");
-  cmd->add_option("PATH", f->context, "Build context directory (default .)");
+  cmd->add_option("PATH", f->context, "Build context: a directory, a tarball, or - (stdin) (default .)");
   cmd->add_option("-t,--tag", f->tags, "Name and optionally a tag (name:tag)")
       ->allow_extra_args(false);
-  cmd->add_option("-f,--file", f->dockerfile, "Name of the Dockerfile (default PATH/Dockerfile)");
+  cmd->add_option("-f,--file", f->dockerfile, "Name of the Dockerfile, or - for stdin (default PATH/Dockerfile)");
   cmd->add_option("--build-arg", f->build_args, "Set a build-time variable (NAME=VALUE or NAME)")
       ->allow_extra_args(false);
   cmd->add_option("--target", f->target, "The stage to build");
   cmd->add_flag("--no-cache", f->no_cache, "Do not use the build cache");
   cmd->add_option("--no-cache-filter", f->no_cache_filter, "Do not use the cache for these stages")
       ->allow_extra_args(false);
-  cmd->add_option("-o,--output", f->outputs, "Output: type=image|oci|docker|tar|local|registry[,dest=PATH][,...]")
+  cmd->add_option("-o,--output", f->outputs, "Output: type=image|oci|docker|tar|local[,dest=PATH][,...]")
       ->allow_extra_args(false);
   cmd->add_option("--progress", f->progress, "Progress output: auto, plain, tty, json, quiet")
       ->check(CLI::IsMember({"auto", "plain", "tty", "json", "quiet"}));
@@ -282,10 +265,14 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--iidfile", f->iidfile, "Write the image ID to this file");
   cmd->add_option("--print", f->print, "Print the build graph instead of building: llb or dot")
       ->check(CLI::IsMember({"llb", "dot"}));
+  cmd->add_flag("--load", f->load, "Keep the image in the local store (always done; for buildx scripts)");
+  cmd->add_option("--platform", f->platform, "Target platform (linux/amd64 only)");
+  cmd->add_option("--metadata-file", f->metadata_file, "Write the image digests and names to this JSON file");
+  cmd->add_option("--max-parallelism", f->max_parallelism, "Run at most this many steps at once")
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--ssh", f->ssh, "SSH agent for RUN --mount=type=ssh: default|ID[=SOCKET]")
+      ->allow_extra_args(false);
   cmd->add_flag("--explain-cache", f->explain_cache, "Say for every step that was not cached what changed");
-  cmd->add_flag("--pull", f->pull, "Always pull FROM images that name a registry");
-  cmd->add_flag("--push", f->push, "Push the image to the registry of each -t name (--output type=registry)");
-  add_registry_flags(*cmd, f->registry);
   cmd->callback([&global, &action, f] { action = [&global, f] { return run_build(global, *f); }; });
 }
 

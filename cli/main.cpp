@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "cli/command.h"
+#include "cli/usage_message.h"
 #include "solver/solver.h"
 
 namespace gantry::cli {
@@ -26,13 +27,13 @@ int run(int argc, char** argv) {
   add_image_commands(app, global, action);
   add_run_command(app, global, action);
   add_storage_commands(app, global, action);
-  add_registry_commands(app, global, action);
+  add_info_commands(app, global, action);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
-    std::cerr << "gantry: " << e.what() << "\nSee 'gantry --help'.\n";
+    std::cerr << "gantry: " << usage_message(app, e) << "\n";
     return 125;
   }
   // Mounts made by file ops stay private to this process and vanish with it.

@@ -1,0 +1,55 @@
+// `gantry version` and `gantry info`: what this binary is, and what its store and host are.
+#include <sys/utsname.h>
+
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "cache/garbage_collector.h"
+#include "cache/store.h"
+#include "cli/command.h"
+#include "cli/quantities.h"
+
+namespace gantry::cli {
+
+namespace {
+
+int run_version() {
+  utsname u{};
+  uname(&u);
+  std::printf("gantry:\n");
+  std::printf(" Version:     %s\n", GANTRY_VERSION);
+  std::printf(" Compiler:    %s\n", __VERSION__);
+  std::printf(" Built:       %s\n", GANTRY_BUILD_TYPE);
+  std::printf(" OS/Arch:     linux/amd64\n");
+  std::printf(" Kernel:      %s %s\n", u.sysname, u.release);
+  return 0;
+}
+
+int run_info(const GlobalOptions& global) {
+  cache::Store store(global.state_root());
+  const auto usage = cache::disk_usage(store);
+  utsname u{};
+  uname(&u);
+  std::printf("Root Dir:          %s\n", store.root().c_str());
+  std::printf("Images:            %zu\n", store.images().list().size());
+  std::printf("Build Cache:       %s (%d records)\n", human_size(usage.build_cache).c_str(), usage.build_cache_records);
+  std::printf("GC Cap:            %s\n", human_size(cache::default_gc_cap(store.root())).c_str());
+  std::printf("Storage Driver:    overlayfs\n");
+  std::printf("Platform:          linux/amd64\n");
+  std::printf("Kernel Version:    %s\n", u.release);
+  std::printf("CPUs:              %u\n", std::thread::hardware_concurrency());
+  std::printf("Gantry Version:    %s\n", GANTRY_VERSION);
+  return 0;
+}
+
+}  // namespace
+
+void add_info_commands(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto* version = app.add_subcommand("version", "Show the gantry version");
+  version->callback([&action] { action = [] { return run_version(); }; });
+  auto* info = app.add_subcommand("info", "Show the store's location and use, and the host");
+  info->callback([&global, &action] { action = [&global] { return run_info(global); }; });
+}
+
+}  // namespace gantry::cli
