@@ -20,6 +20,8 @@
 #include "cli/progress/progress_mode.h"
 #include "cli/signal_canceller.h"
 #include "cli/ssh_sockets.h"
+#include "cli/pulled_images.h"
+#include "cli/registry_flags.h"
 #include "cli/store_images.h"
 #include "executor/executor.h"
 #include "exporter/archive.h"
@@ -27,6 +29,7 @@
 #include "frontend/dockerfile/dockerignore.h"
 #include "frontend/dockerfile/frontend.h"
 #include "llb/definition.h"
+#include "registry/push.h"
 #include "solver/solver.h"
 
 namespace gantry::cli {
@@ -57,6 +60,9 @@ struct BuildFlags {
   std::string metadata_file;
   int max_parallelism = 0;
   std::vector<std::string> ssh;
+  bool pull = false;  // pull FROM images that name a registry even when the store has them
+  bool push = false;  // same as --output type=registry
+  RegistryFlags registry;
 };
 
 std::map<std::string, std::string> parse_build_args(const std::vector<std::string>& args) {
@@ -135,8 +141,13 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
 
   std::vector<OutputSpec> outputs;
   for (const auto& o : f.outputs) outputs.push_back(parse_output_spec(o));
+  if (f.push) outputs.push_back(parse_output_spec("type=registry"));
   std::vector<std::string> tags;
   for (const auto& t : f.tags) tags.push_back(ImageRef::parse(t).familiar());
+  for (const auto& o : outputs)
+    if (o.type == "registry" && tags.empty() && !o.attrs.count("name"))
+      throw UsageError("--output type=registry: name the image to push with -t or name=");
+  const auto registry_options = f.registry.options();
 
   frontend::BuildOptions opts;
   opts.dockerfile_name = input.dockerfile_name;
@@ -152,7 +163,9 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
                                        : llb::NetworkMode::Default;
 
   cache::Store store(global.state_root());
-  opts.resolve_image = [&store](const std::string& ref) { return resolve_local_image(store, ref); };
+  opts.resolve_image = [&store, &registry_options, &f](const std::string& ref) {
+    return resolve_or_pull_image(store, ref, registry_options, f.pull);
+  };
   frontend::BuildPlan plan = frontend::lower(opts);
   for (const auto& w : plan.warnings) std::cerr << "WARNING: " << w << "\n";
 
@@ -217,7 +230,16 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
       if (o.type == "local") exporter::write_rootfs_dir(dirs, o.dest);
       else exporter::write_rootfs_tar(dirs, o.dest);
     } else if (o.type == "registry") {
-      throw UsageError("--output type=registry: pushing is not available yet");
+      // Pushed layers are compressed as the output asks (gzip by default), unlike the store's.
+      auto pushed = commit_image(store, result.layers, plan.image_config, created,
+                                 o.pack_options(epoch), o.force_compression());
+      auto names = o.attrs.count("name") ? std::vector<std::string>{o.attrs.at("name")} : tags;
+      for (const auto& name : names) {
+        auto report = registry::push_image(store, pushed.manifest, ImageRef::parse(name), registry_options,
+                                           registry::CredentialStore::from_environment());
+        std::cerr << "pushed " << name << "@" << report.manifest.str() << " (" << report.blobs_uploaded
+                  << " blobs uploaded, " << report.blobs_present + report.blobs_mounted << " reused)\n";
+      }
     }
   }
 
@@ -251,7 +273,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_flag("--no-cache", f->no_cache, "Do not use the build cache");
   cmd->add_option("--no-cache-filter", f->no_cache_filter, "Do not use the cache for these stages")
       ->allow_extra_args(false);
-  cmd->add_option("-o,--output", f->outputs, "Output: type=image|oci|docker|tar|local[,dest=PATH][,...]")
+  cmd->add_option("-o,--output", f->outputs, "Output: type=image|oci|docker|tar|local|registry[,dest=PATH][,...]")
       ->allow_extra_args(false);
   cmd->add_option("--progress", f->progress, "Progress output: auto, plain, tty, json, quiet")
       ->check(CLI::IsMember({"auto", "plain", "tty", "json", "quiet"}));
@@ -273,6 +295,9 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--ssh", f->ssh, "SSH agent for RUN --mount=type=ssh: default|ID[=SOCKET]")
       ->allow_extra_args(false);
   cmd->add_flag("--explain-cache", f->explain_cache, "Say for every step that was not cached what changed");
+  cmd->add_flag("--pull", f->pull, "Always pull FROM images that name a registry");
+  cmd->add_flag("--push", f->push, "Push the image to the registry of each -t name (--output type=registry)");
+  add_registry_flags(*cmd, f->registry);
   cmd->callback([&global, &action, f] { action = [&global, f] { return run_build(global, *f); }; });
 }
 

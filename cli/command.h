@@ -24,5 +24,6 @@ void add_image_commands(CLI::App& app, GlobalOptions& global, Action& action);
 void add_run_command(CLI::App& app, GlobalOptions& global, Action& action);
 void add_storage_commands(CLI::App& app, GlobalOptions& global, Action& action);
 void add_info_commands(CLI::App& app, GlobalOptions& global, Action& action);
+void add_registry_commands(CLI::App& app, GlobalOptions& global, Action& action);
 
 }  // namespace gantry::cli

@@ -28,6 +28,7 @@ int run(int argc, char** argv) {
   add_run_command(app, global, action);
   add_storage_commands(app, global, action);
   add_info_commands(app, global, action);
+  add_registry_commands(app, global, action);
 
   try {
     app.parse(argc, argv);
