@@ -17,6 +17,7 @@
 #include "cli/build_platform.h"
 #include "cli/command.h"
 #include "cli/output_spec.h"
+#include "cli/quantities.h"
 #include "cli/progress/progress_mode.h"
 #include "cli/signal_canceller.h"
 #include "cli/ssh_sockets.h"
@@ -245,7 +246,8 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
 
   // Named only once every output is written: a failed export leaves no new name behind.
   for (const auto& t : tags) store.images().set(t, image.manifest);
-  cache::collect_if_over(store, cache::default_gc_cap(store.root()));
+  cache::collect_if_over(store, global.config.gc_cap ? parse_size(*global.config.gc_cap)
+                                                     : cache::default_gc_cap(store.root()));
   if (!f.iidfile.empty()) write_file_atomic(f.iidfile, image.config.str());
   if (!f.metadata_file.empty()) write_build_metadata(f.metadata_file, image.manifest, image.config, tags);
   if (f.quiet) {
@@ -262,6 +264,8 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
 
 void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   auto f = std::make_shared<BuildFlags>();
+  f->progress = default_progress(global.config);
+  f->max_parallelism = default_max_parallelism(global.config);
   auto* cmd = app.add_subcommand("build", "Build an image from a Dockerfile");
   cmd->add_option("PATH", f->context, "Build context: a directory, a tarball, or - (stdin) (default .)");
   cmd->add_option("-t,--tag", f->tags, "Name and optionally a tag (name:tag)")

@@ -9,10 +9,13 @@
 #include <functional>
 #include <string>
 
+#include "cli/config/gantry_config.h"
+
 namespace gantry::cli {
 
 struct GlobalOptions {
-  std::string root;  // --root; else $GANTRY_ROOT; else /var/lib/gantry
+  std::string root;  // --root; else $GANTRY_ROOT; else the config's root; else /var/lib/gantry
+  GantryConfig config;  // loaded before the commands are added: it gives their flags' defaults
   std::filesystem::path state_root() const;
 };
 

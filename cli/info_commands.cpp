@@ -40,6 +40,9 @@ int run_info(const GlobalOptions& global) {
   std::printf("Kernel Version:    %s\n", u.release);
   std::printf("CPUs:              %u\n", std::thread::hardware_concurrency());
   std::printf("Gantry Version:    %s\n", GANTRY_VERSION);
+  std::string sources;
+  for (const auto& f : global.config.sources) sources += (sources.empty() ? "" : ", ") + f.string();
+  std::printf("Config Files:      %s\n", sources.empty() ? "(none)" : sources.c_str());
   return 0;
 }
 

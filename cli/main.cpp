@@ -11,6 +11,7 @@ namespace gantry::cli {
 std::filesystem::path GlobalOptions::state_root() const {
   if (!root.empty()) return root;
   if (const char* env = std::getenv("GANTRY_ROOT"); env && *env) return env;
+  if (config.root) return *config.root;
   return "/var/lib/gantry";
 }
 
@@ -21,6 +22,7 @@ int run(int argc, char** argv) {
   app.name("gantry");
   app.require_subcommand(1);
   GlobalOptions global;
+  global.config = load_config();
   app.add_option("--root", global.root, "State directory (default $GANTRY_ROOT or /var/lib/gantry)");
   Action action;
   add_build_command(app, global, action);
