@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "base/error.h"
+#include "cli/cli_reference.h"
 #include "cli/command.h"
 #include "cli/usage_message.h"
 #include "solver/solver.h"
@@ -30,6 +31,7 @@ int run(int argc, char** argv) {
   add_run_command(app, global, action);
   add_storage_commands(app, global, action);
   add_info_commands(app, global, action);
+  add_docs_command(app, action);
   add_registry_commands(app, global, action);
 
   try {
