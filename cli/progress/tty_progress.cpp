@@ -90,7 +90,9 @@ void TtyProgress::paint(bool final) {
   if (final) {
     for (const auto& n : notes_) permanent.push_back(n);
     permanent.push_back(summary_line(board_.counts(), elapsed(now)));
-  } else {
+  } else if (board_.counts().running > 0) {
+    // With nothing running there is no live block, so that output written straight to the
+    // terminal after the solve (an export's messages) is never painted over.
     // Keep a spare row so that the block never scrolls the terminal's top line away mid-paint.
     live = live_lines(board_, now, elapsed(now), term.width, term.height > 4 ? term.height - 1 : 3);
   }
