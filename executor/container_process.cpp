@@ -121,7 +121,7 @@ void run_setup(const ContainerPlan& plan, std::optional<MountPointMaker>& maker)
 
   UniqueFd upper(::open(spec.rootfs.upper_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!upper) throw_errno("open upper dir `" + spec.rootfs.upper_dir.string() + "`");
-  UniqueFd root = mount_root(spec.rootfs, plan.root_mount_point, plan.dirs.empty);
+  UniqueFd root = mount_root(spec.rootfs, plan.root_mount_point, plan.dirs.mount_points);
   maker.emplace(root.get(), upper.get());
   mount_system_dirs(root.get(), *maker);
   bind_file_readonly(*maker, plan.etc.hosts, "/etc/hosts");

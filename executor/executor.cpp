@@ -55,6 +55,16 @@ EtcFiles etc_files(const std::filesystem::path& state_dir, const std::string& ho
   return files;
 }
 
+// See MountDirs::mount_points. Made once per state dir; a run only reads it.
+void make_mount_point_layer(const std::filesystem::path& layer) {
+  make_dir(layer);
+  for (const char* dir : {"proc", "sys", "dev", "etc"}) make_dir(layer / dir);
+  for (const char* file : {"etc/hosts", "etc/resolv.conf", "etc/hostname"}) {
+    UniqueFd fd(::open((layer / file).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd) throw_errno("create `" + (layer / file).string() + "`");
+  }
+}
+
 int read_status(int fd) {
   int status = 0;
   ssize_t n;
@@ -103,6 +113,7 @@ Executor::Executor(std::filesystem::path state_dir)
     : state_dir_(std::move(state_dir)), seccomp_(std::make_unique<SeccompFilter>()) {
   std::filesystem::create_directories(state_dir_);
   for (const char* dir : {"rootfs", "staging", "empty", "etc"}) make_dir(state_dir_ / dir);
+  make_mount_point_layer(state_dir_ / "mount-points");
   const std::filesystem::path resolv = state_dir_ / "etc" / "resolv.conf";
   if (::access(resolv.c_str(), F_OK) != 0) {
     std::string host_resolv;
@@ -121,7 +132,9 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   const ContainerPlan plan{
       .spec = spec,
       .root_mount_point = state_dir_ / "rootfs",
-      .dirs = {.empty = state_dir_ / "empty", .staging = state_dir_ / "staging"},
+      .dirs = {.empty = state_dir_ / "empty",
+               .mount_points = state_dir_ / "mount-points",
+               .staging = state_dir_ / "staging"},
       .etc = etc_files(state_dir_, spec.process.hostname),
       .seccomp = *seccomp_,
       .cgroups = cgroups,

@@ -90,11 +90,14 @@ UniqueFd new_overlay(const std::vector<std::filesystem::path>& lower_dirs,
 }
 
 UniqueFd mount_root(const RootFs& rootfs, const std::filesystem::path& mount_point,
-                    const std::filesystem::path& empty_dir) {
+                    const std::filesystem::path& mount_point_layer) {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     throw_errno("make the container's mounts private");
   }
-  UniqueFd overlay = new_overlay(rootfs.lower_dirs, rootfs.upper_dir, rootfs.work_dir, empty_dir);
+  // Bottom-most, so the image's own /etc (its owner, mode and times) is what a copy-up keeps.
+  std::vector<std::filesystem::path> lower_dirs = rootfs.lower_dirs;
+  lower_dirs.push_back(mount_point_layer);
+  UniqueFd overlay = new_overlay(lower_dirs, rootfs.upper_dir, rootfs.work_dir, mount_point_layer);
   UniqueFd point(::open(mount_point.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!point) throw_errno("open `" + mount_point.string() + "`");
   attach(overlay.get(), point.get(), mount_point.string());

@@ -12,10 +12,11 @@
 namespace gantry::executor {
 
 // Makes every mount private (nothing we do propagates to the host), mounts the overlay at
-// mount_point and returns an O_PATH fd of its root. `empty_dir` stands in for the lower layer
-// of a scratch image, since overlayfs needs at least one.
+// mount_point and returns an O_PATH fd of its root. `mount_point_layer` (MountDirs) goes under
+// the image's layers: its entries show only where the image lacks them, and then serve as
+// mount points that are never part of the upper dir.
 UniqueFd mount_root(const RootFs& rootfs, const std::filesystem::path& mount_point,
-                    const std::filesystem::path& empty_dir);
+                    const std::filesystem::path& mount_point_layer);
 
 // A detached overlay mount of `lower_dirs` (top first) with an optional upper dir.
 UniqueFd new_overlay(const std::vector<std::filesystem::path>& lower_dirs,

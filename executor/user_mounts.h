@@ -14,6 +14,9 @@ namespace gantry::executor {
 // Directories of the executor's state that the mounts need.
 struct MountDirs {
   std::filesystem::path empty;    // an empty dir: the lower layer of an empty overlay
+  // The bottom layer of every container root: /proc, /sys, /dev and the /etc files the
+  // executor mounts over, so no run has to create (and later delete) them in its upper dir.
+  std::filesystem::path mount_points;
   std::filesystem::path staging;  // a mount point for trees that are mounted in parts
 };
 

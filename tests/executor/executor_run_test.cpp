@@ -90,6 +90,22 @@ TEST_F(ExecutorRun, ExecutorMountPointsDoNotLandInUpperDir) {
   }
 }
 
+TEST_F(ExecutorRun, CopiedUpImageDirKeepsTheImagesOwnerAndMode) {
+  // The executor's mount points (/etc/hosts, ...) come from a layer under the image's, so a
+  // write into /etc copies up the image's /etc, not the executor's.
+  const auto etc = rootfs.lower() / "etc";
+  ASSERT_EQ(::chown(etc.c_str(), 1000, 1000), 0);
+  ASSERT_EQ(::chmod(etc.c_str(), 0750), 0);
+  RunSpec spec = rootfs.spec("echo added > /etc/added");
+  run_ok(spec);
+  struct stat st;
+  ASSERT_EQ(::stat((spec.rootfs.upper_dir / "etc").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0750u);
+  EXPECT_EQ(st.st_uid, 1000u);
+  EXPECT_EQ(read_file(spec.rootfs.upper_dir / "etc/added"), "added\n");
+  EXPECT_FALSE(std::filesystem::exists(spec.rootfs.upper_dir / "etc/hosts"));
+}
+
 TEST_F(ExecutorRun, EmptyLowerDirsIsScratch) {
   RunSpec spec = rootfs.spec("unused");
   spec.rootfs.lower_dirs.clear();
