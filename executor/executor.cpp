@@ -109,8 +109,10 @@ bool stream_output(int stdout_fd, int stderr_fd, const LineSink& sink,
 
 }  // namespace
 
-Executor::Executor(std::filesystem::path state_dir)
-    : state_dir_(std::move(state_dir)), seccomp_(std::make_unique<SeccompFilter>()) {
+Executor::Executor(std::filesystem::path state_dir) : state_dir_(std::move(state_dir)) {}
+
+void Executor::prepare() {
+  seccomp_ = std::make_unique<SeccompFilter>();
   std::filesystem::create_directories(state_dir_);
   for (const char* dir : {"rootfs", "staging", "empty", "etc"}) make_dir(state_dir_ / dir);
   make_mount_point_layer(state_dir_ / "mount-points");
@@ -127,6 +129,7 @@ Executor::~Executor() = default;
 RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
                         const std::atomic<bool>* cancel) {
   if (spec.process.args.empty()) throw UsageError("run: no command given");
+  std::call_once(prepared_, [this] { prepare(); });
   CgroupLimits cgroups(spec.limits);
   Pipe out = make_pipe(), err = make_pipe(), report = make_pipe(), status = make_pipe();
   const ContainerPlan plan{

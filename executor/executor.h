@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,6 +108,8 @@ class Executor {
  public:
   // state_dir holds the executor's scratch files (hosts/resolv.conf copies, secret tmpfs
   // mount points); it is created when missing.
+  // Nothing is touched until the first run(): a fully cached build never pays for the state
+  // dir set-up or the seccomp compilation.
   explicit Executor(std::filesystem::path state_dir);
   ~Executor();
 
@@ -116,7 +119,10 @@ class Executor {
                 const std::atomic<bool>* cancel = nullptr);
 
  private:
+  void prepare();  // once, before the first run
+
   std::filesystem::path state_dir_;
+  std::once_flag prepared_;
   // Compiled once: loading a ready BPF program is one syscall per run.
   std::unique_ptr<const SeccompFilter> seccomp_;
 };
