@@ -29,6 +29,7 @@ class Store {
   const std::filesystem::path& root() const { return root_; }
   ContentStore& content() { return content_; }
   SnapshotStore& snapshots() { return snapshots_; }
+  const SnapshotStore& snapshots() const { return snapshots_; }
   Database& db() { return db_; }
   ImageStore& images() { return images_; }
   // A scratch directory for this process, removed with the object (or, after a crash, when

@@ -14,7 +14,7 @@ std::vector<fs::path> top_first_dirs(const cache::Store& store,
                                      const std::vector<std::string>& layers) {
   std::vector<fs::path> dirs;
   for (auto it = layers.rbegin(); it != layers.rend(); ++it)
-    dirs.push_back(const_cast<cache::Store&>(store).snapshots().dir(*it));
+    dirs.push_back(store.snapshots().dir(*it));
   return dirs;
 }
 

@@ -137,9 +137,6 @@ TEST_F(BuildTest, SourceDateEpochGivesTheSameDigestInAnotherRoot) {
   EXPECT_EQ(inspect(env_, "r:1").at("Config").at("created"), "2023-11-14T22:13:20Z");
 }
 
-}  // namespace gantry::e2e
-
-namespace gantry::e2e {
 
 TEST(DockerfileDockerignore, TheOneBesideTheDockerfileWins) {
   GantryEnv env;

@@ -162,9 +162,6 @@ TEST(CrashSafety, BuildsKilledAtRandomMomentsLeaveAUsableStore) {
     EXPECT_EQ(e.path().filename(), "out.tar") << "left behind: " << e.path();
 }
 
-}  // namespace gantry::e2e
-
-namespace gantry::e2e {
 
 TEST(Prune, DuReportsKindsAndPruneAllStillRebuilds) {
   GantryEnv env;
@@ -190,9 +187,6 @@ TEST(Prune, DuReportsKindsAndPruneAllStillRebuilds) {
   EXPECT_EQ(env.gantry({"prune", "--filter", "bogus=1"}).exit_code, 125);
 }
 
-}  // namespace gantry::e2e
-
-namespace gantry::e2e {
 
 TEST(ExplainCache, NamesTheFileTheArgAndTheParentStep) {
   GantryEnv env;
@@ -218,9 +212,6 @@ TEST(ExplainCache, NamesTheFileTheArgAndTheParentStep) {
   EXPECT_NE(out.find("not cached: the step it builds on changed"), std::string::npos) << out;
 }
 
-}  // namespace gantry::e2e
-
-namespace gantry::e2e {
 
 namespace {
 // Processes on the host whose command line contains `needle`.
@@ -277,9 +268,6 @@ TEST(Cancellation, CtrlCStopsTheBuildAndCleansUp) {
   for (const auto& e : fs::directory_iterator(env.root() / "tmp")) ADD_FAILURE() << "left: " << e.path();
 }
 
-}  // namespace gantry::e2e
-
-namespace gantry::e2e {
 
 TEST(CacheKeys, SecretValuesAndProgressModeNeverEnterTheKey) {
   GantryEnv env;
