@@ -15,6 +15,14 @@ using nlohmann::json;
 
 namespace {
 
+// The manifest of the first image in an oci-archive, read straight from the tar (umoci cannot
+// read zstd layers, so no unpacking).
+json manifest_of(const fs::path& archive) {
+  auto index = json::parse(run_command({"tar", "-xOf", archive.string(), "index.json"}).out);
+  auto digest = index["manifests"][0]["digest"].get<std::string>();
+  return json::parse(run_command({"tar", "-xOf", archive.string(), "blobs/sha256/" + digest.substr(7)}).out);
+}
+
 class OutputsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -46,10 +54,7 @@ TEST_F(OutputsTest, ZstdOciArchivePassesSkopeoAndPodman) {
   EXPECT_EQ(v.exit_code, 0) << v.out;
   EXPECT_NE(v.out.find("PASS structure"), std::string::npos) << v.out;
   EXPECT_NE(v.out.find("PASS skopeo-inspect"), std::string::npos) << v.out;
-  auto index = json::parse(run_command({"tar", "-xOf", archive.string(), "index.json"}).out);
-  auto manifest_digest = index["manifests"][0]["digest"].get<std::string>();
-  auto manifest = json::parse(
-      run_command({"tar", "-xOf", archive.string(), "blobs/sha256/" + manifest_digest.substr(7)}).out);
+  auto manifest = manifest_of(archive);
   // The base image keeps its own (gzip) layer; every layer the build made is zstd.
   ASSERT_EQ(manifest["layers"].size(), 4u);
   EXPECT_EQ(manifest["layers"][0]["mediaType"], "application/vnd.oci.image.layer.v1.tar+gzip");
@@ -61,9 +66,7 @@ TEST_F(OutputsTest, ForceCompressionRecompressesTheBaseLayersToo) {
   fs::path archive = env_.scratch() / "forced.tar";
   auto b = build("type=oci,dest=" + archive.string() + ",compression=zstd,force-compression=true");
   ASSERT_EQ(b.exit_code, 0) << b.err;
-  auto index = json::parse(run_command({"tar", "-xOf", archive.string(), "index.json"}).out);
-  auto digest = index["manifests"][0]["digest"].get<std::string>();
-  auto manifest = json::parse(run_command({"tar", "-xOf", archive.string(), "blobs/sha256/" + digest.substr(7)}).out);
+  auto manifest = manifest_of(archive);
   for (const auto& layer : manifest["layers"])
     EXPECT_EQ(layer["mediaType"], "application/vnd.oci.image.layer.v1.tar+zstd");
   EXPECT_EQ(validate({"--no-podman"}, archive).exit_code, 0);
