@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -11,7 +13,6 @@
 #include "base/error.h"
 #include "base/file_util.h"
 #include "base/scope_guard.h"
-#include "executor/child_process.h"
 #include "executor/container_process.h"
 #include "executor/line_splitter.h"
 #include "executor/mount_point_cleanup.h"
@@ -77,7 +78,7 @@ int read_status(int fd) {
 // Streams both outputs line by line until the container has closed them, killing it if
 // `cancel` turns true. The flag can only be polled: check it a few times a second.
 bool stream_output(int stdout_fd, int stderr_fd, const LineSink& sink,
-                   const std::atomic<bool>* cancel, const ChildProcess& supervisor) {
+                   const std::atomic<bool>* cancel, const Supervisor& supervisor) {
   std::array<LineSplitter, 2> splitters{LineSplitter(Stream::Stdout, sink),
                                         LineSplitter(Stream::Stderr, sink)};
   std::array<pollfd, 2> fds{pollfd{stdout_fd, POLLIN, 0}, pollfd{stderr_fd, POLLIN, 0}};
@@ -145,11 +146,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
       .stderr_fd = err.write.get(),
       .report_fd = report.write.get(),
   };
-  const pid_t executor_pid = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw_errno("fork the container supervisor");
-  if (pid == 0) supervise(plan, status.write.get(), executor_pid);
-  ChildProcess supervisor(pid);
+  Supervisor supervisor(plan, status.write.get());
   out.write.reset();
   err.write.reset();
   report.write.reset();

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <vector>
 
@@ -67,14 +68,12 @@ pid_t start_container(const ContainerPlan& plan, int status_fd) {
   return pid;
 }
 
-}  // namespace
-
-void supervise(const ContainerPlan& plan, int status_fd, pid_t executor_pid) {
+[[noreturn]] void supervise(const ContainerPlan& plan, int status_fd, pid_t executor_pid) {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::getppid() != executor_pid) {
     ::_exit(127);
   }
-  // A forked copy of gantry holds every fd gantry had, among them the pipe ends of other runs
-  // started by other threads; holding those would keep those runs from seeing end-of-file.
+  // The supervisor starts with a copy of gantry's fd table, among them the pipe ends of other
+  // runs started by other threads; holding those would keep those runs from seeing end-of-file.
   std::vector<int> keep{0, 1, 2, status_fd, plan.stdout_fd, plan.stderr_fd, plan.report_fd};
   for (int fd : plan.cgroups.fds()) keep.push_back(fd);
   close_fds_except(keep);
@@ -110,6 +109,60 @@ void supervise(const ContainerPlan& plan, int status_fd, pid_t executor_pid) {
   }
   (void)!::write(status_fd, &status, sizeof status);
   ::_exit(0);
+}
+
+struct SupervisorStart {
+  const ContainerPlan* plan;
+  int status_fd;
+  pid_t executor_pid;
+  std::atomic<pid_t>* pid;  // set by the supervisor once it runs, or to -errno by the launcher
+};
+
+int supervisor_main(void* arg) {
+  const auto* start = static_cast<const SupervisorStart*>(arg);
+  start->pid->store(::getpid());
+  start->pid->notify_one();
+  supervise(*start->plan, start->status_fd, start->executor_pid);
+}
+
+// The launcher thread's whole job: it returns once the supervisor has exited.
+void launch(SupervisorStart start) {
+  constexpr std::size_t kStackSize = 1 << 20;
+  void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+  if (stack == MAP_FAILED ||
+      ::clone(supervisor_main, static_cast<char*>(stack) + kStackSize,
+              CLONE_VM | CLONE_VFORK | SIGCHLD, &start) < 0) {
+    start.pid->store(-errno);
+    start.pid->notify_one();
+  }
+  if (stack != MAP_FAILED) ::munmap(stack, kStackSize);
+}
+
+}  // namespace
+
+Supervisor::Supervisor(const ContainerPlan& plan, int status_fd) {
+  launcher_ = std::jthread(launch, SupervisorStart{&plan, status_fd, ::getpid(), &pid_});
+  pid_.wait(0);
+  if (pid_.load() < 0) throw errno_error("start the container supervisor", -pid_.load());
+}
+
+Supervisor::~Supervisor() {
+  if (pid_.load() <= 0) return;
+  signal(SIGTERM);
+  wait();
+}
+
+void Supervisor::signal(int sig) const {
+  if (pid_.load() > 0) ::kill(pid_.load(), sig);
+}
+
+void Supervisor::wait() {
+  const pid_t pid = pid_.exchange(0);
+  if (pid <= 0) return;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
 }
 
 }  // namespace gantry::executor

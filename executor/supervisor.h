@@ -1,18 +1,44 @@
-// The supervisor: a small process between gantry and the container. gantry forks it (a normal
-// fork, so it may allocate freely even if gantry has threads); it creates the PID namespace and
-// forks the container's PID 1, then waits for it. It dies with gantry (parent-death signal),
-// and the container dies with it, so a killed gantry leaves nothing running; the container's
-// mounts live only in its own mount namespace and go with it.
+// The supervisor: a small process between gantry and the container. It creates the PID
+// namespace and starts the container's PID 1, then waits for it. It dies with gantry
+// (parent-death signal), and the container dies with it, so a killed gantry leaves nothing
+// running; the container's mounts live only in its own mount namespace and go with it.
 //
 // Signals to the supervisor: SIGTERM kills the whole container (the executor's cancel);
 // SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the container's PID 1.
 // When PID 1 has exited, the supervisor writes its wait status (an int) to status_fd and exits.
 #pragma once
 
+#include <sys/types.h>
+
+#include <atomic>
+#include <thread>
+
 #include "executor/container_process.h"
 
 namespace gantry::executor {
 
-[[noreturn]] void supervise(const ContainerPlan& plan, int status_fd, pid_t executor_pid);
+// Starts the supervisor and owns it: unless wait() was called, destruction kills (SIGTERM) and
+// reaps it. `plan` must outlive this object.
+//
+// The supervisor is not a fork of gantry: copying gantry's page tables and then taking a
+// copy-on-write fault for every page either side writes cost more than the rest of a RUN step.
+// It borrows gantry's memory instead (CLONE_VM | CLONE_VFORK), started from a launcher thread
+// of its own that stays suspended in clone() until the supervisor exits. So the supervisor, and
+// the container until it execs, run on a suspended thread's thread-local state (malloc cache,
+// errno) that nothing else touches, while the calling thread goes on to stream the output.
+class Supervisor {
+ public:
+  Supervisor(const ContainerPlan& plan, int status_fd);
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+  ~Supervisor();
+
+  void signal(int sig) const;
+  void wait();  // reaps the supervisor (its status says nothing: see status_fd)
+
+ private:
+  std::atomic<pid_t> pid_{0};  // 0 once reaped
+  std::jthread launcher_;      // joined after the destructor has reaped the supervisor
+};
 
 }  // namespace gantry::executor
