@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "exporter/media_types.h"
+#include "registry/blob_download.h"
 #include "registry/blob_sources.h"
 #include "registry/registry_client.h"
 
@@ -15,11 +16,6 @@ using nlohmann::json;
 namespace mt = exporter::media_types;
 
 namespace {
-
-struct Descriptor {
-  Digest digest;
-  std::int64_t size = 0;
-};
 
 Descriptor descriptor_of(const json& d) {
   return {Digest::parse(d.at("digest").get<std::string>()), d.at("size").get<std::int64_t>()};
@@ -37,23 +33,6 @@ json parse_json(const RemoteManifest& m, const std::string& what) {
   auto parsed = json::parse(m.bytes, nullptr, false);
   if (!parsed.is_object()) throw Error(what + " " + m.digest.str() + " is not JSON");
   return parsed;
-}
-
-// Streams one blob into the content store; the ingest verifies size and digest before the blob
-// becomes visible, and removes its temp file when anything fails.
-void download_blob(RegistryClient& client, cache::ContentStore& content, const std::string& repository,
-                   const Descriptor& blob) {
-  auto ingest = content.ingest();
-  client.fetch_blob(repository, blob.digest, [&](std::string_view bytes) {
-    if (ingest.size() + static_cast<std::int64_t>(bytes.size()) > blob.size)
-      throw Error("blob " + blob.digest.str() + ": the registry sent more than its " + std::to_string(blob.size) +
-                  " bytes");
-    ingest.write(bytes);
-  });
-  if (ingest.size() != blob.size)
-    throw Error("blob " + blob.digest.str() + ": the registry sent " + std::to_string(ingest.size()) + " of its " +
-                std::to_string(blob.size) + " bytes");
-  ingest.commit(blob.digest);
 }
 
 }  // namespace

@@ -1,0 +1,23 @@
+// One blob from a registry into the content store, checked against its descriptor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/digest.h"
+#include "cache/content_store.h"
+#include "registry/registry_client.h"
+
+namespace gantry::registry {
+
+struct Descriptor {
+  Digest digest;
+  std::int64_t size = 0;
+};
+
+// Streams the blob into the content store; the ingest verifies size and digest before the blob
+// becomes visible, and removes its temp file when anything fails.
+void download_blob(RegistryClient& client, cache::ContentStore& content, const std::string& repository,
+                   const Descriptor& blob);
+
+}  // namespace gantry::registry
