@@ -51,11 +51,12 @@ std::set<std::string> unpacked_layer_snapshots(Database& db) {
   return out;
 }
 
-// Every blob a tagged image needs: manifests (and index children), configs, layers.
+// Every blob a named or untagged image needs: manifests (and index children), configs, layers.
 std::set<std::string> image_blobs(Store& store) {
   std::set<std::string> out;
   std::vector<Digest> pending;
   for (const auto& e : store.images().list()) pending.push_back(e.manifest);
+  for (const auto& e : store.images().untagged()) pending.push_back(e.manifest);
   while (!pending.empty()) {
     Digest d = pending.back();
     pending.pop_back();
@@ -75,6 +76,23 @@ std::int64_t blob_size(Store& store, const std::string& digest) {
   return ::stat(store.content().path(Digest::parse(digest)).c_str(), &st) == 0
              ? static_cast<std::int64_t>(st.st_blocks) * 512
              : 0;
+}
+
+// Removes the blobs no image and no remembered layer blob uses.
+void remove_unused_blobs(Store& store, PruneReport& report) {
+  std::set<std::string> keep = image_blobs(store);
+  {
+    auto st = store.db().prepare("SELECT digest FROM layer_blobs");
+    while (st.step()) keep.insert(st.text(0));
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(store.root() / "blobs" / "sha256", ec)) {
+    std::string digest = "sha256:" + entry.path().filename().string();
+    if (keep.count(digest)) continue;
+    report.bytes += blob_size(store, digest);
+    store.content().remove(Digest::parse(digest));
+    ++report.blobs;
+  }
 }
 
 // Removes snapshots no record or unpacked layer uses, then blobs nothing uses.
@@ -100,19 +118,7 @@ PruneReport collect_unreachable(Store& store, bool drop_unused_blobs) {
       }
     tx.commit();
   }
-  if (!drop_unused_blobs) return report;
-  std::set<std::string> keep = image_blobs(store);
-  {
-    auto st = store.db().prepare("SELECT digest FROM layer_blobs");
-    while (st.step()) keep.insert(st.text(0));
-  }
-  for (const auto& entry : fs::directory_iterator(store.root() / "blobs" / "sha256", ec)) {
-    std::string digest = "sha256:" + entry.path().filename().string();
-    if (keep.count(digest)) continue;
-    report.bytes += blob_size(store, digest);
-    store.content().remove(Digest::parse(digest));
-    ++report.blobs;
-  }
+  if (drop_unused_blobs) remove_unused_blobs(store, report);
   return report;
 }
 
@@ -195,6 +201,13 @@ DiskUsage disk_usage(Store& store) {
 PruneReport prune(Store& store, const PruneOptions& options) {
   Store::ExclusiveLock lock(store);
   return prune_locked(store, options);
+}
+
+PruneReport collect_unused_blobs(Store& store) {
+  Store::ExclusiveLock lock(store);
+  PruneReport report;
+  remove_unused_blobs(store, report);
+  return report;
 }
 
 std::optional<PruneReport> collect_if_over(Store& store, std::int64_t cap_bytes) {

@@ -16,7 +16,7 @@
 namespace gantry::cache {
 
 struct DiskUsage {
-  std::int64_t images = 0;        // blobs of tagged images (manifests, configs, layers)
+  std::int64_t images = 0;        // blobs of named and untagged images (manifests, configs, layers)
   std::int64_t layers = 0;        // unpacked base-image layers
   std::int64_t build_cache = 0;   // snapshots made by builds
   std::int64_t cache_mounts = 0;  // RUN --mount=type=cache directories
@@ -43,6 +43,9 @@ std::int64_t directory_size(const std::filesystem::path& dir);
 DiskUsage disk_usage(Store& store);
 // Takes the store's exclusive lock (waiting for running builds) for the duration.
 PruneReport prune(Store& store, const PruneOptions& options);
+// Removes only the blobs nothing uses any more (after `gantry image prune` forgot images);
+// the build cache stays. Takes the exclusive lock like prune().
+PruneReport collect_unused_blobs(Store& store);
 // After a build: trims the build cache to `cap_bytes` if it is larger and no other gantry
 // process is using the store; never waits.
 std::optional<PruneReport> collect_if_over(Store& store, std::int64_t cap_bytes);

@@ -35,6 +35,12 @@ CREATE TABLE IF NOT EXISTS images (
   manifest TEXT NOT NULL,
   updated INTEGER NOT NULL
 );
+-- Images no name points to any more (a rebuild or pull moved their tag): docker's dangling
+-- images, kept until `gantry image prune`.
+CREATE TABLE IF NOT EXISTS untagged_images (
+  manifest TEXT PRIMARY KEY,
+  untagged INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS snapshots (
   id TEXT PRIMARY KEY,
   size INTEGER NOT NULL DEFAULT 0,

@@ -85,6 +85,25 @@ TEST_F(GarbageCollectorTest, AllKeepsOnlyWhatImagesUse) {
   EXPECT_EQ(report.blobs, 1);
 }
 
+TEST_F(GarbageCollectorTest, UntaggedImagesKeepTheirBlobsUntilForgotten) {
+  auto config = store_.content().put("{\"untagged\":true}");
+  auto manifest = store_.content().put(nlohmann::json{{"config", {{"digest", config.str()}}},
+                                                      {"layers", nlohmann::json::array()}}.dump());
+  auto newer = store_.content().put("{\"layers\":[]}");
+  store_.images().set("img:1", manifest);
+  store_.images().set("img:1", newer);  // manifest is now untagged
+  prune(store_, {.all = true});
+  EXPECT_TRUE(store_.content().has(manifest));
+  EXPECT_TRUE(store_.content().has(config));
+  ASSERT_TRUE(store_.images().forget_untagged(manifest));
+  auto report = collect_unused_blobs(store_);
+  EXPECT_FALSE(store_.content().has(manifest));
+  EXPECT_FALSE(store_.content().has(config));
+  EXPECT_TRUE(store_.content().has(newer));
+  EXPECT_EQ(report.blobs, 2);
+  EXPECT_GT(report.bytes, 0);
+}
+
 TEST_F(GarbageCollectorTest, CollectIfOverDoesNothingUnderTheCap) {
   auto a = snapshot(10);
   record("k", {a}, 1);

@@ -26,6 +26,31 @@ TEST(Store, ImagesTagRetagAndRemove) {
   EXPECT_FALSE(store.images().find("alpha:1"));
 }
 
+TEST(Store, MovingTheLastNameLeavesTheOldImageUntaggedUntilForgotten) {
+  TempDir root(fs::temp_directory_path());
+  Store store(root.path());
+  auto a = store.content().put("manifest a");
+  auto b = store.content().put("manifest b");
+  store.images().set("app:1", a);
+  store.images().set("other:1", a);
+  store.images().set("app:1", b);  // other:1 still names a
+  EXPECT_TRUE(store.images().untagged().empty());
+  store.images().set("other:1", b);  // a has no name left
+  auto untagged = store.images().untagged();
+  ASSERT_EQ(untagged.size(), 1u);
+  EXPECT_EQ(untagged[0].manifest, a);
+  EXPECT_TRUE(untagged[0].name.empty());
+  store.images().set("again:1", a);  // named again: no longer untagged
+  EXPECT_TRUE(store.images().untagged().empty());
+  store.images().set("again:1", b);
+  EXPECT_TRUE(store.images().forget_untagged(a));
+  EXPECT_FALSE(store.images().forget_untagged(a));
+  EXPECT_TRUE(store.images().untagged().empty());
+  // Removing a name removes the image with it, as docker rmi does: nothing is left untagged.
+  EXPECT_TRUE(store.images().remove("again:1"));
+  EXPECT_TRUE(store.images().untagged().empty());
+}
+
 TEST(Store, ReopenKeepsStateAndCleansStaging) {
   TempDir root(fs::temp_directory_path());
   std::string id;
