@@ -1,4 +1,5 @@
-// Image verbs: images, import, tag, rmi, inspect, history, save, load.
+// Image verbs: images, import, tag, rmi, inspect, history, save, load, and the `image` group
+// (ls, rm, inspect, history, tag, save, load, import, prune) that spells them as docker does.
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -8,6 +9,8 @@
 #include "base/image_ref.h"
 #include "cache/store.h"
 #include "cli/command.h"
+#include "cli/image_filter.h"
+#include "cli/image_prune.h"
 #include "cli/quantities.h"
 #include "exporter/archive.h"
 #include "exporter/image.h"
@@ -38,9 +41,13 @@ std::string human_age(const std::string& created) {
   return std::to_string(age / (86400 * 365)) + " years ago";
 }
 
-// The manifest a user's reference names: a tag in the store, or an image id / digest prefix.
+// The manifest a user's reference names: a tag in the store, or an image id / digest prefix
+// of a named or untagged image.
 Digest find_image(cache::Store& store, const std::string& ref) {
-  for (const auto& e : store.images().list()) {
+  auto images = store.images().list();
+  auto untagged = store.images().untagged();
+  images.insert(images.end(), untagged.begin(), untagged.end());
+  for (const auto& e : images) {
     if (e.manifest.hex().starts_with(ref) || e.manifest.str() == ref) return e.manifest;
     auto view = exporter::read_image(store.content(), e.manifest);
     std::string id = ref.starts_with("sha256:") ? ref.substr(7) : ref;
@@ -54,201 +61,275 @@ struct Repo {
   std::string repository, tag;
 };
 Repo split_name(const std::string& familiar) {
+  if (familiar.empty()) return {"<none>", "<none>"};  // an untagged image
   auto at = familiar.rfind(':');
   auto slash = familiar.rfind('/');
   if (at == std::string::npos || (slash != std::string::npos && at < slash)) return {familiar, "<none>"};
   return {familiar.substr(0, at), familiar.substr(at + 1)};
 }
 
-int run_images(cache::Store& store, bool quiet, bool digests) {
-  if (!quiet) {
-    std::printf("%-40s %-12s %s%-14s %-22s %s\n", "REPOSITORY", "TAG", digests ? "DIGEST                                                                    " : "",
+struct ImagesFlags {
+  bool quiet = false;
+  bool digests = false;
+  std::vector<std::string> filters;
+};
+
+// Named images by name, then untagged ones, as docker lists <none>:<none> images.
+int run_images(cache::Store& store, const ImagesFlags& f) {
+  const ImageFilter filter = ImageFilter::parse(f.filters);
+  if (!f.quiet) {
+    std::printf("%-40s %-12s %s%-14s %-22s %s\n", "REPOSITORY", "TAG", f.digests ? "DIGEST                                                                    " : "",
                 "IMAGE ID", "CREATED", "SIZE");
   }
-  for (const auto& e : store.images().list()) {
+  auto images = store.images().list();
+  auto untagged = store.images().untagged();
+  images.insert(images.end(), untagged.begin(), untagged.end());
+  for (const auto& e : images) {
     auto view = exporter::read_image(store.content(), e.manifest);
-    if (quiet) {
+    if (!filter.matches(e.name, view.config_json)) continue;
+    if (f.quiet) {
       std::printf("%s\n", view.config.short_hex().c_str());
       continue;
     }
     auto [repo, tag] = split_name(e.name);
     std::printf("%-40s %-12s %s%-14s %-22s %s\n", repo.c_str(), tag.c_str(),
-                digests ? (e.manifest.str() + " ").c_str() : "", view.config.short_hex().c_str(),
+                f.digests ? (e.manifest.str() + " ").c_str() : "", view.config.short_hex().c_str(),
                 human_age(view.config_json.value("created", "")).c_str(),
                 human_size(image_size(view)).c_str());
   }
   return 0;
 }
 
+int run_image_prune(cache::Store& store, bool all, bool force) {
+  if (!force) {
+    std::cout << (all ? "WARNING! This will remove all images.\n"
+                      : "WARNING! This will remove all dangling images.\n")
+              << "Are you sure you want to continue? [y/N] " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y" && answer != "yes") return 0;
+  }
+  auto report = prune_images(store, all);
+  if (!report.deleted.empty()) {
+    std::cout << "Deleted Images:\n";
+    for (const auto& name : report.untagged) std::cout << "untagged: " << name << "\n";
+    for (const auto& id : report.deleted) std::cout << "deleted: " << id << "\n";
+    std::cout << "\n";
+  }
+  std::cout << "Total reclaimed space: " << human_size(report.reclaimed_bytes) << "\n";
+  return 0;
+}
+
+// Each verb is added by one function, called for the top-level spelling (`gantry images`) and
+// for the `gantry image` group's (`gantry image ls`).
+using VerbAdder = void (*)(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action);
+
+void add_ls(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
+  auto f = std::make_shared<ImagesFlags>();
+  auto* cmd = parent.add_subcommand(name, "List images in the local store");
+  cmd->add_flag("-q,--quiet", f->quiet, "Only show image IDs");
+  cmd->add_flag("--digests", f->digests, "Show manifest digests");
+  cmd->add_option("-f,--filter", f->filters,
+                  "Filter: dangling=true|false, reference=PATTERN, label=KEY[=VALUE]")
+      ->allow_extra_args(false);
+  cmd->callback([&global, &action, f] {
+    action = [&global, f] {
+      cache::Store store(global.state_root());
+      return run_images(store, *f);
+    };
+  });
+}
+
+void add_import(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
+  auto args = std::make_shared<std::vector<std::string>>();
+  auto* cmd = parent.add_subcommand(name, "Create an image from a rootfs tarball");
+  cmd->add_option("ARGS", *args, "ROOTFS.tar [NAME[:TAG]]")->required()->expected(1, 2);
+  cmd->callback([&global, &action, args] {
+    action = [&global, args] {
+      cache::Store store(global.state_root());
+      fs::path tarball = (*args)[0];
+      if (!fs::exists(tarball)) throw Error("import `" + tarball.string() + "`: no such file");
+      const char* sde = std::getenv("SOURCE_DATE_EPOCH");
+      std::int64_t created = sde ? std::stoll(sde) : static_cast<std::int64_t>(std::time(nullptr));
+      auto record = exporter::import_rootfs(tarball, store.content(), created);
+      if (args->size() > 1) store.images().set(ImageRef::parse((*args)[1]).familiar(), record.manifest);
+      std::cout << record.config.str() << "\n";
+      return 0;
+    };
+  });
+}
+
+void add_tag(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* cmd = parent.add_subcommand(name, "Give an image another name");
+  cmd->add_option("NAMES", *names, "SOURCE TARGET")->required()->expected(2);
+  cmd->callback([&global, &action, names] {
+    action = [&global, names] {
+      cache::Store store(global.state_root());
+      store.images().set(ImageRef::parse((*names)[1]).familiar(), find_image(store, (*names)[0]));
+      return 0;
+    };
+  });
+}
+
+void add_rm(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto force = std::make_shared<bool>(false);
+  auto* cmd = parent.add_subcommand(name, "Remove image names (or an untagged image, by id) from the store");
+  cmd->add_option("IMAGES", *names, "Image names")->required();
+  cmd->add_flag("-f,--force", *force, "Remove every name of an image given by id");
+  cmd->callback([&global, &action, names, force] {
+    action = [&global, names, force] {
+      cache::Store store(global.state_root());
+      for (const auto& n : *names) {
+        std::string familiar;
+        try {
+          familiar = ImageRef::parse(n).familiar();
+        } catch (const UsageError&) {
+        }
+        if (!familiar.empty() && store.images().remove(familiar)) {
+          std::cout << "Untagged: " << familiar << "\n";
+          continue;
+        }
+        Digest manifest = find_image(store, n);
+        std::vector<std::string> tags;
+        for (const auto& e : store.images().list())
+          if (e.manifest == manifest) tags.push_back(e.name);
+        if (tags.size() > 1 && !*force)
+          throw Error("image `" + n + "` is referenced by " + std::to_string(tags.size()) +
+                      " names: remove them by name or use -f");
+        for (const auto& t : tags) {
+          store.images().remove(t);
+          std::cout << "Untagged: " << t << "\n";
+        }
+        if (store.images().forget_untagged(manifest)) std::cout << "Deleted: " << manifest.str() << "\n";
+      }
+      return 0;
+    };
+  });
+}
+
+void add_inspect(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto* cmd = parent.add_subcommand(name, "Show an image's manifest and config as JSON");
+  cmd->add_option("IMAGES", *names, "Images")->required();
+  cmd->callback([&global, &action, names] {
+    action = [&global, names] {
+      cache::Store store(global.state_root());
+      json out = json::array();
+      for (const auto& n : *names) {
+        auto view = exporter::read_image(store.content(), find_image(store, n));
+        out.push_back({{"Id", view.config.str()}, {"Digest", view.manifest.str()},
+                       {"Manifest", view.manifest_json}, {"Config", view.config_json}});
+      }
+      std::cout << out.dump(2) << "\n";
+      return 0;
+    };
+  });
+}
+
+void add_history(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
+  auto image = std::make_shared<std::string>();
+  auto* cmd = parent.add_subcommand(name, "Show the history of an image");
+  cmd->add_option("IMAGE", *image, "Image")->required();
+  cmd->callback([&global, &action, image] {
+    action = [&global, image] {
+      cache::Store store(global.state_root());
+      auto view = exporter::read_image(store.content(), find_image(store, *image));
+      const auto& layers = view.manifest_json.value("layers", json::array());
+      std::printf("%-22s %-60s %s\n", "CREATED", "CREATED BY", "SIZE");
+      std::vector<std::string> rows;
+      std::size_t layer = 0;
+      for (const auto& h : view.config_json.value("history", json::array())) {
+        bool empty = h.value("empty_layer", false);
+        std::int64_t size = (!empty && layer < layers.size()) ? layers[layer++].value("size", 0LL) : 0;
+        std::string by = h.value("created_by", "");
+        if (by.size() > 60) by = by.substr(0, 57) + "...";
+        char line[256];
+        std::snprintf(line, sizeof line, "%-22s %-60s %s", human_age(h.value("created", "")).c_str(),
+                      by.c_str(), human_size(size).c_str());
+        rows.emplace_back(line);
+      }
+      for (auto it = rows.rbegin(); it != rows.rend(); ++it) std::printf("%s\n", it->c_str());
+      return 0;
+    };
+  });
+}
+
+void add_save(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto out = std::make_shared<std::string>();
+  auto format = std::make_shared<std::string>("docker");
+  auto* cmd = parent.add_subcommand(name, "Write images to a tar archive");
+  cmd->add_option("IMAGES", *names, "Images")->required();
+  cmd->add_option("-o,--output", *out, "Archive to write")->required();
+  cmd->add_option("--format", *format, "docker or oci")->check(CLI::IsMember({"docker", "oci"}));
+  cmd->callback([&global, &action, names, out, format] {
+    action = [&global, names, out, format] {
+      cache::Store store(global.state_root());
+      std::vector<std::pair<std::string, Digest>> named;
+      for (const auto& n : *names) {
+        Digest d = find_image(store, n);
+        std::string familiar;
+        try {
+          familiar = ImageRef::parse(n).familiar();
+        } catch (const UsageError&) {
+        }
+        named.emplace_back(store.images().find(familiar) == d ? familiar : "", d);
+      }
+      if (*format == "oci") exporter::write_oci_archive(store.content(), named, *out);
+      else exporter::write_docker_archive(store.content(), named, *out);
+      return 0;
+    };
+  });
+}
+
+void add_load(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
+  auto input = std::make_shared<std::string>();
+  auto* cmd = parent.add_subcommand(name, "Load images from a docker-archive or oci-archive");
+  cmd->add_option("-i,--input", *input, "Archive to read")->required();
+  cmd->callback([&global, &action, input] {
+    action = [&global, input] {
+      cache::Store store(global.state_root());
+      if (!fs::exists(*input)) throw Error("load `" + *input + "`: no such file");
+      for (const auto& [name, manifest] : exporter::load_archive(*input, store.content())) {
+        if (!name.empty()) store.images().set(ImageRef::parse(name).familiar(), manifest);
+        std::cout << "Loaded image: " << (name.empty() ? manifest.str() : name) << "\n";
+      }
+      return 0;
+    };
+  });
+}
+
+void add_prune(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
+  auto all = std::make_shared<bool>(false);
+  auto force = std::make_shared<bool>(false);
+  auto* cmd = parent.add_subcommand(name, "Remove untagged images (with -a, every image)");
+  cmd->add_flag("-a,--all", *all, "Remove every image, named or not");
+  cmd->add_flag("-f,--force", *force, "Do not ask for confirmation");
+  cmd->callback([&global, &action, all, force] {
+    action = [&global, all, force] {
+      cache::Store store(global.state_root());
+      return run_image_prune(store, *all, *force);
+    };
+  });
+}
+
 }  // namespace
 
 void add_image_commands(CLI::App& app, GlobalOptions& global, Action& action) {
-  {
-    auto quiet = std::make_shared<bool>(false);
-    auto digests = std::make_shared<bool>(false);
-    auto* cmd = app.add_subcommand("images", "List images in the local store");
-    cmd->add_flag("-q,--quiet", *quiet, "Only show image IDs");
-    cmd->add_flag("--digests", *digests, "Show manifest digests");
-    cmd->callback([&global, &action, quiet, digests] {
-      action = [&global, quiet, digests] {
-        cache::Store store(global.state_root());
-        return run_images(store, *quiet, *digests);
-      };
-    });
-  }
-  {
-    auto args = std::make_shared<std::vector<std::string>>();
-    auto* cmd = app.add_subcommand("import", "Create an image from a rootfs tarball");
-    cmd->add_option("ARGS", *args, "ROOTFS.tar [NAME[:TAG]]")->required()->expected(1, 2);
-    cmd->callback([&global, &action, args] {
-      action = [&global, args] {
-        cache::Store store(global.state_root());
-        fs::path tarball = (*args)[0];
-        if (!fs::exists(tarball)) throw Error("import `" + tarball.string() + "`: no such file");
-        const char* sde = std::getenv("SOURCE_DATE_EPOCH");
-        std::int64_t created = sde ? std::stoll(sde) : static_cast<std::int64_t>(std::time(nullptr));
-        auto record = exporter::import_rootfs(tarball, store.content(), created);
-        if (args->size() > 1) store.images().set(ImageRef::parse((*args)[1]).familiar(), record.manifest);
-        std::cout << record.config.str() << "\n";
-        return 0;
-      };
-    });
-  }
-  {
-    auto names = std::make_shared<std::vector<std::string>>();
-    auto* cmd = app.add_subcommand("tag", "Give an image another name");
-    cmd->add_option("NAMES", *names, "SOURCE TARGET")->required()->expected(2);
-    cmd->callback([&global, &action, names] {
-      action = [&global, names] {
-        cache::Store store(global.state_root());
-        store.images().set(ImageRef::parse((*names)[1]).familiar(), find_image(store, (*names)[0]));
-        return 0;
-      };
-    });
-  }
-  {
-    auto names = std::make_shared<std::vector<std::string>>();
-    auto force = std::make_shared<bool>(false);
-    auto* cmd = app.add_subcommand("rmi", "Remove image names from the store");
-    cmd->add_option("IMAGES", *names, "Image names")->required();
-    cmd->add_flag("-f,--force", *force, "Remove every name of an image given by id");
-    cmd->callback([&global, &action, names, force] {
-      action = [&global, names, force] {
-        cache::Store store(global.state_root());
-        for (const auto& n : *names) {
-          std::string familiar;
-          try {
-            familiar = ImageRef::parse(n).familiar();
-          } catch (const UsageError&) {
-          }
-          if (!familiar.empty() && store.images().remove(familiar)) {
-            std::cout << "Untagged: " << familiar << "\n";
-            continue;
-          }
-          Digest manifest = find_image(store, n);
-          std::vector<std::string> tags;
-          for (const auto& e : store.images().list())
-            if (e.manifest == manifest) tags.push_back(e.name);
-          if (tags.size() > 1 && !*force)
-            throw Error("image `" + n + "` is referenced by " + std::to_string(tags.size()) +
-                        " names: remove them by name or use -f");
-          for (const auto& t : tags) {
-            store.images().remove(t);
-            std::cout << "Untagged: " << t << "\n";
-          }
-        }
-        return 0;
-      };
-    });
-  }
-  {
-    auto names = std::make_shared<std::vector<std::string>>();
-    auto* cmd = app.add_subcommand("inspect", "Show an image's manifest and config as JSON");
-    cmd->add_option("IMAGES", *names, "Images")->required();
-    cmd->callback([&global, &action, names] {
-      action = [&global, names] {
-        cache::Store store(global.state_root());
-        json out = json::array();
-        for (const auto& n : *names) {
-          auto view = exporter::read_image(store.content(), find_image(store, n));
-          out.push_back({{"Id", view.config.str()}, {"Digest", view.manifest.str()},
-                         {"Manifest", view.manifest_json}, {"Config", view.config_json}});
-        }
-        std::cout << out.dump(2) << "\n";
-        return 0;
-      };
-    });
-  }
-  {
-    auto name = std::make_shared<std::string>();
-    auto* cmd = app.add_subcommand("history", "Show the history of an image");
-    cmd->add_option("IMAGE", *name, "Image")->required();
-    cmd->callback([&global, &action, name] {
-      action = [&global, name] {
-        cache::Store store(global.state_root());
-        auto view = exporter::read_image(store.content(), find_image(store, *name));
-        const auto& layers = view.manifest_json.value("layers", json::array());
-        std::printf("%-22s %-60s %s\n", "CREATED", "CREATED BY", "SIZE");
-        std::vector<std::string> rows;
-        std::size_t layer = 0;
-        for (const auto& h : view.config_json.value("history", json::array())) {
-          bool empty = h.value("empty_layer", false);
-          std::int64_t size = (!empty && layer < layers.size()) ? layers[layer++].value("size", 0LL) : 0;
-          std::string by = h.value("created_by", "");
-          if (by.size() > 60) by = by.substr(0, 57) + "...";
-          char line[256];
-          std::snprintf(line, sizeof line, "%-22s %-60s %s", human_age(h.value("created", "")).c_str(),
-                        by.c_str(), human_size(size).c_str());
-          rows.emplace_back(line);
-        }
-        for (auto it = rows.rbegin(); it != rows.rend(); ++it) std::printf("%s\n", it->c_str());
-        return 0;
-      };
-    });
-  }
-  {
-    auto names = std::make_shared<std::vector<std::string>>();
-    auto out = std::make_shared<std::string>();
-    auto format = std::make_shared<std::string>("docker");
-    auto* cmd = app.add_subcommand("save", "Write images to a tar archive");
-    cmd->add_option("IMAGES", *names, "Images")->required();
-    cmd->add_option("-o,--output", *out, "Archive to write")->required();
-    cmd->add_option("--format", *format, "docker or oci")->check(CLI::IsMember({"docker", "oci"}));
-    cmd->callback([&global, &action, names, out, format] {
-      action = [&global, names, out, format] {
-        cache::Store store(global.state_root());
-        std::vector<std::pair<std::string, Digest>> named;
-        for (const auto& n : *names) {
-          Digest d = find_image(store, n);
-          std::string familiar;
-          try {
-            familiar = ImageRef::parse(n).familiar();
-          } catch (const UsageError&) {
-          }
-          named.emplace_back(store.images().find(familiar) == d ? familiar : "", d);
-        }
-        if (*format == "oci") exporter::write_oci_archive(store.content(), named, *out);
-        else exporter::write_docker_archive(store.content(), named, *out);
-        return 0;
-      };
-    });
-  }
-  {
-    auto input = std::make_shared<std::string>();
-    auto* cmd = app.add_subcommand("load", "Load images from a docker-archive or oci-archive");
-    cmd->add_option("-i,--input", *input, "Archive to read")->required();
-    cmd->callback([&global, &action, input] {
-      action = [&global, input] {
-        cache::Store store(global.state_root());
-        if (!fs::exists(*input)) throw Error("load `" + *input + "`: no such file");
-        for (const auto& [name, manifest] : exporter::load_archive(*input, store.content())) {
-          if (!name.empty()) store.images().set(ImageRef::parse(name).familiar(), manifest);
-          std::cout << "Loaded image: " << (name.empty() ? manifest.str() : name) << "\n";
-        }
-        return 0;
-      };
-    });
-  }
+  const std::vector<std::pair<std::string, VerbAdder>> top_level{
+      {"images", add_ls},       {"import", add_import},   {"tag", add_tag},   {"rmi", add_rm},
+      {"inspect", add_inspect}, {"history", add_history}, {"save", add_save}, {"load", add_load}};
+  for (const auto& [name, add] : top_level) add(app, name, global, action);
+
+  auto* group = app.add_subcommand("image", "Manage images: ls, rm, inspect, history, tag, save, load, import, prune");
+  group->require_subcommand(1);
+  const std::vector<std::pair<std::string, VerbAdder>> grouped{
+      {"ls", add_ls},       {"rm", add_rm},     {"inspect", add_inspect}, {"history", add_history},
+      {"tag", add_tag},     {"save", add_save}, {"load", add_load},       {"import", add_import},
+      {"prune", add_prune}};
+  for (const auto& [name, add] : grouped) add(*group, name, global, action);
 }
 
 }  // namespace gantry::cli

@@ -1,14 +1,66 @@
-// The image verbs on a real store: import, images, tag, rmi, inspect, history, save and load.
+// The image verbs on a real store: import, images (and its filters), tag, rmi, inspect, history,
+// save, load, and the `image` group with prune.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
+#include "base/file_util.h"
 #include "tests/e2e/gantry_runner.h"
 
 namespace gantry::e2e {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+namespace {
+
+// The image ids (12 hex digits) `gantry images -q` prints for these extra arguments.
+std::vector<std::string> image_ids(const GantryEnv& env, std::vector<std::string> args) {
+  args.insert(args.begin(), {"images", "-q"});
+  auto o = env.gantry(args);
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  std::vector<std::string> ids;
+  std::size_t pos = 0;
+  while (pos < o.out.size()) {
+    auto nl = o.out.find('\n', pos);
+    ids.push_back(o.out.substr(pos, nl - pos));
+    pos = nl == std::string::npos ? o.out.size() : nl + 1;
+  }
+  return ids;
+}
+
+std::string short_id(const GantryEnv& env, const std::string& image) {
+  auto o = env.gantry({"inspect", image});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  return json::parse(o.out)[0]["Id"].get<std::string>().substr(7, 12);
+}
+
+// Builds `dockerfile` in a context of its own as `tag`; returns the image id.
+std::string build(const GantryEnv& env, const std::string& tag, const std::string& dockerfile) {
+  fs::path ctx = env.scratch() / "ctx";
+  fs::create_directories(ctx);
+  write_file_atomic(ctx / "Dockerfile", dockerfile);
+  auto o = env.gantry({"build", "-q", "-t", tag, ctx.string()});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  return o.out.substr(7, 12);
+}
+
+// A store with busybox, app:1 rebuilt once (its first image left untagged) and tools:1.
+struct StoreWithADanglingImage {
+  GantryEnv env;
+  std::string old_app, app, tools, busybox;
+  StoreWithADanglingImage() {
+    env.import_busybox();
+    old_app = build(env, "app:1", "FROM busybox\nLABEL team=core tier=web\nRUN echo first > /v\n");
+    app = build(env, "app:1", "FROM busybox\nLABEL team=core tier=web\nRUN echo second > /v\n");
+    tools = build(env, "team/tools:1", "FROM busybox\nLABEL team=infra\nRUN echo tools > /t\n");
+    busybox = short_id(env, "busybox");
+  }
+};
+
+}  // namespace
 
 TEST(ImageCommands, ImportThenImagesListsIt) {
   GantryEnv env;
@@ -54,6 +106,115 @@ TEST(ImageCommands, SaveAndLoadRoundTripBothFormats) {
       EXPECT_EQ(json::parse(other.gantry({"inspect", "busybox"}).out)[0]["Digest"], digest);
     }
   }
+}
+
+TEST(ImageCommands, DanglingFilterListsExactlyTheImageARebuildUntagged) {
+  StoreWithADanglingImage store;
+  auto& env = store.env;
+  ASSERT_NE(store.old_app, store.app);
+  EXPECT_EQ(image_ids(env, {"-f", "dangling=true"}), std::vector<std::string>{store.old_app});
+  auto named = image_ids(env, {"--filter", "dangling=false"});
+  std::sort(named.begin(), named.end());
+  std::vector<std::string> expected{store.app, store.tools, store.busybox};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(named, expected);
+  // The plain listing shows it as docker does, and it can be inspected by id.
+  auto all = env.gantry({"images"});
+  EXPECT_NE(all.out.find("<none>"), std::string::npos) << all.out;
+  EXPECT_EQ(env.gantry({"inspect", store.old_app}).exit_code, 0);
+}
+
+TEST(ImageCommands, ReferenceAndLabelFilters) {
+  StoreWithADanglingImage store;
+  auto& env = store.env;
+  EXPECT_EQ(image_ids(env, {"-f", "reference=app"}), std::vector<std::string>{store.app});
+  EXPECT_EQ(image_ids(env, {"-f", "reference=app:1"}), std::vector<std::string>{store.app});
+  EXPECT_EQ(image_ids(env, {"-f", "reference=team/*"}), std::vector<std::string>{store.tools});
+  // '*' does not cross '/', as in docker.
+  EXPECT_EQ(image_ids(env, {"-f", "reference=*:1"}), std::vector<std::string>{store.app});
+  // Several references are or-ed.
+  EXPECT_EQ(image_ids(env, {"-f", "reference=busybox", "-f", "reference=app"}).size(), 2u);
+  // Labels: by key, by key and value; several are and-ed; dangling images have labels too.
+  auto core = image_ids(env, {"-f", "label=team=core"});
+  std::sort(core.begin(), core.end());
+  std::vector<std::string> both{store.app, store.old_app};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(core, both);
+  EXPECT_EQ(image_ids(env, {"-f", "label=team"}).size(), 3u);
+  EXPECT_EQ(image_ids(env, {"-f", "label=team=infra", "-f", "label=tier"}), std::vector<std::string>{});
+  EXPECT_EQ(image_ids(env, {"-f", "label=tier=web", "-f", "dangling=false"}), std::vector<std::string>{store.app});
+}
+
+TEST(ImageCommands, BadFilterIsAUsageError) {
+  GantryEnv env;
+  env.import_busybox();
+  for (std::string filter : {"bogus=1", "dangling=maybe", "dangling", "label=", "=x"}) {
+    auto o = env.gantry({"images", "-f", filter});
+    EXPECT_EQ(o.exit_code, 125) << filter;
+    EXPECT_NE(o.err.find("invalid filter `" + filter + "`"), std::string::npos) << o.err;
+  }
+  EXPECT_EQ(env.gantry({"image", "ls", "--filter", "reference="}).exit_code, 125);
+}
+
+TEST(ImageCommands, PruneRemovesOnlyDanglingImagesAndBuildsStillWork) {
+  StoreWithADanglingImage store;
+  auto& env = store.env;
+  const std::string old_config = json::parse(env.gantry({"inspect", store.old_app}).out)[0]["Id"];
+  ASSERT_TRUE(fs::exists(env.root() / "blobs" / "sha256" / old_config.substr(7)));
+  // Without -f it asks; anything but yes keeps everything.
+  auto asked = run_command({"sh", "-c", "echo n | " + std::string(GANTRY_BINARY) + " image prune"},
+                           {{"GANTRY_ROOT", env.root().string()}});
+  EXPECT_EQ(asked.exit_code, 0) << asked.err;
+  EXPECT_NE(asked.out.find("WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N]"),
+            std::string::npos) << asked.out;
+  EXPECT_EQ(image_ids(env, {"-f", "dangling=true"}).size(), 1u);
+
+  auto pruned = run_command({"sh", "-c", "echo y | " + std::string(GANTRY_BINARY) + " image prune"},
+                            {{"GANTRY_ROOT", env.root().string()}});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
+  EXPECT_NE(pruned.out.find("Deleted Images:\ndeleted: sha256:" + store.old_app), std::string::npos) << pruned.out;
+  EXPECT_NE(pruned.out.find("Total reclaimed space: "), std::string::npos) << pruned.out;
+  EXPECT_TRUE(image_ids(env, {"-f", "dangling=true"}).empty());
+  EXPECT_NE(env.gantry({"inspect", store.old_app}).exit_code, 0);
+  EXPECT_EQ(image_ids(env, {}).size(), 3u);
+  // The old image's config blob is gone; the named images are intact: builds from them work.
+  EXPECT_EQ(build(env, "app:2", "FROM app:1\nRUN cat /v > /copy\n").size(), 12u);
+  EXPECT_EQ(build(env, "app:1", "FROM busybox\nLABEL team=core tier=web\nRUN echo second > /v\n"), store.app);
+  EXPECT_FALSE(fs::exists(env.root() / "blobs" / "sha256" / old_config.substr(7)));
+}
+
+TEST(ImageCommands, PruneAllRemovesEveryImage) {
+  StoreWithADanglingImage store;
+  auto& env = store.env;
+  auto o = env.gantry({"image", "prune", "-a", "-f"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  for (const std::string& name : std::vector<std::string>{"untagged: app:1", "untagged: busybox:latest", "untagged: team/tools:1",
+                           "deleted: sha256:" + store.old_app})
+    EXPECT_NE(o.out.find(name), std::string::npos) << name << "\n" << o.out;
+  EXPECT_TRUE(image_ids(env, {}).empty());
+  // The store works on: import and build again.
+  env.import_busybox();
+  EXPECT_EQ(build(env, "app:1", "FROM busybox\nRUN echo again > /v\n").size(), 12u);
+}
+
+TEST(ImageCommands, ImageGroupSpellsTheVerbsAsDockerDoes) {
+  GantryEnv env;
+  env.import_busybox();
+  EXPECT_EQ(env.gantry({"image", "tag", "busybox", "box:2"}).exit_code, 0);
+  auto ls = env.gantry({"image", "ls"});
+  EXPECT_NE(ls.out.find("box"), std::string::npos) << ls.out;
+  EXPECT_EQ(env.gantry({"image", "history", "box:2"}).exit_code, 0);
+  EXPECT_EQ(json::parse(env.gantry({"image", "inspect", "box:2"}).out)[0]["Id"],
+            json::parse(env.gantry({"inspect", "busybox"}).out)[0]["Id"]);
+  fs::path archive = env.scratch() / "box.tar";
+  EXPECT_EQ(env.gantry({"image", "save", "-o", archive.string(), "box:2"}).exit_code, 0);
+  auto rm = env.gantry({"image", "rm", "box:2"});
+  EXPECT_EQ(rm.out, "Untagged: box:2\n");
+  EXPECT_EQ(env.gantry({"image", "load", "-i", archive.string()}).exit_code, 0);
+  EXPECT_EQ(env.gantry({"image", "inspect", "box:2"}).exit_code, 0);
+  auto none = env.gantry({"image"});
+  EXPECT_EQ(none.exit_code, 125);
+  EXPECT_NE(none.err.find("\"gantry image\" needs a command"), std::string::npos) << none.err;
 }
 
 }  // namespace gantry::e2e
