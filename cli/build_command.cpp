@@ -148,7 +148,7 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   for (const auto& o : outputs)
     if (o.type == "registry" && tags.empty() && !o.attrs.count("name"))
       throw UsageError("--output type=registry: name the image to push with -t or name=");
-  const auto registry_options = f.registry.options();
+  const auto registry_options = f.registry.options(global.config);
 
   frontend::BuildOptions opts;
   opts.dockerfile_name = input.dockerfile_name;

@@ -6,6 +6,7 @@
 #include "base/image_ref.h"
 #include "cache/store.h"
 #include "cli/command.h"
+#include "cli/pulled_images.h"
 #include "cli/registry_flags.h"
 #include "registry/credentials.h"
 #include "registry/pull.h"
@@ -25,10 +26,9 @@ struct PullFlags {
 int run_pull(const GlobalOptions& global, const PullFlags& f) {
   ImageRef image = ImageRef::parse(f.name);
   cache::Store store(global.state_root());
-  auto report = registry::pull_image(store, image, f.registry.options(),
+  auto report = registry::pull_image(store, image, f.registry.options(global.config),
                                      registry::CredentialStore::from_environment(), f.platform);
-  std::cerr << "pulled " << image.familiar() << ": " << report.blobs_downloaded << " blobs downloaded, "
-            << report.blobs_present << " already present\n";
+  std::cerr << describe_pull(image, report) << "\n";
   ImageRef pinned = image;
   pinned.tag.clear();
   pinned.digest = report.manifest;
@@ -50,7 +50,7 @@ int run_push(const GlobalOptions& global, const PushFlags& f) {
   std::optional<Digest> manifest = source.digest ? source.digest : store.images().find(source.familiar());
   if (!manifest || !store.content().has(*manifest))
     throw Error("push " + f.name + ": no such image in the local store");
-  auto report = registry::push_image(store, *manifest, destination, f.registry.options(),
+  auto report = registry::push_image(store, *manifest, destination, f.registry.options(global.config),
                                      registry::CredentialStore::from_environment(), {.chunk_size = f.chunk_size});
   std::cerr << "pushed " << destination.familiar() << ": " << report.blobs_uploaded << " blobs uploaded, "
             << report.blobs_mounted << " mounted, " << report.blobs_present << " already present\n";
@@ -69,7 +69,7 @@ struct LoginFlags {
   RegistryFlags registry;
 };
 
-int run_login(const LoginFlags& f) {
+int run_login(const GlobalOptions& global, const LoginFlags& f) {
   if (f.username.empty()) throw UsageError("login " + f.server + ": --username is required");
   std::string password = f.password;
   if (f.password_stdin) {
@@ -78,7 +78,7 @@ int run_login(const LoginFlags& f) {
     throw UsageError("login " + f.server + ": give --password or --password-stdin");
   }
   registry::Credentials credentials{f.username, password};
-  registry::RegistryClient client(f.server, f.registry.options(), credentials);
+  registry::RegistryClient client(f.server, f.registry.options(global.config), credentials);
   client.check_login();
   auto store = registry::CredentialStore::from_environment();
   store.save(f.server, credentials);
@@ -118,7 +118,7 @@ void add_registry_commands(CLI::App& app, GlobalOptions& global, Action& action)
   login_cmd->add_option("-p,--password", login->password, "Password");
   login_cmd->add_flag("--password-stdin", login->password_stdin, "Read the password from stdin");
   add_registry_flags(*login_cmd, login->registry);
-  login_cmd->callback([&action, login] { action = [login] { return run_login(*login); }; });
+  login_cmd->callback([&global, &action, login] { action = [&global, login] { return run_login(global, *login); }; });
 
   auto server = std::make_shared<std::string>();
   auto* logout_cmd = app.add_subcommand("logout", "Forget the credentials of a registry");

@@ -2,8 +2,11 @@
 
 namespace gantry::cli {
 
-registry::RegistryOptions RegistryFlags::options() const {
-  registry::RegistryOptions options{.insecure_registries = insecure_registries, .ca_file = ca_file};
+registry::RegistryOptions RegistryFlags::options(const GantryConfig& config) const {
+  registry::RegistryOptions options{.insecure_registries = insecure_registries, .ca_file = ca_file,
+                                    .mirrors = config.registry_mirrors};
+  options.insecure_registries.insert(options.insecure_registries.end(), config.insecure_registries.begin(),
+                                     config.insecure_registries.end());
   return options.with_environment();
 }
 

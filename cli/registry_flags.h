@@ -1,4 +1,4 @@
-// The flags every verb that talks to a registry takes (pull, push, login, build).
+// The flags every verb that talks to a registry takes (pull, push, login, build, bake).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/config/gantry_config.h"
 #include "registry/registry_options.h"
 
 namespace gantry::cli {
@@ -14,8 +15,9 @@ struct RegistryFlags {
   std::vector<std::string> insecure_registries;
   std::string ca_file;
 
-  // With what the environment adds ($GANTRY_REGISTRY_CA, $GANTRY_CONFIG's insecure-registries).
-  registry::RegistryOptions options() const;
+  // With the config file's registry mirrors and insecure registries, and what the environment
+  // adds ($GANTRY_REGISTRY_CA, $GANTRY_CONFIG's insecure-registries).
+  registry::RegistryOptions options(const GantryConfig& config) const;
 };
 
 void add_registry_flags(CLI::App& command, RegistryFlags& flags);

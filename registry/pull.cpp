@@ -35,63 +35,89 @@ json parse_json(const RemoteManifest& m, const std::string& what) {
   return parsed;
 }
 
+// One attempt: the image from `host` (the registry or one of its mirrors).
+PullReport pull_from(const std::string& host, cache::Store& store, const ImageRef& image,
+                     const RegistryOptions& options, const CredentialStore& credentials,
+                     const std::string& platform) {
+  RegistryClient client(host, options, credentials.find(host));
+  const std::string reference = image.digest ? image.digest->str() : image.tag;
+  RemoteManifest top = client.get_manifest(image.path, reference);
+  std::optional<RemoteManifest> index;
+  RemoteManifest manifest = top;
+  if (mt::is_index(top.media_type)) {
+    json list = parse_json(top, "image index");
+    std::string chosen;
+    for (const json& entry : list.value("manifests", json::array()))
+      if (matches_platform(entry, platform)) {
+        chosen = entry.at("digest").get<std::string>();
+        break;
+      }
+    if (chosen.empty()) throw Error("image index " + top.digest.str() + " has no manifest for " + platform);
+    index = std::move(top);
+    manifest = client.get_manifest(image.path, chosen);
+  }
+  if (!mt::is_manifest(manifest.media_type))
+    throw Error("manifest " + manifest.digest.str() + ": unsupported type `" + manifest.media_type + "`");
+
+  json parsed = parse_json(manifest, "manifest");
+  std::vector<Descriptor> blobs{descriptor_of(parsed.at("config"))};
+  for (const json& layer : parsed.at("layers")) {
+    mt::layer_compression(layer.at("mediaType").get<std::string>());  // throws for a foreign type
+    blobs.push_back(descriptor_of(layer));
+  }
+
+  std::vector<Descriptor> missing;
+  for (const auto& b : blobs)
+    if (!store.content().has(b.digest)) missing.push_back(b);
+  tbb::parallel_for_each(missing.begin(), missing.end(), [&](const Descriptor& blob) {
+    download_blob(client, store.content(), image.path, blob);
+  });
+
+  // Manifests last: a manifest in the store always has its blobs.
+  for (const RemoteManifest* m : {&manifest, index ? &*index : nullptr}) {
+    if (!m) continue;
+    auto ingest = store.content().ingest();
+    ingest.write(m->bytes);
+    ingest.commit(m->digest);
+  }
+  BlobSources sources(store.db());
+  for (const auto& b : blobs) sources.record(b.digest, host, image.path);
+  // A digest reference needs no name: the store finds it by digest.
+  if (!image.digest) store.images().set(image.familiar(), manifest.digest);
+  return {manifest.digest, static_cast<int>(missing.size()), static_cast<int>(blobs.size() - missing.size()),
+          host, {}};
+}
+
 }  // namespace
 
 PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryOptions& options,
                       const CredentialStore& credentials, const std::string& platform) {
-  const std::string name = image.familiar();
+  auto attempt = [&](const std::string& host) {
+    try {
+      return pull_from(host, store, image, options, credentials, platform);
+    } catch (const json::exception& e) {
+      // JSON that lacks a field or has one of the wrong type.
+      throw Error("malformed manifest: " + std::string(e.what()));
+    }
+  };
+  std::vector<std::string> mirror_failures;
+  for (const auto& mirror : options.mirrors_of(image.registry)) {
+    try {
+      PullReport report = attempt(mirror);
+      report.mirror_failures = std::move(mirror_failures);
+      return report;
+    } catch (const Error& e) {
+      mirror_failures.push_back(mirror + ": " + e.what());
+    }
+  }
   try {
-    RegistryClient client(image.registry, options, credentials.find(image.registry));
-    const std::string reference = image.digest ? image.digest->str() : image.tag;
-    RemoteManifest top = client.get_manifest(image.path, reference);
-    std::optional<RemoteManifest> index;
-    RemoteManifest manifest = top;
-    if (mt::is_index(top.media_type)) {
-      json list = parse_json(top, "image index");
-      std::string chosen;
-      for (const json& entry : list.value("manifests", json::array()))
-        if (matches_platform(entry, platform)) {
-          chosen = entry.at("digest").get<std::string>();
-          break;
-        }
-      if (chosen.empty()) throw Error("image index " + top.digest.str() + " has no manifest for " + platform);
-      index = std::move(top);
-      manifest = client.get_manifest(image.path, chosen);
-    }
-    if (!mt::is_manifest(manifest.media_type))
-      throw Error("manifest " + manifest.digest.str() + ": unsupported type `" + manifest.media_type + "`");
-
-    json parsed = parse_json(manifest, "manifest");
-    std::vector<Descriptor> blobs{descriptor_of(parsed.at("config"))};
-    for (const json& layer : parsed.at("layers")) {
-      mt::layer_compression(layer.at("mediaType").get<std::string>());  // throws for a foreign type
-      blobs.push_back(descriptor_of(layer));
-    }
-
-    std::vector<Descriptor> missing;
-    for (const auto& b : blobs)
-      if (!store.content().has(b.digest)) missing.push_back(b);
-    tbb::parallel_for_each(missing.begin(), missing.end(), [&](const Descriptor& blob) {
-      download_blob(client, store.content(), image.path, blob);
-    });
-
-    // Manifests last: a manifest in the store always has its blobs.
-    for (const RemoteManifest* m : {&manifest, index ? &*index : nullptr}) {
-      if (!m) continue;
-      auto ingest = store.content().ingest();
-      ingest.write(m->bytes);
-      ingest.commit(m->digest);
-    }
-    BlobSources sources(store.db());
-    for (const auto& b : blobs) sources.record(b.digest, image.registry, image.path);
-    // A digest reference needs no name: the store finds it by digest.
-    if (!image.digest) store.images().set(name, manifest.digest);
-    return {manifest.digest, static_cast<int>(missing.size()), static_cast<int>(blobs.size() - missing.size())};
+    PullReport report = attempt(image.registry);
+    report.mirror_failures = std::move(mirror_failures);
+    return report;
   } catch (const Error& e) {
-    throw Error("pull " + name + ": " + e.what());
-  } catch (const json::exception& e) {
-    // JSON that lacks a field or has one of the wrong type.
-    throw Error("pull " + name + ": malformed manifest: " + e.what());
+    std::string passed_over;
+    for (const auto& f : mirror_failures) passed_over += "; mirror " + f;
+    throw Error("pull " + image.familiar() + ": " + e.what() + passed_over);
   }
 }
 

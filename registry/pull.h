@@ -5,9 +5,15 @@
 // platform's manifest), then the config and the layers (in parallel, skipping blobs the store
 // already has), each through a content-store ingest that checks its digest; the manifest goes in
 // last and only then is the name set. A failure therefore leaves no name and no partial blob.
+//
+// With mirrors configured for the image's registry (RegistryOptions::mirrors), each mirror is
+// tried in order and the registry itself last: a mirror that cannot be reached, lacks the image
+// or fails (any error, a bad blob included) passes the pull on to the next source. Blobs a
+// failed source did deliver were verified and are kept.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/digest.h"
 #include "base/image_ref.h"
@@ -21,6 +27,8 @@ struct PullReport {
   Digest manifest;           // the platform manifest, what the local name points to
   int blobs_downloaded = 0;  // config and layers fetched
   int blobs_present = 0;     // already in the store
+  std::string source;        // the host the image came from: a mirror or the registry
+  std::vector<std::string> mirror_failures;  // "<mirror>: <why>" for each mirror passed over
 };
 
 // Throws Error "pull <image>: <what failed>" naming the blob at fault.

@@ -43,6 +43,11 @@ bool RegistryOptions::is_insecure(const std::string& host) const {
   return std::find(insecure_registries.begin(), insecure_registries.end(), host) != insecure_registries.end();
 }
 
+std::vector<std::string> RegistryOptions::mirrors_of(const std::string& registry) const {
+  auto it = mirrors.find(registry);
+  return it == mirrors.end() ? std::vector<std::string>{} : it->second;
+}
+
 bool is_loopback_host(const std::string& host) {
   const std::string name = without_port(host);
   return name == "localhost" || name == "::1" || name.starts_with("127.");

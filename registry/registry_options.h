@@ -1,8 +1,10 @@
 // How gantry reaches registries: which hosts may be reached over plain HTTP, which CAs to
-// trust, how long to wait. Flags fill it; from_environment() adds what the environment says.
+// trust, how long to wait, which mirrors to pull from first. Flags and the config file fill
+// it; with_environment() adds what the environment says.
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,11 +16,16 @@ struct RegistryOptions {
   std::filesystem::path ca_file;  // a PEM CA trusted besides the system's
   long connect_timeout_seconds = 30;
   long stall_timeout_seconds = 60;
+  // Registry host ("docker.io", "127.0.0.1:5000") -> mirror hosts (HOST[:PORT]) a pull tries in
+  // order before the registry itself; the same repository path is asked of each.
+  std::map<std::string, std::vector<std::string>> mirrors;
 
   // Adds $GANTRY_REGISTRY_CA (unless ca_file is set), "insecure-registries" of the
   // $GANTRY_CONFIG file, and $GANTRY_REGISTRY_TIMEOUT (seconds, for both timeouts).
   RegistryOptions with_environment() const;
   bool is_insecure(const std::string& host) const;
+  // The mirrors a pull of an image of `registry` tries, in order, before `registry` itself.
+  std::vector<std::string> mirrors_of(const std::string& registry) const;
 };
 
 // localhost, 127.0.0.0/8 and ::1, with or without a port: like docker, these may fall back to

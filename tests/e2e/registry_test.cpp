@@ -273,4 +273,80 @@ TEST_F(RegistryTest, CorruptBlobIsADigestMismatchAndNothingIsKept) {
   EXPECT_EQ(build.exit_code, 0) << build.err;
 }
 
+// Registry mirrors from the config file: each mirror of the image's registry is tried in
+// order, the registry itself last.
+class RegistryMirrorTest : public RegistryTest {
+ protected:
+  // A config file naming `mirrors` for this test's registry.
+  std::map<std::string, std::string> mirror_config(const std::vector<std::string>& mirrors) {
+    std::string list;
+    for (const auto& m : mirrors) list += (list.empty() ? "" : ", ") + ("\"" + m + "\"");
+    fs::path file = env_.scratch() / "gantry-config.yaml";
+    write_file_atomic(file, "registry:\n  mirrors:\n    \"" + host() + "\": [" + list + "]\n");
+    return {{"GANTRY_CONFIG_FILE", file.string()}};
+  }
+
+  // Builds `FROM image` + a copy of /built.txt in a fresh root; returns what /built.txt held.
+  std::string build_from(const std::string& image, const std::map<std::string, std::string>& vars,
+                         Outcome& outcome) {
+    GantryEnv fresh;
+    auto ctx = context("from-" + std::to_string(++builds_), "FROM " + image + "\nRUN cp /built.txt /seen.txt\n");
+    fs::path out = env_.scratch() / ("rootfs-" + std::to_string(builds_));
+    outcome = gantry(fresh, {"build", "-o", "type=local,dest=" + out.string(), ctx.string()}, vars);
+    return fs::exists(out / "seen.txt") ? read_file(out / "seen.txt") : "";
+  }
+
+  int builds_ = 0;
+};
+
+TEST_F(RegistryMirrorTest, AMirrorIsPulledFromFirst) {
+  start(Mode::Plain);
+  LocalRegistry mirror(Mode::Plain, env_.root().parent_path() / "mirror");
+  const std::string name = host() + "/team/app:1";
+  build_app(name);
+  ASSERT_EQ(gantry(env_, {"push", name}).exit_code, 0);
+  // The mirror holds an image of its own under the same path: which one a build gets says
+  // where it pulled from.
+  auto ctx = context("mirrored", "FROM busybox\nRUN echo served-by-the-mirror > /built.txt\n");
+  ASSERT_EQ(gantry(env_, {"build", "-q", "-t", "mirrored:1", ctx.string()}).exit_code, 0);
+  auto pushed = gantry(env_, {"push", "mirrored:1", mirror.host() + "/team/app:1"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
+
+  Outcome o;
+  EXPECT_EQ(build_from(name, mirror_config({mirror.host()}), o), "served-by-the-mirror\n") << o.err;
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.err.find("pulled " + name + " from mirror " + mirror.host()), std::string::npos) << o.err;
+  // Without the config the registry itself serves it.
+  EXPECT_EQ(build_from(name, {}, o), "built-for-the-registry\n") << o.err;
+  // gantry pull goes through the mirror too.
+  GantryEnv fresh;
+  auto pulled = gantry(fresh, {"pull", name}, mirror_config({mirror.host()}));
+  EXPECT_EQ(pulled.exit_code, 0) << pulled.err;
+  EXPECT_NE(pulled.err.find("from mirror " + mirror.host()), std::string::npos) << pulled.err;
+}
+
+TEST_F(RegistryMirrorTest, AMirrorThatIsDownOrLacksTheImageFallsBackToTheRegistry) {
+  start(Mode::Plain);
+  LocalRegistry empty(Mode::Plain, env_.root().parent_path() / "empty-mirror");
+  const std::string down = "127.0.0.1:" + std::to_string(unused_loopback_port());
+  const std::string name = host() + "/team/app:1";
+  build_app(name);
+  ASSERT_EQ(gantry(env_, {"push", name}).exit_code, 0);
+
+  Outcome o;
+  EXPECT_EQ(build_from(name, mirror_config({down, empty.host()}), o), "built-for-the-registry\n") << o.err;
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.err.find("WARNING: mirror " + down + ": "), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("WARNING: mirror " + empty.host() + ": "), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("404"), std::string::npos) << o.err;
+  EXPECT_EQ(o.err.find("from mirror"), std::string::npos) << o.err;
+
+  // When the registry fails too, the error names it and the mirrors passed over.
+  registry_.reset();
+  build_from(name, mirror_config({down}), o);
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(error_line(o).find("pull " + name + ": "), std::string::npos) << o.err;
+  EXPECT_NE(error_line(o).find("; mirror " + down + ": "), std::string::npos) << o.err;
+}
+
 }  // namespace gantry::e2e
