@@ -58,33 +58,6 @@ std::optional<exporter::LayerBlob> known_blob(cache::Store& store, const std::st
 
 }  // namespace
 
-std::string StoreImageProvider::unpacked_snapshot(const Digest& diff_id, const json& descriptor) {
-  auto find = [&]() -> std::optional<std::string> {
-    auto st = store_.db().prepare("SELECT snapshot FROM unpacked_layers WHERE diff_id = ?");
-    st.bind(1, diff_id.str());
-    if (st.step() && store_.snapshots().exists(st.text(0))) return st.text(0);
-    return std::nullopt;
-  };
-  if (auto id = find()) return *id;
-
-  exporter::LayerBlob blob{diff_id, Digest::parse(descriptor.at("digest").get<std::string>()),
-                           descriptor.at("size").get<std::int64_t>(),
-                           descriptor.at("mediaType").get<std::string>()};
-  auto staging = store_.snapshots().prepare();
-  exporter::unpack_layer(store_.content().path(blob.digest), staging.fs());
-  std::string id = staging.commit();
-  store_.db()
-      .prepare("INSERT INTO unpacked_layers(diff_id, snapshot) VALUES(?, ?) "
-               "ON CONFLICT(diff_id) DO UPDATE SET snapshot = excluded.snapshot")
-      .bind(1, diff_id.str()).bind(2, id).run();
-  store_.db()
-      .prepare("INSERT OR IGNORE INTO snapshots(id, size, created, last_used) "
-               "VALUES(?, ?, strftime('%s','now'), strftime('%s','now'))")
-      .bind(1, id).bind(2, cache::directory_size(store_.snapshots().dir(id))).run();
-  record_blob(store_, id, compression_of_media_type(blob.media_type), blob);
-  return id;
-}
-
 std::vector<std::string> StoreImageProvider::layers(const std::string& identifier) {
   if (!identifier.starts_with(kImagePrefix)) throw Error("not an image source: " + identifier);
   auto at = identifier.rfind('@');
@@ -101,9 +74,37 @@ std::vector<std::string> StoreImageProvider::layers(const std::string& identifie
     if (!store_.content().has(Digest::parse(descriptors[i].at("digest").get<std::string>())))
       throw Error("image " + identifier.substr(kImagePrefix.size()) + ": layer blob " +
                   descriptors[i].at("digest").get<std::string>() + " is missing from the store");
-    ids.push_back(unpacked_snapshot(Digest::parse(diff_ids[i].get<std::string>()), descriptors[i]));
+    ids.push_back(unpacked_snapshot(
+        store_, {Digest::parse(diff_ids[i].get<std::string>()),
+                 Digest::parse(descriptors[i].at("digest").get<std::string>()),
+                 descriptors[i].at("size").get<std::int64_t>(),
+                 descriptors[i].at("mediaType").get<std::string>()}));
   }
   return ids;
+}
+
+std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& blob) {
+  auto find = [&]() -> std::optional<std::string> {
+    auto st = store.db().prepare("SELECT snapshot FROM unpacked_layers WHERE diff_id = ?");
+    st.bind(1, blob.diff_id.str());
+    if (st.step() && store.snapshots().exists(st.text(0))) return st.text(0);
+    return std::nullopt;
+  };
+  if (auto id = find()) return *id;
+
+  auto staging = store.snapshots().prepare();
+  exporter::unpack_layer(store.content().path(blob.digest), staging.fs());
+  std::string id = staging.commit();
+  store.db()
+      .prepare("INSERT INTO unpacked_layers(diff_id, snapshot) VALUES(?, ?) "
+               "ON CONFLICT(diff_id) DO UPDATE SET snapshot = excluded.snapshot")
+      .bind(1, blob.diff_id.str()).bind(2, id).run();
+  store.db()
+      .prepare("INSERT OR IGNORE INTO snapshots(id, size, created, last_used) "
+               "VALUES(?, ?, strftime('%s','now'), strftime('%s','now'))")
+      .bind(1, id).bind(2, cache::directory_size(store.snapshots().dir(id))).run();
+  record_blob(store, id, compression_of_media_type(blob.media_type), blob);
+  return id;
 }
 
 frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref) {
@@ -119,22 +120,22 @@ frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& 
   return {name.familiar(), view.manifest, view.config_json};
 }
 
+exporter::LayerBlob layer_blob(cache::Store& store, const std::string& snapshot,
+                               const exporter::PackOptions& pack, bool force_compression) {
+  const std::string compression = compression_name(pack.compression);
+  // With SOURCE_DATE_EPOCH the bytes differ from an unclamped packing: never reuse those.
+  if (!pack.clamp_mtime)
+    if (auto b = known_blob(store, snapshot, compression, force_compression)) return *b;
+  auto blob = exporter::pack_layer(store.snapshots().dir(snapshot), store.content(), pack);
+  if (!pack.clamp_mtime) record_blob(store, snapshot, compression, blob);
+  return blob;
+}
+
 exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::string>& layers,
                                    json config, std::int64_t created,
                                    const exporter::PackOptions& pack, bool force_compression) {
-  const std::string compression = compression_name(pack.compression);
   std::vector<exporter::LayerBlob> blobs;
-  for (const auto& id : layers) {
-    // With SOURCE_DATE_EPOCH the bytes differ from an unclamped packing: never reuse those.
-    if (!pack.clamp_mtime)
-      if (auto b = known_blob(store, id, compression, force_compression)) {
-        blobs.push_back(*b);
-        continue;
-      }
-    auto blob = exporter::pack_layer(store.snapshots().dir(id), store.content(), pack);
-    if (!pack.clamp_mtime) record_blob(store, id, compression, blob);
-    blobs.push_back(blob);
-  }
+  for (const auto& id : layers) blobs.push_back(layer_blob(store, id, pack, force_compression));
   return exporter::write_image(store.content(), std::move(config), blobs, created,
                                pack.oci_media_types);
 }

@@ -24,12 +24,21 @@ class StoreImageProvider : public solver::ImageProvider {
   std::vector<std::string> layers(const std::string& identifier) override;
 
  private:
-  std::string unpacked_snapshot(const Digest& diff_id, const nlohmann::json& descriptor);
   cache::Store& store_;
 };
 
+// The snapshot holding the layer `blob` (a blob of the content store), unpacked now unless a
+// layer with its diff_id was unpacked before.
+std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& blob);
+
 // Looks `ref` up in the local image store; throws Error naming it when it is not there.
 frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref);
+
+// The blob of one snapshot: reused when one was made in that compression before (or, unless
+// `force_compression`, when the snapshot is a base image layer with a blob of its own), else
+// packed now.
+exporter::LayerBlob layer_blob(cache::Store& store, const std::string& snapshot,
+                               const exporter::PackOptions& pack, bool force_compression = false);
 
 // Packs (or reuses the blobs of) every layer of `layers` and writes the image. A layer that
 // already has a blob in another compression (a base image's own layers) keeps it unless

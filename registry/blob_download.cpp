@@ -4,7 +4,7 @@
 
 namespace gantry::registry {
 
-void download_blob(RegistryClient& client, cache::ContentStore& content, const std::string& repository,
+void download_blob(RegistryClient& client, const cache::ContentStore& content, const std::string& repository,
                    const Descriptor& blob) {
   auto ingest = content.ingest();
   client.fetch_blob(repository, blob.digest, [&](std::string_view bytes) {

@@ -17,7 +17,7 @@ struct Descriptor {
 
 // Streams the blob into the content store; the ingest verifies size and digest before the blob
 // becomes visible, and removes its temp file when anything fails.
-void download_blob(RegistryClient& client, cache::ContentStore& content, const std::string& repository,
+void download_blob(RegistryClient& client, const cache::ContentStore& content, const std::string& repository,
                    const Descriptor& blob);
 
 }  // namespace gantry::registry

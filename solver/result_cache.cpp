@@ -44,17 +44,18 @@ std::optional<Result> ResultCache::find(const Digest& key) {
 
 Result ResultCache::record(const Digest& key, const Result& result, bool replace) {
   json layers = result.layers;
-  auto t = now();
+  const auto t = now();
+  const auto created = result.created > 0 ? result.created : t;  // imported: when first built
   auto st = store_.db().prepare(
       replace ? "INSERT OR REPLACE INTO cache_results(key, result, created, last_used) "
                 "VALUES(?, ?, ?, ?) RETURNING key"
               : "INSERT OR IGNORE INTO cache_results(key, result, created, last_used) "
                 "VALUES(?, ?, ?, ?) RETURNING key");
-  st.bind(1, key.str()).bind(2, json{{"layers", layers}}.dump()).bind(3, t).bind(4, t);
+  st.bind(1, key.str()).bind(2, json{{"layers", layers}}.dump()).bind(3, created).bind(4, t);
   if (st.step()) {  // a row was written (RETURNING yields nothing for an ignored insert)
     st.run();
     Result r = result;
-    r.created = t;
+    r.created = created;
     return r;
   }
   // Another build got there first: use its result so both agree.

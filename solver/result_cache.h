@@ -16,7 +16,8 @@ class ResultCache {
   std::optional<Result> find(const Digest& key);
   // Records a result; when another build recorded the same key first, that one is kept and
   // returned (both builds succeed, one set of snapshots wins). With `replace` (--no-cache) the
-  // new result replaces an old one.
+  // new result replaces an old one. The record's time of creation is result.created when set
+  // (a result imported from elsewhere), else now.
   Result record(const Digest& key, const Result& result, bool replace = false);
   void record_snapshot(const std::string& id);
 

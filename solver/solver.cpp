@@ -56,7 +56,7 @@ class Run {
         scratch_(store.scratch_dir()),
         ctx_{store, executor, options, progress, cancel_, scratch_.path()} {}
 
-  Result solve(const llb::Definition& def) {
+  Result solve(const llb::Definition& def, std::vector<CacheRecord>& records) {
     compute_keys(def);
     // Vertices are identified by digest: two equal nodes built separately are one vertex.
     for (const auto& n : def.nodes) canonical_.emplace(n->digest, n.get());
@@ -71,6 +71,11 @@ class Run {
     explainer_.save();
     if (first_error_) std::rethrow_exception(first_error_);
     if (cancel_.load()) throw Cancelled();
+    std::set<Digest> listed;
+    for (const auto& n : def.nodes)
+      if (auto it = results_.find(n->digest);
+          it != results_.end() && !is_source(*n) && listed.insert(n->digest).second)
+        records.push_back({keys_.at(n->digest).key, it->second});
     return results_.at(target->digest);
   }
 
@@ -107,7 +112,7 @@ class Run {
     n = canonical_.at(n->digest);
     if (planned_run_.count(n->digest) || results_.count(n->digest)) return;
     if (!is_source(*n) && !n->meta.ignore_cache)
-      if (auto hit = results_cache_.find(keys_.at(n->digest).key)) {
+      if (auto hit = cached_result(keys_.at(n->digest).key)) {
         results_[n->digest] = std::move(*hit);
         return;
       }
@@ -119,6 +124,15 @@ class Run {
       miss_reasons_[n->digest] = explainer_.explain(*n, keys_.at(n->digest), inputs);
     }
     for (const auto& i : n->inputs) plan(i.node.get());
+  }
+
+  // The store's record for `key`, else the cache importer's (then recorded in the store).
+  std::optional<Result> cached_result(const Digest& key) {
+    if (auto hit = results_cache_.find(key)) return hit;
+    if (!options_.cache_importer) return std::nullopt;
+    auto imported = options_.cache_importer->fetch(key);
+    if (!imported) return std::nullopt;
+    return results_cache_.record(key, *imported);
   }
 
   void execute() {
@@ -258,8 +272,9 @@ Result Solver::solve(const llb::Definition& def) {
   if (def.target.is_scratch()) return {};
   if (def.target.index != 0) throw Error("solve: only output 0 of a vertex can be a target");
   cancel_requested_.store(false);
+  records_.clear();
   Run run(store_, executor_, images_, progress_, options_, executed_, cancel_requested_);
-  return run.solve(def);
+  return run.solve(def, records_);
 }
 
 }  // namespace gantry::solver

@@ -60,6 +60,22 @@ class ProgressSink {
   virtual void event(const ProgressEvent& e) = 0;
 };
 
+// A build cache record: the result a cache key stands for.
+struct CacheRecord {
+  Digest key;
+  Result result;
+};
+
+// Build cache records kept outside the store (--cache-from), asked for each key the store has
+// no record of. Called only from the thread that called solve(), before any step runs.
+class CacheImporter {
+ public:
+  virtual ~CacheImporter() = default;
+  // The result recorded for `key`, its layers brought into the store as snapshots (with the
+  // time it was first built in `created`); nothing when the key is not there.
+  virtual std::optional<Result> fetch(const Digest& key) = 0;
+};
+
 // Turns a "docker-image://name@sha256:..." source into its layer snapshots (bottom first),
 // unpacking layers that are not unpacked yet.
 class ImageProvider {
@@ -81,6 +97,7 @@ struct SolveOptions {
   int max_parallelism = 0;   // 0: max(hardware threads, 4)
   bool explain_cache = false;  // say in each Started event why the step was not cached
   std::string build_identity;  // names "the same build" across runs, for explanations
+  CacheImporter* cache_importer = nullptr;  // --cache-from; must outlive the solver
 };
 
 class Solver {
@@ -97,6 +114,10 @@ class Solver {
   // Vertices executed by the last solve() (not taken from the cache).
   int executed_count() const { return executed_; }
 
+  // The cache records behind the last solve()'s results: every vertex it ran or found in a
+  // cache (sources aside), inputs before the vertices that use them. What --cache-to exports.
+  const std::vector<CacheRecord>& records() const { return records_; }
+
  private:
   cache::Store& store_;
   executor::Executor& executor_;
@@ -105,6 +126,7 @@ class Solver {
   SolveOptions options_;
   std::atomic<int> executed_{0};
   std::atomic<bool> cancel_requested_{false};
+  std::vector<CacheRecord> records_;
 };
 
 // Gives this process its own mount namespace with private propagation, so the overlay mounts
