@@ -1,9 +1,5 @@
 // `gantry build`: docker build's flags, one solve, then the outputs.
-#include <unistd.h>
-
-#include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <iostream>
 #include <memory>
 
@@ -13,25 +9,16 @@
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
 #include "cli/build_input.h"
-#include "cli/build_metadata.h"
+#include "cli/build_job.h"
 #include "cli/build_platform.h"
 #include "cli/command.h"
 #include "cli/output_spec.h"
-#include "cli/quantities.h"
 #include "cli/progress/progress_mode.h"
+#include "cli/registry_flags.h"
 #include "cli/signal_canceller.h"
 #include "cli/ssh_sockets.h"
-#include "cli/pulled_images.h"
-#include "cli/registry_flags.h"
-#include "cli/store_images.h"
 #include "executor/executor.h"
-#include "exporter/archive.h"
-#include "exporter/rootfs.h"
-#include "frontend/dockerfile/dockerignore.h"
-#include "frontend/dockerfile/frontend.h"
 #include "llb/definition.h"
-#include "registry/push.h"
-#include "solver/solver.h"
 
 namespace gantry::cli {
 
@@ -119,58 +106,36 @@ std::map<std::string, std::string> read_secrets(const std::vector<std::string>& 
   return out;
 }
 
-std::optional<std::int64_t> source_date_epoch(const std::map<std::string, std::string>& args) {
-  std::string v;
-  if (auto it = args.find("SOURCE_DATE_EPOCH"); it != args.end()) v = it->second;
-  else if (const char* e = std::getenv("SOURCE_DATE_EPOCH")) v = e;
-  if (v.empty()) return std::nullopt;
-  try {
-    return std::stoll(v);
-  } catch (const std::exception&) {
-    throw UsageError("invalid SOURCE_DATE_EPOCH `" + v + "`: not a number of seconds");
-  }
-}
-
 std::unique_ptr<ProgressDisplay> make_progress(const BuildFlags& f) {
   return make_progress_display(f.quiet ? ProgressMode::Quiet : parse_progress_mode(f.progress));
 }
 
+BuildRequest build_request(const BuildFlags& f) {
+  BuildRequest r{.input = resolve_build_input(f.context, f.dockerfile, std::cin)};
+  r.target = f.target;
+  r.build_args = parse_build_args(f.build_args);
+  r.labels = parse_labels(f.labels);
+  r.no_cache = f.no_cache;
+  r.no_cache_stages = {f.no_cache_filter.begin(), f.no_cache_filter.end()};
+  r.network = f.network;
+  for (const auto& t : f.tags) r.tags.push_back(ImageRef::parse(t).familiar());
+  for (const auto& o : f.outputs) r.outputs.push_back(parse_output_spec(o));
+  if (f.push) r.outputs.push_back(parse_output_spec("type=registry"));
+  r.secrets = read_secrets(f.secrets);
+  r.ssh_sockets = parse_ssh_sockets(f.ssh);
+  r.pull = f.pull;
+  r.explain_cache = f.explain_cache || f.progress == "plain";
+  r.max_parallelism = f.max_parallelism;
+  r.iidfile = f.iidfile;
+  r.metadata_file = f.metadata_file;
+  return r;
+}
+
 int run_build(const GlobalOptions& global, const BuildFlags& f) {
   check_build_platform(f.platform);
-  BuildInput input = resolve_build_input(f.context, f.dockerfile, std::cin);
-  const fs::path& context = input.context;
-
-  std::vector<OutputSpec> outputs;
-  for (const auto& o : f.outputs) outputs.push_back(parse_output_spec(o));
-  if (f.push) outputs.push_back(parse_output_spec("type=registry"));
-  std::vector<std::string> tags;
-  for (const auto& t : f.tags) tags.push_back(ImageRef::parse(t).familiar());
-  for (const auto& o : outputs)
-    if (o.type == "registry" && tags.empty() && !o.attrs.count("name"))
-      throw UsageError("--output type=registry: name the image to push with -t or name=");
-  const auto registry_options = f.registry.options(global.config);
-
-  frontend::BuildOptions opts;
-  opts.dockerfile_name = input.dockerfile_name;
-  opts.dockerfile = input.dockerfile;
-  opts.dockerignore = input.dockerignore;
-  opts.target = f.target;
-  opts.build_args = parse_build_args(f.build_args);
-  opts.labels = parse_labels(f.labels);
-  opts.no_cache = f.no_cache;
-  opts.no_cache_stages = {f.no_cache_filter.begin(), f.no_cache_filter.end()};
-  opts.network = f.network == "none" ? llb::NetworkMode::None
-                 : f.network == "host" ? llb::NetworkMode::Host
-                                       : llb::NetworkMode::Default;
-
   cache::Store store(global.state_root());
-  opts.resolve_image = [&store, &registry_options, &f](const std::string& ref) {
-    return resolve_or_pull_image(store, ref, registry_options, f.pull);
-  };
-  frontend::BuildPlan plan = frontend::lower(opts);
-  for (const auto& w : plan.warnings) std::cerr << "WARNING: " << w << "\n";
-
-  llb::Definition def = llb::marshal(plan.root);
+  BuildJob job(build_request(f), store, f.registry.options(global.config));
+  const llb::Definition& def = job.lower();
   if (f.print == "llb") {
     std::cout << llb::to_json(def).dump(2) << "\n";
     return 0;
@@ -180,82 +145,16 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
     return 0;
   }
 
-  solver::SolveOptions solve_opts;
-  auto ignore = std::make_shared<frontend::DockerignoreMatcher>(
-      frontend::read_dockerignore(opts.dockerignore.value_or("")));
-  solve_opts.local_dirs["context"] = {fs::absolute(context),
-                                      [ignore](std::string_view p) { return ignore->excluded(p); }};
-  solve_opts.secrets = read_secrets(f.secrets);
-  solve_opts.host_network = f.network != "none";
-  solve_opts.explain_cache = f.explain_cache || f.progress == "plain";
-  solve_opts.build_identity = input.identity + "|" + f.target;
-  solve_opts.max_parallelism = f.max_parallelism;
-  solve_opts.ssh_sockets = parse_ssh_sockets(f.ssh);
   executor::Executor executor(store.root() / "executor");
-  StoreImageProvider images(store);
   auto progress = make_progress(f);
-  solver::Solver solver(store, executor, images, *progress, std::move(solve_opts));
-  solver::Result result;
   {
-    SignalCanceller on_ctrl_c([&solver] { solver.cancel(); });
-    result = solver.solve(def);
+    SignalCanceller on_ctrl_c([&job] { job.cancel(); });
+    job.solve(executor, *progress);
   }
-
-  const auto epoch = source_date_epoch(opts.build_args);
-  const std::int64_t created = epoch ? *epoch : result.created;
-  // The local store keeps layers uncompressed: storing a build is then only hashing, and each
-  // export compresses its own way (as BuildKit's image exporter does).
-  exporter::PackOptions local_pack{.compression = exporter::Compression::Uncompressed,
-                                   .clamp_mtime = epoch};
-  for (const auto& o : outputs)
-    if (o.type == "image" && o.attrs.count("compression")) local_pack = o.pack_options(epoch);
-  auto image = commit_image(store, result.layers, plan.image_config, created, local_pack);
-
-  auto named = [&](const Digest& manifest) {
-    exporter::TaggedManifests out;
-    for (const auto& t : tags) out.emplace_back(t, manifest);
-    if (out.empty()) out.emplace_back("", manifest);
-    return out;
-  };
-  for (const auto& o : outputs) {
-    if (o.type == "oci") {
-      auto archived = commit_image(store, result.layers, plan.image_config, created,
-                                   o.pack_options(epoch), o.force_compression());
-      exporter::write_oci_archive(store.content(), named(archived.manifest), o.dest);
-    } else if (o.type == "docker") {
-      exporter::write_docker_archive(store.content(), named(image.manifest), o.dest);
-    } else if (o.type == "local" || o.type == "tar") {
-      auto dirs = std::vector<fs::path>{};
-      for (auto it = result.layers.rbegin(); it != result.layers.rend(); ++it)
-        dirs.push_back(store.snapshots().dir(*it));
-      if (o.type == "local") exporter::write_rootfs_dir(dirs, o.dest);
-      else exporter::write_rootfs_tar(dirs, o.dest);
-    } else if (o.type == "registry") {
-      // Pushed layers are compressed as the output asks (gzip by default), unlike the store's.
-      auto pushed = commit_image(store, result.layers, plan.image_config, created,
-                                 o.pack_options(epoch), o.force_compression());
-      auto names = o.attrs.count("name") ? std::vector<std::string>{o.attrs.at("name")} : tags;
-      for (const auto& name : names) {
-        auto report = registry::push_image(store, pushed.manifest, ImageRef::parse(name), registry_options,
-                                           registry::CredentialStore::from_environment());
-        std::cerr << "pushed " << name << "@" << report.manifest.str() << " (" << report.blobs_uploaded
-                  << " blobs uploaded, " << report.blobs_present + report.blobs_mounted << " reused)\n";
-      }
-    }
-  }
-
-  // Named only once every output is written: a failed export leaves no new name behind.
-  for (const auto& t : tags) store.images().set(t, image.manifest);
-  cache::collect_if_over(store, global.config.gc_cap ? parse_size(*global.config.gc_cap)
-                                                     : cache::default_gc_cap(store.root()));
-  if (!f.iidfile.empty()) write_file_atomic(f.iidfile, image.config.str());
-  if (!f.metadata_file.empty()) write_build_metadata(f.metadata_file, image.manifest, image.config, tags);
-  if (f.quiet) {
-    std::cout << image.config.str() << "\n";
-  } else {
-    progress->note("writing image " + image.config.str() + " done");
-    for (const auto& t : tags) progress->note("naming to " + t + " done");
-  }
+  auto image = job.finish();
+  cache::collect_if_over(store, global.gc_cap());
+  if (f.quiet) std::cout << image.config.str() << "\n";
+  else note_built_image(*progress, job.request(), image);
   progress->finish();
   return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -17,6 +18,9 @@ struct GlobalOptions {
   std::string root;  // --root; else $GANTRY_ROOT; else the config's root; else /var/lib/gantry
   GantryConfig config;  // loaded before the commands are added: it gives their flags' defaults
   std::filesystem::path state_root() const;
+  // The build cache size the automatic GC after a build keeps: the config's gc.cap, else
+  // cache::default_gc_cap of the state root.
+  std::int64_t gc_cap() const;
 };
 
 // What main runs once argv has been parsed.

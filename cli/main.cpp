@@ -2,8 +2,10 @@
 #include <iostream>
 
 #include "base/error.h"
+#include "cache/garbage_collector.h"
 #include "cli/cli_reference.h"
 #include "cli/command.h"
+#include "cli/quantities.h"
 #include "cli/usage_message.h"
 #include "solver/solver.h"
 
@@ -14,6 +16,10 @@ std::filesystem::path GlobalOptions::state_root() const {
   if (const char* env = std::getenv("GANTRY_ROOT"); env && *env) return env;
   if (config.root) return *config.root;
   return "/var/lib/gantry";
+}
+
+std::int64_t GlobalOptions::gc_cap() const {
+  return config.gc_cap ? parse_size(*config.gc_cap) : cache::default_gc_cap(state_root());
 }
 
 namespace {

@@ -1,0 +1,163 @@
+#include "cli/build_job.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "base/error.h"
+#include "base/file_util.h"
+#include "base/image_ref.h"
+#include "base/scope_guard.h"
+#include "cli/build_metadata.h"
+#include "cli/pulled_images.h"
+#include "cli/store_images.h"
+#include "exporter/archive.h"
+#include "exporter/rootfs.h"
+#include "frontend/dockerfile/dockerignore.h"
+#include "registry/push.h"
+
+namespace gantry::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<std::int64_t> source_date_epoch(const std::map<std::string, std::string>& args) {
+  std::string v;
+  if (auto it = args.find("SOURCE_DATE_EPOCH"); it != args.end()) v = it->second;
+  else if (const char* e = std::getenv("SOURCE_DATE_EPOCH")) v = e;
+  if (v.empty()) return std::nullopt;
+  try {
+    return std::stoll(v);
+  } catch (const std::exception&) {
+    throw UsageError("invalid SOURCE_DATE_EPOCH `" + v + "`: not a number of seconds");
+  }
+}
+
+llb::NetworkMode network_mode(const std::string& network) {
+  return network == "none" ? llb::NetworkMode::None
+         : network == "host" ? llb::NetworkMode::Host
+                             : llb::NetworkMode::Default;
+}
+
+}  // namespace
+
+BuildJob::BuildJob(BuildRequest request, cache::Store& store, registry::RegistryOptions registry)
+    : request_(std::move(request)), store_(store), registry_(std::move(registry)) {
+  for (const auto& o : request_.outputs)
+    if (o.type == "registry" && request_.tags.empty() && !o.attrs.count("name"))
+      throw UsageError("--output type=registry: name the image to push with -t or name=");
+}
+
+const llb::Definition& BuildJob::lower() {
+  frontend::BuildOptions opts;
+  opts.dockerfile_name = request_.input.dockerfile_name;
+  opts.dockerfile = request_.input.dockerfile;
+  opts.dockerignore = request_.input.dockerignore;
+  opts.target = request_.target;
+  opts.build_args = request_.build_args;
+  opts.labels = request_.labels;
+  opts.no_cache = request_.no_cache;
+  opts.no_cache_stages = request_.no_cache_stages;
+  opts.network = network_mode(request_.network);
+  opts.resolve_image = [this](const std::string& ref) {
+    return resolve_or_pull_image(store_, ref, registry_, request_.pull);
+  };
+  plan_ = frontend::lower(opts);
+  for (const auto& w : plan_->warnings) std::cerr << "WARNING: " << w << "\n";
+  definition_ = llb::marshal(plan_->root);
+  return *definition_;
+}
+
+void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
+  if (!definition_) throw Error("build: solve() before lower()");
+  solver::SolveOptions opts;
+  auto ignore = std::make_shared<frontend::DockerignoreMatcher>(
+      frontend::read_dockerignore(request_.input.dockerignore.value_or("")));
+  opts.local_dirs["context"] = {fs::absolute(request_.input.context),
+                                [ignore](std::string_view p) { return ignore->excluded(p); }};
+  opts.secrets = request_.secrets;
+  opts.host_network = request_.network != "none";
+  opts.explain_cache = request_.explain_cache;
+  opts.build_identity = request_.input.identity + "|" + request_.target;
+  opts.max_parallelism = request_.max_parallelism;
+  opts.ssh_sockets = request_.ssh_sockets;
+  StoreImageProvider images(store_);
+  solver::Solver solver(store_, executor, images, progress, std::move(opts));
+  {
+    std::lock_guard lock(solver_mutex_);
+    if (cancelled_.load()) throw solver::Cancelled();
+    solver_ = &solver;
+  }
+  ScopeGuard forget_solver([this] {
+    std::lock_guard lock(solver_mutex_);
+    solver_ = nullptr;
+  });
+  result_ = solver.solve(*definition_);
+  // solve() starts by clearing its cancel flag: a cancel() that came just then is caught here.
+  if (cancelled_.load()) throw solver::Cancelled();
+}
+
+void BuildJob::cancel() {
+  std::lock_guard lock(solver_mutex_);
+  cancelled_.store(true);
+  if (solver_) solver_->cancel();
+}
+
+exporter::ImageRecord BuildJob::finish() {
+  if (!result_) throw Error("build: finish() before solve()");
+  const auto& layers = result_->layers;
+  const auto& config = plan_->image_config;
+  const auto epoch = source_date_epoch(request_.build_args);
+  const std::int64_t created = epoch ? *epoch : result_->created;
+  // The local store keeps layers uncompressed: storing a build is then only hashing, and each
+  // export compresses its own way (as BuildKit's image exporter does).
+  exporter::PackOptions local_pack{.compression = exporter::Compression::Uncompressed,
+                                   .clamp_mtime = epoch};
+  for (const auto& o : request_.outputs)
+    if (o.type == "image" && o.attrs.count("compression")) local_pack = o.pack_options(epoch);
+  auto image = commit_image(store_, layers, config, created, local_pack);
+
+  auto named = [&](const Digest& manifest) {
+    exporter::TaggedManifests out;
+    for (const auto& t : request_.tags) out.emplace_back(t, manifest);
+    if (out.empty()) out.emplace_back("", manifest);
+    return out;
+  };
+  for (const auto& o : request_.outputs) {
+    if (o.type == "oci") {
+      auto archived = commit_image(store_, layers, config, created, o.pack_options(epoch), o.force_compression());
+      exporter::write_oci_archive(store_.content(), named(archived.manifest), o.dest);
+    } else if (o.type == "docker") {
+      exporter::write_docker_archive(store_.content(), named(image.manifest), o.dest);
+    } else if (o.type == "local" || o.type == "tar") {
+      auto dirs = std::vector<fs::path>{};
+      for (auto it = layers.rbegin(); it != layers.rend(); ++it) dirs.push_back(store_.snapshots().dir(*it));
+      if (o.type == "local") exporter::write_rootfs_dir(dirs, o.dest);
+      else exporter::write_rootfs_tar(dirs, o.dest);
+    } else if (o.type == "registry") {
+      // Pushed layers are compressed as the output asks (gzip by default), unlike the store's.
+      auto pushed = commit_image(store_, layers, config, created, o.pack_options(epoch), o.force_compression());
+      auto names = o.attrs.count("name") ? std::vector<std::string>{o.attrs.at("name")} : request_.tags;
+      for (const auto& name : names) {
+        auto report = registry::push_image(store_, pushed.manifest, ImageRef::parse(name), registry_,
+                                           registry::CredentialStore::from_environment());
+        std::cerr << "pushed " << name << "@" << report.manifest.str() << " (" << report.blobs_uploaded
+                  << " blobs uploaded, " << report.blobs_present + report.blobs_mounted << " reused)\n";
+      }
+    }
+  }
+
+  // Named only once every output is written: a failed export leaves no new name behind.
+  for (const auto& t : request_.tags) store_.images().set(t, image.manifest);
+  if (!request_.iidfile.empty()) write_file_atomic(request_.iidfile, image.config.str());
+  if (!request_.metadata_file.empty())
+    write_build_metadata(request_.metadata_file, image.manifest, image.config, request_.tags);
+  return image;
+}
+
+void note_built_image(ProgressDisplay& progress, const BuildRequest& request, const exporter::ImageRecord& image) {
+  progress.note("writing image " + image.config.str() + " done");
+  for (const auto& t : request.tags) progress.note("naming to " + t + " done");
+}
+
+}  // namespace gantry::cli
