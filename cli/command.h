@@ -27,6 +27,7 @@ struct GlobalOptions {
 using Action = std::function<int()>;
 
 void add_build_command(CLI::App& app, GlobalOptions& global, Action& action);
+void add_bake_command(CLI::App& app, GlobalOptions& global, Action& action);
 void add_image_commands(CLI::App& app, GlobalOptions& global, Action& action);
 void add_run_command(CLI::App& app, GlobalOptions& global, Action& action);
 void add_storage_commands(CLI::App& app, GlobalOptions& global, Action& action);

@@ -33,6 +33,7 @@ int run(int argc, char** argv) {
   app.add_option("--root", global.root, "State directory (default $GANTRY_ROOT or /var/lib/gantry)");
   Action action;
   add_build_command(app, global, action);
+  add_bake_command(app, global, action);
   add_image_commands(app, global, action);
   add_run_command(app, global, action);
   add_storage_commands(app, global, action);

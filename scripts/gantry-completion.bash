@@ -13,7 +13,8 @@ _gantry() {
   local words
   case "$cmd" in
     build) words="-h --help -t --tag -f --file --build-arg --target --no-cache --no-cache-filter -o --output --progress -q --quiet --network --secret --label --iidfile --print --load --platform --metadata-file --max-parallelism --ssh --explain-cache --pull --push --insecure-registry --registry-ca" ;;
-    images) words="-h --help -q --quiet --digests" ;;
+    bake) words="-h --help -f --file --set --print --progress --max-parallelism --pull --insecure-registry --registry-ca" ;;
+    images) words="-h --help -q --quiet --digests -f --filter" ;;
     import) words="-h --help" ;;
     tag) words="-h --help" ;;
     rmi) words="-h --help -f --force" ;;
@@ -21,6 +22,7 @@ _gantry() {
     history) words="-h --help" ;;
     save) words="-h --help -o --output --format" ;;
     load) words="-h --help -i --input" ;;
+    image) words="ls rm inspect history tag save load import prune -h --help" ;;
     run) words="-h --help --rm -e --env -v --volume --network -w --workdir -u --user" ;;
     du) words="-h --help" ;;
     prune) words="-h --help -a --all --keep-storage --filter -f --force" ;;
@@ -30,7 +32,7 @@ _gantry() {
     push) words="-h --help --chunk-size --insecure-registry --registry-ca" ;;
     login) words="-h --help -u --username -p --password --password-stdin --insecure-registry --registry-ca" ;;
     logout) words="-h --help" ;;
-    *) words="build images import tag rmi inspect history save load run du prune version info pull push login logout -h --help --root" ;;
+    *) words="build bake images import tag rmi inspect history save load image run du prune version info pull push login logout -h --help --root" ;;
   esac
   if [[ -z "$cmd" || "$cur" == -* ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
