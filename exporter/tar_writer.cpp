@@ -63,18 +63,17 @@ void TarWriter::write_header(archive_entry* entry, const std::string& name) {
 void TarWriter::copy_data(const fs::path& source, std::int64_t size) {
   UniqueFd fd(::open(source.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) throw_errno("open `" + source.string() + "`");
-  std::vector<char> buffer(1 << 20);
   std::int64_t left = size;
   while (left > 0) {
-    const ssize_t n = ::read(fd.get(), buffer.data(),
-                             static_cast<std::size_t>(std::min<std::int64_t>(left, buffer.size())));
+    const ssize_t n = ::read(fd.get(), read_buffer_.get(),
+                             static_cast<std::size_t>(std::min<std::int64_t>(left, kReadBufferSize)));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_errno("read `" + source.string() + "`");
     }
     // The header already promised `size` bytes; a file that shrank would corrupt the tar.
     if (n == 0) throw Error("`" + source.string() + "`: file shrank while it was being archived");
-    if (archive_write_data(archive_.get(), buffer.data(), static_cast<std::size_t>(n)) != n)
+    if (archive_write_data(archive_.get(), read_buffer_.get(), static_cast<std::size_t>(n)) != n)
       check(ARCHIVE_FATAL, "write data of `" + source.string() + "`");
     left -= n;
   }

@@ -9,6 +9,7 @@
 #include <exception>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,7 @@ class TarWriter {
   void finish();
 
  private:
+  static constexpr std::size_t kReadBufferSize = 1 << 20;
   static la_ssize_t write_callback(archive*, void* self, const void* data, size_t size);
   void write_header(archive_entry* entry, const std::string& name);
   void copy_data(const std::filesystem::path& source, std::int64_t size);
@@ -51,6 +53,8 @@ class TarWriter {
   ByteSink& out_;
   std::exception_ptr sink_error_;  // a sink's exception, kept across libarchive's C frames
   std::map<std::pair<dev_t, ino_t>, std::string> first_name_of_inode_;
+  // File data passes through here: made once, not per file (a layer may have 20,000 files).
+  std::unique_ptr<char[]> read_buffer_ = std::make_unique_for_overwrite<char[]>(kReadBufferSize);
   Utf8Locale utf8_;
   ArchiveWriter archive_;  // last: freed first, while the sink is still there
 };

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -29,23 +30,28 @@ void remove_existing(const fs::path& dest, bool keep_dir) {
   if (ec) throw Error("replace `" + dest.string() + "`: " + ec.message());
 }
 
-void copy_with_read_write(int in, int out, const fs::path& src, const fs::path& dest) {
-  std::vector<char> buf(1 << 17);
-  for (;;) {
-    ssize_t n = ::read(in, buf.data(), buf.size());
+// sendfile copies between any two files in the kernel, without a buffer of ours.
+void copy_with_sendfile(int in, int out, off_t size, const fs::path& src, const fs::path& dest) {
+  while (size > 0) {
+    const ssize_t n = ::sendfile(out, in, nullptr, static_cast<std::size_t>(std::min<off_t>(size, 1 << 30)));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno("read `" + src.string() + "`");
-    if (n == 0) return;
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(out, buf.data() + done, static_cast<std::size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) throw_errno("write `" + dest.string() + "`");
-      done += w;
-    }
+    if (n < 0) throw_errno("copy `" + src.string() + "` to `" + dest.string() + "`");
+    if (n == 0) return;  // the file shrank while we copied it
+    size -= n;
   }
 }
 
 }  // namespace
+
+// Through the open file: no path lookups (through an overlay mount they are the costly part).
+void FileCopier::apply_metadata(int fd, const fs::path& dest, const struct stat& st) const {
+  if (::fchown(fd, attrs_.uid.value_or(st.st_uid), attrs_.gid.value_or(st.st_gid)) != 0)
+    throw_errno("chown `" + dest.string() + "`");
+  const mode_t mode = attrs_.mode ? static_cast<mode_t>(*attrs_.mode) : (st.st_mode & 07777);
+  if (::fchmod(fd, mode) != 0) throw_errno("chmod `" + dest.string() + "`");
+  const struct timespec times[2] = {st.st_atim, st.st_mtim};
+  ::futimens(fd, times);
+}
 
 void FileCopier::apply_metadata(const fs::path& dest, const struct stat& st) const {
   uid_t uid = attrs_.uid.value_or(st.st_uid);
@@ -65,18 +71,21 @@ void FileCopier::copy_file(const fs::path& src, const struct stat& st, const fs:
   UniqueFd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!out) throw_errno("create `" + dest.string() + "`");
   off_t left = st.st_size;
-  while (left > 0) {
+  while (left > 0 && copy_range_works_.load(std::memory_order_relaxed)) {
     ssize_t n = ::copy_file_range(in.get(), nullptr, out.get(), nullptr,
                                   static_cast<std::size_t>(left), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS)) {
-      copy_with_read_write(in.get(), out.get(), src, dest);  // e.g. into an overlay mount
-      return;
+      copy_range_works_.store(false, std::memory_order_relaxed);
+      break;
     }
     if (n < 0) throw_errno("copy `" + src.string() + "` to `" + dest.string() + "`");
-    if (n == 0) break;  // the file shrank while we copied it
+    if (n == 0) return apply_metadata(out.get(), dest, st);  // the file shrank while we copied it
     left -= n;
   }
+  // Where copy_file_range could not copy (nothing was written then): e.g. into an overlay mount.
+  copy_with_sendfile(in.get(), out.get(), left, src, dest);
+  apply_metadata(out.get(), dest, st);
 }
 
 void FileCopier::copy(const std::string& relative, const fs::path& dest) const {
@@ -89,6 +98,7 @@ void FileCopier::copy(const std::string& relative, const fs::path& dest) const {
     copy_contents(relative, dest);
   } else if (S_ISREG(st.st_mode)) {
     copy_file(src, st, dest);
+    return;  // its metadata was set through its fd
   } else if (S_ISLNK(st.st_mode)) {
     if (::symlink(fs::read_symlink(src).c_str(), dest.c_str()) != 0)
       throw_errno("symlink `" + dest.string() + "`");

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -36,10 +37,14 @@ class FileCopier {
   void copy_file(const std::filesystem::path& src, const struct stat& st,
                  const std::filesystem::path& dest) const;
   void apply_metadata(const std::filesystem::path& dest, const struct stat& st) const;
+  void apply_metadata(int fd, const std::filesystem::path& dest, const struct stat& st) const;
 
   std::filesystem::path source_root_;
   cache::ExcludePredicate excluded_;
   CopyAttributes attrs_;
+  // Cleared by the first copy_file_range that cannot copy between these trees (the destination
+  // is usually an overlay mount): the rest go straight to sendfile.
+  mutable std::atomic<bool> copy_range_works_{true};
 };
 
 // Unpacks a tar archive (any compression libarchive knows) into dest, as ADD does for local
