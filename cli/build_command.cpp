@@ -10,6 +10,7 @@
 #include "cache/store.h"
 #include "cli/build_input.h"
 #include "cli/build_job.h"
+#include "cli/cache_spec.h"
 #include "cli/build_platform.h"
 #include "cli/command.h"
 #include "cli/output_spec.h"
@@ -50,6 +51,8 @@ struct BuildFlags {
   std::vector<std::string> ssh;
   bool pull = false;  // pull FROM images that name a registry even when the store has them
   bool push = false;  // same as --output type=registry
+  std::vector<std::string> cache_from;
+  std::vector<std::string> cache_to;
   RegistryFlags registry;
 };
 
@@ -128,6 +131,8 @@ BuildRequest build_request(const BuildFlags& f) {
   r.max_parallelism = f.max_parallelism;
   r.iidfile = f.iidfile;
   r.metadata_file = f.metadata_file;
+  for (const auto& c : f.cache_from) r.cache_from.push_back(parse_cache_from(c));
+  for (const auto& c : f.cache_to) r.cache_to.push_back(parse_cache_to(c));
   return r;
 }
 
@@ -193,6 +198,13 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_flag("--load", f->load, "Keep the image in the local store (always done; for buildx scripts)");
   cmd->add_option("--platform", f->platform, "Target platform (linux/amd64 only)");
   cmd->add_option("--metadata-file", f->metadata_file, "Write the image digests and names to this JSON file");
+  cmd->add_option("--cache-from", f->cache_from,
+                  "Import build cache: type=registry,ref=REF | type=local,src=DIR | REF")
+      ->allow_extra_args(false);
+  cmd->add_option("--cache-to", f->cache_to,
+                  "Export build cache: type=registry,ref=REF | type=local,dest=DIR [,mode=min|max]"
+                  "[,compression=gzip|zstd|uncompressed]")
+      ->allow_extra_args(false);
   cmd->add_option("--max-parallelism", f->max_parallelism, "Run at most this many steps at once")
       ->check(CLI::Range(1, 4096));
   cmd->add_option("--ssh", f->ssh, "SSH agent for RUN --mount=type=ssh: default|ID[=SOCKET]")

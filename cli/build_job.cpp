@@ -1,5 +1,6 @@
 #include "cli/build_job.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 #include "base/image_ref.h"
 #include "base/scope_guard.h"
 #include "cli/build_metadata.h"
+#include "cli/cache_export.h"
 #include "cli/pulled_images.h"
 #include "cli/store_images.h"
 #include "exporter/archive.h"
@@ -81,6 +83,11 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
   opts.build_identity = request_.input.identity + "|" + request_.target;
   opts.max_parallelism = request_.max_parallelism;
   opts.ssh_sockets = request_.ssh_sockets;
+  std::optional<BuildCacheImporter> imported_cache;
+  if (!request_.cache_from.empty()) {
+    imported_cache.emplace(store_, request_.cache_from, registry_);
+    opts.cache_importer = &*imported_cache;
+  }
   StoreImageProvider images(store_);
   solver::Solver solver(store_, executor, images, progress, std::move(opts));
   {
@@ -93,6 +100,11 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
     solver_ = nullptr;
   });
   result_ = solver.solve(*definition_);
+  const bool every_step = std::any_of(request_.cache_to.begin(), request_.cache_to.end(),
+                                      [](const CacheSpec& to) { return to.max_mode(); });
+  records_ = every_step ? solver.every_record() : solver.records();
+  if (imported_cache)
+    for (const auto& warning : imported_cache->warnings()) std::cerr << "WARNING: " << warning << "\n";
   // solve() starts by clearing its cancel flag: a cancel() that came just then is caught here.
   if (cancelled_.load()) throw solver::Cancelled();
 }
@@ -145,6 +157,12 @@ exporter::ImageRecord BuildJob::finish() {
                   << " blobs uploaded, " << report.blobs_present + report.blobs_mounted << " reused)\n";
       }
     }
+  }
+
+  for (const auto& to : request_.cache_to) {
+    const auto report = export_build_cache(store_, to, records_, *result_, registry_);
+    std::cerr << "exported cache to " << to.location << " (" << report.records << " records, "
+              << report.layers << " layers)\n";
   }
 
   // Named only once every output is written: a failed export leaves no new name behind.

@@ -24,6 +24,8 @@
 
 #include "cache/store.h"
 #include "cli/build_input.h"
+#include "cli/cache_import.h"
+#include "cli/cache_spec.h"
 #include "cli/output_spec.h"
 #include "cli/progress/progress_display.h"
 #include "executor/executor.h"
@@ -52,6 +54,8 @@ struct BuildRequest {
   int max_parallelism = 0;
   std::string iidfile;
   std::string metadata_file;
+  std::vector<CacheSpec> cache_from;  // build cache to import, asked for what the store lacks
+  std::vector<CacheSpec> cache_to;    // where the build's cache records are exported
 };
 
 class BuildJob {
@@ -68,7 +72,8 @@ class BuildJob {
   // Safe from any thread (a signal handler's, another job's).
   void cancel();
   // Commits the solved layers as an image, writes every output (oci, docker, tar, local,
-  // registry), then names the image and writes the iidfile and metadata file.
+  // registry) and exports the build cache, then names the image and writes the iidfile and
+  // metadata file.
   exporter::ImageRecord finish();
 
  private:
@@ -78,6 +83,7 @@ class BuildJob {
   std::optional<frontend::BuildPlan> plan_;
   std::optional<llb::Definition> definition_;
   std::optional<solver::Result> result_;
+  std::vector<solver::CacheRecord> records_;  // behind result_, for --cache-to
   std::mutex solver_mutex_;  // guards solver_ against cancel()
   solver::Solver* solver_ = nullptr;
   std::atomic<bool> cancelled_{false};

@@ -56,7 +56,8 @@ class Run {
         scratch_(store.scratch_dir()),
         ctx_{store, executor, options, progress, cancel_, scratch_.path()} {}
 
-  Result solve(const llb::Definition& def, std::vector<CacheRecord>& records) {
+  Result solve(const llb::Definition& def, std::vector<CacheRecord>& records,
+               std::vector<Digest>& unvisited_keys) {
     compute_keys(def);
     // Vertices are identified by digest: two equal nodes built separately are one vertex.
     for (const auto& n : def.nodes) canonical_.emplace(n->digest, n.get());
@@ -72,10 +73,13 @@ class Run {
     if (first_error_) std::rethrow_exception(first_error_);
     if (cancel_.load()) throw Cancelled();
     std::set<Digest> listed;
-    for (const auto& n : def.nodes)
-      if (auto it = results_.find(n->digest);
-          it != results_.end() && !is_source(*n) && listed.insert(n->digest).second)
+    for (const auto& n : def.nodes) {
+      if (is_source(*n) || !listed.insert(n->digest).second) continue;
+      if (auto it = results_.find(n->digest); it != results_.end())
         records.push_back({keys_.at(n->digest).key, it->second});
+      else
+        unvisited_keys.push_back(keys_.at(n->digest).key);
+    }
     return results_.at(target->digest);
   }
 
@@ -273,8 +277,17 @@ Result Solver::solve(const llb::Definition& def) {
   if (def.target.index != 0) throw Error("solve: only output 0 of a vertex can be a target");
   cancel_requested_.store(false);
   records_.clear();
+  unvisited_keys_.clear();
   Run run(store_, executor_, images_, progress_, options_, executed_, cancel_requested_);
-  return run.solve(def, records_);
+  return run.solve(def, records_, unvisited_keys_);
+}
+
+std::vector<CacheRecord> Solver::every_record() const {
+  std::vector<CacheRecord> all = records_;
+  ResultCache stored(store_);
+  for (const auto& key : unvisited_keys_)
+    if (auto result = stored.find(key)) all.push_back({key, std::move(*result)});
+  return all;
 }
 
 }  // namespace gantry::solver

@@ -117,6 +117,10 @@ class Solver {
   // The cache records behind the last solve()'s results: every vertex it ran or found in a
   // cache (sources aside), inputs before the vertices that use them. What --cache-to exports.
   const std::vector<CacheRecord>& records() const { return records_; }
+  // records() and the store's records of the vertices the last solve() had no need to visit
+  // (those below a cache hit): every step of the graph that has a record. What --cache-to
+  // exports in max mode.
+  std::vector<CacheRecord> every_record() const;
 
  private:
   cache::Store& store_;
@@ -127,6 +131,7 @@ class Solver {
   std::atomic<int> executed_{0};
   std::atomic<bool> cancel_requested_{false};
   std::vector<CacheRecord> records_;
+  std::vector<Digest> unvisited_keys_;  // cache keys of the vertices behind a hit
 };
 
 // Gives this process its own mount namespace with private propagation, so the overlay mounts

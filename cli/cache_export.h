@@ -1,0 +1,29 @@
+// --cache-to: the build's cache records, with their layers' blobs, written where another build
+// (on this machine or another) can import them with --cache-from. See exporter/cache_manifest.h
+// for the format and cli/cache_spec.h for min and max modes.
+#pragma once
+
+#include <vector>
+
+#include "cache/store.h"
+#include "cli/cache_spec.h"
+#include "registry/registry_options.h"
+#include "solver/solver.h"
+
+namespace gantry::cli {
+
+struct CacheExportReport {
+  int records = 0;
+  int layers = 0;
+};
+
+// Writes the records of `records` that `to` selects (all in max mode; in min mode those whose
+// layers the final result `target` starts with) to the registry ref or directory of `to`. A
+// directory gets a whole OCI layout whose index.json is replaced last, so a failure leaves the
+// previous cache readable. Throws Error naming the destination when the export fails.
+CacheExportReport export_build_cache(cache::Store& store, const CacheSpec& to,
+                                     const std::vector<solver::CacheRecord>& records,
+                                     const solver::Result& target,
+                                     const registry::RegistryOptions& options);
+
+}  // namespace gantry::cli
