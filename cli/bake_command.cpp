@@ -19,6 +19,7 @@
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
 #include "cli/bake_file.h"
+#include "cli/cache_spec.h"
 #include "cli/build_job.h"
 #include "cli/command.h"
 #include "cli/progress/progress_mode.h"
@@ -61,6 +62,13 @@ BuildRequest build_request(const BakeTarget& t, const fs::path& bake_dir, const 
     }
     r.outputs.push_back(std::move(spec));
   }
+  // Cache directories are relative to the bake file too.
+  auto in_bake_dir = [&](CacheSpec spec) {
+    if (spec.type == "local") spec.location = (bake_dir / spec.location).lexically_normal().string();
+    return spec;
+  };
+  for (const auto& c : t.cache_from) r.cache_from.push_back(in_bake_dir(parse_cache_from(c)));
+  for (const auto& c : t.cache_to) r.cache_to.push_back(in_bake_dir(parse_cache_to(c)));
   r.pull = f.pull;
   r.explain_cache = f.progress == "plain";
   r.max_parallelism = f.max_parallelism;

@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::set<std::string> kTargetKeys{"context", "dockerfile", "target",   "args",    "tags",      "labels",
-                                        "outputs", "no-cache",   "network", "depends_on"};
+                                        "outputs", "no-cache",   "network", "depends_on", "cache-from",
+                                        "cache-to"};
 
 class FileErrors {
  public:
@@ -90,6 +91,8 @@ BakeTarget parse_target(const std::string& name, const YAML::Node& node, const F
     else if (key == "tags") t.tags = string_list(kv.second, at, errors);
     else if (key == "labels") t.labels = string_map(kv.second, at, errors);
     else if (key == "outputs") t.outputs = string_list(kv.second, at, errors);
+    else if (key == "cache-from") t.cache_from = string_list(kv.second, at, errors);
+    else if (key == "cache-to") t.cache_to = string_list(kv.second, at, errors);
     else if (key == "no-cache") t.no_cache = parse_bool(scalar(kv.second, at, errors), at, errors);
     else if (key == "network") t.network = scalar(kv.second, at, errors);
     else t.depends_on = string_list(kv.second, at, errors);
@@ -164,6 +167,8 @@ void apply_override(BakeFile& file, const std::string& assignment) {
     else if (key == "target") t.target = value;
     else if (key == "tags") t.tags = comma_list(value);
     else if (key == "outputs") t.outputs = {value};  // an output spec has commas of its own
+    else if (key == "cache-from") t.cache_from = {value};  // so has a cache spec
+    else if (key == "cache-to") t.cache_to = {value};
     else if (key == "no-cache") t.no_cache = parse_bool(value, at, errors);
     else if (key == "network") t.network = value;
     else t.depends_on = comma_list(value);
@@ -214,7 +219,8 @@ nlohmann::json to_json(const std::vector<BakeTarget>& targets) {
     out["target"][t.name] = {{"context", t.context}, {"dockerfile", t.dockerfile}, {"target", t.target},
                              {"args", t.args},       {"tags", t.tags},             {"labels", t.labels},
                              {"outputs", t.outputs}, {"no-cache", t.no_cache},     {"network", t.network},
-                             {"depends_on", t.depends_on}};
+                             {"depends_on", t.depends_on}, {"cache-from", t.cache_from},
+                             {"cache-to", t.cache_to}};
   return out;
 }
 

@@ -14,6 +14,8 @@
 //       outputs: ["type=oci,dest=out/app.tar"]   # as build -o takes them
 //       no-cache: false
 //       network: default           # default | host | none
+//       cache-from: ["type=registry,ref=reg/app:cache"]   # as build --cache-from takes them
+//       cache-to: ["type=local,dest=cache,mode=max"]      # local dirs relative to the bake file
 //       depends_on: [base]         # built (and named) before this target
 //
 // Every problem (bad YAML, an unknown key, a wrong type, an unknown target or group, a cycle)
@@ -41,6 +43,8 @@ struct BakeTarget {
   bool no_cache = false;
   std::string network = "default";
   std::vector<std::string> depends_on;
+  std::vector<std::string> cache_from;
+  std::vector<std::string> cache_to;
 };
 
 struct BakeFile {

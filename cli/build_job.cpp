@@ -10,6 +10,7 @@
 #include "base/scope_guard.h"
 #include "cli/build_metadata.h"
 #include "cli/cache_export.h"
+#include "exporter/cache_manifest.h"
 #include "cli/pulled_images.h"
 #include "cli/store_images.h"
 #include "exporter/archive.h"
@@ -100,9 +101,8 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
     solver_ = nullptr;
   });
   result_ = solver.solve(*definition_);
-  const bool every_step = std::any_of(request_.cache_to.begin(), request_.cache_to.end(),
-                                      [](const CacheSpec& to) { return to.max_mode(); });
-  records_ = every_step ? solver.every_record() : solver.records();
+  // Also the records behind a cache hit: a later build that changes a step needs those below it.
+  if (!request_.cache_to.empty()) records_ = solver.records();
   if (imported_cache)
     for (const auto& warning : imported_cache->warnings()) std::cerr << "WARNING: " << warning << "\n";
   // solve() starts by clearing its cancel flag: a cancel() that came just then is caught here.
@@ -118,7 +118,9 @@ void BuildJob::cancel() {
 exporter::ImageRecord BuildJob::finish() {
   if (!result_) throw Error("build: finish() before solve()");
   const auto& layers = result_->layers;
-  const auto& config = plan_->image_config;
+  nlohmann::json config = plan_->image_config;
+  for (const auto& to : request_.cache_to)
+    if (to.type == "inline") config[exporter::kInlineCacheKey] = inline_build_cache(records_, *result_);
   const auto epoch = source_date_epoch(request_.build_args);
   const std::int64_t created = epoch ? *epoch : result_->created;
   // The local store keeps layers uncompressed: storing a build is then only hashing, and each
@@ -160,6 +162,7 @@ exporter::ImageRecord BuildJob::finish() {
   }
 
   for (const auto& to : request_.cache_to) {
+    if (to.type == "inline") continue;  // in the image's config already
     const auto report = export_build_cache(store_, to, records_, *result_, registry_);
     std::cerr << "exported cache to " << to.location << " (" << report.records << " records, "
               << report.layers << " layers)\n";

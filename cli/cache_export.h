@@ -17,7 +17,7 @@ struct CacheExportReport {
   int layers = 0;
 };
 
-// Writes the records of `records` that `to` selects (all in max mode; in min mode those whose
+// Writes the records of `records` that `to` (registry or local) selects (all in max mode; in min mode those whose
 // layers the final result `target` starts with) to the registry ref or directory of `to`. A
 // directory gets a whole OCI layout whose index.json is replaced last, so a failure leaves the
 // previous cache readable. Throws Error naming the destination when the export fails.
@@ -25,5 +25,9 @@ CacheExportReport export_build_cache(cache::Store& store, const CacheSpec& to,
                                      const std::vector<solver::CacheRecord>& records,
                                      const solver::Result& target,
                                      const registry::RegistryOptions& options);
+
+// The inline cache of an image whose layers are `target`'s: the records whose layers the image
+// starts with, for its config's exporter::kInlineCacheKey.
+std::string inline_build_cache(const std::vector<solver::CacheRecord>& records, const solver::Result& target);
 
 }  // namespace gantry::cli

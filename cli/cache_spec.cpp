@@ -27,10 +27,14 @@ CacheSpec parse(const std::string& text, const std::string& flag, const char* lo
     if (!spec.attrs.count(location_key) || spec.attrs.at(location_key).empty())
       throw bad(std::string("type=local needs ") + location_key + "=");
     spec.location = spec.attrs.at(location_key);
-  } else if (spec.type == "inline" || spec.type == "gha" || spec.type == "s3" || spec.type == "azblob") {
-    throw bad("type=" + spec.type + " is not supported (registry, local)");
+  } else if (spec.type == "inline" && flag == "--cache-to") {
+    // Into the image's own config: nothing more to say.
+  } else if (spec.type == "inline") {
+    throw bad("type=inline is for --cache-to; read an inline cache with type=registry,ref=IMAGE");
+  } else if (spec.type == "gha" || spec.type == "s3" || spec.type == "azblob") {
+    throw bad("type=" + spec.type + " is not supported (registry, local, inline)");
   } else {
-    throw bad(spec.type.empty() ? "type= is required" : "unknown type `" + spec.type + "` (registry, local)");
+    throw bad(spec.type.empty() ? "type= is required" : "unknown type `" + spec.type + "` (registry, local, inline)");
   }
   if (auto mode = spec.attrs.find("mode"); mode != spec.attrs.end() && mode->second != "min" && mode->second != "max")
     throw bad("mode must be min or max");

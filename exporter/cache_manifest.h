@@ -7,6 +7,10 @@
 // first) and when that result was first built (an image's "created" comes from it):
 //   {"layers": [{"diffID": "sha256:..."}, ...],
 //    "records": [{"key": "sha256:...", "layers": [0, 1], "created": 1700000000}, ...]}
+//
+// An inline cache (--cache-to type=inline) travels in the image itself: its config carries, as
+// a string under kInlineCacheKey, the JSON {"records": [...]} as above, with indexes into the
+// image's own layers. Reading an image's manifest and config gives the same CacheManifest.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +25,7 @@
 namespace gantry::exporter {
 
 inline constexpr std::string_view kCacheConfig = "application/vnd.gantry.cache.config.v1+json";
+inline constexpr const char* kInlineCacheKey = "gantry.buildcache.v1";
 
 struct CacheEntry {
   Digest key;
@@ -37,8 +42,12 @@ struct CacheManifest {
 // manifest's digest.
 Digest write_cache_manifest(const cache::ContentStore& store, const CacheManifest& cache);
 
-// Reads a cache from its manifest and config bytes; throws Error "<what>: ..." when they are
-// not a gantry build cache or are inconsistent.
+// The value of an image config's kInlineCacheKey for these records.
+std::string inline_cache_json(const std::vector<CacheEntry>& records);
+
+// Reads a cache from its manifest and config bytes (a cache manifest, or an image with an
+// inline cache); throws Error "<what>: ..." when they are not a gantry build cache or are
+// inconsistent.
 CacheManifest parse_cache_manifest(std::string_view manifest, std::string_view config,
                                    const std::string& what);
 

@@ -282,11 +282,14 @@ Result Solver::solve(const llb::Definition& def) {
   return run.solve(def, records_, unvisited_keys_);
 }
 
-std::vector<CacheRecord> Solver::every_record() const {
+std::vector<CacheRecord> Solver::records() const {
   std::vector<CacheRecord> all = records_;
   ResultCache stored(store_);
-  for (const auto& key : unvisited_keys_)
-    if (auto result = stored.find(key)) all.push_back({key, std::move(*result)});
+  for (const auto& key : unvisited_keys_) {
+    auto result = stored.find(key);
+    if (!result && options_.cache_importer) result = options_.cache_importer->fetch(key);
+    if (result) all.push_back({key, std::move(*result)});
+  }
   return all;
 }
 

@@ -114,13 +114,11 @@ class Solver {
   // Vertices executed by the last solve() (not taken from the cache).
   int executed_count() const { return executed_; }
 
-  // The cache records behind the last solve()'s results: every vertex it ran or found in a
-  // cache (sources aside), inputs before the vertices that use them. What --cache-to exports.
-  const std::vector<CacheRecord>& records() const { return records_; }
-  // records() and the store's records of the vertices the last solve() had no need to visit
-  // (those below a cache hit): every step of the graph that has a record. What --cache-to
-  // exports in max mode.
-  std::vector<CacheRecord> every_record() const;
+  // The cache records of the last solve()'s graph: every vertex it ran or found in a cache
+  // (sources aside), and the store's (or else the cache importer's) records of those it had no
+  // need to visit (below a cache hit), so that what was imported can be exported again. What
+  // --cache-to chooses from; the importer must still be alive.
+  std::vector<CacheRecord> records() const;
 
  private:
   cache::Store& store_;
@@ -130,7 +128,7 @@ class Solver {
   SolveOptions options_;
   std::atomic<int> executed_{0};
   std::atomic<bool> cancel_requested_{false};
-  std::vector<CacheRecord> records_;
+  std::vector<CacheRecord> records_;    // of the vertices the last solve() visited
   std::vector<Digest> unvisited_keys_;  // cache keys of the vertices behind a hit
 };
 

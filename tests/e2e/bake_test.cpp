@@ -176,4 +176,22 @@ TEST(Bake, AFailedTargetFailsTheBakeWithExit1) {
   EXPECT_EQ(env.gantry({"images", "-f", "reference=bundle"}).out.find("bundle"), std::string::npos);
 }
 
+// A target's cache-to and cache-from, relative to the bake file: a second machine with the
+// exported cache runs none of the tools target's steps.
+TEST(Bake, TargetsExportAndImportTheirBuildCache) {
+  GantryEnv first;
+  first.import_busybox();
+  const fs::path dir = project(first);
+  auto exported = bake(first, dir, {"--progress=plain", "--set", "tools.cache-to=type=local,dest=cache,mode=max", "tools"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_TRUE(fs::exists(dir / "cache/index.json")) << exported.err;
+
+  GantryEnv second;
+  second.import_busybox();
+  auto imported = bake(second, dir, {"--progress=plain", "--set", "tools.cache-from=type=local,src=cache", "tools"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_EQ(runs_and_hits(imported.err, "RUN echo tools").first, 0) << imported.err;
+  EXPECT_EQ(runs_and_hits(imported.err, "RUN echo tools").second, 1) << imported.err;
+}
+
 }  // namespace gantry::e2e

@@ -112,6 +112,30 @@ TEST_F(BuildCacheTest, RegistryCacheMakesAFreshRootRunNothingAndGiveTheSameImage
   EXPECT_EQ(executed_steps(uncached.err).size(), 5u) << uncached.err;
 }
 
+TEST_F(BuildCacheTest, InlineCacheTravelsInThePushedImage) {
+  if (!LocalRegistry::available()) GTEST_SKIP() << "docker-registry is not installed";
+  LocalRegistry registry(LocalRegistry::Mode::Plain, first_->scratch() / "registry");
+  const std::string image = registry.host() + "/team/app:1";
+
+  auto [first_id, pushed] = build(*first_, {"-t", image, "--push", "--cache-to", "type=inline"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
+  const json config = json::parse(first_->gantry({"inspect", image}).out)[0]["Config"];
+  ASSERT_TRUE(config.contains("gantry.buildcache.v1")) << config.dump();
+
+  auto second = machine();
+  auto [second_id, imported] = build(*second, {"--cache-from", "type=registry,ref=" + image, "--cache-to", "type=inline"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_TRUE(executed_steps(imported.err).empty()) << imported.err;
+  EXPECT_EQ(second_id, first_id);
+
+  // An image without an inline cache is a warning, not a failure.
+  auto plain = machine();
+  ASSERT_EQ(build(*plain, {"-t", registry.host() + "/team/plain:1", "--push"}).second.exit_code, 0);
+  auto [third_id, without] = build(*machine(), {"--cache-from", registry.host() + "/team/plain:1"});
+  ASSERT_EQ(without.exit_code, 0) << without.err;
+  EXPECT_NE(without.err.find("carries no build cache"), std::string::npos) << without.err;
+}
+
 TEST_F(BuildCacheTest, LocalCacheInMaxModeKeepsEveryStageAndIsAnOciLayout) {
   const fs::path dir = first_->scratch() / "cache-dir";
   auto [min_id, min_export] = build(*first_, {"--cache-to", "type=local,dest=" + dir.string()});
@@ -179,7 +203,7 @@ TEST_F(BuildCacheTest, MissingOrCorruptCacheWarnsAndTheStepsRun) {
 
 TEST_F(BuildCacheTest, MalformedCacheFlagsAreUsageErrors) {
   for (const char* flag : {"--cache-to=type=local", "--cache-to=type=s3,bucket=x",
-                                  "--cache-to=type=registry,ref=r/x:1,mode=all", "--cache-from=type=local,dest=x",
+                                  "--cache-to=type=registry,ref=r/x:1,mode=all", "--cache-from=type=local,dest=x", "--cache-from=type=inline",
                                   "--cache-to=compression=gzip"}) {
     Outcome o = first_->gantry({"build", flag, context().string()});
     EXPECT_EQ(o.exit_code, 125) << flag << ": " << o.err;
