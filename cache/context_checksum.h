@@ -62,11 +62,13 @@ class ContextChecksummer {
   void hash_tree(const std::string& relative, Sha256& out);
   void hash_entry(const std::string& relative, const struct stat& st, int parent_fd,
                   const char* name, Sha256& out);
-  std::string file_hash(const std::filesystem::path& path, const struct stat& st);
+  // The hex digest, valid until the next call.
+  std::string_view file_hash(const std::string& path, const struct stat& st);
   void save();
 
   Database& db_;
   std::filesystem::path root_;
+  std::string root_prefix_;  // root_ + "/": a file's path is built by appending, not parsing
   ExcludePredicate excluded_;
   std::int64_t racy_window_ns_;
   bool loaded_ = false;
@@ -74,6 +76,7 @@ class ContextChecksummer {
   std::vector<std::pair<std::string, Known>> fresh_;
   std::unordered_map<std::string, Digest> memo_;  // relative path -> tree checksum, this run
   std::size_t files_hashed_ = 0;
+  std::string last_hashed_;  // what file_hash() returned for a file it had to read
 };
 
 }  // namespace gantry::cache

@@ -20,6 +20,10 @@ Database::Database(const std::filesystem::path& file) : file_(file) {
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
+  // The last connection to close would checkpoint the WAL into the database and delete it,
+  // with its fsyncs, at the end of every gantry command; the automatic checkpoint (every 1000
+  // pages) keeps the WAL short anyway, and the next command reads it as it is.
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
 }
 
 Database::~Database() { sqlite3_close_v2(db_); }
