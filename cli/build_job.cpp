@@ -10,10 +10,10 @@
 #include "base/scope_guard.h"
 #include "cli/build_metadata.h"
 #include "cli/cache_export.h"
-#include "exporter/cache_manifest.h"
 #include "cli/pulled_images.h"
 #include "cli/store_images.h"
 #include "exporter/archive.h"
+#include "exporter/cache_manifest.h"
 #include "exporter/rootfs.h"
 #include "frontend/dockerfile/dockerignore.h"
 #include "registry/push.h"
@@ -89,6 +89,17 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
     imported_cache.emplace(store_, request_.cache_from, registry_);
     opts.cache_importer = &*imported_cache;
   }
+  // With SOURCE_DATE_EPOCH the packed bytes are not kept for reuse: nothing to pack early.
+  if (const auto pack = local_pack(); !pack.clamp_mtime)
+    opts.on_new_snapshot = [this, pack](const std::string& snapshot) {
+      layer_packing_.run([this, pack, snapshot] {
+        try {
+          layer_blob(store_, snapshot, pack);
+        } catch (const std::exception&) {
+          // finish() packs it again and reports what fails then.
+        }
+      });
+    };
   StoreImageProvider images(store_);
   solver::Solver solver(store_, executor, images, progress, std::move(opts));
   {
@@ -109,6 +120,18 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
   if (cancelled_.load()) throw solver::Cancelled();
 }
 
+BuildJob::~BuildJob() { layer_packing_.wait(); }
+
+exporter::PackOptions BuildJob::local_pack() const {
+  const auto epoch = source_date_epoch(request_.build_args);
+  // The local store keeps layers uncompressed: storing a build is then only hashing, and each
+  // export compresses its own way (as BuildKit's image exporter does).
+  exporter::PackOptions pack{.compression = exporter::Compression::Uncompressed, .clamp_mtime = epoch};
+  for (const auto& o : request_.outputs)
+    if (o.type == "image" && o.attrs.count("compression")) pack = o.pack_options(epoch);
+  return pack;
+}
+
 void BuildJob::cancel() {
   std::lock_guard lock(solver_mutex_);
   cancelled_.store(true);
@@ -123,13 +146,8 @@ exporter::ImageRecord BuildJob::finish() {
     if (to.type == "inline") config[exporter::kInlineCacheKey] = inline_build_cache(records_, *result_);
   const auto epoch = source_date_epoch(request_.build_args);
   const std::int64_t created = epoch ? *epoch : result_->created;
-  // The local store keeps layers uncompressed: storing a build is then only hashing, and each
-  // export compresses its own way (as BuildKit's image exporter does).
-  exporter::PackOptions local_pack{.compression = exporter::Compression::Uncompressed,
-                                   .clamp_mtime = epoch};
-  for (const auto& o : request_.outputs)
-    if (o.type == "image" && o.attrs.count("compression")) local_pack = o.pack_options(epoch);
-  auto image = commit_image(store_, layers, config, created, local_pack);
+  layer_packing_.wait();
+  auto image = commit_image(store_, layers, config, created, local_pack());
 
   auto named = [&](const Digest& manifest) {
     exporter::TaggedManifests out;

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include <tbb/task_group.h>
+
 #include "cache/store.h"
 #include "cli/build_input.h"
 #include "cli/cache_import.h"
@@ -61,6 +63,7 @@ struct BuildRequest {
 class BuildJob {
  public:
   BuildJob(BuildRequest request, cache::Store& store, registry::RegistryOptions registry);
+  ~BuildJob();  // waits for layers still being packed
 
   const BuildRequest& request() const { return request_; }
 
@@ -77,6 +80,9 @@ class BuildJob {
   exporter::ImageRecord finish();
 
  private:
+  // How the local store keeps the layers (uncompressed unless -o type=image,compression=...).
+  exporter::PackOptions local_pack() const;
+
   BuildRequest request_;
   cache::Store& store_;
   registry::RegistryOptions registry_;
@@ -87,6 +93,8 @@ class BuildJob {
   std::mutex solver_mutex_;  // guards solver_ against cancel()
   solver::Solver* solver_ = nullptr;
   std::atomic<bool> cancelled_{false};
+  // Packs each new layer for the store while the build goes on: finish() then finds it done.
+  tbb::task_group layer_packing_;
 };
 
 // The closing progress lines of a build: "writing image sha256:... done", "naming to ... done".

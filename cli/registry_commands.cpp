@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "cli/pulled_images.h"
 #include "cli/registry_flags.h"
+#include "cli/store_images.h"
 #include "registry/credentials.h"
 #include "registry/pull.h"
 #include "registry/push.h"
@@ -50,7 +51,9 @@ int run_push(const GlobalOptions& global, const PushFlags& f) {
   std::optional<Digest> manifest = source.digest ? source.digest : store.images().find(source.familiar());
   if (!manifest || !store.content().has(*manifest))
     throw Error("push " + f.name + ": no such image in the local store");
-  auto report = registry::push_image(store, *manifest, destination, f.registry.options(global.config),
+  // The registry gets compressed layers, as from docker push (the store keeps built ones plain).
+  const Digest pushed = with_compressed_layers(store, *manifest, {.compression = exporter::Compression::Gzip});
+  auto report = registry::push_image(store, pushed, destination, f.registry.options(global.config),
                                      registry::CredentialStore::from_environment(), {.chunk_size = f.chunk_size});
   std::cerr << "pushed " << destination.familiar() << ": " << report.blobs_uploaded << " blobs uploaded, "
             << report.blobs_mounted << " mounted, " << report.blobs_present << " already present\n";

@@ -3,6 +3,7 @@
 #include "base/error.h"
 #include "base/image_ref.h"
 #include "cache/garbage_collector.h"
+#include "exporter/media_types.h"
 
 namespace gantry::cli {
 
@@ -138,6 +139,40 @@ exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::s
   for (const auto& id : layers) blobs.push_back(layer_blob(store, id, pack, force_compression));
   return exporter::write_image(store.content(), std::move(config), blobs, created,
                                pack.oci_media_types);
+}
+
+Digest with_compressed_layers(cache::Store& store, const Digest& manifest, const exporter::PackOptions& pack) {
+  namespace mt = exporter::media_types;
+  json parsed = json::parse(store.content().read(manifest));
+  if (!parsed.contains("layers")) return manifest;  // an index: its manifests are pushed as they are
+  exporter::PackOptions options = pack;
+  options.oci_media_types = parsed.value("mediaType", std::string(mt::kOciManifest)) != mt::kDockerManifest;
+  const std::string compression = compression_name(options.compression);
+  const json config = json::parse(store.content().read(Digest::parse(parsed.at("config").at("digest").get<std::string>())));
+  const json& diff_ids = config.at("rootfs").at("diff_ids");
+  bool changed = false;
+  for (std::size_t i = 0; i < parsed.at("layers").size() && i < diff_ids.size(); ++i) {
+    json& layer = parsed["layers"][i];
+    if (mt::layer_compression(layer.at("mediaType").get<std::string>()) != exporter::Compression::Uncompressed) continue;
+    const exporter::LayerBlob plain{Digest::parse(diff_ids[i].get<std::string>()),
+                                    Digest::parse(layer.at("digest").get<std::string>()),
+                                    layer.at("size").get<std::int64_t>(), layer.at("mediaType").get<std::string>()};
+    // The snapshot the blob was packed from keeps the compressed blob too, for the next push.
+    auto st = store.db().prepare("SELECT snapshot FROM layer_blobs WHERE digest = ?");
+    st.bind(1, plain.digest.str());
+    const std::optional<std::string> snapshot = st.step() ? std::optional(st.text(0)) : std::nullopt;
+    std::optional<exporter::LayerBlob> blob;
+    if (snapshot) blob = known_blob(store, *snapshot, compression, true);
+    if (!blob || blob->media_type != mt::layer_type(options.compression, options.oci_media_types)) {
+      blob = exporter::compress_layer(store.content(), plain, options);
+      if (snapshot) record_blob(store, *snapshot, compression, *blob);
+    }
+    layer["mediaType"] = blob->media_type;
+    layer["digest"] = blob->digest.str();
+    layer["size"] = blob->size;
+    changed = true;
+  }
+  return changed ? store.content().put(parsed.dump()) : manifest;
 }
 
 }  // namespace gantry::cli

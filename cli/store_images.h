@@ -48,4 +48,9 @@ exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::s
                                    const exporter::PackOptions& pack,
                                    bool force_compression = false);
 
+// The manifest of the same image with its uncompressed layers (those gantry built: the store
+// keeps them plain) compressed as `pack` says, as docker push sends them; `manifest` itself when
+// no layer is plain. The image's config, and so its id, stays.
+Digest with_compressed_layers(cache::Store& store, const Digest& manifest, const exporter::PackOptions& pack);
+
 }  // namespace gantry::cli

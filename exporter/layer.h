@@ -47,6 +47,10 @@ struct PackOptions {
 LayerBlob pack_layer(const std::filesystem::path& layer_dir, const cache::ContentStore& store,
                      const PackOptions& options);
 
+// The uncompressed layer blob `plain` (in `store`) compressed as `options` say into a new blob of
+// `store`; the diff_id stays. What a push of an image from the local store sends.
+LayerBlob compress_layer(const cache::ContentStore& store, const LayerBlob& plain, const PackOptions& options);
+
 // Unpacks a layer blob (gzip, zstd or plain tar, sniffed from its bytes) into `dest_dir`, which
 // must exist and be empty, in overlay form: OCI whiteouts become 0/0 character devices and
 // trusted.overlay.opaque=y. Owners, modes, mtimes, links, devices and the xattrs

@@ -222,6 +222,7 @@ class Run {
                                                          : run_file_op(ctx_, n, inputs);
     ++executed_;
     results_cache_.record_snapshot(r.layers.back());
+    if (options_.on_new_snapshot) options_.on_new_snapshot(r.layers.back());
     return results_cache_.record(keys_.at(n.digest).key, r, n.meta.ignore_cache);
   }
 

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -98,6 +99,9 @@ struct SolveOptions {
   bool explain_cache = false;  // say in each Started event why the step was not cached
   std::string build_identity;  // names "the same build" across runs, for explanations
   CacheImporter* cache_importer = nullptr;  // --cache-from; must outlive the solver
+  // Called from a worker thread with each snapshot a step has just made, so that its layer can
+  // be packed while the build goes on. Must be thread-safe and return quickly.
+  std::function<void(const std::string& snapshot)> on_new_snapshot;
 };
 
 class Solver {

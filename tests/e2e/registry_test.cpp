@@ -90,6 +90,16 @@ TEST_F(RegistryTest, PushedImageReadsBackWithSkopeoAndPodmanAndBuildsFromAFreshR
   auto inspect = skopeo({"inspect", "--format", "{{.Digest}}", "docker://" + name});
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_EQ(inspect.out.substr(0, 71), digest);
+  // The store keeps built layers plain; the registry gets them gzip-compressed, as docker push
+  // sends them, and the image id (its config) is the same.
+  auto raw = skopeo({"inspect", "--raw", "docker://" + name});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  for (const auto& layer : json::parse(raw.out)["layers"])
+    EXPECT_TRUE(layer["mediaType"].get<std::string>().ends_with("+gzip") ||
+                layer["mediaType"].get<std::string>().ends_with(".tar.gzip"))
+        << raw.out;
+  auto local = json::parse(gantry(env_, {"inspect", name}).out)[0];
+  EXPECT_EQ(json::parse(raw.out)["config"]["digest"], local["Manifest"]["config"]["digest"]) << local.dump();
   fs::path copy = env_.scratch() / "copy";
   auto copied = run_command({"skopeo", "copy", "--preserve-digests", "--src-tls-verify=false", "docker://" + name, "oci:" + copy.string() + ":1"});
   ASSERT_EQ(copied.exit_code, 0) << copied.err;
