@@ -92,12 +92,18 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
   // With SOURCE_DATE_EPOCH the packed bytes are not kept for reuse: nothing to pack early.
   if (const auto pack = local_pack(); !pack.clamp_mtime)
     opts.on_new_snapshot = [this, pack](const std::string& snapshot) {
-      layer_packing_.run([this, pack, snapshot] {
-        try {
-          layer_blob(store_, snapshot, pack);
-        } catch (const std::exception&) {
-          // finish() packs it again and reports what fails then.
-        }
+      packing_arena_.execute([&] {
+        layer_packing_.run([this, pack, snapshot] {
+          try {
+            // Only files here: the database connection is the solver's, and a write from this
+            // thread while it reads could fail at once instead of waiting (finish() records it).
+            auto blob = exporter::pack_layer(store_.snapshots().dir(snapshot), store_.content(), pack);
+            std::lock_guard lock(packed_mutex_);
+            packed_.emplace_back(snapshot, std::move(blob));
+          } catch (const std::exception&) {
+            // finish() packs it again and reports what fails then.
+          }
+        });
       });
     };
   StoreImageProvider images(store_);
@@ -120,7 +126,9 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
   if (cancelled_.load()) throw solver::Cancelled();
 }
 
-BuildJob::~BuildJob() { layer_packing_.wait(); }
+BuildJob::~BuildJob() {
+  packing_arena_.execute([this] { layer_packing_.wait(); });
+}
 
 exporter::PackOptions BuildJob::local_pack() const {
   const auto epoch = source_date_epoch(request_.build_args);
@@ -146,7 +154,8 @@ exporter::ImageRecord BuildJob::finish() {
     if (to.type == "inline") config[exporter::kInlineCacheKey] = inline_build_cache(records_, *result_);
   const auto epoch = source_date_epoch(request_.build_args);
   const std::int64_t created = epoch ? *epoch : result_->created;
-  layer_packing_.wait();
+  packing_arena_.execute([this] { layer_packing_.wait(); });
+  for (const auto& [snapshot, blob] : packed_) remember_layer_blob(store_, snapshot, local_pack(), blob);
   auto image = commit_image(store_, layers, config, created, local_pack());
 
   auto named = [&](const Digest& manifest) {

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
 #include "cache/store.h"
@@ -94,7 +95,11 @@ class BuildJob {
   solver::Solver* solver_ = nullptr;
   std::atomic<bool> cancelled_{false};
   // Packs each new layer for the store while the build goes on: finish() then finds it done.
+  // An arena of its own: the solver's arena, where the layers appear, ends with the solve.
+  tbb::task_arena packing_arena_;
   tbb::task_group layer_packing_;
+  std::mutex packed_mutex_;
+  std::vector<std::pair<std::string, exporter::LayerBlob>> packed_;  // snapshot -> its blob
 };
 
 // The closing progress lines of a build: "writing image sha256:... done", "naming to ... done".

@@ -132,6 +132,11 @@ exporter::LayerBlob layer_blob(cache::Store& store, const std::string& snapshot,
   return blob;
 }
 
+void remember_layer_blob(cache::Store& store, const std::string& snapshot, const exporter::PackOptions& pack,
+                         const exporter::LayerBlob& blob) {
+  record_blob(store, snapshot, compression_name(pack.compression), blob);
+}
+
 exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::string>& layers,
                                    json config, std::int64_t created,
                                    const exporter::PackOptions& pack, bool force_compression) {

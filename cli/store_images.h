@@ -40,6 +40,11 @@ frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& 
 exporter::LayerBlob layer_blob(cache::Store& store, const std::string& snapshot,
                                const exporter::PackOptions& pack, bool force_compression = false);
 
+// Records that `blob` is `snapshot` packed with `pack` (unclamped), for layer_blob to reuse:
+// for a blob packed away from the database, e.g. on another thread while a build runs.
+void remember_layer_blob(cache::Store& store, const std::string& snapshot, const exporter::PackOptions& pack,
+                         const exporter::LayerBlob& blob);
+
 // Packs (or reuses the blobs of) every layer of `layers` and writes the image. A layer that
 // already has a blob in another compression (a base image's own layers) keeps it unless
 // `force_compression`.
