@@ -6,8 +6,9 @@
 // targets of one wave build concurrently, each on a thread with its own BuildJob and its own
 // Store connection on the same root, sharing the executor and the progress display. The solver
 // runs one graph per solve and gives each solve one build context, so targets are not merged
-// into one graph: a step two targets of the same wave share may run in both; a step a target
-// shares with one it depends on is taken from the cache.
+// into one graph; a step two targets of the same wave share still runs once (the solver's
+// per-key step lock makes one wait for the other's result), and a step a target shares with
+// one it depends on is taken from the cache.
 #include <iostream>
 #include <memory>
 #include <mutex>

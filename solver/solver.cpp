@@ -18,6 +18,7 @@
 #include "solver/http_source.h"
 #include "solver/op_runners.h"
 #include "solver/result_cache.h"
+#include "solver/step_lock.h"
 
 namespace gantry::solver {
 
@@ -218,12 +219,19 @@ class Run {
         if (in) r.layers.insert(r.layers.end(), in->layers.begin(), in->layers.end());
       return results_cache_.record(keys_.at(n.digest).key, r, n.meta.ignore_cache);
     }
+    const Digest& key = keys_.at(n.digest).key;
+    std::optional<StepLock> running;
+    if (!n.meta.ignore_cache) {
+      running.emplace(store_.root(), key, cancel_);
+      // Whoever held the lock may have just recorded this very step.
+      if (auto theirs = results_cache_.find(key)) return *theirs;
+    }
     Result r = std::holds_alternative<llb::ExecOp>(n.op) ? run_exec_op(ctx_, n, inputs)
                                                          : run_file_op(ctx_, n, inputs);
     ++executed_;
     results_cache_.record_snapshot(r.layers.back());
     if (options_.on_new_snapshot) options_.on_new_snapshot(r.layers.back());
-    return results_cache_.record(keys_.at(n.digest).key, r, n.meta.ignore_cache);
+    return results_cache_.record(key, r, n.meta.ignore_cache);
   }
 
   Result run_source(const llb::Node& n, const llb::SourceOp& src) {

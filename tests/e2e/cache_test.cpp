@@ -134,6 +134,29 @@ TEST(ConcurrentBuilds, EightBuildsOnOneRootAllSucceedWithOneResult) {
   EXPECT_EQ(again.out, outcomes[0].out);
 }
 
+TEST(ConcurrentBuilds, AStepTwoBuildsNeedAtOnceRunsOnce) {
+  GantryEnv env;
+  env.import_busybox();
+  const fs::path slow = env.scratch() / "slow", count = env.scratch() / "count";
+  fs::create_directories(slow);
+  fs::create_directories(count);
+  // Each run of the step leaves a line in a cache mount, which outlives the builds.
+  write_file_atomic(slow / "Dockerfile",
+                    "FROM busybox\nRUN --mount=type=cache,id=runs,target=/runs sh -c 'echo ran >> /runs/log; sleep 1'\n");
+  write_file_atomic(count / "Dockerfile",
+                    "FROM busybox\nRUN --mount=type=cache,id=runs,target=/runs echo \"runs: $(wc -l < /runs/log)\"\n");
+  std::vector<Outcome> outcomes(2);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < outcomes.size(); ++i)
+    threads.emplace_back([&, i] { outcomes[i] = env.gantry({"build", "-q", "--network=none", slow.string()}); });
+  for (auto& t : threads) t.join();
+  for (const auto& o : outcomes) EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(outcomes[0].out, outcomes[1].out);
+  auto counted = env.gantry({"build", "--progress=plain", "--network=none", "--no-cache", count.string()});
+  ASSERT_EQ(counted.exit_code, 0) << counted.err;
+  EXPECT_NE(counted.err.find("runs: 1"), std::string::npos) << counted.err;
+}
+
 TEST(CrashSafety, BuildsKilledAtRandomMomentsLeaveAUsableStore) {
   GantryEnv crashed, clean;
   crashed.import_busybox();
