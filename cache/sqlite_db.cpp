@@ -20,10 +20,14 @@ Database::Database(const std::filesystem::path& file) : file_(file) {
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
+  exec("PRAGMA mmap_size=268435456");  // pages read from the database file: no read() each
   // The last connection to close would checkpoint the WAL into the database and delete it,
-  // with its fsyncs, at the end of every gantry command; the automatic checkpoint (every 1000
-  // pages) keeps the WAL short anyway, and the next command reads it as it is.
+  // with its fsyncs, at the end of every gantry command. Left alone, the WAL is read whole by
+  // the next command's first connection (recovery), so it is kept short instead: a checkpoint
+  // once it holds 100 pages, every few commands.
   sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  exec("PRAGMA wal_autocheckpoint=100");
+  exec("PRAGMA journal_size_limit=4194304");  // and a WAL file a big write grew is cut back
 }
 
 Database::~Database() { sqlite3_close_v2(db_); }
