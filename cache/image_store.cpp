@@ -18,6 +18,8 @@ std::optional<Digest> ImageStore::find(const std::string& name) const {
 }
 
 void ImageStore::set(const std::string& name, const Digest& manifest) {
+  // A rebuild that changed nothing names the same image again: no write at all.
+  if (find(name) == manifest) return;
   Database::Transaction tx(db_);
   const auto previous = find(name);
   db_.prepare(
