@@ -10,10 +10,9 @@
 #include <cstdio>
 #include <ctime>
 
-#include <tbb/parallel_for.h>
-
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "cache/directory_entries.h"
 
 namespace gantry::cache {
 
@@ -77,17 +76,16 @@ ContextChecksummer::~ContextChecksummer() {
 void ContextChecksummer::load_known() {
   if (loaded_) return;
   loaded_ = true;
-  const std::string prefix = root_.string() + "/";
   {
     auto count = db_.prepare("SELECT COUNT(*) FROM file_hashes WHERE path >= ? AND path < ?");
-    count.bind(1, root_.string() + "/").bind(2, root_.string() + "0");
+    count.bind(1, root_prefix_).bind(2, root_.string() + "0");
     count.step();
     known_.reserve(static_cast<std::size_t>(count.integer(0)));
   }
   auto st = db_.prepare(
       "SELECT path, size, mtime_ns, ctime_ns, inode, device, hash FROM file_hashes "
       "WHERE path >= ? AND path < ?");
-  st.bind(1, prefix).bind(2, root_.string() + "0");  // '0' sorts right after '/'
+  st.bind(1, root_prefix_).bind(2, root_.string() + "0");  // '0' sorts right after '/'
   while (st.step())
     known_.emplace(st.text(0), Known{st.integer(1), st.integer(2), st.integer(3), st.integer(4),
                                      st.integer(5), st.text(6)});
@@ -160,31 +158,13 @@ void ContextChecksummer::hash_entry(const std::string& relative, const struct st
   } else if (S_ISDIR(st.st_mode)) {
     UniqueFd dir(::openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) throw_errno("open directory `" + relative + "`");
-    std::vector<std::string> names;
-    {
-      DIR* d = ::fdopendir(::dup(dir.get()));
-      if (!d) throw_errno("read directory `" + relative + "`");
-      while (auto* e = ::readdir(d)) {
-        std::string_view n = e->d_name;
-        if (n != "." && n != "..") names.emplace_back(n);
-      }
-      ::closedir(d);
-    }
-    std::sort(names.begin(), names.end());
-    std::erase_if(names, [&](const std::string& n) { return excluded_ && excluded_(join(relative, n)); });
-    // Stat calls are most of a warm build's checksum time: a big directory's run on every core.
-    std::vector<struct stat> stats(names.size());
-    std::vector<int> errors(names.size(), 0);
-    auto stat_child = [&](std::size_t i) {
-      if (::fstatat(dir.get(), names[i].c_str(), &stats[i], AT_SYMLINK_NOFOLLOW) != 0) errors[i] = errno;
-    };
-    constexpr std::size_t kParallelFrom = 64;
-    if (names.size() >= kParallelFrom) tbb::parallel_for(std::size_t{0}, names.size(), stat_child);
-    else for (std::size_t i = 0; i < names.size(); ++i) stat_child(i);
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      std::string child = join(relative, names[i]);
-      if (errors[i] != 0) throw errno_error("context path `" + child + "`", errors[i]);
-      hash_entry(child, stats[i], dir.get(), names[i].c_str(), out);
+    const auto entries = stat_directory(dir.get(), relative, [&](const std::string& n) {
+      return !excluded_ || !excluded_(join(relative, n));
+    });
+    for (const auto& entry : entries) {
+      std::string child = join(relative, entry.name);
+      if (entry.error != 0) throw errno_error("context path `" + child + "`", entry.error);
+      hash_entry(child, entry.st, dir.get(), entry.name.c_str(), out);
     }
   }
   out.update("\n");

@@ -95,6 +95,7 @@ Store::Store(fs::path root)
   snapshots_.clean_staging();
   std::error_code ec;
   fs::create_directories(root_ / "tmp", ec);
+  fs::create_directories(locks_dir(), ec);
   for (const auto& entry : fs::directory_iterator(root_ / "tmp", ec))
     if (auto pid = owner_of_temp_name(entry.path().filename().string(), "");
         pid && !process_alive(*pid))

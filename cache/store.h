@@ -35,6 +35,8 @@ class Store {
   // A scratch directory for this process, removed with the object (or, after a crash, when
   // the next Store is opened).
   TempDir scratch_dir() const;
+  // Where the per-step lock files live (solver/step_lock.h); made when the Store opens.
+  std::filesystem::path locks_dir() const { return root_ / "locks"; }
 
   // Every process that opens a Store holds <root>/lock shared; pruning takes it exclusively
   // (waiting for running builds), so nothing a build has made but not yet recorded is removed.

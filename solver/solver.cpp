@@ -222,7 +222,7 @@ class Run {
     const Digest& key = keys_.at(n.digest).key;
     std::optional<StepLock> running;
     if (!n.meta.ignore_cache) {
-      running.emplace(store_.root(), key, cancel_);
+      running.emplace(store_.locks_dir(), key, cancel_);
       // Whoever held the lock may have just recorded this very step.
       if (auto theirs = results_cache_.find(key)) return *theirs;
     }

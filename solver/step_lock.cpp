@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <chrono>
@@ -13,10 +12,8 @@
 
 namespace gantry::solver {
 
-StepLock::StepLock(const std::filesystem::path& root, const Digest& key, const std::atomic<bool>& cancel) {
-  const std::filesystem::path dir = root / "locks";
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("create `" + dir.string() + "`");
-  const std::filesystem::path file = dir / key.hex().substr(0, 4);
+StepLock::StepLock(const std::filesystem::path& locks_dir, const Digest& key, const std::atomic<bool>& cancel) {
+  const std::filesystem::path file = locks_dir / key.hex().substr(0, 4);
   fd_ = UniqueFd(::open(file.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600));
   if (!fd_) throw_errno("open lock `" + file.string() + "`");
   // Polled rather than blocking, so that Ctrl-C is not stuck behind another build's step.

@@ -2,7 +2,7 @@
 // running (a concurrent `gantry build`, a bake target beside this one) is waited for, and its
 // result taken from the cache, instead of being run twice.
 //
-// Locks live in <root>/locks, one file per 16 bits of the key (at most 65,536 empty files):
+// Locks live in the store's locks dir, one file per 16 bits of the key (at most 65,536 empty files):
 // two different steps share a lock only once in 65,536 pairs. flock() locks belong to the open
 // file, so threads of one process exclude each other too, and a killed process lets go.
 #pragma once
@@ -19,7 +19,7 @@ class StepLock {
  public:
   // Waits until the lock for `key` is ours, or throws Cancelled once `cancel` turns true.
   // Throws Error naming the lock file when it cannot be created or locked.
-  StepLock(const std::filesystem::path& root, const Digest& key, const std::atomic<bool>& cancel);
+  StepLock(const std::filesystem::path& locks_dir, const Digest& key, const std::atomic<bool>& cancel);
 
  private:
   UniqueFd fd_;  // closing it releases the lock
