@@ -163,7 +163,12 @@ int run_bake(const GlobalOptions& global, const BakeFlags& f) {
   }
 
   auto progress = make_progress_display(parse_progress_mode(f.progress));
-  std::vector<std::pair<const BakeTarget*, exporter::ImageRecord>> built;
+  struct Built {
+    const BakeTarget* target;
+    std::vector<std::string> tags;  // as the image was named
+    exporter::ImageRecord image;
+  };
+  std::vector<Built> built;
   {
     const fs::path root = global.state_root();
     cache::Store store(root);  // creates the root before the threads open it
@@ -172,17 +177,15 @@ int run_bake(const GlobalOptions& global, const BakeFlags& f) {
       std::vector<TargetBuild> builds;
       for (const auto* t : wave) builds.push_back({.target = t});
       build_wave(builds, file, global, f, executor, *progress);
-      for (auto& b : builds) built.emplace_back(b.target, *b.image);
+      for (auto& b : builds) built.push_back({b.target, b.job->request().tags, *b.image});
     }
   }
   // Only now: the GC needs no other Store of this process open.
   cache::Store store(global.state_root());
   cache::collect_if_over(store, global.gc_cap());
-  for (const auto& [target, image] : built) {
-    progress->note("target " + target->name + ":");
-    BuildRequest names;
-    for (const auto& tag : target->tags) names.tags.push_back(ImageRef::parse(tag).familiar());
-    note_built_image(*progress, names, image);
+  for (const auto& b : built) {
+    progress->note("target " + b.target->name + ":");
+    note_built_image(*progress, b.tags, b.image);
   }
   progress->finish();
   return 0;

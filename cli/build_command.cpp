@@ -10,8 +10,8 @@
 #include "cache/store.h"
 #include "cli/build_input.h"
 #include "cli/build_job.h"
-#include "cli/cache_spec.h"
 #include "cli/build_platform.h"
+#include "cli/cache_spec.h"
 #include "cli/command.h"
 #include "cli/output_spec.h"
 #include "cli/progress/progress_mode.h"
@@ -159,7 +159,7 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   auto image = job.finish();
   cache::collect_if_over(store, global.gc_cap());
   if (f.quiet) std::cout << image.config.str() << "\n";
-  else note_built_image(*progress, job.request(), image);
+  else note_built_image(*progress, job.request().tags, image);
   progress->finish();
   return 0;
 }

@@ -155,8 +155,9 @@ exporter::ImageRecord BuildJob::finish() {
   const auto epoch = source_date_epoch(request_.build_args);
   const std::int64_t created = epoch ? *epoch : result_->created;
   packing_arena_.execute([this] { layer_packing_.wait(); });
-  for (const auto& [snapshot, blob] : packed_) remember_layer_blob(store_, snapshot, local_pack(), blob);
-  auto image = commit_image(store_, layers, config, created, local_pack());
+  const auto store_pack = local_pack();
+  for (const auto& [snapshot, blob] : packed_) remember_layer_blob(store_, snapshot, store_pack, blob);
+  auto image = commit_image(store_, layers, config, created, store_pack);
 
   auto named = [&](const Digest& manifest) {
     exporter::TaggedManifests out;
@@ -203,9 +204,10 @@ exporter::ImageRecord BuildJob::finish() {
   return image;
 }
 
-void note_built_image(ProgressDisplay& progress, const BuildRequest& request, const exporter::ImageRecord& image) {
+void note_built_image(ProgressDisplay& progress, const std::vector<std::string>& tags,
+                      const exporter::ImageRecord& image) {
   progress.note("writing image " + image.config.str() + " done");
-  for (const auto& t : request.tags) progress.note("naming to " + t + " done");
+  for (const auto& t : tags) progress.note("naming to " + t + " done");
 }
 
 }  // namespace gantry::cli

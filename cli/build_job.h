@@ -5,7 +5,7 @@
 //   const llb::Definition& graph = job.lower();   // reads the Dockerfile, resolves FROM images
 //   job.solve(executor, progress);                 // runs the graph; cancel() stops it
 //   exporter::ImageRecord image = job.finish();    // commits, writes outputs, names the image
-//   note_built_image(progress, job.request(), image);
+//   note_built_image(progress, job.request().tags, image);
 //
 // The store, executor and progress display may be shared by jobs running on several threads
 // (each with a Store of its own on the same root: a Store's database connection keeps one
@@ -103,6 +103,7 @@ class BuildJob {
 };
 
 // The closing progress lines of a build: "writing image sha256:... done", "naming to ... done".
-void note_built_image(ProgressDisplay& progress, const BuildRequest& request, const exporter::ImageRecord& image);
+void note_built_image(ProgressDisplay& progress, const std::vector<std::string>& tags,
+                      const exporter::ImageRecord& image);
 
 }  // namespace gantry::cli

@@ -3,20 +3,17 @@
 #include <algorithm>
 #include <map>
 
-#include <nlohmann/json.hpp>
 
 #include "base/error.h"
-#include "base/file_util.h"
 #include "base/image_ref.h"
 #include "cli/store_images.h"
+#include "exporter/archive.h"
 #include "exporter/cache_manifest.h"
-#include "exporter/media_types.h"
 #include "registry/push.h"
 
 namespace gantry::cli {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -53,38 +50,6 @@ exporter::CacheManifest collect(cache::Store& store, const CacheSpec& to,
   return cache;
 }
 
-// Hard-links a blob of the content store into the layout (copies it across file systems).
-void place_blob(const cache::ContentStore& content, const Digest& blob, const fs::path& blobs_dir) {
-  const fs::path dest = blobs_dir / blob.hex();
-  if (fs::exists(dest)) return;  // content-addressed: already the right bytes
-  const fs::path temp = blobs_dir / (".tmp-" + blob.hex());
-  fs::remove(temp);
-  std::error_code linked;
-  fs::create_hard_link(content.path(blob), temp, linked);
-  if (linked) fs::copy_file(content.path(blob), temp);
-  fs::rename(temp, dest);
-}
-
-void write_layout(const cache::ContentStore& content, const Digest& manifest, const fs::path& dir) {
-  const fs::path blobs_dir = dir / "blobs" / "sha256";
-  fs::create_directories(blobs_dir);
-  const json parsed = json::parse(content.read(manifest));
-  place_blob(content, Digest::parse(parsed.at("config").at("digest").get<std::string>()), blobs_dir);
-  for (const json& layer : parsed.at("layers"))
-    place_blob(content, Digest::parse(layer.at("digest").get<std::string>()), blobs_dir);
-  place_blob(content, manifest, blobs_dir);
-  write_file_atomic(dir / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
-  const json index{
-      {"schemaVersion", 2},
-      {"mediaType", exporter::media_types::kOciIndex},
-      {"manifests",
-       {{{"mediaType", exporter::media_types::kOciManifest},
-         {"digest", manifest.str()},
-         {"size", content.size(manifest)},
-         {"annotations", {{"org.opencontainers.image.ref.name", "latest"}}}}}}};
-  write_file_atomic(dir / "index.json", index.dump());  // last: the switch to the new cache
-}
-
 }  // namespace
 
 std::string inline_build_cache(const std::vector<solver::CacheRecord>& records, const solver::Result& target) {
@@ -109,7 +74,7 @@ CacheExportReport export_build_cache(cache::Store& store, const CacheSpec& to,
       registry::push_image(store, manifest, ImageRef::parse(to.location), options,
                            registry::CredentialStore::from_environment());
     } else {
-      write_layout(store.content(), manifest, to.location);
+      exporter::update_oci_layout(store.content(), manifest, "latest", to.location);
     }
     return {static_cast<int>(cache.records.size()), static_cast<int>(cache.layers.size())};
   } catch (const fs::filesystem_error& e) {

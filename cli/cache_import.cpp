@@ -1,8 +1,5 @@
 #include "cli/cache_import.h"
 
-#include <fstream>
-#include <vector>
-
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
@@ -68,15 +65,7 @@ class DirCacheSource : public CacheSource {
   }
 
   void fetch(const exporter::LayerBlob& blob, const cache::ContentStore& content) override {
-    if (content.has(blob.digest)) return;
-    std::ifstream in(blob_path(blob.digest), std::ios::binary);
-    if (!in) throw Error(blob_path(blob.digest).string() + ": cannot be read");
-    auto ingest = content.ingest();
-    std::vector<char> buffer(1 << 20);
-    while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0)
-      ingest.write(buffer.data(), static_cast<std::size_t>(in.gcount()));
-    if (in.bad()) throw Error(blob_path(blob.digest).string() + ": read error");
-    ingest.commit(blob.digest);  // checks the digest
+    if (!content.has(blob.digest)) content.put_file(blob_path(blob.digest), blob.digest);  // digest checked
   }
 
  private:

@@ -18,6 +18,13 @@ namespace gantry::cli {
 
 namespace {
 
+// What pull and push print on stdout: the name pinned to the manifest's digest.
+void print_pinned(ImageRef image, const Digest& manifest) {
+  image.tag.clear();
+  image.digest = manifest;
+  std::cout << image.familiar() << "\n";
+}
+
 struct PullFlags {
   std::string name;
   std::string platform = "linux/amd64";
@@ -30,10 +37,7 @@ int run_pull(const GlobalOptions& global, const PullFlags& f) {
   auto report = registry::pull_image(store, image, f.registry.options(global.config),
                                      registry::CredentialStore::from_environment(), f.platform);
   std::cerr << describe_pull(image, report) << "\n";
-  ImageRef pinned = image;
-  pinned.tag.clear();
-  pinned.digest = report.manifest;
-  std::cout << pinned.familiar() << "\n";
+  print_pinned(image, report.manifest);
   return 0;
 }
 
@@ -57,10 +61,7 @@ int run_push(const GlobalOptions& global, const PushFlags& f) {
                                      registry::CredentialStore::from_environment(), {.chunk_size = f.chunk_size});
   std::cerr << "pushed " << destination.familiar() << ": " << report.blobs_uploaded << " blobs uploaded, "
             << report.blobs_mounted << " mounted, " << report.blobs_present << " already present\n";
-  ImageRef pinned = destination;
-  pinned.tag.clear();
-  pinned.digest = report.manifest;
-  std::cout << pinned.familiar() << "\n";
+  print_pinned(destination, report.manifest);
   return 0;
 }
 

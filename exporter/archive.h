@@ -26,6 +26,11 @@ using TaggedManifests = std::vector<std::pair<std::string, Digest>>;
 // `dir` must not exist, or be an empty directory.
 void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
                       const std::filesystem::path& dir);
+// Adds `manifest` (an OCI manifest) and the blobs it names to the OCI layout `dir` (made when
+// missing) and makes it the only entry of its index, tagged `tag`. Blobs already there stay;
+// index.json is replaced last, so a reader sees the whole old layout or the whole new one.
+void update_oci_layout(const cache::ContentStore& store, const Digest& manifest, const std::string& tag,
+                       const std::filesystem::path& dir);
 void write_oci_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
                        const std::filesystem::path& dest_tar);
 void write_docker_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,

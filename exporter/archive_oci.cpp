@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <set>
+#include <vector>
 
 #include "base/error.h"
 #include "base/file_util.h"
@@ -54,6 +55,11 @@ Layout plan_layout(const cache::ContentStore& store, const TaggedManifests& tagg
   return layout;
 }
 
+// Blobs are immutable, so a hard link is as good as a copy when the store is on this fs.
+void link_or_copy(const cache::ContentStore& store, const Digest& blob, const fs::path& dest) {
+  if (::link(store.path(blob).c_str(), dest.c_str()) != 0) fs::copy_file(store.path(blob), dest);
+}
+
 }  // namespace
 
 void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
@@ -68,12 +74,37 @@ void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& t
   write_file_atomic(temp.path() / "oci-layout", kOciLayoutFile);
   write_file_atomic(temp.path() / "index.json", layout.index_json);
   for (const Digest& blob : layout.blobs) {
-    const fs::path dest = temp.path() / "blobs" / "sha256" / blob.hex();
-    // Blobs are immutable, so a hard link is as good as a copy when the store is on this fs.
-    if (::link(store.path(blob).c_str(), dest.c_str()) != 0) fs::copy_file(store.path(blob), dest);
+    link_or_copy(store, blob, temp.path() / "blobs" / "sha256" / blob.hex());
   }
   if (::rename(temp.path().c_str(), dir.c_str()) != 0) throw_errno("rename into place `" + dir.string() + "`");
   temp.release();
+}
+
+void update_oci_layout(const cache::ContentStore& store, const Digest& manifest, const std::string& tag,
+                       const fs::path& dir) {
+  const fs::path blobs_dir = dir / "blobs" / "sha256";
+  fs::create_directories(blobs_dir);
+  const json parsed = json::parse(store.read(manifest));
+  std::vector<Digest> blobs{Digest::parse(parsed.at("config").at("digest").get<std::string>())};
+  for (const json& layer : parsed.at("layers")) blobs.push_back(Digest::parse(layer.at("digest").get<std::string>()));
+  blobs.push_back(manifest);
+  for (const Digest& blob : blobs) {
+    const fs::path dest = blobs_dir / blob.hex();
+    if (fs::exists(dest)) continue;  // content-addressed: already the right bytes
+    const fs::path temp = blobs_dir / (".tmp-" + blob.hex());
+    fs::remove(temp);
+    link_or_copy(store, blob, temp);
+    fs::rename(temp, dest);
+  }
+  write_file_atomic(dir / "oci-layout", kOciLayoutFile);
+  const json index{{"schemaVersion", 2},
+                   {"mediaType", media_types::kOciIndex},
+                   {"manifests",
+                    {{{"mediaType", media_types::kOciManifest},
+                      {"digest", manifest.str()},
+                      {"size", store.size(manifest)},
+                      {"annotations", {{"org.opencontainers.image.ref.name", tag}}}}}}};
+  write_file_atomic(dir / "index.json", index.dump());
 }
 
 void write_oci_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,

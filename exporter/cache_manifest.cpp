@@ -70,15 +70,27 @@ Digest write_cache_manifest(const cache::ContentStore& store, const CacheManifes
   return store.put(manifest.dump());
 }
 
-Digest cache_config_digest(std::string_view manifest, const std::string& what) {
-  const json parsed = parse_object(manifest, what, "manifest");
+namespace {
+
+// A manifest whose config is a cache config or an image config (which may carry an inline cache).
+json checked_manifest(std::string_view manifest, const std::string& what) {
+  json parsed = parse_object(manifest, what, "manifest");
   try {
-    const json& config = parsed.at("config");
-    const auto media_type = config.at("mediaType").get<std::string>();
+    const auto media_type = parsed.at("config").at("mediaType").get<std::string>();
     if (media_type != kCacheConfig && !is_image_config(media_type))
-      throw Error(what + ": not a gantry build cache (config media type " +
-                  config.at("mediaType").get<std::string>() + ")");
-    return Digest::parse(config.at("digest").get<std::string>());
+      throw Error(what + ": not a gantry build cache (config media type " + media_type + ")");
+  } catch (const json::exception& e) {
+    throw Error(what + ": malformed cache manifest: " + e.what());
+  }
+  return parsed;
+}
+
+}  // namespace
+
+Digest cache_config_digest(std::string_view manifest, const std::string& what) {
+  const json parsed = checked_manifest(manifest, what);
+  try {
+    return Digest::parse(parsed.at("config").at("digest").get<std::string>());
   } catch (const json::exception& e) {
     throw Error(what + ": malformed cache manifest: " + e.what());
   }
@@ -86,8 +98,7 @@ Digest cache_config_digest(std::string_view manifest, const std::string& what) {
 
 CacheManifest parse_cache_manifest(std::string_view manifest, std::string_view config,
                                    const std::string& what) {
-  cache_config_digest(manifest, what);
-  const json m = parse_object(manifest, what, "manifest");
+  const json m = checked_manifest(manifest, what);
   const json c = parse_object(config, what, "config");
   CacheManifest cache;
   try {

@@ -73,13 +73,12 @@ class Run {
     explainer_.save();
     if (first_error_) std::rethrow_exception(first_error_);
     if (cancel_.load()) throw Cancelled();
-    std::set<Digest> listed;
-    for (const auto& n : def.nodes) {
-      if (is_source(*n) || !listed.insert(n->digest).second) continue;
-      if (auto it = results_.find(n->digest); it != results_.end())
-        records.push_back({keys_.at(n->digest).key, it->second});
+    for (const auto& [digest, n] : canonical_) {
+      if (is_source(*n)) continue;
+      if (auto it = results_.find(digest); it != results_.end())
+        records.push_back({keys_.at(digest).key, it->second});
       else
-        unvisited_keys.push_back(keys_.at(n->digest).key);
+        unvisited_keys.push_back(keys_.at(digest).key);
     }
     return results_.at(target->digest);
   }
