@@ -16,6 +16,7 @@ inline constexpr const char* kOpaqueXattr = "trusted.overlay.opaque";
 inline bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == 0; }
 // overlayfs: an opaque directory carries trusted.overlay.opaque=y.
 bool is_opaque_dir(const std::filesystem::path& dir);
+bool is_opaque_dir(int dir_fd);
 // Marks `dir_fd` opaque; `name` is the directory, for errors.
 void mark_opaque(int dir_fd, const std::filesystem::path& name);
 

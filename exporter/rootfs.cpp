@@ -97,7 +97,7 @@ void write_rootfs_tar(const std::vector<fs::path>& layers_top_first, const fs::p
   FdSink sink(out.fd(), dest_tar);
   TarWriter tar(sink);
   walk_merged(layers_top_first, [&](const std::string& rel, const fs::path& source, const struct stat& st) {
-    tar.add_from_disk(S_ISDIR(st.st_mode) ? rel + "/" : rel, source, st, std::nullopt);
+    tar.add_from_disk(S_ISDIR(st.st_mode) ? rel + "/" : rel, {AT_FDCWD, source.c_str(), fs::path()}, st, std::nullopt);
   });
   tar.finish();
   out.commit();

@@ -15,11 +15,43 @@
 #include <string_view>
 #include <utility>
 
+#include "base/unique_fd.h"
 #include "exporter/byte_sink.h"
 #include "exporter/libarchive_handle.h"
 #include "exporter/utf8_locale.h"
+#include "exporter/xattrs.h"
 
 namespace gantry::exporter {
+
+// An object on disk as a walk finds it: `name` in the directory `dir_fd`, which is at `dir` (the
+// object's path, dir / name, is built only for an error; with AT_FDCWD, `name` is the whole
+// path and `dir` empty), and `fd` when the walker has the object itself open already (a
+// directory it is about to descend into), else -1.
+struct DiskObject {
+  int dir_fd;
+  const char* name;
+  const std::filesystem::path& dir;
+  int fd = -1;
+
+  std::filesystem::path path() const { return dir / name; }
+};
+
+// What a tar entry needs from the disk, read before the entry is written (possibly on another
+// thread, so that a walk reads files while the tar is hashed and stored). A regular file's
+// data is in `data` when it was small enough to read ahead, else it is read from `file` as the
+// entry is written.
+struct ReadObject {
+  struct stat st {};
+  Xattrs xattrs;
+  std::string link_target;
+  std::unique_ptr<char[]> data;
+  UniqueFd file;
+  std::filesystem::path file_path;  // for errors while `file` is read
+};
+
+// Reads `source` (whose lstat is `st`): its xattrs and link target, and a regular file's data
+// into memory when it has at most `read_ahead` bytes.
+ReadObject read_object(const DiskObject& source, const struct stat& st, std::int64_t read_ahead);
 
 class TarWriter {
  public:
@@ -27,11 +59,13 @@ class TarWriter {
   TarWriter(const TarWriter&) = delete;
   TarWriter& operator=(const TarWriter&) = delete;
 
-  // Adds the object at `source` (whose lstat is `st`) as `name`, with its data, link target,
-  // device numbers and the xattrs layers carry. A regular file whose inode was already added
-  // becomes a hard link to the first name it was added under.
-  void add_from_disk(const std::string& name, const std::filesystem::path& source,
-                     const struct stat& st, std::optional<std::int64_t> clamp_mtime);
+  // Adds `source` (whose lstat is `st`) as `name`, with its data, link target, device numbers
+  // and the xattrs layers carry. A regular file whose inode was already added becomes a hard
+  // link to the first name it was added under.
+  void add_from_disk(const std::string& name, const DiskObject& source, const struct stat& st,
+                     std::optional<std::int64_t> clamp_mtime);
+  // The same for an object read beforehand.
+  void add_read(const std::string& name, const ReadObject& object, std::optional<std::int64_t> clamp_mtime);
   // An empty regular file with mode 0 and the owner and mtime of `like` (a whiteout marker).
   void add_marker(const std::string& name, const struct stat& like,
                   std::optional<std::int64_t> clamp_mtime);
@@ -47,7 +81,9 @@ class TarWriter {
   static constexpr std::size_t kReadBufferSize = 1 << 20;
   static la_ssize_t write_callback(archive*, void* self, const void* data, size_t size);
   void write_header(archive_entry* entry, const std::string& name);
-  void copy_data(const std::filesystem::path& source, std::int64_t size);
+  // Writes `name` as a hard link when a regular file of the same inode was added before.
+  bool added_as_hard_link(const std::string& name, const struct stat& st, std::optional<std::int64_t> clamp_mtime);
+  void copy_data(int fd, const std::filesystem::path& source, std::int64_t size);
   void check(int rc, const std::string& what);
 
   ByteSink& out_;

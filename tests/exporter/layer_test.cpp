@@ -1,10 +1,14 @@
 // pack_layer / unpack_layer: the same conformance checks for every compression.
 #include <fcntl.h>
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "base/file_util.h"
@@ -147,6 +151,54 @@ TYPED_TEST(LayerTest, CorruptBlobIsRejectedAndLeavesNothing) {
     EXPECT_NE(std::string(e.what()).find(corrupt.string()), std::string::npos) << e.what();
   }
   EXPECT_TRUE(fs::is_empty(dest));
+}
+
+// The names in a plain tar, in the order they were written.
+std::vector<std::string> tar_names(const fs::path& tar) {
+  archive* a = archive_read_new();
+  archive_read_support_format_tar(a);
+  std::vector<std::string> names;
+  if (archive_read_open_filename(a, tar.c_str(), 1 << 16) == ARCHIVE_OK) {
+    archive_entry* entry = nullptr;
+    while (archive_read_next_header(a, &entry) == ARCHIVE_OK) names.emplace_back(archive_entry_pathname(entry));
+  }
+  archive_read_free(a);
+  return names;
+}
+
+std::string two_digits(int i) { return (i < 10 ? "0" : "") + std::to_string(i); }
+
+// The walk reads entries on several threads, in batches: the tar must still hold every entry
+// once, depth first, each directory's children sorted by their tar names, across the batches.
+TEST(LayerPacking, ManyEntriesComeOutDepthFirstInTarOrder) {
+  TempDir tmp(fs::temp_directory_path(), "gantry-layer-test-");
+  cache::ContentStore store(tmp.path() / "store");
+  const fs::path layer = tmp.path() / "layer";
+  // Made in reverse, so that the directory order on disk is not the sorted order.
+  for (const std::string dir : {"c", "b", "a"})
+    for (int i = 39; i >= 0; --i) make_file(layer / dir / ("f" + two_digits(i)), std::string(i * 100, 'x'));
+  make_file(layer / "b/big", std::string(300'000, 'b'));  // too big to read ahead: streamed
+  set_xattr(layer / "b/f05", "user.note", "kept");
+  make_whiteout(layer / "a/zz");  // ".wh.zz" in the tar: before "f00"
+  make_opaque(layer / "c");
+  fs::create_hard_link(layer / "a/f01", layer / "c/link");  // its first name is batches earlier
+
+  const LayerBlob blob = pack_layer(layer, store, {.compression = Compression::Uncompressed});
+
+  std::vector<std::string> expected = {"a/", "a/.wh.zz"};
+  for (int i = 0; i < 40; ++i) expected.push_back("a/f" + two_digits(i));
+  expected.insert(expected.end(), {"b/", "b/big"});
+  for (int i = 0; i < 40; ++i) expected.push_back("b/f" + two_digits(i));
+  expected.insert(expected.end(), {"c/", "c/.wh..wh..opq"});
+  for (int i = 0; i < 40; ++i) expected.push_back("c/f" + two_digits(i));
+  expected.push_back("c/link");
+  EXPECT_EQ(tar_names(store.path(blob.digest)), expected);
+
+  const fs::path unpacked = tmp.path() / "unpacked";
+  fs::create_directories(unpacked);
+  unpack_layer(store.path(blob.digest), unpacked);
+  EXPECT_EQ(describe_tree(unpacked), describe_tree(layer));
+  EXPECT_EQ(fs::hard_link_count(unpacked / "c/link"), 2u);
 }
 
 }  // namespace
