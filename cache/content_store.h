@@ -40,8 +40,10 @@ class ContentStore {
     const ContentStore* store_;
     std::filesystem::path temp_;
     UniqueFd fd_;
+    static constexpr std::int64_t kWritebackChunk = 8 << 20;
     Sha256 hash_;
     std::int64_t size_ = 0;
+    std::int64_t flushed_ = 0;  // bytes handed to the disk's writeback so far
     bool committed_ = false;
   };
 

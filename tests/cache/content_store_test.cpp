@@ -20,6 +20,23 @@ TEST(ContentStore, PutReadAndVerify) {
   EXPECT_EQ(store.path(d), root.path() / "blobs" / "sha256" / d.hex());
 }
 
+TEST(ContentStore, BlobWrittenInUnevenPiecesPastTheWritebackChunksIsStoredWhole) {
+  TempDir root(fs::temp_directory_path());
+  ContentStore store(root.path());
+  // 20 MB in 3 MB pieces: writeback starts at two chunk boundaries that fall inside a piece.
+  std::string piece(3 << 20, '\0');
+  std::string whole;
+  auto in = store.ingest();
+  for (int i = 0; whole.size() < (20u << 20); ++i) {
+    for (std::size_t j = 0; j < piece.size(); ++j) piece[j] = static_cast<char>((i * 131 + j * 7) & 0xff);
+    in.write(piece);
+    whole += piece;
+  }
+  const Digest d = in.commit(sha256_of(whole));
+  EXPECT_EQ(store.size(d), static_cast<std::int64_t>(whole.size()));
+  EXPECT_EQ(store.read(d), whole);
+}
+
 TEST(ContentStore, IngestWithWrongExpectedDigestLeavesNothing) {
   TempDir root(fs::temp_directory_path());
   ContentStore store(root.path());
