@@ -92,6 +92,7 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
   // With SOURCE_DATE_EPOCH the packed bytes are not kept for reuse: nothing to pack early.
   if (const auto pack = local_pack(); !pack.clamp_mtime)
     opts.on_new_snapshot = [this, pack](const std::string& snapshot) {
+      packing_started_ = true;
       packing_arena_.execute([&] {
         layer_packing_.run([this, pack, snapshot] {
           try {
@@ -126,8 +127,11 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
   if (cancelled_.load()) throw solver::Cancelled();
 }
 
-BuildJob::~BuildJob() {
-  packing_arena_.execute([this] { layer_packing_.wait(); });
+BuildJob::~BuildJob() { wait_for_packing(); }
+
+void BuildJob::wait_for_packing() {
+  // A fully cached build packed nothing: no arena to start (its threads cost a few ms).
+  if (packing_started_) packing_arena_.execute([this] { layer_packing_.wait(); });
 }
 
 exporter::PackOptions BuildJob::local_pack() const {
@@ -154,7 +158,7 @@ exporter::ImageRecord BuildJob::finish() {
     if (to.type == "inline") config[exporter::kInlineCacheKey] = inline_build_cache(records_, *result_);
   const auto epoch = source_date_epoch(request_.build_args);
   const std::int64_t created = epoch ? *epoch : result_->created;
-  packing_arena_.execute([this] { layer_packing_.wait(); });
+  wait_for_packing();
   const auto store_pack = local_pack();
   for (const auto& [snapshot, blob] : packed_) remember_layer_blob(store_, snapshot, store_pack, blob);
   auto image = commit_image(store_, layers, config, created, store_pack);

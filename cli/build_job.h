@@ -96,8 +96,10 @@ class BuildJob {
   std::atomic<bool> cancelled_{false};
   // Packs each new layer for the store while the build goes on: finish() then finds it done.
   // An arena of its own: the solver's arena, where the layers appear, ends with the solve.
+  void wait_for_packing();
   tbb::task_arena packing_arena_;
   tbb::task_group layer_packing_;
+  std::atomic<bool> packing_started_{false};
   std::mutex packed_mutex_;
   std::vector<std::pair<std::string, exporter::LayerBlob>> packed_;  // snapshot -> its blob
 };
