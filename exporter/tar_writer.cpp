@@ -23,6 +23,17 @@ std::int64_t entry_mtime(const struct stat& st, std::optional<std::int64_t> clam
   return clamp ? std::min(mtime, *clamp) : mtime;
 }
 
+// An entry named `name` with the type, mode, owner and mtime of `st`.
+ArchiveEntry entry_with_stat(const std::string& name, const struct stat& st, std::optional<std::int64_t> clamp) {
+  ArchiveEntry entry(archive_entry_new());
+  archive_entry_set_pathname(entry.get(), name.c_str());
+  archive_entry_set_mode(entry.get(), st.st_mode);
+  archive_entry_set_uid(entry.get(), st.st_uid);
+  archive_entry_set_gid(entry.get(), st.st_gid);
+  archive_entry_set_mtime(entry.get(), entry_mtime(st, clamp), 0);
+  return entry;
+}
+
 }  // namespace
 
 TarWriter::TarWriter(ByteSink& out) : out_(out), archive_(archive_write_new()) {
@@ -119,12 +130,7 @@ bool TarWriter::added_as_hard_link(const std::string& name, const struct stat& s
   if (!S_ISREG(st.st_mode) || st.st_nlink < 2) return false;
   auto [it, first] = first_name_of_inode_.try_emplace({st.st_dev, st.st_ino}, name);
   if (first) return false;
-  ArchiveEntry entry(archive_entry_new());
-  archive_entry_set_pathname(entry.get(), name.c_str());
-  archive_entry_set_mode(entry.get(), st.st_mode);
-  archive_entry_set_uid(entry.get(), st.st_uid);
-  archive_entry_set_gid(entry.get(), st.st_gid);
-  archive_entry_set_mtime(entry.get(), entry_mtime(st, clamp_mtime), 0);
+  ArchiveEntry entry = entry_with_stat(name, st, clamp_mtime);
   archive_entry_set_hardlink(entry.get(), it->second.c_str());
   archive_entry_set_size(entry.get(), 0);
   write_header(entry.get(), name);
@@ -142,12 +148,7 @@ void TarWriter::add_read(const std::string& name, const ReadObject& object,
                          std::optional<std::int64_t> clamp_mtime) {
   const struct stat& st = object.st;
   if (added_as_hard_link(name, st, clamp_mtime)) return;
-  ArchiveEntry entry(archive_entry_new());
-  archive_entry_set_pathname(entry.get(), name.c_str());
-  archive_entry_set_mode(entry.get(), st.st_mode);
-  archive_entry_set_uid(entry.get(), st.st_uid);
-  archive_entry_set_gid(entry.get(), st.st_gid);
-  archive_entry_set_mtime(entry.get(), entry_mtime(st, clamp_mtime), 0);
+  ArchiveEntry entry = entry_with_stat(name, st, clamp_mtime);
   if (S_ISLNK(st.st_mode)) archive_entry_set_symlink(entry.get(), object.link_target.c_str());
   if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
     archive_entry_set_rdevmajor(entry.get(), major(st.st_rdev));
