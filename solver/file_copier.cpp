@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <vector>
 
+#include <tbb/parallel_for.h>
+
 #include "base/error.h"
 #include "base/unique_fd.h"
 
@@ -89,13 +91,22 @@ void FileCopier::copy_file(const fs::path& src, const struct stat& st, const fs:
 }
 
 void FileCopier::copy(const std::string& relative, const fs::path& dest) const {
+  copy_entry(relative, dest, false);
+}
+
+void FileCopier::copy_contents(const std::string& relative, const fs::path& dest) const {
+  copy_children(relative, dest, false);
+}
+
+void FileCopier::copy_entry(const std::string& relative, const fs::path& dest, bool dest_absent) const {
   const fs::path src = relative.empty() ? source_root_ : source_root_ / relative;
   struct stat st;
   if (::lstat(src.c_str(), &st) != 0) throw_errno("copy `" + relative + "`");
-  remove_existing(dest, S_ISDIR(st.st_mode));
+  if (!dest_absent) remove_existing(dest, S_ISDIR(st.st_mode));
   if (S_ISDIR(st.st_mode)) {
-    if (::mkdir(dest.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir `" + dest.string() + "`");
-    copy_contents(relative, dest);
+    const bool made = ::mkdir(dest.c_str(), 0700) == 0;
+    if (!made && errno != EEXIST) throw_errno("mkdir `" + dest.string() + "`");
+    copy_children(relative, dest, made);
   } else if (S_ISREG(st.st_mode)) {
     copy_file(src, st, dest);
     return;  // its metadata was set through its fd
@@ -108,7 +119,7 @@ void FileCopier::copy(const std::string& relative, const fs::path& dest) const {
   apply_metadata(dest, st);
 }
 
-void FileCopier::copy_contents(const std::string& relative, const fs::path& dest) const {
+void FileCopier::copy_children(const std::string& relative, const fs::path& dest, bool dest_is_new) const {
   const fs::path src = relative.empty() ? source_root_ : source_root_ / relative;
   DIR* dir = ::opendir(src.c_str());
   if (!dir) throw_errno("read directory `" + src.string() + "`");
@@ -118,11 +129,18 @@ void FileCopier::copy_contents(const std::string& relative, const fs::path& dest
     if (n != "." && n != "..") names.emplace_back(n);
   }
   ::closedir(dir);
-  for (const auto& name : names) {
-    std::string child = relative.empty() ? name : relative + "/" + name;
-    if (excluded_ && excluded_(child)) continue;
-    copy(child, dest / name);
-  }
+  auto copy_child = [&](std::size_t i) {
+    const std::string child = relative.empty() ? names[i] : relative + "/" + names[i];
+    if (excluded_ && excluded_(child)) return;
+    // In a directory made just now there is nothing to replace: no lookup for it.
+    copy_entry(child, dest / names[i], dest_is_new);
+  };
+  // The entries are independent of each other, and a context directory can hold thousands:
+  // they are copied on every core. The directory's own metadata (its mtime) is set by the
+  // caller once they are all done.
+  constexpr std::size_t kParallelFrom = 8;
+  if (names.size() >= kParallelFrom) tbb::parallel_for(std::size_t{0}, names.size(), copy_child);
+  else for (std::size_t i = 0; i < names.size(); ++i) copy_child(i);
 }
 
 bool unpack_archive_into(const fs::path& archive_path, const fs::path& dest) {
