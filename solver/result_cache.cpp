@@ -26,20 +26,32 @@ std::optional<Result> decode(cache::Store& store, const std::string& text, std::
 }  // namespace
 
 std::optional<Result> ResultCache::find(const Digest& key) {
-  std::optional<Result> result;
-  {
-    // The read must be finished before the write below: a connection that still holds a read
-    // snapshot cannot take the write lock after another process has written (SQLite answers
-    // "database is locked" at once instead of waiting).
-    auto st = store_.db().prepare("SELECT result, created FROM cache_results WHERE key = ?");
-    st.bind(1, key.str());
-    if (!st.step()) return std::nullopt;
-    result = decode(store_, st.text(0), st.integer(1));
+  auto st = store_.db().prepare("SELECT result, created FROM cache_results WHERE key = ?");
+  st.bind(1, key.str());
+  if (!st.step()) return std::nullopt;
+  std::optional<Result> result = decode(store_, st.text(0), st.integer(1));
+  if (result) {
+    std::lock_guard lock(used_mutex_);
+    used_.push_back(key);
   }
-  if (result)
-    store_.db().prepare("UPDATE cache_results SET last_used = ? WHERE key = ?")
-        .bind(1, now()).bind(2, key.str()).run();
   return result;
+}
+
+void ResultCache::mark_used() {
+  std::vector<Digest> used;
+  {
+    std::lock_guard lock(used_mutex_);
+    used.swap(used_);
+  }
+  if (used.empty()) return;
+  cache::Database::Transaction tx(store_.db());
+  auto st = store_.db().prepare("UPDATE cache_results SET last_used = ? WHERE key = ?");
+  for (const Digest& key : used) {
+    st.bind(1, now()).bind(2, key.str());
+    st.run();
+    st.reset();
+  }
+  tx.commit();
 }
 
 Result ResultCache::record(const Digest& key, const Result& result, bool replace) {

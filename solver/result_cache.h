@@ -2,7 +2,9 @@
 // database. A record whose snapshots are gone (pruned) counts as a miss.
 #pragma once
 
+#include <mutex>
 #include <optional>
+#include <vector>
 
 #include "cache/store.h"
 #include "solver/solver.h"
@@ -14,6 +16,9 @@ class ResultCache {
   explicit ResultCache(cache::Store& store) : store_(store) {}
 
   std::optional<Result> find(const Digest& key);
+  // Writes the last use of every record find() returned since the last call, in one
+  // transaction (a fully cached build would otherwise write once per step).
+  void mark_used();
   // Records a result; when another build recorded the same key first, that one is kept and
   // returned (both builds succeed, one set of snapshots wins). With `replace` (--no-cache) the
   // new result replaces an old one. The record's time of creation is result.created when set
@@ -23,6 +28,8 @@ class ResultCache {
 
  private:
   cache::Store& store_;
+  std::mutex used_mutex_;  // find() runs on the solver's threads
+  std::vector<Digest> used_;
 };
 
 }  // namespace gantry::solver

@@ -69,6 +69,7 @@ class Run {
         progress_.event({.kind = ProgressEvent::Kind::Cached, .vertex = n->digest.hex(),
                          .description = describe(*n), .location = n->meta.location});
     execute();
+    results_cache_.mark_used();
     for (const auto& n : def.nodes) explainer_.remember(*n, keys_.at(n->digest));
     explainer_.save();
     if (first_error_) std::rethrow_exception(first_error_);
