@@ -91,6 +91,8 @@ trap 'exit 130' INT TERM
 
 # ---- timing helpers ---------------------------------------------------------------------
 # hf NAME WARMUP PREPARE COMMAND: hyperfine into $res/NAME.json (a failed run leaves {"failed"}).
+# A timed COMMAND carries no redirection: hyperfine discards its output itself, and with one
+# bash forks before it execs the command, which costs every tool about 3 ms on this kind of VM.
 hf() {
   local name=$1 warm=$2 prep=$3 cmd=$4 args=()
   [[ -n $prep ]] && args+=(--prepare "$prep")
@@ -309,18 +311,18 @@ run_gantry() {
   GANTRY_ROOT=$big_root "$gantry" import "$work/base.tar" localhost/busybox:latest >/dev/null
 
   if want steps; then
-    hf gantry.steps.cold "$WARMUP" "$(g_cold_prep bench-steps)" "$g -t bench-steps $c/steps >/dev/null"
-    hf gantry.step1.cold "$WARMUP" "$(g_cold_prep bench-step1)" "$g -t bench-step1 $c/step1 >/dev/null"
+    hf gantry.steps.cold "$WARMUP" "$(g_cold_prep bench-steps)" "$g -t bench-steps $c/steps"
+    hf gantry.step1.cold "$WARMUP" "$(g_cold_prep bench-step1)" "$g -t bench-step1 $c/step1"
     hf shell.steps "$WARMUP" "" "bash $work/shell-steps.sh"
   fi
   if want chain; then
     $g -t bench-chain "$c/chain" >/dev/null
-    hf gantry.chain.warm "$WARMUP" "" "$g -t bench-chain $c/chain >/dev/null"
+    hf gantry.chain.warm "$WARMUP" "" "$g -t bench-chain $c/chain"
   fi
   if want bigctx; then
     $gb -t bench-big "$big" >/dev/null
-    hf gantry.big.warm "$WARMUP" "" "$gb -t bench-big $big >/dev/null"
-    hf gantry.big.touch "$WARMUP" "head -c 5120 /dev/urandom > $big_victim" "$gb -t bench-big $big >/dev/null"
+    hf gantry.big.warm "$WARMUP" "" "$gb -t bench-big $big"
+    hf gantry.big.touch "$WARMUP" "head -c 5120 /dev/urandom > $big_victim" "$gb -t bench-big $big"
     # The same touched build RUNS more times with JSON progress: its wall time, and the steps
     # that re-ran (the sum of their `done` durations, ms) in that same build, so that what the
     # build adds around its steps is measured per build, not against another run's steps.
@@ -334,7 +336,7 @@ run_gantry() {
     done >"$res/gantry.big.rerun"
   fi
   if want parallel; then
-    hf gantry.parallel.cold "$WARMUP" "$(g_cold_prep bench-parallel)" "$g -t bench-parallel $c/parallel >/dev/null"
+    hf gantry.parallel.cold "$WARMUP" "$(g_cold_prep bench-parallel)" "$g -t bench-parallel $c/parallel"
   fi
   if want go; then
     if [[ ! -e $GO_BASE ]]; then
@@ -344,7 +346,7 @@ run_gantry() {
         notes+=("Go build skipped: scripts/mkbase-debian.sh is not in the repo yet, and GO_BASE ($GO_BASE) does not exist.")
       fi
     elif import_go_base "$GO_BASE"; then
-      hf gantry.go.cold "$WARMUP" "$(g_cold_prep bench-go)" "$g -t bench-go $c/go >/dev/null"
+      hf gantry.go.cold "$WARMUP" "$(g_cold_prep bench-go)" "$g -t bench-go $c/go"
     else
       notes+=("Go build skipped: could not bring $GO_BASE into the store.")
     fi
@@ -356,7 +358,7 @@ run_gantry() {
     local comp
     for comp in gzip zstd; do
       hf "gantry.export.$comp" "$WARMUP" "rm -f $work/export.tar" \
-        "SOURCE_DATE_EPOCH=0 $g -t bench-layer -o type=oci,dest=$work/export.tar,compression=$comp $layer_ctx >/dev/null"
+        "SOURCE_DATE_EPOCH=0 $g -t bench-layer -o type=oci,dest=$work/export.tar,compression=$comp $layer_ctx"
       stat -c %s "$work/export.tar" >"$res/gantry.export.$comp.size" 2>/dev/null || true
     done
     rm -f "$work/export.tar"
@@ -380,8 +382,8 @@ run_gantry() {
 peer_build() { # TOOL CONTEXT TAG [extra flags] -> a command string
   local t=$1 ctx=$2 tag=$3; shift 3
   case $t in
-    docker-bk) echo "DOCKER_BUILDKIT=1 $DOCKER build --network=none -q $* -t $tag $ctx >/dev/null" ;;
-    buildah) echo "$BUILDAH bud --isolation=chroot --layers -q $* -t $tag $ctx >/dev/null" ;;
+    docker-bk) echo "DOCKER_BUILDKIT=1 $DOCKER build --network=none -q $* -t $tag $ctx" ;;
+    buildah) echo "$BUILDAH bud --isolation=chroot --layers -q $* -t $tag $ctx" ;;
   esac
 }
 # cold for a peer: every image but the base removed, build cache pruned (as in FINDINGS.md)
@@ -439,11 +441,11 @@ run_peers() {
       hf "$t.step1.cold" "$WARMUP" "$p" "$(peer_build "$t" "$c/step1" bench-step1)"
     fi
     if want chain; then
-      bash -c "$(peer_build "$t" "$c/chain" bench-chain)"
+      bash -c "$(peer_build "$t" "$c/chain" bench-chain)" >/dev/null
       hf "$t.chain.warm" "$WARMUP" "" "$(peer_build "$t" "$c/chain" bench-chain)"
     fi
     if want bigctx && [[ $t == docker-bk ]]; then
-      bash -c "$(peer_build "$t" "$big" bench-big)"
+      bash -c "$(peer_build "$t" "$big" bench-big)" >/dev/null
       hf "$t.big.warm" "$WARMUP" "" "$(peer_build "$t" "$big" bench-big)"
       hf "$t.big.touch" "$WARMUP" "head -c 5120 /dev/urandom > $big_victim" "$(peer_build "$t" "$big" bench-big)"
     fi
@@ -453,7 +455,7 @@ run_peers() {
       hf "$t.parallel.cold" "$WARMUP" "$p" "$(peer_build "$t" "$c/parallel" bench-parallel $jobs)"
     fi
     if want export; then
-      bash -c "$(peer_build "$t" "$layer_ctx" bench-layer)"
+      bash -c "$(peer_build "$t" "$layer_ctx" bench-layer)" >/dev/null
       if [[ $t == buildah ]]; then # the same format as ours: oci-archive, gzip or zstd layers
         hf buildah.export.gzip "$WARMUP" "rm -f $work/export.tar" \
           "$BUILDAH push -q --compression-format gzip bench-layer oci-archive:$work/export.tar"
