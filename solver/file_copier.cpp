@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -10,12 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <vector>
+#include <memory>
 
 #include <tbb/parallel_for.h>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "cache/directory_entries.h"
 
 namespace gantry::solver {
 
@@ -91,17 +91,19 @@ void FileCopier::copy_file(const fs::path& src, const struct stat& st, const fs:
 }
 
 void FileCopier::copy(const std::string& relative, const fs::path& dest) const {
-  copy_entry(relative, dest, false);
+  const fs::path src = relative.empty() ? source_root_ : source_root_ / relative;
+  struct stat st;
+  if (::lstat(src.c_str(), &st) != 0) throw_errno("copy `" + relative + "`");
+  copy_entry(relative, st, dest, false);
 }
 
 void FileCopier::copy_contents(const std::string& relative, const fs::path& dest) const {
   copy_children(relative, dest, false);
 }
 
-void FileCopier::copy_entry(const std::string& relative, const fs::path& dest, bool dest_absent) const {
+void FileCopier::copy_entry(const std::string& relative, const struct stat& st, const fs::path& dest,
+                            bool dest_absent) const {
   const fs::path src = relative.empty() ? source_root_ : source_root_ / relative;
-  struct stat st;
-  if (::lstat(src.c_str(), &st) != 0) throw_errno("copy `" + relative + "`");
   if (!dest_absent) remove_existing(dest, S_ISDIR(st.st_mode));
   if (S_ISDIR(st.st_mode)) {
     const bool made = ::mkdir(dest.c_str(), 0700) == 0;
@@ -121,26 +123,26 @@ void FileCopier::copy_entry(const std::string& relative, const fs::path& dest, b
 
 void FileCopier::copy_children(const std::string& relative, const fs::path& dest, bool dest_is_new) const {
   const fs::path src = relative.empty() ? source_root_ : source_root_ / relative;
-  DIR* dir = ::opendir(src.c_str());
+  auto child_of = [&](const std::string& name) { return relative.empty() ? name : relative + "/" + name; };
+  UniqueFd dir(::open(src.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) throw_errno("read directory `" + src.string() + "`");
-  std::vector<std::string> names;
-  while (auto* e = ::readdir(dir)) {
-    std::string_view n = e->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
-  }
-  ::closedir(dir);
+  // Listed, filtered and stat'ed relative to the directory, a big directory's on every core.
+  const auto entries = cache::stat_directory(dir.get(), src.string(), [&](const std::string& name) {
+    return !excluded_ || !excluded_(child_of(name));
+  });
   auto copy_child = [&](std::size_t i) {
-    const std::string child = relative.empty() ? names[i] : relative + "/" + names[i];
-    if (excluded_ && excluded_(child)) return;
+    const cache::DirectoryEntry& entry = entries[i];
+    const std::string child = child_of(entry.name);
+    if (entry.error != 0) throw errno_error("copy `" + child + "`", entry.error);
     // In a directory made just now there is nothing to replace: no lookup for it.
-    copy_entry(child, dest / names[i], dest_is_new);
+    copy_entry(child, entry.st, dest / entry.name, dest_is_new);
   };
   // The entries are independent of each other, and a context directory can hold thousands:
   // they are copied on every core. The directory's own metadata (its mtime) is set by the
   // caller once they are all done.
   constexpr std::size_t kParallelFrom = 8;
-  if (names.size() >= kParallelFrom) tbb::parallel_for(std::size_t{0}, names.size(), copy_child);
-  else for (std::size_t i = 0; i < names.size(); ++i) copy_child(i);
+  if (entries.size() >= kParallelFrom) tbb::parallel_for(std::size_t{0}, entries.size(), copy_child);
+  else for (std::size_t i = 0; i < entries.size(); ++i) copy_child(i);
 }
 
 bool unpack_archive_into(const fs::path& archive_path, const fs::path& dest) {

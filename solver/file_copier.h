@@ -34,8 +34,10 @@ class FileCopier {
   void copy_contents(const std::string& relative, const std::filesystem::path& dest) const;
 
  private:
-  // `dest_absent`: the caller knows nothing is at dest (its directory was made just now).
-  void copy_entry(const std::string& relative, const std::filesystem::path& dest, bool dest_absent) const;
+  // Copies source_root/relative, whose lstat is `st`. `dest_absent`: the caller knows nothing
+  // is at dest (its directory was made just now).
+  void copy_entry(const std::string& relative, const struct stat& st, const std::filesystem::path& dest,
+                  bool dest_absent) const;
   void copy_children(const std::string& relative, const std::filesystem::path& dest, bool dest_is_new) const;
   void copy_file(const std::filesystem::path& src, const struct stat& st,
                  const std::filesystem::path& dest) const;
