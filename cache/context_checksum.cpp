@@ -156,8 +156,7 @@ void ContextChecksummer::hash_entry(const std::string& relative, const struct st
     if (n < 0) throw_errno("read link `" + relative + "`");
     out.update(target, static_cast<std::size_t>(n));
   } else if (S_ISDIR(st.st_mode)) {
-    UniqueFd dir(::openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir) throw_errno("open directory `" + relative + "`");
+    const UniqueFd dir = open_directory_at(parent_fd, name, relative);
     const auto entries = stat_directory(dir.get(), relative, [&](const std::string& n) {
       return !excluded_ || !excluded_(join(relative, n));
     });

@@ -33,4 +33,10 @@ std::vector<DirectoryEntry> stat_directory(int dir_fd, const std::string& what,
   return entries;
 }
 
+UniqueFd open_directory_at(int dir_fd, const char* name, const std::string& what) {
+  UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) throw_errno("open directory `" + what + "`");
+  return fd;
+}
+
 }  // namespace gantry::cache

@@ -4,7 +4,6 @@
 #include <tbb/parallel_pipeline.h>
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,7 +79,7 @@ class LayerWalk {
       if (S_ISDIR(entry->st.st_mode)) {
         entry->tar_name += "/";
         const fs::path path = *top.path / entry->name;
-        entry->self = std::make_shared<const UniqueFd>(open_directory_at(top.fd->get(), entry->name.c_str(), path));
+        entry->self = std::make_shared<const UniqueFd>(cache::open_directory_at(top.fd->get(), entry->name.c_str(), path.string()));
         // The marker right after its directory, so that no extractor can apply it after this
         // layer's own children.
         if (is_opaque_dir(entry->self->get())) {
@@ -107,7 +106,7 @@ class LayerWalk {
     std::vector<cache::DirectoryEntry> children = cache::stat_directory(fd->get(), path.string());
     for (const auto& child : children)
       if (child.error != 0)
-        throw Error("stat `" + (path / child.name).string() + "`: " + std::strerror(child.error));
+        throw errno_error("stat `" + (path / child.name).string() + "`", child.error);
     // Sorted by tar name: a whiteout `x` is `.wh.x` there.
     auto tar_key = [](const cache::DirectoryEntry& e) {
       return is_whiteout(e.st) ? std::string(kWhiteoutPrefix) + e.name : e.name;
@@ -166,7 +165,7 @@ LayerBlob pack_layer(const fs::path& layer_dir, const cache::ContentStore& store
   LayerBlob blob{.media_type = media_types::layer_type(options.compression, options.oci_media_types)};
   if (!S_ISDIR(lstat_path(layer_dir).st_mode))
     throw Error("layer `" + layer_dir.string() + "`: not a directory");
-  UniqueFd layer = open_directory_at(AT_FDCWD, layer_dir.c_str(), layer_dir);
+  UniqueFd layer = cache::open_directory_at(AT_FDCWD, layer_dir.c_str(), layer_dir.string());
 
   auto ingest = store.ingest();
   IngestSink stored(ingest);

@@ -1,7 +1,6 @@
 #include "exporter/tree_walk.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -39,12 +38,6 @@ struct stat lstat_path(const std::filesystem::path& path) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) throw_errno("stat `" + path.string() + "`");
   return st;
-}
-
-UniqueFd open_directory_at(int dir_fd, const char* name, const std::filesystem::path& path) {
-  UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) throw_errno("open directory `" + path.string() + "`");
-  return fd;
 }
 
 }  // namespace gantry::exporter

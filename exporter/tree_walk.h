@@ -7,16 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "base/unique_fd.h"
-
 namespace gantry::exporter {
 
 // The names in `dir` (without . and ..), sorted bytewise. Throws Error naming `dir`.
 std::vector<std::string> sorted_names(const std::filesystem::path& dir);
 // lstat, throwing Error naming `path`.
 struct stat lstat_path(const std::filesystem::path& path);
-// Opens the directory `name` in `dir_fd` for reading, not following a symlink; `path` names it
-// in errors.
-UniqueFd open_directory_at(int dir_fd, const char* name, const std::filesystem::path& path);
 
 }  // namespace gantry::exporter
