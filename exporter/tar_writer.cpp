@@ -34,6 +34,12 @@ ArchiveEntry entry_with_stat(const std::string& name, const struct stat& st, std
   return entry;
 }
 
+// The inode of a regular file that has other names (and so may be written as a hard link).
+std::optional<std::pair<dev_t, ino_t>> linked_inode(const struct stat& st) {
+  if (!S_ISREG(st.st_mode) || st.st_nlink < 2) return std::nullopt;
+  return std::pair{st.st_dev, st.st_ino};
+}
+
 }  // namespace
 
 TarWriter::TarWriter(ByteSink& out) : out_(out), archive_(archive_write_new()) {
@@ -127,8 +133,9 @@ ReadObject read_object(const DiskObject& source, const struct stat& st, std::int
 
 bool TarWriter::added_as_hard_link(const std::string& name, const struct stat& st,
                                    std::optional<std::int64_t> clamp_mtime) {
-  if (!S_ISREG(st.st_mode) || st.st_nlink < 2) return false;
-  auto [it, first] = first_name_of_inode_.try_emplace({st.st_dev, st.st_ino}, name);
+  const auto inode = linked_inode(st);
+  if (!inode) return false;
+  auto [it, first] = first_name_of_inode_.try_emplace(*inode, name);
   if (first) return false;
   ArchiveEntry entry = entry_with_stat(name, st, clamp_mtime);
   archive_entry_set_hardlink(entry.get(), it->second.c_str());
@@ -140,7 +147,8 @@ bool TarWriter::added_as_hard_link(const std::string& name, const struct stat& s
 void TarWriter::add_from_disk(const std::string& name, const DiskObject& source, const struct stat& st,
                               std::optional<std::int64_t> clamp_mtime) {
   // A second name of an inode becomes a hard link: nothing to read for it.
-  const bool link = S_ISREG(st.st_mode) && st.st_nlink > 1 && first_name_of_inode_.contains({st.st_dev, st.st_ino});
+  const auto inode = linked_inode(st);
+  const bool link = inode && first_name_of_inode_.contains(*inode);
   add_read(name, link ? ReadObject{.st = st} : read_object(source, st, 0), clamp_mtime);
 }
 
