@@ -83,6 +83,8 @@ class BuildJob {
  private:
   // How the local store keeps the layers (uncompressed unless -o type=image,compression=...).
   exporter::PackOptions local_pack() const;
+  // Waits for the layers still being packed (none when nothing was).
+  void wait_for_packing();
 
   BuildRequest request_;
   cache::Store& store_;
@@ -96,7 +98,6 @@ class BuildJob {
   std::atomic<bool> cancelled_{false};
   // Packs each new layer for the store while the build goes on: finish() then finds it done.
   // An arena of its own: the solver's arena, where the layers appear, ends with the solve.
-  void wait_for_packing();
   tbb::task_arena packing_arena_;
   tbb::task_group layer_packing_;
   std::atomic<bool> packing_started_{false};

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 
-
 #include "base/error.h"
 #include "base/image_ref.h"
 #include "cli/store_images.h"
