@@ -69,6 +69,7 @@ ContentStore::Ingest::~Ingest() {
 }
 
 void ContentStore::Ingest::write(const void* data, std::size_t size) {
+  if (digest_) throw Error("write `" + temp_.string() + "`: its digest was taken already");
   hash_.update(data, size);
   const char* p = static_cast<const char*>(data);
   while (size > 0) {
@@ -90,8 +91,13 @@ void ContentStore::Ingest::write(const void* data, std::size_t size) {
   }
 }
 
+const Digest& ContentStore::Ingest::digest() {
+  if (!digest_) digest_ = hash_.finish();
+  return *digest_;
+}
+
 Digest ContentStore::Ingest::commit(const std::optional<Digest>& expected) {
-  Digest digest = hash_.finish();
+  const Digest digest = this->digest();
   if (expected && *expected != digest)
     throw Error("blob " + expected->str() + ": content does not match its digest (got " +
                 digest.str() + ")");

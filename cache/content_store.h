@@ -31,6 +31,8 @@ class ContentStore {
     void write(const void* data, std::size_t size);
     void write(std::string_view data) { write(data.data(), data.size()); }
     std::int64_t size() const { return size_; }
+    // The digest of what was written; nothing more may be written after.
+    const Digest& digest();
     // Makes the blob visible under its digest; throws Error if `expected` is given and differs.
     Digest commit(const std::optional<Digest>& expected = std::nullopt);
 
@@ -42,6 +44,7 @@ class ContentStore {
     UniqueFd fd_;
     static constexpr std::int64_t kWritebackChunk = 8 << 20;
     Sha256 hash_;
+    std::optional<Digest> digest_;  // once taken
     std::int64_t size_ = 0;
     std::int64_t flushed_ = 0;  // bytes handed to the disk's writeback so far
     bool committed_ = false;
