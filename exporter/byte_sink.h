@@ -35,6 +35,12 @@ class HashingSink final : public ByteSink {
   std::int64_t size_ = 0;
 };
 
+// Drops the bytes: for a blob whose digest is wanted but not its bytes.
+class DiscardSink final : public ByteSink {
+ public:
+  void write(const void*, std::size_t) override {}
+};
+
 class IngestSink final : public ByteSink {
  public:
   explicit IngestSink(cache::ContentStore::Ingest& ingest) : ingest_(ingest) {}

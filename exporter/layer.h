@@ -43,9 +43,14 @@ struct PackOptions {
 // bytes depend only on the files, so the same snapshot always gives the same digests; gzip and
 // zstd are compressed on several threads without changing the bytes.
 // Throws UsageError for zstd with docker media types (schema2 has no zstd layer type), Error
-// naming the file on an I/O failure; nothing is left in the store then.
+// naming the file on an I/O failure, and Error naming both digests when `expected_diff_id` is
+// given and the tar hashes otherwise; nothing is left in the store then.
 LayerBlob pack_layer(const std::filesystem::path& layer_dir, const cache::ContentStore& store,
-                     const PackOptions& options);
+                     const PackOptions& options, const std::optional<Digest>& expected_diff_id = std::nullopt);
+
+// The LayerBlob pack_layer would store, computed without writing the bytes anywhere: how the
+// local store records a layer it keeps only as its snapshot, to be packed again on export.
+LayerBlob hash_layer(const std::filesystem::path& layer_dir, const PackOptions& options);
 
 // The uncompressed layer blob `plain` (in `store`) compressed as `options` say into a new blob of
 // `store`; the diff_id stays. What a push of an image from the local store sends.

@@ -158,33 +158,53 @@ void pack_tree(TarWriter& tar, UniqueFd root, const fs::path& root_path, std::op
                              tbb::make_filter<Batch, void>(tbb::filter_mode::serial_in_order, write_batch));
 }
 
-}  // namespace
-
-LayerBlob pack_layer(const fs::path& layer_dir, const cache::ContentStore& store,
-                     const PackOptions& options) {
-  LayerBlob blob{.media_type = media_types::layer_type(options.compression, options.oci_media_types)};
+// Writes the blob's bytes to `out`. Returns the diff_id of a compressed blob; an uncompressed
+// blob's diff_id is its own digest, which the caller's sink computes as it stores the bytes.
+std::optional<Digest> write_layer(const fs::path& layer_dir, ByteSink& out, const PackOptions& options) {
   if (!S_ISDIR(lstat_path(layer_dir).st_mode))
     throw Error("layer `" + layer_dir.string() + "`: not a directory");
   UniqueFd layer = cache::open_directory_at(AT_FDCWD, layer_dir.c_str(), layer_dir.string());
-
-  auto ingest = store.ingest();
-  IngestSink stored(ingest);
-  // Uncompressed, the blob is the tar itself: its digest is the diff_id, hashed once.
-  const bool plain = options.compression == Compression::Uncompressed;
-  std::unique_ptr<Compressor> compressor;
-  std::optional<HashingSink> tar_bytes;
-  if (!plain) {
-    compressor = make_compressor(options.compression, options.level, stored);
-    tar_bytes.emplace(*compressor);
+  if (options.compression == Compression::Uncompressed) {
+    TarWriter tar(out);
+    pack_tree(tar, std::move(layer), layer_dir, options.clamp_mtime);
+    tar.finish();
+    return std::nullopt;
   }
-  TarWriter tar(plain ? static_cast<ByteSink&>(stored) : *tar_bytes);
+  std::unique_ptr<Compressor> compressor = make_compressor(options.compression, options.level, out);
+  HashingSink tar_bytes(*compressor);
+  TarWriter tar(tar_bytes);
   pack_tree(tar, std::move(layer), layer_dir, options.clamp_mtime);
   tar.finish();
-  if (compressor) compressor->finish();
+  compressor->finish();
+  return tar_bytes.finish();
+}
 
+}  // namespace
+
+LayerBlob pack_layer(const fs::path& layer_dir, const cache::ContentStore& store,
+                     const PackOptions& options, const std::optional<Digest>& expected_diff_id) {
+  LayerBlob blob{.media_type = media_types::layer_type(options.compression, options.oci_media_types)};
+  auto ingest = store.ingest();
+  IngestSink stored(ingest);
+  const std::optional<Digest> diff_id = write_layer(layer_dir, stored, options);
   blob.size = ingest.size();
-  blob.digest = ingest.commit();
-  blob.diff_id = plain ? blob.digest : tar_bytes->finish();
+  blob.digest = ingest.digest();
+  blob.diff_id = diff_id.value_or(blob.digest);
+  if (expected_diff_id && blob.diff_id != *expected_diff_id)
+    throw Error("layer `" + layer_dir.string() + "` packs to " + blob.diff_id.str() + ", not to " +
+                expected_diff_id->str() + " as when it was hashed: its files were changed on disk");
+  ingest.commit();
+  return blob;
+}
+
+LayerBlob hash_layer(const fs::path& layer_dir, const PackOptions& options) {
+  LayerBlob blob{.media_type = media_types::layer_type(options.compression, options.oci_media_types)};
+  DiscardSink nowhere;
+  HashingSink blob_bytes(nowhere);
+  const std::optional<Digest> diff_id = write_layer(layer_dir, blob_bytes, options);
+  blob.size = blob_bytes.size();
+  blob.digest = blob_bytes.finish();
+  blob.diff_id = diff_id.value_or(blob.digest);
   return blob;
 }
 

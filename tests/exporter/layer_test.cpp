@@ -87,6 +87,40 @@ TYPED_TEST(LayerTest, DiffIdIsTheHashOfTheUncompressedTar) {
   }
 }
 
+TYPED_TEST(LayerTest, HashingGivesWhatPackingStores) {
+  const fs::path source = this->dir("source");
+  make_rich_layer(source);
+  const LayerBlob hashed = hash_layer(source, {.compression = this->kCompression});
+  EXPECT_TRUE(fs::is_empty(this->tmp_.path() / "store/ingest"));
+  EXPECT_FALSE(this->store_.has(hashed.digest));
+  const LayerBlob packed = this->pack(source);
+  EXPECT_EQ(hashed.digest, packed.digest);
+  EXPECT_EQ(hashed.diff_id, packed.diff_id);
+  EXPECT_EQ(hashed.size, packed.size);
+  EXPECT_EQ(hashed.media_type, packed.media_type);
+}
+
+TYPED_TEST(LayerTest, PackingToAnotherDiffIdThanExpectedStoresNothing) {
+  const fs::path source = this->dir("source");
+  make_rich_layer(source);
+  const LayerBlob hashed = hash_layer(source, {.compression = Compression::Uncompressed});
+  const LayerBlob packed = pack_layer(source, this->store_, {.compression = this->kCompression}, hashed.diff_id);
+  EXPECT_EQ(packed.diff_id, hashed.diff_id);
+  this->store_.remove(packed.digest);
+
+  make_file(source / "late", "written after the hash");
+  try {
+    pack_layer(source, this->store_, {.compression = this->kCompression}, hashed.diff_id);
+    ADD_FAILURE() << "packed a changed layer";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("not to " + hashed.diff_id.str()), std::string::npos) << message;
+    EXPECT_NE(message.find(source.string()), std::string::npos) << message;
+  }
+  EXPECT_TRUE(fs::is_empty(this->tmp_.path() / "store/blobs/sha256"));
+  EXPECT_TRUE(fs::is_empty(this->tmp_.path() / "store/ingest"));
+}
+
 TYPED_TEST(LayerTest, PackingTwiceGivesTheSameDigests) {
   const fs::path source = this->dir("source");
   make_rich_layer(source);
