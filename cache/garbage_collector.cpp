@@ -77,6 +77,18 @@ std::set<std::string> image_blobs(Store& store) {
   return out;
 }
 
+// Snapshots that hold a layer of an image in place of its blob: a build's uncompressed layers
+// are only hashed, and packed from the snapshot again when exported. They are the image's data,
+// not build cache, for as long as an image uses them.
+std::set<std::string> image_layer_snapshots(Store& store, const std::set<std::string>& image_blobs) {
+  std::set<std::string> out;
+  auto st = store.db().prepare("SELECT snapshot, digest FROM layer_blobs WHERE compression = 'uncompressed'");
+  while (st.step())
+    if (image_blobs.count(st.text(1)) && !store.content().has(Digest::parse(st.text(1))))
+      out.insert(st.text(0));
+  return out;
+}
+
 std::int64_t blob_size(Store& store, const std::string& digest) {
   struct stat st;
   return ::stat(store.content().path(Digest::parse(digest)).c_str(), &st) == 0
@@ -101,10 +113,11 @@ void remove_unused_blobs(Store& store, PruneReport& report) {
   }
 }
 
-// Removes snapshots no record or unpacked layer uses, then blobs nothing uses.
+// Removes snapshots no record, unpacked layer or image uses, then blobs nothing uses.
 PruneReport collect_unreachable(Store& store, bool drop_unused_blobs) {
   PruneReport report;
   std::set<std::string> live = unpacked_layer_snapshots(store.db());
+  live.merge(image_layer_snapshots(store, image_blobs(store)));
   for (const auto& r : cache_records(store.db())) live.insert(r.layers.begin(), r.layers.end());
   auto sizes = snapshot_sizes(store.db());
   std::error_code ec;
@@ -131,7 +144,9 @@ PruneReport collect_unreachable(Store& store, bool drop_unused_blobs) {
 PruneReport prune_locked(Store& store, const PruneOptions& options) {
   auto records = cache_records(store.db());  // least recently used first
   auto sizes = snapshot_sizes(store.db());
-  const auto base_layers = unpacked_layer_snapshots(store.db());
+  // Snapshots that dropping records does not free: images' layers, unpacked or built.
+  auto held_by_images = unpacked_layer_snapshots(store.db());
+  held_by_images.merge(image_layer_snapshots(store, image_blobs(store)));
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
 
   // How many records use each snapshot, and how big the build cache is.
@@ -140,7 +155,7 @@ PruneReport prune_locked(Store& store, const PruneOptions& options) {
     for (const auto& id : r.layers) ++users[id];
   std::int64_t cache_bytes = 0;
   for (const auto& [id, n] : users)
-    if (!base_layers.count(id)) cache_bytes += sizes[id];
+    if (!held_by_images.count(id)) cache_bytes += sizes[id];
 
   std::vector<std::string> doomed;
   for (const auto& r : records) {
@@ -151,7 +166,7 @@ PruneReport prune_locked(Store& store, const PruneOptions& options) {
     if (!selected) continue;
     doomed.push_back(r.key);
     for (const auto& id : r.layers)
-      if (--users[id] == 0 && !base_layers.count(id)) cache_bytes -= sizes[id];
+      if (--users[id] == 0 && !held_by_images.count(id)) cache_bytes -= sizes[id];
   }
   {
     Database::Transaction tx(store.db());
@@ -210,13 +225,15 @@ std::int64_t directory_size(const fs::path& dir) {
 DiskUsage disk_usage(Store& store) {
   DiskUsage u;
   const auto base_layers = unpacked_layer_snapshots(store.db());
+  const auto keep = image_blobs(store);
+  const auto image_layers = image_layer_snapshots(store, keep);
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(store.root() / "snapshots", ec)) {
     std::string id = entry.path().filename().string();
     if (id.starts_with("staging-")) continue;
-    (base_layers.count(id) ? u.layers : u.build_cache) += directory_size(entry.path());
+    (image_layers.count(id) ? u.images : base_layers.count(id) ? u.layers : u.build_cache) +=
+        directory_size(entry.path());
   }
-  const auto keep = image_blobs(store);
   for (const auto& entry : fs::directory_iterator(store.root() / "blobs" / "sha256", ec)) {
     std::string digest = "sha256:" + entry.path().filename().string();
     (keep.count(digest) ? u.images : u.reclaimable_blobs) += blob_size(store, digest);
@@ -243,7 +260,13 @@ std::optional<PruneReport> collect_if_over(Store& store, std::int64_t cap_bytes)
       "SELECT COALESCE(SUM(size), 0) FROM snapshots "
       "WHERE id NOT IN (SELECT snapshot FROM unpacked_layers)");
   st.step();
-  if (st.integer(0) <= cap_bytes) return std::nullopt;
+  std::int64_t cache_bytes = st.integer(0);
+  if (cache_bytes <= cap_bytes) return std::nullopt;
+  // Over the cap, counting what images hold: those are not the build cache's to trim.
+  const auto sizes = snapshot_sizes(store.db());
+  for (const auto& id : image_layer_snapshots(store, image_blobs(store)))
+    if (auto it = sizes.find(id); it != sizes.end()) cache_bytes -= it->second;
+  if (cache_bytes <= cap_bytes) return std::nullopt;
   auto lock = Store::ExclusiveLock::try_take(store);
   if (!lock) return std::nullopt;  // another gantry is busy on this store: next time
   return prune_locked(store, {.keep_storage = cap_bytes});

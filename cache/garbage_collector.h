@@ -2,7 +2,8 @@
 // GC after a build).
 //
 // Pruning removes build-cache records, least recently used first, then everything no longer
-// reachable: snapshots that no record and no unpacked image layer uses, and blobs that no
+// reachable: snapshots that no record, no unpacked image layer and no image uses (a built
+// layer's snapshot stands in for its blob, which the store does not keep), and blobs that no
 // image and no remembered layer blob uses. It runs under the store's exclusive lock, so it
 // never removes what a running build has made but not recorded yet.
 #pragma once
@@ -16,7 +17,8 @@
 namespace gantry::cache {
 
 struct DiskUsage {
-  std::int64_t images = 0;        // blobs of named and untagged images (manifests, configs, layers)
+  std::int64_t images = 0;        // blobs of named and untagged images (manifests, configs, layers),
+                                  // and the snapshots that stand in for their built layers' blobs
   std::int64_t layers = 0;        // unpacked base-image layers
   std::int64_t build_cache = 0;   // snapshots made by builds
   std::int64_t cache_mounts = 0;  // RUN --mount=type=cache directories

@@ -29,6 +29,20 @@ class GarbageCollectorTest : public ::testing::Test {
         .prepare("INSERT INTO cache_results(key, result, created, last_used) VALUES(?, ?, 0, ?)")
         .bind(1, key).bind(2, nlohmann::json{{"layers", layers}}.dump()).bind(3, last_used).run();
   }
+  // An image whose one layer the store kept only as `layer_snapshot`: hashed to `digest`, never
+  // stored as a blob (what a build leaves for its uncompressed layers).
+  Digest image_on_snapshot(const std::string& name, const std::string& layer_snapshot, const std::string& hex) {
+    const std::string digest = "sha256:" + hex;
+    store_.db()
+        .prepare("INSERT INTO layer_blobs(snapshot, compression, diff_id, digest, size, media_type) "
+                 "VALUES(?, 'uncompressed', ?, ?, 10, 'application/vnd.oci.image.layer.v1.tar')")
+        .bind(1, layer_snapshot).bind(2, digest).bind(3, digest).run();
+    auto config = store_.content().put(nlohmann::json{{"image", name}}.dump());
+    auto manifest = store_.content().put(nlohmann::json{
+        {"config", {{"digest", config.str()}}}, {"layers", {{{"digest", digest}}}}}.dump());
+    store_.images().set(name, manifest);
+    return manifest;
+  }
   int records() {
     auto st = store_.db().prepare("SELECT COUNT(*) FROM cache_results");
     st.step();
@@ -125,6 +139,26 @@ TEST_F(GarbageCollectorTest, DiskUsageSortsByKind) {
   EXPECT_GT(u.images, 0);
   EXPECT_GT(u.reclaimable_blobs, 0);
   EXPECT_EQ(u.build_cache_records, 1);
+}
+
+TEST_F(GarbageCollectorTest, SnapshotStandingInForAnImagesLayerBlobIsImageDataUntilTheImageGoes) {
+  auto layer = snapshot(50000), other = snapshot(10);
+  record("k", {layer, other}, 1);
+  image_on_snapshot("img:1", layer, std::string(64, 'a'));
+  // Not build cache: neither the cap nor --all may take it.
+  EXPECT_GE(disk_usage(store_).images, 50000);
+  EXPECT_LT(disk_usage(store_).build_cache, 50000);
+  EXPECT_FALSE(collect_if_over(store_, 40000));
+  prune(store_, {.all = true});
+  EXPECT_EQ(records(), 0);
+  EXPECT_TRUE(store_.snapshots().exists(layer));
+  EXPECT_FALSE(store_.snapshots().exists(other));
+
+  // Once no image uses it, it is build cache like any other snapshot.
+  store_.images().remove("img:1");
+  ASSERT_EQ(store_.images().untagged().size(), 0u);
+  prune(store_, {.all = true});
+  EXPECT_FALSE(store_.snapshots().exists(layer));
 }
 
 }  // namespace gantry::cache
