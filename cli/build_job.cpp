@@ -98,7 +98,9 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
           try {
             // Only files here: the database connection is the solver's, and a write from this
             // thread while it reads could fail at once instead of waiting (finish() records it).
-            auto blob = exporter::pack_layer(store_.snapshots().dir(snapshot), store_.content(), pack);
+            const fs::path dir = store_.snapshots().dir(snapshot);
+            auto blob = keeps_layers_unpacked(pack) ? exporter::hash_layer(dir, pack)
+                                                    : exporter::pack_layer(dir, store_.content(), pack);
             std::lock_guard lock(packed_mutex_);
             packed_.emplace_back(snapshot, std::move(blob));
           } catch (const std::exception&) {
@@ -161,7 +163,7 @@ exporter::ImageRecord BuildJob::finish() {
   wait_for_packing();
   const auto store_pack = local_pack();
   for (const auto& [snapshot, blob] : packed_) remember_layer_blob(store_, snapshot, store_pack, blob);
-  auto image = commit_image(store_, layers, config, created, store_pack);
+  auto image = commit_local_image(store_, layers, config, created, store_pack);
 
   auto named = [&](const Digest& manifest) {
     exporter::TaggedManifests out;
@@ -174,6 +176,7 @@ exporter::ImageRecord BuildJob::finish() {
       auto archived = commit_image(store_, layers, config, created, o.pack_options(epoch), o.force_compression());
       exporter::write_oci_archive(store_.content(), named(archived.manifest), o.dest);
     } else if (o.type == "docker") {
+      store_layer_blobs(store_, image.manifest);
       exporter::write_docker_archive(store_.content(), named(image.manifest), o.dest);
     } else if (o.type == "local" || o.type == "tar") {
       auto dirs = std::vector<fs::path>{};

@@ -96,7 +96,8 @@ class BuildJob {
   std::mutex solver_mutex_;  // guards solver_ against cancel()
   solver::Solver* solver_ = nullptr;
   std::atomic<bool> cancelled_{false};
-  // Packs each new layer for the store while the build goes on: finish() then finds it done.
+  // Packs (or, kept unpacked, hashes) each new layer for the store while the build goes on:
+  // finish() then finds it done.
   // An arena of its own: the solver's arena, where the layers appear, ends with the solve.
   tbb::task_arena packing_arena_;
   tbb::task_group layer_packing_;

@@ -12,6 +12,7 @@
 #include "cli/image_filter.h"
 #include "cli/image_prune.h"
 #include "cli/quantities.h"
+#include "cli/store_images.h"
 #include "exporter/archive.h"
 #include "exporter/image.h"
 #include "exporter/import.h"
@@ -276,6 +277,7 @@ void add_save(CLI::App& parent, const std::string& name, GlobalOptions& global, 
         } catch (const UsageError&) {
         }
         named.emplace_back(store.images().find(familiar) == d ? familiar : "", d);
+        store_layer_blobs(store, d);
       }
       if (*format == "oci") exporter::write_oci_archive(store.content(), named, *out);
       else exporter::write_docker_archive(store.content(), named, *out);

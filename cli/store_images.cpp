@@ -39,9 +39,10 @@ void record_blob(cache::Store& store, const std::string& snapshot, const std::st
 }
 
 // A blob already made for this snapshot in the wanted compression; unless `exact`, a base
-// image's own layers also keep their original blobs.
+// image's own layers also keep their original blobs. An uncompressed blob that was only hashed
+// counts unless `stored`: its bytes are the snapshot packed again.
 std::optional<exporter::LayerBlob> known_blob(cache::Store& store, const std::string& snapshot,
-                                              const std::string& compression, bool exact) {
+                                              const std::string& compression, bool exact, bool stored) {
   // Only a base image's own blobs are kept in another compression; layers gantry built are
   // compressed as asked.
   auto st = store.db().prepare(
@@ -52,9 +53,41 @@ std::optional<exporter::LayerBlob> known_blob(cache::Store& store, const std::st
   while (st.step()) {
     exporter::LayerBlob b{Digest::parse(st.text(0)), Digest::parse(st.text(1)), st.integer(2),
                           st.text(3)};
-    if (store.content().has(b.digest)) return b;
+    if (store.content().has(b.digest) || (!stored && b.digest == b.diff_id)) return b;
   }
   return std::nullopt;
+}
+
+// The snapshot that holds the layer `diff_id` unpacked: one a base image was unpacked into, or
+// one a build made that packs to that tar.
+std::optional<std::string> layer_snapshot(cache::Store& store, const Digest& diff_id) {
+  for (const char* sql : {"SELECT snapshot FROM unpacked_layers WHERE diff_id = ?",
+                          "SELECT snapshot FROM layer_blobs WHERE diff_id = ?"}) {
+    auto st = store.db().prepare(sql);
+    st.bind(1, diff_id.str());
+    while (st.step())
+      if (store.snapshots().exists(st.text(0))) return st.text(0);
+  }
+  return std::nullopt;
+}
+
+// The snapshot an uncompressed blob of the store was packed or hashed from.
+std::optional<std::string> snapshot_packing_to(cache::Store& store, const Digest& digest) {
+  auto st = store.db().prepare(
+      "SELECT snapshot FROM layer_blobs WHERE digest = ? AND compression = 'uncompressed'");
+  st.bind(1, digest.str());
+  while (st.step())
+    if (store.snapshots().exists(st.text(0))) return st.text(0);
+  return std::nullopt;
+}
+
+// Packs the layer `plain` of `image` (an uncompressed blob the store only hashed) from its
+// `snapshot` as `pack` says, into the content store.
+exporter::LayerBlob pack_hashed_layer(cache::Store& store, const Digest& image, const Digest& plain,
+                                      const std::optional<std::string>& snapshot,
+                                      const exporter::PackOptions& pack) {
+  if (!snapshot) throw Error("image " + image.str() + ": layer " + plain.str() + " is not in the store");
+  return exporter::pack_layer(store.snapshots().dir(*snapshot), store.content(), pack, plain);
 }
 
 }  // namespace
@@ -72,26 +105,20 @@ std::vector<std::string> StoreImageProvider::layers(const std::string& identifie
                 std::to_string(diff_ids.size()) + " diff_ids");
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < descriptors.size(); ++i) {
-    if (!store_.content().has(Digest::parse(descriptors[i].at("digest").get<std::string>())))
-      throw Error("image " + identifier.substr(kImagePrefix.size()) + ": layer blob " +
-                  descriptors[i].at("digest").get<std::string>() + " is missing from the store");
-    ids.push_back(unpacked_snapshot(
-        store_, {Digest::parse(diff_ids[i].get<std::string>()),
-                 Digest::parse(descriptors[i].at("digest").get<std::string>()),
-                 descriptors[i].at("size").get<std::int64_t>(),
-                 descriptors[i].at("mediaType").get<std::string>()}));
+    const exporter::LayerBlob blob{Digest::parse(diff_ids[i].get<std::string>()),
+                                   Digest::parse(descriptors[i].at("digest").get<std::string>()),
+                                   descriptors[i].at("size").get<std::int64_t>(),
+                                   descriptors[i].at("mediaType").get<std::string>()};
+    if (!store_.content().has(blob.digest) && !layer_snapshot(store_, blob.diff_id))
+      throw Error("image " + identifier.substr(kImagePrefix.size()) + ": layer blob " + blob.digest.str() +
+                  " is missing from the store");
+    ids.push_back(unpacked_snapshot(store_, blob));
   }
   return ids;
 }
 
 std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& blob) {
-  auto find = [&]() -> std::optional<std::string> {
-    auto st = store.db().prepare("SELECT snapshot FROM unpacked_layers WHERE diff_id = ?");
-    st.bind(1, blob.diff_id.str());
-    if (st.step() && store.snapshots().exists(st.text(0))) return st.text(0);
-    return std::nullopt;
-  };
-  if (auto id = find()) return *id;
+  if (auto id = layer_snapshot(store, blob.diff_id)) return *id;
 
   auto staging = store.snapshots().prepare();
   exporter::unpack_layer(store.content().path(blob.digest), staging.fs());
@@ -126,10 +153,14 @@ exporter::LayerBlob layer_blob(cache::Store& store, const std::string& snapshot,
   const std::string compression = compression_name(pack.compression);
   // With SOURCE_DATE_EPOCH the bytes differ from an unclamped packing: never reuse those.
   if (!pack.clamp_mtime)
-    if (auto b = known_blob(store, snapshot, compression, force_compression)) return *b;
+    if (auto b = known_blob(store, snapshot, compression, force_compression, true)) return *b;
   auto blob = exporter::pack_layer(store.snapshots().dir(snapshot), store.content(), pack);
   if (!pack.clamp_mtime) record_blob(store, snapshot, compression, blob);
   return blob;
+}
+
+bool keeps_layers_unpacked(const exporter::PackOptions& pack) {
+  return pack.compression == exporter::Compression::Uncompressed && !pack.clamp_mtime;
 }
 
 void remember_layer_blob(cache::Store& store, const std::string& snapshot, const exporter::PackOptions& pack,
@@ -144,6 +175,40 @@ exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::s
   for (const auto& id : layers) blobs.push_back(layer_blob(store, id, pack, force_compression));
   return exporter::write_image(store.content(), std::move(config), blobs, created,
                                pack.oci_media_types);
+}
+
+exporter::ImageRecord commit_local_image(cache::Store& store, const std::vector<std::string>& layers,
+                                         json config, std::int64_t created,
+                                         const exporter::PackOptions& pack) {
+  if (!keeps_layers_unpacked(pack)) return commit_image(store, layers, std::move(config), created, pack);
+  std::vector<exporter::LayerBlob> blobs;
+  for (const auto& id : layers) {
+    auto blob = known_blob(store, id, "uncompressed", false, false);
+    if (!blob) {
+      blob = exporter::hash_layer(store.snapshots().dir(id), pack);
+      record_blob(store, id, "uncompressed", *blob);
+    }
+    blobs.push_back(*blob);
+  }
+  return exporter::write_image(store.content(), std::move(config), blobs, created, pack.oci_media_types);
+}
+
+void store_layer_blobs(cache::Store& store, const Digest& manifest) {
+  std::vector<Digest> pending{manifest};
+  while (!pending.empty()) {
+    const Digest d = pending.back();
+    pending.pop_back();
+    if (!store.content().has(d)) continue;  // an index child of another platform, never pulled
+    const json parsed = json::parse(store.content().read(d));
+    for (const auto& child : parsed.value("manifests", json::array()))
+      pending.push_back(Digest::parse(child.at("digest").get<std::string>()));
+    for (const auto& layer : parsed.value("layers", json::array())) {
+      const Digest digest = Digest::parse(layer.at("digest").get<std::string>());
+      if (!store.content().has(digest))
+        pack_hashed_layer(store, manifest, digest, snapshot_packing_to(store, digest),
+                          {.compression = exporter::Compression::Uncompressed});
+    }
+  }
 }
 
 Digest with_compressed_layers(cache::Store& store, const Digest& manifest, const exporter::PackOptions& pack) {
@@ -163,13 +228,14 @@ Digest with_compressed_layers(cache::Store& store, const Digest& manifest, const
                                     Digest::parse(layer.at("digest").get<std::string>()),
                                     layer.at("size").get<std::int64_t>(), layer.at("mediaType").get<std::string>()};
     // The snapshot the blob was packed from keeps the compressed blob too, for the next push.
-    auto st = store.db().prepare("SELECT snapshot FROM layer_blobs WHERE digest = ?");
-    st.bind(1, plain.digest.str());
-    const std::optional<std::string> snapshot = st.step() ? std::optional(st.text(0)) : std::nullopt;
+    const std::optional<std::string> snapshot = snapshot_packing_to(store, plain.digest);
     std::optional<exporter::LayerBlob> blob;
-    if (snapshot) blob = known_blob(store, *snapshot, compression, true);
+    if (snapshot) blob = known_blob(store, *snapshot, compression, true, true);
     if (!blob || blob->media_type != mt::layer_type(options.compression, options.oci_media_types)) {
-      blob = exporter::compress_layer(store.content(), plain, options);
+      // A layer kept only as its snapshot is packed straight into the compressed blob.
+      blob = store.content().has(plain.digest)
+                 ? exporter::compress_layer(store.content(), plain, options)
+                 : pack_hashed_layer(store, manifest, plain.digest, snapshot, options);
       if (snapshot) record_blob(store, *snapshot, compression, *blob);
     }
     layer["mediaType"] = blob->media_type;

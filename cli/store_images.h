@@ -1,6 +1,8 @@
 // The meeting point of the local image store with the build: base images are found by name and
 // unpacked into snapshots once (StoreImageProvider), and a build's layer stack becomes an image
-// in the store (commit_image), packing only the layers that have no blob yet.
+// in the store (commit_local_image), packing only the layers that have no blob yet. The store
+// keeps a built layer as its snapshot and the digests of its tar; its blob is packed again when
+// an export needs it (store_layer_blobs), as docker's layer store keeps image layers unpacked.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +30,7 @@ class StoreImageProvider : public solver::ImageProvider {
 };
 
 // The snapshot holding the layer `blob` (a blob of the content store), unpacked now unless a
-// layer with its diff_id was unpacked before.
+// layer with its diff_id was unpacked before or a build made a snapshot that packs to it.
 std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& blob);
 
 // Looks `ref` up in the local image store; throws Error naming it when it is not there.
@@ -45,6 +47,11 @@ exporter::LayerBlob layer_blob(cache::Store& store, const std::string& snapshot,
 void remember_layer_blob(cache::Store& store, const std::string& snapshot, const exporter::PackOptions& pack,
                          const exporter::LayerBlob& blob);
 
+// Whether the local store, keeping layers packed this way, records a built layer by its digests
+// only: uncompressed and unclamped, its bytes are its snapshot packed again, which store_layer_blobs
+// does when an export needs them (and the GC keeps that snapshot while an image uses it).
+bool keeps_layers_unpacked(const exporter::PackOptions& pack);
+
 // Packs (or reuses the blobs of) every layer of `layers` and writes the image. A layer that
 // already has a blob in another compression (a base image's own layers) keeps it unless
 // `force_compression`.
@@ -52,6 +59,17 @@ exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::s
                                    nlohmann::json config, std::int64_t created,
                                    const exporter::PackOptions& pack,
                                    bool force_compression = false);
+
+// The image a build leaves in the local store: as commit_image, but with
+// keeps_layers_unpacked(pack), layers without a blob are hashed and not stored.
+exporter::ImageRecord commit_local_image(cache::Store& store, const std::vector<std::string>& layers,
+                                         nlohmann::json config, std::int64_t created,
+                                         const exporter::PackOptions& pack);
+
+// Brings into the content store every layer blob of the image (or index) `manifest` that the
+// store kept only as a snapshot, before an archive is written from the blobs. Throws Error naming
+// the image and layer when a blob is neither there nor can be packed again.
+void store_layer_blobs(cache::Store& store, const Digest& manifest);
 
 // The manifest of the same image with its uncompressed layers (those gantry built: the store
 // keeps them plain) compressed as `pack` says, as docker push sends them; `manifest` itself when
