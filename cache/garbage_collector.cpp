@@ -77,15 +77,21 @@ std::set<std::string> image_blobs(Store& store) {
   return out;
 }
 
-// Snapshots that hold a layer of an image in place of its blob: a build's uncompressed layers
-// are only hashed, and packed from the snapshot again when exported. They are the image's data,
-// not build cache, for as long as an image uses them.
-std::set<std::string> image_layer_snapshots(Store& store, const std::set<std::string>& image_blobs) {
-  std::set<std::string> out;
+// What named and untagged images hold: their blobs, and the snapshots that stand in for the
+// blobs of their built layers (a build's uncompressed layers are only hashed, and packed from
+// the snapshot again when exported). Those snapshots are the images' data, not build cache, for
+// as long as an image uses them. Taken once per pass: it reads every image's manifests.
+struct ImageHoldings {
+  std::set<std::string> blobs;
+  std::set<std::string> layer_snapshots;
+};
+
+ImageHoldings image_holdings(Store& store) {
+  ImageHoldings out{.blobs = image_blobs(store)};
   auto st = store.db().prepare("SELECT snapshot, digest FROM layer_blobs WHERE compression = 'uncompressed'");
   while (st.step())
-    if (image_blobs.count(st.text(1)) && !store.content().has(Digest::parse(st.text(1))))
-      out.insert(st.text(0));
+    if (out.blobs.count(st.text(1)) && !store.content().has(Digest::parse(st.text(1))))
+      out.layer_snapshots.insert(st.text(0));
   return out;
 }
 
@@ -96,9 +102,8 @@ std::int64_t blob_size(Store& store, const std::string& digest) {
              : 0;
 }
 
-// Removes the blobs no image and no remembered layer blob uses.
-void remove_unused_blobs(Store& store, PruneReport& report) {
-  std::set<std::string> keep = image_blobs(store);
+// Removes the blobs that neither `keep` (the images' blobs) nor a remembered layer blob uses.
+void remove_unused_blobs(Store& store, std::set<std::string> keep, PruneReport& report) {
   {
     auto st = store.db().prepare("SELECT digest FROM layer_blobs");
     while (st.step()) keep.insert(st.text(0));
@@ -114,10 +119,10 @@ void remove_unused_blobs(Store& store, PruneReport& report) {
 }
 
 // Removes snapshots no record, unpacked layer or image uses, then blobs nothing uses.
-PruneReport collect_unreachable(Store& store, bool drop_unused_blobs) {
+PruneReport collect_unreachable(Store& store, const ImageHoldings& images, bool drop_unused_blobs) {
   PruneReport report;
   std::set<std::string> live = unpacked_layer_snapshots(store.db());
-  live.merge(image_layer_snapshots(store, image_blobs(store)));
+  live.insert(images.layer_snapshots.begin(), images.layer_snapshots.end());
   for (const auto& r : cache_records(store.db())) live.insert(r.layers.begin(), r.layers.end());
   auto sizes = snapshot_sizes(store.db());
   std::error_code ec;
@@ -137,16 +142,17 @@ PruneReport collect_unreachable(Store& store, bool drop_unused_blobs) {
       }
     tx.commit();
   }
-  if (drop_unused_blobs) remove_unused_blobs(store, report);
+  if (drop_unused_blobs) remove_unused_blobs(store, images.blobs, report);
   return report;
 }
 
 PruneReport prune_locked(Store& store, const PruneOptions& options) {
   auto records = cache_records(store.db());  // least recently used first
   auto sizes = snapshot_sizes(store.db());
+  const ImageHoldings images = image_holdings(store);
   // Snapshots that dropping records does not free: images' layers, unpacked or built.
   auto held_by_images = unpacked_layer_snapshots(store.db());
-  held_by_images.merge(image_layer_snapshots(store, image_blobs(store)));
+  held_by_images.insert(images.layer_snapshots.begin(), images.layer_snapshots.end());
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
 
   // How many records use each snapshot, and how big the build cache is.
@@ -175,7 +181,7 @@ PruneReport prune_locked(Store& store, const PruneOptions& options) {
     if (options.all) store.db().exec("DELETE FROM unpacked_layers");
     tx.commit();
   }
-  PruneReport report = collect_unreachable(store, options.all);
+  PruneReport report = collect_unreachable(store, images, options.all);
   report.records = static_cast<int>(doomed.size());
   if (options.all) {
     std::error_code ec;
@@ -225,18 +231,17 @@ std::int64_t directory_size(const fs::path& dir) {
 DiskUsage disk_usage(Store& store) {
   DiskUsage u;
   const auto base_layers = unpacked_layer_snapshots(store.db());
-  const auto keep = image_blobs(store);
-  const auto image_layers = image_layer_snapshots(store, keep);
+  const ImageHoldings images = image_holdings(store);
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(store.root() / "snapshots", ec)) {
     std::string id = entry.path().filename().string();
     if (id.starts_with("staging-")) continue;
-    (image_layers.count(id) ? u.images : base_layers.count(id) ? u.layers : u.build_cache) +=
+    (images.layer_snapshots.count(id) ? u.images : base_layers.count(id) ? u.layers : u.build_cache) +=
         directory_size(entry.path());
   }
   for (const auto& entry : fs::directory_iterator(store.root() / "blobs" / "sha256", ec)) {
     std::string digest = "sha256:" + entry.path().filename().string();
-    (keep.count(digest) ? u.images : u.reclaimable_blobs) += blob_size(store, digest);
+    (images.blobs.count(digest) ? u.images : u.reclaimable_blobs) += blob_size(store, digest);
   }
   if (fs::exists(store.root() / "cache-mounts")) u.cache_mounts = directory_size(store.root() / "cache-mounts");
   u.build_cache_records = static_cast<int>(cache_records(store.db()).size());
@@ -251,7 +256,7 @@ PruneReport prune(Store& store, const PruneOptions& options) {
 PruneReport collect_unused_blobs(Store& store) {
   Store::ExclusiveLock lock(store);
   PruneReport report;
-  remove_unused_blobs(store, report);
+  remove_unused_blobs(store, image_blobs(store), report);
   return report;
 }
 
@@ -262,9 +267,10 @@ std::optional<PruneReport> collect_if_over(Store& store, std::int64_t cap_bytes)
   st.step();
   std::int64_t cache_bytes = st.integer(0);
   if (cache_bytes <= cap_bytes) return std::nullopt;
-  // Over the cap, counting what images hold: those are not the build cache's to trim.
+  // Over the cap, counting what images hold: those are not the build cache's to trim. (Only to
+  // decide: prune_locked takes them again under the lock.)
   const auto sizes = snapshot_sizes(store.db());
-  for (const auto& id : image_layer_snapshots(store, image_blobs(store)))
+  for (const auto& id : image_holdings(store).layer_snapshots)
     if (auto it = sizes.find(id); it != sizes.end()) cache_bytes -= it->second;
   if (cache_bytes <= cap_bytes) return std::nullopt;
   auto lock = Store::ExclusiveLock::try_take(store);
