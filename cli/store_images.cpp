@@ -90,6 +90,23 @@ exporter::LayerBlob pack_hashed_layer(cache::Store& store, const Digest& image, 
   return exporter::pack_layer(store.snapshots().dir(*snapshot), store.content(), pack, plain);
 }
 
+// Unpacks `blob` (a layer blob of the content store) into a snapshot of its own.
+std::string unpack_into_new_snapshot(cache::Store& store, const exporter::LayerBlob& blob) {
+  auto staging = store.snapshots().prepare();
+  exporter::unpack_layer(store.content().path(blob.digest), staging.fs());
+  std::string id = staging.commit();
+  store.db()
+      .prepare("INSERT INTO unpacked_layers(diff_id, snapshot) VALUES(?, ?) "
+               "ON CONFLICT(diff_id) DO UPDATE SET snapshot = excluded.snapshot")
+      .bind(1, blob.diff_id.str()).bind(2, id).run();
+  store.db()
+      .prepare("INSERT OR IGNORE INTO snapshots(id, size, created, last_used) "
+               "VALUES(?, ?, strftime('%s','now'), strftime('%s','now'))")
+      .bind(1, id).bind(2, cache::directory_size(store.snapshots().dir(id))).run();
+  record_blob(store, id, compression_of_media_type(blob.media_type), blob);
+  return id;
+}
+
 }  // namespace
 
 std::vector<std::string> StoreImageProvider::layers(const std::string& identifier) {
@@ -109,30 +126,18 @@ std::vector<std::string> StoreImageProvider::layers(const std::string& identifie
                                    Digest::parse(descriptors[i].at("digest").get<std::string>()),
                                    descriptors[i].at("size").get<std::int64_t>(),
                                    descriptors[i].at("mediaType").get<std::string>()};
-    if (!store_.content().has(blob.digest) && !layer_snapshot(store_, blob.diff_id))
+    std::optional<std::string> id = layer_snapshot(store_, blob.diff_id);
+    if (!id && !store_.content().has(blob.digest))
       throw Error("image " + identifier.substr(kImagePrefix.size()) + ": layer blob " + blob.digest.str() +
                   " is missing from the store");
-    ids.push_back(unpacked_snapshot(store_, blob));
+    ids.push_back(id ? *id : unpack_into_new_snapshot(store_, blob));
   }
   return ids;
 }
 
 std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& blob) {
   if (auto id = layer_snapshot(store, blob.diff_id)) return *id;
-
-  auto staging = store.snapshots().prepare();
-  exporter::unpack_layer(store.content().path(blob.digest), staging.fs());
-  std::string id = staging.commit();
-  store.db()
-      .prepare("INSERT INTO unpacked_layers(diff_id, snapshot) VALUES(?, ?) "
-               "ON CONFLICT(diff_id) DO UPDATE SET snapshot = excluded.snapshot")
-      .bind(1, blob.diff_id.str()).bind(2, id).run();
-  store.db()
-      .prepare("INSERT OR IGNORE INTO snapshots(id, size, created, last_used) "
-               "VALUES(?, ?, strftime('%s','now'), strftime('%s','now'))")
-      .bind(1, id).bind(2, cache::directory_size(store.snapshots().dir(id))).run();
-  record_blob(store, id, compression_of_media_type(blob.media_type), blob);
-  return id;
+  return unpack_into_new_snapshot(store, blob);
 }
 
 frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref) {
