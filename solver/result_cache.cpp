@@ -44,10 +44,11 @@ void ResultCache::mark_used() {
     used.swap(used_);
   }
   if (used.empty()) return;
+  const auto t = now();
   cache::Database::Transaction tx(store_.db());
   auto st = store_.db().prepare("UPDATE cache_results SET last_used = ? WHERE key = ?");
   for (const Digest& key : used) {
-    st.bind(1, now()).bind(2, key.str());
+    st.bind(1, t).bind(2, key.str());
     st.run();
     st.reset();
   }
