@@ -164,17 +164,18 @@ std::optional<Digest> write_layer(const fs::path& layer_dir, ByteSink& out, cons
   if (!S_ISDIR(lstat_path(layer_dir).st_mode))
     throw Error("layer `" + layer_dir.string() + "`: not a directory");
   UniqueFd layer = cache::open_directory_at(AT_FDCWD, layer_dir.c_str(), layer_dir.string());
-  if (options.compression == Compression::Uncompressed) {
-    TarWriter tar(out);
+  auto write_tar = [&](ByteSink& sink) {
+    TarWriter tar(sink);
     pack_tree(tar, std::move(layer), layer_dir, options.clamp_mtime);
     tar.finish();
+  };
+  if (options.compression == Compression::Uncompressed) {
+    write_tar(out);
     return std::nullopt;
   }
   std::unique_ptr<Compressor> compressor = make_compressor(options.compression, options.level, out);
   HashingSink tar_bytes(*compressor);
-  TarWriter tar(tar_bytes);
-  pack_tree(tar, std::move(layer), layer_dir, options.clamp_mtime);
-  tar.finish();
+  write_tar(tar_bytes);
   compressor->finish();
   return tar_bytes.finish();
 }
