@@ -58,7 +58,7 @@ fs::path project(const GantryEnv& env, const std::string& bake_file = kBakeFile)
 }
 
 Outcome bake(const GantryEnv& env, const fs::path& dir, const std::vector<std::string>& args) {
-  std::string command = "cd '" + dir.string() + "' && " + GANTRY_BINARY + " bake";
+  std::string command = "cd '" + dir.string() + "' && " + gantry_binary() + " bake";
   for (const auto& a : args) command += " '" + a + "'";
   return run_command({"sh", "-c", command}, {{"GANTRY_ROOT", env.root().string()}});
 }

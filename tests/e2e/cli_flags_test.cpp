@@ -16,7 +16,7 @@ namespace {
 
 // gantry with `stdin_file` as its standard input (the runner gives /dev/null otherwise).
 Outcome gantry_with_stdin(const GantryEnv& env, const std::string& args, const fs::path& stdin_file) {
-  return run_command({"sh", "-c", std::string(GANTRY_BINARY) + " " + args + " < '" + stdin_file.string() + "'"},
+  return run_command({"sh", "-c", gantry_binary() + " " + args + " < '" + stdin_file.string() + "'"},
                      {{"GANTRY_ROOT", env.root().string()}});
 }
 

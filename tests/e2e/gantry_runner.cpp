@@ -115,6 +115,11 @@ Outcome run_command(const std::vector<std::string>& argv,
   return o;
 }
 
+std::string gantry_binary() {
+  const char* other = std::getenv("GANTRY_TEST_BINARY");
+  return other && *other ? other : GANTRY_BINARY;
+}
+
 fs::path source_dir() { return GANTRY_SOURCE_DIR; }
 fs::path testdata(const std::string& name) { return source_dir() / "testdata" / name; }
 fs::path shared_tools() { return GANTRY_SHARED_TOOLS; }
@@ -137,13 +142,13 @@ GantryEnv::GantryEnv()
 }
 
 Outcome GantryEnv::gantry(std::vector<std::string> args, std::map<std::string, std::string> env) const {
-  args.insert(args.begin(), GANTRY_BINARY);
+  args.insert(args.begin(), gantry_binary());
   env.emplace("GANTRY_ROOT", root_.string());
   return run_command(args, env);
 }
 
 int GantryEnv::spawn(std::vector<std::string> args, std::map<std::string, std::string> env) const {
-  args.insert(args.begin(), GANTRY_BINARY);
+  args.insert(args.begin(), gantry_binary());
   env.emplace("GANTRY_ROOT", root_.string());
   return spawn_command(args, env);
 }

@@ -26,6 +26,9 @@ int spawn_command(const std::vector<std::string>& argv, const std::map<std::stri
 // Waits for a pid from spawn_command; returns its exit code (128 + signal when killed).
 int wait_for(int pid);
 
+// The gantry under test: the one built here, or GANTRY_TEST_BINARY when set (to show that a new
+// test fails on an older binary).
+std::string gantry_binary();
 std::filesystem::path source_dir();   // the repository
 std::filesystem::path testdata(const std::string& name);
 std::filesystem::path shared_tools(); // ../shared/tools

@@ -162,14 +162,14 @@ TEST(ImageCommands, PruneRemovesOnlyDanglingImagesAndBuildsStillWork) {
   const std::string old_config = json::parse(env.gantry({"inspect", store.old_app}).out)[0]["Id"];
   ASSERT_TRUE(fs::exists(env.root() / "blobs" / "sha256" / old_config.substr(7)));
   // Without -f it asks; anything but yes keeps everything.
-  auto asked = run_command({"sh", "-c", "echo n | " + std::string(GANTRY_BINARY) + " image prune"},
+  auto asked = run_command({"sh", "-c", "echo n | " + gantry_binary() + " image prune"},
                            {{"GANTRY_ROOT", env.root().string()}});
   EXPECT_EQ(asked.exit_code, 0) << asked.err;
   EXPECT_NE(asked.out.find("WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N]"),
             std::string::npos) << asked.out;
   EXPECT_EQ(image_ids(env, {"-f", "dangling=true"}).size(), 1u);
 
-  auto pruned = run_command({"sh", "-c", "echo y | " + std::string(GANTRY_BINARY) + " image prune"},
+  auto pruned = run_command({"sh", "-c", "echo y | " + gantry_binary() + " image prune"},
                             {{"GANTRY_ROOT", env.root().string()}});
   ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
   EXPECT_NE(pruned.out.find("Deleted Images:\ndeleted: sha256:" + store.old_app), std::string::npos) << pruned.out;

@@ -65,7 +65,7 @@ TEST(TtyProgress, ParallelStagesRunTogetherOnScreenAndTheSummaryEndsTheOutput) {
   GantryEnv env;
   env.import_busybox();
   TmuxPane pane(env.scratch() / "tmux.sock");
-  pane.type_line("GANTRY_ROOT=" + env.root().string() + " " + GANTRY_BINARY +
+  pane.type_line("GANTRY_ROOT=" + env.root().string() + " " + gantry_binary() +
                  " build --progress=auto -t par:1 " + testdata("parallel-stages").string() +
                  "; echo gantry-exit=$?");
 
