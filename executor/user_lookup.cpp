@@ -33,6 +33,11 @@ std::optional<std::uint32_t> parse_id(std::string_view text) {
   return value;
 }
 
+// BuildKit reads "root" as 0 where it takes both ids without a lookup.
+std::optional<std::uint32_t> parse_id_or_root(std::string_view text) {
+  return text == "root" ? std::optional<std::uint32_t>(0) : parse_id(text);
+}
+
 // Calls on_entry(fields) for each well-formed line with at least `min_fields` fields.
 template <typename F>
 void for_each_entry(std::string_view file, std::size_t min_fields, F on_entry) {
@@ -78,6 +83,11 @@ Identity resolve_user(std::string_view user, std::string_view passwd, std::strin
   Identity id;
   std::optional<std::string_view> user_name;
   const std::optional<std::uint32_t> wanted_uid = parse_id(user_part);
+  const std::optional<std::uint32_t> wanted_gid = parse_id(group_part);
+  // Both ids given: BuildKit takes them as they are and looks no name up (passwd is read for
+  // the home directory only, as runc does).
+  const std::optional<std::uint32_t> given_uid = parse_id_or_root(user_part);
+  const std::optional<std::uint32_t> given_gid = parse_id_or_root(group_part);
   for_each_entry(passwd, 7, [&](const std::vector<std::string_view>& f) {
     if (user_name) return;
     const bool match = wanted_uid ? parse_id(f[2]) == wanted_uid : f[0] == user_part;
@@ -90,6 +100,12 @@ Identity resolve_user(std::string_view user, std::string_view passwd, std::strin
     id.gid = *gid;
     if (!f[5].empty()) id.home = std::string(f[5]);
   });
+  if (given_uid && given_gid) {
+    id.uid = *given_uid;
+    id.gid = *given_gid;
+    id.supplementary_gids = {id.gid};
+    return id;
+  }
   if (!user_name) {
     if (!wanted_uid) {
       throw Error("unknown user `" + std::string(user_part) +
@@ -99,7 +115,6 @@ Identity resolve_user(std::string_view user, std::string_view passwd, std::strin
   }
 
   if (!group_part.empty()) {
-    const std::optional<std::uint32_t> wanted_gid = parse_id(group_part);
     bool found = false;
     for_each_entry(group, 3, [&](const std::vector<std::string_view>& f) {
       if (found) return;
@@ -113,6 +128,8 @@ Identity resolve_user(std::string_view user, std::string_view passwd, std::strin
                   "`: no matching entry in /etc/group");
     }
     if (!found) id.gid = *wanted_gid;
+    id.supplementary_gids = {id.gid};  // an explicit group: memberships are not looked up
+    return id;
   }
 
   id.supplementary_gids.push_back(id.gid);

@@ -1,5 +1,14 @@
-// USER resolution the way Docker does it: from the image's own /etc/passwd and /etc/group,
+// USER resolution the way BuildKit does it: from the image's own /etc/passwd and /etc/group,
 // never the host's. "name", "uid", "name:group", "uid:gid" and mixes are accepted.
+//
+// Which groups the process gets (BuildKit >= 0.11, runc's rules):
+//   USER name, USER uid      the passwd entry's gid, and every group that lists the name
+//   USER name:group, uid:grp the given group only: the group is explicit, so memberships are not
+//                            looked up
+//   USER uid:gid             both numeric ("root" counts as 0): exactly that gid, without
+//                            reading /etc/group at all
+// The primary gid is always the first supplementary group too (CVE-2023-25173): a setgid
+// program that changes the egid must not shed the primary group, whose mode bits may deny.
 #pragma once
 
 #include <sys/types.h>
@@ -13,7 +22,7 @@ namespace gantry::executor {
 struct Identity {
   uid_t uid = 0;
   gid_t gid = 0;
-  std::vector<gid_t> supplementary_gids;  // every group listing the user, and the primary gid
+  std::vector<gid_t> supplementary_gids;  // the primary gid first, then memberships (see above)
   std::string home = "/";
 };
 
