@@ -56,7 +56,6 @@ void become_user(const Identity& id, bool all_capabilities) {
     throw_errno("set uid " + std::to_string(id.uid));
   }
   if (id.uid == 0 && !all_capabilities) set_root_capabilities();
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw_errno("set no_new_privs");
 }
 
 }  // namespace gantry::executor

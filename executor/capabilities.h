@@ -1,5 +1,6 @@
-// Process credentials for the container process: Docker's default capability set, the user's
-// ids and groups, and no_new_privs.
+// Process credentials for the container process: Docker's default capability set and the
+// user's ids and groups. no_new_privs stays off, as in BuildKit and Docker: setuid programs
+// (sudo, su, ping on old images) must work in RUN; the bounding set still caps what they get.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +13,8 @@ namespace gantry::executor {
 // SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP) as a mask.
 inline constexpr std::uint64_t kDefaultCapabilities = 0x00000000a80425fbULL;
 
-// Drops the bounding set to the default set (unless `all_capabilities`), switches to the
-// user's ids and groups and sets no_new_privs. A non-root user ends with no effective
-// capabilities, as in Docker.
+// Drops the bounding set to the default set (unless `all_capabilities`) and switches to the
+// user's ids and groups. A non-root user ends with no effective capabilities, as in Docker.
 void become_user(const Identity& id, bool all_capabilities);
 
 }  // namespace gantry::executor

@@ -142,9 +142,9 @@ void run_setup(const ContainerPlan& plan, std::optional<MountPointMaker>& maker)
   redirect_stdio(plan);
   ::umask(022);
   reset_signals();
+  if (!spec.insecure) plan.seccomp.load();  // while we still have CAP_SYS_ADMIN
   become_user(identity, spec.insecure);
   die_with_parent(supervisor);
-  if (!spec.insecure) plan.seccomp.load();
 
   std::vector<std::string> env = process.env;
   if (!has_key(env, "PATH")) env.push_back(std::string("PATH=") + kDefaultPath);

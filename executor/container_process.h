@@ -1,6 +1,6 @@
 // The container process from its birth as PID 1 of the new PID namespace to execve: it makes
 // its own mount, UTS, IPC and network namespaces, builds the root, switches identity, locks
-// itself down (capabilities, no_new_privs, seccomp) and execs the command. It never returns;
+// itself down (seccomp, capabilities) and execs the command. It never returns;
 // a failure is reported on the setup pipe and ends the process with status 127.
 #pragma once
 

@@ -14,7 +14,8 @@ class SeccompFilter {
   // Builds the profile with libseccomp for the native, x86 and x32 ABIs.
   SeccompFilter();
 
-  // Loads the filter into the calling process (needs no_new_privs first).
+  // Loads the filter into the calling process, which must hold CAP_SYS_ADMIN (there is no
+  // no_new_privs to stand in for it): the container loads it before it switches user.
   void load() const;
 
  private:

@@ -93,7 +93,7 @@ TEST_F(Sandbox, CapabilitiesAreDockersDefaultSet) {
   EXPECT_EQ(output.out, (std::vector<std::string>{
                             "CapInh:\t0000000000000000", "CapPrm:\t00000000a80425fb",
                             "CapEff:\t00000000a80425fb", "CapBnd:\t00000000a80425fb",
-                            "NoNewPrivs:\t1", "Seccomp:\t2"}));
+                            "NoNewPrivs:\t0", "Seccomp:\t2"}));
 }
 
 TEST_F(Sandbox, NonRootUserHasNoEffectiveCapabilities) {
