@@ -186,7 +186,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--progress", f->progress, "Progress output: auto, plain, tty, json, quiet")
       ->check(CLI::IsMember({"auto", "plain", "tty", "json", "quiet"}));
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the image ID");
-  cmd->add_option("--network", f->network, "Network for RUN: default, host, none")
+  cmd->add_option("--network", f->network, "Network for RUN: default (private, with outbound access), host, none")
       ->check(CLI::IsMember({"default", "host", "none"}));
   cmd->add_option("--secret", f->secrets, "Secret for RUN --mount=type=secret: id=ID[,src=FILE|,env=VAR]")
       ->allow_extra_args(false);

@@ -36,10 +36,10 @@ std::optional<std::int64_t> source_date_epoch(const std::map<std::string, std::s
   }
 }
 
-llb::NetworkMode network_mode(const std::string& network) {
-  return network == "none" ? llb::NetworkMode::None
-         : network == "host" ? llb::NetworkMode::Host
-                             : llb::NetworkMode::Default;
+executor::Network network_of(const std::string& network) {
+  return network == "none"   ? executor::Network::None
+         : network == "host" ? executor::Network::Host
+                             : executor::Network::Private;
 }
 
 }  // namespace
@@ -61,7 +61,6 @@ const llb::Definition& BuildJob::lower() {
   opts.labels = request_.labels;
   opts.no_cache = request_.no_cache;
   opts.no_cache_stages = request_.no_cache_stages;
-  opts.network = network_mode(request_.network);
   opts.resolve_image = [this](const std::string& ref) {
     return resolve_or_pull_image(store_, ref, registry_, request_.pull);
   };
@@ -79,7 +78,7 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
   opts.local_dirs["context"] = {fs::absolute(request_.input.context),
                                 [ignore](std::string_view p) { return ignore->excluded(p); }};
   opts.secrets = request_.secrets;
-  opts.host_network = request_.network != "none";
+  opts.default_network = network_of(request_.network);
   opts.explain_cache = request_.explain_cache;
   opts.build_identity = request_.input.identity + "|" + request_.target;
   opts.max_parallelism = request_.max_parallelism;

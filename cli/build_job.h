@@ -47,7 +47,7 @@ struct BuildRequest {
   std::map<std::string, std::string> labels;
   bool no_cache = false;
   std::set<std::string> no_cache_stages;
-  std::string network = "default";  // default | host | none
+  std::string network = "default";  // default (private, outbound access) | host | none
   std::vector<std::string> tags;     // familiar names the image gets
   std::vector<OutputSpec> outputs;   // besides the local store, which always gets the image
   std::map<std::string, std::string> secrets;  // id -> value

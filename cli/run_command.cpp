@@ -25,7 +25,7 @@ struct RunFlags {
   bool rm = false;
   std::vector<std::string> env;
   std::vector<std::string> volumes;
-  std::string network = "host";
+  std::string network = "default";
   std::string workdir;
   std::string user;
   std::vector<std::string> args;  // IMAGE [CMD...]
@@ -84,7 +84,9 @@ int run_container(const GlobalOptions& global, const RunFlags& f) {
   spec.process.cwd = !f.workdir.empty() ? f.workdir : cfg.value("WorkingDir", std::string("/"));
   if (spec.process.cwd.empty()) spec.process.cwd = "/";
   spec.process.user = !f.user.empty() ? f.user : cfg.value("User", std::string());
-  spec.process.host_network = f.network == "host";
+  spec.process.network = f.network == "host"   ? executor::Network::Host
+                         : f.network == "none" ? executor::Network::None
+                                               : executor::Network::Private;
   for (const auto& v : f.volumes) spec.mounts.emplace_back(parse_volume(v));
 
   executor::Executor executor(store.root() / "executor");
@@ -106,7 +108,9 @@ void add_run_command(CLI::App& app, GlobalOptions& global, Action& action) {
       ->allow_extra_args(false);
   cmd->add_option("-v,--volume", f->volumes, "Bind mount HOST:CONTAINER[:ro]")
       ->allow_extra_args(false);
-  cmd->add_option("--network", f->network, "host or none")->check(CLI::IsMember({"host", "none"}));
+  cmd->add_option("--network", f->network,
+                  "default (bridge: a private network with outbound access), host or none")
+      ->check(CLI::IsMember({"default", "bridge", "host", "none"}));
   cmd->add_option("-w,--workdir", f->workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", f->user, "User (name|uid[:group|gid])");
   cmd->add_option("IMAGE", f->args, "IMAGE [COMMAND [ARG...]]")->required();

@@ -15,7 +15,6 @@
 
 #include "base/error.h"
 #include "executor/capabilities.h"
-#include "executor/loopback.h"
 #include "executor/path_in_root.h"
 #include "executor/root_filesystem.h"
 #include "executor/setup_report.h"
@@ -114,9 +113,12 @@ void run_setup(const ContainerPlan& plan, std::optional<MountPointMaker>& maker)
   const pid_t supervisor = ::getppid();
   die_with_parent(supervisor);
   plan.cgroups.join();
-  const int namespaces =
-      CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | (process.host_network ? 0 : CLONE_NEWNET);
-  if (::unshare(namespaces) != 0) throw_errno("create the container's namespaces");
+  if (plan.network_fd >= 0 && ::setns(plan.network_fd, CLONE_NEWNET) != 0) {
+    throw_errno("join the container's network namespace");
+  }
+  if (::unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) != 0) {
+    throw_errno("create the container's namespaces");
+  }
   ::umask(0);  // modes below are meant exactly
 
   UniqueFd upper(::open(spec.rootfs.upper_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -135,7 +137,6 @@ void run_setup(const ContainerPlan& plan, std::optional<MountPointMaker>& maker)
   if (::sethostname(process.hostname.data(), process.hostname.size()) != 0) {
     throw_errno("set hostname `" + process.hostname + "`");
   }
-  if (!process.host_network) bring_up_loopback();
 
   pivot_into(root.get());
   if (::chdir(process.cwd.c_str()) != 0) throw_errno("chdir `" + process.cwd + "`");

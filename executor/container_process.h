@@ -1,5 +1,5 @@
 // The container process from its birth as PID 1 of the new PID namespace to execve: it makes
-// its own mount, UTS, IPC and network namespaces, builds the root, switches identity, locks
+// its own mount, UTS and IPC namespaces, joins its network namespace, builds the root, switches identity, locks
 // itself down (seccomp, capabilities) and execs the command. It never returns;
 // a failure is reported on the setup pipe and ends the process with status 127.
 #pragma once
@@ -25,6 +25,7 @@ struct ContainerPlan {
   EtcFiles etc;
   const SeccompFilter& seccomp;
   const CgroupLimits& cgroups;
+  int network_fd;  // the network namespace to join; -1: stay in the host's
   int stdout_fd, stderr_fd, report_fd;
 };
 

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cerrno>
+#include <optional>
 
 #include "base/error.h"
 #include "base/file_util.h"
@@ -16,6 +17,8 @@
 #include "executor/container_process.h"
 #include "executor/line_splitter.h"
 #include "executor/mount_point_cleanup.h"
+#include "executor/network_pool.h"
+#include "executor/resolv_conf.h"
 #include "executor/seccomp_filter.h"
 #include "executor/setup_report.h"
 #include "executor/supervisor.h"
@@ -40,13 +43,17 @@ void make_dir(const std::filesystem::path& dir) {
 }
 
 // Written once per hostname and shared by every run with it (bound read-only).
-EtcFiles etc_files(const std::filesystem::path& state_dir, const std::string& hostname) {
+EtcFiles etc_files(const std::filesystem::path& state_dir, const std::string& hostname,
+                   Network network) {
   if (hostname.empty() || hostname.size() > 64 || hostname.find('/') != std::string::npos ||
       hostname.front() == '.') {
     throw Error("hostname `" + hostname + "`: not a valid host name");
   }
   const std::filesystem::path dir = state_dir / "etc" / hostname;
-  EtcFiles files{dir / "hosts", state_dir / "etc" / "resolv.conf", dir / "hostname"};
+  EtcFiles files{dir / "hosts",
+                 state_dir / "etc" /
+                     (network == Network::Private ? "resolv.conf.private" : "resolv.conf"),
+                 dir / "hostname"};
   if (::access(files.hostname.c_str(), F_OK) != 0) {
     make_dir(dir);
     write_file_atomic(files.hosts, "127.0.0.1\tlocalhost " + hostname +
@@ -54,6 +61,12 @@ EtcFiles etc_files(const std::filesystem::path& state_dir, const std::string& ho
     write_file_atomic(files.hostname, hostname + "\n");
   }
   return files;
+}
+
+// The copy is kept in step with the host's file (an fsync'd write only when it changed).
+void keep_copy(const std::filesystem::path& path, const std::string& content) {
+  if (::access(path.c_str(), F_OK) == 0 && read_file(path) == content) return;
+  write_file_atomic(path, content);
 }
 
 // See MountDirs::mount_points. Made once per state dir; a run only reads it.
@@ -117,12 +130,11 @@ void Executor::prepare() {
   std::filesystem::create_directories(state_dir_);
   for (const char* dir : {"rootfs", "staging", "empty", "etc"}) make_dir(state_dir_ / dir);
   make_mount_point_layer(state_dir_ / "mount-points");
-  const std::filesystem::path resolv = state_dir_ / "etc" / "resolv.conf";
-  if (::access(resolv.c_str(), F_OK) != 0) {
-    std::string host_resolv;
-    if (::access("/etc/resolv.conf", R_OK) == 0) host_resolv = read_file("/etc/resolv.conf");
-    write_file_atomic(resolv, host_resolv);
-  }
+  std::string host_resolv;
+  if (::access("/etc/resolv.conf", R_OK) == 0) host_resolv = read_file("/etc/resolv.conf");
+  keep_copy(state_dir_ / "etc" / "resolv.conf", host_resolv);
+  keep_copy(state_dir_ / "etc" / "resolv.conf.private", private_network_resolv_conf(host_resolv));
+  networks_ = std::make_unique<NetworkPool>(loopback_resolvers(host_resolv));
 }
 
 Executor::~Executor() = default;
@@ -132,6 +144,12 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   if (spec.process.args.empty()) throw UsageError("run: no command given");
   std::call_once(prepared_, [this] { prepare(); });
   CgroupLimits cgroups(spec.limits);
+  // Given back (or, after an insecure run, thrown away) only once the container is gone.
+  std::optional<NetworkPool::Lease> network;
+  if (spec.process.network != Network::Host) {
+    network.emplace(networks_->acquire(spec.process.network));
+    if (spec.insecure) network->discard();
+  }
   Pipe out = make_pipe(), err = make_pipe(), report = make_pipe(), status = make_pipe();
   const ContainerPlan plan{
       .spec = spec,
@@ -139,9 +157,10 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
       .dirs = {.empty = state_dir_ / "empty",
                .mount_points = state_dir_ / "mount-points",
                .staging = state_dir_ / "staging"},
-      .etc = etc_files(state_dir_, spec.process.hostname),
+      .etc = etc_files(state_dir_, spec.process.hostname, spec.process.network),
       .seccomp = *seccomp_,
       .cgroups = cgroups,
+      .network_fd = network ? network->fd() : -1,
       .stdout_fd = out.write.get(),
       .stderr_fd = err.write.get(),
       .report_fd = report.write.get(),

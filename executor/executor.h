@@ -70,6 +70,16 @@ struct SecretFileMount {
 
 using MountSpec = std::variant<BindMount, OverlayMount, TmpfsMount, SecretFileMount>;
 
+// Which network a run gets.
+enum class Network {
+  // A network namespace of its own with outbound access through a user-mode TCP/IP stack
+  // (slirp4netns): the process reaches what the host reaches, except the host's loopback
+  // services. Its DNS works even when the host's resolver is on 127.0.0.x.
+  Private,
+  None,  // a network namespace with only `lo`
+  Host,  // the host's network namespace (trusted steps only: it reaches 127.0.0.1)
+};
+
 struct ProcessSpec {
   std::vector<std::string> args;  // argv; args[0] is looked up in PATH of env when not absolute
   std::vector<std::string> env;   // KEY=VALUE
@@ -77,7 +87,7 @@ struct ProcessSpec {
   std::string user;               // "", "name", "uid", "name:group", "uid:gid"; resolved from
                                   // the rootfs's /etc/passwd and /etc/group
   std::string hostname = "gantry";
-  bool host_network = false;      // false: a new network namespace with only `lo`
+  Network network = Network::Private;
 };
 
 struct Limits {
@@ -90,7 +100,8 @@ struct RunSpec {
   ProcessSpec process;
   std::vector<MountSpec> mounts;
   Limits limits;
-  bool insecure = false;  // RUN --security=insecure: all capabilities, no seccomp
+  bool insecure = false;  // RUN --security=insecure: all capabilities, no seccomp (and a
+                          // network namespace that is not reused: it may have changed it)
 };
 
 struct RunResult {
@@ -103,13 +114,15 @@ enum class Stream { Stdout = 1, Stderr = 2 };
 using LineSink = std::function<void(Stream, std::string_view line)>;
 
 class SeccompFilter;
+class NetworkPool;
 
 class Executor {
  public:
   // state_dir holds the executor's scratch files (hosts/resolv.conf copies, secret tmpfs
   // mount points); it is created when missing.
   // Nothing is touched until the first run(): a fully cached build never pays for the state
-  // dir set-up or the seccomp compilation.
+  // dir set-up or the seccomp compilation. Network namespaces (and their slirp4netns
+  // processes) are made on first use and reused by later runs until the Executor goes away.
   explicit Executor(std::filesystem::path state_dir);
   ~Executor();
 
@@ -125,6 +138,7 @@ class Executor {
   std::once_flag prepared_;
   // Compiled once: loading a ready BPF program is one syscall per run.
   std::unique_ptr<const SeccompFilter> seccomp_;
+  std::unique_ptr<NetworkPool> networks_;
 };
 
 }  // namespace gantry::executor

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build pkg-config make clang libclang-rt-14-dev
+  # RUN's default network: a private namespace whose outbound traffic slirp4netns carries
+  slirp4netns
   # libraries gantry links
   libarchive-dev libssl-dev libtbb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libzstd-dev

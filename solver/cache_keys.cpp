@@ -11,6 +11,16 @@ using nlohmann::json;
 namespace {
 constexpr std::string_view kLocalPrefix = "local://";
 constexpr std::string_view kKeyVersion = "gantry-cache-key-v1";
+
+// Before the private network, a build's default network was the host's and was keyed "host".
+const char* network_key(executor::Network network) {
+  switch (network) {
+    case executor::Network::Private: return "private";
+    case executor::Network::None: return "none";
+    case executor::Network::Host: return "host";
+  }
+  throw Error("cache key: unknown network mode");
+}
 }  // namespace
 
 CacheKeyer::CacheKeyer(cache::Database& db, const SolveOptions& options)
@@ -42,9 +52,9 @@ KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input
   json content = json::array();  // checksums of what the op reads from local directories
 
   if (const auto* exec = std::get_if<llb::ExecOp>(&node.op)) {
-    // "default" means the build's network; two builds with different defaults differ.
-    if (exec->network == llb::NetworkMode::Default)
-      op["exec"]["network"] = options_.host_network ? "host" : "none";
+    // "default" means the build's network; two builds with different defaults differ. A build
+    // with --network=none or =host keys its steps as a RUN --network=none or =host would be.
+    if (exec->network == llb::NetworkMode::Default) op["exec"]["network"] = network_key(options_.default_network);
     for (const auto& m : exec->mounts)
       if (m.type == llb::MountType::Bind)
         if (auto name = local_name(node, m.input); !name.empty())

@@ -70,8 +70,9 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
   spec.process.cwd = op.cwd.empty() ? "/" : op.cwd;
   spec.process.user = op.user;
   if (!op.hostname.empty()) spec.process.hostname = op.hostname;
-  spec.process.host_network = op.network == llb::NetworkMode::Host ||
-                              (op.network == llb::NetworkMode::Default && ctx.options.host_network);
+  spec.process.network = op.network == llb::NetworkMode::Host   ? executor::Network::Host
+                         : op.network == llb::NetworkMode::None ? executor::Network::None
+                                                                : ctx.options.default_network;
   spec.insecure = op.security == llb::SecurityMode::Insecure;
 
   for (const auto& s : op.secret_env) {

@@ -94,7 +94,8 @@ struct SolveOptions {
   std::map<std::string, LocalDir> local_dirs;   // "context" -> the build context
   std::map<std::string, std::string> secrets;   // --secret id -> value
   std::map<std::string, std::filesystem::path> ssh_sockets;  // --ssh id -> agent socket
-  bool host_network = true;  // what NetworkMode::Default means for this build
+  // What NetworkMode::Default means for this build: the build's --network.
+  executor::Network default_network = executor::Network::Private;
   int max_parallelism = 0;   // 0: max(hardware threads, 4)
   bool explain_cache = false;  // say in each Started event why the step was not cached
   std::string build_identity;  // names "the same build" across runs, for explanations

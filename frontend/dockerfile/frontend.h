@@ -50,7 +50,6 @@ struct BuildOptions {
   std::map<std::string, std::string> labels;      // --label
   std::set<std::string> no_cache_stages;          // --no-cache-filter: stage names
   bool no_cache = false;                          // --no-cache
-  llb::NetworkMode network = llb::NetworkMode::Default;
   ImageResolver resolve_image;
 };
 

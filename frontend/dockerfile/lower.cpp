@@ -579,10 +579,10 @@ class Lowerer {
     op.env = run_env(st);
     op.cwd = working_dir(st);
     op.user = user(st);
-    op.network = r.network == "none" ? llb::NetworkMode::None
+    // Without the flag, the build's --network applies: the solver resolves Default.
+    op.network = r.network == "none"   ? llb::NetworkMode::None
                  : r.network == "host" ? llb::NetworkMode::Host
-                 : r.network == "default" ? llb::NetworkMode::Default
-                                          : options_.network;
+                                       : llb::NetworkMode::Default;
     op.security = r.security == "insecure" ? llb::SecurityMode::Insecure : llb::SecurityMode::Sandbox;
     for (const std::string& spec : r.mounts) add_mount(st, ins, expand(env, ins, spec), &op, &inputs);
 

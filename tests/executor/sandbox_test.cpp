@@ -16,7 +16,8 @@ using testing::BusyboxRootfs;
 using testing::Output;
 using testing::run_collect;
 
-// Our direct children that still exist (zombies included).
+// Our direct children that still exist (zombies included), but for the executor's slirp4netns
+// processes: those serve the pooled private networks for as long as the Executor lives.
 std::vector<int> children_of_self() {
   std::vector<int> children;
   const std::string self = std::to_string(::getpid());
@@ -32,7 +33,8 @@ std::vector<int> children_of_self() {
     std::istringstream fields(stat.substr(stat.rfind(')') + 2));
     std::string state, ppid;
     fields >> state >> ppid;
-    if (ppid == self) children.push_back(std::stoi(name));
+    const bool network_helper = stat.find("(slirp4netns)") != std::string::npos;
+    if (ppid == self && !network_helper) children.push_back(std::stoi(name));
   }
   return children;
 }
@@ -69,16 +71,56 @@ TEST_F(Sandbox, HostFilesystemIsNotReachable) {
   EXPECT_EQ(output.out, (std::vector<std::string>{"done"}));
 }
 
-TEST_F(Sandbox, OnlyLoopbackWithoutHostNetwork) {
-  const Output output = run_ok(rootfs.spec("ls /sys/class/net; ip -o link | cut -d: -f2"));
-  EXPECT_EQ(output.out, (std::vector<std::string>{"lo", " lo"}));
-  const Output ping = run_ok(rootfs.spec("ip -o addr show lo | grep -c 127.0.0.1"));
-  EXPECT_EQ(ping.out, (std::vector<std::string>{"1"}));
+TEST_F(Sandbox, OnlyLoopbackWithNetworkNone) {
+  RunSpec spec = rootfs.spec("ls /sys/class/net; ip -o link | cut -d: -f2");
+  spec.process.network = Network::None;
+  EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"lo", " lo"}));
+  RunSpec ping = rootfs.spec("ip -o addr show lo | grep -c 127.0.0.1");
+  ping.process.network = Network::None;
+  EXPECT_EQ(run_ok(ping).out, (std::vector<std::string>{"1"}));
+}
+
+// The default: loopback and slirp4netns's tap device, a default route through it, and its DNS
+// forwarder in resolv.conf when the host's resolvers are out of reach.
+TEST_F(Sandbox, PrivateNetworkHasLoopbackAndTap) {
+  const Output output = run_ok(rootfs.spec(
+      "ls /sys/class/net; ip -4 -o addr show tap0 | awk '{print $4}'; ip route | grep ^default"));
+  ASSERT_EQ(output.out.size(), 4u) << output.all_out();
+  EXPECT_EQ(output.out[0], "lo");
+  EXPECT_EQ(output.out[1], "tap0");
+  EXPECT_EQ(output.out[2], "10.0.2.100/24");
+  EXPECT_EQ(output.out[3].rfind("default via 10.0.2.2 dev tap0", 0), 0u) << output.out[3];
+}
+
+// Runs one after another reuse one namespace, and what a run left listening in it is gone
+// with the run's processes: the next one finds no socket.
+TEST_F(Sandbox, PrivateNetworkIsReusedClean) {
+  const std::string inode = "readlink /proc/self/ns/net";
+  const std::string listening = "netstat -ltn | grep -c LISTEN || true";
+  const Output first = run_ok(rootfs.spec(inode + "; httpd -p 8080; " + listening));
+  const Output second = run_ok(rootfs.spec(inode + "; " + listening));
+  ASSERT_EQ(first.out.size(), 2u);
+  ASSERT_EQ(second.out.size(), 2u);
+  EXPECT_EQ(first.out[0], second.out[0]);  // the same namespace, made once
+  EXPECT_EQ(first.out[1], "1");            // httpd listening
+  EXPECT_EQ(second.out[1], "0");
+}
+
+// An insecure run could reconfigure its namespace (CAP_NET_ADMIN): the next run gets another.
+TEST_F(Sandbox, InsecureRunsNamespaceIsNotReused) {
+  RunSpec insecure = rootfs.spec("readlink /proc/self/ns/net; ip link set lo down");
+  insecure.insecure = true;
+  const Output first = run_ok(insecure);
+  const Output second = run_ok(rootfs.spec("readlink /proc/self/ns/net; ip -o link show lo"));
+  ASSERT_EQ(first.out.size(), 1u);
+  ASSERT_EQ(second.out.size(), 2u);
+  EXPECT_NE(first.out[0], second.out[0]);
+  EXPECT_NE(second.out[1].find("UP"), std::string::npos) << second.out[1];
 }
 
 TEST_F(Sandbox, HostNetworkSeesHostInterfaces) {
   RunSpec spec = rootfs.spec("ls /sys/class/net | wc -l");
-  spec.process.host_network = true;
+  spec.process.network = Network::Host;
   std::size_t host_count = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/sys/class/net")) {
     ++host_count;
