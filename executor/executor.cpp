@@ -18,6 +18,7 @@
 #include "executor/line_splitter.h"
 #include "executor/mount_point_cleanup.h"
 #include "executor/network_pool.h"
+#include "executor/pipe.h"
 #include "executor/resolv_conf.h"
 #include "executor/seccomp_filter.h"
 #include "executor/setup_report.h"
@@ -25,16 +26,6 @@
 
 namespace gantry::executor {
 namespace {
-
-struct Pipe {
-  UniqueFd read, write;
-};
-
-Pipe make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe");
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
 
 void make_dir(const std::filesystem::path& dir) {
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {

@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "executor/loopback_guard.h"
+#include "executor/pipe.h"
 
 extern char** environ;
 
@@ -23,16 +24,6 @@ namespace {
 // slirp4netns sees its fds at these numbers.
 constexpr int kExitFd = 3, kReadyFd = 4, kNamespaceFd = 5;
 constexpr int kReadyTimeoutMs = 10'000;
-
-struct Pipe {
-  UniqueFd read, write;
-};
-
-Pipe make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe");
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
 
 // A copy above the numbers the child is given, so that no dup2 in the child overwrites a
 // source another one still needs.

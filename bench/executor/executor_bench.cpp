@@ -37,14 +37,12 @@ void report(const std::string& label, std::vector<double> ms) {
               ms.size(), ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.front());
 }
 
-const char* name_of(Network network) {
-  switch (network) {
-    case Network::Private: return "private";
-    case Network::None: return "none";
-    case Network::Host: return "host";
-  }
-  return "?";
-}
+struct NamedNetwork {
+  Network network;
+  const char* name;
+};
+constexpr NamedNetwork kNetworks[] = {
+    {Network::Host, "host"}, {Network::None, "none"}, {Network::Private, "private"}};
 
 }  // namespace
 
@@ -56,10 +54,10 @@ int main(int argc, char** argv) {
   {
     Executor executor(rootfs.state());
     timed_run(executor, rootfs, true_cmd, Network::Host);  // state dir and seccomp set-up
-    for (Network network : {Network::Host, Network::None, Network::Private}) {
+    for (const auto& [network, name] : kNetworks) {
       std::vector<double> ms;
       for (int i = 0; i < runs; ++i) ms.push_back(timed_run(executor, rootfs, true_cmd, network));
-      report(std::string("/bin/true, ") + name_of(network), ms);
+      report(std::string("/bin/true, ") + name, ms);
     }
     std::vector<double> ms;
     for (int i = 0; i < runs; ++i) {
@@ -69,13 +67,13 @@ int main(int argc, char** argv) {
   }
   // The first run of an Executor pays its set-up; the host network's first run is the part
   // that does not depend on the network.
-  for (Network network : {Network::Host, Network::None, Network::Private}) {
+  for (const auto& [network, name] : kNetworks) {
     std::vector<double> ms;
     for (int i = 0; i < first_runs; ++i) {
       Executor executor(rootfs.state());
       ms.push_back(timed_run(executor, rootfs, true_cmd, network));
     }
-    report(std::string("first run, ") + name_of(network), ms);
+    report(std::string("first run, ") + name, ms);
   }
   return 0;
 }
