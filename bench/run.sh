@@ -19,6 +19,8 @@
 #   rss       peak RSS (/usr/bin/time -f %M) of cold and warm builds
 #
 # Environment: RUNS=5 WARMUP=1 STEPS=50 BIG_FILES=20000 LAYER_MB=200
+#   NETWORK=none   gantry's --network for every build (default: RUN's private network with
+#                  outbound access; none: only lo, the peers' setting; host)
 #   SCENARIOS="steps chain bigctx parallel go export rss"   (a subset, for quick runs)
 #   PEER_TOOLS="docker-bk buildah"     PEERS_DIR=<repo>/../shared/peers
 #   BENCH_DATA=/var/tmp/gantry-bench-data   generated inputs, made once and kept between runs
@@ -50,6 +52,7 @@ WARMUP=${WARMUP:-1}
 STEPS=${STEPS:-50}
 BIG_FILES=${BIG_FILES:-20000}
 LAYER_MB=${LAYER_MB:-200}
+NETWORK=${NETWORK:-none}
 SCENARIOS=${SCENARIOS:-steps chain bigctx parallel go export rss}
 PEER_TOOLS=${PEER_TOOLS:-docker-bk buildah}
 PEERS_DIR=${PEERS_DIR:-$repo/../shared/peers}
@@ -273,7 +276,7 @@ EOF
 }
 
 # ---- gantry -------------------------------------------------------------------------------
-g="$gantry build -q --network=none"
+g="$gantry build -q --network=$NETWORK"
 # cold: the built image and every build cache record removed; the base image stays unpacked, as
 # it stays in dockerd's store when the peers' cold runs prune theirs
 g_cold_prep() { # IMAGE [STATE ROOT]
@@ -330,7 +333,7 @@ run_gantry() {
     for ((i = 0; i < RUNS; i++)); do
       head -c 5120 /dev/urandom >"$big_victim"
       start=$(date +%s%N)
-      GANTRY_ROOT=$big_root "$gantry" build --progress=json --network=none -t bench-big "$big" >"$work/touch.json" 2>/dev/null
+      GANTRY_ROOT=$big_root "$gantry" build --progress=json --network="$NETWORK" -t bench-big "$big" >"$work/touch.json" 2>/dev/null
       end=$(date +%s%N)
       echo "$(((end - start) / 1000000)) $(jq -s '[.[] | select(.type == "done") | .duration] | add * 1000 | round' "$work/touch.json")"
     done >"$res/gantry.big.rerun"
