@@ -71,11 +71,16 @@ KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input
     if (src->identifier.starts_with(kLocalPrefix)) op["source"]["attrs"] = json::object();
   }
 
+  KeyParts parts{{}, std::move(op), std::move(content), input_keys};
+  parts.key = key_over(parts, input_keys);
+  return parts;
+}
+
+Digest CacheKeyer::key_over(const KeyParts& parts, const std::vector<Digest>& input_keys) {
   json inputs = json::array();
   for (const auto& k : input_keys) inputs.push_back(k.str());
-  Digest key = sha256_of(std::string(kKeyVersion) +
-                         json{{"op", op}, {"inputs", inputs}, {"content", content}}.dump());
-  return {key, std::move(op), std::move(content), input_keys};
+  return sha256_of(std::string(kKeyVersion) +
+                   json{{"op", parts.op}, {"inputs", inputs}, {"content", parts.content}}.dump());
 }
 
 }  // namespace gantry::solver

@@ -29,6 +29,10 @@ class CacheKeyer {
   // `input_keys` holds the key of each of node.inputs (a fixed key for scratch).
   KeyParts key(const llb::Node& node, const std::vector<Digest>& input_keys);
 
+  // The key of the op `parts` describes over other keys of its inputs: what the steps after a
+  // step whose result was recognised by its content (copied_content.h) are keyed by.
+  static Digest key_over(const KeyParts& parts, const std::vector<Digest>& input_keys);
+
   static Digest scratch_key();
 
  private:

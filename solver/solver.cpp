@@ -15,8 +15,10 @@
 #include "base/error.h"
 #include "solver/cache_explainer.h"
 #include "solver/cache_keys.h"
+#include "solver/copied_content.h"
 #include "solver/http_source.h"
 #include "solver/op_runners.h"
+#include "solver/overlay_mount.h"
 #include "solver/result_cache.h"
 #include "solver/step_lock.h"
 
@@ -181,16 +183,30 @@ class Run {
                      .description = describe(*n), .location = n->meta.location};
     if (auto it = miss_reasons_.find(n->digest); it != miss_reasons_.end()) ev.text = it->second;
     const bool visible = !is_source(*n) || !std::get<llb::SourceOp>(n->op).identifier.starts_with(kLocalPrefix);
-    if (visible) progress_.event(ev);
+    bool started = false;  // a step found by its content key is only reported cached
     try {
       std::vector<const Result*> inputs;
+      std::vector<Digest> input_keys;
       {
         std::lock_guard lock(mu_);
-        for (const auto& i : n->inputs) inputs.push_back(i.node ? &results_.at(i.node->digest) : nullptr);
+        for (const auto& i : n->inputs) {
+          inputs.push_back(i.node ? &results_.at(i.node->digest) : nullptr);
+          input_keys.push_back(i.node ? known_key(i.node->digest) : CacheKeyer::scratch_key());
+        }
       }
-      Result r = run_op(*n, inputs);
+      const Digest content = content_key(*n, inputs, std::move(input_keys));
+      if (auto hit = content_hit(*n, content)) {
+        std::lock_guard lock(mu_);
+        results_[n->digest] = std::move(*hit);
+        content_keys_[n->digest] = content;
+        return;
+      }
+      started = true;
+      if (visible) progress_.event(ev);
+      Result r = run_op(*n, inputs, content);
       std::lock_guard lock(mu_);
       results_[n->digest] = std::move(r);
+      if (content != keys_.at(n->digest).key) content_keys_[n->digest] = content;
     } catch (const Cancelled&) {
       return;
     } catch (const std::exception& e) {
@@ -199,6 +215,7 @@ class Run {
         if (!first_error_) first_error_ = std::current_exception();
       }
       cancel_.store(true);
+      if (visible && !started) progress_.event(ev);
       ev.kind = ProgressEvent::Kind::Error;
       ev.text = e.what();
       ev.seconds = seconds();
@@ -211,8 +228,51 @@ class Run {
     if (visible) progress_.event(ev);
   }
 
-  Result run_op(const llb::Node& n, const std::vector<const Result*>& inputs) {
+  // The key the steps after vertex `digest` know its result by (caller holds mu_): its content
+  // key when it has one that differs from its cache key, else its cache key.
+  const Digest& known_key(const Digest& digest) const {
+    auto it = content_keys_.find(digest);
+    return it != content_keys_.end() ? it->second : keys_.at(digest).key;
+  }
+
+  // The key of `n` over what its inputs are known by, and over the content of what it copies
+  // from other steps' results (copied_content.h); its cache key when neither makes a difference.
+  Digest content_key(const llb::Node& n, const std::vector<const Result*>& inputs,
+                     std::vector<Digest> input_keys) {
+    const KeyParts& parts = keys_.at(n.digest);
+    if (is_source(n) || n.meta.ignore_cache) return parts.key;
+    for (int index : content_keyed_inputs(n)) {
+      const auto i = static_cast<std::size_t>(index);
+      OverlayMount from(scratch_.path(), top_first_dirs(store_, inputs[i]->layers));
+      input_keys[i] = copied_content(store_.db(), n, index, from.path());
+    }
+    return input_keys == parts.inputs ? parts.key : CacheKeyer::key_over(parts, input_keys);
+  }
+
+  // The result recorded under `content` when it is not the vertex's cache key (which plan()
+  // looked up already), recorded under the cache key too and reported as cached.
+  std::optional<Result> content_hit(const llb::Node& n, const Digest& content) {
+    const Digest& key = keys_.at(n.digest).key;
+    if (content == key) return std::nullopt;
+    auto hit = results_cache_.find(content);
+    if (!hit) return std::nullopt;
+    Result r = results_cache_.record(key, *hit);
+    progress_.event({.kind = ProgressEvent::Kind::Cached, .vertex = n.digest.hex(),
+                     .description = describe(n), .location = n.meta.location});
+    return r;
+  }
+
+  // Runs `n` (unless a concurrent build has just recorded it) and records its result under its
+  // cache key and its content key.
+  Result run_op(const llb::Node& n, const std::vector<const Result*>& inputs, const Digest& content) {
     if (const auto* src = std::get_if<llb::SourceOp>(&n.op)) return run_source(n, *src);
+    const Digest& key = keys_.at(n.digest).key;
+    Result r = produce(n, inputs);
+    if (content != key) results_cache_.record(content, r, n.meta.ignore_cache);
+    return r;
+  }
+
+  Result produce(const llb::Node& n, const std::vector<const Result*>& inputs) {
     if (std::holds_alternative<llb::MergeOp>(n.op)) {
       Result r;
       for (const auto* in : inputs)
@@ -270,6 +330,7 @@ class Run {
   std::vector<const llb::Node*> order_;
   std::mutex mu_;
   std::unordered_map<Digest, Result> results_;
+  std::unordered_map<Digest, Digest> content_keys_;  // where a vertex's content key differs
   std::exception_ptr first_error_;
 };
 

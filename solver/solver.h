@@ -10,7 +10,10 @@
 // Cache key of a vertex = its op (with the build's resolved network mode) + its inputs' cache
 // keys + for every path it reads from a local directory (COPY sources, bind mounts) the content
 // checksum of exactly those paths. Secrets, cache-mount contents and progress options never
-// enter a key.
+// enter a key. Early cut-off: a step that copies out of another step's result also has a
+// content key, over the content of what it copies (copied_content.h), and the steps after it
+// are keyed over that; once a vertex's inputs are done it is looked up under that key too, so a
+// step that re-runs but makes the same files leaves the steps that copy them cached.
 #pragma once
 
 #include <atomic>
