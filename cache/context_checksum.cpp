@@ -148,14 +148,21 @@ void ContextChecksummer::hash_entry(const std::string& relative, const struct st
   out.update(relative.data(), relative.size());
   out.update("", 1);
   out.update(numbers, static_cast<std::size_t>(length));
+  entries_.append(relative).append(1, '\0').append(numbers, static_cast<std::size_t>(length));
   if (S_ISREG(st.st_mode)) {
-    out.update(file_hash(relative.empty() ? root_.string() : root_prefix_ + relative, st));
+    const std::string_view hash =
+        file_hash(relative.empty() ? root_.string() : root_prefix_ + relative, st);
+    out.update(hash);
+    entries_.append(hash.substr(0, 16));
   } else if (S_ISLNK(st.st_mode)) {
     char target[4096];
     ssize_t n = ::readlinkat(parent_fd, name, target, sizeof target);
     if (n < 0) throw_errno("read link `" + relative + "`");
     out.update(target, static_cast<std::size_t>(n));
-  } else if (S_ISDIR(st.st_mode)) {
+    entries_.append(target, static_cast<std::size_t>(n));
+  }
+  entries_.push_back('\0');
+  if (S_ISDIR(st.st_mode)) {
     const UniqueFd dir = open_directory_at(parent_fd, name, relative);
     const auto entries = stat_directory(dir.get(), relative, [&](const std::string& n) {
       return !excluded_ || !excluded_(join(relative, n));

@@ -53,6 +53,12 @@ class ContextChecksummer {
 
   std::size_t files_hashed() const { return files_hashed_; }  // contents read this run
 
+  // Every entry the checksums so far covered, in the order walked, as four NUL-terminated
+  // fields: its path, mode, uid:gid, and the start of its content hash or its link target
+  // (empty for other types). What names the files behind a changed checksum
+  // (solver/context_listing.h); one buffer, so keeping it costs no allocation per entry.
+  const std::string& entries() const { return entries_; }
+
  private:
   struct Known {
     std::int64_t size, mtime_ns, ctime_ns, inode, device;
@@ -77,6 +83,7 @@ class ContextChecksummer {
   std::unordered_map<std::string, Digest> memo_;  // relative path -> tree checksum, this run
   std::size_t files_hashed_ = 0;
   std::string last_hashed_;  // what file_hash() returned for a file it had to read
+  std::string entries_;
 };
 
 }  // namespace gantry::cache

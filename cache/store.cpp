@@ -70,6 +70,15 @@ CREATE TABLE IF NOT EXISTS step_history (
   step TEXT PRIMARY KEY,
   parts TEXT NOT NULL
 );
+-- What a step read from the build context, entry by entry (solver/context_listing.h), at the
+-- checksum it last had: a miss names the files that changed since.
+CREATE TABLE IF NOT EXISTS step_context_listings (
+  step TEXT NOT NULL,
+  path TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  listing BLOB NOT NULL,
+  PRIMARY KEY (step, path)
+);
 CREATE TABLE IF NOT EXISTS file_hashes (
   path TEXT PRIMARY KEY,
   size INTEGER NOT NULL,

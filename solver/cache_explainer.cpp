@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "solver/context_listing.h"
+
 namespace gantry::solver {
 
 using nlohmann::json;
@@ -85,10 +87,14 @@ std::string CacheExplainer::explain(const llb::Node& node, const KeyParts& parts
   if (before.value("op", json()) != parts.op) return explain_op_change(before["op"], parts.op);
   const json& old_content = before.value("content", json::array());
   std::string files;
-  for (const auto& entry : parts.content) {
-    bool same = false;
-    for (const auto& o : old_content) same |= o == entry;
-    if (!same) files += (files.empty() ? "" : ", ") + entry[0].get<std::string>();
+  for (std::size_t i = 0; i < parts.content.size(); ++i) {
+    const json& entry = parts.content[i];
+    std::string old_checksum;
+    for (const auto& o : old_content)
+      if (o.size() == 2 && o[0] == entry[0]) old_checksum = o[1].get<std::string>();
+    if (old_checksum == entry[1]) continue;
+    const ContextRead read{step_id(node), entry[0], entry[1], parts.content_dirs.at(i)};
+    files += (files.empty() ? "" : ", ") + changed_files(read, old_checksum);
   }
   if (!files.empty()) return "context files changed: " + files;
   const json& old_inputs = before.value("inputs", json::array());
@@ -99,12 +105,38 @@ std::string CacheExplainer::explain(const llb::Node& node, const KeyParts& parts
   return "its cache record was pruned";
 }
 
+std::string CacheExplainer::changed_files(const ContextRead& read,
+                                          const std::string& old_checksum) const {
+  auto st = db_.prepare(
+      "SELECT listing FROM step_context_listings WHERE step = ? AND path = ? AND checksum = ?");
+  st.bind(1, read.step).bind(2, read.path).bind(3, old_checksum);
+  if (!st.step()) return read.path;
+  std::string names = changed_paths(st.text(0), keyer_.listing(read.dir, read.path));
+  return names.empty() ? read.path : names;
+}
+
 void CacheExplainer::remember(const llb::Node& node, const KeyParts& parts) {
-  pending_[step_id(node)] = encode(parts).dump();
+  const std::string step = step_id(node);
+  pending_[step] = encode(parts).dump();
+  for (std::size_t i = 0; i < parts.content.size(); ++i)
+    pending_reads_.push_back(
+        {step, parts.content[i][0], parts.content[i][1], parts.content_dirs.at(i)});
 }
 
 void CacheExplainer::save() {
   if (pending_.empty()) return;
+  // Listed only where the checksum changed: an unchanged context costs a lookup per step.
+  std::vector<std::pair<const ContextRead*, std::string>> listings;
+  {
+    auto known =
+        db_.prepare("SELECT checksum FROM step_context_listings WHERE step = ? AND path = ?");
+    for (const auto& read : pending_reads_) {
+      known.bind(1, read.step).bind(2, read.path);
+      if (!known.step() || known.text(0) != read.checksum)
+        listings.emplace_back(&read, keyer_.listing(read.dir, read.path));
+      known.reset();
+    }
+  }
   cache::Database::Transaction tx(db_);
   auto st = db_.prepare("INSERT OR REPLACE INTO step_history(step, parts) VALUES(?, ?)");
   for (const auto& [step, parts] : pending_) {
@@ -112,8 +144,17 @@ void CacheExplainer::save() {
     st.run();
     st.reset();
   }
+  auto listed = db_.prepare(
+      "INSERT OR REPLACE INTO step_context_listings(step, path, checksum, listing) "
+      "VALUES(?, ?, ?, ?)");
+  for (const auto& [read, listing] : listings) {
+    listed.bind(1, read->step).bind(2, read->path).bind(3, read->checksum).bind(4, listing);
+    listed.run();
+    listed.reset();
+  }
   tx.commit();
   pending_.clear();
+  pending_reads_.clear();
 }
 
 }  // namespace gantry::solver

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "solver/context_listing.h"
 
 namespace gantry::solver {
 
@@ -50,6 +51,11 @@ cache::ContextChecksummer& CacheKeyer::checksummer(const std::string& name) {
 KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input_keys) {
   json op = llb::to_json(node.op);
   json content = json::array();  // checksums of what the op reads from local directories
+  std::vector<std::string> dirs;
+  auto read = [&](const std::string& dir, const std::string& path) {
+    content.push_back({path, checksummer(dir).checksum(path).str()});
+    dirs.push_back(dir);
+  };
 
   if (const auto* exec = std::get_if<llb::ExecOp>(&node.op)) {
     // "default" means the build's network; two builds with different defaults differ. A build
@@ -58,22 +64,25 @@ KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input
     for (const auto& m : exec->mounts)
       if (m.type == llb::MountType::Bind)
         if (auto name = local_name(node, m.input); !name.empty())
-          content.push_back({m.selector.empty() ? "." : m.selector,
-                             checksummer(name).checksum(m.selector.empty() ? "." : m.selector).str()});
+          read(name, m.selector.empty() ? "." : m.selector);
   } else if (const auto* file = std::get_if<llb::FileOp>(&node.op)) {
     for (const auto& action : file->actions)
       if (const auto* copy = std::get_if<llb::FileCopy>(&action))
-        if (auto name = local_name(node, copy->src_input); !name.empty())
-          content.push_back({copy->src, checksummer(name).checksum(copy->src).str()});
+        if (auto name = local_name(node, copy->src_input); !name.empty()) read(name, copy->src);
   } else if (const auto* src = std::get_if<llb::SourceOp>(&node.op)) {
     // A local source's content is keyed where it is read, path by path; its own key must not
     // depend on anything else (not even the directory's location).
     if (src->identifier.starts_with(kLocalPrefix)) op["source"]["attrs"] = json::object();
   }
 
-  KeyParts parts{{}, std::move(op), std::move(content), input_keys};
+  KeyParts parts{{}, std::move(op), std::move(content), input_keys, std::move(dirs)};
   parts.key = key_over(parts, input_keys);
   return parts;
+}
+
+std::string CacheKeyer::listing(const std::string& dir, const std::string& path) {
+  cache::ContextChecksummer& sums = checksummer(dir);
+  return listing_under(sums.entries(), sums.matches(path));
 }
 
 Digest CacheKeyer::key_over(const KeyParts& parts, const std::vector<Digest>& input_keys) {

@@ -20,6 +20,7 @@ struct KeyParts {
   nlohmann::json op;       // the op as keyed (network resolved, local attrs dropped)
   nlohmann::json content;  // [[path read from a local dir, its checksum], ...]
   std::vector<Digest> inputs;
+  std::vector<std::string> content_dirs;  // the local dir of each content entry (not keyed)
 };
 
 class CacheKeyer {
@@ -34,6 +35,9 @@ class CacheKeyer {
   static Digest key_over(const KeyParts& parts, const std::vector<Digest>& input_keys);
 
   static Digest scratch_key();
+
+  // What key() read under `path` of local dir `dir`, entry by entry (context_listing.h).
+  std::string listing(const std::string& dir, const std::string& path);
 
  private:
   // The local source name ("context") that input `index` of `node` is, or "".

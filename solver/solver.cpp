@@ -55,7 +55,7 @@ class Run {
       : cancel_(cancel),
         store_(store), images_(images), progress_(progress), options_(options),
         executed_(executed), results_cache_(store),
-        explainer_(store.db(), options.build_identity),
+        keyer_(store.db(), options), explainer_(store.db(), options.build_identity, keyer_),
         scratch_(store.scratch_dir()),
         ctx_{store, executor, options, progress, cancel_, scratch_.path()} {}
 
@@ -88,7 +88,6 @@ class Run {
 
  private:
   void compute_keys(const llb::Definition& def) {
-    CacheKeyer keyer(store_.db(), options_);
     for (const auto& n : def.nodes) {  // inputs come first
       if (const auto* src = std::get_if<llb::SourceOp>(&n->op); src && is_http(*src)) {
         // The key of a download is what it downloaded.
@@ -109,7 +108,7 @@ class Run {
       std::vector<Digest> in;
       for (const auto& i : n->inputs)
         in.push_back(i.is_scratch() ? CacheKeyer::scratch_key() : keys_.at(i.node->digest).key);
-      keys_[n->digest] = keyer.key(*n, in);
+      keys_[n->digest] = keyer_.key(*n, in);
     }
   }
 
@@ -318,6 +317,7 @@ class Run {
   const SolveOptions& options_;
   std::atomic<int>& executed_;
   ResultCache results_cache_;
+  CacheKeyer keyer_;  // its context checksums serve the explanations too
   CacheExplainer explainer_;
   TempDir scratch_;
   OpContext ctx_;
