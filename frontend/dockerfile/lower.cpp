@@ -7,6 +7,7 @@
 // image lookups are cached across the passes, so this costs nothing noticeable.
 #include "frontend/dockerfile/frontend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -209,9 +210,7 @@ class Lowerer {
     StageState st;
     st.index = def.index;
     st.label = !from.stage_name.empty() ? from.stage_name : stages_.size() > 1 ? "stage-" + std::to_string(def.index) : "";
-    st.op_total = 1;
-    for (const Instruction& ins : def.commands)
-      if (ins.keyword == "RUN" || ins.keyword == "COPY" || ins.keyword == "ADD" || ins.keyword == "WORKDIR") ++st.op_total;
+    st.op_total = 1 + static_cast<int>(std::count_if(def.commands.begin(), def.commands.end(), makes_step));
     st.ignore_cache = options_.no_cache || options_.no_cache_stages.count(from.stage_name) > 0 ||
                       options_.no_cache_stages.count(std::to_string(def.index)) > 0;
 
@@ -248,29 +247,34 @@ class Lowerer {
       if (shell.is_array() && !shell.empty()) st.shell = shell.get<std::vector<std::string>>();
     }
     if (!get_env(st.image, "PATH")) set_env(st.image, "PATH", kDefaultPath);
-    run_onbuild_triggers(st, def.from);
+    // ONBUILD triggers of the base run first, in the child stage, numbered as its first steps.
+    const std::vector<Instruction> triggers = onbuild_triggers(st, def.from);
+    st.op_total += static_cast<int>(std::count_if(triggers.begin(), triggers.end(), makes_step));
+    for (const Instruction& ins : triggers) apply(st, ins);
     return st;
   }
 
-  // ONBUILD triggers of the base run first, in the child stage; they are not inherited further.
-  void run_onbuild_triggers(StageState& st, const Instruction& from) {
+  // The instructions that make a step of their own (and a number in "[2/5]").
+  static bool makes_step(const Instruction& ins) {
+    return ins.keyword == "RUN" || ins.keyword == "COPY" || ins.keyword == "ADD" || ins.keyword == "WORKDIR";
+  }
+
+  // The ONBUILD triggers of the base image, taken out of the config: they are not inherited further.
+  std::vector<Instruction> onbuild_triggers(StageState& st, const Instruction& from) const {
     json& config = st.image["config"];
-    if (!config.contains("OnBuild") || !config["OnBuild"].is_array() || config["OnBuild"].empty()) {
-      config.erase("OnBuild");
-      return;
-    }
-    json triggers = config["OnBuild"];
+    const json triggers = config.contains("OnBuild") && config["OnBuild"].is_array() ? config["OnBuild"] : json::array();
     config.erase("OnBuild");
+    std::vector<Instruction> out;
     for (const json& trigger : triggers) {
       if (!trigger.is_string()) continue;
       std::string name = options_.dockerfile_name + ":" + std::to_string(from.line) + ": ONBUILD trigger";
       Ast ast = parse(trigger.get<std::string>(), name);
       for (const Node& node : ast.nodes()) {
-        Instruction ins = parse_instruction(ast, node, name);
+        Instruction& ins = out.emplace_back(parse_instruction(ast, node, name));
         ins.line = from.line;
-        apply(st, ins);
       }
     }
+    return out;
   }
 
   void apply(StageState& st, const Instruction& ins) {

@@ -269,6 +269,32 @@ TEST(ExplainCache, NamesTheChangedFilesOfACopiedDirectory) {
   EXPECT_NE(out.find("not cached: context files changed: src/e.c\n"), std::string::npos) << out;
 }
 
+TEST(ExplainCache, OnbuildTriggersHaveStepsOfTheirOwn) {
+  GantryEnv env;
+  env.import_busybox();
+  const fs::path parent = env.scratch() / "parent", child = env.scratch() / "child";
+  fs::create_directories(parent);
+  fs::create_directories(child);
+  write_file_atomic(parent / "Dockerfile",
+                    "FROM busybox\nONBUILD COPY app.txt /app/\nONBUILD RUN cat /app/app.txt\n");
+  ASSERT_EQ(env.gantry({"build", "-q", "-t", "parent:1", parent.string()}).exit_code, 0);
+  write_file_atomic(child / "Dockerfile", "FROM parent:1\nRUN echo child\n");
+  write_file_atomic(child / "app.txt", "v1\n");
+  auto build = [&] {
+    auto o = env.gantry({"build", "--progress=plain", "--network=none", child.string()});
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    return o.err;
+  };
+  auto out = build();
+  for (const char* step : {"[2/4] COPY app.txt /app/", "[3/4] RUN cat /app/app.txt", "[4/4] RUN echo child"})
+    EXPECT_NE(out.find(step), std::string::npos) << step << " in " << out;
+
+  write_file_atomic(child / "app.txt", "v2\n");
+  out = build();
+  EXPECT_NE(out.find("not cached: context files changed: app.txt\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("not cached: the instruction changed"), std::string::npos) << out;
+}
+
 namespace {
 // Processes on the host whose command line contains `needle`.
 int processes_running(const std::string& needle) {

@@ -179,5 +179,20 @@ TEST(Lower, OnbuildTriggersRunInChildAndAddUrlUsesHttpSource) {
   EXPECT_FALSE(child.image_config["config"].contains("OnBuild"));
 }
 
+TEST(Lower, OnbuildTriggersAreNumberedAsTheFirstStepsOfTheStage) {
+  BuildOptions options;
+  options.dockerfile = "FROM parent\nRUN after\n";
+  options.resolve_image = [](const std::string&) {
+    ImageInfo info = busybox("busybox");
+    info.config["config"]["OnBuild"] = {"COPY . /app", "ENV BUILT=1", "RUN make -C /app"};
+    return info;
+  };
+  auto plan = lower(options);
+  std::vector<std::string> steps;
+  for (const llb::Node* n = plan.root.node.get(); n && !n->inputs.empty(); n = n->inputs[0].node.get())
+    steps.insert(steps.begin(), n->meta.description);
+  EXPECT_EQ(steps, (std::vector<std::string>{"[2/4] COPY . /app", "[3/4] RUN make -C /app", "[4/4] RUN after"}));
+}
+
 }  // namespace
 }  // namespace gantry::frontend
