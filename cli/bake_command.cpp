@@ -113,7 +113,7 @@ void build_wave(std::vector<TargetBuild>& builds, const BakeFile& file, const Gl
     for (auto& b : builds)
       if (b.job) b.job->cancel();
   };
-  SignalCanceller on_ctrl_c(cancel_all);
+  SignalCanceller on_ctrl_c(*global.signals, cancel_all);
   std::vector<std::thread> threads;
   for (auto& b : builds)
     threads.emplace_back([&, &b = b] {

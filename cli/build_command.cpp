@@ -153,7 +153,7 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   executor::Executor executor(store.root() / "executor");
   auto progress = make_progress(f);
   {
-    SignalCanceller on_ctrl_c([&job] { job.cancel(); });
+    SignalCanceller on_ctrl_c(*global.signals, [&job] { job.cancel(); });
     job.solve(executor, *progress);
   }
   auto image = job.finish();

@@ -11,12 +11,14 @@
 #include <string>
 
 #include "cli/config/gantry_config.h"
+#include "cli/signal_canceller.h"
 
 namespace gantry::cli {
 
 struct GlobalOptions {
   std::string root;  // --root; else $GANTRY_ROOT; else the config's root; else /var/lib/gantry
   GantryConfig config;  // loaded before the commands are added: it gives their flags' defaults
+  SignalReceiver* signals = nullptr;  // the process's, made before any thread (signal_canceller.h)
   std::filesystem::path state_root() const;
   // The build cache size the automatic GC after a build keeps: the config's gc.cap, else
   // cache::default_gc_cap of the state root.

@@ -50,6 +50,9 @@ int run(int argc, char** argv) {
   }
   // Mounts made by file ops stay private to this process and vanish with it.
   solver::isolate_mounts();
+  // Before any thread exists, so that every thread has SIGINT and SIGTERM blocked.
+  SignalReceiver signals;
+  global.signals = &signals;
   return action ? action() : 0;
 }
 

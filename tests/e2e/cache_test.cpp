@@ -350,6 +350,24 @@ TEST(Cancellation, CtrlCStopsTheBuildAndCleansUp) {
   for (const auto& e : fs::directory_iterator(env.root() / "tmp")) ADD_FAILURE() << "left: " << e.path();
 }
 
+// The tty display draws from a thread of its own, made before the build starts: Ctrl-C must
+// take the clean cancel path whichever thread the kernel hands it to.
+TEST(Cancellation, CtrlCWithTtyProgressStopsTheBuildAndCleansUp) {
+  GantryEnv env;
+  env.import_busybox();
+  const auto mounts_before = mountinfo();
+  fs::path ctx = env.scratch() / "ctx";
+  fs::create_directories(ctx);
+  write_file_atomic(ctx / "Dockerfile", "FROM busybox:latest\nRUN sleep 30 && echo never-tty\n");
+  int pid = env.spawn({"build", "--progress=tty", "--network=none", ctx.string()});
+  for (int i = 0; i < 100 && processes_running("sleep 30 && echo never-tty") == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_for(pid), 130);
+  EXPECT_EQ(processes_running("sleep 30 && echo never-tty"), 0);
+  EXPECT_EQ(mountinfo(), mounts_before);
+  for (const auto& e : fs::directory_iterator(env.root() / "tmp")) ADD_FAILURE() << "left: " << e.path();
+}
 
 TEST(CacheKeys, SecretValuesAndProgressModeNeverEnterTheKey) {
   GantryEnv env;
