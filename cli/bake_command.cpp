@@ -105,7 +105,7 @@ struct TargetBuild {
 void build_wave(std::vector<TargetBuild>& builds, const BakeFile& file, const GlobalOptions& global,
                 const BakeFlags& f, executor::Executor& executor, ProgressDisplay& progress) {
   const auto registry = f.registry.options(global.config);
-  std::mutex mutex;  // guards the jobs' creation against cancel_all
+  std::mutex mutex;  // guards the jobs' creation and `cancelled` against cancel_all
   bool cancelled = false;
   auto cancel_all = [&] {
     std::lock_guard lock(mutex);
@@ -131,7 +131,7 @@ void build_wave(std::vector<TargetBuild>& builds, const BakeFile& file, const Gl
         b.image = b.job->finish();
       } catch (...) {
         b.error = std::current_exception();
-        if (!cancelled) cancel_all();
+        cancel_all();  // again when another target failed first: cancelling twice is harmless
       }
     });
   for (auto& t : threads) t.join();
