@@ -279,18 +279,21 @@ class Run {
       return results_cache_.record(keys_.at(n.digest).key, r, n.meta.ignore_cache);
     }
     const Digest& key = keys_.at(n.digest).key;
-    std::optional<StepLock> running;
-    if (!n.meta.ignore_cache) {
-      running.emplace(store_.locks_dir(), key, cancel_);
+    if (n.meta.ignore_cache) return run_step(n, inputs);
+    return with_step_lock(store_.locks_dir(), key, cancel_, [&] {
       // Whoever held the lock may have just recorded this very step.
       if (auto theirs = results_cache_.find(key)) return *theirs;
-    }
+      return run_step(n, inputs);
+    });
+  }
+
+  Result run_step(const llb::Node& n, const std::vector<const Result*>& inputs) {
     Result r = std::holds_alternative<llb::ExecOp>(n.op) ? run_exec_op(ctx_, n, inputs)
                                                          : run_file_op(ctx_, n, inputs);
     ++executed_;
     results_cache_.record_snapshot(r.layers.back());
     if (options_.on_new_snapshot) options_.on_new_snapshot(r.layers.back());
-    return results_cache_.record(key, r, n.meta.ignore_cache);
+    return results_cache_.record(keys_.at(n.digest).key, r, n.meta.ignore_cache);
   }
 
   Result run_source(const llb::Node& n, const llb::SourceOp& src) {

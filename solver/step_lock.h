@@ -9,6 +9,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <utility>
+
+#include <tbb/task_arena.h>
 
 #include "base/digest.h"
 #include "base/unique_fd.h"
@@ -24,5 +27,16 @@ class StepLock {
  private:
   UniqueFd fd_;  // closing it releases the lock
 };
+
+// Runs `work` holding the lock for `key`, isolated from the TBB tasks outside it. A thread that
+// waits inside `work` for tasks of its own (a COPY copies on every core) may otherwise pick up
+// another step meanwhile; when that step hashes to the same lock it waits on this very thread,
+// below it on the stack, forever.
+template <typename Work>
+auto with_step_lock(const std::filesystem::path& locks_dir, const Digest& key,
+                    const std::atomic<bool>& cancel, Work&& work) {
+  const StepLock lock(locks_dir, key, cancel);
+  return tbb::this_task_arena::isolate(std::forward<Work>(work));
+}
 
 }  // namespace gantry::solver
