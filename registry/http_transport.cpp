@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <exception>
 
@@ -18,6 +19,10 @@ namespace {
 // An error body is only for the message; a misbehaving server must not fill the memory.
 constexpr std::size_t kMaxKeptBody = 1 << 20;
 
+// The slowest average rate a streamed body of known length is given time for, beyond the
+// exchange's total timeout.
+constexpr curl_off_t kSlowestBytesPerSecond = 64 * 1024;
+
 struct Exchange {
   CURL* curl;
   const HttpRequest& request;
@@ -28,6 +33,11 @@ struct Exchange {
   int file_body = -1;
   std::int64_t sent = 0;
   std::int64_t body_size = 0;
+  // For the total timeout.
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  long total_timeout_seconds = 0;
+  curl_off_t allowed_seconds = 0;
+  bool timed_out = false;
 };
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
@@ -93,6 +103,16 @@ int on_seek(void* user, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
+// Called by curl at least once a second: ends an exchange that has had all its time.
+int on_progress(void* user, curl_off_t download_length, curl_off_t, curl_off_t upload_length, curl_off_t) {
+  auto* x = static_cast<Exchange*>(user);
+  const bool streamed = x->request.on_body || x->file_body >= 0;
+  const curl_off_t length = streamed ? std::max(download_length, upload_length) : 0;
+  x->allowed_seconds = x->total_timeout_seconds + length / kSlowestBytesPerSecond;
+  x->timed_out = std::chrono::steady_clock::now() - x->start > std::chrono::seconds(x->allowed_seconds);
+  return x->timed_out ? 1 : 0;
+}
+
 }  // namespace
 
 std::string HttpResponse::header(const std::string& lower_case_name) const {
@@ -104,6 +124,7 @@ HttpResponse perform(const HttpRequest& request, const TransportOptions& options
   CurlEasy handle = make_curl_easy();
   CURL* curl = handle.get();
   Exchange x{curl, request, {}, nullptr};
+  x.total_timeout_seconds = options.total_timeout_seconds;
 
   UniqueFd file;
   const bool sends_body = request.method != "GET" && request.method != "HEAD";
@@ -131,6 +152,9 @@ HttpResponse perform(const HttpRequest& request, const TransportOptions& options
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_seconds);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options.stall_timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &x);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &x);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
@@ -165,6 +189,9 @@ HttpResponse perform(const HttpRequest& request, const TransportOptions& options
   if (rc != CURLE_OK) {
     std::string why = error[0] ? std::string(error) : curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT) why = "timed out (" + why + ")";
+    if (x.timed_out)
+      why = "timed out: no whole answer within " + std::to_string(x.allowed_seconds) +
+            " s (the server sends too slowly)";
     throw TransportError(why, rc == CURLE_PEER_FAILED_VERIFICATION);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &x.response.status);

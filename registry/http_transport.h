@@ -22,6 +22,10 @@ struct TransportOptions {
   std::string ca_bundle_pem;          // trusted CAs as PEM text; empty: the system's
   long connect_timeout_seconds = 30;
   long stall_timeout_seconds = 60;    // give up on a transfer under 1 byte/s for this long
+  // The most a whole exchange may take, however its bytes trickle in (a server dripping a byte
+  // a second is never stalled): this long, plus a second per 64 KiB of a body of known length
+  // that is streamed (a blob, whose reader bounds its size).
+  long total_timeout_seconds = 600;
 };
 
 struct HttpRequest {

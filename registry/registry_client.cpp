@@ -84,7 +84,8 @@ const RegistryClient::Endpoint& RegistryClient::endpoint() {
   TransportOptions tls{.verify_tls = !insecure,
                        .ca_bundle_pem = ca_bundle(options_.ca_file),
                        .connect_timeout_seconds = options_.connect_timeout_seconds,
-                       .stall_timeout_seconds = options_.stall_timeout_seconds};
+                       .stall_timeout_seconds = options_.stall_timeout_seconds,
+                       .total_timeout_seconds = options_.total_timeout_seconds};
   std::vector<std::string> schemes = {"https"};
   if (insecure || is_loopback_host(host_)) schemes.push_back("http");
 

@@ -34,7 +34,7 @@ RegistryOptions RegistryOptions::with_environment() const {
   if (const char* timeout = std::getenv("GANTRY_REGISTRY_TIMEOUT"); timeout && *timeout) {
     long seconds = std::strtol(timeout, nullptr, 10);
     if (seconds <= 0) throw UsageError("GANTRY_REGISTRY_TIMEOUT `" + std::string(timeout) + "`: not a number of seconds");
-    out.connect_timeout_seconds = out.stall_timeout_seconds = seconds;
+    out.connect_timeout_seconds = out.stall_timeout_seconds = out.total_timeout_seconds = seconds;
   }
   return out;
 }

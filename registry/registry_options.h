@@ -16,12 +16,13 @@ struct RegistryOptions {
   std::filesystem::path ca_file;  // a PEM CA trusted besides the system's
   long connect_timeout_seconds = 30;
   long stall_timeout_seconds = 60;
+  long total_timeout_seconds = 600;  // an exchange, plus time for a blob's length (http_transport.h)
   // Registry host ("docker.io", "127.0.0.1:5000") -> mirror hosts (HOST[:PORT]) a pull tries in
   // order before the registry itself; the same repository path is asked of each.
   std::map<std::string, std::vector<std::string>> mirrors;
 
   // Adds $GANTRY_REGISTRY_CA (unless ca_file is set), "insecure-registries" of the
-  // $GANTRY_CONFIG file, and $GANTRY_REGISTRY_TIMEOUT (seconds, for both timeouts).
+  // $GANTRY_CONFIG file, and $GANTRY_REGISTRY_TIMEOUT (seconds, for all three timeouts).
   RegistryOptions with_environment() const;
   bool is_insecure(const std::string& host) const;
   // The mirrors a pull of an image of `registry` tries, in order, before `registry` itself.

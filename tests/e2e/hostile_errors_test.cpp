@@ -1,0 +1,133 @@
+// Hostile inputs to the command line and from a registry: each fails with one line naming the
+// thing at fault, docker's exit code, before any step runs, and leaves nothing half-written.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "base/file_util.h"
+#include "base/unique_fd.h"
+#include "tests/e2e/gantry_runner.h"
+
+namespace gantry::e2e {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+class HostileErrorsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_.import_busybox();
+    fs::create_directories(context());
+    write_file_atomic(context() / "Dockerfile", "FROM busybox\nRUN echo step-ran > /x\n");
+  }
+  fs::path context() const { return env_.scratch() / "ctx"; }
+
+  // A build with `flags` that must fail as a usage error (125) before it runs any step, with a
+  // last line "gantry: ..." that holds every one of `needles`.
+  void expect_refused(std::vector<std::string> flags, const std::vector<std::string>& needles,
+                      std::map<std::string, std::string> environment = {}) {
+    flags.insert(flags.begin(), {"build", "--progress=plain", "--network=none"});
+    flags.push_back(context().string());
+    const Outcome o = env_.gantry(flags, environment);
+    EXPECT_EQ(o.exit_code, 125) << o.err;
+    EXPECT_EQ(o.err.find("step-ran"), std::string::npos) << "the build ran: " << o.err;
+    const auto pos = o.err.rfind("gantry: ");
+    ASSERT_NE(pos, std::string::npos) << o.err;
+    const std::string line = o.err.substr(pos);
+    EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line: " << line;
+    for (const auto& n : needles) EXPECT_NE(line.find(n), std::string::npos) << n << " in " << line;
+  }
+
+  GantryEnv env_;
+};
+
+// Answers /v2/ and then, to anything else, a manifest of a million bytes of which it sends one
+// every 200 ms, forever: fast enough never to count as a stalled transfer. TLS is refused at
+// once, so that the client falls back to plain HTTP on loopback as it does for a local registry.
+class DrippingRegistry {
+ public:
+  DrippingRegistry() : listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(INADDR_LOOPBACK)}};
+    socklen_t length = sizeof address;
+    if (!listener_ || ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        ::listen(listener_.get(), 16) != 0 ||
+        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
+      throw std::runtime_error("dripping registry: cannot listen");
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~DrippingRegistry() {
+    stop_ = true;
+    ::shutdown(listener_.get(), SHUT_RDWR);
+    acceptor_.join();
+    for (auto& t : connections_) t.join();
+  }
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  void accept_loop() {
+    while (!stop_) {
+      const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) return;
+      connections_.emplace_back([this, fd] { serve(UniqueFd(fd)); });
+    }
+  }
+  void serve(UniqueFd connection) {
+    std::string request;
+    char buffer[4096];
+    while (!stop_) {
+      const ssize_t n = ::recv(connection.get(), buffer, sizeof buffer, 0);
+      if (n <= 0 || buffer[0] == 0x16) return;  // closed, or a TLS hello
+      request.append(buffer, static_cast<std::size_t>(n));
+      const auto end = request.find("\r\n\r\n");
+      if (end == std::string::npos) continue;
+      if (request.starts_with("GET /v2/ ")) {
+        send_text(connection, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        request.erase(0, end + 4);
+        continue;
+      }
+      send_text(connection,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n"
+                "Content-Length: 1000000\r\n\r\n");
+      while (!stop_ && send_text(connection, " ")) std::this_thread::sleep_for(200ms);
+      return;
+    }
+  }
+  static bool send_text(const UniqueFd& connection, std::string_view text) {
+    return ::send(connection.get(), text.data(), text.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(text.size());
+  }
+
+  UniqueFd listener_;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread acceptor_;
+  std::vector<std::thread> connections_;  // only the acceptor adds to it, joined after it
+};
+
+}  // namespace
+
+TEST_F(HostileErrorsTest, ARegistryDrippingBytesForeverTimesOut) {
+  DrippingRegistry registry;
+  // 3 s for every registry timeout; the drip is never slow enough to be a stalled transfer.
+  const Outcome o = run_command(
+      {"timeout", "-s", "KILL", "60", gantry_binary(), "pull", registry.host() + "/drip/app:1"},
+      {{"GANTRY_ROOT", env_.root().string()}, {"GANTRY_REGISTRY_TIMEOUT", "3"}});
+  EXPECT_NE(o.exit_code, 128 + SIGKILL) << "still waiting after 60 s: " << o.err;
+  EXPECT_EQ(o.exit_code, 1) << o.err;
+  const auto pos = o.err.rfind("gantry: ");
+  ASSERT_NE(pos, std::string::npos) << o.err;
+  const std::string line = o.err.substr(pos);
+  EXPECT_NE(line.find(registry.host()), std::string::npos) << line;
+  EXPECT_NE(line.find("timed out"), std::string::npos) << line;
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << line;
+}
+
+}  // namespace gantry::e2e
