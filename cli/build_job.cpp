@@ -11,6 +11,7 @@
 #include "cli/build_metadata.h"
 #include "cli/cache_export.h"
 #include "cli/pulled_images.h"
+#include "cli/quantities.h"
 #include "cli/store_images.h"
 #include "exporter/archive.h"
 #include "exporter/cache_manifest.h"
@@ -29,11 +30,7 @@ std::optional<std::int64_t> source_date_epoch(const std::map<std::string, std::s
   if (auto it = args.find("SOURCE_DATE_EPOCH"); it != args.end()) v = it->second;
   else if (const char* e = std::getenv("SOURCE_DATE_EPOCH")) v = e;
   if (v.empty()) return std::nullopt;
-  try {
-    return std::stoll(v);
-  } catch (const std::exception&) {
-    throw UsageError("invalid SOURCE_DATE_EPOCH `" + v + "`: not a number of seconds");
-  }
+  return parse_epoch_seconds("SOURCE_DATE_EPOCH", v);
 }
 
 executor::Network network_of(const std::string& network) {
@@ -46,9 +43,11 @@ executor::Network network_of(const std::string& network) {
 
 BuildJob::BuildJob(BuildRequest request, cache::Store& store, registry::RegistryOptions registry)
     : request_(std::move(request)), store_(store), registry_(std::move(registry)) {
+  // Whatever would fail once the build is done fails now, before it runs.
   for (const auto& o : request_.outputs)
     if (o.type == "registry" && request_.tags.empty() && !o.attrs.count("name"))
       throw UsageError("--output type=registry: name the image to push with -t or name=");
+  source_date_epoch(request_.build_args);
 }
 
 const llb::Definition& BuildJob::lower() {

@@ -147,11 +147,12 @@ void add_import(CLI::App& parent, const std::string& name, GlobalOptions& global
   cmd->add_option("ARGS", *args, "ROOTFS.tar [NAME[:TAG]]")->required()->expected(1, 2);
   cmd->callback([&global, &action, args] {
     action = [&global, args] {
+      const char* sde = std::getenv("SOURCE_DATE_EPOCH");
+      const std::int64_t created = sde && *sde ? parse_epoch_seconds("SOURCE_DATE_EPOCH", sde)
+                                               : static_cast<std::int64_t>(std::time(nullptr));
       cache::Store store(global.state_root());
       fs::path tarball = (*args)[0];
       if (!fs::exists(tarball)) throw Error("import `" + tarball.string() + "`: no such file");
-      const char* sde = std::getenv("SOURCE_DATE_EPOCH");
-      std::int64_t created = sde ? std::stoll(sde) : static_cast<std::int64_t>(std::time(nullptr));
       auto record = exporter::import_rootfs(tarball, store.content(), created);
       if (args->size() > 1) store.images().set(ImageRef::parse((*args)[1]).familiar(), record.manifest);
       std::cout << record.config.str() << "\n";

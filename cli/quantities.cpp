@@ -1,6 +1,7 @@
 #include "cli/quantities.h"
 
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <map>
 
@@ -53,6 +54,14 @@ std::string human_size(std::int64_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.3g%s", v, names[u]);
   return buf;
+}
+
+std::int64_t parse_epoch_seconds(const std::string& what, const std::string& text) {
+  std::int64_t seconds = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc() || end != text.data() + text.size() || seconds < 0)
+    throw UsageError("invalid " + what + " `" + text + "`: not a whole number of seconds since 1970");
+  return seconds;
 }
 
 }  // namespace gantry::cli

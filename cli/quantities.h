@@ -1,5 +1,5 @@
 // Sizes and durations as docker's flags take them: "10GB", "512mb", "2g", "1048576";
-// "24h", "90m", "1h30m", "7d".
+// "24h", "90m", "1h30m", "7d"; and times as SOURCE_DATE_EPOCH gives them.
 #pragma once
 
 #include <cstdint>
@@ -12,5 +12,8 @@ std::int64_t parse_size(const std::string& text);
 // Seconds; throws UsageError naming the text when it is not a duration.
 std::int64_t parse_duration(const std::string& text);
 std::string human_size(std::int64_t bytes);
+// Whole seconds since the epoch, as SOURCE_DATE_EPOCH gives them ("1700000000"); throws
+// UsageError naming `what` and the text when it is anything else.
+std::int64_t parse_epoch_seconds(const std::string& what, const std::string& text);
 
 }  // namespace gantry::cli

@@ -114,6 +114,17 @@ class DrippingRegistry {
 
 }  // namespace
 
+TEST_F(HostileErrorsTest, SourceDateEpochThatIsNotANumber) {
+  const Outcome o = env_.gantry({"import", busybox_rootfs_tar().string(), "bad:1"},
+                                {{"SOURCE_DATE_EPOCH", "abc"}});
+  EXPECT_EQ(o.exit_code, 125) << o.err;
+  EXPECT_EQ(o.err,
+            "gantry: invalid SOURCE_DATE_EPOCH `abc`: not a whole number of seconds since 1970\n");
+  EXPECT_EQ(env_.gantry({"images"}).out.find("bad "), std::string::npos);
+  expect_refused({}, {"SOURCE_DATE_EPOCH", "12abc"}, {{"SOURCE_DATE_EPOCH", "12abc"}});
+  expect_refused({"--build-arg", "SOURCE_DATE_EPOCH=-5"}, {"SOURCE_DATE_EPOCH", "-5"});
+}
+
 TEST_F(HostileErrorsTest, ARegistryDrippingBytesForeverTimesOut) {
   DrippingRegistry registry;
   // 3 s for every registry timeout; the drip is never slow enough to be a stalled transfer.
