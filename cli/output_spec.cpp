@@ -1,6 +1,7 @@
 #include "cli/output_spec.h"
 
 #include <charconv>
+#include <set>
 
 #include "base/error.h"
 
@@ -8,12 +9,25 @@ namespace gantry::cli {
 
 namespace {
 
-const std::map<std::string, std::string>& known_types() {
-  static const std::map<std::string, std::string> types = {
-      {"image", "the local image store"}, {"oci", "an OCI image-layout tarball"},
-      {"docker", "a docker-archive tarball"}, {"tar", "a tarball of the final filesystem"},
-      {"local", "a directory with the final filesystem"}, {"registry", "a push to a registry"}};
+// Each type and the keys it takes besides type=: every other key is refused by name, never
+// accepted and ignored.
+const std::map<std::string, std::set<std::string>>& known_types() {
+  static const std::set<std::string> packing = {"compression", "compression-level",
+                                                "force-compression", "oci-mediatypes"};
+  auto with = [](std::set<std::string> keys, const std::set<std::string>& more) {
+    keys.insert(more.begin(), more.end());
+    return keys;
+  };
+  static const std::map<std::string, std::set<std::string>> types = {
+      {"image", packing},       {"oci", with({"dest"}, packing)}, {"docker", {"dest"}},
+      {"tar", {"dest"}},        {"local", {"dest"}},              {"registry", with({"name"}, packing)}};
   return types;
+}
+
+std::string joined(const std::set<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
 }
 
 bool parse_bool(const std::string& key, const std::string& v) {
@@ -44,13 +58,20 @@ OutputSpec parse_output_spec(const std::string& text) {
   }
   spec.type = spec.attrs.count("type") ? spec.attrs["type"] : "";
   if (spec.type.empty()) throw UsageError("invalid --output `" + text + "`: type= is required");
-  if (!known_types().count(spec.type))
+  const auto type = known_types().find(spec.type);
+  if (type == known_types().end())
     throw UsageError("invalid --output `" + text + "`: unknown type `" + spec.type +
                      "` (image, oci, docker, tar, local, registry)");
+  for (const auto& [key, value] : spec.attrs)
+    if (key != "type" && !type->second.count(key))
+      throw UsageError("invalid --output `" + text + "`: type=" + spec.type + " takes no `" + key +
+                       "` (" + (type->second.empty() ? "nothing" : joined(type->second)) + ")");
   if (spec.attrs.count("dest")) spec.dest = spec.attrs["dest"];
-  if ((spec.type == "oci" || spec.type == "docker" || spec.type == "tar" || spec.type == "local") &&
-      spec.dest.empty())
+  if (type->second.count("dest") && spec.dest.empty())
     throw UsageError("invalid --output `" + text + "`: type=" + spec.type + " needs dest=");
+  // Every value is checked now, before the build, not when the output is written.
+  spec.pack_options(std::nullopt);
+  spec.force_compression();
   return spec;
 }
 
@@ -78,8 +99,11 @@ exporter::PackOptions OutputSpec::pack_options(std::optional<std::int64_t> clamp
   if (auto it = attrs.find("compression-level"); it != attrs.end()) {
     int level = 0;
     auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), level);
-    if (ec != std::errc() || end != it->second.data() + it->second.size())
-      throw UsageError("invalid --output compression-level `" + it->second + "`");
+    // gzip takes 0-9, zstd 1-22 (as buildx: 0-9 and 0-22).
+    const int most = p.compression == exporter::Compression::Zstd ? 22 : 9;
+    if (ec != std::errc() || end != it->second.data() + it->second.size() || level < 0 || level > most)
+      throw UsageError("invalid --output compression-level `" + it->second + "` (0 to " +
+                       std::to_string(most) + ")");
     p.level = level;
   }
   return p;

@@ -21,7 +21,7 @@ struct OutputSpec {
   bool force_compression() const;  // repack layers whose blob has another compression
 };
 
-// Throws UsageError naming the value when it is malformed.
+// Throws UsageError naming the value when it is malformed: an unknown type or key, a bad value.
 OutputSpec parse_output_spec(const std::string& text);
 
 }  // namespace gantry::cli

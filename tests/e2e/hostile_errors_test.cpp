@@ -125,6 +125,26 @@ TEST_F(HostileErrorsTest, SourceDateEpochThatIsNotANumber) {
   expect_refused({"--build-arg", "SOURCE_DATE_EPOCH=-5"}, {"SOURCE_DATE_EPOCH", "-5"});
 }
 
+TEST_F(HostileErrorsTest, BadOutputValuesAreRefusedBeforeTheBuild) {
+  const std::string dest = (env_.scratch() / "out.tar").string();
+  expect_refused({"-o", "type=oci,dest=" + dest + ",compression=lz4"}, {"compression", "lz4"});
+  expect_refused({"-o", "type=oci,dest=" + dest + ",compression-level=high"},
+                 {"compression-level", "high"});
+  expect_refused({"-o", "type=oci,dest=" + dest + ",compression=gzip,compression-level=12"},
+                 {"compression-level", "12"});
+  expect_refused({"-o", "type=oci,dest=" + dest + ",oci-mediatypes=maybe"},
+                 {"oci-mediatypes", "maybe"});
+  expect_refused({"-o", "type=oci,dest=" + dest + ",force-compression=yes"},
+                 {"force-compression", "yes"});
+  // Keys a type does not take are refused by name, never accepted and ignored.
+  expect_refused({"-o", "type=oci,dest=" + dest + ",bogus=1"}, {"type=oci", "`bogus`"});
+  expect_refused({"-o", "type=docker,dest=" + dest + ",compression=zstd"},
+                 {"type=docker", "`compression`"});
+  expect_refused({"-o", "type=local,dest=" + dest + ",name=x"}, {"type=local", "`name`"});
+  expect_refused({"-o", "type=image,dest=" + dest}, {"type=image", "`dest`"});
+  EXPECT_FALSE(fs::exists(dest));
+}
+
 TEST_F(HostileErrorsTest, ARegistryDrippingBytesForeverTimesOut) {
   DrippingRegistry registry;
   // 3 s for every registry timeout; the drip is never slow enough to be a stalled transfer.
