@@ -44,9 +44,13 @@ executor::Network network_of(const std::string& network) {
 BuildJob::BuildJob(BuildRequest request, cache::Store& store, registry::RegistryOptions registry)
     : request_(std::move(request)), store_(store), registry_(std::move(registry)) {
   // Whatever would fail once the build is done fails now, before it runs.
-  for (const auto& o : request_.outputs)
+  for (const auto& o : request_.outputs) {
     if (o.type == "registry" && request_.tags.empty() && !o.attrs.count("name"))
       throw UsageError("--output type=registry: name the image to push with -t or name=");
+    check_destination(o);
+  }
+  if (!request_.iidfile.empty()) check_file_destination(request_.iidfile, "--iidfile");
+  if (!request_.metadata_file.empty()) check_file_destination(request_.metadata_file, "--metadata-file");
   source_date_epoch(request_.build_args);
 }
 

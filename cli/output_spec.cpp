@@ -3,7 +3,14 @@
 #include <charconv>
 #include <set>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace gantry::cli {
 
@@ -34,6 +41,15 @@ bool parse_bool(const std::string& key, const std::string& v) {
   if (v == "true" || v == "1") return true;
   if (v == "false" || v == "0") return false;
   throw UsageError("invalid --output value for " + key + ": `" + v + "` (want true or false)");
+}
+
+std::filesystem::path directory_of(const std::filesystem::path& path) {
+  return path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+}
+
+[[noreturn]] void cannot_write(const std::string& what, const std::filesystem::path& path,
+                               const std::string& why) {
+  throw UsageError(what + ": cannot write `" + path.string() + "`: " + why);
 }
 
 }  // namespace
@@ -107,6 +123,32 @@ exporter::PackOptions OutputSpec::pack_options(std::optional<std::int64_t> clamp
     p.level = level;
   }
   return p;
+}
+
+void check_file_destination(const std::filesystem::path& file, const std::string& what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) cannot_write(what, file, "it is a directory");
+  // Outputs are written as an unnamed file in the destination's directory (OutputFile,
+  // write_file_atomic): making one, which leaves nothing behind, is the exact test.
+  const std::filesystem::path dir = directory_of(file);
+  const UniqueFd probe(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  if (!probe) cannot_write(what, file, "`" + dir.string() + "`: " + std::strerror(errno));
+}
+
+void check_destination(const OutputSpec& spec) {
+  if (spec.dest.empty() || spec.dest == "-") return;
+  const std::string what = "--output type=" + spec.type;
+  if (spec.type != "local") return check_file_destination(spec.dest, what);
+  std::error_code ec;
+  const std::filesystem::path dest = spec.dest;
+  if (std::filesystem::exists(dest, ec) &&
+      !(std::filesystem::is_directory(dest, ec) && std::filesystem::is_empty(dest, ec)))
+    cannot_write(what, dest, "it exists and is not an empty directory");
+  // The tree is made beside it, then renamed into place.
+  const std::filesystem::path dir = directory_of(dest);
+  if (!std::filesystem::is_directory(dir, ec)) cannot_write(what, dest, "`" + dir.string() + "` is not a directory");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    cannot_write(what, dest, "`" + dir.string() + "`: " + std::strerror(errno));
 }
 
 }  // namespace gantry::cli

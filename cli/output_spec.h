@@ -2,6 +2,7 @@
 // or a bare path (type=local). --push is type=registry.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,5 +24,12 @@ struct OutputSpec {
 
 // Throws UsageError naming the value when it is malformed: an unknown type or key, a bad value.
 OutputSpec parse_output_spec(const std::string& text);
+
+// Throw UsageError naming the destination when the output could not be written there (checked
+// before the build runs, so that no build is run for an output it cannot write): its directory
+// missing, not a directory or not writable, a file over a directory, a local output over a
+// directory that is not empty. `what` names it in the message ("--iidfile").
+void check_destination(const OutputSpec& spec);
+void check_file_destination(const std::filesystem::path& file, const std::string& what);
 
 }  // namespace gantry::cli

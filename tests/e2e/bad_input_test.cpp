@@ -53,7 +53,7 @@ TEST_F(BadInputTest, UnwritableOutputLeavesNothing) {
   fs::path dest = env_.scratch() / "no-such-dir" / "out.tar";
   expect_failure(env_.gantry({"build", "-t", "bad:1", "-o", "type=oci,dest=" + dest.string(),
                               testdata("busybox-app").string()}),
-                 {dest.parent_path().string()});
+                 {dest.parent_path().string()}, 125);
   EXPECT_FALSE(fs::exists(dest.parent_path()));
   for (const auto& e : fs::directory_iterator(env_.scratch())) ADD_FAILURE() << "left behind: " << e.path();
 }

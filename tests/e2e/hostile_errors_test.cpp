@@ -145,6 +145,28 @@ TEST_F(HostileErrorsTest, BadOutputValuesAreRefusedBeforeTheBuild) {
   EXPECT_FALSE(fs::exists(dest));
 }
 
+TEST_F(HostileErrorsTest, UnwritableDestinationsAreRefusedBeforeTheBuild) {
+  const fs::path missing = env_.scratch() / "no-such-dir";
+  const fs::path full_dir = env_.scratch() / "full";
+  fs::create_directories(full_dir);
+  write_file_atomic(full_dir / "keep", "x");
+  expect_refused({"-o", "type=oci,dest=" + (missing / "out.tar").string()},
+                 {(missing / "out.tar").string()});
+  expect_refused({"-o", "type=docker,dest=" + full_dir.string()},
+                 {full_dir.string(), "is a directory"});
+  expect_refused({"-o", "type=tar,dest=" + (missing / "fs.tar").string()}, {"fs.tar"});
+  expect_refused({"-o", "type=local,dest=" + (missing / "fs").string()},
+                 {(missing / "fs").string()});
+  expect_refused({"-o", "type=local,dest=" + full_dir.string()},
+                 {full_dir.string(), "not an empty directory"});
+  expect_refused({"--iidfile", (missing / "iid").string()},
+                 {"--iidfile", (missing / "iid").string()});
+  expect_refused({"--iidfile", full_dir.string()}, {"--iidfile", "is a directory"});
+  expect_refused({"--metadata-file", (missing / "meta.json").string()}, {"--metadata-file"});
+  EXPECT_FALSE(fs::exists(missing));
+  EXPECT_EQ(std::distance(fs::directory_iterator(full_dir), fs::directory_iterator()), 1);
+}
+
 TEST_F(HostileErrorsTest, ARegistryDrippingBytesForeverTimesOut) {
   DrippingRegistry registry;
   // 3 s for every registry timeout; the drip is never slow enough to be a stalled transfer.
