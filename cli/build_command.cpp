@@ -99,7 +99,16 @@ std::map<std::string, std::string> read_secrets(const std::vector<std::string>& 
     std::string env = kv.count("env") ? kv["env"] : "";
     if (src.empty() && env.empty()) env = kv["id"];
     if (!src.empty()) {
-      out[kv["id"]] = read_file(src);
+      std::error_code ec;
+      const auto status = fs::status(src, ec);
+      if (!fs::exists(status)) throw UsageError("--secret `" + spec + "`: `" + src + "`: no such file");
+      if (fs::is_directory(status))
+        throw UsageError("--secret `" + spec + "`: `" + src + "` is a directory, not a file");
+      try {
+        out[kv["id"]] = read_file(src);
+      } catch (const Error& e) {
+        throw UsageError("--secret `" + spec + "`: " + e.what());
+      }
     } else if (const char* v = std::getenv(env.c_str())) {
       out[kv["id"]] = v;
     } else {

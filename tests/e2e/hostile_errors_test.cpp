@@ -167,6 +167,18 @@ TEST_F(HostileErrorsTest, UnwritableDestinationsAreRefusedBeforeTheBuild) {
   EXPECT_EQ(std::distance(fs::directory_iterator(full_dir), fs::directory_iterator()), 1);
 }
 
+TEST_F(HostileErrorsTest, ASecretFromADirectoryIsRefused) {
+  write_file_atomic(
+      context() / "Dockerfile",
+      "FROM busybox\nRUN --mount=type=secret,id=tok cat /run/secrets/tok && echo step-ran\n");
+  const fs::path dir = env_.scratch() / "secrets";
+  fs::create_directories(dir);
+  expect_refused({"--secret", "id=tok,src=" + dir.string()},
+                 {"--secret", dir.string(), "is a directory"});
+  expect_refused({"--secret", "id=tok,src=" + (dir / "none").string()},
+                 {"--secret", "no such file"});
+}
+
 TEST_F(HostileErrorsTest, ARegistryDrippingBytesForeverTimesOut) {
   DrippingRegistry registry;
   // 3 s for every registry timeout; the drip is never slow enough to be a stalled transfer.
