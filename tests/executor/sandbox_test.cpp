@@ -156,6 +156,27 @@ TEST_F(Sandbox, ForbiddenSyscallsFail) {
   EXPECT_EQ(output.out, (std::vector<std::string>{"0", "done"}));
 }
 
+// Docker's profile refuses io_uring (its operations bypass the filter) and every persona but the
+// plain ones (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, ... weaken the process).
+TEST_F(Sandbox, IoUringAndUnusualPersonasAreRefused) {
+  std::filesystem::copy_file(SANDBOX_PROBE, rootfs.lower() / "probe");
+  const Output output = run_ok(rootfs.spec(
+      "/probe io_uring; /probe personality 0x0040000; /probe personality 0x0400000; "
+      "/probe personality 0x100000008; /probe personality 0x0; /probe personality 0x20008; "
+      "/probe personality 0xffffffff; true"));
+  EXPECT_EQ(output.out,
+            (std::vector<std::string>{
+                "io_uring_setup: refused: Operation not permitted",
+                "io_uring_enter: refused: Operation not permitted",
+                "io_uring_register: refused: Operation not permitted",
+                "personality 0x0040000: refused: Operation not permitted",
+                "personality 0x0400000: refused: Operation not permitted",
+                // The kernel reads the argument as 32 bits: the low half counts.
+                "personality 0x100000008: allowed",
+                "personality 0x0: allowed", "personality 0x20008: allowed",
+                "personality 0xffffffff: allowed"}));
+}
+
 TEST_F(Sandbox, InsecureKeepsAllCapabilities) {
   RunSpec spec = rootfs.spec("grep CapEff /proc/self/status; grep Seccomp: /proc/self/status");
   spec.insecure = true;
