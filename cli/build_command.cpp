@@ -13,6 +13,7 @@
 #include "cli/build_platform.h"
 #include "cli/cache_spec.h"
 #include "cli/command.h"
+#include "cli/entitlement_flags.h"
 #include "cli/output_spec.h"
 #include "cli/progress/progress_mode.h"
 #include "cli/registry_flags.h"
@@ -39,6 +40,7 @@ struct BuildFlags {
   std::string progress = "auto";
   bool quiet = false;
   std::string network = "default";
+  std::vector<std::string> allow;
   std::vector<std::string> secrets;
   std::vector<std::string> labels;
   std::string iidfile;
@@ -121,6 +123,7 @@ BuildRequest build_request(const BuildFlags& f) {
   r.no_cache = f.no_cache;
   r.no_cache_stages = {f.no_cache_filter.begin(), f.no_cache_filter.end()};
   r.network = f.network;
+  r.entitlements = parse_allow(f.allow);
   for (const auto& t : f.tags) r.tags.push_back(ImageRef::parse(t).familiar());
   for (const auto& o : f.outputs) r.outputs.push_back(parse_output_spec(o));
   if (f.push) r.outputs.push_back(parse_output_spec("type=registry"));
@@ -188,6 +191,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the image ID");
   cmd->add_option("--network", f->network, "Network for RUN: default (private, with outbound access), host, none")
       ->check(CLI::IsMember({"default", "host", "none"}));
+  add_allow_flag(*cmd, f->allow);
   cmd->add_option("--secret", f->secrets, "Secret for RUN --mount=type=secret: id=ID[,src=FILE|,env=VAR]")
       ->allow_extra_args(false);
   cmd->add_option("--label", f->labels, "Set a label on the image (KEY=VALUE)")

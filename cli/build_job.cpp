@@ -79,6 +79,10 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
                                 [ignore](std::string_view p) { return ignore->excluded(p); }};
   opts.secrets = request_.secrets;
   opts.default_network = network_of(request_.network);
+  opts.entitlements = request_.entitlements;
+  // The build's own --network=host is the user's choice for every step, as buildx asks for
+  // network.host itself then.
+  if (request_.network == "host") opts.entitlements.insert(solver::Entitlement::NetworkHost);
   opts.explain_cache = request_.explain_cache;
   opts.build_identity = request_.input.identity + "|" + request_.target;
   opts.max_parallelism = request_.max_parallelism;
