@@ -112,7 +112,7 @@ void run_setup(const ContainerPlan& plan, std::optional<MountPointMaker>& maker)
   const ProcessSpec& process = spec.process;
   const pid_t supervisor = ::getppid();
   die_with_parent(supervisor);
-  plan.cgroups.join();
+  if (const int err = plan.cgroup.join()) throw errno_error("join the run's cgroup", err);
   if (plan.network_fd >= 0 && ::setns(plan.network_fd, CLONE_NEWNET) != 0) {
     throw_errno("join the container's network namespace");
   }

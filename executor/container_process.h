@@ -6,8 +6,8 @@
 
 #include <filesystem>
 
-#include "executor/cgroup_limits.h"
 #include "executor/executor.h"
+#include "executor/sandbox_cgroup.h"
 #include "executor/seccomp_filter.h"
 #include "executor/user_mounts.h"
 
@@ -24,7 +24,7 @@ struct ContainerPlan {
   MountDirs dirs;
   EtcFiles etc;
   const SeccompFilter& seccomp;
-  const CgroupLimits& cgroups;
+  const RunCgroup& cgroup;
   int network_fd;  // the network namespace to join; -1: stay in the host's
   int stdout_fd, stderr_fd, report_fd;
 };

@@ -45,6 +45,8 @@ UniqueFd open_dir_at(int dir_fd, const char* name) {
 
 void mount_dev(int root_fd, int dev_fd) {
   {
+    // The one writable filesystem without nodev: its nodes are the container's devices, and
+    // the run's cgroup lets only Docker's default set be opened (executor/device_rules.h).
     UniqueFd dev = new_filesystem("tmpfs", {{"mode", "755"}, {"size", "65536k"}},
                                   MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME);
     attach(dev.get(), dev_fd, "/dev");

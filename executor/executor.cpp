@@ -20,6 +20,7 @@
 #include "executor/network_pool.h"
 #include "executor/pipe.h"
 #include "executor/resolv_conf.h"
+#include "executor/sandbox_cgroup.h"
 #include "executor/seccomp_filter.h"
 #include "executor/setup_report.h"
 #include "executor/supervisor.h"
@@ -118,6 +119,7 @@ Executor::Executor(std::filesystem::path state_dir) : state_dir_(std::move(state
 
 void Executor::prepare() {
   seccomp_ = std::make_unique<SeccompFilter>();
+  cgroups_ = std::make_unique<SandboxCgroup>(CgroupHierarchy::of_this_process());
   std::filesystem::create_directories(state_dir_);
   for (const char* dir : {"rootfs", "staging", "empty", "etc"}) make_dir(state_dir_ / dir);
   make_mount_point_layer(state_dir_ / "mount-points");
@@ -134,7 +136,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
                         const std::atomic<bool>* cancel) {
   if (spec.process.args.empty()) throw UsageError("run: no command given");
   std::call_once(prepared_, [this] { prepare(); });
-  CgroupLimits cgroups(spec.limits);
+  const RunCgroup cgroup = cgroups_->make_run(spec.limits);
   // Given back (or, after an insecure run, thrown away) only once the container is gone.
   std::optional<NetworkPool::Lease> network;
   if (spec.process.network != Network::Host) {
@@ -150,7 +152,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
                .staging = state_dir_ / "staging"},
       .etc = etc_files(state_dir_, spec.process.hostname, spec.process.network),
       .seccomp = *seccomp_,
-      .cgroups = cgroups,
+      .cgroup = cgroup,
       .network_fd = network ? network->fd() : -1,
       .stdout_fd = out.write.get(),
       .stderr_fd = err.write.get(),

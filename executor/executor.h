@@ -1,5 +1,8 @@
 // Runs one process (a RUN step, or `gantry run`) in fresh Linux namespaces over an overlay
-// root filesystem, natively: clone/unshare, overlayfs, pivot_root. No runc, no daemon.
+// root filesystem, natively: clone/unshare, overlayfs, pivot_root. No runc, no daemon. Each run
+// is sandboxed as Docker does it: its own cgroup (Docker's default devices only, optional pids
+// and memory limits), Docker's default capabilities and seccomp profile, and nodev on every
+// filesystem it can write but /dev.
 //
 // Life of a run: the caller prepares the snapshot directories (lower layers, an empty upper and
 // work dir) and calls Executor::run(). run() mounts the overlay and every extra mount inside a
@@ -90,9 +93,10 @@ struct ProcessSpec {
   Network network = Network::Private;
 };
 
+// Enforced through the run's cgroup where the host has the controller.
 struct Limits {
-  std::optional<std::int64_t> memory_bytes;
-  std::optional<std::int64_t> pids;
+  std::optional<std::int64_t> memory_bytes;  // none: no limit
+  std::optional<std::int64_t> pids;          // none: no limit
 };
 
 struct RunSpec {
@@ -114,7 +118,9 @@ enum class Stream { Stdout = 1, Stderr = 2 };
 using LineSink = std::function<void(Stream, std::string_view line)>;
 
 class SeccompFilter;
+class SeccompFilter;
 class NetworkPool;
+class SandboxCgroup;
 
 class Executor {
  public:
@@ -139,6 +145,8 @@ class Executor {
   // Compiled once: loading a ready BPF program is one syscall per run.
   std::unique_ptr<const SeccompFilter> seccomp_;
   std::unique_ptr<NetworkPool> networks_;
+  // The parent cgroup of every run, with the device rules.
+  std::unique_ptr<SandboxCgroup> cgroups_;
 };
 
 }  // namespace gantry::executor

@@ -79,14 +79,16 @@ UniqueFd new_overlay(const std::vector<std::filesystem::path>& lower_dirs,
     // overlayfs refuses a single layer without an upper dir; a read-only bind is the same tree.
     UniqueFd tree = clone_tree(AT_FDCWD, (lower_dirs.empty() ? empty_dir : lower_dirs[0]).string(),
                                "layer dir");
-    set_mount_attrs(tree.get(), MOUNT_ATTR_RDONLY, "layer dir");
+    set_mount_attrs(tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, "layer dir");
     return tree;
   }
   // The upper dir must be a self-contained layer: no redirects or metacopy-only files that
   // point into the lower layers (a renamed lower dir is copied up whole instead).
   options.emplace_back("redirect_dir", "off");
   options.emplace_back("metacopy", "off");
-  return new_filesystem("overlay", options, 0);
+  // A device node in a layer (made by a RUN, unpacked from a tar or an image) is only data:
+  // nothing opens a device through a layer.
+  return new_filesystem("overlay", options, MOUNT_ATTR_NODEV);
 }
 
 UniqueFd mount_root(const RootFs& rootfs, const std::filesystem::path& mount_point,

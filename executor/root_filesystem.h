@@ -18,7 +18,7 @@ namespace gantry::executor {
 UniqueFd mount_root(const RootFs& rootfs, const std::filesystem::path& mount_point,
                     const std::filesystem::path& mount_point_layer);
 
-// A detached overlay mount of `lower_dirs` (top first) with an optional upper dir.
+// A detached overlay mount of `lower_dirs` (top first) with an optional upper dir; nodev.
 UniqueFd new_overlay(const std::vector<std::filesystem::path>& lower_dirs,
                      const std::filesystem::path& upper_dir, const std::filesystem::path& work_dir,
                      const std::filesystem::path& empty_dir);

@@ -76,7 +76,7 @@ pid_t start_container(const ContainerPlan& plan, int status_fd) {
   // runs started by other threads; holding those would keep those runs from seeing end-of-file.
   std::vector<int> keep{0, 1, 2, status_fd, plan.stdout_fd, plan.stderr_fd, plan.report_fd,
                         plan.network_fd};
-  for (int fd : plan.cgroups.fds()) keep.push_back(fd);
+  for (int fd : plan.cgroup.fds()) keep.push_back(fd);
   close_fds_except(keep);
   // Signals are taken synchronously with sigwaitinfo, so they are blocked from now on; the
   // container resets its mask before exec. SIGCHLD must not be ignored (gantry's disposition is

@@ -32,7 +32,7 @@ void mount_bind(MountPointMaker& maker, const BindMount& bind) {
     throw_errno("bind mount source `" + bind.source.string() + "`");
   }
   UniqueFd tree = clone_tree(AT_FDCWD, bind.source.string(), "`" + bind.source.string() + "`");
-  if (bind.readonly) set_mount_attrs(tree.get(), MOUNT_ATTR_RDONLY, bind.target);
+  set_mount_attrs(tree.get(), MOUNT_ATTR_NODEV | (bind.readonly ? MOUNT_ATTR_RDONLY : 0), bind.target);
   attach(tree.get(), maker.ensure(bind.target, !S_ISDIR(st.st_mode)).get(), bind.target);
 }
 

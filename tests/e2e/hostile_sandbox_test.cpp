@@ -1,9 +1,16 @@
-// Hostile RUN steps against the sandbox, with the real binary: privileged RUN options need the
-// user's --allow (in build and bake), io_uring is refused.
+// Hostile RUN steps against the sandbox, with the real binary: device nodes (made in RUN, or
+// brought in by a layer) cannot be opened, privileged RUN options need the user's --allow (in
+// build and bake), io_uring is refused.
 //
 // Each attack is bounded so that a gantry without the defence (GANTRY_TEST_BINARY=an older one)
-// fails the test without harming the host.
+// fails the test without harming the host: device nodes are only read, never written.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <optional>
 
 #include "base/file_util.h"
 #include "tests/e2e/gantry_runner.h"
@@ -21,11 +28,23 @@ std::string error_line(const Outcome& o) {
   return o.err.substr(pos, o.err.find('\n', pos) - pos);
 }
 
-// The capabilities of this (root) test process: all of them.
-std::string own_cap_eff() {
-  const std::string status = read_file("/proc/self/status");
-  const auto pos = status.find("CapEff:");
-  return status.substr(pos, status.find('\n', pos) - pos);
+// A block device of this host that the host itself can read (a loop device, a disk), as
+// "MAJOR MINOR": what a RUN would aim at to read the host's disk.
+std::optional<std::string> readable_host_block_device() {
+  for (const auto& entry : fs::directory_iterator("/sys/dev/block")) {
+    const std::string name = entry.path().filename().string();  // "7:0"
+    const auto colon = name.find(':');
+    if (colon == std::string::npos) continue;
+    const unsigned major = std::stoul(name.substr(0, colon)), minor = std::stoul(name.substr(colon + 1));
+    const TempDir dir("/var/tmp", "gantry-hostile-dev-");
+    const fs::path node = dir.path() / "node";
+    if (::mknod(node.c_str(), S_IFBLK | 0600, makedev(major, minor)) != 0) continue;
+    const int fd = ::open(node.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ::close(fd);
+    return std::to_string(major) + " " + std::to_string(minor);
+  }
+  return std::nullopt;
 }
 
 class HostileSandboxTest : public ::testing::Test {
@@ -52,7 +71,86 @@ class HostileSandboxTest : public ::testing::Test {
   int contexts_ = 0;
 };
 
+// The capabilities of this (root) test process: all of them.
+std::string own_cap_eff() {
+  const std::string status = read_file("/proc/self/status");
+  const auto pos = status.find("CapEff:");
+  return status.substr(pos, status.find('\n', pos) - pos);
+}
+
+// What the probe printed about opening `path` inside RUN.
+std::string open_result(const Outcome& o, const std::string& path) {
+  const std::string needle = "open " + path + ": ";
+  const auto pos = o.err.find(needle);
+  if (pos == std::string::npos) return "(no line for " + path + ")";
+  return o.err.substr(pos + needle.size(), o.err.find('\n', pos) - pos - needle.size());
+}
+
 }  // namespace
+
+// A RUN keeps CAP_MKNOD, so it can make a node for the host's block device; in /dev (a tmpfs
+// that allows devices) the device cgroup must refuse it, anywhere else the nodev mount does.
+TEST_F(HostileSandboxTest, BlockDeviceNodeOfTheHostCannotBeRead) {
+  const auto device = readable_host_block_device();
+  if (!device) GTEST_SKIP() << "no block device this host can read";
+  // /cache is a cache mount: a writable bind of a host directory, nodev as well.
+  const fs::path ctx = context("FROM busybox:latest\nCOPY probe /probe\n"
+                               "RUN --mount=type=cache,target=/cache "
+                               "for d in /dev/hostdisk /tmp/hostdisk /cache/hostdisk; do "
+                               "mknod $d b " + *device + " && /probe open $d; done; true\n");
+  const Outcome o = build(ctx);
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  for (const std::string path : {"/dev/hostdisk", "/tmp/hostdisk", "/cache/hostdisk"}) {
+    EXPECT_TRUE(open_result(o, path).starts_with("refused")) << path << ": " << open_result(o, path);
+  }
+}
+
+TEST_F(HostileSandboxTest, TtyFuseAndTunNodesCannotBeOpened) {
+  const fs::path ctx = context(
+      "FROM busybox:latest\nCOPY probe /probe\n"
+      "RUN mknod /dev/tty0 c 4 0 && mknod /dev/fuse c 10 229 && mkdir /dev/net && "
+      "mknod /dev/net/tun c 10 200 && mknod /tmp/tun c 10 200 && "
+      "for d in /dev/tty0 /dev/fuse /dev/net/tun /tmp/tun; do /probe open $d; done; "
+      // What Docker's default device set allows must still work.
+      "for d in /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/ptmx; do /probe open $d; done; "
+      "true\n");
+  const Outcome o = build(ctx);
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  for (const std::string path : {"/dev/tty0", "/dev/fuse", "/dev/net/tun", "/tmp/tun"}) {
+    EXPECT_TRUE(open_result(o, path).starts_with("refused")) << path << ": " << open_result(o, path);
+  }
+  for (const std::string path : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/ptmx"}) {
+    EXPECT_TRUE(open_result(o, path).starts_with("allowed")) << path << ": " << open_result(o, path);
+  }
+}
+
+// Nodes that come in a layer (here an ADDed tar; a pulled image's are the same) are as dead.
+TEST_F(HostileSandboxTest, DeviceNodesFromAnAddedTarAreDead) {
+  const fs::path ctx = context("FROM busybox:latest\nCOPY probe /probe\nADD devs.tar /devs/\n"
+                               "RUN ls -l /devs && for d in /devs/*; do /probe open $d; done; true\n");
+  {
+    const TempDir nodes("/var/tmp", "gantry-hostile-tar-");
+    const auto device = readable_host_block_device();
+    if (device) {
+      const unsigned major = std::stoul(device->substr(0, device->find(' ')));
+      const unsigned minor = std::stoul(device->substr(device->find(' ') + 1));
+      ASSERT_EQ(::mknod((nodes.path() / "disk").c_str(), S_IFBLK | 0600, makedev(major, minor)), 0);
+    }
+    ASSERT_EQ(::mknod((nodes.path() / "tty0").c_str(), S_IFCHR | 0600, makedev(4, 0)), 0);
+    ASSERT_EQ(::mknod((nodes.path() / "tun").c_str(), S_IFCHR | 0600, makedev(10, 200)), 0);
+    const Outcome tar = run_command({"tar", "-C", nodes.path().string(), "-cf", (ctx / "devs.tar").string(), "."});
+    ASSERT_EQ(tar.exit_code, 0) << tar.err;
+  }
+  const Outcome o = build(ctx);
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.err.find("tty0"), std::string::npos) << "the tar's nodes did not arrive:\n" << o.err;
+  for (const std::string path : {"/devs/tty0", "/devs/tun"}) {
+    EXPECT_TRUE(open_result(o, path).starts_with("refused")) << path << ": " << open_result(o, path);
+  }
+  if (o.err.find("open /devs/disk") != std::string::npos) {
+    EXPECT_TRUE(open_result(o, "/devs/disk").starts_with("refused")) << open_result(o, "/devs/disk");
+  }
+}
 
 // --security=insecure is root on the host: only the user's --allow grants it, and without it
 // nothing of the build runs.

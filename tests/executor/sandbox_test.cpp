@@ -156,6 +156,22 @@ TEST_F(Sandbox, ForbiddenSyscallsFail) {
   EXPECT_EQ(output.out, (std::vector<std::string>{"0", "done"}));
 }
 
+// A node a run makes (it has CAP_MKNOD) opens only when it is one of Docker's default devices
+// and lives in /dev: every other filesystem it can write is nodev, and the run's cgroup refuses
+// other devices.
+TEST_F(Sandbox, OnlyDockersDefaultDevicesOpen) {
+  std::filesystem::copy_file(SANDBOX_PROBE, rootfs.lower() / "probe");
+  const Output output = run_ok(rootfs.spec(
+      "mknod /dev/null2 c 1 3 && /probe open /dev/null2; mknod /tmp/null c 1 3 && /probe open /tmp/null; "
+      "mknod /dev/tty0 c 4 0 && /probe open /dev/tty0; mknod /dev/loop0 b 7 0 && /probe open /dev/loop0; "
+      "true"));
+  EXPECT_EQ(output.out, (std::vector<std::string>{
+                            "open /dev/null2: allowed (read worked)",
+                            "open /tmp/null: refused: Permission denied",
+                            "open /dev/tty0: refused: Operation not permitted",
+                            "open /dev/loop0: refused: Operation not permitted"}));
+}
+
 // Docker's profile refuses io_uring (its operations bypass the filter) and every persona but the
 // plain ones (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, ... weaken the process).
 TEST_F(Sandbox, IoUringAndUnusualPersonasAreRefused) {
