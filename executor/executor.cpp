@@ -188,7 +188,13 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
     result.exit_code = WEXITSTATUS(wait_status);
   }
   result.signaled = result.signaled || cancelled;
+  if (result.exit_code != 0) result.limits_hit = cgroup.limits_hit();
   return result;
+}
+
+std::vector<std::string> Executor::unenforced_limits(const Limits& limits) {
+  std::call_once(prepared_, [this] { prepare(); });
+  return cgroups_->unenforced(limits);
 }
 
 }  // namespace gantry::executor

@@ -1,8 +1,8 @@
 // Runs one process (a RUN step, or `gantry run`) in fresh Linux namespaces over an overlay
 // root filesystem, natively: clone/unshare, overlayfs, pivot_root. No runc, no daemon. Each run
-// is sandboxed as Docker does it: its own cgroup (Docker's default devices only, optional pids
-// and memory limits), Docker's default capabilities and seccomp profile, and nodev on every
-// filesystem it can write but /dev.
+// is sandboxed as Docker does it: its own cgroup (Docker's default devices only, a pids limit,
+// an optional memory limit), Docker's default capabilities and seccomp profile, and nodev on
+// every filesystem it can write but /dev.
 //
 // Life of a run: the caller prepares the snapshot directories (lower layers, an empty upper and
 // work dir) and calls Executor::run(). run() mounts the overlay and every extra mount inside a
@@ -93,10 +93,16 @@ struct ProcessSpec {
   Network network = Network::Private;
 };
 
-// Enforced through the run's cgroup where the host has the controller.
+// Every run gets a pids limit unless told otherwise, so that a fork bomb stops there instead of
+// taking the host down. Threads count as well: 4,096 is far above what a parallel build uses
+// (make -j64 with its compilers is a few hundred tasks) and far below what hurts a host.
+inline constexpr std::int64_t kDefaultPidsLimit = 4096;
+
+// Enforced through the run's cgroup where the host has the controller (see
+// Executor::unenforced_limits).
 struct Limits {
   std::optional<std::int64_t> memory_bytes;  // none: no limit
-  std::optional<std::int64_t> pids;          // none: no limit
+  std::optional<std::int64_t> pids = kDefaultPidsLimit;  // none: no limit
 };
 
 struct RunSpec {
@@ -108,9 +114,16 @@ struct RunSpec {
                           // network namespace that is not reused: it may have changed it)
 };
 
+// What a failed run ran into, from its cgroup: the likely reason it failed.
+struct LimitsHit {
+  std::int64_t refused_forks = 0;  // fork/clone calls the pids limit refused
+  std::int64_t oom_kills = 0;      // processes the kernel killed at the memory limit
+};
+
 struct RunResult {
   int exit_code = 0;  // 128 + signal when killed by a signal, as a shell reports it
   bool signaled = false;
+  LimitsHit limits_hit;  // read only when exit_code != 0
 };
 
 enum class Stream { Stdout = 1, Stderr = 2 };
@@ -136,6 +149,10 @@ class Executor {
   // returns promptly with signaled = true.
   RunResult run(const RunSpec& spec, const LineSink& sink,
                 const std::atomic<bool>* cancel = nullptr);
+
+  // The limits of `limits` that runs go without because the host's cgroups cannot enforce
+  // them ("memory", "pids"), for the caller to tell the user once.
+  std::vector<std::string> unenforced_limits(const Limits& limits);
 
  private:
   void prepare();  // once, before the first run

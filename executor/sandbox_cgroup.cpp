@@ -44,6 +44,27 @@ UniqueFd open_procs(const fs::path& dir) {
   return procs;
 }
 
+// The value of `key` in a cgroup file of "key value" lines (pids.events, memory.events, ...).
+std::int64_t counter(const fs::path& file, std::string_view key) {
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const Error&) {
+    return 0;  // the kernel has no such counter: nothing was counted
+  }
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    if (!line.starts_with(key) || line.size() <= key.size() || line[key.size()] != ' ') continue;
+    std::int64_t value = 0;
+    std::from_chars(line.data() + key.size() + 1, line.data() + line.size(), value);
+    return value;
+  }
+  return 0;
+}
+
 // The cgroup directories below `dir` (run cgroups, or nothing), for removal.
 std::vector<fs::path> subdirs(const fs::path& dir) {
   std::vector<fs::path> out;
@@ -98,6 +119,16 @@ std::vector<int> RunCgroup::fds() const {
   std::vector<int> out;
   for (const UniqueFd& fd : procs_) out.push_back(fd.get());
   return out;
+}
+
+LimitsHit RunCgroup::limits_hit() const {
+  LimitsHit hit;
+  if (pids_dir_) hit.refused_forks = counter(*pids_dir_ / "pids.events", "max");
+  if (memory_dir_) {
+    hit.oom_kills = counter(*memory_dir_ / (memory_v1_ ? "memory.oom_control" : "memory.events"),
+                            "oom_kill");
+  }
+  return hit;
 }
 
 SandboxCgroup::SandboxCgroup(const CgroupHierarchy& hierarchy)
@@ -168,6 +199,7 @@ RunCgroup SandboxCgroup::make_run(const Limits& limits) {
     run.dirs_.push_back(dir);
     if (limits.pids && unified_pids_) {
       write_setting(dir / "pids.max", std::to_string(*limits.pids));
+      run.pids_dir_ = dir;
     }
     if (limits.memory_bytes && unified_memory_) {
       write_setting(dir / "memory.max", std::to_string(*limits.memory_bytes));
@@ -175,6 +207,7 @@ RunCgroup SandboxCgroup::make_run(const Limits& limits) {
       if (const int err = try_write(dir / "memory.swap.max", "0"); err != 0 && err != ENOENT) {
         throw errno_error("write `0` to `" + (dir / "memory.swap.max").string() + "`", err);
       }
+      run.memory_dir_ = dir;
     }
     run.procs_.push_back(open_procs(dir));
     return run;
@@ -187,6 +220,7 @@ RunCgroup SandboxCgroup::make_run(const Limits& limits) {
     make_dir(dir);
     run.dirs_.push_back(dir);
     write_setting(dir / "pids.max", std::to_string(*limits.pids));
+    run.pids_dir_ = dir;
     run.procs_.push_back(open_procs(dir));
   }
   if (limits.memory_bytes && memory_parent_) {
@@ -199,9 +233,22 @@ RunCgroup SandboxCgroup::make_run(const Limits& limits) {
     if (const int err = try_write(dir / "memory.memsw.limit_in_bytes", bytes); err != 0 && err != ENOENT) {
       throw errno_error("write `" + bytes + "` to `" + (dir / "memory.memsw.limit_in_bytes").string() + "`", err);
     }
+    run.memory_dir_ = dir;
+    run.memory_v1_ = true;
     run.procs_.push_back(open_procs(dir));
   }
   return run;
+}
+
+std::vector<std::string> SandboxCgroup::unenforced(const Limits& limits) const {
+  std::vector<std::string> out;
+  if (limits.memory_bytes && !(unified_parent_ ? unified_memory_ : memory_parent_.has_value())) {
+    out.push_back("memory");
+  }
+  if (limits.pids && !(unified_parent_ ? unified_pids_ : pids_parent_.has_value())) {
+    out.push_back("pids");
+  }
+  return out;
 }
 
 }  // namespace gantry::executor

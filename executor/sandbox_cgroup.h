@@ -7,7 +7,7 @@
 //   SandboxCgroup sandbox(CgroupHierarchy::of_this_process());   // throws: no devices, no runs
 //   RunCgroup run = sandbox.make_run(limits);
 //   // in the container, before exec: run.join()
-//   // after the run: ~RunCgroup removes its cgroups
+//   // after the run: run.limits_hit() says what it ran into; ~RunCgroup removes its cgroups
 //
 // A gantry killed by SIGKILL leaves its (empty) cgroups behind; the next Executor on the host
 // removes those of processes that no longer exist.
@@ -38,6 +38,7 @@ class RunCgroup {
   int join() const;
   // The fds join() writes to, which a child must keep open until it has joined.
   std::vector<int> fds() const;
+  LimitsHit limits_hit() const;
 
  private:
   friend class SandboxCgroup;
@@ -45,6 +46,8 @@ class RunCgroup {
 
   std::vector<std::filesystem::path> dirs_;  // made for this run, removed with it
   std::vector<UniqueFd> procs_;              // cgroup.procs of every cgroup the run joins
+  std::optional<std::filesystem::path> pids_dir_, memory_dir_;
+  bool memory_v1_ = false;  // memory.oom_control (v1) rather than memory.events (v2)
 };
 
 class SandboxCgroup {
@@ -54,8 +57,11 @@ class SandboxCgroup {
   SandboxCgroup& operator=(const SandboxCgroup&) = delete;
   ~SandboxCgroup();  // every RunCgroup is gone by then
 
-  // Limits this host cannot enforce are left out.
+  // Limits this host cannot enforce are left out (see unenforced()).
   RunCgroup make_run(const Limits& limits);
+
+  // "memory", "pids": the limits of `limits` that runs go without on this host.
+  std::vector<std::string> unenforced(const Limits& limits) const;
 
  private:
   std::filesystem::path make_parent(const std::filesystem::path& own);

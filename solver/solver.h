@@ -98,6 +98,7 @@ struct SolveOptions {
   // What NetworkMode::Default means for this build: the build's --network.
   executor::Network default_network = executor::Network::Private;
   Entitlements entitlements;  // what the graph's steps may ask for (--allow)
+  executor::Limits limits;    // of every RUN step (--memory, --pids-limit)
   int max_parallelism = 0;   // 0: max(hardware threads, 4)
   bool explain_cache = false;  // say in each Started event why the step was not cached
   std::string build_identity;  // names "the same build" across runs, for explanations

@@ -1,9 +1,10 @@
 // Hostile RUN steps against the sandbox, with the real binary: device nodes (made in RUN, or
 // brought in by a layer) cannot be opened, privileged RUN options need the user's --allow (in
-// build and bake), io_uring is refused.
+// build and bake), a fork bomb and a memory hog are bounded and named, io_uring is refused.
 //
 // Each attack is bounded so that a gantry without the defence (GANTRY_TEST_BINARY=an older one)
-// fails the test without harming the host: device nodes are only read, never written.
+// fails the test without harming the host: the bomb holds at most 6,000 sleeping processes and
+// lets them go, the hog asks for 600 MiB, device nodes are only read, never written.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -76,6 +77,12 @@ std::string own_cap_eff() {
   const std::string status = read_file("/proc/self/status");
   const auto pos = status.find("CapEff:");
   return status.substr(pos, status.find('\n', pos) - pos);
+}
+
+// N of the probe's "held N of M processes" line, or -1.
+long held_processes(const Outcome& o) {
+  const auto pos = o.err.find("held ");
+  return pos == std::string::npos ? -1 : std::stol(o.err.substr(pos + 5));
 }
 
 // What the probe printed about opening `path` inside RUN.
@@ -229,6 +236,48 @@ TEST_F(HostileSandboxTest, BakeTargetsNeedTheUsersAllow) {
   const Outcome unasked = bake({"--allow", "security.insecure", "quiet"});
   EXPECT_EQ(unasked.exit_code, 1) << unasked.err;
   EXPECT_NE(error_line(unasked).find("target quiet: Dockerfile:2"), std::string::npos) << error_line(unasked);
+}
+
+// A fork bomb, bounded: it tries to hold 6,000 processes. The default pids limit stops it well
+// before, and the build fails naming the limit.
+TEST_F(HostileSandboxTest, ForkBombIsStoppedByThePidsLimit) {
+  const fs::path ctx = context("FROM busybox:latest\nCOPY probe /probe\nRUN /probe hold 6000\n");
+  const Outcome o = build(ctx);
+  EXPECT_EQ(o.exit_code, 1) << o.err;
+  EXPECT_GE(held_processes(o), 0) << o.err;
+  EXPECT_LT(held_processes(o), 4096) << o.err;
+  const std::string line = error_line(o);
+  for (const std::string needle : {"Dockerfile:3", "pids limit", "4096", "--pids-limit"}) {
+    EXPECT_NE(line.find(needle), std::string::npos) << line;
+  }
+
+  const Outcome small = build(ctx, {"--pids-limit", "50"});
+  EXPECT_EQ(small.exit_code, 1) << small.err;
+  EXPECT_NE(error_line(small).find("pids limit of 50"), std::string::npos) << error_line(small);
+  EXPECT_GE(held_processes(small), 0) << small.err;
+  EXPECT_LT(held_processes(small), 50) << small.err;
+
+  // gantry run takes the flag too.
+  const fs::path image = context("FROM busybox:latest\nCOPY probe /probe\n");
+  ASSERT_EQ(build(image, {"-t", "probe:1"}).exit_code, 0);
+  const Outcome run = env_.gantry({"run", "--rm", "--pids-limit", "10", "probe:1", "/probe", "hold", "30"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_GE(held_processes(Outcome{0, "", run.out}), 0) << run.out;
+  EXPECT_LT(held_processes(Outcome{0, "", run.out}), 10) << run.out;
+}
+
+TEST_F(HostileSandboxTest, MemoryHogFailsNamingTheMemoryLimit) {
+  const fs::path ctx = context("FROM busybox:latest\nCOPY probe /probe\nRUN /probe hog 600\n");
+  const Outcome o = build(ctx, {"--memory", "256m"});
+  EXPECT_EQ(o.exit_code, 1) << o.err;
+  EXPECT_EQ(o.err.find("allocated 600 MiB"), std::string::npos) << "the hog got all it wanted";
+  const std::string line = error_line(o);
+  for (const std::string needle : {"Dockerfile:3", "memory limit", "256 MiB", "--memory"}) {
+    EXPECT_NE(line.find(needle), std::string::npos) << line;
+  }
+  // Within the limit the same step succeeds.
+  const fs::path small = context("FROM busybox:latest\nCOPY probe /probe\nRUN /probe hog 64\n");
+  EXPECT_EQ(build(small, {"-m", "256m"}).exit_code, 0);
 }
 
 TEST_F(HostileSandboxTest, IoUringIsRefused) {
