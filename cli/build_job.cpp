@@ -120,7 +120,7 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
     if (cancelled_.load()) throw solver::Cancelled();
     solver_ = &solver;
   }
-  ScopeGuard forget_solver([this] {
+  ScopeGuard forget_solver([this]() noexcept {
     std::lock_guard lock(solver_mutex_);
     solver_ = nullptr;
   });

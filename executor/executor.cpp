@@ -166,10 +166,15 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
 
   SetupReport setup;
   // Whatever happens below, once the container is gone its mount points leave the upper dir.
-  ScopeGuard cleanup([&] {
+  // This runs while the error that ends the run unwinds: failing to tidy an upper dir that the
+  // caller throws away with the failed run must not replace that error (or terminate gantry).
+  ScopeGuard cleanup([&]() noexcept {
     supervisor.signal(SIGTERM);
     supervisor.wait();
-    remove_created_mount_points(spec.rootfs.upper_dir, setup.added);
+    try {
+      remove_created_mount_points(spec.rootfs.upper_dir, setup.added);
+    } catch (const std::exception&) {
+    }
   });
   setup = read_setup_report(report.read.get());
   if (setup.error) throw Error(*setup.error);

@@ -154,11 +154,11 @@ Supervisor::~Supervisor() {
   wait();
 }
 
-void Supervisor::signal(int sig) const {
+void Supervisor::signal(int sig) const noexcept {
   if (pid_.load() > 0) ::kill(pid_.load(), sig);
 }
 
-void Supervisor::wait() {
+void Supervisor::wait() noexcept {
   const pid_t pid = pid_.exchange(0);
   if (pid <= 0) return;
   int status = 0;

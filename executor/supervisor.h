@@ -33,8 +33,8 @@ class Supervisor {
   Supervisor& operator=(const Supervisor&) = delete;
   ~Supervisor();
 
-  void signal(int sig) const;
-  void wait();  // reaps the supervisor (its status says nothing: see status_fd)
+  void signal(int sig) const noexcept;
+  void wait() noexcept;  // reaps the supervisor (its status says nothing: see status_fd)
 
  private:
   std::atomic<pid_t> pid_{0};  // 0 once reaped
