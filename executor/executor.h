@@ -164,6 +164,7 @@ class Executor {
   std::unique_ptr<NetworkPool> networks_;
   // The parent cgroup of every run, with the device rules.
   std::unique_ptr<SandboxCgroup> cgroups_;
+  unsigned last_capability_ = 0;  // the kernel's, for the bounding set
 };
 
 }  // namespace gantry::executor

@@ -124,13 +124,11 @@ SeccompFilter::SeccompFilter() {
   }
 }
 
-void SeccompFilter::load() const {
+int SeccompFilter::load() const noexcept {
   sock_fprog prog{};
   prog.len = static_cast<unsigned short>(program_.size());
   prog.filter = const_cast<sock_filter*>(program_.data());
-  if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
-    throw_errno("load the seccomp filter");
-  }
+  return ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0 ? errno : 0;
 }
 
 }  // namespace gantry::executor

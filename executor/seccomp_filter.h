@@ -16,8 +16,9 @@ class SeccompFilter {
   SeccompFilter();
 
   // Loads the filter into the calling process, which must hold CAP_SYS_ADMIN (there is no
-  // no_new_privs to stand in for it): the container loads it before it switches user.
-  void load() const;
+  // no_new_privs to stand in for it): the container loads it before it switches user. One
+  // prctl; returns 0 or its errno.
+  int load() const noexcept;
 
  private:
   std::vector<sock_filter> program_;
