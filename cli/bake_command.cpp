@@ -23,6 +23,7 @@
 #include "cli/cache_spec.h"
 #include "cli/build_job.h"
 #include "cli/command.h"
+#include "cli/entitlement_flags.h"
 #include "cli/progress/progress_mode.h"
 #include "cli/registry_flags.h"
 #include "cli/signal_canceller.h"
@@ -42,6 +43,7 @@ struct BakeFlags {
   std::string progress = "auto";
   int max_parallelism = 0;
   bool pull = false;
+  std::vector<std::string> allow;
   RegistryFlags registry;
 };
 
@@ -53,6 +55,7 @@ BuildRequest build_request(const BakeTarget& t, const fs::path& bake_dir, const 
   r.labels = t.labels;
   r.no_cache = t.no_cache;
   r.network = t.network;
+  r.entitlements = entitlements_of(t);
   for (const auto& tag : t.tags) r.tags.push_back(ImageRef::parse(tag).familiar());
   for (const auto& o : t.outputs) {
     // Destinations are relative to the bake file, and their directories are made, as buildx does.
@@ -161,6 +164,7 @@ int run_bake(const GlobalOptions& global, const BakeFlags& f) {
     std::cout << to_json(targets).dump(2) << "\n";
     return 0;
   }
+  check_granted(file, targets, parse_allow(f.allow));
 
   auto progress = make_progress_display(parse_progress_mode(f.progress));
   struct Built {
@@ -213,7 +217,8 @@ void add_bake_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "      labels: {k: v}\n"
       "      outputs: [\"type=oci,dest=out/app.tar\"]   # as build -o\n"
       "      no-cache: false\n"
-      "      network: default         # default, host or none\n"
+      "      network: default         # default, host or none (host: --allow network.host)\n"
+      "      entitlements: [security.insecure]   # what RUN steps may ask for (--allow them)\n"
       "      depends_on: [base]       # built and named before this target");
   cmd->add_option("TARGET", f->targets, "Targets or groups to build (default: the group `default`)");
   cmd->add_option("-f,--file", f->file, "Bake file (default ./gantry.yaml, then ./gantry.yml)");
@@ -225,6 +230,7 @@ void add_bake_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--max-parallelism", f->max_parallelism, "Run at most this many steps at once per target")
       ->check(CLI::Range(1, 4096));
   cmd->add_flag("--pull", f->pull, "Always pull FROM images that name a registry");
+  add_allow_flag(*cmd, f->allow);
   add_registry_flags(*cmd, f->registry);
   cmd->callback([&global, &action, f] { action = [&global, f] { return run_bake(global, *f); }; });
 }

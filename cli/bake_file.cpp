@@ -13,9 +13,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::set<std::string> kTargetKeys{"context", "dockerfile", "target",   "args",    "tags",      "labels",
-                                        "outputs", "no-cache",   "network", "depends_on", "cache-from",
-                                        "cache-to"};
+const std::set<std::string> kTargetKeys{"context",    "dockerfile", "target",   "args",
+                                        "tags",       "labels",     "outputs",  "no-cache",
+                                        "network",    "depends_on", "cache-from", "cache-to",
+                                        "entitlements"};
 
 class FileErrors {
  public:
@@ -75,6 +76,13 @@ void check_network(const BakeTarget& t, const FileErrors& errors) {
     errors.fail("target." + t.name + ".network", "expected default, host or none, not `" + t.network + "`");
 }
 
+void check_entitlement_names(const BakeTarget& t, const FileErrors& errors) {
+  for (const auto& name : t.entitlements)
+    if (!solver::entitlement_named(name))
+      errors.fail("target." + t.name + ".entitlements",
+                  "unknown entitlement `" + name + "` (known: " + solver::entitlement_names() + ")");
+}
+
 BakeTarget parse_target(const std::string& name, const YAML::Node& node, const FileErrors& errors) {
   const std::string where = "target." + name;
   if (!node.IsMap()) errors.fail(where, "expected a mapping");
@@ -95,9 +103,11 @@ BakeTarget parse_target(const std::string& name, const YAML::Node& node, const F
     else if (key == "cache-to") t.cache_to = string_list(kv.second, at, errors);
     else if (key == "no-cache") t.no_cache = parse_bool(scalar(kv.second, at, errors), at, errors);
     else if (key == "network") t.network = scalar(kv.second, at, errors);
+    else if (key == "entitlements") t.entitlements = string_list(kv.second, at, errors);
     else t.depends_on = string_list(kv.second, at, errors);
   }
   check_network(t, errors);
+  check_entitlement_names(t, errors);
   return t;
 }
 
@@ -171,8 +181,10 @@ void apply_override(BakeFile& file, const std::string& assignment) {
     else if (key == "cache-to") t.cache_to = {value};
     else if (key == "no-cache") t.no_cache = parse_bool(value, at, errors);
     else if (key == "network") t.network = value;
+    else if (key == "entitlements") t.entitlements = comma_list(value);
     else t.depends_on = comma_list(value);
     check_network(t, errors);
+    check_entitlement_names(t, errors);
   }
   if (!matched) errors.fail("--set " + assignment, "no target `" + pattern + "`");
 }
@@ -220,8 +232,31 @@ nlohmann::json to_json(const std::vector<BakeTarget>& targets) {
                              {"args", t.args},       {"tags", t.tags},             {"labels", t.labels},
                              {"outputs", t.outputs}, {"no-cache", t.no_cache},     {"network", t.network},
                              {"depends_on", t.depends_on}, {"cache-from", t.cache_from},
-                             {"cache-to", t.cache_to}};
+                             {"cache-to", t.cache_to}, {"entitlements", t.entitlements}};
   return out;
+}
+
+solver::Entitlements entitlements_of(const BakeTarget& target) {
+  solver::Entitlements out;
+  for (const auto& name : target.entitlements) out.insert(*solver::entitlement_named(name));
+  return out;
+}
+
+void check_granted(const BakeFile& file, const std::vector<BakeTarget>& targets,
+                   const solver::Entitlements& granted) {
+  const FileErrors errors(file.path);
+  for (const auto& t : targets) {
+    solver::Entitlements wanted = entitlements_of(t);
+    if (t.network == "host") wanted.insert(solver::Entitlement::NetworkHost);
+    for (solver::Entitlement e : wanted) {
+      if (granted.count(e)) continue;
+      const std::string name(solver::name_of(e));
+      const std::string why = e == solver::Entitlement::NetworkHost && t.network == "host"
+                                  ? " (network: host)" : "";
+      errors.fail("target." + t.name, "needs the entitlement " + name + why +
+                                          ": run bake with --allow " + name);
+    }
+  }
 }
 
 }  // namespace gantry::cli

@@ -13,6 +13,8 @@
 #include "cli/build_platform.h"
 #include "cli/cache_spec.h"
 #include "cli/command.h"
+#include "cli/entitlement_flags.h"
+#include "cli/limit_flags.h"
 #include "cli/output_spec.h"
 #include "cli/progress/progress_mode.h"
 #include "cli/registry_flags.h"
@@ -39,6 +41,8 @@ struct BuildFlags {
   std::string progress = "auto";
   bool quiet = false;
   std::string network = "default";
+  std::vector<std::string> allow;
+  LimitFlags limits;
   std::vector<std::string> secrets;
   std::vector<std::string> labels;
   std::string iidfile;
@@ -130,6 +134,8 @@ BuildRequest build_request(const BuildFlags& f) {
   r.no_cache = f.no_cache;
   r.no_cache_stages = {f.no_cache_filter.begin(), f.no_cache_filter.end()};
   r.network = f.network;
+  r.entitlements = parse_allow(f.allow);
+  r.limits = parse_limits(f.limits);
   for (const auto& t : f.tags) r.tags.push_back(ImageRef::parse(t).familiar());
   for (const auto& o : f.outputs) r.outputs.push_back(parse_output_spec(o));
   if (f.push) r.outputs.push_back(parse_output_spec("type=registry"));
@@ -160,6 +166,7 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   }
 
   executor::Executor executor(store.root() / "executor");
+  warn_unenforced(executor, f.limits, job.request().limits);
   auto progress = make_progress(f);
   {
     SignalCanceller on_ctrl_c(*global.signals, [&job] { job.cancel(); });
@@ -197,6 +204,8 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the image ID");
   cmd->add_option("--network", f->network, "Network for RUN: default (private, with outbound access), host, none")
       ->check(CLI::IsMember({"default", "host", "none"}));
+  add_allow_flag(*cmd, f->allow);
+  add_limit_flags(*cmd, f->limits);
   cmd->add_option("--secret", f->secrets, "Secret for RUN --mount=type=secret: id=ID[,src=FILE|,env=VAR]")
       ->allow_extra_args(false);
   cmd->add_option("--label", f->labels, "Set a label on the image (KEY=VALUE)")

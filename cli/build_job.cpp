@@ -82,6 +82,11 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
                                 [ignore](std::string_view p) { return ignore->excluded(p); }};
   opts.secrets = request_.secrets;
   opts.default_network = network_of(request_.network);
+  opts.entitlements = request_.entitlements;
+  opts.limits = request_.limits;
+  // The build's own --network=host is the user's choice for every step, as buildx asks for
+  // network.host itself then.
+  if (request_.network == "host") opts.entitlements.insert(solver::Entitlement::NetworkHost);
   opts.explain_cache = request_.explain_cache;
   opts.build_identity = request_.input.identity + "|" + request_.target;
   opts.max_parallelism = request_.max_parallelism;
@@ -118,7 +123,7 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
     if (cancelled_.load()) throw solver::Cancelled();
     solver_ = &solver;
   }
-  ScopeGuard forget_solver([this] {
+  ScopeGuard forget_solver([this]() noexcept {
     std::lock_guard lock(solver_mutex_);
     solver_ = nullptr;
   });

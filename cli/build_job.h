@@ -48,6 +48,8 @@ struct BuildRequest {
   bool no_cache = false;
   std::set<std::string> no_cache_stages;
   std::string network = "default";  // default (private, outbound access) | host | none
+  solver::Entitlements entitlements;  // --allow: what the Dockerfile's steps may ask for
+  executor::Limits limits;            // of every RUN step: -m, --pids-limit
   std::vector<std::string> tags;     // familiar names the image gets
   std::vector<OutputSpec> outputs;   // besides the local store, which always gets the image
   std::map<std::string, std::string> secrets;  // id -> value

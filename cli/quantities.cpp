@@ -9,22 +9,39 @@
 
 namespace gantry::cli {
 
-std::int64_t parse_size(const std::string& text) {
-  static const std::map<std::string, double> units = {
-      {"", 1}, {"b", 1}, {"k", 1e3}, {"kb", 1e3}, {"m", 1e6}, {"mb", 1e6}, {"g", 1e9},
-      {"gb", 1e9}, {"t", 1e12}, {"tb", 1e12}, {"kib", 1024.0}, {"mib", 1048576.0},
-      {"gib", 1073741824.0}, {"tib", 1099511627776.0}};
+namespace {
+
+std::int64_t parse_with_units(const std::string& text, const std::map<std::string, double>& units,
+                              const char* examples) {
   std::size_t i = 0;
   while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
   std::string unit;
   for (char c : text.substr(i)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto it = units.find(unit);
-  if (i == 0 || it == units.end()) throw UsageError("invalid size `" + text + "` (e.g. 10GB, 512MB)");
+  if (i == 0 || it == units.end()) throw UsageError("invalid size `" + text + "` (e.g. " + examples + ")");
   try {
     return static_cast<std::int64_t>(std::stod(text.substr(0, i)) * it->second);
   } catch (const std::exception&) {
     throw UsageError("invalid size `" + text + "`");
   }
+}
+
+}  // namespace
+
+std::int64_t parse_size(const std::string& text) {
+  static const std::map<std::string, double> units = {
+      {"", 1}, {"b", 1}, {"k", 1e3}, {"kb", 1e3}, {"m", 1e6}, {"mb", 1e6}, {"g", 1e9},
+      {"gb", 1e9}, {"t", 1e12}, {"tb", 1e12}, {"kib", 1024.0}, {"mib", 1048576.0},
+      {"gib", 1073741824.0}, {"tib", 1099511627776.0}};
+  return parse_with_units(text, units, "10GB, 512MB");
+}
+
+std::int64_t parse_memory_size(const std::string& text) {
+  static const std::map<std::string, double> units = {
+      {"", 1},         {"b", 1},          {"k", 1024.0},          {"kb", 1024.0},
+      {"m", 1048576.0}, {"mb", 1048576.0}, {"g", 1073741824.0},    {"gb", 1073741824.0},
+      {"t", 1099511627776.0}, {"tb", 1099511627776.0}};
+  return parse_with_units(text, units, "256m, 2g");
 }
 
 std::int64_t parse_duration(const std::string& text) {

@@ -10,6 +10,7 @@
 #include "base/image_ref.h"
 #include "cache/store.h"
 #include "cli/command.h"
+#include "cli/limit_flags.h"
 #include "cli/store_images.h"
 #include "executor/executor.h"
 #include "exporter/image.h"
@@ -28,6 +29,7 @@ struct RunFlags {
   std::string network = "default";
   std::string workdir;
   std::string user;
+  LimitFlags limits;
   std::vector<std::string> args;  // IMAGE [CMD...]
 };
 
@@ -88,8 +90,10 @@ int run_container(const GlobalOptions& global, const RunFlags& f) {
                          : f.network == "none" ? executor::Network::None
                                                : executor::Network::Private;
   for (const auto& v : f.volumes) spec.mounts.emplace_back(parse_volume(v));
+  spec.limits = parse_limits(f.limits);
 
   executor::Executor executor(store.root() / "executor");
+  warn_unenforced(executor, f.limits, spec.limits);
   auto result = executor.run(spec, [](executor::Stream s, std::string_view line) {
     auto& out = s == executor::Stream::Stdout ? std::cout : std::cerr;
     out << line << '\n';
@@ -113,6 +117,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global, Action& action) {
       ->check(CLI::IsMember({"default", "bridge", "host", "none"}));
   cmd->add_option("-w,--workdir", f->workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", f->user, "User (name|uid[:group|gid])");
+  add_limit_flags(*cmd, f->limits);
   cmd->add_option("IMAGE", f->args, "IMAGE [COMMAND [ARG...]]")->required();
   cmd->prefix_command();  // everything after the image belongs to the container's command
   cmd->callback([&global, &action, f] { action = [&global, f] { return run_container(global, *f); }; });

@@ -14,4 +14,3 @@ find_package(SQLite3 REQUIRED)                   # SQLite::SQLite3
 find_package(CURL REQUIRED)                      # CURL::libcurl
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp>=2.5)  # PkgConfig::SECCOMP
-pkg_check_modules(LIBCAP REQUIRED IMPORTED_TARGET libcap>=2.66)      # PkgConfig::LIBCAP

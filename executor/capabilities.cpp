@@ -1,61 +1,60 @@
 #include "executor/capabilities.h"
 
-#include <grp.h>
-#include <sys/capability.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <memory>
-#include <vector>
-
 #include "base/error.h"
+#include "base/file_util.h"
 
 namespace gantry::executor {
-namespace {
 
-using CapState = std::unique_ptr<std::remove_pointer_t<cap_t>, decltype([](cap_t c) {
-                                   cap_free(c);
-                                 })>;
-
-void set_root_capabilities() {
-  CapState caps(cap_init());  // all flags clear: inheritable stays empty, as in Docker
-  if (!caps) throw_errno("allocate a capability set");
-  std::vector<cap_value_t> wanted;
-  for (cap_value_t cap = 0; cap < 64; ++cap) {
-    if (kDefaultCapabilities & (1ULL << cap)) wanted.push_back(cap);
-  }
-  const int count = static_cast<int>(wanted.size());
-  if (cap_set_flag(caps.get(), CAP_EFFECTIVE, count, wanted.data(), CAP_SET) != 0 ||
-      cap_set_flag(caps.get(), CAP_PERMITTED, count, wanted.data(), CAP_SET) != 0 ||
-      cap_set_proc(caps.get()) != 0) {
-    throw_errno("set the container's capabilities");
+unsigned last_capability() {
+  const std::string text = read_file("/proc/sys/kernel/cap_last_cap");
+  try {
+    return static_cast<unsigned>(std::stoul(text));
+  } catch (const std::exception&) {
+    throw Error("/proc/sys/kernel/cap_last_cap: not a number: `" + text + "`");
   }
 }
 
-}  // namespace
+Credentials credentials_for(const Identity& id, bool all_capabilities, unsigned last_capability) {
+  return Credentials{.uid = id.uid,
+                     .gid = id.gid,
+                     .groups = id.supplementary_gids,
+                     .all_capabilities = all_capabilities,
+                     .last_capability = last_capability,
+                     .uid_text = std::to_string(id.uid),
+                     .gid_text = std::to_string(id.gid)};
+}
 
-void become_user(const Identity& id, bool all_capabilities) {
-  if (!all_capabilities) {
-    for (cap_value_t cap = 0; cap <= static_cast<cap_value_t>(cap_max_bits()) - 1; ++cap) {
-      if (!(kDefaultCapabilities & (1ULL << cap)) && cap_drop_bound(cap) != 0) {
-        throw_errno("drop capability " + std::to_string(cap) + " from the bounding set");
+SetupFailure become_user(const Credentials& c) noexcept {
+  if (!c.all_capabilities) {
+    for (unsigned cap = 0; cap <= c.last_capability; ++cap) {
+      if (!(kDefaultCapabilities & (1ULL << cap)) && ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+        return failed("drop a capability from the bounding set");
       }
     }
   }
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
-    throw_errno("clear ambient capabilities");
+    return failed("clear ambient capabilities");
   }
-  if (::setgroups(id.supplementary_gids.size(), id.supplementary_gids.data()) != 0) {
-    throw_errno("set supplementary groups");
+  if (::syscall(SYS_setgroups, c.groups.size(), c.groups.data()) != 0) {
+    return failed("set supplementary groups");
   }
-  if (::setresgid(id.gid, id.gid, id.gid) != 0) {
-    throw_errno("set gid " + std::to_string(id.gid));
-  }
+  if (::syscall(SYS_setresgid, c.gid, c.gid, c.gid) != 0) return failed("set gid", c.gid_text.c_str());
   // Leaving uid 0 clears the permitted and effective sets: a plain user has no capabilities.
-  if (::setresuid(id.uid, id.uid, id.uid) != 0) {
-    throw_errno("set uid " + std::to_string(id.uid));
+  if (::syscall(SYS_setresuid, c.uid, c.uid, c.uid) != 0) return failed("set uid", c.uid_text.c_str());
+  if (c.uid == 0 && !c.all_capabilities) {
+    // Inheritable stays empty, as in Docker.
+    __user_cap_header_struct header{.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    __user_cap_data_struct data[2] = {};  // the low and the high 32 capabilities
+    data[0].effective = data[0].permitted = static_cast<std::uint32_t>(kDefaultCapabilities);
+    data[1].effective = data[1].permitted = static_cast<std::uint32_t>(kDefaultCapabilities >> 32);
+    if (::syscall(SYS_capset, &header, data) != 0) return failed("set the container's capabilities");
   }
-  if (id.uid == 0 && !all_capabilities) set_root_capabilities();
+  return {};
 }
 
 }  // namespace gantry::executor

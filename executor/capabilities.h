@@ -1,10 +1,19 @@
 // Process credentials for the container process: Docker's default capability set and the
 // user's ids and groups. no_new_privs stays off, as in BuildKit and Docker: setuid programs
 // (sudo, su, ping on old images) must work in RUN; the bounding set still caps what they get.
+//
+// Gantry works the credentials out before the clone (credentials_for); the container switches
+// to them with raw syscalls only (become_user): glibc's set*id wrappers would signal every
+// thread of what they take to be their process, gantry's threads.
 #pragma once
 
-#include <cstdint>
+#include <sys/types.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "executor/setup_failure.h"
 #include "executor/user_lookup.h"
 
 namespace gantry::executor {
@@ -13,8 +22,22 @@ namespace gantry::executor {
 // SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP) as a mask.
 inline constexpr std::uint64_t kDefaultCapabilities = 0x00000000a80425fbULL;
 
-// Drops the bounding set to the default set (unless `all_capabilities`) and switches to the
+struct Credentials {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  bool all_capabilities = false;  // RUN --security=insecure
+  unsigned last_capability = 0;   // the kernel's highest capability number
+  std::string uid_text, gid_text;  // for messages
+};
+
+// The kernel's highest capability number (/proc/sys/kernel/cap_last_cap), read once.
+unsigned last_capability();
+
+Credentials credentials_for(const Identity& id, bool all_capabilities, unsigned last_capability);
+
+// Drops the bounding set to the default set (unless all_capabilities) and switches to the
 // user's ids and groups. A non-root user ends with no effective capabilities, as in Docker.
-void become_user(const Identity& id, bool all_capabilities);
+SetupFailure become_user(const Credentials& credentials) noexcept;
 
 }  // namespace gantry::executor

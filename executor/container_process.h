@@ -1,34 +1,15 @@
-// The container process from its birth as PID 1 of the new PID namespace to execve: it makes
-// its own mount, UTS and IPC namespaces, joins its network namespace, builds the root, switches identity, locks
-// itself down (seccomp, capabilities) and execs the command. It never returns;
-// a failure is reported on the setup pipe and ends the process with status 127.
+// The container process from its birth as PID 1 of the new PID namespace to execve: it joins
+// its cgroup and network namespace, makes its own mount, UTS and IPC namespaces, builds the
+// root from the plan's detached mounts, locks itself down (seccomp, capabilities, the user's
+// ids) and execs the command. It runs in gantry's memory, so it only reads the plan and makes
+// syscalls (executor/container_plan.h). It never returns: a failure is reported on the setup
+// pipe and ends the process with status 127.
 #pragma once
 
-#include <filesystem>
-
-#include "executor/cgroup_limits.h"
-#include "executor/executor.h"
-#include "executor/seccomp_filter.h"
-#include "executor/user_mounts.h"
+#include "executor/container_plan.h"
 
 namespace gantry::executor {
 
-// Host files bound read-only over the container's /etc/hosts, /etc/resolv.conf, /etc/hostname.
-struct EtcFiles {
-  std::filesystem::path hosts, resolv_conf, hostname;
-};
-
-struct ContainerPlan {
-  const RunSpec& spec;
-  std::filesystem::path root_mount_point;
-  MountDirs dirs;
-  EtcFiles etc;
-  const SeccompFilter& seccomp;
-  const CgroupLimits& cgroups;
-  int network_fd;  // the network namespace to join; -1: stay in the host's
-  int stdout_fd, stderr_fd, report_fd;
-};
-
-[[noreturn]] void run_container(const ContainerPlan& plan);
+[[noreturn]] void run_container(const ContainerPlan& plan) noexcept;
 
 }  // namespace gantry::executor

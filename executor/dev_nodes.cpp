@@ -35,52 +35,58 @@ constexpr std::array kLinks = {
     Link{"ptmx", "pts/ptmx"},             Link{"core", "/proc/kcore"},
 };
 
-UniqueFd open_dir_at(int dir_fd, const char* name) {
-  UniqueFd fd(::openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) throw_errno(std::string("open /dev/") + name);
-  return fd;
+constexpr const char* kSubdirs[] = {"pts", "shm", "mqueue"};
+
+// Attaches `tree` on the directory `name` of /dev.
+SetupFailure attach_in_dev(int tree_fd, int dev_fd, const char* name, const char* what) noexcept {
+  UniqueFd point(::openat(dev_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!point) return failed("open", what);
+  return try_attach(tree_fd, point.get(), what);
 }
 
 }  // namespace
 
-void mount_dev(int root_fd, int dev_fd) {
-  {
-    UniqueFd dev = new_filesystem("tmpfs", {{"mode", "755"}, {"size", "65536k"}},
-                                  MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME);
-    attach(dev.get(), dev_fd, "/dev");
-  }
-  // The tmpfs is ours and freshly made: plain *at calls below it cannot meet an image symlink.
-  UniqueFd dev = open_in_root(root_fd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW);
+DevTrees make_dev_trees() {
+  DevTrees trees;
+  // The one writable filesystem without nodev: its nodes are the container's devices, and
+  // the run's cgroup lets only Docker's default set be opened (executor/device_rules.h).
+  trees.dev = new_filesystem("tmpfs", {{"mode", "755"}, {"size", "65536k"}},
+                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME);
+  // Detached and freshly made: plain *at calls below it cannot meet an image's symlink.
+  const int dev = trees.dev.get();
   for (const CharDevice& d : kDevices) {
-    if (::mknodat(dev.get(), d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) != 0) {
+    if (::mknodat(dev, d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) != 0) {
       throw_errno(std::string("mknod /dev/") + d.name);
     }
   }
   for (const Link& l : kLinks) {
-    if (::symlinkat(l.target, dev.get(), l.name) != 0) {
-      throw_errno(std::string("symlink /dev/") + l.name);
-    }
+    if (::symlinkat(l.target, dev, l.name) != 0) throw_errno(std::string("symlink /dev/") + l.name);
   }
-  for (const char* dir : {"pts", "shm", "mqueue"}) {
-    if (::mkdirat(dev.get(), dir, 0755) != 0) throw_errno(std::string("mkdir /dev/") + dir);
+  for (const char* dir : kSubdirs) {
+    if (::mkdirat(dev, dir, 0755) != 0) throw_errno(std::string("mkdir /dev/") + dir);
   }
-  {
-    UniqueFd pts = new_filesystem(
-        "devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}},
-        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-    attach(pts.get(), open_dir_at(dev.get(), "pts").get(), "/dev/pts");
+  trees.pts = new_filesystem(
+      "devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}},
+      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  trees.shm = new_filesystem("tmpfs", {{"mode", "1777"}, {"size", "65536k"}},
+                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  return trees;
+}
+
+SetupFailure attach_dev(const DevTrees& trees, int root_fd, int dev_point_fd) noexcept {
+  if (SetupFailure f = try_attach(trees.dev.get(), dev_point_fd, "/dev")) return f;
+  // Looked up again from the root, the name leads into the tmpfs now on it.
+  UniqueFd dev = open_clean_in_root(root_fd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW);
+  if (!dev) return failed("open", "/dev");
+  if (SetupFailure f = attach_in_dev(trees.pts.get(), dev.get(), "pts", "/dev/pts")) return f;
+  if (SetupFailure f = attach_in_dev(trees.shm.get(), dev.get(), "shm", "/dev/shm")) return f;
+  UniqueFd mqueue;
+  if (SetupFailure f = try_new_filesystem("mqueue", {},
+                                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                                          mqueue)) {
+    return f;
   }
-  {
-    UniqueFd shm = new_filesystem("tmpfs", {{"mode", "1777"}, {"size", "65536k"}},
-                                  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-    attach(shm.get(), open_dir_at(dev.get(), "shm").get(), "/dev/shm");
-  }
-  {
-    // The container's own IPC namespace's message queues.
-    UniqueFd mqueue = new_filesystem("mqueue", {},
-                                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-    attach(mqueue.get(), open_dir_at(dev.get(), "mqueue").get(), "/dev/mqueue");
-  }
+  return attach_in_dev(mqueue.get(), dev.get(), "mqueue", "/dev/mqueue");
 }
 
 }  // namespace gantry::executor

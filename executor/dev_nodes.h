@@ -1,11 +1,23 @@
 // A minimal /dev as Docker gives it: a small tmpfs with the harmless character devices, a
-// private devpts instance for terminals, /dev/shm and the /proc/self/fd links.
+// private devpts instance for terminals, /dev/shm, the container's own /dev/mqueue and the
+// /proc/self/fd links.
 #pragma once
+
+#include "base/unique_fd.h"
+#include "executor/setup_failure.h"
 
 namespace gantry::executor {
 
-// Mounts the new /dev on the mount point `dev_fd` (an O_PATH fd of the container's /dev).
-// /proc must already be mounted in the container (for the fd links to make sense).
-void mount_dev(int root_fd, int dev_fd);
+// What gantry makes before the clone: detached mounts, the tmpfs already holding the nodes,
+// links and directories.
+struct DevTrees {
+  UniqueFd dev, pts, shm;
+};
+DevTrees make_dev_trees();
+
+// In the container: attaches the trees on its /dev (`dev_point_fd`, an O_PATH fd of the mount
+// point in the root `root_fd`), and a message queue filesystem of its IPC namespace (which
+// only the container can make). /proc must already be mounted, for the fd links to make sense.
+SetupFailure attach_dev(const DevTrees& trees, int root_fd, int dev_point_fd) noexcept;
 
 }  // namespace gantry::executor

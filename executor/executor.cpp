@@ -14,15 +14,19 @@
 #include "base/error.h"
 #include "base/file_util.h"
 #include "base/scope_guard.h"
-#include "executor/container_process.h"
+#include "executor/capabilities.h"
+#include "executor/container_plan.h"
 #include "executor/line_splitter.h"
 #include "executor/mount_point_cleanup.h"
 #include "executor/network_pool.h"
 #include "executor/pipe.h"
 #include "executor/resolv_conf.h"
+#include "executor/root_filesystem.h"
+#include "executor/sandbox_cgroup.h"
 #include "executor/seccomp_filter.h"
 #include "executor/setup_report.h"
 #include "executor/supervisor.h"
+#include "executor/user_lookup.h"
 
 namespace gantry::executor {
 namespace {
@@ -118,6 +122,8 @@ Executor::Executor(std::filesystem::path state_dir) : state_dir_(std::move(state
 
 void Executor::prepare() {
   seccomp_ = std::make_unique<SeccompFilter>();
+  cgroups_ = std::make_unique<SandboxCgroup>(CgroupHierarchy::of_this_process());
+  last_capability_ = last_capability();
   std::filesystem::create_directories(state_dir_);
   for (const char* dir : {"rootfs", "staging", "empty", "etc"}) make_dir(state_dir_ / dir);
   make_mount_point_layer(state_dir_ / "mount-points");
@@ -134,7 +140,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
                         const std::atomic<bool>* cancel) {
   if (spec.process.args.empty()) throw UsageError("run: no command given");
   std::call_once(prepared_, [this] { prepare(); });
-  CgroupLimits cgroups(spec.limits);
+  const RunCgroup cgroup = cgroups_->make_run(spec.limits);
   // Given back (or, after an insecure run, thrown away) only once the container is gone.
   std::optional<NetworkPool::Lease> network;
   if (spec.process.network != Network::Host) {
@@ -142,21 +148,35 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
     if (spec.insecure) network->discard();
   }
   Pipe out = make_pipe(), err = make_pipe(), report = make_pipe(), status = make_pipe();
-  const ContainerPlan plan{
-      .spec = spec,
-      .root_mount_point = state_dir_ / "rootfs",
-      .dirs = {.empty = state_dir_ / "empty",
-               .mount_points = state_dir_ / "mount-points",
-               .staging = state_dir_ / "staging"},
-      .etc = etc_files(state_dir_, spec.process.hostname, spec.process.network),
-      .seccomp = *seccomp_,
-      .cgroups = cgroups,
-      .network_fd = network ? network->fd() : -1,
-      .stdout_fd = out.write.get(),
-      .stderr_fd = err.write.get(),
-      .report_fd = report.write.get(),
-  };
-  Supervisor supervisor(plan, status.write.get());
+  const MountDirs dirs{.empty = state_dir_ / "empty",
+                       .mount_points = state_dir_ / "mount-points",
+                       .staging = state_dir_ / "staging"};
+  // Everything the container does that can fail in a way worth words is done here, before the
+  // clone, where an error is an exception naming its object (executor/container_plan.h).
+  ContainerPlan plan;
+  plan.cgroup = &cgroup;
+  plan.network_fd = network ? network->fd() : -1;
+  plan.root_mount_point = (state_dir_ / "rootfs").string();
+  plan.upper_dir = spec.rootfs.upper_dir.string();
+  plan.staging = dirs.staging.string();
+  plan.root = root_tree(spec.rootfs, dirs.mount_points);
+  plan.dev = make_dev_trees();
+  plan.mounts = prepare_mounts(etc_files(state_dir_, spec.process.hostname, spec.process.network),
+                               spec.mounts, dirs);
+  plan.cwd = clean_relative(spec.process.cwd);
+  plan.cwd_shown = "/" + plan.cwd;
+  plan.hostname = spec.process.hostname;
+  // From the root's own layers, as BuildKit reads them: not from what RUN --mount puts there.
+  const Identity identity = resolve_user_in_root(plan.root.get(), spec.process.user);
+  plan.credentials = credentials_for(identity, spec.insecure, last_capability_);
+  plan.seccomp = spec.insecure ? nullptr : seccomp_.get();
+  plan_exec(plan.exec, spec.process.args, spec.process.env, identity.home);
+  plan.stdout_fd = out.write.get();
+  plan.stderr_fd = err.write.get();
+  plan.report_fd = report.write.get();
+  plan.status_fd = status.write.get();
+  plan.fds_to_keep = fds_of(plan);
+  Supervisor supervisor(plan);
   out.write.reset();
   err.write.reset();
   report.write.reset();
@@ -164,12 +184,22 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
 
   SetupReport setup;
   // Whatever happens below, once the container is gone its mount points leave the upper dir.
-  ScopeGuard cleanup([&] {
+  // This runs while the error that ends the run unwinds: failing to tidy an upper dir that the
+  // caller throws away with the failed run must not replace that error (or terminate gantry).
+  ScopeGuard cleanup([&]() noexcept {
     supervisor.signal(SIGTERM);
     supervisor.wait();
-    remove_created_mount_points(spec.rootfs.upper_dir, setup.added);
+    try {
+      remove_created_mount_points(spec.rootfs.upper_dir, setup.added);
+    } catch (const std::exception&) {
+    }
   });
   setup = read_setup_report(report.read.get());
+  // The container has exec'd, or given up: its mounts live in its namespace, or nowhere. Held
+  // on, the root would keep the overlay on the upper dir alive after the run.
+  plan.root.reset();
+  plan.dev = {};
+  plan.mounts.clear();
   if (setup.error) throw Error(*setup.error);
 
   const bool cancelled = stream_output(out.read.get(), err.read.get(), sink, cancel, supervisor);
@@ -186,7 +216,13 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
     result.exit_code = WEXITSTATUS(wait_status);
   }
   result.signaled = result.signaled || cancelled;
+  if (result.exit_code != 0) result.limits_hit = cgroup.limits_hit();
   return result;
+}
+
+std::vector<std::string> Executor::unenforced_limits(const Limits& limits) {
+  std::call_once(prepared_, [this] { prepare(); });
+  return cgroups_->unenforced(limits);
 }
 
 }  // namespace gantry::executor

@@ -1,5 +1,8 @@
 // Runs one process (a RUN step, or `gantry run`) in fresh Linux namespaces over an overlay
-// root filesystem, natively: clone/unshare, overlayfs, pivot_root. No runc, no daemon.
+// root filesystem, natively: clone/unshare, overlayfs, pivot_root. No runc, no daemon. Each run
+// is sandboxed as Docker does it: its own cgroup (Docker's default devices only, a pids limit,
+// an optional memory limit), Docker's default capabilities and seccomp profile, and nodev on
+// every filesystem it can write but /dev.
 //
 // Life of a run: the caller prepares the snapshot directories (lower layers, an empty upper and
 // work dir) and calls Executor::run(). run() mounts the overlay and every extra mount inside a
@@ -90,9 +93,16 @@ struct ProcessSpec {
   Network network = Network::Private;
 };
 
+// Every run gets a pids limit unless told otherwise, so that a fork bomb stops there instead of
+// taking the host down. Threads count as well: 4,096 is far above what a parallel build uses
+// (make -j64 with its compilers is a few hundred tasks) and far below what hurts a host.
+inline constexpr std::int64_t kDefaultPidsLimit = 4096;
+
+// Enforced through the run's cgroup where the host has the controller (see
+// Executor::unenforced_limits).
 struct Limits {
-  std::optional<std::int64_t> memory_bytes;
-  std::optional<std::int64_t> pids;
+  std::optional<std::int64_t> memory_bytes;  // none: no limit
+  std::optional<std::int64_t> pids = kDefaultPidsLimit;  // none: no limit
 };
 
 struct RunSpec {
@@ -104,9 +114,16 @@ struct RunSpec {
                           // network namespace that is not reused: it may have changed it)
 };
 
+// What a failed run ran into, from its cgroup: the likely reason it failed.
+struct LimitsHit {
+  std::int64_t refused_forks = 0;  // fork/clone calls the pids limit refused
+  std::int64_t oom_kills = 0;      // processes the kernel killed at the memory limit
+};
+
 struct RunResult {
   int exit_code = 0;  // 128 + signal when killed by a signal, as a shell reports it
   bool signaled = false;
+  LimitsHit limits_hit;  // read only when exit_code != 0
 };
 
 enum class Stream { Stdout = 1, Stderr = 2 };
@@ -114,7 +131,9 @@ enum class Stream { Stdout = 1, Stderr = 2 };
 using LineSink = std::function<void(Stream, std::string_view line)>;
 
 class SeccompFilter;
+class SeccompFilter;
 class NetworkPool;
+class SandboxCgroup;
 
 class Executor {
  public:
@@ -131,6 +150,10 @@ class Executor {
   RunResult run(const RunSpec& spec, const LineSink& sink,
                 const std::atomic<bool>* cancel = nullptr);
 
+  // The limits of `limits` that runs go without because the host's cgroups cannot enforce
+  // them ("memory", "pids"), for the caller to tell the user once.
+  std::vector<std::string> unenforced_limits(const Limits& limits);
+
  private:
   void prepare();  // once, before the first run
 
@@ -139,6 +162,9 @@ class Executor {
   // Compiled once: loading a ready BPF program is one syscall per run.
   std::unique_ptr<const SeccompFilter> seccomp_;
   std::unique_ptr<NetworkPool> networks_;
+  // The parent cgroup of every run, with the device rules.
+  std::unique_ptr<SandboxCgroup> cgroups_;
+  unsigned last_capability_ = 0;  // the kernel's, for the bounding set
 };
 
 }  // namespace gantry::executor

@@ -10,7 +10,7 @@
 
 #include "base/error.h"
 #include "executor/detached_mount.h"
-#include "executor/dev_nodes.h"
+#include "executor/path_in_root.h"
 
 namespace gantry::executor {
 namespace {
@@ -20,42 +20,61 @@ constexpr unsigned kNoSuidDevExec = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT
 // Docker's masked paths: hidden (files under /dev/null, dirs under an empty read-only tmpfs)
 // because they leak host information or poke the host kernel.
 constexpr std::array kMaskedPaths = {
-    "proc/acpi",          "proc/asound",      "proc/kcore",        "proc/keys",
-    "proc/latency_stats", "proc/timer_list",  "proc/timer_stats",  "proc/sched_debug",
-    "proc/scsi",          "sys/firmware",     "sys/devices/virtual/powercap",
+    "/proc/acpi",          "/proc/asound",      "/proc/kcore",        "/proc/keys",
+    "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats",  "/proc/sched_debug",
+    "/proc/scsi",          "/sys/firmware",     "/sys/devices/virtual/powercap",
 };
 // Docker's read-only paths: visible, but writing them would change the host kernel.
 constexpr std::array kReadonlyPaths = {
-    "proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
-void mask_paths(int root_fd) {
+constexpr FilesystemOption kEmptyDirOptions[] = {{"size", "0"}, {"mode", "0555"}};
+
+// The paths above start with "/", for messages; inside the root they are looked up without it.
+const char* in_root(const char* path) { return path + 1; }
+
+SetupFailure mask_paths(int root_fd) noexcept {
   UniqueFd empty_dir;  // made on first use: most images' /proc has few of these
   for (const char* path : kMaskedPaths) {
-    UniqueFd target = try_open_in_root(root_fd, path, O_PATH | O_NOFOLLOW);
+    UniqueFd target = open_clean_in_root(root_fd, in_root(path), O_PATH | O_NOFOLLOW);
     if (!target) continue;  // not on this kernel
     struct stat st;
-    if (::fstat(target.get(), &st) != 0) throw_errno(std::string("stat /") + path);
+    if (::fstat(target.get(), &st) != 0) return failed("stat", path);
     UniqueFd cover;
     if (S_ISDIR(st.st_mode)) {
       if (!empty_dir) {
-        empty_dir = new_filesystem("tmpfs", {{"size", "0"}, {"mode", "0555"}},
-                                   MOUNT_ATTR_RDONLY | kNoSuidDevExec);
+        if (SetupFailure f = try_new_filesystem("tmpfs", kEmptyDirOptions,
+                                                MOUNT_ATTR_RDONLY | kNoSuidDevExec, empty_dir)) {
+          return f;
+        }
       }
-      cover = clone_tree(empty_dir.get(), "", "an empty dir");
-    } else {
-      cover = clone_tree(root_fd, "dev/null", "/dev/null");
+      if (SetupFailure f = try_clone_tree(empty_dir.get(), "", "an empty dir", cover)) return f;
+    } else if (SetupFailure f = try_clone_tree(root_fd, "dev/null", "/dev/null", cover)) {
+      return f;
     }
-    attach(cover.get(), target.get(), std::string("/") + path);
+    if (SetupFailure f = try_attach(cover.get(), target.get(), path)) return f;
   }
   for (const char* path : kReadonlyPaths) {
-    UniqueFd target = try_open_in_root(root_fd, path, O_PATH | O_NOFOLLOW);
+    UniqueFd target = open_clean_in_root(root_fd, in_root(path), O_PATH | O_NOFOLLOW);
     if (!target) continue;
-    UniqueFd self = clone_tree(target.get(), "", std::string("/") + path);
-    set_mount_attrs(self.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                    std::string("/") + path);
-    attach(self.get(), target.get(), std::string("/") + path);
+    UniqueFd self;
+    if (SetupFailure f = try_clone_tree(target.get(), "", path, self)) return f;
+    if (SetupFailure f = try_set_mount_attrs(self.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, path)) {
+      return f;
+    }
+    if (SetupFailure f = try_attach(self.get(), target.get(), path)) return f;
   }
+  return {};
+}
+
+// A filesystem of the container's namespaces (proc, sysfs), attached on `name` in the root.
+SetupFailure mount_kernel_filesystem(MountPointMaker& maker, const char* type, unsigned attrs,
+                                     std::string_view name, const char* what) noexcept {
+  UniqueFd tree, point;
+  if (SetupFailure f = try_new_filesystem(type, {}, attrs, tree)) return f;
+  if (SetupFailure f = maker.ensure(name, false, point)) return f;
+  return try_attach(tree.get(), point.get(), what);
 }
 
 }  // namespace
@@ -79,53 +98,59 @@ UniqueFd new_overlay(const std::vector<std::filesystem::path>& lower_dirs,
     // overlayfs refuses a single layer without an upper dir; a read-only bind is the same tree.
     UniqueFd tree = clone_tree(AT_FDCWD, (lower_dirs.empty() ? empty_dir : lower_dirs[0]).string(),
                                "layer dir");
-    set_mount_attrs(tree.get(), MOUNT_ATTR_RDONLY, "layer dir");
+    set_mount_attrs(tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, "layer dir");
     return tree;
   }
   // The upper dir must be a self-contained layer: no redirects or metacopy-only files that
   // point into the lower layers (a renamed lower dir is copied up whole instead).
   options.emplace_back("redirect_dir", "off");
   options.emplace_back("metacopy", "off");
-  return new_filesystem("overlay", options, 0);
+  // A device node in a layer (made by a RUN, unpacked from a tar or an image) is only data:
+  // nothing opens a device through a layer.
+  return new_filesystem("overlay", options, MOUNT_ATTR_NODEV);
 }
 
-UniqueFd mount_root(const RootFs& rootfs, const std::filesystem::path& mount_point,
-                    const std::filesystem::path& mount_point_layer) {
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    throw_errno("make the container's mounts private");
-  }
+UniqueFd root_tree(const RootFs& rootfs, const std::filesystem::path& mount_point_layer) {
   // Bottom-most, so the image's own /etc (its owner, mode and times) is what a copy-up keeps.
   std::vector<std::filesystem::path> lower_dirs = rootfs.lower_dirs;
   lower_dirs.push_back(mount_point_layer);
-  UniqueFd overlay = new_overlay(lower_dirs, rootfs.upper_dir, rootfs.work_dir, mount_point_layer);
-  UniqueFd point(::open(mount_point.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!point) throw_errno("open `" + mount_point.string() + "`");
-  attach(overlay.get(), point.get(), mount_point.string());
-  UniqueFd root(::open(mount_point.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root) throw_errno("open the container root `" + mount_point.string() + "`");
-  return root;
+  return new_overlay(lower_dirs, rootfs.upper_dir, rootfs.work_dir, mount_point_layer);
 }
 
-void mount_system_dirs(int root_fd, MountPointMaker& maker) {
-  {
-    UniqueFd proc = new_filesystem("proc", {}, kNoSuidDevExec);
-    attach(proc.get(), maker.ensure("proc", false).get(), "/proc");
+SetupFailure attach_root(int tree_fd, const char* mount_point, UniqueFd& root) noexcept {
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    return failed("make the container's mounts private");
   }
-  {
-    UniqueFd sys = new_filesystem("sysfs", {}, MOUNT_ATTR_RDONLY | kNoSuidDevExec);
-    attach(sys.get(), maker.ensure("sys", false).get(), "/sys");
-  }
-  mount_dev(root_fd, maker.ensure("dev", false).get());
-  mask_paths(root_fd);
+  UniqueFd point(::open(mount_point, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!point) return failed("open", mount_point);
+  if (SetupFailure f = try_attach(tree_fd, point.get(), mount_point)) return f;
+  root.reset(::open(mount_point, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return failed("open the container root", mount_point);
+  return {};
 }
 
-void pivot_into(int root_fd) {
+SetupFailure mount_system_dirs(int root_fd, MountPointMaker& maker, const DevTrees& dev) noexcept {
+  if (SetupFailure f = mount_kernel_filesystem(maker, "proc", kNoSuidDevExec, "proc", "/proc")) {
+    return f;
+  }
+  if (SetupFailure f = mount_kernel_filesystem(maker, "sysfs", MOUNT_ATTR_RDONLY | kNoSuidDevExec,
+                                               "sys", "/sys")) {
+    return f;
+  }
+  UniqueFd dev_point;
+  if (SetupFailure f = maker.ensure("dev", false, dev_point)) return f;
+  if (SetupFailure f = attach_dev(dev, root_fd, dev_point.get())) return f;
+  return mask_paths(root_fd);
+}
+
+SetupFailure pivot_into(int root_fd) noexcept {
   // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves the
   // new root alone, without needing a put_old directory inside the image.
-  if (::fchdir(root_fd) != 0) throw_errno("enter the container root");
-  if (::syscall(SYS_pivot_root, ".", ".") != 0) throw_errno("pivot_root into the container");
-  if (::umount2(".", MNT_DETACH) != 0) throw_errno("detach the host root");
-  if (::chdir("/") != 0) throw_errno("chdir / in the container");
+  if (::fchdir(root_fd) != 0) return failed("enter the container root");
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) return failed("pivot_root into the container");
+  if (::umount2(".", MNT_DETACH) != 0) return failed("detach the host root");
+  if (::chdir("/") != 0) return failed("chdir / in the container");
+  return {};
 }
 
 }  // namespace gantry::executor

@@ -7,9 +7,12 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <memory>
+#include <set>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -32,7 +35,16 @@ constexpr std::array kDenied = {
     "swapoff",       "swapon",         "_sysctl",       "sysfs",           "syslog",
     "umount",        "umount2",        "unshare",       "uselib",          "userfaultfd",
     "ustat",         "vhangup",        "vm86",          "vm86old",
+    // io_uring runs I/O from kernel workers that escape the checks on the calling task (its
+    // operations never pass through this filter); Docker's profile has refused it since 25.0.
+    "io_uring_enter", "io_uring_register", "io_uring_setup",
 };
+
+// The personas Docker's profile lets personality(2) set: Linux, Linux with UNAME26, 32-bit
+// Linux, both, and 0xffffffff, which only asks for the current one. The others turn off address
+// space randomisation, make the heap executable, and the like.
+constexpr std::array<std::uint32_t, 5> kAllowedPersonas = {0x0, 0x8, 0x20000, 0x20008,
+                                                           0xffffffff};
 
 constexpr std::array kNamespaceFlags = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,
                                         CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
@@ -42,6 +54,32 @@ using Context = std::unique_ptr<void, decltype([](scmp_filter_ctx c) { seccomp_r
 
 void check(int rc, const std::string& what) {
   if (rc < 0) throw errno_error("seccomp: " + what, -rc);
+}
+
+struct MaskedValue {
+  std::uint32_t mask, value;
+};
+
+// "Any value but these" as rules libseccomp can express (it compares an argument once per rule):
+// walking the allowed values' bits from the top, each branch that none of them takes is a block
+// of refused values, all sharing the bits that lead there.
+std::vector<MaskedValue> refused_blocks(const std::array<std::uint32_t, 5>& allowed) {
+  std::vector<MaskedValue> blocks;
+  for (int bit = 31; bit >= 0; --bit) {
+    const std::uint32_t mask = ~0U << bit;
+    const std::uint32_t parent_mask = bit == 31 ? 0 : ~0U << (bit + 1);
+    std::set<std::uint32_t> parents;
+    for (std::uint32_t v : allowed) parents.insert(v & parent_mask);
+    for (std::uint32_t parent : parents) {
+      for (std::uint32_t branch : {parent, parent | (1U << bit)}) {
+        if (std::none_of(allowed.begin(), allowed.end(),
+                         [&](std::uint32_t v) { return (v & mask) == branch; })) {
+          blocks.push_back({mask, branch});
+        }
+      }
+    }
+  }
+  return blocks;
 }
 
 }  // namespace
@@ -66,6 +104,12 @@ SeccompFilter::SeccompFilter() {
                            SCMP_A0(SCMP_CMP_MASKED_EQ, mask, mask)),
           "restrict clone");
   }
+  // The kernel reads personality's argument as an unsigned int: the masks leave the upper half out.
+  for (const MaskedValue& block : refused_blocks(kAllowedPersonas)) {
+    check(seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
+                           SCMP_A0(SCMP_CMP_MASKED_EQ, block.mask, block.value)),
+          "restrict personality");
+  }
   // clone3 passes its flags in memory, out of the filter's reach: ENOSYS makes libc fall back
   // to clone, which is checked above.
   check(seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "deny clone3");
@@ -80,13 +124,11 @@ SeccompFilter::SeccompFilter() {
   }
 }
 
-void SeccompFilter::load() const {
+int SeccompFilter::load() const noexcept {
   sock_fprog prog{};
   prog.len = static_cast<unsigned short>(program_.size());
   prog.filter = const_cast<sock_filter*>(program_.data());
-  if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
-    throw_errno("load the seccomp filter");
-  }
+  return ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0 ? errno : 0;
 }
 
 }  // namespace gantry::executor

@@ -10,17 +10,21 @@
 #include <vector>
 
 #include "executor/path_in_root.h"
+#include "executor/setup_failure.h"
 
 namespace gantry::executor {
 
-// Child side. Records end with a NUL; the parent reads to end-of-file, so a record split over
-// several writes is still read whole.
-void report_added(int fd, const AddedPath& added);
-void report_error(int fd, std::string_view message);
+// Child side: each is one writev(2) of the caller's strings, nothing allocated. Records end
+// with a NUL; the parent reads to end-of-file, so a record split over several writes is still
+// read whole.
+void report_added(int fd, std::string_view path) noexcept;
+void report_copied_up(int fd, std::string_view path, unsigned mode, unsigned uid,
+                      unsigned gid) noexcept;
+void report_failure(int fd, const SetupFailure& failure) noexcept;
 
 struct SetupReport {
   std::vector<AddedPath> added;  // parents first
-  std::optional<std::string> error;
+  std::optional<std::string> error;  // "<action> `<object>`: <strerror>"
 };
 
 // Parent side: reads until the child execs or exits.

@@ -1,5 +1,6 @@
 #include "executor/supervisor.h"
 
+#include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -8,45 +9,49 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <vector>
 
 #include "base/error.h"
+#include "executor/container_process.h"
 #include "executor/setup_report.h"
 
 namespace gantry::executor {
 namespace {
 
 constexpr int kForwarded[] = {SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+constexpr std::size_t kStackSize = 1 << 20;
 
-[[noreturn]] void fail(const ContainerPlan& plan, const std::string& message) {
-  report_error(plan.report_fd, message);
+// The supervisor's pid is handed over in pid_, with a futex: raw syscalls on both sides.
+static_assert(sizeof(std::atomic<pid_t>) == sizeof(pid_t) && std::atomic<pid_t>::is_always_lock_free);
+int* futex_word(std::atomic<pid_t>* pid) { return reinterpret_cast<int*>(pid); }
+
+void wake(std::atomic<pid_t>* pid) noexcept {
+  ::syscall(SYS_futex, futex_word(pid), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+[[noreturn]] void fail(const ContainerPlan& plan, const SetupFailure& failure) noexcept {
+  report_failure(plan.report_fd, failure);
   ::_exit(127);
 }
 
-void close_fds_except(std::vector<int> keep) {
-  std::sort(keep.begin(), keep.end());
+// `keep` is sorted.
+void close_fds_except(const std::vector<int>& keep) noexcept {
   unsigned int next = 0;
   for (int fd : keep) {
     if (fd < 0 || static_cast<unsigned int>(fd) < next) continue;
-    if (static_cast<unsigned int>(fd) > next)
+    if (static_cast<unsigned int>(fd) > next) {
       ::syscall(SYS_close_range, next, static_cast<unsigned int>(fd) - 1, 0);
+    }
     next = static_cast<unsigned int>(fd) + 1;
   }
   ::syscall(SYS_close_range, next, ~0U, 0);
 }
 
-struct ContainerStart {
-  const ContainerPlan* plan;
-  int status_fd;
-};
-
 int container_main(void* arg) {
-  const auto* start = static_cast<const ContainerStart*>(arg);
-  ::close(start->status_fd);
-  run_container(*start->plan);
+  const auto* plan = static_cast<const ContainerPlan*>(arg);
+  ::close(plan->status_fd);
+  run_container(*plan);
 }
 
 // The container borrows the supervisor's memory until it execs, as posix_spawn does
@@ -54,34 +59,31 @@ int container_main(void* arg) {
 // process afterwards, which a fork of gantry's large address space costs on every RUN. The
 // supervisor, the only other user of that memory, is suspended until the exec (or the
 // container's exit); the container runs on a stack of its own.
-pid_t start_container(const ContainerPlan& plan, int status_fd) {
-  constexpr std::size_t kStackSize = 1 << 20;
+pid_t start_container(const ContainerPlan& plan) noexcept {
   void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-  if (stack == MAP_FAILED) fail(plan, errno_error("map the container's stack", errno).what());
-  ContainerStart start{&plan, status_fd};
+  if (stack == MAP_FAILED) fail(plan, failed("map the container's stack"));
   const pid_t pid = ::clone(container_main, static_cast<char*>(stack) + kStackSize,
-                            CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+                            CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ContainerPlan*>(&plan));
   const int saved = errno;
   ::munmap(stack, kStackSize);  // the container has exec'd or exited: it no longer uses it
-  if (pid < 0) fail(plan, errno_error("start the container", saved).what());
+  if (pid < 0) fail(plan, SetupFailure{"start the container", "", saved});
   return pid;
 }
 
-[[noreturn]] void supervise(const ContainerPlan& plan, int status_fd, pid_t executor_pid) {
+[[noreturn]] void supervise(const ContainerPlan& plan, pid_t executor_pid) noexcept {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::getppid() != executor_pid) {
     ::_exit(127);
   }
   // The supervisor starts with a copy of gantry's fd table, among them the pipe ends of other
   // runs started by other threads; holding those would keep those runs from seeing end-of-file.
-  std::vector<int> keep{0, 1, 2, status_fd, plan.stdout_fd, plan.stderr_fd, plan.report_fd,
-                        plan.network_fd};
-  for (int fd : plan.cgroups.fds()) keep.push_back(fd);
-  close_fds_except(keep);
+  close_fds_except(plan.fds_to_keep);
   // Signals are taken synchronously with sigwaitinfo, so they are blocked from now on; the
   // container resets its mask before exec. SIGCHLD must not be ignored (gantry's disposition is
   // inherited) or the container would be reaped behind our back.
-  ::signal(SIGCHLD, SIG_DFL);
+  struct sigaction deflt{};
+  deflt.sa_handler = SIG_DFL;
+  ::sigaction(SIGCHLD, &deflt, nullptr);
   sigset_t watched;
   sigemptyset(&watched);
   sigaddset(&watched, SIGCHLD);
@@ -89,8 +91,8 @@ pid_t start_container(const ContainerPlan& plan, int status_fd) {
   for (int sig : kForwarded) sigaddset(&watched, sig);
   ::sigprocmask(SIG_BLOCK, &watched, nullptr);
 
-  if (::unshare(CLONE_NEWPID) != 0) fail(plan, errno_error("create the PID namespace", errno).what());
-  const pid_t container = start_container(plan, status_fd);
+  if (::unshare(CLONE_NEWPID) != 0) fail(plan, failed("create the PID namespace"));
+  const pid_t container = start_container(plan);
   // Only the container may hold these: their end-of-file tells gantry it is finished.
   ::close(plan.stdout_fd);
   ::close(plan.stderr_fd);
@@ -108,43 +110,43 @@ pid_t start_container(const ContainerPlan& plan, int status_fd) {
       ::kill(container, sig);
     }
   }
-  (void)!::write(status_fd, &status, sizeof status);
+  (void)!::write(plan.status_fd, &status, sizeof status);
   ::_exit(0);
 }
 
 struct SupervisorStart {
   const ContainerPlan* plan;
-  int status_fd;
   pid_t executor_pid;
   std::atomic<pid_t>* pid;  // set by the supervisor once it runs, or to -errno by the launcher
 };
 
 int supervisor_main(void* arg) {
   const auto* start = static_cast<const SupervisorStart*>(arg);
-  start->pid->store(::getpid());
-  start->pid->notify_one();
-  supervise(*start->plan, start->status_fd, start->executor_pid);
+  start->pid->store(static_cast<pid_t>(::syscall(SYS_getpid)));
+  wake(start->pid);
+  supervise(*start->plan, start->executor_pid);
 }
 
 // The launcher thread's whole job: it returns once the supervisor has exited.
 void launch(SupervisorStart start) {
-  constexpr std::size_t kStackSize = 1 << 20;
   void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
   if (stack == MAP_FAILED ||
       ::clone(supervisor_main, static_cast<char*>(stack) + kStackSize,
               CLONE_VM | CLONE_VFORK | SIGCHLD, &start) < 0) {
     start.pid->store(-errno);
-    start.pid->notify_one();
+    wake(start.pid);
   }
   if (stack != MAP_FAILED) ::munmap(stack, kStackSize);
 }
 
 }  // namespace
 
-Supervisor::Supervisor(const ContainerPlan& plan, int status_fd) {
-  launcher_ = std::jthread(launch, SupervisorStart{&plan, status_fd, ::getpid(), &pid_});
-  pid_.wait(0);
+Supervisor::Supervisor(const ContainerPlan& plan) {
+  launcher_ = std::jthread(launch, SupervisorStart{&plan, ::getpid(), &pid_});
+  while (pid_.load() == 0) {
+    ::syscall(SYS_futex, futex_word(&pid_), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+  }
   if (pid_.load() < 0) throw errno_error("start the container supervisor", -pid_.load());
 }
 
@@ -154,11 +156,11 @@ Supervisor::~Supervisor() {
   wait();
 }
 
-void Supervisor::signal(int sig) const {
+void Supervisor::signal(int sig) const noexcept {
   if (pid_.load() > 0) ::kill(pid_.load(), sig);
 }
 
-void Supervisor::wait() {
+void Supervisor::wait() noexcept {
   const pid_t pid = pid_.exchange(0);
   if (pid <= 0) return;
   int status = 0;

@@ -5,7 +5,8 @@
 //
 // Signals to the supervisor: SIGTERM kills the whole container (the executor's cancel);
 // SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the container's PID 1.
-// When PID 1 has exited, the supervisor writes its wait status (an int) to status_fd and exits.
+// When PID 1 has exited, the supervisor writes its wait status (an int) to the plan's status_fd
+// and exits.
 #pragma once
 
 #include <sys/types.h>
@@ -13,7 +14,7 @@
 #include <atomic>
 #include <thread>
 
-#include "executor/container_process.h"
+#include "executor/container_plan.h"
 
 namespace gantry::executor {
 
@@ -24,17 +25,21 @@ namespace gantry::executor {
 // copy-on-write fault for every page either side writes cost more than the rest of a RUN step.
 // It borrows gantry's memory instead (CLONE_VM | CLONE_VFORK), started from a launcher thread
 // of its own that stays suspended in clone() until the supervisor exits. So the supervisor, and
-// the container until it execs, run on a suspended thread's thread-local state (malloc cache,
-// errno) that nothing else touches, while the calling thread goes on to stream the output.
+// the container until it execs, run on a suspended thread's thread-local state (errno) that
+// nothing else touches, while the calling thread goes on to stream the output. They share the
+// rest of gantry's memory with gantry's running threads: like posix_spawn's child, they only
+// read the plan, computed before, and make syscalls (executor/container_plan.h). A malloc, an
+// exception or a glibc set*id wrapper there could take a lock of gantry's and never give it
+// back (the container can be killed at any moment), or signal gantry's threads.
 class Supervisor {
  public:
-  Supervisor(const ContainerPlan& plan, int status_fd);
+  explicit Supervisor(const ContainerPlan& plan);
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
   ~Supervisor();
 
-  void signal(int sig) const;
-  void wait();  // reaps the supervisor (its status says nothing: see status_fd)
+  void signal(int sig) const noexcept;
+  void wait() noexcept;  // reaps the supervisor (its status says nothing: see status_fd)
 
  private:
   std::atomic<pid_t> pid_{0};  // 0 once reaped

@@ -46,6 +46,26 @@ std::string command_text(const llb::ExecOp& op) {
   return s;
 }
 
+std::string mebibytes(std::int64_t bytes) {
+  constexpr std::int64_t kMiB = 1 << 20;
+  return bytes % kMiB == 0 ? std::to_string(bytes / kMiB) + " MiB" : std::to_string(bytes) + " bytes";
+}
+
+// Why a step that failed did: the limit it ran into, if it ran into one.
+std::string limit_reached(const executor::RunResult& run, const executor::Limits& limits) {
+  if (run.limits_hit.oom_kills > 0 && limits.memory_bytes) {
+    return ": it reached its memory limit of " + mebibytes(*limits.memory_bytes) +
+           " (--memory) and the kernel's OOM killer ended " + std::to_string(run.limits_hit.oom_kills) +
+           (run.limits_hit.oom_kills == 1 ? " process" : " processes");
+  }
+  if (run.limits_hit.refused_forks > 0 && limits.pids) {
+    return ": it reached its pids limit of " + std::to_string(*limits.pids) +
+           " processes (--pids-limit), " + std::to_string(run.limits_hit.refused_forks) +
+           (run.limits_hit.refused_forks == 1 ? " fork was" : " forks were") + " refused";
+  }
+  return "";
+}
+
 const Result& input_result(const std::vector<const Result*>& inputs, int i, const Result& empty) {
   if (i < 0) return empty;
   if (i >= static_cast<int>(inputs.size())) throw Error("exec op: mount input out of range");
@@ -74,6 +94,7 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
                          : op.network == llb::NetworkMode::None ? executor::Network::None
                                                                 : ctx.options.default_network;
   spec.insecure = op.security == llb::SecurityMode::Insecure;
+  spec.limits = ctx.options.limits;
 
   for (const auto& s : op.secret_env) {
     auto it = ctx.options.secrets.find(s.secret_id);
@@ -170,7 +191,7 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
   if (rr.exit_code != 0)
     throw Error(node.meta.location + ": process \"" + command_text(op) +
                 "\" did not complete successfully: exit code: " + std::to_string(rr.exit_code) +
-                tail.joined());
+                limit_reached(rr, spec.limits) + tail.joined());
 
   Result out;
   out.layers = root.layers;

@@ -348,6 +348,7 @@ Result Solver::solve(const llb::Definition& def) {
   executed_ = 0;
   if (def.target.is_scratch()) return {};
   if (def.target.index != 0) throw Error("solve: only output 0 of a vertex can be a target");
+  check_entitlements(def, options_.entitlements);
   cancel_requested_.store(false);
   records_.clear();
   unvisited_keys_.clear();

@@ -30,6 +30,7 @@
 #include "cache/store.h"
 #include "executor/executor.h"
 #include "llb/definition.h"
+#include "solver/entitlements.h"
 
 namespace gantry::solver {
 
@@ -99,6 +100,8 @@ struct SolveOptions {
   std::map<std::string, std::filesystem::path> ssh_sockets;  // --ssh id -> agent socket
   // What NetworkMode::Default means for this build: the build's --network.
   executor::Network default_network = executor::Network::Private;
+  Entitlements entitlements;  // what the graph's steps may ask for (--allow)
+  executor::Limits limits;    // of every RUN step (--memory, --pids-limit)
   int max_parallelism = 0;   // 0: max(hardware threads, 4)
   bool explain_cache = false;  // say in each Started event why the step was not cached
   std::string build_identity;  // names "the same build" across runs, for explanations
@@ -113,6 +116,8 @@ class Solver {
   Solver(cache::Store& store, executor::Executor& executor, ImageProvider& images,
          ProgressSink& progress, SolveOptions options);
 
+  // Throws Error before anything runs when a step needs an entitlement the options do not
+  // grant (solver/entitlements.h).
   Result solve(const llb::Definition& def);
 
   // Stops a running solve() from another thread (Ctrl-C): running steps are killed, their

@@ -41,7 +41,7 @@ TEST(AddUrl, DownloadsFollowsContentAndChecksChecksums) {
   const int port = 20000 + static_cast<int>(::getpid() % 20000);
   int server = spawn_command({"python3", "-m", "http.server", std::to_string(port), "--bind",
                               "127.0.0.1", "--directory", www.string()});
-  ScopeGuard stop([server] {
+  ScopeGuard stop([server]() noexcept {
     ::kill(server, SIGTERM);
     wait_for(server);
   });

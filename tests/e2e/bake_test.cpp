@@ -151,6 +151,9 @@ TEST(Bake, BadBakeFilesAreUsageErrorsNamingTheFile) {
            {"target:\n  app:\n    context: app\n", {"nope"}, ": unknown target `nope`"},
            {"group:\n  default: [ghost]\ntarget:\n  app: {}\n", {}, ": group.default: unknown target `ghost`"},
            {"target:\n  app:\n    network: moon\n", {}, ": target.app.network: expected default, host or none"},
+           {"target:\n  app:\n    entitlements: [root.everything]\n", {"app"},
+            ": target.app.entitlements: unknown entitlement `root.everything` (known: network.host, "
+            "security.insecure)"},
            {"targets: {}\n", {}, ": unknown key `targets`"}}) {
     fs::path dir = project(env, c.yaml);
     auto o = bake(env, dir, c.args);

@@ -218,5 +218,27 @@ TEST_F(ExecutorRun, MissingBindSourceIsAnError) {
   EXPECT_TRUE(std::filesystem::is_empty(spec.rootfs.upper_dir));
 }
 
+// The clean-up after a run that failed (here: its output sink threw) can fail as well (here:
+// the upper dir is gone, so its mount points cannot be removed). The first error must reach
+// the caller; a second exception thrown while unwinding would terminate gantry.
+TEST_F(ExecutorRun, AFailingCleanUpDoesNotHideTheFirstError) {
+  RunSpec spec = rootfs.spec("echo out; sleep 1");
+  TmpfsMount tmpfs;  // its mount point is made for the run, and removed after it
+  tmpfs.target = "/made-for-this-run";
+  spec.mounts.emplace_back(std::in_place_type<TmpfsMount>, std::move(tmpfs));
+  const std::filesystem::path moved = spec.rootfs.upper_dir.string() + ".moved";
+  const auto sink = [&](Stream, std::string_view) {
+    std::filesystem::rename(spec.rootfs.upper_dir, moved);
+    throw std::runtime_error("the sink failed");
+  };
+  try {
+    executor.run(spec, sink);
+    FAIL() << "expected the sink's error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "the sink failed");
+  }
+  std::filesystem::rename(moved, spec.rootfs.upper_dir);
+}
+
 }  // namespace
 }  // namespace gantry::executor

@@ -50,6 +50,13 @@ class Sandbox : public ::testing::Test {
     EXPECT_EQ(result.exit_code, 0) << ::testing::PrintToString(output.err);
     return output;
   }
+
+  // Runs `script` with /probe in the root (tests/executor/sandbox_probe.cpp): its lines.
+  std::vector<std::string> probe(const std::string& script) {
+    std::filesystem::copy_file(SANDBOX_PROBE, rootfs.lower() / "probe",
+                               std::filesystem::copy_options::skip_existing);
+    return run_ok(rootfs.spec(script + "; true")).out;
+  }
 };
 
 TEST_F(Sandbox, HostProcessesAreInvisibleAndProc1IsTheProcess) {
@@ -154,6 +161,38 @@ TEST_F(Sandbox, ForbiddenSyscallsFail) {
       "echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null && echo proc-sys-writable; "
       "cat /proc/kcore | head -c1 | wc -c; echo done"));
   EXPECT_EQ(output.out, (std::vector<std::string>{"0", "done"}));
+}
+
+// A node a run makes (it has CAP_MKNOD) opens only when it is one of Docker's default devices
+// and lives in /dev: every other filesystem it can write is nodev, and the run's cgroup refuses
+// other devices.
+TEST_F(Sandbox, OnlyDockersDefaultDevicesOpen) {
+  EXPECT_EQ(probe("mknod /dev/null2 c 1 3 && /probe open /dev/null2; "
+                  "mknod /tmp/null c 1 3 && /probe open /tmp/null; "
+                  "mknod /dev/tty0 c 4 0 && /probe open /dev/tty0; "
+                  "mknod /dev/loop0 b 7 0 && /probe open /dev/loop0"),
+            (std::vector<std::string>{"open /dev/null2: allowed (read worked)",
+                                      "open /tmp/null: refused: Permission denied",
+                                      "open /dev/tty0: refused: Operation not permitted",
+                                      "open /dev/loop0: refused: Operation not permitted"}));
+}
+
+// Docker's profile refuses io_uring (its operations bypass the filter) and every persona but the
+// plain ones (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, ... weaken the process).
+TEST_F(Sandbox, IoUringAndUnusualPersonasAreRefused) {
+  EXPECT_EQ(probe("/probe io_uring; /probe personality 0x0040000; /probe personality 0x0400000; "
+                  "/probe personality 0x100000008; /probe personality 0x0; "
+                  "/probe personality 0x20008; /probe personality 0xffffffff"),
+            (std::vector<std::string>{
+                "io_uring_setup: refused: Operation not permitted",
+                "io_uring_enter: refused: Operation not permitted",
+                "io_uring_register: refused: Operation not permitted",
+                "personality 0x0040000: refused: Operation not permitted",
+                "personality 0x0400000: refused: Operation not permitted",
+                // The kernel reads the argument as 32 bits: the low half counts.
+                "personality 0x100000008: allowed",
+                "personality 0x0: allowed", "personality 0x20008: allowed",
+                "personality 0xffffffff: allowed"}));
 }
 
 TEST_F(Sandbox, InsecureKeepsAllCapabilities) {

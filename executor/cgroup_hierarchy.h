@@ -1,0 +1,34 @@
+// Where this host keeps its cgroups, and gantry's own cgroup in them. On cgroup v2 one unified
+// tree holds every controller. On v1, and on the hybrid layout (v1 controllers with an empty v2
+// tree beside them, as on this project's CI hosts), each controller has a tree of its own and
+// gantry uses the v1 ones.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gantry::executor {
+
+struct CgroupHierarchy {
+  // cgroup v2: gantry's own cgroup in the unified tree. Empty on v1.
+  std::filesystem::path unified;
+  // cgroup v1: gantry's own cgroup in each controller's tree; none when the controller is not
+  // mounted. Unused on v2.
+  std::optional<std::filesystem::path> devices, pids, memory;
+
+  bool is_unified() const { return !unified.empty(); }
+
+  // This process's: /sys/fs/cgroup and /proc/self/cgroup.
+  static CgroupHierarchy of_this_process();
+  // A v2 tree mounted at `mount` with gantry in `own` ("/" = its root): for tests, which can
+  // use a hybrid host's v2 tree.
+  static CgroupHierarchy unified_at(const std::filesystem::path& mount, std::string_view own);
+};
+
+// The cgroup of `controller` ("" = the v2 tree) in the text of /proc/<pid>/cgroup ("/a/b"), or
+// nothing when it has none.
+std::optional<std::string> cgroup_of(std::string_view proc_cgroup, std::string_view controller);
+
+}  // namespace gantry::executor
