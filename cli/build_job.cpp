@@ -8,6 +8,7 @@
 #include "base/file_util.h"
 #include "base/image_ref.h"
 #include "base/scope_guard.h"
+#include "cache/source_tree.h"
 #include "cli/build_metadata.h"
 #include "cli/cache_export.h"
 #include "cli/pulled_images.h"
@@ -75,8 +76,10 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
   solver::SolveOptions opts;
   auto ignore = std::make_shared<frontend::DockerignoreMatcher>(
       frontend::read_dockerignore(request_.input.dockerignore.value_or("")));
-  opts.local_dirs["context"] = {fs::absolute(request_.input.context),
-                                [ignore](std::string_view p) { return ignore->excluded(p); }};
+  cache::ExcludeRules excluded;
+  if (!ignore->empty())
+    excluded = cache::ExcludeRules([ignore](std::string_view p) { return ignore->excluded(p); });
+  opts.local_dirs["context"] = {fs::absolute(request_.input.context), std::move(excluded)};
   opts.secrets = request_.secrets;
   opts.default_network = network_of(request_.network);
   opts.explain_cache = request_.explain_cache;

@@ -18,6 +18,22 @@ std::vector<fs::path> top_first_dirs(const cache::Store& store,
   return dirs;
 }
 
+cache::ExcludeRules exclude_rules_of(const OpContext& ctx, const llb::Node& node, int input) {
+  if (input < 0 || input >= static_cast<int>(node.inputs.size())) return {};
+  const auto& in = node.inputs[static_cast<std::size_t>(input)];
+  const auto* src = in.node ? std::get_if<llb::SourceOp>(&in.node->op) : nullptr;
+  constexpr std::string_view kLocal = "local://";
+  if (!src || !src->identifier.starts_with(kLocal)) return {};
+  auto it = ctx.options.local_dirs.find(src->identifier.substr(kLocal.size()));
+  return it == ctx.options.local_dirs.end() ? cache::ExcludeRules{} : it->second.excluded;
+}
+
+std::string shown_path(std::string_view path) {
+  while (path.starts_with('/')) path.remove_prefix(1);
+  while (path.ends_with('/')) path.remove_suffix(1);
+  return path.empty() ? "." : std::string(path);
+}
+
 namespace {
 
 // Keeps the last lines of a step's output for the error message when it fails.

@@ -21,6 +21,8 @@ class DockerignoreMatcher {
  public:
   explicit DockerignoreMatcher(const std::vector<std::string>& patterns);
 
+  bool empty() const { return patterns_.empty(); }
+
   // `path` is relative to the context root, '/'-separated ("src/a.c"); a leading "./" or "/"
   // is ignored.
   bool excluded(std::string_view path) const;
