@@ -148,6 +148,25 @@ TEST_F(HostileContextTest, AContextTarballFileWithALinkedDirectory) {
   expect_refused(o, "`hostdir` not found in the build context");
 }
 
+TEST_F(HostileContextTest, ADockerfileLinkedOutOfTheContextIsNotRead) {
+  write_file_atomic(host() / "Dockerfile", "FROM busybox\nRUN echo " + secret_ + " > /leak\n");
+  link(host() / "Dockerfile", "Dockerfile");
+  const Outcome from_dir = build();
+  expect_refused(from_dir, "no such file");
+  const Outcome from_tarball = build(context_tarball().string());
+  expect_refused(from_tarball, "no such file");
+}
+
+TEST_F(HostileContextTest, ADockerignoreLinkedOutOfTheContextIsNotRead) {
+  write_file_atomic(host() / "ignore", "*\n");
+  link(host() / "ignore", ".dockerignore");
+  write_file_atomic(ctx() / "a.txt", "a\n");
+  dockerfile("FROM busybox\nCOPY a.txt /a.txt\n");
+  const Outcome o = build();
+  ASSERT_EQ(o.exit_code, 0) << "the host's file decided what the context holds:\n" << o.err;
+  EXPECT_EQ(read_file(out() / "a.txt"), "a\n");
+}
+
 TEST_F(HostileContextTest, AStageGlobThroughAnAbsoluteLinkListsTheStageNotTheHost) {
   const fs::path dir = host() / "dir";
   fs::create_directories(dir);
