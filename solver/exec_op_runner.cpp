@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "solver/context_mask.h"
 #include "solver/op_runners.h"
 
 namespace gantry::solver {
@@ -99,7 +100,8 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
       throw Error(node.meta.location + ": secret `" + s.secret_id + "` is required but was not given (--secret id=" + s.secret_id + ",...)");
   }
 
-  std::vector<std::unique_ptr<TempDir>> throwaway;  // rw upper dirs whose writes are discarded
+  // rw upper dirs whose writes are discarded, and exclusion masks
+  std::vector<std::unique_ptr<TempDir>> throwaway;
   for (std::size_t i = 1; i < op.mounts.size(); ++i) {
     const auto& m = op.mounts[i];
     switch (m.type) {
@@ -109,10 +111,14 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
         ov.target = m.dest;
         ov.selector = m.selector;
         if (in.host_dir) {
-          fs::path src = *in.host_dir / fs::path(m.selector).relative_path();
-          if (!fs::exists(src))
-            throw Error(node.meta.location + ": mount source `" + m.selector + "` not found in the build context");
+          // Looked up as COPY would, inside the context; the mount then shows what COPY sees.
+          const cache::SourceTree context(*in.host_dir, exclude_rules_of(ctx, node, m.input));
+          if (!context.find(m.selector, true))
+            throw Error(node.meta.location + ": mount source `" + shown_path(m.selector) +
+                        "` not found in the build context (or excluded by .dockerignore)");
+          auto& mask = throwaway.emplace_back(std::make_unique<TempDir>(ctx.scratch, "mask-"));
           ov.lower_dirs = {in.host_dir->string()};
+          if (write_exclusion_mask(context, mask->path())) ov.lower_dirs.insert(ov.lower_dirs.begin(), mask->path());
         } else {
           ov.lower_dirs = top_first_dirs(ctx.store, in.layers);
         }

@@ -181,4 +181,34 @@ TEST_F(HostileContextTest, AStageGlobThroughAnAbsoluteLinkListsTheStageNotTheHos
   expect_no_leak(o);
 }
 
+TEST_F(HostileContextTest, ABindMountsCacheKeyReadsNothingOutsideTheContext) {
+  // An old file of the host (this test's own binary: the cache remembers hashes of files that
+  // did not change in the last two seconds), named through a link to /.
+  const fs::path host_file = fs::read_symlink("/proc/self/exe");
+  link("/", "hostroot");
+  dockerfile("FROM busybox\nRUN --mount=type=bind,source=hostroot/" + from_root(host_file) + ",target=/m true\n");
+  const Outcome o = build();
+  expect_refused(o, "not found in the build context");
+  const Outcome rows = run_command({"sqlite3", (env_.root() / "metadata.db").string(),
+                                    "SELECT COUNT(*) FROM file_hashes WHERE hash = '" + sha256_of_file(host_file).hex() + "'"});
+  ASSERT_EQ(rows.exit_code, 0) << rows.err;
+  EXPECT_EQ(rows.out, "0\n") << "the cache key read the host's file";
+}
+
+TEST_F(HostileContextTest, ABindMountOfTheContextHidesWhatDockerignoreExcludes) {
+  write_file_atomic(ctx() / ".dockerignore", "secret.env\n");
+  write_file_atomic(ctx() / "secret.env", secret_ + "\n");
+  write_file_atomic(ctx() / "app.txt", "app\n");
+  dockerfile("FROM busybox\n"
+             "RUN --mount=type=bind,target=/ctx (cat /ctx/secret.env || true) > /seen; ls -a /ctx > /listing\n");
+  const Outcome o = build();
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(read_file(out() / "listing"), ".\n..\n.dockerignore\nDockerfile\napp.txt\n");
+  expect_no_leak(o);
+
+  dockerfile("FROM busybox\nRUN --mount=type=bind,source=secret.env,target=/s cat /s\n");
+  const Outcome named = build();
+  expect_refused(named, "`secret.env` not found in the build context (or excluded by .dockerignore)");
+}
+
 }  // namespace gantry::e2e
