@@ -78,7 +78,8 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
       frontend::read_dockerignore(request_.input.dockerignore.value_or("")));
   cache::ExcludeRules excluded;
   if (!ignore->empty())
-    excluded = cache::ExcludeRules([ignore](std::string_view p) { return ignore->excluded(p); });
+    excluded = {[ignore](std::string_view p) { return ignore->excluded(p); },
+                [ignore](std::string_view dir) { return ignore->may_reinclude_below(dir); }};
   opts.local_dirs["context"] = {fs::absolute(request_.input.context), std::move(excluded)};
   opts.secrets = request_.secrets;
   opts.default_network = network_of(request_.network);

@@ -34,6 +34,21 @@ class ContextTest : public ::testing::Test {
 
 }  // namespace
 
+TEST_F(ContextTest, AnExceptionInsideAnExcludedDirectoryIsCopiedAndMounted) {
+  write(".dockerignore", "build/\n!build/keep.txt\n");
+  write("build/keep.txt", "kept\n");
+  write("build/other.txt", "left out\n");
+  write("build/sub/deep.txt", "left out\n");
+  write("Dockerfile", "FROM busybox\nCOPY . /all/\n"
+                      "RUN --mount=type=bind,target=/ctx find /ctx/build | sort > /mounted\n");
+  const Outcome o = build();
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(read_file(out() / "all/build/keep.txt"), "kept\n");
+  EXPECT_FALSE(fs::exists(out() / "all/build/other.txt"));
+  EXPECT_FALSE(fs::exists(out() / "all/build/sub"));
+  EXPECT_EQ(read_file(out() / "mounted"), "/ctx/build\n/ctx/build/keep.txt\n") << "the mount shows what COPY sees";
+}
+
 TEST_F(ContextTest, ANamedSymlinkCopiesWhatItPointsToAndLinksInsideStayLinks) {
   write("real.txt", "first\n");
   fs::create_symlink("real.txt", ctx() / "link.txt");
