@@ -49,6 +49,25 @@ TEST_F(ContextTest, AnExceptionInsideAnExcludedDirectoryIsCopiedAndMounted) {
   EXPECT_EQ(read_file(out() / "mounted"), "/ctx/build\n/ctx/build/keep.txt\n") << "the mount shows what COPY sees";
 }
 
+TEST_F(ContextTest, AWildcardThatMatchesNothingCopiesNothing) {
+  write("go.mod", "module example.com/app\n");
+  write("Dockerfile", "FROM busybox\nWORKDIR /app\nCOPY go.mod go.sum* ./\n");
+  const Outcome o = build();
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(read_file(out() / "app/go.mod"), "module example.com/app\n");
+  EXPECT_FALSE(fs::exists(out() / "app/go.sum"));
+
+  // As in BuildKit, even when every source is such a wildcard; a plain missing source still fails.
+  write("Dockerfile", "FROM busybox\nCOPY nothing* none-either?.txt /none/\n");
+  const Outcome all_empty = build();
+  ASSERT_EQ(all_empty.exit_code, 0) << all_empty.err;
+  EXPECT_FALSE(fs::exists(out() / "none"));
+  write("Dockerfile", "FROM busybox\nCOPY go.sum /app/\n");
+  const Outcome missing = build();
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("`go.sum` not found in the build context"), std::string::npos) << missing.err;
+}
+
 TEST_F(ContextTest, ANamedSymlinkCopiesWhatItPointsToAndLinksInsideStayLinks) {
   write("real.txt", "first\n");
   fs::create_symlink("real.txt", ctx() / "link.txt");
