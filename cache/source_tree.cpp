@@ -51,7 +51,8 @@ std::string join_relative(const std::string& dir, const std::string& name) {
 }
 
 SourceTree::SourceTree(fs::path root, ExcludeRules rules)
-    : root_(std::move(root)), rules_(std::move(rules)),
+    : root_(std::move(root)),
+      rules_(std::move(rules)),
       root_fd_(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)) {
   if (!root_fd_) throw_errno("open directory `" + root_.string() + "`");
 }
@@ -89,7 +90,8 @@ std::optional<SourceTree::Entry> SourceTree::find(std::string_view path, bool fo
     }
     if (S_ISLNK(st.st_mode) && (!pending.empty() || follow_last)) {
       if (rules_.excluded(here)) return std::nullopt;  // the link itself is not in the tree
-      if (++links > kMaxLinks) throw Error("`" + std::string(path) + "`: too many levels of symbolic links");
+      if (++links > kMaxLinks)
+        throw Error("`" + std::string(path) + "`: too many levels of symbolic links");
       const std::string target = read_link_at(dir, name, here);
       if (target.starts_with('/')) {  // absolute: from the tree's root, never the host's
         names.clear();
@@ -99,7 +101,8 @@ std::optional<SourceTree::Entry> SourceTree::find(std::string_view path, bool fo
       for (auto it = parts.rbegin(); it != parts.rend(); ++it) pending.push_back(std::move(*it));
       continue;
     }
-    if (pending.empty()) return visible(Entry{std::move(here), std::move(dirs.back()), std::move(name), st});
+    if (pending.empty())
+      return visible(Entry{std::move(here), std::move(dirs.back()), std::move(name), st});
     if (!S_ISDIR(st.st_mode)) return std::nullopt;
     dirs.push_back(open_path(dir, name.c_str(), O_DIRECTORY, here));
     names.push_back(std::move(name));
@@ -152,7 +155,8 @@ std::vector<DirectoryEntry> SourceTree::entries(int dir_fd, const std::string& d
   });
   std::erase_if(list, [&](const DirectoryEntry& e) {
     if (!undecided.count(e.name)) return false;
-    return e.error != 0 || !S_ISDIR(e.st.st_mode) || !holds_below(dir_fd, e.name, join_relative(dir, e.name));
+    return e.error != 0 || !S_ISDIR(e.st.st_mode) ||
+           !holds_below(dir_fd, e.name, join_relative(dir, e.name));
   });
   return list;
 }

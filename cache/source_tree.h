@@ -40,7 +40,8 @@ using PathTest = std::function<bool(std::string_view relative_path)>;
 class ExcludeRules {
  public:
   ExcludeRules() = default;  // nothing is excluded
-  ExcludeRules(PathTest excluded, PathTest may_reinclude_below = {})  // NOLINT: a predicate is rules
+  // Not explicit: a predicate alone is a set of rules without `!` exceptions.
+  ExcludeRules(PathTest excluded, PathTest may_reinclude_below = {})  // NOLINT
       : excluded_(std::move(excluded)), may_reinclude_below_(std::move(may_reinclude_below)) {}
 
   bool empty() const { return !excluded_; }
@@ -66,10 +67,10 @@ class SourceTree {
 
   // A path found in the tree.
   struct Entry {
-    std::string path;  // relative to the root, with every symlink on the way resolved ("" = root)
-    UniqueFd parent;   // an O_PATH fd of the directory holding it (for the root: the root)
-    std::string name;  // its name in `parent` ("." for the root)
-    struct stat st {}; // its lstat
+    std::string path;   // relative to the root, with every symlink on the way resolved ("" = root)
+    UniqueFd parent;    // an O_PATH fd of the directory holding it (for the root: the root)
+    std::string name;   // its name in `parent` ("." for the root)
+    struct stat st {};  // its lstat
   };
 
   // Looks `path` (relative or '/'-rooted) up; a symlink in the last component is followed too

@@ -30,8 +30,10 @@ int mask_dir_fd(const MaskedDir& dir, int mask_root_fd) {
     dir.fd.reset(::dup(mask_root_fd));
   } else {
     const int parent = mask_dir_fd(*dir.parent, mask_root_fd);
-    if (::mkdirat(parent, dir.name.c_str(), 0700) != 0) throw_errno("mask directory `" + dir.path + "`");
-    dir.fd.reset(::openat(parent, dir.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (::mkdirat(parent, dir.name.c_str(), 0700) != 0)
+      throw_errno("mask directory `" + dir.path + "`");
+    dir.fd.reset(
+        ::openat(parent, dir.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   }
   if (!dir.fd) throw_errno("open mask directory `" + dir.path + "`");
   // The overlay shows the top layer's directory: it must look like the context's.
@@ -42,11 +44,13 @@ int mask_dir_fd(const MaskedDir& dir, int mask_root_fd) {
   return dir.fd.get();
 }
 
-void mask_directory(const cache::SourceTree& context, int dir_fd, const MaskedDir& dir, int mask_root_fd) {
+void mask_directory(const cache::SourceTree& context, int dir_fd, const MaskedDir& dir,
+                    int mask_root_fd) {
   for (const auto& entry : cache::stat_directory(dir_fd, dir.path.empty() ? "." : dir.path)) {
     const std::string path = cache::join_relative(dir.path, entry.name);
     if (!context.holds(dir_fd, entry, path)) {
-      if (::mknodat(mask_dir_fd(dir, mask_root_fd), entry.name.c_str(), S_IFCHR | 0000, makedev(0, 0)) != 0)
+      if (::mknodat(mask_dir_fd(dir, mask_root_fd), entry.name.c_str(), S_IFCHR | 0000,
+                    makedev(0, 0)) != 0)
         throw_errno("whiteout `" + path + "` in the mask");
       continue;
     }

@@ -27,10 +27,15 @@ class SourceTreeTest : public ::testing::Test {
   }
   fs::path root() const { return tmp_.path() / "tree"; }
   fs::path outside() const { return tmp_.path() / "host"; }
-  static void write(const fs::path& p, const std::string& data) { std::ofstream(p, std::ios::binary) << data; }
-  void link(const std::string& target, const std::string& name) const { fs::create_symlink(target, root() / name); }
+  static void write(const fs::path& p, const std::string& data) {
+    std::ofstream(p, std::ios::binary) << data;
+  }
+  void link(const std::string& target, const std::string& name) const {
+    fs::create_symlink(target, root() / name);
+  }
 
-  std::optional<std::string> found(std::string_view path, bool follow_last = true, ExcludeRules rules = {}) const {
+  std::optional<std::string> found(std::string_view path, bool follow_last = true,
+                                   ExcludeRules rules = {}) const {
     auto e = SourceTree(root(), std::move(rules)).find(path, follow_last);
     if (!e) return std::nullopt;
     return e->path;
@@ -100,8 +105,12 @@ TEST_F(SourceTreeTest, ExcludedPathsAreNotInTheTree) {
 TEST_F(SourceTreeTest, AnExcludedDirectoryHoldingAReincludedPathKeepsJustThatPath) {
   write(root() / "dir/keep.txt", "kept");
   // `dir` then `!dir/keep.txt`
-  auto excluded = [](std::string_view p) { return (p == "dir" || p.starts_with("dir/")) && p != "dir/keep.txt"; };
-  auto below = [](std::string_view d) { return std::string("dir/keep.txt/").starts_with(std::string(d) + "/"); };
+  auto excluded = [](std::string_view p) {
+    return (p == "dir" || p.starts_with("dir/")) && p != "dir/keep.txt";
+  };
+  auto below = [](std::string_view d) {
+    return std::string("dir/keep.txt/").starts_with(std::string(d) + "/");
+  };
   SourceTree tree(root(), ExcludeRules(excluded, below));
   EXPECT_EQ(tree.glob("*"), (std::vector<std::string>{"a.txt", "dir"}));
   auto dir = tree.find("dir", true);

@@ -39,14 +39,16 @@ TEST_F(ContextTest, AnExceptionInsideAnExcludedDirectoryIsCopiedAndMounted) {
   write("build/keep.txt", "kept\n");
   write("build/other.txt", "left out\n");
   write("build/sub/deep.txt", "left out\n");
-  write("Dockerfile", "FROM busybox\nCOPY . /all/\n"
-                      "RUN --mount=type=bind,target=/ctx find /ctx/build | sort > /mounted\n");
+  write("Dockerfile",
+        "FROM busybox\nCOPY . /all/\n"
+        "RUN --mount=type=bind,target=/ctx find /ctx/build | sort > /mounted\n");
   const Outcome o = build();
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(read_file(out() / "all/build/keep.txt"), "kept\n");
   EXPECT_FALSE(fs::exists(out() / "all/build/other.txt"));
   EXPECT_FALSE(fs::exists(out() / "all/build/sub"));
-  EXPECT_EQ(read_file(out() / "mounted"), "/ctx/build\n/ctx/build/keep.txt\n") << "the mount shows what COPY sees";
+  EXPECT_EQ(read_file(out() / "mounted"), "/ctx/build\n/ctx/build/keep.txt\n")
+      << "the mount shows what COPY sees";
 }
 
 TEST_F(ContextTest, AWildcardThatMatchesNothingCopiesNothing) {
@@ -65,7 +67,8 @@ TEST_F(ContextTest, AWildcardThatMatchesNothingCopiesNothing) {
   write("Dockerfile", "FROM busybox\nCOPY go.sum /app/\n");
   const Outcome missing = build();
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_NE(missing.err.find("`go.sum` not found in the build context"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("`go.sum` not found in the build context"), std::string::npos)
+      << missing.err;
 }
 
 TEST_F(ContextTest, ANamedSymlinkCopiesWhatItPointsToAndLinksInsideStayLinks) {

@@ -35,11 +35,14 @@ class HostileContextTest : public ::testing::Test {
   // What follows `hostroot/` (a link to /) to reach `p`.
   static std::string from_root(const fs::path& p) { return p.relative_path().string(); }
   void dockerfile(const std::string& text) const { write_file_atomic(ctx() / "Dockerfile", text); }
-  void link(const fs::path& target, const std::string& name) const { fs::create_symlink(target, ctx() / name); }
+  void link(const fs::path& target, const std::string& name) const {
+    fs::create_symlink(target, ctx() / name);
+  }
 
   Outcome build(const std::string& context) const {
     fs::remove_all(out());
-    return env_.gantry({"build", "--progress=plain", "-o", "type=local,dest=" + out().string(), context});
+    return env_.gantry(
+        {"build", "--progress=plain", "-o", "type=local,dest=" + out().string(), context});
   }
   Outcome build() const { return build(ctx().string()); }
   // A tarball of the context, as `docker build - < ctx.tar` sends it.
@@ -51,19 +54,23 @@ class HostileContextTest : public ::testing::Test {
   }
   Outcome build_from_stdin(const fs::path& tarball) const {
     fs::remove_all(out());
-    return run_command({"sh", "-c", gantry_binary() + " build --progress=plain -o type=local,dest=" + out().string() +
-                                        " - < '" + tarball.string() + "'"},
+    return run_command({"sh", "-c",
+                        gantry_binary() + " build --progress=plain -o type=local,dest=" +
+                            out().string() + " - < '" + tarball.string() + "'"},
                        {{"GANTRY_ROOT", env_.root().string()}});
   }
 
   // Nothing of the host's secret in what the build printed or wrote.
   void expect_no_leak(const Outcome& o) const {
-    EXPECT_EQ((o.out + o.err).find(secret_), std::string::npos) << "the host's secret is in the output:\n" << o.err;
+    EXPECT_EQ((o.out + o.err).find(secret_), std::string::npos)
+        << "the host's secret is in the output:\n"
+        << o.err;
     if (!fs::exists(out())) return;
     for (const auto& e : fs::recursive_directory_iterator(out())) {
       EXPECT_EQ(e.path().filename().string().find(secret_), std::string::npos) << e.path();
       if (e.is_regular_file() && !e.is_symlink()) {
-        EXPECT_EQ(read_file(e.path()).find(secret_), std::string::npos) << "the host's secret is in " << e.path();
+        EXPECT_EQ(read_file(e.path()).find(secret_), std::string::npos)
+            << "the host's secret is in " << e.path();
       }
     }
   }
@@ -74,7 +81,8 @@ class HostileContextTest : public ::testing::Test {
     while (!last.empty() && last.back() == '\n') last.pop_back();
     last = last.substr(last.rfind('\n') + 1);
     EXPECT_TRUE(last.starts_with("gantry: ")) << o.err;
-    EXPECT_NE(last.find(what), std::string::npos) << "the last line should name " << what << ":\n" << o.err;
+    EXPECT_NE(last.find(what), std::string::npos) << "the last line should name " << what << ":\n"
+                                                  << o.err;
     expect_no_leak(o);
   }
 
@@ -127,7 +135,10 @@ TEST_F(HostileContextTest, AddThroughALinkedDirectoryIsNotFound) {
 }
 
 TEST_F(HostileContextTest, AddOfALinkToAHostArchiveUnpacksNothing) {
-  ASSERT_EQ(run_command({"tar", "-C", host().string(), "-cf", (host() / "secret.tar").string(), "secret.txt"}).exit_code, 0);
+  ASSERT_EQ(run_command({"tar", "-C", host().string(), "-cf", (host() / "secret.tar").string(),
+                         "secret.txt"})
+                .exit_code,
+            0);
   link(host() / "secret.tar", "evil.tar");
   dockerfile("FROM busybox\nADD evil.tar /unpacked/\n");
   const Outcome o = build();
@@ -171,10 +182,13 @@ TEST_F(HostileContextTest, AStageGlobThroughAnAbsoluteLinkListsTheStageNotTheHos
   const fs::path dir = host() / "dir";
   fs::create_directories(dir);
   write_file_atomic(dir / ("leak-" + secret_ + ".txt"), "host\n");
-  dockerfile("FROM busybox AS stage\n"
-             "RUN mkdir -p " + dir.string() + " && echo in-image > " + dir.string() + "/inimage.txt && ln -s " +
-             dir.string() + " /link\n"
-             "FROM busybox\nCOPY --from=stage /link/* /got/\n");
+  dockerfile(
+      "FROM busybox AS stage\n"
+      "RUN mkdir -p " +
+      dir.string() + " && echo in-image > " + dir.string() + "/inimage.txt && ln -s " +
+      dir.string() +
+      " /link\n"
+      "FROM busybox\nCOPY --from=stage /link/* /got/\n");
   const Outcome o = build();
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(read_file(out() / "got/inimage.txt"), "in-image\n");
@@ -186,11 +200,13 @@ TEST_F(HostileContextTest, ABindMountsCacheKeyReadsNothingOutsideTheContext) {
   // did not change in the last two seconds), named through a link to /.
   const fs::path host_file = fs::read_symlink("/proc/self/exe");
   link("/", "hostroot");
-  dockerfile("FROM busybox\nRUN --mount=type=bind,source=hostroot/" + from_root(host_file) + ",target=/m true\n");
+  dockerfile("FROM busybox\nRUN --mount=type=bind,source=hostroot/" + from_root(host_file) +
+             ",target=/m true\n");
   const Outcome o = build();
   expect_refused(o, "not found in the build context");
-  const Outcome rows = run_command({"sqlite3", (env_.root() / "metadata.db").string(),
-                                    "SELECT COUNT(*) FROM file_hashes WHERE hash = '" + sha256_of_file(host_file).hex() + "'"});
+  const Outcome rows = run_command(
+      {"sqlite3", (env_.root() / "metadata.db").string(),
+       "SELECT COUNT(*) FROM file_hashes WHERE hash = '" + sha256_of_file(host_file).hex() + "'"});
   ASSERT_EQ(rows.exit_code, 0) << rows.err;
   EXPECT_EQ(rows.out, "0\n") << "the cache key read the host's file";
 }
@@ -199,8 +215,10 @@ TEST_F(HostileContextTest, ABindMountOfTheContextHidesWhatDockerignoreExcludes) 
   write_file_atomic(ctx() / ".dockerignore", "secret.env\n");
   write_file_atomic(ctx() / "secret.env", secret_ + "\n");
   write_file_atomic(ctx() / "app.txt", "app\n");
-  dockerfile("FROM busybox\n"
-             "RUN --mount=type=bind,target=/ctx (cat /ctx/secret.env || true) > /seen; ls -a /ctx > /listing\n");
+  dockerfile(
+      "FROM busybox\n"
+      "RUN --mount=type=bind,target=/ctx (cat /ctx/secret.env || true) > /seen; ls -a /ctx > "
+      "/listing\n");
   const Outcome o = build();
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(read_file(out() / "listing"), ".\n..\n.dockerignore\nDockerfile\napp.txt\n");
@@ -208,7 +226,8 @@ TEST_F(HostileContextTest, ABindMountOfTheContextHidesWhatDockerignoreExcludes) 
 
   dockerfile("FROM busybox\nRUN --mount=type=bind,source=secret.env,target=/s cat /s\n");
   const Outcome named = build();
-  expect_refused(named, "`secret.env` not found in the build context (or excluded by .dockerignore)");
+  expect_refused(named,
+                 "`secret.env` not found in the build context (or excluded by .dockerignore)");
 }
 
 }  // namespace gantry::e2e
