@@ -1,12 +1,15 @@
 #include "base/digest.h"
 
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
 #include <vector>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace gantry {
 
@@ -80,16 +83,21 @@ Digest Sha256::finish() {
 Digest sha256_of(std::string_view data) { return Sha256().update(data).finish(); }
 
 Digest sha256_of_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_errno("open `" + path.string() + "`");
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("open `" + path.string() + "`");
+  return sha256_of_fd(fd.get(), "`" + path.string() + "`");
+}
+
+Digest sha256_of_fd(int fd, const std::string& what) {
   Sha256 h;
   std::vector<char> buf(1 << 16);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    h.update(buf.data(), static_cast<std::size_t>(in.gcount()));
+  while (true) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("read " + what);
+    if (n == 0) return h.finish();
+    h.update(buf.data(), static_cast<std::size_t>(n));
   }
-  if (in.bad()) throw_errno("read `" + path.string() + "`");
-  return h.finish();
 }
 
 }  // namespace gantry

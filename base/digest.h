@@ -45,6 +45,8 @@ class Sha256 {
 
 Digest sha256_of(std::string_view data);
 Digest sha256_of_file(const std::filesystem::path& path);
+// The digest of what is left to read in `fd`; errors name `what`.
+Digest sha256_of_fd(int fd, const std::string& what);
 
 }  // namespace gantry
 

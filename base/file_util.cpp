@@ -6,8 +6,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "base/error.h"
 #include "base/unique_fd.h"
@@ -17,12 +15,21 @@ namespace gantry {
 namespace fs = std::filesystem;
 
 std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_errno("open `" + path.string() + "`");
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) throw_errno("read `" + path.string() + "`");
-  return out.str();
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("open `" + path.string() + "`");
+  return read_fd(fd.get(), "`" + path.string() + "`");
+}
+
+std::string read_fd(int fd, const std::string& what) {
+  std::string out;
+  char buf[1 << 16];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("read " + what);
+    if (n == 0) return out;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
 }
 
 void fsync_dir(const fs::path& dir) {

@@ -9,6 +9,8 @@
 namespace gantry {
 
 std::string read_file(const std::filesystem::path& path);
+// Reads `fd` to its end; errors name `what` (e.g. "`Dockerfile`").
+std::string read_fd(int fd, const std::string& what);
 
 // Writes `data` to a temp file beside `path`, fsyncs it and renames it over `path`, so readers
 // see either the old or the new content, never a half-written file.

@@ -2,8 +2,9 @@
 // a change to b.txt does not invalidate `COPY a.txt .`.
 //
 // The checksum of a path covers, for it and everything below it: the relative path, the file
-// type, mode, uid and gid, symlink targets and file contents; never mtimes. Excluded paths
-// (.dockerignore) are left out as if they did not exist.
+// type, mode, uid and gid, symlink targets and file contents; never mtimes. The context is read
+// as a SourceTree: paths resolve inside it, and excluded paths (.dockerignore) are left out as
+// if they did not exist.
 //
 // File content hashes are remembered in the metadata database keyed by absolute path and
 // validated by (size, mtime, ctime, inode, device), so an unchanged 20,000-file context is
@@ -15,41 +16,33 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/digest.h"
+#include "cache/source_tree.h"
 #include "cache/sqlite_db.h"
 
 namespace gantry::cache {
 
-// True when the context-relative path (no leading '/', '/'-separated) is excluded.
-using ExcludePredicate = std::function<bool(std::string_view relative_path)>;
-
-// The context-relative paths under `root` that `pattern` (relative or '/'-rooted, * ? [...]
-// wildcards per path component) matches, sorted, leaving out excluded ones.
-std::vector<std::string> glob_paths(const std::filesystem::path& root, std::string_view pattern,
-                                    const ExcludePredicate& excluded);
-
 class ContextChecksummer {
  public:
   // racy_window_ns: files changed less than this long ago are hashed but not remembered.
-  ContextChecksummer(Database& db, std::filesystem::path root, ExcludePredicate excluded,
+  ContextChecksummer(Database& db, std::filesystem::path root, ExcludeRules rules,
                      std::int64_t racy_window_ns = 2'000'000'000);
   ~ContextChecksummer();  // saves new file hashes
   ContextChecksummer(const ContextChecksummer&) = delete;
   ContextChecksummer& operator=(const ContextChecksummer&) = delete;
 
   // The checksum of `pattern` (relative or '/'-rooted inside the context, may hold * ? [...]
-  // wildcards per path component). A pattern that matches nothing gets a distinct checksum.
+  // wildcards per path component) as COPY reads it: a symlink it names is followed, inside the
+  // context. A pattern that matches nothing gets a distinct checksum.
   Digest checksum(std::string_view pattern);
 
-  std::vector<std::string> matches(std::string_view pattern) const {
-    return glob_paths(root_, pattern, excluded_);
-  }
+  std::vector<std::string> matches(std::string_view pattern) const { return tree_.glob(pattern); }
 
   std::size_t files_hashed() const { return files_hashed_; }  // contents read this run
 
@@ -65,17 +58,16 @@ class ContextChecksummer {
     std::string hash;
   };
   void load_known();
-  void hash_tree(const std::string& relative, Sha256& out);
   void hash_entry(const std::string& relative, const struct stat& st, int parent_fd,
                   const char* name, Sha256& out);
-  // The hex digest, valid until the next call.
-  std::string_view file_hash(const std::string& path, const struct stat& st);
+  // The hex digest of the file `name` in `parent_fd`, valid until the next call.
+  std::string_view file_hash(const std::string& relative, const struct stat& st, int parent_fd,
+                             const char* name);
   void save();
 
   Database& db_;
-  std::filesystem::path root_;
-  std::string root_prefix_;  // root_ + "/": a file's path is built by appending, not parsing
-  ExcludePredicate excluded_;
+  SourceTree tree_;
+  std::string root_prefix_;  // the root + "/": a file's key is built by appending, not parsing
   std::int64_t racy_window_ns_;
   bool loaded_ = false;
   std::unordered_map<std::string, Known> known_;

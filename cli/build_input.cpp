@@ -1,8 +1,12 @@
 #include "cli/build_input.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <iterator>
 
 #include "base/error.h"
+#include "cache/source_tree.h"
 #include "exporter/libarchive_handle.h"
 #include "exporter/tar_extractor.h"
 
@@ -31,9 +35,15 @@ TempDir unpack_context(const fs::path& tarball, const std::string& label) {
   return dir;
 }
 
-std::optional<std::string> read_if_exists(const fs::path& p) {
-  if (fs::is_regular_file(p)) return read_file(p);
-  return std::nullopt;
+// The regular file `name` in `dir`, looked up inside `dir` as BuildKit looks the Dockerfile and
+// the .dockerignore up: a symlink there cannot lead out of `dir` (an untrusted checkout or
+// tarball could name the host's files). Nothing when it is not there.
+std::optional<std::string> read_inside(const fs::path& dir, const std::string& name) {
+  if (!fs::is_directory(dir)) return std::nullopt;
+  const cache::SourceTree tree(dir);
+  auto found = tree.find(name, true);
+  if (!found || !S_ISREG(found->st.st_mode)) return std::nullopt;
+  return read_fd(tree.open(*found, O_RDONLY).get(), "`" + (dir / name).string() + "`");
 }
 
 }  // namespace
@@ -69,19 +79,26 @@ BuildInput resolve_build_input(const std::string& path, const std::string& file,
   if (stdin_dockerfile) {
     input.dockerfile_name = "Dockerfile";
     input.dockerfile = std::move(*stdin_dockerfile);
-    input.dockerignore = read_if_exists(input.context / ".dockerignore");
+    input.dockerignore = read_inside(input.context, ".dockerignore");
     input.identity += "|stdin";
     return input;
   }
-  fs::path dockerfile = file.empty() ? input.context / "Dockerfile"
-                        : input.unpacked && fs::path(file).is_relative() ? input.context / file
-                                                                          : fs::path(file);
-  if (!fs::is_regular_file(dockerfile)) throw Error("Dockerfile `" + dockerfile.string() + "`: no such file");
+  // The directory the Dockerfile is looked up in, and its path there: the context, or the
+  // directory of -f (inside a tarball context: a path in it).
+  const bool in_context = file.empty() || (input.unpacked && fs::path(file).is_relative());
+  const fs::path dockerfile = file.empty() ? input.context / "Dockerfile"
+                              : in_context ? input.context / file
+                                           : fs::path(file);
+  const fs::path dockerfile_dir = in_context ? input.context : dockerfile.parent_path();
+  const std::string dockerfile_path = in_context ? (file.empty() ? "Dockerfile" : file)
+                                                 : dockerfile.filename().string();
+  auto text = read_inside(dockerfile_dir.empty() ? "." : dockerfile_dir, dockerfile_path);
+  if (!text) throw Error("Dockerfile `" + dockerfile.string() + "`: no such file");
   input.dockerfile_name = dockerfile.filename().string();
-  input.dockerfile = read_file(dockerfile);
+  input.dockerfile = std::move(*text);
   // <Dockerfile>.dockerignore beside the Dockerfile wins over the context's .dockerignore.
-  input.dockerignore = read_if_exists(dockerfile.string() + ".dockerignore");
-  if (!input.dockerignore) input.dockerignore = read_if_exists(input.context / ".dockerignore");
+  input.dockerignore = read_inside(dockerfile_dir.empty() ? "." : dockerfile_dir, dockerfile_path + ".dockerignore");
+  if (!input.dockerignore) input.dockerignore = read_inside(input.context, ".dockerignore");
   input.identity += "|" + (input.unpacked ? file : fs::absolute(dockerfile).string());
   return input;
 }

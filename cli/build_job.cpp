@@ -8,6 +8,7 @@
 #include "base/file_util.h"
 #include "base/image_ref.h"
 #include "base/scope_guard.h"
+#include "cache/source_tree.h"
 #include "cli/build_metadata.h"
 #include "cli/cache_export.h"
 #include "cli/pulled_images.h"
@@ -78,8 +79,11 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
   solver::SolveOptions opts;
   auto ignore = std::make_shared<frontend::DockerignoreMatcher>(
       frontend::read_dockerignore(request_.input.dockerignore.value_or("")));
-  opts.local_dirs["context"] = {fs::absolute(request_.input.context),
-                                [ignore](std::string_view p) { return ignore->excluded(p); }};
+  cache::ExcludeRules excluded;
+  if (!ignore->empty())
+    excluded = {[ignore](std::string_view p) { return ignore->excluded(p); },
+                [ignore](std::string_view dir) { return ignore->may_reinclude_below(dir); }};
+  opts.local_dirs["context"] = {fs::absolute(request_.input.context), std::move(excluded)};
   opts.secrets = request_.secrets;
   opts.default_network = network_of(request_.network);
   opts.entitlements = request_.entitlements;

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "cache/context_checksum.h"
-#include "solver/rootfs_paths.h"
+#include "cache/source_tree.h"
 
 namespace gantry::solver {
 
@@ -40,24 +40,20 @@ std::string literal_pattern(const std::string& path) {
   return out;
 }
 
-std::string relative_to(const fs::path& root, const fs::path& path) {
-  std::string rel = path.lexically_relative(root).string();
-  return rel == "." ? "" : rel;
-}
-
 // What `copy` reads in the tree at `root`, as FileOpApplier finds it: each matched name (which
-// names the copy at its destination) with the path it resolves to.
+// names the copy at its destination) with the path it resolves to inside the tree.
 std::vector<std::pair<std::string, std::string>> paths_read(const fs::path& root,
                                                             const llb::FileCopy& copy) {
+  const cache::SourceTree tree(root);
   std::vector<std::string> names;
   if (copy.allow_wildcard && has_wildcard(copy.src))
-    names = cache::glob_paths(root, copy.src, {});
+    names = tree.glob(copy.src);
   else
-    names.push_back(relative_to(root, resolve_in_root(root, copy.src, copy.follow_symlinks)));
+    names.push_back(copy.src);  // find() takes it relative or /-rooted
   std::vector<std::pair<std::string, std::string>> out;
   for (auto& name : names) {
-    std::string real =
-        copy.follow_symlinks ? relative_to(root, resolve_in_root(root, "/" + name)) : name;
+    const auto entry = tree.find(name, copy.follow_symlinks);
+    std::string real = entry ? entry->path : name;
     out.emplace_back(std::move(name), std::move(real));
   }
   return out;

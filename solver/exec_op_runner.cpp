@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "solver/context_mask.h"
 #include "solver/op_runners.h"
 
 namespace gantry::solver {
@@ -16,6 +17,22 @@ std::vector<fs::path> top_first_dirs(const cache::Store& store,
   for (auto it = layers.rbegin(); it != layers.rend(); ++it)
     dirs.push_back(store.snapshots().dir(*it));
   return dirs;
+}
+
+cache::ExcludeRules exclude_rules_of(const OpContext& ctx, const llb::Node& node, int input) {
+  if (input < 0 || input >= static_cast<int>(node.inputs.size())) return {};
+  const auto& in = node.inputs[static_cast<std::size_t>(input)];
+  const auto* src = in.node ? std::get_if<llb::SourceOp>(&in.node->op) : nullptr;
+  constexpr std::string_view kLocal = "local://";
+  if (!src || !src->identifier.starts_with(kLocal)) return {};
+  auto it = ctx.options.local_dirs.find(src->identifier.substr(kLocal.size()));
+  return it == ctx.options.local_dirs.end() ? cache::ExcludeRules{} : it->second.excluded;
+}
+
+std::string shown_path(std::string_view path) {
+  while (path.starts_with('/')) path.remove_prefix(1);
+  while (path.ends_with('/')) path.remove_suffix(1);
+  return path.empty() ? "." : std::string(path);
 }
 
 namespace {
@@ -104,7 +121,8 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
       throw Error(node.meta.location + ": secret `" + s.secret_id + "` is required but was not given (--secret id=" + s.secret_id + ",...)");
   }
 
-  std::vector<std::unique_ptr<TempDir>> throwaway;  // rw upper dirs whose writes are discarded
+  // rw upper dirs whose writes are discarded, and exclusion masks
+  std::vector<std::unique_ptr<TempDir>> throwaway;
   for (std::size_t i = 1; i < op.mounts.size(); ++i) {
     const auto& m = op.mounts[i];
     switch (m.type) {
@@ -114,10 +132,14 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
         ov.target = m.dest;
         ov.selector = m.selector;
         if (in.host_dir) {
-          fs::path src = *in.host_dir / fs::path(m.selector).relative_path();
-          if (!fs::exists(src))
-            throw Error(node.meta.location + ": mount source `" + m.selector + "` not found in the build context");
+          // Looked up as COPY would, inside the context; the mount then shows what COPY sees.
+          const cache::SourceTree context(*in.host_dir, exclude_rules_of(ctx, node, m.input));
+          if (!context.find(m.selector, true))
+            throw Error(node.meta.location + ": mount source `" + shown_path(m.selector) +
+                        "` not found in the build context (or excluded by .dockerignore)");
+          auto& mask = throwaway.emplace_back(std::make_unique<TempDir>(ctx.scratch, "mask-"));
           ov.lower_dirs = {in.host_dir->string()};
+          if (write_exclusion_mask(context, mask->path())) ov.lower_dirs.insert(ov.lower_dirs.begin(), mask->path());
         } else {
           ov.lower_dirs = top_first_dirs(ctx.store, in.layers);
         }

@@ -33,11 +33,11 @@ void remove_existing(const fs::path& dest, bool keep_dir) {
 }
 
 // sendfile copies between any two files in the kernel, without a buffer of ours.
-void copy_with_sendfile(int in, int out, off_t size, const fs::path& src, const fs::path& dest) {
+void copy_with_sendfile(int in, int out, off_t size, const std::string& src, const fs::path& dest) {
   while (size > 0) {
     const ssize_t n = ::sendfile(out, in, nullptr, static_cast<std::size_t>(std::min<off_t>(size, 1 << 30)));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno("copy `" + src.string() + "` to `" + dest.string() + "`");
+    if (n < 0) throw_errno("copy `" + src + "` to `" + dest.string() + "`");
     if (n == 0) return;  // the file shrank while we copied it
     size -= n;
   }
@@ -67,9 +67,10 @@ void FileCopier::apply_metadata(const fs::path& dest, const struct stat& st) con
   ::utimensat(AT_FDCWD, dest.c_str(), times, AT_SYMLINK_NOFOLLOW);
 }
 
-void FileCopier::copy_file(const fs::path& src, const struct stat& st, const fs::path& dest) const {
-  UniqueFd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (!in) throw_errno("open `" + src.string() + "`");
+void FileCopier::copy_file(int parent_fd, const std::string& name, const std::string& relative,
+                           const struct stat& st, const fs::path& dest) const {
+  UniqueFd in(::openat(parent_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!in) throw_errno("open `" + relative + "`");
   UniqueFd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!out) throw_errno("create `" + dest.string() + "`");
   off_t left = st.st_size;
@@ -81,61 +82,56 @@ void FileCopier::copy_file(const fs::path& src, const struct stat& st, const fs:
       copy_range_works_.store(false, std::memory_order_relaxed);
       break;
     }
-    if (n < 0) throw_errno("copy `" + src.string() + "` to `" + dest.string() + "`");
+    if (n < 0) throw_errno("copy `" + relative + "` to `" + dest.string() + "`");
     if (n == 0) return apply_metadata(out.get(), dest, st);  // the file shrank while we copied it
     left -= n;
   }
   // Where copy_file_range could not copy (nothing was written then): e.g. into an overlay mount.
-  copy_with_sendfile(in.get(), out.get(), left, src, dest);
+  copy_with_sendfile(in.get(), out.get(), left, relative, dest);
   apply_metadata(out.get(), dest, st);
 }
 
-void FileCopier::copy(const std::string& relative, const fs::path& dest) const {
-  const fs::path src = relative.empty() ? source_root_ : source_root_ / relative;
-  struct stat st;
-  if (::lstat(src.c_str(), &st) != 0) throw_errno("copy `" + relative + "`");
-  copy_entry(relative, st, dest, false);
+void FileCopier::copy(const cache::SourceTree::Entry& src, const fs::path& dest) const {
+  copy_entry(src.parent.get(), src.name, src.path, src.st, dest, false);
 }
 
-void FileCopier::copy_contents(const std::string& relative, const fs::path& dest) const {
-  copy_children(relative, dest, false);
+void FileCopier::copy_contents(const cache::SourceTree::Entry& src, const fs::path& dest) const {
+  copy_children(src.parent.get(), src.name, src.path, dest, false);
 }
 
-void FileCopier::copy_entry(const std::string& relative, const struct stat& st, const fs::path& dest,
-                            bool dest_absent) const {
-  const fs::path src = relative.empty() ? source_root_ : source_root_ / relative;
+void FileCopier::copy_entry(int parent_fd, const std::string& name, const std::string& relative,
+                            const struct stat& st, const fs::path& dest, bool dest_absent) const {
   if (!dest_absent) remove_existing(dest, S_ISDIR(st.st_mode));
   if (S_ISDIR(st.st_mode)) {
     const bool made = ::mkdir(dest.c_str(), 0700) == 0;
     if (!made && errno != EEXIST) throw_errno("mkdir `" + dest.string() + "`");
-    copy_children(relative, dest, made);
+    copy_children(parent_fd, name, relative, dest, made);
   } else if (S_ISREG(st.st_mode)) {
-    copy_file(src, st, dest);
+    copy_file(parent_fd, name, relative, st, dest);
     return;  // its metadata was set through its fd
   } else if (S_ISLNK(st.st_mode)) {
-    if (::symlink(fs::read_symlink(src).c_str(), dest.c_str()) != 0)
-      throw_errno("symlink `" + dest.string() + "`");
+    char target[4096];
+    const ssize_t n = ::readlinkat(parent_fd, name.c_str(), target, sizeof target - 1);
+    if (n < 0) throw_errno("read link `" + relative + "`");
+    target[n] = '\0';
+    if (::symlink(target, dest.c_str()) != 0) throw_errno("symlink `" + dest.string() + "`");
   } else {
     if (::mknod(dest.c_str(), st.st_mode, st.st_rdev) != 0) throw_errno("mknod `" + dest.string() + "`");
   }
   apply_metadata(dest, st);
 }
 
-void FileCopier::copy_children(const std::string& relative, const fs::path& dest, bool dest_is_new) const {
-  const fs::path src = relative.empty() ? source_root_ : source_root_ / relative;
-  auto child_of = [&](const std::string& name) { return relative.empty() ? name : relative + "/" + name; };
-  UniqueFd dir(::open(src.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir) throw_errno("read directory `" + src.string() + "`");
+void FileCopier::copy_children(int parent_fd, const std::string& name, const std::string& relative,
+                               const fs::path& dest, bool dest_is_new) const {
+  const UniqueFd dir = cache::open_directory_at(parent_fd, name.c_str(), relative.empty() ? "." : relative);
   // Listed, filtered and stat'ed relative to the directory, a big directory's on every core.
-  const auto entries = cache::stat_directory(dir.get(), src.string(), [&](const std::string& name) {
-    return !excluded_ || !excluded_(child_of(name));
-  });
+  const auto entries = source_.entries(dir.get(), relative);
   auto copy_child = [&](std::size_t i) {
     const cache::DirectoryEntry& entry = entries[i];
-    const std::string child = child_of(entry.name);
+    const std::string child = cache::join_relative(relative, entry.name);
     if (entry.error != 0) throw errno_error("copy `" + child + "`", entry.error);
     // In a directory made just now there is nothing to replace: no lookup for it.
-    copy_entry(child, entry.st, dest / entry.name, dest_is_new);
+    copy_entry(dir.get(), entry.name, child, entry.st, dest / entry.name, dest_is_new);
   };
   // The entries are independent of each other, and a context directory can hold thousands:
   // they are copied on every core. The directory's own metadata (its mtime) is set by the
@@ -145,7 +141,7 @@ void FileCopier::copy_children(const std::string& relative, const fs::path& dest
   else for (std::size_t i = 0; i < entries.size(); ++i) copy_child(i);
 }
 
-bool unpack_archive_into(const fs::path& archive_path, const fs::path& dest) {
+bool unpack_archive_into(int archive_fd, const std::string& label, const fs::path& dest) {
   struct ReadCloser {
     void operator()(archive* a) const { archive_read_free(a); }
   };
@@ -155,7 +151,7 @@ bool unpack_archive_into(const fs::path& archive_path, const fs::path& dest) {
   std::unique_ptr<archive, ReadCloser> in(archive_read_new());
   archive_read_support_filter_all(in.get());
   archive_read_support_format_tar(in.get());
-  if (archive_read_open_filename(in.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK)
+  if (archive_read_open_fd(in.get(), archive_fd, 1 << 16) != ARCHIVE_OK)
     return false;
   archive_entry* entry = nullptr;
   int rc = archive_read_next_header(in.get(), &entry);
@@ -177,19 +173,19 @@ bool unpack_archive_into(const fs::path& archive_path, const fs::path& dest) {
       archive_entry_set_hardlink(entry, (dest / l).c_str());
     }
     if (archive_write_header(out.get(), entry) != ARCHIVE_OK)
-      throw Error("unpack `" + archive_path.string() + "`: " + archive_error_string(out.get()));
+      throw Error("unpack " + label + ": " + archive_error_string(out.get()));
     const void* buf;
     size_t size;
     la_int64_t offset;
     while ((rc = archive_read_data_block(in.get(), &buf, &size, &offset)) == ARCHIVE_OK)
       if (archive_write_data_block(out.get(), buf, size, offset) != ARCHIVE_OK)
-        throw Error("unpack `" + archive_path.string() + "`: " + archive_error_string(out.get()));
+        throw Error("unpack " + label + ": " + archive_error_string(out.get()));
     if (rc != ARCHIVE_EOF)
-      throw Error("unpack `" + archive_path.string() + "`: " + archive_error_string(in.get()));
+      throw Error("unpack " + label + ": " + archive_error_string(in.get()));
     archive_write_finish_entry(out.get());
   }
   if (rc != ARCHIVE_EOF)
-    throw Error("unpack `" + archive_path.string() + "`: " + archive_error_string(in.get()));
+    throw Error("unpack " + label + ": " + archive_error_string(in.get()));
   return true;
 }
 

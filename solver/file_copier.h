@@ -1,5 +1,7 @@
-// Copies files between two directory trees the way COPY does: contents, modes, owners
-// (or a forced owner), times, symlinks, special files; excluded paths left out.
+// Copies files from a source tree (the build context, a stage) to a destination directory the way
+// COPY does: contents, modes, owners (or a forced owner), times, symlinks (as links), special
+// files; what the tree excludes is left out. The source is read only through directory fds of
+// the SourceTree, so a symlink in it is copied, never followed to the host.
 #pragma once
 
 #include <sys/types.h>
@@ -10,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "cache/context_checksum.h"
+#include "cache/source_tree.h"
 
 namespace gantry::solver {
 
@@ -22,38 +24,36 @@ struct CopyAttributes {
 
 class FileCopier {
  public:
-  // `excluded` is applied to paths relative to `source_root` (the .dockerignore of a context).
-  FileCopier(std::filesystem::path source_root, cache::ExcludePredicate excluded,
-             CopyAttributes attrs)
-      : source_root_(std::move(source_root)), excluded_(std::move(excluded)), attrs_(attrs) {}
+  FileCopier(const cache::SourceTree& source, CopyAttributes attrs) : source_(source), attrs_(attrs) {}
 
-  // Copies source_root/relative to dest (a host path), replacing what is there; a directory is
-  // merged into an existing directory.
-  void copy(const std::string& relative, const std::filesystem::path& dest) const;
-  // Copies the entries inside source_root/relative into the directory dest.
-  void copy_contents(const std::string& relative, const std::filesystem::path& dest) const;
+  // Copies `src` (found in the source tree) to dest (a host path), replacing what is there; a
+  // directory is merged into an existing directory.
+  void copy(const cache::SourceTree::Entry& src, const std::filesystem::path& dest) const;
+  // Copies the entries inside the directory `src` into the directory dest.
+  void copy_contents(const cache::SourceTree::Entry& src, const std::filesystem::path& dest) const;
 
  private:
-  // Copies source_root/relative, whose lstat is `st`. `dest_absent`: the caller knows nothing
-  // is at dest (its directory was made just now).
-  void copy_entry(const std::string& relative, const struct stat& st, const std::filesystem::path& dest,
-                  bool dest_absent) const;
-  void copy_children(const std::string& relative, const std::filesystem::path& dest, bool dest_is_new) const;
-  void copy_file(const std::filesystem::path& src, const struct stat& st,
+  // Copies `name` in `parent_fd` (at `relative` in the tree), whose lstat is `st`. `dest_absent`:
+  // the caller knows nothing is at dest (its directory was made just now).
+  void copy_entry(int parent_fd, const std::string& name, const std::string& relative, const struct stat& st,
+                  const std::filesystem::path& dest, bool dest_absent) const;
+  void copy_children(int parent_fd, const std::string& name, const std::string& relative,
+                     const std::filesystem::path& dest, bool dest_is_new) const;
+  void copy_file(int parent_fd, const std::string& name, const std::string& relative, const struct stat& st,
                  const std::filesystem::path& dest) const;
   void apply_metadata(const std::filesystem::path& dest, const struct stat& st) const;
   void apply_metadata(int fd, const std::filesystem::path& dest, const struct stat& st) const;
 
-  std::filesystem::path source_root_;
-  cache::ExcludePredicate excluded_;
+  const cache::SourceTree& source_;
   CopyAttributes attrs_;
   // Cleared by the first copy_file_range that cannot copy between these trees (the destination
   // is usually an overlay mount): the rest go straight to sendfile.
   mutable std::atomic<bool> copy_range_works_{true};
 };
 
-// Unpacks a tar archive (any compression libarchive knows) into dest, as ADD does for local
-// archives. Returns false (and writes nothing) when the file is not an archive.
-bool unpack_archive_into(const std::filesystem::path& archive, const std::filesystem::path& dest);
+// Unpacks the tar archive open at `archive_fd` (any compression libarchive knows; `label` names it
+// in errors) into dest, as ADD does for local archives. Returns false (and writes nothing) when
+// the file is not an archive.
+bool unpack_archive_into(int archive_fd, const std::string& label, const std::filesystem::path& dest);
 
 }  // namespace gantry::solver

@@ -1,11 +1,15 @@
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "base/unique_fd.h"
+#include "cache/source_tree.h"
 #include "solver/file_copier.h"
 #include "solver/op_runners.h"
 #include "solver/overlay_mount.h"
@@ -25,12 +29,11 @@ std::string strip_root(std::string_view p) {
 }
 
 // A source that file ops read from: a host directory (the build context) or a mounted layer
-// stack, with the owner its files get when no --chown is given.
+// stack, read as a SourceTree so that nothing outside it is reached.
 struct SourceView {
-  fs::path root;
-  cache::ExcludePredicate excluded;
+  std::unique_ptr<OverlayMount> mount;  // declared first: unmounted after the tree's fd is closed
+  std::optional<cache::SourceTree> tree;
   bool from_context = false;
-  std::unique_ptr<OverlayMount> mount;
 };
 
 // mkdir -p inside a mounted root, giving new directories `mode` and the owner.
@@ -77,76 +80,67 @@ class FileOpApplier {
 
   SourceView& source(int index) {
     auto& view = sources_[index];
-    if (!view.root.empty()) return view;
+    if (view.tree) return view;
     const Result* in = index >= 0 && index < static_cast<int>(inputs_.size())
                            ? inputs_[static_cast<std::size_t>(index)]
                            : nullptr;
     if (in && in->host_dir) {
-      view.root = *in->host_dir;
+      view.tree.emplace(*in->host_dir, exclude_rules_of(ctx_, node_, index));
       view.from_context = true;
-      const auto* src = std::get_if<llb::SourceOp>(&node_.inputs[static_cast<std::size_t>(index)].node->op);
-      std::string name = src ? src->identifier.substr(std::string_view("local://").size()) : "";
-      if (auto it = ctx_.options.local_dirs.find(name); it != ctx_.options.local_dirs.end())
-        view.excluded = it->second.excluded;
     } else {
       view.mount = std::make_unique<OverlayMount>(
           ctx_.scratch, in ? top_first_dirs(ctx_.store, in->layers) : std::vector<fs::path>{});
-      view.root = view.mount->path();
+      view.tree.emplace(view.mount->path());
     }
     return view;
   }
 
   void apply_one(const llb::FileCopy& c) {
     SourceView& src = source(c.src_input);
+    const cache::SourceTree& tree = *src.tree;
     Owner owner = resolve_chown(dest_root_, c.chown);
     if (!owner.uid && src.from_context) owner = {0, 0};
-    FileCopier copier(src.root, src.excluded, {owner.uid, owner.gid, c.mode});
+    FileCopier copier(tree, {owner.uid, owner.gid, c.mode});
 
-    std::vector<std::string> matches;
-    if (c.allow_wildcard && has_wildcard(c.src)) {
-      matches = cache::glob_paths(src.root, c.src, src.excluded);
-      if (matches.empty() && !c.allow_empty_wildcard)
-        fail("COPY failed: no source files were specified: `" + c.src + "` matched nothing");
-    } else {
-      fs::path resolved = src.from_context ? src.root / strip_root(c.src)
-                                           : resolve_in_root(src.root, c.src, c.follow_symlinks);
-      std::string rel = resolved.lexically_relative(src.root).string();
-      if (rel == ".") rel.clear();
-      struct stat st;
-      if (::lstat(resolved.c_str(), &st) != 0 || (src.excluded && !rel.empty() && src.excluded(rel)))
-        fail(src.from_context ? "COPY failed: `" + strip_root(c.src) +
-                                    "` not found in the build context (or excluded by .dockerignore)"
-                              : "COPY failed: `" + c.src + "` not found in the source image or stage");
-      matches.push_back(rel);
+    // Every source is looked up inside its tree (a link to / finds the tree's root, never the
+    // host's) before anything is copied.
+    const bool wildcard = c.allow_wildcard && has_wildcard(c.src);
+    const std::vector<std::string> named = wildcard ? tree.glob(c.src) : std::vector<std::string>{strip_root(c.src)};
+    if (wildcard && named.empty() && !c.allow_empty_wildcard)
+      fail("COPY failed: no source files were specified: `" + c.src + "` matched nothing");
+    std::vector<cache::SourceTree::Entry> found;
+    for (const auto& path : named) {
+      auto entry = tree.find(path, c.follow_symlinks);
+      if (!entry) {
+        const std::string shown = shown_path(path);
+        fail(src.from_context ? "COPY failed: `" + shown + "` not found in the build context (or excluded by .dockerignore)"
+                              : "COPY failed: `/" + shown + "` not found in the source image or stage");
+      }
+      found.push_back(std::move(*entry));
     }
 
-    const bool dest_is_dir_hint = c.dest.ends_with('/') || matches.size() > 1 || has_wildcard(c.src);
+    const bool dest_is_dir_hint = c.dest.ends_with('/') || named.size() > 1 || wildcard;
     const fs::path dest = resolve_in_root(dest_root_, c.dest);
     const uid_t parent_uid = owner.uid.value_or(0);
     const gid_t parent_gid = owner.gid.value_or(0);
-    for (const auto& rel : matches) {
-      fs::path src_path = rel.empty() ? src.root : src.root / rel;
-      struct stat st;
-      if (::stat(src_path.c_str(), &st) != 0) throw_errno("COPY `" + rel + "`");
-      std::string real_rel = rel;
-      if (c.follow_symlinks && !src.from_context)
-        real_rel = resolve_in_root(src.root, "/" + rel).lexically_relative(src.root).string();
-      if (real_rel == ".") real_rel.clear();
-      if (S_ISDIR(st.st_mode) && c.copy_dir_contents) {
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      const cache::SourceTree::Entry& entry = found[i];
+      if (S_ISDIR(entry.st.st_mode) && c.copy_dir_contents) {
         make_parents(dest_root_, dest, 0755, parent_uid, parent_gid);
         if (!fs::is_directory(dest)) fail("COPY failed: `" + c.dest + "` exists and is not a directory");
-        copier.copy_contents(real_rel, dest);
+        copier.copy_contents(entry, dest);
         continue;
       }
-      fs::path target = (dest_is_dir_hint || fs::is_directory(dest))
-                            ? dest / fs::path(rel.empty() ? src.root : fs::path(rel)).filename()
-                            : dest;
+      // The copy has the name the source was given by, not the name a link of it points to.
+      const fs::path name = named[i].empty() ? tree.root().filename() : fs::path(shown_path(named[i])).filename();
+      fs::path target = (dest_is_dir_hint || fs::is_directory(dest)) ? dest / name : dest;
       make_parents(dest_root_, target.parent_path(), 0755, parent_uid, parent_gid);
-      if (c.unpack_archive && S_ISREG(st.st_mode)) {
+      if (c.unpack_archive && S_ISREG(entry.st.st_mode)) {
         make_parents(dest_root_, dest, 0755, parent_uid, parent_gid);
-        if (unpack_archive_into(src_path, dest)) continue;
+        const UniqueFd archive = tree.open(entry, O_RDONLY);
+        if (unpack_archive_into(archive.get(), "`" + named[i] + "`", dest)) continue;
       }
-      copier.copy(real_rel, target);
+      copier.copy(entry, target);
     }
   }
 
@@ -175,7 +169,7 @@ class FileOpApplier {
   void apply_one(const llb::FileRm& r) {
     std::vector<fs::path> victims;
     if (r.allow_wildcard && has_wildcard(r.path)) {
-      for (const auto& rel : cache::glob_paths(dest_root_, r.path, {})) victims.push_back(dest_root_ / rel);
+      for (const auto& rel : cache::SourceTree(dest_root_).glob(r.path)) victims.push_back(dest_root_ / rel);
     } else if (fs::path p = resolve_in_root(dest_root_, r.path, false); fs::exists(fs::symlink_status(p))) {
       victims.push_back(p);
     }

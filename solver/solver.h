@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "cache/context_checksum.h"
+#include "cache/source_tree.h"
 #include "cache/store.h"
 #include "executor/executor.h"
 #include "llb/definition.h"
@@ -91,7 +91,7 @@ class ImageProvider {
 
 struct LocalDir {
   std::filesystem::path path;
-  cache::ExcludePredicate excluded;  // .dockerignore
+  cache::ExcludeRules excluded;  // .dockerignore
 };
 
 struct SolveOptions {

@@ -121,7 +121,24 @@ DockerignoreMatcher::DockerignoreMatcher(const std::vector<std::string>& pattern
   for (const std::string& p : patterns) {
     bool reinclude = !p.empty() && p[0] == '!';
     patterns_.push_back({reinclude ? p.substr(1) : p, reinclude});
+    if (!reinclude) continue;
+    std::string_view prefix = patterns_.back().glob;
+    for (std::string_view tail : {"/**", "/*"})
+      if (prefix.ends_with(tail)) {
+        prefix.remove_suffix(tail.size());
+        break;
+      }
+    if (prefix.find_first_of("*?[]^\\") != std::string_view::npos) reincludes_have_wildcards_ = true;
+    reinclude_prefixes_.push_back(std::string(prefix) + "/");
   }
+}
+
+bool DockerignoreMatcher::may_reinclude_below(std::string_view dir) const {
+  if (reincludes_have_wildcards_) return true;
+  const std::string below = std::string(dir) + "/";
+  for (const std::string& prefix : reinclude_prefixes_)
+    if (prefix.starts_with(below)) return true;
+  return false;
 }
 
 bool DockerignoreMatcher::excluded(std::string_view path) const {

@@ -21,9 +21,17 @@ class DockerignoreMatcher {
  public:
   explicit DockerignoreMatcher(const std::vector<std::string>& patterns);
 
+  bool empty() const { return patterns_.empty(); }
+
   // `path` is relative to the context root, '/'-separated ("src/a.c"); a leading "./" or "/"
   // is ignored.
   bool excluded(std::string_view path) const;
+
+  // Whether a `!` pattern may re-include something below the directory `dir` (relative, clean),
+  // so that a walk must look inside it although it is excluded. As BuildKit decides it: never
+  // without `!` patterns; always when one has wildcards (other than a trailing /* or /**);
+  // else when one names a path below `dir`.
+  bool may_reinclude_below(std::string_view dir) const;
 
  private:
   struct Pattern {
@@ -31,6 +39,8 @@ class DockerignoreMatcher {
     bool reinclude = false;
   };
   std::vector<Pattern> patterns_;
+  std::vector<std::string> reinclude_prefixes_;  // the `!` patterns without a trailing /* or /**, + "/"
+  bool reincludes_have_wildcards_ = false;
 };
 
 // Cleans a '/'-separated path as Go's path.Clean ("a/./b/../c/" -> "a/c", "" -> ".").

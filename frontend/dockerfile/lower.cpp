@@ -531,8 +531,13 @@ class Lowerer {
         if (rel.starts_with("..")) fail(ins, "forbidden path outside the build context: " + src);
         context_.paths.insert(rel);
       }
+      // As BuildKit: a wildcard that matches nothing copies nothing (`COPY go.mod go.sum* ./`),
+      // even when every source is one. Set only where there is a wildcard, so that the other
+      // copies keep their cache keys.
+      const bool wildcard = src.find_first_of("*?[") != std::string::npos;
       op.actions.push_back(llb::FileCopy{.src_input = *source_input, .src = absolute_in_input(src), .dest = dest,
-                                         .chown = chown, .mode = mode, .unpack_archive = c.is_add,
+                                         .chown = chown, .mode = mode, .allow_empty_wildcard = wildcard,
+                                         .unpack_archive = c.is_add,
                                          .parents = c.parents, .exclude_patterns = excludes});
     }
     for (const InlineFile& f : c.inline_files) {

@@ -29,7 +29,7 @@ class ContextChecksumTest : public ::testing::Test {
   void write(const std::string& rel, const std::string& data) {
     std::ofstream(ctx() / rel, std::ios::binary | std::ios::trunc) << data;
   }
-  Digest sum(const std::string& pattern, ExcludePredicate ex = {}) {
+  Digest sum(const std::string& pattern, ExcludeRules ex = {}) {
     ContextChecksummer c(store_.db(), ctx(), std::move(ex));
     return c.checksum(pattern);
   }
@@ -63,16 +63,37 @@ TEST_F(ContextChecksumTest, NestedChangeChangesTheDirectory) {
   EXPECT_NE(sum("/dir/"), d);
 }
 
-TEST_F(ContextChecksumTest, SymlinkTargetsCount) {
+TEST_F(ContextChecksumTest, SymlinkTargetsCountInsideADirectory) {
+  fs::create_symlink("a.txt", ctx() / "dir/link");
+  auto d = sum("dir");
+  fs::remove(ctx() / "dir/link");
+  fs::create_symlink("b.txt", ctx() / "dir/link");
+  EXPECT_NE(sum("dir"), d);
+}
+
+TEST_F(ContextChecksumTest, ANamedSymlinkCountsWhatItPointsTo) {
+  // COPY link copies what the link points to: its key must change with that content.
   fs::create_symlink("a.txt", ctx() / "link");
   auto d = sum("link");
-  fs::remove(ctx() / "link");
-  fs::create_symlink("b.txt", ctx() / "link");
+  write("a.txt", "changed");
   EXPECT_NE(sum("link"), d);
 }
 
+TEST_F(ContextChecksumTest, NothingOutsideTheContextIsRead) {
+  const fs::path host = tmp_.path() / "host";
+  fs::create_directories(host);
+  std::ofstream(host / "secret.txt") << "host secret";
+  fs::create_symlink("/", ctx() / "hostroot");
+  fs::create_symlink(host, ctx() / "hostdir");
+  ContextChecksummer c(store_.db(), ctx(), {});
+  EXPECT_TRUE(c.matches("hostdir/*").empty());
+  // As a pattern that matches nothing, and no file was read for it.
+  EXPECT_EQ(c.checksum(("hostroot" / host.relative_path() / "secret.txt").string()), c.checksum("nothing"));
+  EXPECT_EQ(c.files_hashed(), 0u);
+}
+
 TEST_F(ContextChecksumTest, ExcludedPathsAreInvisible) {
-  auto not_b = [](std::string_view p) { return p == "b.txt"; };
+  const ExcludeRules not_b([](std::string_view p) { return p == "b.txt"; });
   auto d = sum(".", not_b);
   write("b.txt", "changed");
   EXPECT_EQ(sum(".", not_b), d);

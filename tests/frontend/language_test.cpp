@@ -273,5 +273,22 @@ TEST(Dockerignore, BuildKitSemantics) {
   EXPECT_FALSE(m.excluded("src/main.c"));
 }
 
+// Whether a walk must look inside an excluded directory: BuildKit's (fsutil's) rule.
+TEST(Dockerignore, AnExceptionBelowAnExcludedDirectoryIsLookedFor) {
+  DockerignoreMatcher plain(read_dockerignore("build/\n*.log\n"));
+  EXPECT_FALSE(plain.may_reinclude_below("build"));
+
+  DockerignoreMatcher keep(read_dockerignore("build/\n!build/keep.txt\n!docs/**\n"));
+  EXPECT_TRUE(keep.excluded("build/other.txt"));
+  EXPECT_FALSE(keep.excluded("build/keep.txt"));
+  EXPECT_TRUE(keep.may_reinclude_below("build"));
+  EXPECT_FALSE(keep.may_reinclude_below("build/sub"));
+  EXPECT_FALSE(keep.may_reinclude_below("bui"));
+  EXPECT_TRUE(keep.may_reinclude_below("docs")) << "a trailing /** is still a prefix";
+
+  DockerignoreMatcher wild(read_dockerignore("build/\n!build/*/keep.txt\n"));
+  EXPECT_TRUE(wild.may_reinclude_below("anything")) << "a wildcard exception could match anywhere";
+}
+
 }  // namespace
 }  // namespace gantry::frontend

@@ -80,6 +80,15 @@ TEST(Lower, CopyFromContextRecordsFollowPathsAndExcludes) {
   EXPECT_EQ(json::parse(context.attrs.at("exclude")), json({"*.log", "!keep.log"}));
 }
 
+// BuildKit's rule: a wildcard may match nothing; the copies without one keep their keys.
+TEST(Lower, OnlyAWildcardSourceMayMatchNothing) {
+  auto plan = lower_text("FROM busybox\nCOPY go.mod go.sum* ./\n");
+  const auto& copy = file_of(plan.root);
+  ASSERT_EQ(copy.actions.size(), 2u);
+  EXPECT_FALSE(std::get<llb::FileCopy>(copy.actions[0]).allow_empty_wildcard);
+  EXPECT_TRUE(std::get<llb::FileCopy>(copy.actions[1]).allow_empty_wildcard);
+}
+
 TEST(Lower, UnusedStagesAreNotLoweredAndCopyFromStageUsesItsOutput) {
   auto plan = lower_text(
       "FROM doesnotexist AS unused\n"
