@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "base/error.h"
+#include "frontend/dockerfile/shell_pattern.h"
 #include "frontend/dockerfile/text.h"
 
 namespace gantry::frontend {
@@ -80,124 +81,6 @@ class WordSplitter {
   std::vector<std::string> words_;
   bool in_word_ = false;
 };
-
-// ---- shell patterns (`${V#p}`, `${V/p/r}`) ----------------------------------------------------
-
-struct PatternToken {
-  enum Kind { Literal, AnyString, AnyRune } kind;
-  std::uint32_t code = 0;
-};
-
-std::vector<PatternToken> compile_pattern(std::string_view pattern) {
-  std::vector<PatternToken> tokens;
-  for (std::size_t pos = 0; pos < pattern.size();) {
-    Rune r = decode_rune(pattern, pos);
-    pos += r.width;
-    if (r.code == '*') {
-      tokens.push_back({PatternToken::AnyString});
-    } else if (r.code == '?') {
-      tokens.push_back({PatternToken::AnyRune});
-    } else if (r.code == '\\') {
-      // `\}` and `\/` only protect the ${} syntax; `\*`, `\?`, `\\` are literal pattern chars.
-      if (pos < pattern.size() && (pattern[pos] == '}' || pattern[pos] == '/')) continue;
-      if (pos >= pattern.size() || (pattern[pos] != '*' && pattern[pos] != '?' && pattern[pos] != '\\'))
-        throw LexFailure{"invalid pattern (" + std::string(pattern) + ") in substitution: invalid escape '\\" +
-                         std::string(pattern.substr(pos, pos < pattern.size() ? 1 : 0)) + "'"};
-      tokens.push_back({PatternToken::Literal, static_cast<unsigned char>(pattern[pos++])});
-    } else {
-      tokens.push_back({PatternToken::Literal, r.code});
-    }
-  }
-  return tokens;
-}
-
-std::vector<std::uint32_t> runes_of(std::string_view s, std::vector<std::size_t>* offsets) {
-  std::vector<std::uint32_t> runes;
-  for (std::size_t pos = 0; pos < s.size();) {
-    Rune r = decode_rune(s, pos);
-    offsets->push_back(pos);
-    runes.push_back(r.code);
-    pos += r.width;
-  }
-  offsets->push_back(s.size());
-  return runes;
-}
-
-// Whether tokens match runes[begin, end) entirely (the usual backtracking glob walk: on a
-// mismatch, let the last `*` swallow one more rune).
-bool glob_match(const std::vector<PatternToken>& tokens, const std::vector<std::uint32_t>& runes,
-                std::size_t begin, std::size_t end) {
-  std::size_t t = 0, r = begin;
-  std::optional<std::size_t> star_token, star_rune;
-  while (r < end) {
-    if (t < tokens.size() && tokens[t].kind == PatternToken::AnyString) {
-      star_token = t++;
-      star_rune = r;
-    } else if (t < tokens.size() &&
-               (tokens[t].kind == PatternToken::AnyRune || tokens[t].code == runes[r])) {
-      ++t;
-      ++r;
-    } else if (star_token) {
-      t = *star_token + 1;
-      r = ++*star_rune;
-    } else {
-      return false;
-    }
-  }
-  while (t < tokens.size() && tokens[t].kind == PatternToken::AnyString) ++t;
-  return t == tokens.size();
-}
-
-// ${V#p} ${V##p} ${V%p} ${V%%p}: the shortest (or longest) matching prefix or suffix removed.
-std::string remove_affix(std::string_view value, std::string_view pattern, bool suffix, bool longest) {
-  auto tokens = compile_pattern(pattern);
-  std::vector<std::size_t> offsets;
-  auto runes = runes_of(value, &offsets);
-  std::size_t n = runes.size();
-  for (std::size_t i = 0; i <= n; ++i) {
-    std::size_t len = longest ? n - i : i;
-    bool hit = suffix ? glob_match(tokens, runes, n - len, n) : glob_match(tokens, runes, 0, len);
-    if (hit)
-      return std::string(suffix ? value.substr(0, offsets[n - len]) : value.substr(offsets[len]));
-  }
-  return std::string(value);
-}
-
-// ${V/p/r} and ${V//p/r}: leftmost, longest matches replaced (once or everywhere).
-std::string replace_pattern(std::string_view value, std::string_view pattern,
-                            std::string_view replacement, bool all) {
-  auto tokens = compile_pattern(pattern);
-  std::vector<std::size_t> offsets;
-  auto runes = runes_of(value, &offsets);
-  std::size_t n = runes.size();
-  std::string out;
-  bool replaced = false;
-  std::optional<std::size_t> previous_end;
-  for (std::size_t i = 0; i <= n;) {
-    std::optional<std::size_t> match_end;
-    if (all || !replaced) {
-      for (std::size_t j = n + 1; j-- > i;) {
-        if (glob_match(tokens, runes, i, j)) {
-          match_end = j;
-          break;
-        }
-      }
-    }
-    // An empty match right after a match is not a new match (as Go's regexp.ReplaceAll).
-    if (match_end && !(*match_end == i && previous_end == i)) {
-      out += replacement;
-      replaced = true;
-      previous_end = *match_end;
-      if (*match_end > i) {
-        i = *match_end;
-        continue;
-      }
-    }
-    if (i < n) out += value.substr(offsets[i], offsets[i + 1] - offsets[i]);
-    ++i;
-  }
-  return out;
-}
 
 // ---- the word processor -----------------------------------------------------------------------
 
@@ -406,7 +289,7 @@ class WordProcessor {
       default: {
         bool longest = !word.empty() && word[0] == static_cast<char>(c);
         std::string_view pattern = longest ? std::string_view(word).substr(1) : std::string_view(word);
-        return remove_affix(value.value_or(""), pattern, c == '%', longest);
+        return pattern_result([&] { return remove_affix(value.value_or(""), pattern, c == '%', longest); });
       }
     }
   }
@@ -418,7 +301,18 @@ class WordProcessor {
     std::string replacement = argument_until('}', true, "syntax error: missing '}'");
     auto value = lookup(name);
     if (!value && options_.skip_unset_env) return "${" + name + "/" + pattern + "/" + replacement + "}";
-    return replace_pattern(value.value_or(""), pattern, replacement, all);
+    return pattern_result([&] { return replace_pattern(value.value_or(""), pattern, replacement, all); });
+  }
+
+  // A bad pattern's error carries only the reason; the word is added at the top, as for every
+  // LexFailure.
+  template <class Expand>
+  static std::string pattern_result(const Expand& expand) {
+    try {
+      return expand();
+    } catch (const Error& e) {
+      throw LexFailure{e.what()};
+    }
   }
 
   // The word inside ${...} up to `stop`; running off the end is reported as `at_end`.
