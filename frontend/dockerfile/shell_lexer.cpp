@@ -12,6 +12,13 @@ namespace {
 
 constexpr std::int64_t kEof = -1;
 
+// How deep ${...} may nest inside ${...}: far beyond any real Dockerfile, and far below what the
+// stack holds (each level is a few recursive calls).
+constexpr int kMaxNesting = 100;
+
+// The longest word an error quotes whole; a longer one is cut (a hostile line can be 64 KiB).
+constexpr std::size_t kMaxQuotedWord = 200;
+
 // A failure inside the word; wrapped once with the whole word at the top.
 struct LexFailure {
   std::string reason;
@@ -317,8 +324,13 @@ class WordProcessor {
 
   // The word inside ${...} up to `stop`; running off the end is reported as `at_end`.
   std::string argument_until(char stop, bool raw_escapes, const char* at_end) {
+    if (nesting_ == kMaxNesting)
+      throw LexFailure{"${...} nested more than " + std::to_string(kMaxNesting) + " levels deep"};
+    ++nesting_;  // a failure ends the whole word: the count need not come back down then
     try {
-      return process_until(stop, raw_escapes).word;
+      std::string word = process_until(stop, raw_escapes).word;
+      --nesting_;
+      return word;
     } catch (const LexFailure&) {
       if (scanner_.peek() == kEof) throw LexFailure{at_end};
       throw;
@@ -330,7 +342,16 @@ class WordProcessor {
   const ShellLexerOptions& options_;
   bool raw_escapes_;
   std::set<std::string>* referenced_;
+  int nesting_ = 0;
 };
+
+// `word` quoted for an error, cut at a rune boundary when it is too long to read in one line.
+std::string quoted_for_error(std::string_view word) {
+  if (word.size() <= kMaxQuotedWord) return go_quote(word);
+  std::size_t cut = 0;
+  while (cut < kMaxQuotedWord) cut += decode_rune(word, cut).width;
+  return go_quote(word.substr(0, cut)) + "... (" + std::to_string(word.size()) + " bytes)";
+}
 
 }  // namespace
 
@@ -339,7 +360,7 @@ std::string ShellLexer::process_word(std::string_view word, const ShellEnv& env,
   try {
     return WordProcessor(word, env, options_, referenced).process().word;
   } catch (const LexFailure& failure) {
-    throw Error("failed to process " + go_quote(word) + ": " + failure.reason);
+    throw Error("failed to process " + quoted_for_error(word) + ": " + failure.reason);
   }
 }
 
@@ -347,7 +368,7 @@ std::vector<std::string> ShellLexer::process_words(std::string_view word, const 
   try {
     return WordProcessor(word, env, options_, nullptr).process().words;
   } catch (const LexFailure& failure) {
-    throw Error("failed to process " + go_quote(word) + ": " + failure.reason);
+    throw Error("failed to process " + quoted_for_error(word) + ": " + failure.reason);
   }
 }
 
