@@ -17,6 +17,7 @@
 #include "frontend/dockerfile/parser.h"
 #include "frontend/dockerfile/run_mount.h"
 #include "frontend/dockerfile/shell_lexer.h"
+#include "frontend/dockerfile/stage_environment.h"
 #include "frontend/dockerfile/text.h"
 
 namespace gantry::frontend {
@@ -49,7 +50,7 @@ struct StageDef {
 struct StageState {
   llb::Output root;
   json image;
-  std::vector<std::pair<std::string, std::string>> args;  // ARGs in scope that have a value
+  StageEnvironment vars;  // ARGs in scope that have a value, config Env, what words expand with
   std::vector<std::string> shell = {"/bin/sh", "-c"};
   bool cmd_set = false;
   std::string label;  // progress prefix name ("" for an unnamed single stage)
@@ -137,20 +138,6 @@ class Lowerer {
     } catch (const Error& e) {
       fail(ins, e.what());
     }
-  }
-
-  // ARGs first, then the config Env (ENV wins over ARG of the same name).
-  static ShellEnv env_of(const StageState& st) {
-    ShellEnv env;
-    for (const auto& [k, v] : st.args) env[k] = v;
-    if (st.image["config"].contains("Env"))
-      for (const json& e : st.image["config"]["Env"]) {
-        if (!e.is_string()) continue;
-        std::string s = e.get<std::string>();
-        std::size_t eq = s.find('=');
-        env[s.substr(0, eq)] = eq == std::string::npos ? "" : s.substr(eq + 1);
-      }
-    return env;
   }
 
   llb::OpMetadata meta(StageState& st, const Instruction& ins, const std::string& text) const {
@@ -248,6 +235,7 @@ class Lowerer {
       if (shell.is_array() && !shell.empty()) st.shell = shell.get<std::vector<std::string>>();
     }
     if (!get_env(st.image, "PATH")) set_env(st.image, "PATH", kDefaultPath);
+    st.vars = StageEnvironment(st.image);
     run_onbuild_triggers(st, def.from);
     return st;
   }
@@ -282,27 +270,29 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const ArgInstruction& arg) {
-    ShellEnv env = env_of(st);
+    // The defaults of one ARG see the ARGs before them in it, even one that an ENV of the same
+    // name hides from the instructions after: only then is the environment copied.
+    std::optional<ShellEnv> seen_here;
     for (const ArgDeclaration& decl : arg.args) {
       std::optional<std::string> value;
       if (auto it = options_.build_args.find(decl.name); it != options_.build_args.end()) {
         value = it->second;
       } else if (decl.default_value) {
-        value = expand(env, ins, *decl.default_value);
+        value = expand(seen_here ? *seen_here : st.vars.expansion(), ins, *decl.default_value);
       } else if (auto g = global_args_.find(decl.name); g != global_args_.end()) {
         value = g->second;
       }
       consumed_args.insert(decl.name);
       if (!value) continue;
-      std::erase_if(st.args, [&](const auto& kv) { return kv.first == decl.name; });
-      st.args.emplace_back(decl.name, *value);
-      env[decl.name] = *value;
+      st.vars.set_arg(decl.name, *value);
+      if (!seen_here && st.vars.has_env(decl.name)) seen_here = st.vars.expansion();
+      if (seen_here) (*seen_here)[decl.name] = *value;
     }
   }
 
   std::vector<std::pair<std::string, std::string>> expand_pairs(const StageState& st, const Instruction& ins,
                                                                 const std::vector<KeyValue>& pairs) const {
-    ShellEnv env = env_of(st);
+    const ShellEnv& env = st.vars.expansion();
     std::vector<std::pair<std::string, std::string>> out;
     for (const KeyValue& kv : pairs) {
       std::string key = expand(env, ins, kv.key);
@@ -315,7 +305,7 @@ class Lowerer {
   void apply(StageState& st, const Instruction& ins, const EnvInstruction& e) {
     std::string history = "ENV";
     for (const auto& [k, v] : expand_pairs(st, ins, e.vars)) {
-      set_env(st.image, k, v);
+      st.vars.set_env(st.image, k, v);
       history += " " + k + "=" + v;
     }
     add_history(st.image, history, false);
@@ -364,13 +354,13 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const UserInstruction& u) {
-    std::string user = expand(env_of(st), ins, u.user);
+    std::string user = expand(st.vars.expansion(), ins, u.user);
     st.image["config"]["User"] = user;
     add_history(st.image, "USER " + user, false);
   }
 
   void apply(StageState& st, const Instruction& ins, const ExposeInstruction& e) {
-    ShellEnv env = env_of(st);
+    const ShellEnv& env = st.vars.expansion();
     std::string history = "EXPOSE";
     for (const std::string& word : e.ports) {
       std::vector<std::string> ports;
@@ -414,7 +404,7 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const VolumeInstruction& v) {
-    ShellEnv env = env_of(st);
+    const ShellEnv& env = st.vars.expansion();
     std::string history = "VOLUME [";
     bool first = true;
     for (const std::string& word : v.paths) {
@@ -428,7 +418,7 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const StopSignalInstruction& s) {
-    std::string signal = expand(env_of(st), ins, s.signal);
+    std::string signal = expand(st.vars.expansion(), ins, s.signal);
     bool numeric = !signal.empty() && std::all_of(signal.begin(), signal.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!numeric && !(signal.size() > 3 && iequals(signal.substr(0, 3), "SIG")))
       fail(ins, "Invalid signal: " + signal);
@@ -473,7 +463,7 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const WorkdirInstruction& w) {
-    std::string path = expand(env_of(st), ins, w.path);
+    std::string path = expand(st.vars.expansion(), ins, w.path);
     if (path.empty()) fail(ins, "WORKDIR requires a non-empty path");
     std::string dir = clean_path(path.starts_with("/") ? path : working_dir(st) + "/" + path);
     st.image["config"]["WorkingDir"] = dir;
@@ -484,7 +474,7 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const CopyInstruction& c) {
-    ShellEnv env = env_of(st);
+    const ShellEnv& env = st.vars.expansion();
     auto fail_here = [&](const std::string& what) { fail(ins, what); };
     std::string dest = resolve_dest(st, expand(env, ins, c.dest));
     if (c.sources.size() + c.inline_files.size() > 1 && !dest.ends_with("/"))
@@ -562,7 +552,7 @@ class Lowerer {
         names.insert(s.substr(0, s.find('=')));
         env.push_back(s);
       }
-    for (const auto& [k, v] : st.args)
+    for (const auto& [k, v] : st.vars.args())
       if (names.insert(k).second) env.push_back(k + "=" + v);
     for (const auto& [k, v] : options_.build_args)
       if (kProxyArgs.count(k) && names.insert(k).second) env.push_back(k + "=" + v);
@@ -570,7 +560,7 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const RunInstruction& r) {
-    ShellEnv env = env_of(st);
+    const ShellEnv& env = st.vars.expansion();
     llb::ExecOp op;
     std::vector<llb::Output> inputs = {st.root};
     op.mounts.push_back(llb::Mount{.input = 0, .dest = "/", .output = 0});
@@ -587,9 +577,9 @@ class Lowerer {
     for (const std::string& spec : r.mounts) add_mount(st, ins, expand(env, ins, spec), &op, &inputs);
 
     std::string history = "RUN ";
-    if (!st.args.empty()) {
-      history += "|" + std::to_string(st.args.size());
-      for (const auto& [k, v] : st.args) history += " " + k + "=" + v;
+    if (!st.vars.args().empty()) {
+      history += "|" + std::to_string(st.vars.args().size());
+      for (const auto& [k, v] : st.vars.args()) history += " " + k + "=" + v;
       history += " ";
     }
     for (std::size_t i = 0; i < op.args.size(); ++i) history += (i ? " " : "") + op.args[i];
