@@ -29,6 +29,11 @@ using nlohmann::json;
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr const char* kPlatform = "linux/amd64";
 
+// How long a chain of stages may be, each needing the next (FROM <stage>, COPY --from, RUN
+// --mount from): far longer than any real build, and far shorter than the stack holds (each
+// stage is a few recursive calls).
+constexpr int kMaxStageDepth = 256;
+
 // Build args every RUN sees when given, without an ARG (and never written to history).
 const std::set<std::string> kProxyArgs = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
                                           "FTP_PROXY",  "ftp_proxy",  "NO_PROXY",    "no_proxy",
@@ -117,9 +122,14 @@ class Lowerer {
     if (results_[index]) return *results_[index];
     const StageDef& def = stages_[index];
     if (in_progress_[index]) fail(def.from, "circular dependency between build stages");
+    if (chain_depth_ == kMaxStageDepth)
+      fail(def.from, "stage needed through a chain of more than " + std::to_string(kMaxStageDepth) +
+                         " stages (FROM, COPY --from or RUN --mount from another stage)");
     in_progress_[index] = true;
+    ++chain_depth_;  // a failure ends the whole lowering: the count need not come back down then
     StageState st = start(def);
     for (const Instruction& ins : def.commands) apply(st, ins);
+    --chain_depth_;
     results_[index] = std::move(st);
     return *results_[index];
   }
@@ -673,6 +683,7 @@ class Lowerer {
   char escape_;
   std::vector<std::optional<StageState>> results_;
   std::vector<bool> in_progress_;
+  int chain_depth_ = 0;  // stages being lowered, each waiting for the next
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "frontend/dockerfile/frontend.h"
 #include "frontend/dockerfile/shell_lexer.h"
 
 namespace gantry::frontend {
@@ -51,6 +52,51 @@ TEST(HostileInput, LongWordsAreCutInErrorsAtARuneBoundary) {
                            std::to_string(word.size()) +
                            " bytes): unexpected end of statement while looking for matching single-quote";
     EXPECT_EQ(e.what(), expected);
+  }
+}
+
+// `stages` stages, each needing the one before: through FROM, or through COPY --from.
+std::string stage_chain(int stages, bool copy_from) {
+  std::string text = "FROM scratch AS s0\n";
+  for (int i = 1; i < stages; ++i) {
+    std::string before = "s" + std::to_string(i - 1), name = "s" + std::to_string(i);
+    text += copy_from ? "FROM scratch AS " + name + "\nCOPY --from=" + before + " / /\n"
+                      : "FROM " + before + " AS " + name + "\n";
+  }
+  return text;
+}
+
+BuildPlan lower_text(const std::string& dockerfile) {
+  BuildOptions options;
+  options.dockerfile = dockerfile;
+  return lower(options);
+}
+
+TEST(HostileInput, StageChainsUpToTheBoundLower) {
+  for (bool copy_from : {false, true}) {
+    BuildPlan plan = lower_text(stage_chain(256, copy_from));
+    int depth = 0;
+    for (const llb::Node* n = plan.root.node.get(); n && !n->inputs.empty(); n = n->inputs.back().node.get())
+      ++depth;
+    EXPECT_EQ(depth, copy_from ? 255 : 0);
+  }
+}
+
+TEST(HostileInput, StageChainsPastTheBoundAreOneLineNamingTheStage) {
+  for (bool copy_from : {false, true}) {
+    for (int stages : {257, 8000}) {
+      try {
+        lower_text(stage_chain(stages, copy_from));
+        FAIL() << "no error for " << stages << " stages";
+      } catch (const Error& e) {
+        // The first stage past the bound, counted back from the target: its FROM line.
+        int past = stages - 257;
+        int line = copy_from && past > 0 ? 2 * past : past + 1;
+        EXPECT_EQ(std::string(e.what()), "Dockerfile:" + std::to_string(line) +
+                                             ": stage needed through a chain of more than 256 stages "
+                                             "(FROM, COPY --from or RUN --mount from another stage)");
+      }
+    }
   }
 }
 
