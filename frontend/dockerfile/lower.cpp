@@ -116,7 +116,10 @@ class Lowerer {
           std::map<std::string, ImageInfo>& images, ContextSource& context, char escape)
       : options_(options), stages_(stages), global_args_(global_args), images_(images), context_(context),
         lexer_(ShellLexerOptions{.escape = escape}), escape_(escape), results_(stages.size()),
-        in_progress_(stages.size(), false) {}
+        in_progress_(stages.size(), false) {
+    for (const StageDef& def : stages_)
+      if (!def.from_body().stage_name.empty()) stage_by_name_.emplace(def.from_body().stage_name, def.index);
+  }
 
   const StageState& stage(int index) {
     if (results_[index]) return *results_[index];
@@ -187,10 +190,8 @@ class Lowerer {
       if (index >= current) fail(ins, "invalid from flag value " + ref + ": refers to current or future build stage");
       return index;
     }
-    std::string lower = to_lower(ref);
-    for (int i = 0; i < current; ++i)
-      if (stages_[i].from_body().stage_name == lower) return i;
-    return -1;
+    auto named = stage_by_name_.find(to_lower(ref));
+    return named != stage_by_name_.end() && named->second < current ? named->second : -1;
   }
 
   // The filesystem named by --from (a stage or an image); "" = the build context.
@@ -684,6 +685,7 @@ class Lowerer {
   std::vector<std::optional<StageState>> results_;
   std::vector<bool> in_progress_;
   int chain_depth_ = 0;  // stages being lowered, each waiting for the next
+  std::map<std::string, int, std::less<>> stage_by_name_;
 };
 
 }  // namespace
@@ -695,13 +697,13 @@ BuildPlan lower(const BuildOptions& options) {
   // Split into global ARGs and stages.
   std::vector<Instruction> global_args;
   std::vector<StageDef> stages;
+  std::set<std::string> stage_names;
   for (const Node& node : ast.nodes()) {
     Instruction ins = parse_instruction(ast, node, file);
     if (ins.keyword == "FROM") {
       const auto& name = std::get<FromInstruction>(ins.body).stage_name;
-      for (const StageDef& s : stages)
-        if (!name.empty() && s.from_body().stage_name == name)
-          throw Error(file + ":" + std::to_string(ins.line) + ": duplicate stage name " + go_quote(name));
+      if (!name.empty() && !stage_names.insert(name).second)
+        throw Error(file + ":" + std::to_string(ins.line) + ": duplicate stage name " + go_quote(name));
       stages.push_back({static_cast<int>(stages.size()), std::move(ins), {}});
     } else if (!stages.empty()) {
       stages.back().commands.push_back(std::move(ins));

@@ -100,5 +100,15 @@ TEST(HostileInput, StageChainsPastTheBoundAreOneLineNamingTheStage) {
   }
 }
 
+TEST(HostileInput, ManyIndependentStagesLowerOnlyTheTarget) {
+  std::string text;
+  for (int i = 0; i < 50000; ++i) text += "FROM scratch AS s" + std::to_string(i) + "\n";
+  text += "FROM s0\nCOPY --from=s49999 / /\n";
+  BuildPlan plan = lower_text(text);
+  ASSERT_TRUE(plan.root.node);
+  EXPECT_TRUE(std::holds_alternative<llb::FileOp>(plan.root.node->op));
+  EXPECT_THROW(lower_text("FROM scratch AS a\nFROM scratch AS b\nFROM scratch AS A\n"), Error);
+}
+
 }  // namespace
 }  // namespace gantry::frontend
