@@ -80,8 +80,12 @@ BuildInput resolve_build_input(const std::string& path, const std::string& file,
   input.dockerfile_name = dockerfile.filename().string();
   input.dockerfile = read_file(dockerfile);
   // <Dockerfile>.dockerignore beside the Dockerfile wins over the context's .dockerignore.
-  input.dockerignore = read_if_exists(dockerfile.string() + ".dockerignore");
-  if (!input.dockerignore) input.dockerignore = read_if_exists(input.context / ".dockerignore");
+  fs::path beside = dockerfile.string() + ".dockerignore";
+  input.dockerignore = read_if_exists(beside);
+  if (input.dockerignore)
+    input.dockerignore_name = beside.filename().string();
+  else
+    input.dockerignore = read_if_exists(input.context / ".dockerignore");
   input.identity += "|" + (input.unpacked ? file : fs::absolute(dockerfile).string());
   return input;
 }

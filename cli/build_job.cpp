@@ -56,6 +56,7 @@ const llb::Definition& BuildJob::lower() {
   opts.dockerfile_name = request_.input.dockerfile_name;
   opts.dockerfile = request_.input.dockerfile;
   opts.dockerignore = request_.input.dockerignore;
+  opts.dockerignore_name = request_.input.dockerignore_name;
   opts.target = request_.target;
   opts.build_args = request_.build_args;
   opts.labels = request_.labels;
@@ -75,7 +76,7 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
   if (!definition_) throw Error("build: solve() before lower()");
   solver::SolveOptions opts;
   auto ignore = std::make_shared<frontend::DockerignoreMatcher>(
-      frontend::read_dockerignore(request_.input.dockerignore.value_or("")));
+      frontend::read_dockerignore(request_.input.dockerignore.value_or(""), request_.input.dockerignore_name));
   opts.local_dirs["context"] = {fs::absolute(request_.input.context),
                                 [ignore](std::string_view p) { return ignore->excluded(p); }};
   opts.secrets = request_.secrets;

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "base/error.h"
 #include "frontend/dockerfile/text.h"
 
 namespace gantry::frontend {
@@ -33,16 +34,19 @@ std::string clean_path(std::string_view path) {
   return out.empty() ? "." : out;
 }
 
-std::vector<std::string> read_dockerignore(std::string_view content) {
+std::vector<std::string> read_dockerignore(std::string_view content, std::string_view file_name) {
   std::vector<std::string> patterns;
   std::size_t pos = 0;
-  while (pos < content.size()) {
+  for (int line_number = 1; pos < content.size(); ++line_number) {
     std::size_t nl = content.find('\n', pos);
     if (nl == std::string_view::npos) nl = content.size();
     std::string_view line = content.substr(pos, nl - pos);
     pos = nl + 1;
     if (patterns.empty() && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
     if (!line.empty() && line[0] == '#') continue;
+    if (auto fault = text_fault(line))
+      throw Error(std::string(file_name) + ":" + std::to_string(line_number) + ": " + *fault +
+                  ": a .dockerignore must be UTF-8 text");
     line = trim_space(line);
     if (line.empty()) continue;
     bool reinclude = line[0] == '!';

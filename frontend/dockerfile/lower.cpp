@@ -744,7 +744,7 @@ BuildPlan lower(const BuildOptions& options) {
   }
 
   std::vector<std::string> exclude;
-  if (options.dockerignore) exclude = read_dockerignore(*options.dockerignore);
+  if (options.dockerignore) exclude = read_dockerignore(*options.dockerignore, options.dockerignore_name);
 
   std::map<std::string, ImageInfo> images;
   ContextSource paths_pass;

@@ -4,10 +4,14 @@
 // timings are in bench/frontend.)
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 #include "base/error.h"
+#include "frontend/dockerfile/dockerignore.h"
 #include "frontend/dockerfile/frontend.h"
+#include "frontend/dockerfile/instructions.h"
+#include "frontend/dockerfile/parser.h"
 #include "frontend/dockerfile/shell_lexer.h"
 
 namespace gantry::frontend {
@@ -108,6 +112,52 @@ TEST(HostileInput, ManyIndependentStagesLowerOnlyTheTarget) {
   ASSERT_TRUE(plan.root.node);
   EXPECT_TRUE(std::holds_alternative<llb::FileOp>(plan.root.node->op));
   EXPECT_THROW(lower_text("FROM scratch AS a\nFROM scratch AS b\nFROM scratch AS A\n"), Error);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(HostileInput, DockerfileLinesThatAreNotTextAreRefusedWithTheirLine) {
+  using namespace std::string_literals;
+  EXPECT_EQ(error_of([] { parse("FROM a\nENV A=caf\xE9\n"); }),
+            "Dockerfile:2: invalid UTF-8 at column 10 (byte 0xe9): a Dockerfile must be UTF-8 text");
+  EXPECT_EQ(error_of([] { parse("FROM a\nRUN echo hi\0; rm -rf /x\n"s, "Dockerfile.dev"); }),
+            "Dockerfile.dev:2: NUL byte at column 12: a Dockerfile must be UTF-8 text");
+  EXPECT_EQ(error_of([] { parse("FROM a\nRUN echo \\\n  b\xC3\n"); }),
+            "Dockerfile:3: invalid UTF-8 at column 4 (byte 0xc3): a Dockerfile must be UTF-8 text");
+  EXPECT_EQ(error_of([] { parse("FROM a\nCOPY <<EOF /x\nok\n\0\nEOF\n"s); }),
+            "Dockerfile:4: NUL byte at column 1: a Dockerfile must be UTF-8 text");
+  // Comments are never read: they may hold anything, as in BuildKit.
+  Ast ast = parse("# caf\xE9\0\nFROM a\nRUN a \\\n# \xFF\n  b\n"s);
+  EXPECT_EQ(ast.nodes().size(), 2u);
+  // Valid UTF-8 of every width passes.
+  EXPECT_EQ(parse("FROM a\nLABEL x=\xC3\xA9\xE2\x98\x83\xF0\x9F\x90\xB3\n").nodes().size(), 2u);
+}
+
+TEST(HostileInput, JsonNulCharacterIsRefusedWhereItWouldBecomeAnArgument) {
+  Ast ast = parse("FROM a\nRUN [\"sh\", \"-c\", \"echo hi\\u0000; evil\"]\n");  // the AST keeps it, as BuildKit's
+  EXPECT_EQ(error_of([&] { parse_instruction(ast, ast.nodes()[1], "Dockerfile"); }),
+            "Dockerfile:2: NUL character (\\u0000) in the argument \"echo hi\\x00; evil\"");
+}
+
+TEST(HostileInput, DockerignoreLinesThatAreNotTextAreRefusedWithTheirLine) {
+  using namespace std::string_literals;
+  EXPECT_EQ(error_of([] { read_dockerignore("ok\n# \xFF is a comment\nbad\xFF\n"); }),
+            ".dockerignore:3: invalid UTF-8 at column 4 (byte 0xff): a .dockerignore must be UTF-8 text");
+  EXPECT_EQ(error_of([] { read_dockerignore("a\0b\n"s, "Dockerfile.dockerignore"); }),
+            "Dockerfile.dockerignore:1: NUL byte at column 2: a .dockerignore must be UTF-8 text");
+  BuildOptions options;
+  options.dockerfile = "FROM scratch\n";
+  options.dockerignore = "x\n\xC0\x80\n";  // an overlong NUL
+  options.dockerignore_name = "Dockerfile.dockerignore";
+  EXPECT_EQ(error_of([&] { lower(options); }),
+            "Dockerfile.dockerignore:2: invalid UTF-8 at column 1 (byte 0xc0): a .dockerignore must be UTF-8 text");
 }
 
 }  // namespace
