@@ -690,7 +690,21 @@ class Lowerer {
 
 }  // namespace
 
+namespace {
+
+// Build args and labels come from the command line, and go where Dockerfile text goes: they must
+// be text too (see text_fault).
+void check_flag_values(const std::map<std::string, std::string>& values, const std::string& flag) {
+  for (const auto& [name, value] : values)
+    for (const std::string& text : {name, value})
+      if (auto fault = text_fault(text)) throw UsageError(flag + " " + go_quote(name) + ": " + *fault);
+}
+
+}  // namespace
+
 BuildPlan lower(const BuildOptions& options) {
+  check_flag_values(options.build_args, "--build-arg");
+  check_flag_values(options.labels, "--label");
   const std::string& file = options.dockerfile_name;
   Ast ast = parse(options.dockerfile, file);
 

@@ -160,5 +160,16 @@ TEST(HostileInput, DockerignoreLinesThatAreNotTextAreRefusedWithTheirLine) {
             "Dockerfile.dockerignore:2: invalid UTF-8 at column 1 (byte 0xc0): a .dockerignore must be UTF-8 text");
 }
 
+TEST(HostileInput, BuildArgsAndLabelsThatAreNotTextAreUsageErrors) {
+  BuildOptions options;
+  options.dockerfile = "FROM scratch\nARG A\nLABEL a=$A\n";
+  options.build_args = {{"A", "x\xFF"}};
+  EXPECT_THROW(lower(options), UsageError);
+  EXPECT_EQ(error_of([&] { lower(options); }), "--build-arg \"A\": invalid UTF-8 at column 2 (byte 0xff)");
+  options.build_args = {};
+  options.labels = {{"l\xC3", "v"}};
+  EXPECT_EQ(error_of([&] { lower(options); }), "--label \"l\\xc3\": invalid UTF-8 at column 2 (byte 0xc3)");
+}
+
 }  // namespace
 }  // namespace gantry::frontend
