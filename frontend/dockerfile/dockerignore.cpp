@@ -34,6 +34,8 @@ std::string clean_path(std::string_view path) {
   return out.empty() ? "." : out;
 }
 
+constexpr std::size_t kMaxPatternLength = 4096;  // PATH_MAX
+
 std::vector<std::string> read_dockerignore(std::string_view content, std::string_view file_name) {
   std::vector<std::string> patterns;
   std::size_t pos = 0;
@@ -54,6 +56,12 @@ std::vector<std::string> read_dockerignore(std::string_view content, std::string
     if (line.empty()) continue;
     std::string pattern = clean_path(line);
     if (pattern.size() > 1 && pattern[0] == '/') pattern.erase(0, 1);
+    // The matcher's work and stack grow with the pattern, and no path is longer than PATH_MAX:
+    // a longer pattern is a hostile one (500,000 `*` overflowed the stack).
+    if (pattern.size() > kMaxPatternLength)
+      throw Error(std::string(file_name) + ":" + std::to_string(line_number) + ": a pattern of " +
+                  std::to_string(pattern.size()) + " bytes, longer than any path (" +
+                  std::to_string(kMaxPatternLength) + " bytes)");
     patterns.push_back(reinclude ? "!" + pattern : pattern);
   }
   return patterns;

@@ -1,5 +1,5 @@
-// Hostile Dockerfiles against the frontend: each one fails with one line naming the file:line at
-// fault and exit code 1 (125 for a bad flag), and leaves no image behind. Before, these crashed
+// Hostile Dockerfiles and .dockerignores against the frontend: each one fails with one line
+// naming the file:line at fault and exit code 1 (125 for a bad flag), and leaves no image behind. Before, these crashed
 // gantry with nothing printed (stack overflows), printed nlohmann's raw json.exception, or cut a
 // RUN command short at a NUL byte and built it. (How long the inputs that were quadratic take is
 // measured in bench/frontend, not here.)
@@ -80,6 +80,11 @@ TEST_F(HostileFrontendTest, InvalidUtf8InTheDockerfile) {
 TEST_F(HostileFrontendTest, InvalidUtf8InTheDockerignore) {
   Outcome o = build(context("FROM scratch\nCOPY . /\n", "*.log\nbuild\xFF/\n"));
   expect_one_line_failure(o, {".dockerignore:2: ", "invalid UTF-8 at column 6 (byte 0xff)"});
+}
+
+TEST_F(HostileFrontendTest, HugeDockerignorePattern) {
+  Outcome o = build(context("FROM scratch\nCOPY . /\n", "*.log\n" + std::string(500000, '*') + "\n"));
+  expect_one_line_failure(o, {".dockerignore:2: ", "a pattern of 500000 bytes, longer than any path"});
 }
 
 TEST_F(HostileFrontendTest, NulByteInARunLineIsNotACut) {

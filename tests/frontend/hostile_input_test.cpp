@@ -160,6 +160,15 @@ TEST(HostileInput, DockerignoreLinesThatAreNotTextAreRefusedWithTheirLine) {
             "Dockerfile.dockerignore:2: invalid UTF-8 at column 1 (byte 0xc0): a .dockerignore must be UTF-8 text");
 }
 
+TEST(HostileInput, DockerignorePatternsUpToPathMaxAreMatchedLongerOnesRefused) {
+  std::string longest = "d/" + std::string(4093, '?') + "x";
+  DockerignoreMatcher matcher(read_dockerignore(longest + "\n"));
+  EXPECT_TRUE(matcher.excluded("d/" + std::string(4094, 'x')));
+  EXPECT_FALSE(matcher.excluded("d/" + std::string(4094, 'y')));
+  EXPECT_EQ(error_of([] { read_dockerignore("ok\n!" + std::string(500000, '*') + "\n"); }),
+            ".dockerignore:2: a pattern of 500000 bytes, longer than any path (4096 bytes)");
+}
+
 TEST(HostileInput, BuildArgsAndLabelsThatAreNotTextAreUsageErrors) {
   BuildOptions options;
   options.dockerfile = "FROM scratch\nARG A\nLABEL a=$A\n";
