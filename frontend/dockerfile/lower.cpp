@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <optional>
+#include <unordered_map>
 
 #include "base/error.h"
 #include "frontend/dockerfile/dockerignore.h"
@@ -33,6 +34,12 @@ constexpr const char* kPlatform = "linux/amd64";
 // --mount from): far longer than any real build, and far shorter than the stack holds (each
 // stage is a few recursive calls).
 constexpr int kMaxStageDepth = 256;
+
+// How many steps (RUN, COPY, ADD, WORKDIR) deep the build graph may grow, counted through the
+// stages and images a step builds on: docker's classic builder stops at 127 layers; every pass
+// over the graph after the frontend (marshalling, solving, freeing it) walks it recursively, and
+// 300,000 WORKDIR lines overflowed the stack.
+constexpr int kMaxGraphDepth = 5000;
 
 // Build args every RUN sees when given, without an ARG (and never written to history).
 const std::set<std::string> kProxyArgs = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
@@ -176,6 +183,22 @@ class Lowerer {
       fail(ins, e.what());
     }
     return images_.emplace(ref, std::move(info)).first->second;
+  }
+
+  // `step`, a new node, after its depth (one more than its deepest input's) is recorded, or an
+  // error when that is more than kMaxGraphDepth.
+  llb::Output deepened(llb::Output step, const Instruction& ins) {
+    int depth = 0;
+    for (const llb::Output& input : step.node->inputs) {
+      if (!input.node) continue;
+      auto known = depth_.find(input.node.get());
+      depth = std::max(depth, known == depth_.end() ? 1 : known->second);  // a source: a leaf
+    }
+    if (++depth > kMaxGraphDepth)
+      fail(ins, "the build is more than " + std::to_string(kMaxGraphDepth) +
+                    " steps deep here (RUN, COPY, ADD and WORKDIR, through the stages they build on)");
+    depth_[step.node.get()] = depth;
+    return step;
   }
 
   llb::Output image_source(const ImageInfo& info, llb::OpMetadata meta) const {
@@ -480,7 +503,7 @@ class Lowerer {
     st.image["config"]["WorkingDir"] = dir;
     llb::FileOp op{.dest_input = 0, .actions = {llb::FileMkdir{.path = dir, .mode = 0755, .make_parents = true,
                                                                .chown = parse_chown(user(st))}}};
-    st.root = llb::file(std::move(op), {st.root}, meta(st, ins, "WORKDIR " + dir));
+    st.root = deepened(llb::file(std::move(op), {st.root}, meta(st, ins, "WORKDIR " + dir)), ins);
     add_history(st.image, "WORKDIR " + dir, true);
   }
 
@@ -547,7 +570,7 @@ class Lowerer {
     }
     history += " " + dest;
     std::string description = ins.keyword + " " + ins.text;
-    st.root = llb::file(std::move(op), std::move(inputs), meta(st, ins, description));
+    st.root = deepened(llb::file(std::move(op), std::move(inputs), meta(st, ins, description)), ins);
     add_history(st.image, history, true);
   }
 
@@ -594,7 +617,7 @@ class Lowerer {
       history += " ";
     }
     for (std::size_t i = 0; i < op.args.size(); ++i) history += (i ? " " : "") + op.args[i];
-    st.root = llb::exec(std::move(op), std::move(inputs), meta(st, ins, "RUN " + ins.text));
+    st.root = deepened(llb::exec(std::move(op), std::move(inputs), meta(st, ins, "RUN " + ins.text)), ins);
     add_history(st.image, history, true);
   }
 
@@ -685,6 +708,7 @@ class Lowerer {
   std::vector<std::optional<StageState>> results_;
   std::vector<bool> in_progress_;
   int chain_depth_ = 0;  // stages being lowered, each waiting for the next
+  std::unordered_map<const llb::Node*, int> depth_;  // of the steps made, see deepened()
   std::map<std::string, int, std::less<>> stage_by_name_;
 };
 

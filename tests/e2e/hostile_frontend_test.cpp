@@ -72,6 +72,13 @@ TEST_F(HostileFrontendTest, EightThousandStageChain) {
   expect_one_line_failure(o, {"Dockerfile:7745: ", "chain of more than 256 stages"});
 }
 
+TEST_F(HostileFrontendTest, ThreeHundredThousandStepChain) {
+  std::string dockerfile = "FROM scratch\n";
+  for (int i = 0; i < 300000; ++i) dockerfile += "WORKDIR /a\n";
+  Outcome o = build(context(dockerfile));
+  expect_one_line_failure(o, {"Dockerfile:5002: ", "more than 5000 steps deep"});
+}
+
 TEST_F(HostileFrontendTest, InvalidUtf8InTheDockerfile) {
   Outcome o = build(context("FROM scratch\nLABEL name=caf\xE9\n"));
   expect_one_line_failure(o, {"Dockerfile:2: ", "invalid UTF-8 at column 15 (byte 0xe9)"});

@@ -123,6 +123,20 @@ std::string error_of(const std::function<void()>& f) {
   return "no error";
 }
 
+TEST(HostileInput, GraphsUpTo5000StepsDeepLowerDeeperOnesAreOneLine) {
+  std::string steps;
+  for (int i = 0; i < 4999; ++i) steps += "WORKDIR /a\n";
+  EXPECT_NO_THROW(lower_text("FROM scratch\n" + steps + "RUN x\n"));
+  // Counted through the stage a stage builds on, and through COPY --from.
+  EXPECT_EQ(error_of([&] { lower_text("FROM scratch AS a\n" + steps + "FROM a\nRUN x\nRUN y\n"); }),
+            "Dockerfile:5003: the build is more than 5000 steps deep here (RUN, COPY, ADD and WORKDIR, "
+            "through the stages they build on)");
+  std::string through_copy =
+      error_of([&] { lower_text("FROM scratch AS a\n" + steps + "RUN x\nFROM scratch\nCOPY --from=a / /\n"); });
+  EXPECT_TRUE(through_copy.starts_with("Dockerfile:5003: the build is more than 5000 steps deep")) << through_copy;
+}
+
+
 TEST(HostileInput, DockerfileLinesThatAreNotTextAreRefusedWithTheirLine) {
   using namespace std::string_literals;
   EXPECT_EQ(error_of([] { parse("FROM a\nENV A=caf\xE9\n"); }),
