@@ -191,13 +191,13 @@ class Lowerer {
     int depth = 0;
     for (const llb::Output& input : step.node->inputs) {
       if (!input.node) continue;
-      auto known = depth_.find(input.node.get());
+      auto known = depth_.find(input.node);
       depth = std::max(depth, known == depth_.end() ? 1 : known->second);  // a source: a leaf
     }
     if (++depth > kMaxGraphDepth)
       fail(ins, "the build is more than " + std::to_string(kMaxGraphDepth) +
                     " steps deep here (RUN, COPY, ADD and WORKDIR, through the stages they build on)");
-    depth_[step.node.get()] = depth;
+    depth_[step.node] = depth;
     return step;
   }
 
@@ -708,7 +708,8 @@ class Lowerer {
   std::vector<std::optional<StageState>> results_;
   std::vector<bool> in_progress_;
   int chain_depth_ = 0;  // stages being lowered, each waiting for the next
-  std::unordered_map<const llb::Node*, int> depth_;  // of the steps made, see deepened()
+  // The depth of each step made (see deepened()); holding the nodes, no address is reused.
+  std::unordered_map<std::shared_ptr<const llb::Node>, int> depth_;
   std::map<std::string, int, std::less<>> stage_by_name_;
 };
 
