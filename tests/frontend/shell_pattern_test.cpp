@@ -1,15 +1,14 @@
 // Shell patterns (`${V#p}`, `${V/p/r}`): fixed cases, and every pattern and value up to a small
-// size checked against the plain definition (try every start and end), which the linear search
-// must agree with.
+// size checked against the plain definition (shell_pattern_definition.h), which the linear
+// search must agree with.
 #include <gtest/gtest.h>
 
-#include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "frontend/dockerfile/shell_pattern.h"
+#include "tests/frontend/shell_pattern_definition.h"
 
 namespace gantry::frontend {
 namespace {
@@ -53,57 +52,6 @@ TEST(ShellPattern, BadEscapeIsAnError) {
   }
 }
 
-// The plain definition: does `pattern` match all of `text`? (`*` any run, `?` one char.)
-bool matches(std::string_view pattern, std::string_view text) {
-  if (pattern.empty()) return text.empty();
-  if (pattern[0] == '*') {
-    for (std::size_t k = 0; k <= text.size(); ++k)
-      if (matches(pattern.substr(1), text.substr(k))) return true;
-    return false;
-  }
-  return !text.empty() && (pattern[0] == '?' || pattern[0] == text[0]) &&
-         matches(pattern.substr(1), text.substr(1));
-}
-
-std::string defined_remove_affix(const std::string& value, const std::string& pattern, bool suffix,
-                                 bool longest) {
-  std::size_t n = value.size();
-  for (std::size_t i = 0; i <= n; ++i) {
-    std::size_t len = longest ? n - i : i;
-    if (suffix ? matches(pattern, value.substr(n - len)) : matches(pattern, value.substr(0, len)))
-      return suffix ? value.substr(0, n - len) : value.substr(len);
-  }
-  return value;
-}
-
-std::string defined_replace(const std::string& value, const std::string& pattern, const std::string& by,
-                            bool all) {
-  std::size_t n = value.size();
-  std::string out;
-  bool replaced = false;
-  std::optional<std::size_t> previous_end;
-  for (std::size_t i = 0; i <= n;) {
-    std::optional<std::size_t> end;
-    for (std::size_t j = n + 1; (all || !replaced) && j-- > i;)
-      if (matches(pattern, value.substr(i, j - i))) {
-        end = j;
-        break;
-      }
-    if (end && !(*end == i && previous_end == i)) {
-      out += by;
-      replaced = true;
-      previous_end = end;
-      if (*end > i) {
-        i = *end;
-        continue;
-      }
-    }
-    if (i < n) out += value[i];
-    ++i;
-  }
-  return out;
-}
-
 // Every string over `alphabet` of length 0..max_len.
 std::vector<std::string> all_strings(const std::string& alphabet, std::size_t max_len) {
   std::vector<std::string> out = {""};
@@ -124,11 +72,11 @@ TEST(ShellPattern, AgreesWithTheDefinitionOnEverySmallCase) {
     for (const std::string& v : values) {
       for (bool suffix : {false, true})
         for (bool longest : {false, true})
-          ASSERT_EQ(remove_affix(v, p, suffix, longest), defined_remove_affix(v, p, suffix, longest))
+          ASSERT_EQ(remove_affix(v, p, suffix, longest), definition::remove_affix(v, p, suffix, longest))
               << "value " << v << " pattern " << p << (suffix ? " suffix" : " prefix")
               << (longest ? " longest" : " shortest");
       for (bool all : {false, true})
-        ASSERT_EQ(replace_pattern(v, p, "_", all), defined_replace(v, p, "_", all))
+        ASSERT_EQ(replace_pattern(v, p, "_", all), definition::replace_pattern(v, p, "_", all))
             << "value " << v << " pattern " << p << (all ? " all" : " once");
       ++checked;
     }
