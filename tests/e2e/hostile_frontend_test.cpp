@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/e2e/gantry_runner.h"
+#include "tests/frontend/hostile_dockerfiles.h"
 
 namespace gantry::e2e {
 
@@ -49,26 +50,15 @@ class HostileFrontendTest : public ::testing::Test {
   GantryEnv env_;
 };
 
-std::string nested_defaults(int depth) {
-  std::string word;
-  for (int i = 0; i < depth; ++i) word += "${a:-";
-  word += "x";
-  for (int i = 0; i < depth; ++i) word += "}";
-  return word;
-}
-
 }  // namespace
 
 TEST_F(HostileFrontendTest, NineThousandNestedSubstitutions) {
-  Outcome o = build(context("FROM scratch\nENV X=" + nested_defaults(9000) + "\n"));
+  Outcome o = build(context("FROM scratch\nENV X=" + frontend::hostile::nested_defaults(9000) + "\n"));
   expect_one_line_failure(o, {"Dockerfile:2: ", "nested more than 100 levels deep"});
 }
 
 TEST_F(HostileFrontendTest, EightThousandStageChain) {
-  std::string dockerfile = "FROM scratch AS s0\n";
-  for (int i = 1; i <= 8000; ++i)
-    dockerfile += "FROM s" + std::to_string(i - 1) + " AS s" + std::to_string(i) + "\n";
-  Outcome o = build(context(dockerfile));
+  Outcome o = build(context(frontend::hostile::stage_chain(8001, false)));
   expect_one_line_failure(o, {"Dockerfile:7745: ", "chain of more than 256 stages"});
 }
 

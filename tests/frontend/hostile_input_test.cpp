@@ -13,18 +13,13 @@
 #include "frontend/dockerfile/instructions.h"
 #include "frontend/dockerfile/parser.h"
 #include "frontend/dockerfile/shell_lexer.h"
+#include "tests/frontend/hostile_dockerfiles.h"
 
 namespace gantry::frontend {
 namespace {
 
-// `${a:-${a:-...x...}}`, `depth` levels deep.
-std::string nested_defaults(int depth) {
-  std::string word;
-  for (int i = 0; i < depth; ++i) word += "${a:-";
-  word += "x";
-  for (int i = 0; i < depth; ++i) word += "}";
-  return word;
-}
+using hostile::nested_defaults;
+using hostile::stage_chain;
 
 TEST(HostileInput, NestingUpToTheBoundExpands) {
   EXPECT_EQ(ShellLexer().process_word(nested_defaults(100), {}), "x");
@@ -57,17 +52,6 @@ TEST(HostileInput, LongWordsAreCutInErrorsAtARuneBoundary) {
                            " bytes): unexpected end of statement while looking for matching single-quote";
     EXPECT_EQ(e.what(), expected);
   }
-}
-
-// `stages` stages, each needing the one before: through FROM, or through COPY --from.
-std::string stage_chain(int stages, bool copy_from) {
-  std::string text = "FROM scratch AS s0\n";
-  for (int i = 1; i < stages; ++i) {
-    std::string before = "s" + std::to_string(i - 1), name = "s" + std::to_string(i);
-    text += copy_from ? "FROM scratch AS " + name + "\nCOPY --from=" + before + " / /\n"
-                      : "FROM " + before + " AS " + name + "\n";
-  }
-  return text;
 }
 
 BuildPlan lower_text(const std::string& dockerfile) {
@@ -135,7 +119,6 @@ TEST(HostileInput, GraphsUpTo5000StepsDeepLowerDeeperOnesAreOneLine) {
       error_of([&] { lower_text("FROM scratch AS a\n" + steps + "RUN x\nFROM scratch\nCOPY --from=a / /\n"); });
   EXPECT_TRUE(through_copy.starts_with("Dockerfile:5003: the build is more than 5000 steps deep")) << through_copy;
 }
-
 
 TEST(HostileInput, DockerfileLinesThatAreNotTextAreRefusedWithTheirLine) {
   using namespace std::string_literals;
