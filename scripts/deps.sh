@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config make clang libclang-rt-14-dev
+  g++ cmake ninja-build pkg-config make ccache clang libclang-rt-14-dev
   # libraries gantry links
   libarchive-dev libssl-dev libtbb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libzstd-dev
