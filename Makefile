@@ -1,8 +1,9 @@
 # The two commands a new machine needs: `make demo` and `make test` (see README.md).
 BUILD_DIR ?= build
+SANITIZE_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test test-sanitizers demo bench clean
 
 deps:
 	scripts/deps.sh
@@ -14,6 +15,14 @@ build: deps
 test: build
 	scripts/test-fixtures.sh
 	cd $(BUILD_DIR) && ctest --no-tests=error --output-on-failure --timeout 900
+	$(MAKE) test-sanitizers
+
+# The unit tests again under ASan and UBSan, in a build dir of their own (cmake/instrumentation.cmake).
+test-sanitizers: deps
+	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DGANTRY_SANITIZE=address,undefined -DGANTRY_E2E_TESTS=OFF
+	cmake --build $(SANITIZE_DIR) -j$(JOBS)
+	cd $(SANITIZE_DIR) && ctest --no-tests=error --output-on-failure --timeout 900
 
 demo: build
 	scripts/demo.sh $(BUILD_DIR)/cli/gantry
@@ -22,4 +31,4 @@ bench: build
 	bench/run.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)

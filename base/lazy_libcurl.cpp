@@ -81,6 +81,14 @@ CURL* curl_easy_init() { return libcurl().loaded ? libcurl().easy_init() : nullp
 
 // The functions below take a handle or a list that only the loaded libcurl can have made.
 
+// curl.h fixes these signatures: the last named parameter before `...` is an enum (CURLoption,
+// CURLINFO), which clang's -Wvarargs flags because an enum is promoted to int when passed. Every
+// ABI gantry builds for passes it as that int, and libcurl's own definitions do the same.
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wvarargs"
+#endif
+
 // The variadic argument is passed on with the type libcurl reads for the option, which the
 // option's number range tells (curl.h: CURLOPTTYPE_*), as libcurl itself decides it.
 CURLcode curl_easy_setopt(CURL* handle, CURLoption option, ...) {
@@ -110,6 +118,10 @@ CURLcode curl_easy_getinfo(CURL* handle, CURLINFO info, ...) {
   va_end(args);
   return libcurl().easy_getinfo(handle, info, out);
 }
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 
 CURLcode curl_easy_perform(CURL* handle) { return libcurl().easy_perform(handle); }
 

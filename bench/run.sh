@@ -14,7 +14,7 @@
 #             and one file changed                          (<= 300 ms + the steps that re-run)
 #   parallel  two 1 s stages + a final stage, cold                                      (<= 1.2 s)
 #   go        cold multi-stage Go build, when the Debian toolchain image exists (GO_BASE, default
-#             $GANTRY_FIXTURES/debian-toolchain.tar, made by scripts/mkbase-debian.sh)
+#             $GANTRY_FIXTURES/debian-toolchain-v2.tar, made by scripts/mkbase-debian.sh)
 #   export    a LAYER_MB (200) MB layer written as oci-archive, gzip and zstd -> MB/s
 #   rss       peak RSS (/usr/bin/time -f %M) of cold and warm builds
 #
@@ -57,7 +57,7 @@ SCENARIOS=${SCENARIOS:-steps chain bigctx parallel go export rss}
 PEER_TOOLS=${PEER_TOOLS:-docker-bk buildah}
 PEERS_DIR=${PEERS_DIR:-$repo/../shared/peers}
 BENCH_DATA=${BENCH_DATA:-/var/tmp/gantry-bench-data}
-GO_BASE=${GO_BASE:-${GANTRY_FIXTURES:-/var/tmp/gantry-fixtures}/debian-toolchain.tar}
+GO_BASE=${GO_BASE:-${GANTRY_FIXTURES:-/var/tmp/gantry-fixtures}/debian-toolchain-v2.tar}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 for tool in hyperfine jq openssl /usr/bin/time "$BUSYBOX"; do

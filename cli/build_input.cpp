@@ -97,8 +97,12 @@ BuildInput resolve_build_input(const std::string& path, const std::string& file,
   input.dockerfile_name = dockerfile.filename().string();
   input.dockerfile = std::move(*text);
   // <Dockerfile>.dockerignore beside the Dockerfile wins over the context's .dockerignore.
-  input.dockerignore = read_inside(dockerfile_dir.empty() ? "." : dockerfile_dir, dockerfile_path + ".dockerignore");
-  if (!input.dockerignore) input.dockerignore = read_inside(input.context, ".dockerignore");
+  const std::string beside = dockerfile_path + ".dockerignore";
+  input.dockerignore = read_inside(dockerfile_dir.empty() ? "." : dockerfile_dir, beside);
+  if (input.dockerignore)
+    input.dockerignore_name = fs::path(beside).filename().string();
+  else
+    input.dockerignore = read_inside(input.context, ".dockerignore");
   input.identity += "|" + (input.unpacked ? file : fs::absolute(dockerfile).string());
   return input;
 }

@@ -21,6 +21,7 @@ struct BuildInput {
   std::string dockerfile_name;    // the file name, for messages
   std::string dockerfile;         // its text
   std::optional<std::string> dockerignore;  // <Dockerfile>.dockerignore, else the context's
+  std::string dockerignore_name = ".dockerignore";  // the file it came from, for messages
   std::string identity;  // the same for the same PATH and -f across runs (cache explanations)
   std::optional<TempDir> unpacked;  // owns `context` when it is not the user's directory
 };

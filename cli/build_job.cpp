@@ -60,6 +60,7 @@ const llb::Definition& BuildJob::lower() {
   opts.dockerfile_name = request_.input.dockerfile_name;
   opts.dockerfile = request_.input.dockerfile;
   opts.dockerignore = request_.input.dockerignore;
+  opts.dockerignore_name = request_.input.dockerignore_name;
   opts.target = request_.target;
   opts.build_args = request_.build_args;
   opts.labels = request_.labels;
@@ -78,7 +79,7 @@ void BuildJob::solve(executor::Executor& executor, ProgressDisplay& progress) {
   if (!definition_) throw Error("build: solve() before lower()");
   solver::SolveOptions opts;
   auto ignore = std::make_shared<frontend::DockerignoreMatcher>(
-      frontend::read_dockerignore(request_.input.dockerignore.value_or("")));
+      frontend::read_dockerignore(request_.input.dockerignore.value_or(""), request_.input.dockerignore_name));
   cache::ExcludeRules excluded;
   if (!ignore->empty())
     excluded = {[ignore](std::string_view p) { return ignore->excluded(p); },

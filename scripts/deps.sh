@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config make clang libclang-rt-14-dev
+  g++ cmake ninja-build pkg-config make ccache clang libclang-rt-14-dev
   # RUN's default network: a private namespace whose outbound traffic slirp4netns carries
   slirp4netns
   # libraries gantry links

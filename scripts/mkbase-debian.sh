@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes a Debian toolchain root filesystem tarball (this host's Debian release, minbase plus
-# g++ and golang-go without recommends) for `gantry import`:
+# g++, make, cmake and golang-go without recommends) for `gantry import`:
 #   scripts/mkbase-debian.sh OUT.tar
 #
 # The mirror is the one this host's apt sources use for its own release, so the script names
@@ -16,9 +16,11 @@
 set -euo pipefail
 
 out=${1:?usage: mkbase-debian.sh OUT.tar}
-packages=(g++ golang-go)
-# Bump when the way the rootfs is made changes, so cached tarballs are rebuilt.
-recipe_version=1
+packages=(g++ make cmake golang-go)
+# Bump when the way the rootfs is made changes, so cached tarballs are rebuilt. (The callers name
+# the tarball after the version too, debian-toolchain-v2.tar: worktrees still on an older recipe
+# keep their own file instead of rebuilding a shared one back and forth.)
+recipe_version=2
 
 say() { printf 'mkbase-debian: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

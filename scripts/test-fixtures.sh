@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes what the end-to-end tests need, once, outside the repository (idempotent):
 #   $GANTRY_FIXTURES/busybox-rootfs.tar   a busybox rootfs (scripts/mkrootfs-busybox.sh)
-#   $GANTRY_FIXTURES/debian-toolchain.tar  a Debian rootfs with g++ and Go (scripts/mkbase-debian.sh)
+#   $GANTRY_FIXTURES/debian-toolchain-v2.tar  a Debian rootfs with g++, make, cmake and Go
+#                                             (scripts/mkbase-debian.sh)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fixtures=${GANTRY_FIXTURES:-/var/tmp/gantry-fixtures}
@@ -9,6 +10,6 @@ mkdir -p "$fixtures"
 
 [[ -s $fixtures/busybox-rootfs.tar ]] || "$here/mkrootfs-busybox.sh" "$fixtures/busybox-rootfs.tar"
 if [[ -x $here/mkbase-debian.sh ]]; then
-  "$here/mkbase-debian.sh" "$fixtures/debian-toolchain.tar"
+  "$here/mkbase-debian.sh" "$fixtures/debian-toolchain-v2.tar"
 fi
 echo "test fixtures ready in $fixtures" >&2

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "base/error.h"
 #include "frontend/dockerfile/text.h"
 
 namespace gantry::frontend {
@@ -33,16 +34,21 @@ std::string clean_path(std::string_view path) {
   return out.empty() ? "." : out;
 }
 
-std::vector<std::string> read_dockerignore(std::string_view content) {
+constexpr std::size_t kMaxPatternLength = 4096;  // PATH_MAX
+
+std::vector<std::string> read_dockerignore(std::string_view content, std::string_view file_name) {
   std::vector<std::string> patterns;
   std::size_t pos = 0;
-  while (pos < content.size()) {
+  for (int line_number = 1; pos < content.size(); ++line_number) {
     std::size_t nl = content.find('\n', pos);
     if (nl == std::string_view::npos) nl = content.size();
     std::string_view line = content.substr(pos, nl - pos);
     pos = nl + 1;
     if (patterns.empty() && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
     if (!line.empty() && line[0] == '#') continue;
+    if (auto fault = text_fault(line))
+      throw Error(std::string(file_name) + ":" + std::to_string(line_number) + ": " + *fault +
+                  ": a .dockerignore must be UTF-8 text");
     line = trim_space(line);
     if (line.empty()) continue;
     bool reinclude = line[0] == '!';
@@ -50,6 +56,12 @@ std::vector<std::string> read_dockerignore(std::string_view content) {
     if (line.empty()) continue;
     std::string pattern = clean_path(line);
     if (pattern.size() > 1 && pattern[0] == '/') pattern.erase(0, 1);
+    // The matcher's work and stack grow with the pattern, and no path is longer than PATH_MAX:
+    // a longer pattern is a hostile one (500,000 `*` overflowed the stack).
+    if (pattern.size() > kMaxPatternLength)
+      throw Error(std::string(file_name) + ":" + std::to_string(line_number) + ": a pattern of " +
+                  std::to_string(pattern.size()) + " bytes, longer than any path (" +
+                  std::to_string(kMaxPatternLength) + " bytes)");
     patterns.push_back(reinclude ? "!" + pattern : pattern);
   }
   return patterns;

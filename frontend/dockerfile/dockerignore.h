@@ -15,7 +15,10 @@ namespace gantry::frontend {
 
 // The patterns of a .dockerignore file, cleaned (as filepath.Clean), in order; re-includes keep
 // their leading '!'. This is the list passed to the solver as the context's "exclude" attr.
-std::vector<std::string> read_dockerignore(std::string_view content);
+// A line that is not UTF-8 text (or holds a NUL byte), or a pattern longer than 4096 bytes, is a
+// gantry::Error "<file_name>:<line>: ..."; comments may hold anything.
+std::vector<std::string> read_dockerignore(std::string_view content,
+                                           std::string_view file_name = ".dockerignore");
 
 class DockerignoreMatcher {
  public:

@@ -45,6 +45,7 @@ struct BuildOptions {
   std::string dockerfile_name = "Dockerfile";    // for messages
   std::string dockerfile;                         // its content
   std::optional<std::string> dockerignore;        // content of .dockerignore, if any
+  std::string dockerignore_name = ".dockerignore";  // for messages
   std::string target;                             // "" = last stage
   std::map<std::string, std::string> build_args;  // --build-arg (values already taken from env)
   std::map<std::string, std::string> labels;      // --label

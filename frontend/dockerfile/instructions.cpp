@@ -65,7 +65,13 @@ class NodeReader {
   const std::string& keyword() const { return keyword_; }
   std::vector<std::string> args() const {
     std::vector<std::string> out;
-    for (std::string_view a : ast_.args(node_)) out.emplace_back(a);
+    for (std::string_view a : ast_.args(node_)) {
+      // Only a JSON string can hold one (\u0000; the parser refuses NUL bytes): it would cut the
+      // command line or path it ends up in.
+      if (a.find('\0') != std::string_view::npos)
+        fail("NUL character (\\u0000) in the argument " + go_quote(a));
+      out.emplace_back(a);
+    }
     return out;
   }
   bool json() const { return node_.json; }

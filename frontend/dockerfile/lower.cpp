@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <unordered_map>
 
 #include "base/error.h"
 #include "frontend/dockerfile/dockerignore.h"
@@ -18,6 +19,7 @@
 #include "frontend/dockerfile/parser.h"
 #include "frontend/dockerfile/run_mount.h"
 #include "frontend/dockerfile/shell_lexer.h"
+#include "frontend/dockerfile/stage_environment.h"
 #include "frontend/dockerfile/text.h"
 
 namespace gantry::frontend {
@@ -28,6 +30,17 @@ using nlohmann::json;
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr const char* kPlatform = "linux/amd64";
+
+// How long a chain of stages may be, each needing the next (FROM <stage>, COPY --from, RUN
+// --mount from): far longer than any real build, and far shorter than the stack holds (each
+// stage is a few recursive calls).
+constexpr int kMaxStageDepth = 256;
+
+// How many steps (RUN, COPY, ADD, WORKDIR) deep the build graph may grow, counted through the
+// stages and images a step builds on: docker's classic builder stops at 127 layers; every pass
+// over the graph after the frontend (marshalling, solving, freeing it) walks it recursively, and
+// 300,000 WORKDIR lines overflowed the stack.
+constexpr int kMaxGraphDepth = 5000;
 
 // Build args every RUN sees when given, without an ARG (and never written to history).
 const std::set<std::string> kProxyArgs = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
@@ -50,7 +63,7 @@ struct StageDef {
 struct StageState {
   llb::Output root;
   json image;
-  std::vector<std::pair<std::string, std::string>> args;  // ARGs in scope that have a value
+  StageEnvironment vars;  // ARGs in scope that have a value, config Env, what words expand with
   std::vector<std::string> shell = {"/bin/sh", "-c"};
   bool cmd_set = false;
   std::string label;  // progress prefix name ("" for an unnamed single stage)
@@ -111,15 +124,23 @@ class Lowerer {
           std::map<std::string, ImageInfo>& images, ContextSource& context, char escape)
       : options_(options), stages_(stages), global_args_(global_args), images_(images), context_(context),
         lexer_(ShellLexerOptions{.escape = escape}), escape_(escape), results_(stages.size()),
-        in_progress_(stages.size(), false) {}
+        in_progress_(stages.size(), false) {
+    for (const StageDef& def : stages_)
+      if (!def.from_body().stage_name.empty()) stage_by_name_.emplace(def.from_body().stage_name, def.index);
+  }
 
   const StageState& stage(int index) {
     if (results_[index]) return *results_[index];
     const StageDef& def = stages_[index];
     if (in_progress_[index]) fail(def.from, "circular dependency between build stages");
+    if (chain_depth_ == kMaxStageDepth)
+      fail(def.from, "stage needed through a chain of more than " + std::to_string(kMaxStageDepth) +
+                         " stages (FROM, COPY --from or RUN --mount from another stage)");
     in_progress_[index] = true;
+    ++chain_depth_;  // a failure ends the whole lowering: the count need not come back down then
     StageState st = start(def);
     for (const Instruction& ins : def.commands) apply(st, ins);
+    --chain_depth_;
     results_[index] = std::move(st);
     return *results_[index];
   }
@@ -138,20 +159,6 @@ class Lowerer {
     } catch (const Error& e) {
       fail(ins, e.what());
     }
-  }
-
-  // ARGs first, then the config Env (ENV wins over ARG of the same name).
-  static ShellEnv env_of(const StageState& st) {
-    ShellEnv env;
-    for (const auto& [k, v] : st.args) env[k] = v;
-    if (st.image["config"].contains("Env"))
-      for (const json& e : st.image["config"]["Env"]) {
-        if (!e.is_string()) continue;
-        std::string s = e.get<std::string>();
-        std::size_t eq = s.find('=');
-        env[s.substr(0, eq)] = eq == std::string::npos ? "" : s.substr(eq + 1);
-      }
-    return env;
   }
 
   llb::OpMetadata meta(StageState& st, const Instruction& ins, const std::string& text) const {
@@ -179,6 +186,22 @@ class Lowerer {
     return images_.emplace(ref, std::move(info)).first->second;
   }
 
+  // `step`, a new node, after its depth (one more than its deepest input's) is recorded, or an
+  // error when that is more than kMaxGraphDepth.
+  llb::Output deepened(llb::Output step, const Instruction& ins) {
+    int depth = 0;
+    for (const llb::Output& input : step.node->inputs) {
+      if (!input.node) continue;
+      auto known = depth_.find(input.node);
+      depth = std::max(depth, known == depth_.end() ? 1 : known->second);  // a source: a leaf
+    }
+    if (++depth > kMaxGraphDepth)
+      fail(ins, "the build is more than " + std::to_string(kMaxGraphDepth) +
+                    " steps deep here (RUN, COPY, ADD and WORKDIR, through the stages they build on)");
+    depth_[step.node] = depth;
+    return step;
+  }
+
   llb::Output image_source(const ImageInfo& info, llb::OpMetadata meta) const {
     return llb::source(
         llb::SourceOp{"docker-image://" + info.ref + "@" + info.manifest_digest.str(), {}}, std::move(meta));
@@ -191,10 +214,8 @@ class Lowerer {
       if (index >= current) fail(ins, "invalid from flag value " + ref + ": refers to current or future build stage");
       return index;
     }
-    std::string lower = to_lower(ref);
-    for (int i = 0; i < current; ++i)
-      if (stages_[i].from_body().stage_name == lower) return i;
-    return -1;
+    auto named = stage_by_name_.find(to_lower(ref));
+    return named != stage_by_name_.end() && named->second < current ? named->second : -1;
   }
 
   // The filesystem named by --from (a stage or an image); "" = the build context.
@@ -247,6 +268,7 @@ class Lowerer {
       if (shell.is_array() && !shell.empty()) st.shell = shell.get<std::vector<std::string>>();
     }
     if (!get_env(st.image, "PATH")) set_env(st.image, "PATH", kDefaultPath);
+    st.vars = StageEnvironment(st.image);
     // ONBUILD triggers of the base run first, in the child stage, numbered as its first steps.
     const std::vector<Instruction> triggers = onbuild_triggers(st, def.from);
     st.op_total += static_cast<int>(std::count_if(triggers.begin(), triggers.end(), makes_step));
@@ -286,27 +308,29 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const ArgInstruction& arg) {
-    ShellEnv env = env_of(st);
+    // The defaults of one ARG see the ARGs before them in it, even one that an ENV of the same
+    // name hides from the instructions after: only then is the environment copied.
+    std::optional<ShellEnv> seen_here;
     for (const ArgDeclaration& decl : arg.args) {
       std::optional<std::string> value;
       if (auto it = options_.build_args.find(decl.name); it != options_.build_args.end()) {
         value = it->second;
       } else if (decl.default_value) {
-        value = expand(env, ins, *decl.default_value);
+        value = expand(seen_here ? *seen_here : st.vars.expansion(), ins, *decl.default_value);
       } else if (auto g = global_args_.find(decl.name); g != global_args_.end()) {
         value = g->second;
       }
       consumed_args.insert(decl.name);
       if (!value) continue;
-      std::erase_if(st.args, [&](const auto& kv) { return kv.first == decl.name; });
-      st.args.emplace_back(decl.name, *value);
-      env[decl.name] = *value;
+      st.vars.set_arg(decl.name, *value);
+      if (!seen_here && st.vars.has_env(decl.name)) seen_here = st.vars.expansion();
+      if (seen_here) (*seen_here)[decl.name] = *value;
     }
   }
 
   std::vector<std::pair<std::string, std::string>> expand_pairs(const StageState& st, const Instruction& ins,
                                                                 const std::vector<KeyValue>& pairs) const {
-    ShellEnv env = env_of(st);
+    const ShellEnv& env = st.vars.expansion();
     std::vector<std::pair<std::string, std::string>> out;
     for (const KeyValue& kv : pairs) {
       std::string key = expand(env, ins, kv.key);
@@ -319,7 +343,7 @@ class Lowerer {
   void apply(StageState& st, const Instruction& ins, const EnvInstruction& e) {
     std::string history = "ENV";
     for (const auto& [k, v] : expand_pairs(st, ins, e.vars)) {
-      set_env(st.image, k, v);
+      st.vars.set_env(st.image, k, v);
       history += " " + k + "=" + v;
     }
     add_history(st.image, history, false);
@@ -368,13 +392,13 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const UserInstruction& u) {
-    std::string user = expand(env_of(st), ins, u.user);
+    std::string user = expand(st.vars.expansion(), ins, u.user);
     st.image["config"]["User"] = user;
     add_history(st.image, "USER " + user, false);
   }
 
   void apply(StageState& st, const Instruction& ins, const ExposeInstruction& e) {
-    ShellEnv env = env_of(st);
+    const ShellEnv& env = st.vars.expansion();
     std::string history = "EXPOSE";
     for (const std::string& word : e.ports) {
       std::vector<std::string> ports;
@@ -418,7 +442,7 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const VolumeInstruction& v) {
-    ShellEnv env = env_of(st);
+    const ShellEnv& env = st.vars.expansion();
     std::string history = "VOLUME [";
     bool first = true;
     for (const std::string& word : v.paths) {
@@ -432,7 +456,7 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const StopSignalInstruction& s) {
-    std::string signal = expand(env_of(st), ins, s.signal);
+    std::string signal = expand(st.vars.expansion(), ins, s.signal);
     bool numeric = !signal.empty() && std::all_of(signal.begin(), signal.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!numeric && !(signal.size() > 3 && iequals(signal.substr(0, 3), "SIG")))
       fail(ins, "Invalid signal: " + signal);
@@ -477,18 +501,18 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const WorkdirInstruction& w) {
-    std::string path = expand(env_of(st), ins, w.path);
+    std::string path = expand(st.vars.expansion(), ins, w.path);
     if (path.empty()) fail(ins, "WORKDIR requires a non-empty path");
     std::string dir = clean_path(path.starts_with("/") ? path : working_dir(st) + "/" + path);
     st.image["config"]["WorkingDir"] = dir;
     llb::FileOp op{.dest_input = 0, .actions = {llb::FileMkdir{.path = dir, .mode = 0755, .make_parents = true,
                                                                .chown = parse_chown(user(st))}}};
-    st.root = llb::file(std::move(op), {st.root}, meta(st, ins, "WORKDIR " + dir));
+    st.root = deepened(llb::file(std::move(op), {st.root}, meta(st, ins, "WORKDIR " + dir)), ins);
     add_history(st.image, "WORKDIR " + dir, true);
   }
 
   void apply(StageState& st, const Instruction& ins, const CopyInstruction& c) {
-    ShellEnv env = env_of(st);
+    const ShellEnv& env = st.vars.expansion();
     auto fail_here = [&](const std::string& what) { fail(ins, what); };
     std::string dest = resolve_dest(st, expand(env, ins, c.dest));
     if (c.sources.size() + c.inline_files.size() > 1 && !dest.ends_with("/"))
@@ -555,7 +579,7 @@ class Lowerer {
     }
     history += " " + dest;
     std::string description = ins.keyword + " " + ins.text;
-    st.root = llb::file(std::move(op), std::move(inputs), meta(st, ins, description));
+    st.root = deepened(llb::file(std::move(op), std::move(inputs), meta(st, ins, description)), ins);
     add_history(st.image, history, true);
   }
 
@@ -571,7 +595,7 @@ class Lowerer {
         names.insert(s.substr(0, s.find('=')));
         env.push_back(s);
       }
-    for (const auto& [k, v] : st.args)
+    for (const auto& [k, v] : st.vars.args())
       if (names.insert(k).second) env.push_back(k + "=" + v);
     for (const auto& [k, v] : options_.build_args)
       if (kProxyArgs.count(k) && names.insert(k).second) env.push_back(k + "=" + v);
@@ -579,7 +603,7 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins, const RunInstruction& r) {
-    ShellEnv env = env_of(st);
+    const ShellEnv& env = st.vars.expansion();
     llb::ExecOp op;
     std::vector<llb::Output> inputs = {st.root};
     op.mounts.push_back(llb::Mount{.input = 0, .dest = "/", .output = 0});
@@ -596,13 +620,13 @@ class Lowerer {
     for (const std::string& spec : r.mounts) add_mount(st, ins, expand(env, ins, spec), &op, &inputs);
 
     std::string history = "RUN ";
-    if (!st.args.empty()) {
-      history += "|" + std::to_string(st.args.size());
-      for (const auto& [k, v] : st.args) history += " " + k + "=" + v;
+    if (!st.vars.args().empty()) {
+      history += "|" + std::to_string(st.vars.args().size());
+      for (const auto& [k, v] : st.vars.args()) history += " " + k + "=" + v;
       history += " ";
     }
     for (std::size_t i = 0; i < op.args.size(); ++i) history += (i ? " " : "") + op.args[i];
-    st.root = llb::exec(std::move(op), std::move(inputs), meta(st, ins, "RUN " + ins.text));
+    st.root = deepened(llb::exec(std::move(op), std::move(inputs), meta(st, ins, "RUN " + ins.text)), ins);
     add_history(st.image, history, true);
   }
 
@@ -692,24 +716,42 @@ class Lowerer {
   char escape_;
   std::vector<std::optional<StageState>> results_;
   std::vector<bool> in_progress_;
+  int chain_depth_ = 0;  // stages being lowered, each waiting for the next
+  // The depth of each step made (see deepened()); holding the nodes, no address is reused.
+  std::unordered_map<std::shared_ptr<const llb::Node>, int> depth_;
+  std::map<std::string, int, std::less<>> stage_by_name_;
 };
 
 }  // namespace
 
+namespace {
+
+// Build args and labels come from the command line, and go where Dockerfile text goes: they must
+// be text too (see text_fault).
+void check_flag_values(const std::map<std::string, std::string>& values, const std::string& flag) {
+  for (const auto& [name, value] : values)
+    for (const std::string& text : {name, value})
+      if (auto fault = text_fault(text)) throw UsageError(flag + " " + go_quote(name) + ": " + *fault);
+}
+
+}  // namespace
+
 BuildPlan lower(const BuildOptions& options) {
+  check_flag_values(options.build_args, "--build-arg");
+  check_flag_values(options.labels, "--label");
   const std::string& file = options.dockerfile_name;
   Ast ast = parse(options.dockerfile, file);
 
   // Split into global ARGs and stages.
   std::vector<Instruction> global_args;
   std::vector<StageDef> stages;
+  std::set<std::string> stage_names;
   for (const Node& node : ast.nodes()) {
     Instruction ins = parse_instruction(ast, node, file);
     if (ins.keyword == "FROM") {
       const auto& name = std::get<FromInstruction>(ins.body).stage_name;
-      for (const StageDef& s : stages)
-        if (!name.empty() && s.from_body().stage_name == name)
-          throw Error(file + ":" + std::to_string(ins.line) + ": duplicate stage name " + go_quote(name));
+      if (!name.empty() && !stage_names.insert(name).second)
+        throw Error(file + ":" + std::to_string(ins.line) + ": duplicate stage name " + go_quote(name));
       stages.push_back({static_cast<int>(stages.size()), std::move(ins), {}});
     } else if (!stages.empty()) {
       stages.back().commands.push_back(std::move(ins));
@@ -750,7 +792,7 @@ BuildPlan lower(const BuildOptions& options) {
   }
 
   std::vector<std::string> exclude;
-  if (options.dockerignore) exclude = read_dockerignore(*options.dockerignore);
+  if (options.dockerignore) exclude = read_dockerignore(*options.dockerignore, options.dockerignore_name);
 
   std::map<std::string, ImageInfo> images;
   ContextSource paths_pass;

@@ -116,7 +116,10 @@ class Parser {
       if (line_number_ == 1 && raw.starts_with("\xEF\xBB\xBF")) raw.remove_prefix(3);
       std::string_view text = trim_left_space(trim_newline(raw));
       check_directive(text);
-      if (is_comment(text)) text = {};
+      if (is_comment(text))
+        text = {};
+      else
+        check_text(raw);
       const int start_line = line_number_;
       auto [first, complete] = trim_continuation(text);
       if (complete && first.empty()) continue;
@@ -133,6 +136,7 @@ class Parser {
           std::string_view part = trim_newline(next);
           check_directive(part);
           if (is_comment(next)) continue;
+          check_text(part);
           if (trim_left_space(part).empty()) {
             empty_continuation = true;
             continue;
@@ -179,6 +183,12 @@ class Parser {
     rest_.remove_prefix(nl ? len + 1 : len);
     if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
     return true;
+  }
+
+  // Every line but a comment must be UTF-8 text without NUL bytes (see text_fault); comments
+  // are never read, so they may hold anything, as in BuildKit.
+  void check_text(std::string_view line) const {
+    if (auto fault = text_fault(line)) fail(line_number_, *fault + ": a Dockerfile must be UTF-8 text");
   }
 
   // Parser directives are `# key=value` comments before anything else in the file.
@@ -582,6 +592,7 @@ class Parser {
       bool terminated = false;
       std::string_view body_line;
       while (next_line(&body_line)) {
+        check_text(body_line);
         std::string_view candidate = trim_newline(body_line);
         if (h.chomp) {
           while (!candidate.empty() && candidate[0] == '\t') candidate.remove_prefix(1);

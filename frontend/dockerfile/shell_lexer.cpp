@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "base/error.h"
+#include "frontend/dockerfile/shell_pattern.h"
 #include "frontend/dockerfile/text.h"
 
 namespace gantry::frontend {
@@ -10,6 +11,13 @@ namespace gantry::frontend {
 namespace {
 
 constexpr std::int64_t kEof = -1;
+
+// How deep ${...} may nest inside ${...}: far beyond any real Dockerfile, and far below what the
+// stack holds (each level is a few recursive calls).
+constexpr int kMaxNesting = 100;
+
+// The longest word an error quotes whole; a longer one is cut (a hostile line can be 64 KiB).
+constexpr std::size_t kMaxQuotedWord = 200;
 
 // A failure inside the word; wrapped once with the whole word at the top.
 struct LexFailure {
@@ -80,124 +88,6 @@ class WordSplitter {
   std::vector<std::string> words_;
   bool in_word_ = false;
 };
-
-// ---- shell patterns (`${V#p}`, `${V/p/r}`) ----------------------------------------------------
-
-struct PatternToken {
-  enum Kind { Literal, AnyString, AnyRune } kind;
-  std::uint32_t code = 0;
-};
-
-std::vector<PatternToken> compile_pattern(std::string_view pattern) {
-  std::vector<PatternToken> tokens;
-  for (std::size_t pos = 0; pos < pattern.size();) {
-    Rune r = decode_rune(pattern, pos);
-    pos += r.width;
-    if (r.code == '*') {
-      tokens.push_back({PatternToken::AnyString});
-    } else if (r.code == '?') {
-      tokens.push_back({PatternToken::AnyRune});
-    } else if (r.code == '\\') {
-      // `\}` and `\/` only protect the ${} syntax; `\*`, `\?`, `\\` are literal pattern chars.
-      if (pos < pattern.size() && (pattern[pos] == '}' || pattern[pos] == '/')) continue;
-      if (pos >= pattern.size() || (pattern[pos] != '*' && pattern[pos] != '?' && pattern[pos] != '\\'))
-        throw LexFailure{"invalid pattern (" + std::string(pattern) + ") in substitution: invalid escape '\\" +
-                         std::string(pattern.substr(pos, pos < pattern.size() ? 1 : 0)) + "'"};
-      tokens.push_back({PatternToken::Literal, static_cast<unsigned char>(pattern[pos++])});
-    } else {
-      tokens.push_back({PatternToken::Literal, r.code});
-    }
-  }
-  return tokens;
-}
-
-std::vector<std::uint32_t> runes_of(std::string_view s, std::vector<std::size_t>* offsets) {
-  std::vector<std::uint32_t> runes;
-  for (std::size_t pos = 0; pos < s.size();) {
-    Rune r = decode_rune(s, pos);
-    offsets->push_back(pos);
-    runes.push_back(r.code);
-    pos += r.width;
-  }
-  offsets->push_back(s.size());
-  return runes;
-}
-
-// Whether tokens match runes[begin, end) entirely (the usual backtracking glob walk: on a
-// mismatch, let the last `*` swallow one more rune).
-bool glob_match(const std::vector<PatternToken>& tokens, const std::vector<std::uint32_t>& runes,
-                std::size_t begin, std::size_t end) {
-  std::size_t t = 0, r = begin;
-  std::optional<std::size_t> star_token, star_rune;
-  while (r < end) {
-    if (t < tokens.size() && tokens[t].kind == PatternToken::AnyString) {
-      star_token = t++;
-      star_rune = r;
-    } else if (t < tokens.size() &&
-               (tokens[t].kind == PatternToken::AnyRune || tokens[t].code == runes[r])) {
-      ++t;
-      ++r;
-    } else if (star_token) {
-      t = *star_token + 1;
-      r = ++*star_rune;
-    } else {
-      return false;
-    }
-  }
-  while (t < tokens.size() && tokens[t].kind == PatternToken::AnyString) ++t;
-  return t == tokens.size();
-}
-
-// ${V#p} ${V##p} ${V%p} ${V%%p}: the shortest (or longest) matching prefix or suffix removed.
-std::string remove_affix(std::string_view value, std::string_view pattern, bool suffix, bool longest) {
-  auto tokens = compile_pattern(pattern);
-  std::vector<std::size_t> offsets;
-  auto runes = runes_of(value, &offsets);
-  std::size_t n = runes.size();
-  for (std::size_t i = 0; i <= n; ++i) {
-    std::size_t len = longest ? n - i : i;
-    bool hit = suffix ? glob_match(tokens, runes, n - len, n) : glob_match(tokens, runes, 0, len);
-    if (hit)
-      return std::string(suffix ? value.substr(0, offsets[n - len]) : value.substr(offsets[len]));
-  }
-  return std::string(value);
-}
-
-// ${V/p/r} and ${V//p/r}: leftmost, longest matches replaced (once or everywhere).
-std::string replace_pattern(std::string_view value, std::string_view pattern,
-                            std::string_view replacement, bool all) {
-  auto tokens = compile_pattern(pattern);
-  std::vector<std::size_t> offsets;
-  auto runes = runes_of(value, &offsets);
-  std::size_t n = runes.size();
-  std::string out;
-  bool replaced = false;
-  std::optional<std::size_t> previous_end;
-  for (std::size_t i = 0; i <= n;) {
-    std::optional<std::size_t> match_end;
-    if (all || !replaced) {
-      for (std::size_t j = n + 1; j-- > i;) {
-        if (glob_match(tokens, runes, i, j)) {
-          match_end = j;
-          break;
-        }
-      }
-    }
-    // An empty match right after a match is not a new match (as Go's regexp.ReplaceAll).
-    if (match_end && !(*match_end == i && previous_end == i)) {
-      out += replacement;
-      replaced = true;
-      previous_end = *match_end;
-      if (*match_end > i) {
-        i = *match_end;
-        continue;
-      }
-    }
-    if (i < n) out += value.substr(offsets[i], offsets[i + 1] - offsets[i]);
-    ++i;
-  }
-  return out;
-}
 
 // ---- the word processor -----------------------------------------------------------------------
 
@@ -406,7 +296,7 @@ class WordProcessor {
       default: {
         bool longest = !word.empty() && word[0] == static_cast<char>(c);
         std::string_view pattern = longest ? std::string_view(word).substr(1) : std::string_view(word);
-        return remove_affix(value.value_or(""), pattern, c == '%', longest);
+        return pattern_result([&] { return remove_affix(value.value_or(""), pattern, c == '%', longest); });
       }
     }
   }
@@ -418,13 +308,29 @@ class WordProcessor {
     std::string replacement = argument_until('}', true, "syntax error: missing '}'");
     auto value = lookup(name);
     if (!value && options_.skip_unset_env) return "${" + name + "/" + pattern + "/" + replacement + "}";
-    return replace_pattern(value.value_or(""), pattern, replacement, all);
+    return pattern_result([&] { return replace_pattern(value.value_or(""), pattern, replacement, all); });
+  }
+
+  // A bad pattern's error carries only the reason; the word is added at the top, as for every
+  // LexFailure.
+  template <class Expand>
+  static std::string pattern_result(const Expand& expand) {
+    try {
+      return expand();
+    } catch (const Error& e) {
+      throw LexFailure{e.what()};
+    }
   }
 
   // The word inside ${...} up to `stop`; running off the end is reported as `at_end`.
   std::string argument_until(char stop, bool raw_escapes, const char* at_end) {
+    if (nesting_ == kMaxNesting)
+      throw LexFailure{"${...} nested more than " + std::to_string(kMaxNesting) + " levels deep"};
+    ++nesting_;  // a failure ends the whole word: the count need not come back down then
     try {
-      return process_until(stop, raw_escapes).word;
+      std::string word = process_until(stop, raw_escapes).word;
+      --nesting_;
+      return word;
     } catch (const LexFailure&) {
       if (scanner_.peek() == kEof) throw LexFailure{at_end};
       throw;
@@ -436,7 +342,16 @@ class WordProcessor {
   const ShellLexerOptions& options_;
   bool raw_escapes_;
   std::set<std::string>* referenced_;
+  int nesting_ = 0;
 };
+
+// `word` quoted for an error, cut at a rune boundary when it is too long to read in one line.
+std::string quoted_for_error(std::string_view word) {
+  if (word.size() <= kMaxQuotedWord) return go_quote(word);
+  std::size_t cut = 0;
+  while (cut < kMaxQuotedWord) cut += decode_rune(word, cut).width;
+  return go_quote(word.substr(0, cut)) + "... (" + std::to_string(word.size()) + " bytes)";
+}
 
 }  // namespace
 
@@ -445,7 +360,7 @@ std::string ShellLexer::process_word(std::string_view word, const ShellEnv& env,
   try {
     return WordProcessor(word, env, options_, referenced).process().word;
   } catch (const LexFailure& failure) {
-    throw Error("failed to process " + go_quote(word) + ": " + failure.reason);
+    throw Error("failed to process " + quoted_for_error(word) + ": " + failure.reason);
   }
 }
 
@@ -453,7 +368,7 @@ std::vector<std::string> ShellLexer::process_words(std::string_view word, const 
   try {
     return WordProcessor(word, env, options_, nullptr).process().words;
   } catch (const LexFailure& failure) {
-    throw Error("failed to process " + go_quote(word) + ": " + failure.reason);
+    throw Error("failed to process " + quoted_for_error(word) + ": " + failure.reason);
   }
 }
 

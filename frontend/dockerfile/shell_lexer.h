@@ -7,7 +7,8 @@
 //   lex.process_word("${HOME:-/root}/x", env)      -> "/root/x"
 //   lex.process_words("a $LIST 'b c'", env)        -> {"a", <LIST split on blanks>..., "b c"}
 //
-// Errors are gantry::Error `failed to process "<word>": <reason>`.
+// Errors are gantry::Error `failed to process "<word>": <reason>` (a word over 200 bytes is cut
+// in the message). ${...} may nest 100 levels deep; deeper is an error, not a stack overflow.
 #pragma once
 
 #include <functional>

@@ -39,6 +39,19 @@ void append_rune(std::string& out, std::uint32_t c) {
   }
 }
 
+std::optional<std::string> text_fault(std::string_view line) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (std::size_t pos = 0; pos < line.size();) {
+    auto c = static_cast<unsigned char>(line[pos]);
+    if (c == 0) return "NUL byte at column " + std::to_string(pos + 1);
+    std::size_t width = c < 0x80 ? 1 : decode_rune(line, pos).width;
+    if (c >= 0x80 && width == 1)
+      return "invalid UTF-8 at column " + std::to_string(pos + 1) + " (byte 0x" + hex[c >> 4] + hex[c & 0xF] + ")";
+    pos += width;
+  }
+  return std::nullopt;
+}
+
 bool is_unicode_space(std::uint32_t c) {
   switch (c) {
     case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':

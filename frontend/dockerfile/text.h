@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,12 @@ struct Rune {
 };
 Rune decode_rune(std::string_view s, std::size_t pos);
 void append_rune(std::string& out, std::uint32_t code);
+
+// What keeps `line` from being text a Dockerfile or .dockerignore may hold: the first NUL byte or
+// byte that is not UTF-8, with its 1-based column ("NUL byte at column 5", "invalid UTF-8 at
+// column 7 (byte 0xff)"). Such bytes cannot pass into a command line (a NUL cuts it) or the
+// JSON of the build graph and image config, so they are refused where they are read.
+std::optional<std::string> text_fault(std::string_view line);
 
 // Go's unicode.IsSpace.
 bool is_unicode_space(std::uint32_t code);

@@ -27,12 +27,12 @@ bool has_entry(const std::vector<std::string>& layer, const std::string& name) {
   return std::find(layer.begin(), layer.end(), name) != layer.end();
 }
 
-// The Debian toolchain rootfs (g++, golang-go). The script returns at once when its cached
-// tarball is current; it takes a few minutes only the first time on a machine. A test that
-// needs it fails (it does not skip) when it cannot be made.
+// The Debian toolchain rootfs (g++, make, cmake, golang-go). The script returns at once when
+// its cached tarball is current; it takes a few minutes only the first time on a machine. A test
+// that needs it fails (it does not skip) when it cannot be made.
 fs::path debian_toolchain_tar() {
   const char* dir = std::getenv("GANTRY_FIXTURES");
-  fs::path tar = fs::path(dir ? dir : "/var/tmp/gantry-fixtures") / "debian-toolchain.tar";
+  fs::path tar = fs::path(dir ? dir : "/var/tmp/gantry-fixtures") / "debian-toolchain-v2.tar";
   Outcome o = run_command({(source_dir() / "scripts/mkbase-debian.sh").string(), tar.string()});
   if (o.exit_code != 0) throw std::runtime_error("scripts/mkbase-debian.sh failed: " + o.err);
   return tar;

@@ -62,7 +62,7 @@ TEST(Lower, FromImageRunUsesShellEnvAndWorkdir) {
 
 TEST(Lower, CopyFromContextRecordsFollowPathsAndExcludes) {
   BuildOptions options;
-  options.dockerignore = "*.log\n!keep.log\n";
+  options.dockerignore.emplace("*.log\n!keep.log\n");
   auto plan = lower_text("FROM busybox\nWORKDIR /app\nCOPY --chown=1:2 --chmod=0640 a.txt sub/ ./\n", options);
   const auto& copy = file_of(plan.root);
   ASSERT_EQ(copy.actions.size(), 2u);
