@@ -38,7 +38,10 @@ void fsync_dir(const fs::path& dir) {
   if (::fsync(fd.get()) != 0) throw_errno("fsync `" + dir.string() + "`");
 }
 
-void write_file_atomic(const fs::path& path, std::string_view data) {
+namespace {
+
+// Writes `data` to a fresh temp file beside `path` (fsync'd, mode 0644) and returns its path.
+fs::path write_temp_beside(const fs::path& path, std::string_view data) {
   std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
   UniqueFd fd(::mkstemp(tmpl.data()));
   if (!fd) throw_errno("create temp file for `" + path.string() + "`");
@@ -61,8 +64,28 @@ void write_file_atomic(const fs::path& path, std::string_view data) {
   }
   if (::fchmod(fd.get(), 0644) != 0) fail("chmod");
   if (::fsync(fd.get()) != 0) fail("fsync");
-  fd.reset();
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename into place");
+  return tmp;
+}
+
+}  // namespace
+
+void write_file_atomic(const fs::path& path, std::string_view data) {
+  const fs::path tmp = write_temp_beside(path, data);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw errno_error("rename into place `" + path.string() + "`", err);
+  }
+}
+
+bool write_file_if_absent(const fs::path& path, std::string_view data) {
+  const fs::path tmp = write_temp_beside(path, data);
+  // link(2), unlike rename(2), never replaces what is there.
+  const bool created = ::link(tmp.c_str(), path.c_str()) == 0;
+  const int err = errno;
+  ::unlink(tmp.c_str());
+  if (!created && err != EEXIST) throw errno_error("link into place `" + path.string() + "`", err);
+  return created;
 }
 
 TempDir::TempDir(const fs::path& parent, std::string_view prefix) {

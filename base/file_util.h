@@ -16,6 +16,10 @@ std::string read_fd(int fd, const std::string& what);
 // see either the old or the new content, never a half-written file.
 void write_file_atomic(const std::filesystem::path& path, std::string_view data);
 
+// The same, except that a file already at `path` is kept (false): one that another thread or
+// process wrote first is never replaced, so a mount or an open fd of it stays on a live file.
+bool write_file_if_absent(const std::filesystem::path& path, std::string_view data);
+
 // fsync a directory, so that a rename inside it survives a crash.
 void fsync_dir(const std::filesystem::path& dir);
 

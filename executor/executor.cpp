@@ -49,11 +49,14 @@ EtcFiles etc_files(const std::filesystem::path& state_dir, const std::string& ho
                  state_dir / "etc" /
                      (network == Network::Private ? "resolv.conf.private" : "resolv.conf"),
                  dir / "hostname"};
+  // Concurrent runs (threads or processes) may all find them missing: the first to write one
+  // wins and the others keep it, since a run may already hold a bind of it (a file replaced
+  // under a bind-to-be cannot be mounted: ENOENT).
   if (::access(files.hostname.c_str(), F_OK) != 0) {
     make_dir(dir);
-    write_file_atomic(files.hosts, "127.0.0.1\tlocalhost " + hostname +
-                                       "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-    write_file_atomic(files.hostname, hostname + "\n");
+    write_file_if_absent(files.hosts, "127.0.0.1\tlocalhost " + hostname +
+                                          "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+    write_file_if_absent(files.hostname, hostname + "\n");
   }
   return files;
 }
