@@ -315,13 +315,27 @@ int processes_running(const std::string& needle) {
   return n;
 }
 
-std::string mountinfo() { return read_file("/proc/self/mountinfo"); }
+// The mounts under the test's own directory (its gantry root and scratch), where anything a
+// build mounts lives: the rest of the table changes with whatever else runs on the machine
+// (other tests mount tmpfs roots of their own).
+std::string mountinfo(const GantryEnv& env) {
+  const std::string dir = env.root().parent_path().string() + "/";
+  std::istringstream table(read_file("/proc/self/mountinfo"));
+  std::string out;
+  for (std::string line; std::getline(table, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    fields >> id >> parent >> dev >> root >> point;
+    if (point.starts_with(dir)) out += line + "\n";
+  }
+  return out;
+}
 }  // namespace
 
 TEST(Cancellation, FirstFailureStopsTheOtherStagesAndIsReported) {
   GantryEnv env;
   env.import_busybox();
-  const auto mounts_before = mountinfo();
+  const auto mounts_before = mountinfo(env);
   const auto start = std::chrono::steady_clock::now();
   auto o = env.gantry({"build", "--network=none", testdata("failing-stage").string()});
   const auto took = std::chrono::steady_clock::now() - start;
@@ -330,13 +344,13 @@ TEST(Cancellation, FirstFailureStopsTheOtherStagesAndIsReported) {
   EXPECT_NE(o.err.find("exit code: 3"), std::string::npos) << o.err;
   EXPECT_LT(took, std::chrono::seconds(20)) << "the 30 s step must have been killed";
   EXPECT_EQ(processes_running("sleep 30 && echo"), 0);
-  EXPECT_EQ(mountinfo(), mounts_before);
+  EXPECT_EQ(mountinfo(env), mounts_before);
 }
 
 TEST(Cancellation, CtrlCStopsTheBuildAndCleansUp) {
   GantryEnv env;
   env.import_busybox();
-  const auto mounts_before = mountinfo();
+  const auto mounts_before = mountinfo(env);
   fs::path ctx = env.scratch() / "ctx";
   fs::create_directories(ctx);
   write_file_atomic(ctx / "Dockerfile", "FROM busybox:latest\nRUN sleep 30 && echo never-done\n");
@@ -346,7 +360,7 @@ TEST(Cancellation, CtrlCStopsTheBuildAndCleansUp) {
   ::kill(pid, SIGINT);
   EXPECT_EQ(wait_for(pid), 130);
   EXPECT_EQ(processes_running("sleep 30 && echo never-done"), 0);
-  EXPECT_EQ(mountinfo(), mounts_before);
+  EXPECT_EQ(mountinfo(env), mounts_before);
   for (const auto& e : fs::directory_iterator(env.root() / "tmp")) ADD_FAILURE() << "left: " << e.path();
 }
 
@@ -355,7 +369,7 @@ TEST(Cancellation, CtrlCStopsTheBuildAndCleansUp) {
 TEST(Cancellation, CtrlCWithTtyProgressStopsTheBuildAndCleansUp) {
   GantryEnv env;
   env.import_busybox();
-  const auto mounts_before = mountinfo();
+  const auto mounts_before = mountinfo(env);
   fs::path ctx = env.scratch() / "ctx";
   fs::create_directories(ctx);
   write_file_atomic(ctx / "Dockerfile", "FROM busybox:latest\nRUN sleep 30 && echo never-tty\n");
@@ -365,7 +379,7 @@ TEST(Cancellation, CtrlCWithTtyProgressStopsTheBuildAndCleansUp) {
   ::kill(pid, SIGINT);
   EXPECT_EQ(wait_for(pid), 130);
   EXPECT_EQ(processes_running("sleep 30 && echo never-tty"), 0);
-  EXPECT_EQ(mountinfo(), mounts_before);
+  EXPECT_EQ(mountinfo(env), mounts_before);
   for (const auto& e : fs::directory_iterator(env.root() / "tmp")) ADD_FAILURE() << "left: " << e.path();
 }
 
