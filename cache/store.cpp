@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS unpacked_layers (
   diff_id TEXT PRIMARY KEY,
   snapshot TEXT NOT NULL
 );
+-- A compressed layer blob's uncompressed tar: its diff_id and size, once read through.
+CREATE TABLE IF NOT EXISTS uncompressed_layers (
+  blob TEXT PRIMARY KEY,
+  diff_id TEXT NOT NULL,
+  size INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cache_results (
   key TEXT PRIMARY KEY,
   result TEXT NOT NULL,
@@ -89,7 +95,8 @@ Store::Store(fs::path root)
       content_(root_),
       snapshots_(root_ / "snapshots"),
       db_(root_ / "metadata.db"),
-      images_(db_) {
+      images_(db_),
+      uncompressed_layers_(db_) {
   db_.exec(kSchema);
   content_.clean_ingest();
   snapshots_.clean_staging();

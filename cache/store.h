@@ -2,7 +2,8 @@
 //   blobs/sha256/<hex>   content store (layers, configs, manifests)
 //   ingest/              blobs being written
 //   snapshots/<id>/fs    unpacked layers
-//   metadata.db          SQLite (WAL): image names, build cache, layer <-> blob links
+//   metadata.db          SQLite (WAL): image names, build cache, layer <-> blob links, what
+//                        compressed layer blobs hold uncompressed
 //   tmp/<pid>-XXXXXX     scratch space of a running process (mount points, throw-away dirs)
 // Opening a Store creates what is missing, migrates the schema and removes what crashed
 // processes left half-done (temp blobs, staging snapshots), so the next build starts clean.
@@ -19,6 +20,7 @@
 #include "base/file_util.h"
 #include "base/unique_fd.h"
 #include "cache/sqlite_db.h"
+#include "cache/uncompressed_layers.h"
 
 namespace gantry::cache {
 
@@ -32,6 +34,7 @@ class Store {
   const SnapshotStore& snapshots() const { return snapshots_; }
   Database& db() { return db_; }
   ImageStore& images() { return images_; }
+  UncompressedLayers& uncompressed_layers() { return uncompressed_layers_; }
   // A scratch directory for this process, removed with the object (or, after a crash, when
   // the next Store is opened).
   TempDir scratch_dir() const;
@@ -60,6 +63,7 @@ class Store {
   SnapshotStore snapshots_;
   Database db_;
   ImageStore images_;
+  UncompressedLayers uncompressed_layers_;
 };
 
 }  // namespace gantry::cache
