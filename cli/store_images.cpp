@@ -93,8 +93,10 @@ exporter::LayerBlob pack_hashed_layer(cache::Store& store, const Digest& image, 
 // Unpacks `blob` (a layer blob of the content store) into a snapshot of its own.
 std::string unpack_into_new_snapshot(cache::Store& store, const exporter::LayerBlob& blob) {
   auto staging = store.snapshots().prepare();
-  exporter::unpack_layer(store.content().path(blob.digest), staging.fs());
+  const cache::UncompressedLayer unpacked =
+      exporter::unpack_layer(store.content().path(blob.digest), blob.diff_id, staging.fs());
   std::string id = staging.commit();
+  if (blob.digest != blob.diff_id) store.uncompressed_layers().record(blob.digest, unpacked);
   store.db()
       .prepare("INSERT INTO unpacked_layers(diff_id, snapshot) VALUES(?, ?) "
                "ON CONFLICT(diff_id) DO UPDATE SET snapshot = excluded.snapshot")

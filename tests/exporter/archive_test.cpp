@@ -182,7 +182,7 @@ TEST_F(ArchiveTest, RootfsFlattensWhiteoutsAndOpaqueDirs) {
   write_rootfs_tar({upper, lower}, tar);
   const fs::path from_tar = tmp_.path() / "from-tar";
   fs::create_directories(from_tar);
-  unpack_layer(tar, from_tar);
+  unpack_layer(tar, sha256_of_file(tar), from_tar);
   EXPECT_EQ(testing::describe_tree(from_tar), testing::describe_tree(dir));
 }
 
@@ -202,7 +202,8 @@ TEST_F(ArchiveTest, ImportMakesTheSameImageFromTheSameTarball) {
   ASSERT_EQ(view.manifest_json["layers"].size(), 1u);
   const fs::path unpacked = tmp_.path() / "unpacked";
   fs::create_directories(unpacked);
-  unpack_layer(store_.path(Digest::parse(view.manifest_json["layers"][0]["digest"].get<std::string>())), unpacked);
+  unpack_layer(store_.path(Digest::parse(view.manifest_json["layers"][0]["digest"].get<std::string>())),
+               Digest::parse(view.config_json["rootfs"]["diff_ids"][0].get<std::string>()), unpacked);
   // Same files; the one mtime after `created` is clamped to it.
   testing::set_mtime(rootfs / "home/user/notes.txt", 1'650'000'000);
   EXPECT_EQ(testing::describe_tree(unpacked), testing::describe_tree(rootfs));
