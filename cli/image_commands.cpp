@@ -294,7 +294,7 @@ void add_load(CLI::App& parent, const std::string& name, GlobalOptions& global, 
     action = [&global, input] {
       cache::Store store(global.state_root());
       if (!fs::exists(*input)) throw Error("load `" + *input + "`: no such file");
-      for (const auto& [name, manifest] : exporter::load_archive(*input, store.content())) {
+      for (const auto& [name, manifest] : exporter::load_archive(*input, store.content(), store.uncompressed_layers())) {
         if (!name.empty()) store.images().set(ImageRef::parse(name).familiar(), manifest);
         std::cout << "Loaded image: " << (name.empty() ? manifest.str() : name) << "\n";
       }

@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "base/image_ref.h"
 #include "exporter/image.h"
+#include "exporter/layer_check.h"
 #include "exporter/libarchive_handle.h"
 #include "exporter/media_types.h"
 #include "exporter/path_beneath.h"
@@ -79,9 +80,11 @@ json parse_member(const ArchiveContents& contents, const std::string& name, cons
   }
 }
 
-// An OCI archive: index.json names the manifests; the blobs were verified against their names.
+// An OCI archive: index.json names the manifests; the blobs were verified against their names,
+// the layers are checked against their configs' diff_ids here.
 std::vector<std::pair<std::string, Digest>> load_oci(const ArchiveContents& contents,
-                                                     const cache::ContentStore& store, const std::string& label) {
+                                                     const cache::ContentStore& store,
+                                                     cache::UncompressedLayers& known, const std::string& label) {
   std::vector<std::pair<std::string, Digest>> images;
   const json index = parse_member(contents, "index.json", label);
   for (const json& descriptor : index.value("manifests", json::array())) {
@@ -102,6 +105,11 @@ std::vector<std::pair<std::string, Digest>> load_oci(const ArchiveContents& cont
     for (const json& layer : view.manifest_json["layers"])
       if (const Digest d = Digest::parse(layer.value("digest", "")); !store.has(d))
         throw Error(label + ": image " + view.manifest.str() + ": layer " + d.str() + " is missing");
+    try {
+      check_image_layers(store, known, view.manifest_json, view.config_json);
+    } catch (const Error& e) {
+      throw Error(label + ": image " + view.manifest.str() + ": " + e.what());
+    }
     images.emplace_back(name.empty() ? "" : ImageRef::parse(name).familiar(), view.manifest);
   }
   return images;
@@ -157,12 +165,13 @@ std::vector<std::pair<std::string, Digest>> load_docker(const ArchiveContents& c
 
 }  // namespace
 
-std::vector<std::pair<std::string, Digest>> load_archive(const fs::path& file, const cache::ContentStore& store) {
+std::vector<std::pair<std::string, Digest>> load_archive(const fs::path& file, const cache::ContentStore& store,
+                                                         cache::UncompressedLayers& known) {
   const std::string label = "archive `" + file.string() + "`";
   const ArchiveContents contents = read_members(file, store, label);
   // Docker 25+ writes both; the docker view carries the RepoTags, so it wins.
   if (contents.metadata.contains("manifest.json")) return load_docker(contents, store, label);
-  if (contents.metadata.contains("index.json")) return load_oci(contents, store, label);
+  if (contents.metadata.contains("index.json")) return load_oci(contents, store, known, label);
   throw Error(label + ": neither a docker-archive (manifest.json) nor an OCI archive (index.json)");
 }
 

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "cache/store.h"
 #include "exporter/archive.h"
 #include "exporter/image.h"
 #include "exporter/import.h"
@@ -109,8 +110,9 @@ TEST_F(ArchiveTest, LoadReadsOciArchiveBack) {
   const ImageRecord image = busybox_image();
   const fs::path tar = tmp_.path() / "oci.tar";
   write_oci_archive(store_, {{"busybox:1", image.manifest}, {"other/name:latest", image.manifest}}, tar);
-  cache::ContentStore fresh(tmp_.path() / "fresh");
-  const auto loaded = load_archive(tar, fresh);
+  cache::Store fresh_store(tmp_.path() / "fresh");
+  const cache::ContentStore& fresh = fresh_store.content();
+  const auto loaded = load_archive(tar, fresh, fresh_store.uncompressed_layers());
   ASSERT_EQ(loaded.size(), 2u);
   EXPECT_EQ(loaded[0], std::make_pair(std::string("busybox:1"), image.manifest));
   EXPECT_EQ(loaded[1], std::make_pair(std::string("other/name:latest"), image.manifest));
@@ -123,8 +125,9 @@ TEST_F(ArchiveTest, LoadReadsDockerArchiveBackWithTheSameImageId) {
   const ImageRecord image = busybox_image();
   const fs::path tar = tmp_.path() / "docker.tar";
   write_docker_archive(store_, {{"busybox:1", image.manifest}}, tar);
-  cache::ContentStore fresh(tmp_.path() / "fresh");
-  const auto loaded = load_archive(tar, fresh);
+  cache::Store fresh_store(tmp_.path() / "fresh");
+  const cache::ContentStore& fresh = fresh_store.content();
+  const auto loaded = load_archive(tar, fresh, fresh_store.uncompressed_layers());
   ASSERT_EQ(loaded.size(), 1u);
   EXPECT_EQ(loaded[0].first, "busybox:1");
   const ImageView view = read_image(fresh, loaded[0].second);
@@ -145,9 +148,10 @@ TEST_F(ArchiveTest, LoadRejectsATamperedBlobAndTagsNothing) {
   write_file_atomic(config, R"({"tampered":true})");
   const fs::path tar = tmp_.path() / "tampered.tar";
   ASSERT_EQ(std::system(("tar -C " + layout.string() + " -cf " + tar.string() + " oci-layout index.json blobs").c_str()), 0);
-  cache::ContentStore fresh(tmp_.path() / "fresh");
+  cache::Store fresh_store(tmp_.path() / "fresh");
+  const cache::ContentStore& fresh = fresh_store.content();
   try {
-    load_archive(tar, fresh);
+    load_archive(tar, fresh, fresh_store.uncompressed_layers());
     FAIL() << "loaded a tampered archive";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(image.config.hex()), std::string::npos) << e.what();
