@@ -263,5 +263,60 @@ TEST_F(HostileLayersTest, ACacheWhoseConfigLiesAboutALayerIsSkippedAndTheStepRun
   EXPECT_FALSE(fs::exists(out / "ATTACKER")) << "the build took the attacker's layer from the cache";
 }
 
+// busybox (linux/amd64) and an arm64 twin (its config says arm64, same layer) in a layout whose
+// index.json names an image index of the two, tagged multi:1; returns that index's digest.
+std::string write_multi_platform_image(const GantryEnv& env, HandMadeLayout& layout) {
+  const fs::path saved = env.scratch() / "busybox-saved.tar";
+  const Outcome save = env.gantry({"save", "--format", "oci", "-o", saved.string(), "busybox"});
+  EXPECT_EQ(save.exit_code, 0) << save.err;
+  run_ok({"tar", "-C", layout.dir().string(), "-xf", saved.string()});
+  json amd64 = json::parse(read_file(layout.dir() / "index.json"))["manifests"][0];
+  amd64.erase("annotations");
+  amd64["platform"] = {{"os", "linux"}, {"architecture", "amd64"}};
+  json manifest = json::parse(read_file(layout.dir() / "blobs/sha256" / amd64["digest"].get<std::string>().substr(7)));
+  json config = json::parse(read_file(layout.dir() / "blobs/sha256" /
+                                      manifest["config"]["digest"].get<std::string>().substr(7)));
+  config["architecture"] = "arm64";
+  manifest["config"] = layout.add_blob(config.dump(), manifest["config"]["mediaType"].get<std::string>());
+  json arm64 = layout.add_blob(manifest.dump(), kOciManifest);
+  arm64["platform"] = {{"os", "linux"}, {"architecture", "arm64"}};
+  // The other platform first: the host's must be chosen, not the first.
+  const json index = layout.add_blob(
+      json{{"schemaVersion", 2}, {"mediaType", kOciIndex}, {"manifests", {arm64, amd64}}}.dump(), kOciIndex);
+  layout.write_index(json::array({tagged(index, "multi", "1")}));
+  return index["digest"].get<std::string>();
+}
+
+TEST_F(HostileLayersTest, AnOciArchiveWhoseIndexNamesAnIndexLoadsTheHostsPlatform) {
+  HandMadeLayout layout(env_.scratch() / "multi-layout");
+  write_multi_platform_image(env_, layout);
+  const fs::path archive = layout.archive(env_.scratch() / "multi.tar");
+  const Outcome loaded = env_.gantry({"load", "-i", archive.string()});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+  EXPECT_EQ(inspect("multi:1")["Config"]["architecture"], "amd64");
+  const Outcome built = env_.gantry(
+      {"build", "-q", context("on-multi", "FROM multi:1\nRUN test -x /bin/busybox\n").string()});
+  EXPECT_EQ(built.exit_code, 0) << built.err;
+}
+
+TEST_F(HostileLayersTest, AMultiPlatformBasePinnedByDigestBuilds) {
+  if (!LocalRegistry::available()) GTEST_SKIP() << "docker-registry is not installed";
+  LocalRegistry registry(LocalRegistry::Mode::Plain, env_.scratch() / "registry");
+  HandMadeLayout layout(env_.scratch() / "multi-layout");
+  const std::string index = write_multi_platform_image(env_, layout);
+  const std::string name = registry.host() + "/multi";
+  run_ok({"skopeo", "copy", "--all", "--preserve-digests", "--dest-tls-verify=false",
+          "oci:" + layout.dir().string() + ":1", "docker://" + name + ":1"});
+
+  GantryEnv fresh;
+  const Outcome built = fresh.gantry(
+      {"build", "-q", "-t", "pinned:1",
+       context("pinned", "FROM " + name + "@" + index + "\nRUN test -x /bin/busybox\n").string()});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  const Outcome image = fresh.gantry({"inspect", "pinned:1"});
+  ASSERT_EQ(image.exit_code, 0) << image.err;
+  EXPECT_EQ(json::parse(image.out)[0]["Config"]["architecture"], "amd64");
+}
+
 }  // namespace
 }  // namespace gantry::e2e
