@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "exporter/json_fields.h"
 #include "exporter/media_types.h"
 
 namespace gantry::exporter {
@@ -31,17 +32,7 @@ json descriptor(std::string_view media_type, const Digest& digest, std::int64_t 
 }
 
 json parse_blob(const cache::ContentStore& store, const Digest& digest, const char* what) {
-  try {
-    return json::parse(store.read(digest));
-  } catch (const json::exception& e) {
-    throw Error(std::string(what) + " " + digest.str() + ": not valid JSON: " + e.what());
-  }
-}
-
-// A member of a JSON object that should be a string; "" when it is missing or is not one.
-std::string string_member(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+  return parse_json(store.read(digest), std::string(what) + " " + digest.str());
 }
 
 // From an index, the manifest for the host's platform (the first one when none matches). The
@@ -70,6 +61,10 @@ Digest pick_platform_manifest(const json& index, const Digest& index_digest) {
 constexpr int kMaxIndexDepth = 8;
 
 ImageView read_image_at(const cache::ContentStore& store, const Digest& manifest, int depth) {
+  if (store.has(manifest))
+    if (const std::int64_t size = store.size(manifest); size > media_types::kMaxManifestBytes)
+      throw Error("manifest " + manifest.str() + ": too large (" + std::to_string(size) +
+                  " bytes; a manifest may have at most " + std::to_string(media_types::kMaxManifestBytes) + ")");
   ImageView view{.manifest = manifest, .manifest_json = parse_blob(store, manifest, "manifest")};
   if (!view.manifest_json.is_object()) throw Error("manifest " + manifest.str() + ": not a JSON object");
   const std::string media_type = string_member(view.manifest_json, "mediaType");

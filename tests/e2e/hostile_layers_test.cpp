@@ -3,14 +3,22 @@
 // door (pull, load, cache import), naming the layer, with nothing recorded, so that a later
 // `FROM busybox` and its export still get busybox's own layer; an index inside an index and a
 // multi-platform base pinned by digest are read safely.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "base/digest.h"
 #include "base/file_util.h"
+#include "base/unique_fd.h"
 #include "tests/e2e/gantry_runner.h"
 #include "tests/e2e/local_registry.h"
 
@@ -316,6 +324,117 @@ TEST_F(HostileLayersTest, AMultiPlatformBasePinnedByDigestBuilds) {
   const Outcome image = fresh.gantry({"inspect", "pinned:1"});
   ASSERT_EQ(image.exit_code, 0) << image.err;
   EXPECT_EQ(json::parse(image.out)[0]["Config"]["architecture"], "amd64");
+}
+
+// A docker-archive of these members (name -> bytes).
+fs::path docker_archive(const fs::path& dir, const std::map<std::string, std::string>& members) {
+  fs::create_directories(dir);
+  for (const auto& [name, bytes] : members) write_file_atomic(dir / name, bytes);
+  const fs::path tar = dir.string() + ".tar";
+  run_command({"tar", "-C", dir.string(), "-cf", tar.string(), "."});
+  return tar;
+}
+
+TEST_F(HostileLayersTest, AMalformedDockerArchiveManifestIsOneLineNamingIt) {
+  const std::string config = json{{"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}}}.dump();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[{\"Config\": \"c.json\",", "not valid JSON"},
+      {"{\"Config\": \"c.json\"}", "not a list of images"},
+      {"[{\"Config\": 5}]", "names no Config"},
+      {"[{\"Config\": \"c.json\", \"Layers\": \"l.tar\"}]", "Layers: not a list"},
+      {"[{\"Config\": \"c.json\", \"RepoTags\": [7]}]", "RepoTags: holds number"},
+      {"[{\"Config\": \"c.json\", \"RepoTags\": [\"Not A Name\"]}]", "RepoTags"},
+  };
+  int n = 0;
+  for (const auto& [manifest, why] : cases) {
+    const fs::path archive =
+        docker_archive(env_.scratch() / ("bad-" + std::to_string(n++)), {{"manifest.json", manifest}, {"c.json", config}});
+    const Outcome loaded = env_.gantry({"load", "-i", archive.string()});
+    EXPECT_EQ(loaded.exit_code, 1) << manifest;
+    EXPECT_NE(error_line(loaded).find(archive.string() + "`: `manifest.json`"), std::string::npos) << loaded.err;
+    EXPECT_NE(error_line(loaded).find(why), std::string::npos) << manifest << ": " << loaded.err;
+    EXPECT_EQ(loaded.err.find("json.exception"), std::string::npos) << loaded.err;
+    EXPECT_EQ(std::count(loaded.err.begin(), loaded.err.end(), '\n'), 1) << loaded.err;
+  }
+  const fs::path bad_config =
+      docker_archive(env_.scratch() / "bad-config", {{"manifest.json", R"([{"Config": "c.json"}])"}, {"c.json", "{"}});
+  const Outcome loaded = env_.gantry({"load", "-i", bad_config.string()});
+  EXPECT_EQ(loaded.exit_code, 1);
+  EXPECT_NE(error_line(loaded).find("config `c.json`: not valid JSON"), std::string::npos) << loaded.err;
+  EXPECT_EQ(loaded.err.find("json.exception"), std::string::npos) << loaded.err;
+}
+
+// Far bigger than any manifest, and valid JSON all the same: only its size is wrong.
+std::string oversized_manifest(const json& manifest) {
+  json big = manifest;
+  big["annotations"] = {{"padding", std::string(5 << 20, 'x')}};
+  return big.dump();
+}
+
+TEST_F(HostileLayersTest, AnArchiveWhoseManifestOrIndexIsTooLargeIsRefusedAsTooLarge) {
+  HandMadeLayout layout(env_.scratch() / "evil-layout");
+  write_poisoned_image(layout);
+  const json index = json::parse(read_file(layout.dir() / "index.json"));
+  const std::string manifest_digest = index["manifests"][0]["digest"].get<std::string>();
+  const json manifest = json::parse(read_file(layout.dir() / "blobs/sha256" / manifest_digest.substr(7)));
+
+  // index.json itself.
+  write_file_atomic(layout.dir() / "index.json", oversized_manifest(index));
+  const fs::path big_index = layout.archive(env_.scratch() / "big-index.tar");
+  Outcome loaded = env_.gantry({"load", "-i", big_index.string()});
+  EXPECT_EQ(loaded.exit_code, 1);
+  EXPECT_NE(error_line(loaded).find("`index.json` is too large"), std::string::npos) << loaded.err;
+
+  // A manifest blob it names.
+  const json big = layout.add_blob(oversized_manifest(manifest), kOciManifest);
+  layout.write_index(json::array({tagged(big, "big", "1")}));
+  const fs::path big_manifest = layout.archive(env_.scratch() / "big-manifest.tar");
+  loaded = env_.gantry({"load", "-i", big_manifest.string()});
+  EXPECT_EQ(loaded.exit_code, 1);
+  EXPECT_NE(error_line(loaded).find("manifest " + big["digest"].get<std::string>() + ": too large"), std::string::npos)
+      << loaded.err;
+  EXPECT_NE(error_line(loaded).find(big_manifest.string()), std::string::npos) << loaded.err;
+}
+
+// A "registry" that serves the files under a directory as they are (busybox httpd), for answers
+// a real registry would never give; stopped when the object goes away.
+class StaticHttpServer {
+ public:
+  explicit StaticHttpServer(const fs::path& dir) : port_(unused_loopback_port()) {
+    pid_ = spawn_command({"busybox", "httpd", "-f", "-p", "127.0.0.1:" + std::to_string(port_), "-h", dir.string()});
+    for (int attempt = 0; attempt < 100 && !listening(); ++attempt) ::usleep(50'000);
+  }
+  ~StaticHttpServer() {
+    ::kill(pid_, SIGTERM);
+    wait_for(pid_);
+  }
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  bool listening() const {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port_));
+    return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  int port_;
+  int pid_;
+};
+
+TEST_F(HostileLayersTest, ARegistryManifestThatIsTooLargeIsRefusedAsTooLarge) {
+  const fs::path www = env_.scratch() / "www";
+  fs::create_directories(www / "v2/big/manifests");
+  write_file_atomic(www / "v2/index.html", "{}");
+  write_file_atomic(www / "v2/big/manifests/1",
+                    oversized_manifest({{"schemaVersion", 2}, {"mediaType", kOciManifest}, {"layers", json::array()}}));
+  StaticHttpServer registry(www);
+  const std::string name = registry.host() + "/big:1";
+  const Outcome pulled = env_.gantry({"pull", name});
+  EXPECT_EQ(pulled.exit_code, 1);
+  EXPECT_NE(error_line(pulled).find(registry.host() + "/big: manifest 1: too large"), std::string::npos) << pulled.err;
+  EXPECT_EQ(std::count(pulled.err.begin(), pulled.err.end(), '\n'), 1) << pulled.err;
 }
 
 }  // namespace
