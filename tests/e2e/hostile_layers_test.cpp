@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -324,6 +325,39 @@ TEST_F(HostileLayersTest, AMultiPlatformBasePinnedByDigestBuilds) {
   const Outcome image = fresh.gantry({"inspect", "pinned:1"});
   ASSERT_EQ(image.exit_code, 0) << image.err;
   EXPECT_EQ(json::parse(image.out)[0]["Config"]["architecture"], "amd64");
+}
+
+TEST_F(HostileLayersTest, AMalformedLocalCacheIsAWarningAndTheStepsRun) {
+  const std::string cache_config = "application/vnd.gantry.cache.config.v1+json";
+  const auto manifest_naming = [&](const json& config) {
+    return json{{"schemaVersion", 2}, {"mediaType", kOciManifest}, {"config", config}, {"layers", json::array()}};
+  };
+  const std::string bad_records = json{{"layers", json::array()}, {"records", {{{"key", 5}}}}}.dump();
+  std::vector<std::function<void(HandMadeLayout&)>> caches = {
+      [](HandMadeLayout& l) { l.write_index(json::array({json::object()})); },
+      [](HandMadeLayout& l) { l.write_index(json::array({{{"digest", 5}}})); },
+      [&](HandMadeLayout& l) {
+        l.write_index({l.add_blob(manifest_naming({{"mediaType", cache_config}, {"digest", 7}}).dump(), kOciManifest)});
+      },
+      [&](HandMadeLayout& l) {
+        l.write_index({l.add_blob(manifest_naming(l.add_blob(bad_records, cache_config)).dump(), kOciManifest)});
+      },
+  };
+  for (std::size_t n = 0; n < caches.size(); ++n) {
+    HandMadeLayout cache(env_.scratch() / ("cache-" + std::to_string(n)));
+    caches[n](cache);
+    const std::string made = "case " + std::to_string(n) + "\n";
+    const fs::path ctx = context("ctx-" + std::to_string(n), "FROM busybox\nRUN printf '" + made.substr(0, made.size() - 1) +
+                                                               "\\n' > /made.txt\n");
+    const fs::path out = env_.scratch() / ("out-" + std::to_string(n));
+    const Outcome built = env_.gantry({"build", "--cache-from", "type=local,src=" + cache.dir().string(), "-o",
+                                       "type=local,dest=" + out.string(), ctx.string()});
+    ASSERT_EQ(built.exit_code, 0) << "case " << n << ": " << built.err;
+    EXPECT_NE(built.err.find("WARNING: cache " + cache.dir().string() + " not imported: "), std::string::npos)
+        << built.err;
+    EXPECT_EQ(built.err.find("json.exception"), std::string::npos) << built.err;
+    EXPECT_EQ(read_file(out / "made.txt"), made);
+  }
 }
 
 // A docker-archive of these members (name -> bytes).
