@@ -218,3 +218,36 @@ TEST(ImageCommands, ImageGroupSpellsTheVerbsAsDockerDoes) {
 }
 
 }  // namespace gantry::e2e
+
+namespace gantry::e2e {
+namespace {
+
+// What docker 20.10's BuildKit wrote into the config of the same Dockerfile (docker save): no
+// "Shell": null when SHELL was never set, ArgsEscaped with CMD, an ARG entry, no ONBUILD entry,
+// WORKDIR without the "# buildkit" mark, EXPOSE and HEALTHCHECK as Go prints BuildKit's values,
+// and COPY without its flags.
+TEST(ImageCommands, ConfigAndHistoryAreWhatBuildKitWrites) {
+  GantryEnv env;
+  env.import_busybox();
+  build(env, "cfg:1",
+        "FROM busybox\nARG V=1\nCOPY --chown=1:1 Dockerfile /d\nWORKDIR /app\nEXPOSE 8000-8001 53/udp\n"
+        "HEALTHCHECK --interval=5s CMD true\nONBUILD RUN echo hi\nCMD echo $V\n");
+  const json image = json::parse(env.gantry({"inspect", "cfg:1"}).out)[0]["Config"];
+  EXPECT_FALSE(image["config"].contains("Shell")) << image["config"].dump();
+  EXPECT_EQ(image["config"]["ArgsEscaped"], true) << image["config"].dump();
+  std::vector<std::string> created_by;
+  for (const json& entry : image["history"]) created_by.push_back(entry["created_by"].get<std::string>());
+  const std::vector<std::string> expected = {
+      "gantry import",
+      "ARG V=1",
+      "COPY Dockerfile /d # buildkit",
+      "WORKDIR /app",
+      "EXPOSE map[53/udp:{} 8000/tcp:{} 8001/tcp:{}]",
+      R"(HEALTHCHECK &{["CMD-SHELL" "true"] "5s" "0s" "0s" "0s" '\x00'})",
+      R"(CMD ["/bin/sh" "-c" "echo $V"])",
+  };
+  EXPECT_EQ(created_by, expected);
+}
+
+}  // namespace
+}  // namespace gantry::e2e
