@@ -25,9 +25,9 @@ using nlohmann::json;
 
 namespace {
 
-std::int64_t image_size(const exporter::ImageView& v) {
+std::int64_t image_size(cache::Store& store, const exporter::ImageView& v) {
   std::int64_t size = 0;
-  for (const auto& l : v.manifest_json.value("layers", json::array())) size += l.value("size", 0LL);
+  for (std::int64_t layer : uncompressed_layer_sizes(store, v)) size += layer;
   return size;
 }
 
@@ -96,7 +96,7 @@ int run_images(cache::Store& store, const ImagesFlags& f) {
     std::printf("%-40s %-12s %s%-14s %-22s %s\n", repo.c_str(), tag.c_str(),
                 f.digests ? (e.manifest.str() + " ").c_str() : "", view.config.short_hex().c_str(),
                 human_age(view.config_json.value("created", "")).c_str(),
-                human_size(image_size(view)).c_str());
+                human_size(image_size(store, view)).c_str());
   }
   return 0;
 }
@@ -237,13 +237,13 @@ void add_history(CLI::App& parent, const std::string& name, GlobalOptions& globa
     action = [&global, image] {
       cache::Store store(global.state_root());
       auto view = exporter::read_image(store.content(), find_image(store, *image));
-      const auto& layers = view.manifest_json.value("layers", json::array());
+      const std::vector<std::int64_t> layers = uncompressed_layer_sizes(store, view);
       std::printf("%-22s %-60s %s\n", "CREATED", "CREATED BY", "SIZE");
       std::vector<std::string> rows;
       std::size_t layer = 0;
       for (const auto& h : view.config_json.value("history", json::array())) {
         bool empty = h.value("empty_layer", false);
-        std::int64_t size = (!empty && layer < layers.size()) ? layers[layer++].value("size", 0LL) : 0;
+        std::int64_t size = (!empty && layer < layers.size()) ? layers[layer++] : 0;
         std::string by = h.value("created_by", "");
         if (by.size() > 60) by = by.substr(0, 57) + "...";
         char line[256];

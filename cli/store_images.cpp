@@ -3,6 +3,7 @@
 #include "base/error.h"
 #include "base/image_ref.h"
 #include "cache/garbage_collector.h"
+#include "exporter/layer_check.h"
 #include "exporter/media_types.h"
 
 namespace gantry::cli {
@@ -140,6 +141,27 @@ std::vector<std::string> StoreImageProvider::layers(const std::string& identifie
 std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& blob) {
   if (auto id = layer_snapshot(store, blob.diff_id)) return *id;
   return unpack_into_new_snapshot(store, blob);
+}
+
+std::vector<std::int64_t> uncompressed_layer_sizes(cache::Store& store, const exporter::ImageView& image) {
+  std::vector<std::int64_t> sizes;
+  std::vector<Digest> compressed;
+  std::vector<std::size_t> compressed_at;
+  const json diff_ids = image.config_json.value("rootfs", json::object()).value("diff_ids", json::array());
+  const json layers = image.manifest_json.value("layers", json::array());
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    sizes.push_back(layers[i].value("size", std::int64_t{0}));
+    const Digest blob = Digest::parse(layers[i].value("digest", ""));
+    // A plain tar is its own size; a compressed one is measured.
+    const bool plain = i < diff_ids.size() && diff_ids[i].is_string() && diff_ids[i].get<std::string>() == blob.str();
+    if (!plain && store.content().has(blob)) {
+      compressed.push_back(blob);
+      compressed_at.push_back(i);
+    }
+  }
+  const auto uncompressed = exporter::uncompressed_layers(store.content(), store.uncompressed_layers(), compressed);
+  for (std::size_t k = 0; k < compressed.size(); ++k) sizes[compressed_at[k]] = uncompressed[k].size;
+  return sizes;
 }
 
 frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref) {

@@ -3,7 +3,6 @@
 #include <tbb/parallel_for_each.h>
 
 #include <optional>
-#include <vector>
 
 #include "base/error.h"
 #include "exporter/layer_stream.h"
@@ -17,7 +16,6 @@ namespace {
 struct LayerClaim {
   Digest blob;
   Digest diff_id;
-  std::optional<cache::UncompressedLayer> read;  // filled in when the blob is read through
 };
 
 std::vector<LayerClaim> layer_claims(const json& manifest, const json& config) {
@@ -29,11 +27,31 @@ std::vector<LayerClaim> layer_claims(const json& manifest, const json& config) {
   std::vector<LayerClaim> claims;
   for (std::size_t i = 0; i < descriptors.size(); ++i)
     claims.push_back({Digest::parse(descriptors[i].at("digest").get<std::string>()),
-                      Digest::parse(diff_ids[i].get<std::string>()), std::nullopt});
+                      Digest::parse(diff_ids[i].get<std::string>())});
   return claims;
 }
 
 }  // namespace
+
+std::vector<cache::UncompressedLayer> uncompressed_layers(const cache::ContentStore& store,
+                                                          cache::UncompressedLayers& known,
+                                                          const std::vector<Digest>& blobs) {
+  std::vector<std::optional<cache::UncompressedLayer>> found;
+  std::vector<std::size_t> to_read;
+  for (const Digest& blob : blobs) {
+    found.push_back(known.find(blob));
+    if (!found.back()) to_read.push_back(found.size() - 1);
+  }
+  tbb::parallel_for_each(to_read.begin(), to_read.end(), [&](std::size_t i) {
+    LayerStream stream(store.path(blobs[i]), "layer " + blobs[i].str());
+    found[i] = stream.finish();
+  });
+  // The database is written here, on this thread only.
+  for (std::size_t i : to_read) known.record(blobs[i], *found[i]);
+  std::vector<cache::UncompressedLayer> out;
+  for (const auto& layer : found) out.push_back(*layer);
+  return out;
+}
 
 void check_image_layers(const cache::ContentStore& store, cache::UncompressedLayers& known, const json& manifest,
                         const json& config) {
@@ -43,18 +61,11 @@ void check_image_layers(const cache::ContentStore& store, cache::UncompressedLay
   } catch (const json::exception&) {
     throw Error("image config: no rootfs diff_ids for the manifest's layers");
   }
-  std::vector<LayerClaim*> to_read;
-  for (LayerClaim& claim : claims) {
-    if (claim.blob == claim.diff_id) continue;
-    if (const auto before = known.find(claim.blob))
-      expect_diff_id(*before, claim.diff_id, "layer " + claim.blob.str());
-    else
-      to_read.push_back(&claim);
-  }
-  tbb::parallel_for_each(to_read.begin(), to_read.end(), [&](LayerClaim* claim) {
-    claim->read = check_layer_blob(store.path(claim->blob), claim->diff_id, "layer " + claim->blob.str());
-  });
-  for (const LayerClaim* claim : to_read) known.record(claim->blob, *claim->read);
+  std::erase_if(claims, [](const LayerClaim& claim) { return claim.blob == claim.diff_id; });
+  std::vector<Digest> blobs;
+  for (const LayerClaim& claim : claims) blobs.push_back(claim.blob);
+  const std::vector<cache::UncompressedLayer> held = uncompressed_layers(store, known, blobs);
+  for (std::size_t i = 0; i < claims.size(); ++i) expect_diff_id(held[i], claims[i].diff_id, "layer " + claims[i].blob.str());
 }
 
 }  // namespace gantry::exporter

@@ -77,12 +77,4 @@ void expect_diff_id(const cache::UncompressedLayer& got, const Digest& claimed, 
                 " claimed for it");
 }
 
-cache::UncompressedLayer check_layer_blob(const std::filesystem::path& blob, const Digest& diff_id,
-                                          const std::string& label) {
-  LayerStream stream(blob, label);
-  const cache::UncompressedLayer got = stream.finish();
-  expect_diff_id(got, diff_id, label);
-  return got;
-}
-
 }  // namespace gantry::exporter

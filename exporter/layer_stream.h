@@ -3,8 +3,8 @@
 // A layer's diff_id is the sha256 of its uncompressed tar, and only the image config claims it:
 // the blob's own digest proves the compressed bytes and nothing more. Reading a layer through a
 // LayerStream is how a config that lies about a layer is caught: unpack_layer extracts the tar
-// from the stream, check_layer_blob only reads it through, and both compare the digest of every
-// byte with the diff_id claimed before anything is recorded.
+// from the stream, the check of an image's layers (layer_check.h) only reads it through, and both
+// compare the digest of every byte with the diff_id claimed before the layer is taken for it.
 //
 //   LayerStream stream(blob, "layer blob `...`");
 //   ArchiveReader tar = stream.open_tar();   // extract from it...
@@ -50,9 +50,5 @@ class LayerStream {
 // Throws Error "<label>: its uncompressed content is <got>, not the diff_id <claimed> claimed for
 // it" when they differ.
 void expect_diff_id(const cache::UncompressedLayer& got, const Digest& claimed, const std::string& label);
-
-// Reads the blob through and checks it against the diff_id claimed; what it holds, when true.
-cache::UncompressedLayer check_layer_blob(const std::filesystem::path& blob, const Digest& diff_id,
-                                          const std::string& label);
 
 }  // namespace gantry::exporter
