@@ -4,6 +4,7 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "base/error.h"
 #include "base/image_ref.h"
@@ -56,6 +57,17 @@ Digest find_image(cache::Store& store, const std::string& ref) {
   }
   if (auto d = store.images().find(ImageRef::parse(ref).familiar())) return *d;
   throw Error("image `" + ref + "`: no such image");
+}
+
+// The image of the store (named or untagged) whose config, and so whose id, is `config`.
+std::optional<Digest> image_with_config(cache::Store& store, const Digest& config) {
+  auto images = store.images().list();
+  auto untagged = store.images().untagged();
+  images.insert(images.end(), untagged.begin(), untagged.end());
+  for (const auto& e : images)
+    if (store.content().has(e.manifest) && exporter::read_image(store.content(), e.manifest).config == config)
+      return e.manifest;
+  return std::nullopt;
 }
 
 struct Repo {
@@ -295,7 +307,12 @@ void add_load(CLI::App& parent, const std::string& name, GlobalOptions& global, 
       cache::Store store(global.state_root());
       if (!fs::exists(*input)) throw Error("load `" + *input + "`: no such file");
       for (const auto& [name, manifest] : exporter::load_archive(*input, store.content(), store.uncompressed_layers())) {
-        if (!name.empty()) store.images().set(ImageRef::parse(name).familiar(), manifest);
+        // docker knows an image by its config: one already here keeps its manifest, and the
+        // load adds no second, untagged copy of it.
+        const Digest config = exporter::read_image(store.content(), manifest).config;
+        const Digest kept = image_with_config(store, config).value_or(manifest);
+        if (!name.empty()) store.images().set(ImageRef::parse(name).familiar(), kept);
+        else store.images().keep_untagged(kept);
         std::cout << "Loaded image: " << (name.empty() ? manifest.str() : name) << "\n";
       }
       return 0;

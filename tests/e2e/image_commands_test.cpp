@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -221,6 +223,63 @@ TEST(ImageCommands, ImageGroupSpellsTheVerbsAsDockerDoes) {
 
 namespace gantry::e2e {
 namespace {
+
+// REPOSITORY:TAG -> SIZE, as `gantry images` shows them (SIZE is the last column).
+std::map<std::string, std::string> listed_sizes(const GantryEnv& env) {
+  std::map<std::string, std::string> sizes;
+  const Outcome o = env.gantry({"images"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  std::istringstream lines(o.out);
+  std::string line;
+  std::getline(lines, line);  // the header
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string repository, tag, word, last;
+    words >> repository >> tag;
+    while (words >> word) last = word;
+    sizes[repository + ":" + tag] = last;
+  }
+  return sizes;
+}
+
+// SIZE is the layers uncompressed, so an image shows the same size built, imported, loaded from
+// either format (pulled: registry_test), and loading an image that is there already adds no
+// second, untagged copy of it.
+TEST(ImageCommands, SizeIsTheSameHoweverTheImageCameInAndLoadAddsNoDanglingCopy) {
+  GantryEnv env;
+  env.import_busybox();
+  build(env, "app:1", "FROM busybox\nRUN echo built > /built.txt\n");
+  const auto built = listed_sizes(env);
+  ASSERT_EQ(built.size(), 2u);
+
+  for (std::string format : {"docker", "oci"}) {
+    const fs::path archive = env.scratch() / ("app-" + format + ".tar");
+    const Outcome saved = env.gantry({"save", "--format", format, "-o", archive.string(), "app:1", "busybox"});
+    ASSERT_EQ(saved.exit_code, 0) << saved.err;
+    GantryEnv other;
+    ASSERT_EQ(other.gantry({"load", "-i", archive.string()}).exit_code, 0);
+    EXPECT_EQ(listed_sizes(other), built) << format;
+    // Back into the store it came from: the same two images, nothing dangling.
+    const Outcome again = env.gantry({"load", "-i", archive.string()});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(listed_sizes(env), built) << format;
+  }
+}
+
+// An archive's image without a name is kept, as docker keeps it, listed as <none> (and so not
+// lost to the next garbage collection).
+TEST(ImageCommands, LoadOfAnUntaggedImageListsItAsDangling) {
+  GantryEnv env;
+  env.import_busybox();
+  const std::string id = json::parse(env.gantry({"inspect", "busybox"}).out)[0]["Id"].get<std::string>();
+  const fs::path archive = env.scratch() / "untagged.tar";
+  ASSERT_EQ(env.gantry({"save", "--format", "oci", "-o", archive.string(), id.substr(7, 12)}).exit_code, 0);
+  GantryEnv other;
+  ASSERT_EQ(other.gantry({"load", "-i", archive.string()}).exit_code, 0);
+  EXPECT_EQ(image_ids(other, {"-f", "dangling=true"}), std::vector<std::string>{id.substr(7, 12)});
+  ASSERT_EQ(other.gantry({"prune", "-a"}).exit_code, 0);
+  EXPECT_EQ(other.gantry({"history", id.substr(7, 12)}).exit_code, 0);
+}
 
 // What docker 20.10's BuildKit wrote into the config of the same Dockerfile (docker save): no
 // "Shell": null when SHELL was never set, ArgsEscaped with CMD, an ARG entry, no ONBUILD entry,
