@@ -17,6 +17,8 @@
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "cache/directory_entries.h"
+#include "cache/staging_beside.h"
+#include "cache/temp_names.h"
 
 namespace gantry::cache {
 
@@ -235,9 +237,17 @@ DiskUsage disk_usage(Store& store) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(store.root() / "snapshots", ec)) {
     std::string id = entry.path().filename().string();
-    if (id.starts_with("staging-")) continue;
-    (images.layer_snapshots.count(id) ? u.images : base_layers.count(id) ? u.layers : u.build_cache) +=
-        directory_size(entry.path());
+    (id.starts_with("staging-")            ? u.temporary
+     : images.layer_snapshots.count(id)    ? u.images
+     : base_layers.count(id)               ? u.layers
+                                           : u.build_cache) += directory_size(entry.path());
+  }
+  // What crashed processes left was removed when the store was opened: this is running work.
+  for (const auto& entry : fs::directory_iterator(store.root() / "ingest", ec)) u.temporary += directory_size(entry);
+  for (const auto& entry : fs::directory_iterator(store.root() / "tmp", ec)) {
+    u.temporary += directory_size(entry);
+    if (const auto pid = owner_of_temp_name(entry.path().filename().string(), ""))
+      if (const auto beside = staged_beside(entry.path(), *pid)) u.temporary += directory_size(*beside);
   }
   for (const auto& entry : fs::directory_iterator(store.root() / "blobs" / "sha256", ec)) {
     std::string digest = "sha256:" + entry.path().filename().string();

@@ -23,6 +23,8 @@ struct DiskUsage {
   std::int64_t build_cache = 0;   // snapshots made by builds
   std::int64_t cache_mounts = 0;  // RUN --mount=type=cache directories
   std::int64_t reclaimable_blobs = 0;  // blobs no image uses
+  std::int64_t temporary = 0;  // work of running commands: blobs being written, snapshots being
+                               // made, scratch dirs (an import's rootfs), exports being staged
   int build_cache_records = 0;
 };
 

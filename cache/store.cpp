@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "cache/staging_beside.h"
 #include "cache/temp_names.h"
 
 namespace gantry::cache {
@@ -105,8 +106,10 @@ Store::Store(fs::path root)
   fs::create_directories(locks_dir(), ec);
   for (const auto& entry : fs::directory_iterator(root_ / "tmp", ec))
     if (auto pid = owner_of_temp_name(entry.path().filename().string(), "");
-        pid && !process_alive(*pid))
+        pid && !process_alive(*pid)) {
+      if (const auto beside = staged_beside(entry.path(), *pid)) fs::remove_all(*beside, ec);
       fs::remove_all(entry, ec);
+    }
 }
 
 Store::ExclusiveLock::ExclusiveLock(Store& store) : store_(&store) {

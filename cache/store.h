@@ -4,9 +4,12 @@
 //   snapshots/<id>/fs    unpacked layers
 //   metadata.db          SQLite (WAL): image names, build cache, layer <-> blob links, what
 //                        compressed layer blobs hold uncompressed
-//   tmp/<pid>-XXXXXX     scratch space of a running process (mount points, throw-away dirs)
+//   tmp/<pid>-XXXXXX     scratch space of a running process (mount points, throw-away dirs,
+//                        an import's unpacked rootfs), and its records of staging directories
+//                        beside destinations outside the store (staging_beside.h)
 // Opening a Store creates what is missing, migrates the schema and removes what crashed
-// processes left half-done (temp blobs, staging snapshots), so the next build starts clean.
+// processes left half-done (temp blobs, staging snapshots, scratch and staging directories), so
+// the next build starts clean.
 #pragma once
 
 #include <filesystem>
@@ -17,6 +20,7 @@
 #include "cache/content_store.h"
 #include "cache/image_store.h"
 #include "cache/snapshot_store.h"
+#include "cache/staging_beside.h"
 #include "base/file_util.h"
 #include "base/unique_fd.h"
 #include "cache/sqlite_db.h"
@@ -38,6 +42,8 @@ class Store {
   // A scratch directory for this process, removed with the object (or, after a crash, when
   // the next Store is opened).
   TempDir scratch_dir() const;
+  // A staging directory beside `dest`, outside the store, recorded in tmp/ (staging_beside.h).
+  StagingBeside staging_beside(const std::filesystem::path& dest) const { return {root_ / "tmp", dest}; }
   // Where the per-step lock files live (solver/step_lock.h); made when the Store opens.
   std::filesystem::path locks_dir() const { return root_ / "locks"; }
 

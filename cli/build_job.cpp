@@ -177,12 +177,18 @@ exporter::ImageRecord BuildJob::finish() {
       exporter::write_oci_archive(store_.content(), named(archived.manifest), o.dest);
     } else if (o.type == "docker") {
       store_layer_blobs(store_, image.manifest);
-      exporter::write_docker_archive(store_.content(), named(image.manifest), o.dest);
+      const TempDir scratch = store_.scratch_dir();
+      exporter::write_docker_archive(store_.content(), named(image.manifest), o.dest, scratch.path());
     } else if (o.type == "local" || o.type == "tar") {
       auto dirs = std::vector<fs::path>{};
       for (auto it = layers.rbegin(); it != layers.rend(); ++it) dirs.push_back(store_.snapshots().dir(*it));
-      if (o.type == "local") exporter::write_rootfs_dir(dirs, o.dest);
-      else exporter::write_rootfs_tar(dirs, o.dest);
+      if (o.type == "local") {
+        cache::StagingBeside staging = store_.staging_beside(o.dest);
+        exporter::fill_rootfs_dir(dirs, staging.path());
+        staging.commit();
+      } else {
+        exporter::write_rootfs_tar(dirs, o.dest);
+      }
     } else if (o.type == "registry") {
       // Pushed layers are compressed as the output asks (gzip by default), unlike the store's.
       auto pushed = commit_image(store_, layers, config, created, o.pack_options(epoch), o.force_compression());

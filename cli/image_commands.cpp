@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "base/error.h"
+#include "base/file_util.h"
 #include "base/image_ref.h"
 #include "cache/store.h"
 #include "cli/command.h"
@@ -164,7 +165,9 @@ void add_import(CLI::App& parent, const std::string& name, GlobalOptions& global
       if (!fs::exists(tarball)) throw Error("import `" + tarball.string() + "`: no such file");
       const char* sde = std::getenv("SOURCE_DATE_EPOCH");
       std::int64_t created = sde ? std::stoll(sde) : static_cast<std::int64_t>(std::time(nullptr));
-      auto record = exporter::import_rootfs(tarball, store.content(), created);
+      // In this process's scratch space: a killed import leaves it for the next command to remove.
+      const TempDir rootfs = store.scratch_dir();
+      auto record = exporter::import_rootfs(tarball, rootfs.path(), store.content(), created);
       if (args->size() > 1) store.images().set(ImageRef::parse((*args)[1]).familiar(), record.manifest);
       std::cout << record.config.str() << "\n";
       return 0;
@@ -291,8 +294,9 @@ void add_save(CLI::App& parent, const std::string& name, GlobalOptions& global, 
         named.emplace_back(store.images().find(familiar) == d ? familiar : "", d);
         store_layer_blobs(store, d);
       }
+      const TempDir scratch = store.scratch_dir();
       if (*format == "oci") exporter::write_oci_archive(store.content(), named, *out);
-      else exporter::write_docker_archive(store.content(), named, *out);
+      else exporter::write_docker_archive(store.content(), named, *out, scratch.path());
       return 0;
     };
   });
