@@ -45,7 +45,10 @@ llb::NetworkMode network_mode(const std::string& network) {
 }  // namespace
 
 BuildJob::BuildJob(BuildRequest request, cache::Store& store, registry::RegistryOptions registry)
-    : request_(std::move(request)), store_(store), registry_(std::move(registry)) {
+    : request_(std::move(request)),
+      store_(store),
+      blobs_at_start_(store.content().blobs_created()),
+      registry_(std::move(registry)) {
   for (const auto& o : request_.outputs)
     if (o.type == "registry" && request_.tags.empty() && !o.attrs.count("name"))
       throw UsageError("--output type=registry: name the image to push with -t or name=");
@@ -154,6 +157,8 @@ void BuildJob::cancel() {
 
 exporter::ImageRecord BuildJob::finish() {
   if (!result_) throw Error("build: finish() before solve()");
+  // A failed output (a full disk) takes back the blobs the build packed; the image is not named.
+  ScopeGuard take_back_blobs([this] { take_back_blobs_written_since(store_, blobs_at_start_); });
   const auto& layers = result_->layers;
   nlohmann::json config = plan_->image_config;
   for (const auto& to : request_.cache_to)
@@ -210,6 +215,7 @@ exporter::ImageRecord BuildJob::finish() {
   }
 
   // Named only once every output is written: a failed export leaves no new name behind.
+  take_back_blobs.dismiss();
   for (const auto& t : request_.tags) store_.images().set(t, image.manifest);
   if (!request_.iidfile.empty()) write_file_atomic(request_.iidfile, image.config.str());
   if (!request_.metadata_file.empty())

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/file_util.h"
 #include "base/image_ref.h"
+#include "base/scope_guard.h"
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/image_filter.h"
@@ -283,6 +284,10 @@ void add_save(CLI::App& parent, const std::string& name, GlobalOptions& global, 
   cmd->callback([&global, &action, names, out, format] {
     action = [&global, names, out, format] {
       cache::Store store(global.state_root());
+      // A save that fails (a full disk) takes back the layer blobs it packed.
+      ScopeGuard take_back_blobs([&store, before = store.content().blobs_created()] {
+        take_back_blobs_written_since(store, before);
+      });
       std::vector<std::pair<std::string, Digest>> named;
       for (const auto& n : *names) {
         Digest d = find_image(store, n);
@@ -297,6 +302,7 @@ void add_save(CLI::App& parent, const std::string& name, GlobalOptions& global, 
       const TempDir scratch = store.scratch_dir();
       if (*format == "oci") exporter::write_oci_archive(store.content(), named, *out);
       else exporter::write_docker_archive(store.content(), named, *out, scratch.path());
+      take_back_blobs.dismiss();
       return 0;
     };
   });

@@ -240,6 +240,14 @@ void store_layer_blobs(cache::Store& store, const Digest& manifest) {
   }
 }
 
+void take_back_blobs_written_since(cache::Store& store, std::size_t count) noexcept {
+  try {
+    cache::remove_written_blobs(store, store.content().blobs_created_since(count));
+  } catch (const std::exception&) {
+    // The command's own failure is the one to report.
+  }
+}
+
 Digest with_compressed_layers(cache::Store& store, const Digest& manifest, const exporter::PackOptions& pack) {
   namespace mt = exporter::media_types;
   json parsed = json::parse(store.content().read(manifest));

@@ -76,6 +76,11 @@ exporter::ImageRecord commit_local_image(cache::Store& store, const std::vector<
 // the image and layer when a blob is neither there nor can be packed again.
 void store_layer_blobs(cache::Store& store, const Digest& manifest);
 
+// After a command failed: removes the blobs the store made since it had made `count` that no
+// image uses (garbage_collector.h remove_written_blobs). Never throws: it runs while the
+// failure unwinds, and what it cannot remove the automatic GC gets later.
+void take_back_blobs_written_since(cache::Store& store, std::size_t count) noexcept;
+
 // The manifest of the same image with its uncompressed layers (those gantry built: the store
 // keeps them plain) compressed as `pack` says, as docker push sends them; `manifest` itself when
 // no layer is plain. The image's config, and so its id, stays.

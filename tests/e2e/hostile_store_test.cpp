@@ -2,8 +2,10 @@
 // that must get through a steady stream of builds. Whatever a command was doing, the next one
 // finds the store clean (nothing left that it does not remove, nothing that `du` does not count),
 // a failed command gives back the space it took, and prune is not starved.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -13,9 +15,11 @@
 #include <chrono>
 #include <functional>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "base/file_util.h"
+#include "base/unique_fd.h"
 #include "tests/e2e/gantry_runner.h"
 
 namespace gantry::e2e {
@@ -53,6 +57,60 @@ fs::path context(const GantryEnv& env, const std::string& name, const std::strin
   write_file_atomic(dir / "Dockerfile", dockerfile);
   return dir;
 }
+
+// A size-limited tmpfs holding the test's store root (bind-mounted at env.root()) and a
+// directory for outputs: an export then fills the very filesystem the store is on.
+class SmallDisk {
+ public:
+  SmallDisk(const GantryEnv& env, std::int64_t bytes) : disk_(env.scratch() / "disk"), root_(env.root()) {
+    fs::create_directories(disk_);
+    fs::create_directories(root_);
+    if (::mount("tmpfs", disk_.c_str(), "tmpfs", 0, ("size=" + std::to_string(bytes)).c_str()) != 0)
+      throw std::runtime_error("mount a tmpfs at " + disk_.string());
+    fs::create_directories(disk_ / "root");
+    fs::create_directories(out());
+    if (::mount((disk_ / "root").c_str(), root_.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+      ::umount2(disk_.c_str(), MNT_DETACH);
+      throw std::runtime_error("bind-mount the small disk at " + root_.string());
+    }
+  }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+  ~SmallDisk() {
+    ::umount2(root_.c_str(), MNT_DETACH);
+    ::umount2(disk_.c_str(), MNT_DETACH);
+  }
+  fs::path out() const { return disk_ / "out"; }
+  std::int64_t free_bytes() const {
+    struct statvfs vfs;
+    if (::statvfs(disk_.c_str(), &vfs) != 0) throw std::runtime_error("statvfs " + disk_.string());
+    return static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
+  }
+  // Takes space with a file of its own until only `bytes` are left.
+  void leave_free(std::int64_t bytes) const {
+    const Outcome o = run_command({"fallocate", "-l", std::to_string(free_bytes() - bytes), (disk_ / "filler").string()});
+    if (o.exit_code != 0) throw std::runtime_error("fallocate: " + o.err);
+  }
+
+ private:
+  fs::path disk_, root_;
+};
+
+constexpr std::int64_t kMiB = 1 << 20;
+
+// A small disk with busybox and an image of one incompressible 20 MB layer built on it: the
+// OCI export of that image packs a 20 MB gzip blob into the store, then writes 20 MB more.
+struct DiskWithABigImage {
+  explicit DiskWithABigImage(const GantryEnv& env)
+      : disk(env, 96 * kMiB),
+        big(context(env, "big", "FROM busybox\nRUN head -c 20000000 /dev/urandom > /big\n")) {
+    env.import_busybox();
+    const Outcome o = env.gantry({"build", "-q", "-t", "big:1", big.string()});
+    if (o.exit_code != 0) throw std::runtime_error("build big:1: " + o.err);
+  }
+  SmallDisk disk;
+  fs::path big;
+};
 
 // The "Temporary" row of `gantry du`, as printed.
 std::string du_temporary(const GantryEnv& env) {
@@ -118,6 +176,56 @@ TEST(HostileStore, AKilledLocalExportLeavesNoStagingDirectoryAfterTheNextCommand
   ASSERT_EQ(env.gantry({"images"}).exit_code, 0);  // any next command
   EXPECT_EQ(names_in(outputs), std::set<std::string>{});
   EXPECT_EQ(names_in(env.root() / "tmp"), std::set<std::string>{});
+}
+
+TEST(HostileStore, AnExportThatFillsTheDiskGivesBackTheSpaceItTook) {
+  GantryEnv env;
+  DiskWithABigImage setup(env);
+  const auto blobs_before = names_in(env.root() / "blobs/sha256");
+  // Room for the packed layer in the store, not for the archive as well.
+  setup.disk.leave_free(30 * kMiB);
+  const std::int64_t free_before = setup.disk.free_bytes();
+
+  const fs::path archive = setup.disk.out() / "big.tar";
+  const Outcome o = env.gantry({"build", "-q", "-o", "type=oci,dest=" + archive.string(), setup.big.string()});
+  EXPECT_EQ(o.exit_code, 1) << o.err;
+  EXPECT_NE(o.err.find("No space left on device"), std::string::npos) << o.err;
+  EXPECT_EQ(names_in(env.root() / "blobs/sha256"), blobs_before) << "the failed export's blobs stayed";
+  // What stays is the build's metadata: a few pages of the database, not the 20 MB layer.
+  EXPECT_GT(setup.disk.free_bytes(), free_before - kMiB);
+  EXPECT_EQ(names_in(setup.disk.out()), std::set<std::string>{});
+  EXPECT_EQ(names_in(env.root() / "ingest"), std::set<std::string>{});
+  EXPECT_EQ(env.gantry({"images", "-q"}).exit_code, 0);
+}
+
+TEST(HostileStore, TheNextBuildsGcReclaimsWhatAFailedExportCouldNotTakeBack) {
+  GantryEnv env;
+  DiskWithABigImage setup(env);
+  const auto blobs_before = names_in(env.root() / "blobs/sha256");
+  // After the packed layer, less free space than the GC's cap (10% of the disk).
+  setup.disk.leave_free(26 * kMiB);
+  const std::int64_t free_before = setup.disk.free_bytes();
+
+  // Another gantry using the store keeps the failed export from removing what it wrote (the
+  // other one might be about to use it).
+  {
+    UniqueFd other_gantry(::open((env.root() / "lock").c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(other_gantry && ::flock(other_gantry.get(), LOCK_SH) == 0);
+    const fs::path archive = setup.disk.out() / "big.tar";
+    EXPECT_EQ(env.gantry({"build", "-q", "-o", "type=oci,dest=" + archive.string(), setup.big.string()}).exit_code, 1);
+  }
+  std::set<std::string> left;
+  for (const std::string& name : names_in(env.root() / "blobs/sha256"))
+    if (!blobs_before.count(name)) left.insert(name);
+  ASSERT_FALSE(left.empty()) << "the failed export took back its blobs although the store was in use";
+
+  const fs::path small = context(env, "small", "FROM busybox\nRUN echo small > /small\n");
+  const Outcome next = env.gantry({"build", "-q", small.string()});
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  for (const std::string& name : left)
+    EXPECT_FALSE(fs::exists(env.root() / "blobs/sha256" / name)) << "the GC left the unused blob " << name;
+  EXPECT_GT(setup.disk.free_bytes(), free_before - kMiB);
+  EXPECT_EQ(env.gantry({"run", "--rm", "big:1", "ls", "-l", "/big"}).exit_code, 0) << "the GC took big:1's layer";
 }
 
 }  // namespace
