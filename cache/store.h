@@ -21,6 +21,7 @@
 #include "cache/image_store.h"
 #include "cache/snapshot_store.h"
 #include "cache/staging_beside.h"
+#include "cache/store_lock.h"
 #include "base/file_util.h"
 #include "base/unique_fd.h"
 #include "cache/sqlite_db.h"
@@ -47,12 +48,14 @@ class Store {
   // Where the per-step lock files live (solver/step_lock.h); made when the Store opens.
   std::filesystem::path locks_dir() const { return root_ / "locks"; }
 
-  // Every process that opens a Store holds <root>/lock shared; pruning takes it exclusively
-  // (waiting for running builds), so nothing a build has made but not yet recorded is removed.
+  // Every process that opens a Store holds it shared; pruning takes it exclusively (waiting for
+  // running builds, holding back those that start meanwhile), so nothing a build has made but
+  // not yet recorded is removed (store_lock.h).
   class ExclusiveLock {
    public:
-    explicit ExclusiveLock(Store& store);  // waits
-    static std::optional<ExclusiveLock> try_take(Store& store);  // never waits
+    explicit ExclusiveLock(Store& store);  // waits; take it before the command makes anything
+    // Never waits; when it fails the store is still held shared.
+    static std::optional<ExclusiveLock> try_take(Store& store);
     ExclusiveLock(ExclusiveLock&& o) noexcept : store_(std::exchange(o.store_, nullptr)) {}
     ExclusiveLock& operator=(ExclusiveLock&&) = delete;
     ~ExclusiveLock();  // back to shared
@@ -64,7 +67,7 @@ class Store {
 
  private:
   std::filesystem::path root_;
-  UniqueFd lock_;
+  StoreLock lock_;
   ContentStore content_;
   SnapshotStore snapshots_;
   Database db_;
