@@ -17,6 +17,7 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "base/file_util.h"
 #include "base/unique_fd.h"
@@ -226,6 +227,37 @@ TEST(HostileStore, TheNextBuildsGcReclaimsWhatAFailedExportCouldNotTakeBack) {
     EXPECT_FALSE(fs::exists(env.root() / "blobs/sha256" / name)) << "the GC left the unused blob " << name;
   EXPECT_GT(setup.disk.free_bytes(), free_before - kMiB);
   EXPECT_EQ(env.gantry({"run", "--rm", "big:1", "ls", "-l", "/big"}).exit_code, 0) << "the GC took big:1's layer";
+}
+
+TEST(HostileStore, PruneGetsThroughAStreamOfBuilds) {
+  GantryEnv env;
+  env.import_busybox();
+  const fs::path ctx = context(env, "slow", "FROM busybox\nRUN sleep 1\n");
+  // Three builds always overlapping: under flock alone there is hardly a moment without one.
+  std::atomic<bool> stop{false};
+  std::atomic<int> builds{0}, failed_builds{0};
+  std::vector<std::thread> loops;
+  for (int i = 0; i < 3; ++i)
+    loops.emplace_back([&, i] {
+      std::this_thread::sleep_for(i * 400ms);
+      while (!stop) {
+        const Outcome o = env.gantry({"build", "-q", "--no-cache", ctx.string()});
+        ++(o.exit_code == 0 ? builds : failed_builds);
+      }
+    });
+  std::this_thread::sleep_for(3s);
+  const auto start = std::chrono::steady_clock::now();
+  // A bound on liveness, far above what a prune needs (the running builds end within seconds).
+  const Outcome prune = run_command({"timeout", "60", gantry_binary(), "prune", "-f"}, {{"GANTRY_ROOT", env.root().string()}});
+  const auto took = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+  const int builds_during_prune = builds;
+  std::this_thread::sleep_for(3s);  // the builds go on after it
+  stop = true;
+  for (auto& loop : loops) loop.join();
+  EXPECT_EQ(prune.exit_code, 0) << "prune was starved for 60 s: " << prune.err;
+  EXPECT_LT(took.count(), 60);
+  EXPECT_GT(builds.load(), builds_during_prune);
+  EXPECT_EQ(failed_builds.load(), 0);
 }
 
 }  // namespace
