@@ -99,18 +99,27 @@ class SmallDisk {
 
 constexpr std::int64_t kMiB = 1 << 20;
 
-// A small disk with busybox and an image of one incompressible 20 MB layer built on it: the
-// OCI export of that image packs a 20 MB gzip blob into the store, then writes 20 MB more.
+// A small disk with busybox and an image of one incompressible 20 MB layer built on it, then
+// filled until `free_left` bytes are left: the OCI export of that image packs a 20 MB gzip
+// blob into the store, then writes 20 MB more.
 struct DiskWithABigImage {
-  explicit DiskWithABigImage(const GantryEnv& env)
+  DiskWithABigImage(const GantryEnv& env, std::int64_t free_left)
       : disk(env, 96 * kMiB),
         big(context(env, "big", "FROM busybox\nRUN head -c 20000000 /dev/urandom > /big\n")) {
     env.import_busybox();
     const Outcome o = env.gantry({"build", "-q", "-t", "big:1", big.string()});
     if (o.exit_code != 0) throw std::runtime_error("build big:1: " + o.err);
+    blobs_before = names_in(env.root() / "blobs/sha256");
+    disk.leave_free(free_left);
+    free_before = disk.free_bytes();
+  }
+  Outcome export_oci(const GantryEnv& env) const {
+    return env.gantry({"build", "-q", "-o", "type=oci,dest=" + (disk.out() / "big.tar").string(), big.string()});
   }
   SmallDisk disk;
   fs::path big;
+  std::set<std::string> blobs_before;  // the store's blobs before any export
+  std::int64_t free_before = 0;  // once filled
 };
 
 // The "Temporary" row of `gantry du`, as printed.
@@ -181,19 +190,14 @@ TEST(HostileStore, AKilledLocalExportLeavesNoStagingDirectoryAfterTheNextCommand
 
 TEST(HostileStore, AnExportThatFillsTheDiskGivesBackTheSpaceItTook) {
   GantryEnv env;
-  DiskWithABigImage setup(env);
-  const auto blobs_before = names_in(env.root() / "blobs/sha256");
   // Room for the packed layer in the store, not for the archive as well.
-  setup.disk.leave_free(30 * kMiB);
-  const std::int64_t free_before = setup.disk.free_bytes();
-
-  const fs::path archive = setup.disk.out() / "big.tar";
-  const Outcome o = env.gantry({"build", "-q", "-o", "type=oci,dest=" + archive.string(), setup.big.string()});
+  const DiskWithABigImage setup(env, 30 * kMiB);
+  const Outcome o = setup.export_oci(env);
   EXPECT_EQ(o.exit_code, 1) << o.err;
   EXPECT_NE(o.err.find("No space left on device"), std::string::npos) << o.err;
-  EXPECT_EQ(names_in(env.root() / "blobs/sha256"), blobs_before) << "the failed export's blobs stayed";
+  EXPECT_EQ(names_in(env.root() / "blobs/sha256"), setup.blobs_before) << "the failed export's blobs stayed";
   // What stays is the build's metadata: a few pages of the database, not the 20 MB layer.
-  EXPECT_GT(setup.disk.free_bytes(), free_before - kMiB);
+  EXPECT_GT(setup.disk.free_bytes(), setup.free_before - kMiB);
   EXPECT_EQ(names_in(setup.disk.out()), std::set<std::string>{});
   EXPECT_EQ(names_in(env.root() / "ingest"), std::set<std::string>{});
   EXPECT_EQ(env.gantry({"images", "-q"}).exit_code, 0);
@@ -201,23 +205,19 @@ TEST(HostileStore, AnExportThatFillsTheDiskGivesBackTheSpaceItTook) {
 
 TEST(HostileStore, TheNextBuildsGcReclaimsWhatAFailedExportCouldNotTakeBack) {
   GantryEnv env;
-  DiskWithABigImage setup(env);
-  const auto blobs_before = names_in(env.root() / "blobs/sha256");
   // After the packed layer, less free space than the GC's cap (10% of the disk).
-  setup.disk.leave_free(26 * kMiB);
-  const std::int64_t free_before = setup.disk.free_bytes();
+  const DiskWithABigImage setup(env, 26 * kMiB);
 
   // Another gantry using the store keeps the failed export from removing what it wrote (the
   // other one might be about to use it).
   {
     UniqueFd other_gantry(::open((env.root() / "lock").c_str(), O_RDONLY | O_CLOEXEC));
     ASSERT_TRUE(other_gantry && ::flock(other_gantry.get(), LOCK_SH) == 0);
-    const fs::path archive = setup.disk.out() / "big.tar";
-    EXPECT_EQ(env.gantry({"build", "-q", "-o", "type=oci,dest=" + archive.string(), setup.big.string()}).exit_code, 1);
+    EXPECT_EQ(setup.export_oci(env).exit_code, 1);
   }
   std::set<std::string> left;
   for (const std::string& name : names_in(env.root() / "blobs/sha256"))
-    if (!blobs_before.count(name)) left.insert(name);
+    if (!setup.blobs_before.count(name)) left.insert(name);
   ASSERT_FALSE(left.empty()) << "the failed export took back its blobs although the store was in use";
 
   const fs::path small = context(env, "small", "FROM busybox\nRUN echo small > /small\n");
@@ -225,7 +225,7 @@ TEST(HostileStore, TheNextBuildsGcReclaimsWhatAFailedExportCouldNotTakeBack) {
   ASSERT_EQ(next.exit_code, 0) << next.err;
   for (const std::string& name : left)
     EXPECT_FALSE(fs::exists(env.root() / "blobs/sha256" / name)) << "the GC left the unused blob " << name;
-  EXPECT_GT(setup.disk.free_bytes(), free_before - kMiB);
+  EXPECT_GT(setup.disk.free_bytes(), setup.free_before - kMiB);
   EXPECT_EQ(env.gantry({"run", "--rm", "big:1", "ls", "-l", "/big"}).exit_code, 0) << "the GC took big:1's layer";
 }
 
