@@ -85,6 +85,7 @@ GANTRY_FORWARD(int, archive_read_data_block, (struct archive* a0, const void** a
 GANTRY_FORWARD(int, archive_read_free, (struct archive* a0), (a0))
 GANTRY_FORWARD(struct archive *, archive_read_new, (), ())
 GANTRY_FORWARD(int, archive_read_next_header, (struct archive* a0, struct archive_entry** a1), (a0, a1))
+GANTRY_FORWARD(int, archive_read_open, (struct archive* a0, void* a1, archive_open_callback* a2, archive_read_callback* a3, archive_close_callback* a4), (a0, a1, a2, a3, a4))
 GANTRY_FORWARD(int, archive_read_open_fd, (struct archive* a0, int a1, size_t a2), (a0, a1, a2))
 GANTRY_FORWARD(int, archive_read_open_filename, (struct archive* a0, const char* a1, size_t a2), (a0, a1, a2))
 GANTRY_FORWARD(int, archive_read_support_filter_all, (struct archive* a0), (a0))

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <vector>
@@ -105,9 +106,26 @@ Digest ContentStore::Ingest::commit(const std::optional<Digest>& expected) {
   if (::fsync(fd_.get()) != 0) throw_errno("fsync `" + temp_.string() + "`");
   fd_.reset();
   const fs::path dest = store_->path(digest);
+  const bool existed = store_->has(digest);
   if (::rename(temp_.c_str(), dest.c_str()) != 0) throw_errno("store blob " + digest.str());
   committed_ = true;
+  if (!existed) store_->note_created(digest);
   return digest;
+}
+
+void ContentStore::note_created(const Digest& digest) const {
+  std::lock_guard lock(created_mutex_);
+  created_.push_back(digest);
+}
+
+std::size_t ContentStore::blobs_created() const {
+  std::lock_guard lock(created_mutex_);
+  return created_.size();
+}
+
+std::vector<Digest> ContentStore::blobs_created_since(std::size_t count) const {
+  std::lock_guard lock(created_mutex_);
+  return {created_.begin() + static_cast<std::ptrdiff_t>(std::min(count, created_.size())), created_.end()};
 }
 
 Digest ContentStore::put(std::string_view data) const {

@@ -4,14 +4,17 @@
 // Writes are atomic: an Ingest streams into <root>/ingest/<random>, and commit() fsyncs it,
 // checks the digest (against the expected one, when given) and renames it into place. A blob
 // that is visible is therefore always whole and correct; temp files left by a crash are removed
-// by clean_ingest() at the next start.
+// by clean_ingest() at the next start. The object remembers which blobs it made, so that a
+// command that fails can take back what it wrote.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/digest.h"
 #include "base/unique_fd.h"
@@ -65,8 +68,19 @@ class ContentStore {
   void clean_ingest() const;
   const std::filesystem::path& root() const { return root_; }
 
+  // How many blobs this object has made so far (not counting those that were there already),
+  // and which it made after an earlier count: what a command that fails wrote, to be removed
+  // again (garbage_collector.h remove_written_blobs).
+  std::size_t blobs_created() const;
+  std::vector<Digest> blobs_created_since(std::size_t count) const;
+
  private:
+  void note_created(const Digest& digest) const;
+
   std::filesystem::path root_;
+  // Ingests commit on several threads (parallel downloads, layer packing).
+  mutable std::mutex created_mutex_;
+  mutable std::vector<Digest> created_;
 };
 
 }  // namespace gantry::cache

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -17,6 +18,8 @@
 #include "base/error.h"
 #include "base/unique_fd.h"
 #include "cache/directory_entries.h"
+#include "cache/staging_beside.h"
+#include "cache/temp_names.h"
 
 namespace gantry::cache {
 
@@ -95,6 +98,13 @@ ImageHoldings image_holdings(Store& store) {
   return out;
 }
 
+// Bytes an unprivileged writer may still use on the filesystem holding `root`.
+std::int64_t free_bytes(const fs::path& root) {
+  struct statvfs vfs;
+  if (::statvfs(root.c_str(), &vfs) != 0) return std::numeric_limits<std::int64_t>::max();
+  return static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
+}
+
 std::int64_t blob_size(Store& store, const std::string& digest) {
   struct stat st;
   return ::stat(store.content().path(Digest::parse(digest)).c_str(), &st) == 0
@@ -102,12 +112,8 @@ std::int64_t blob_size(Store& store, const std::string& digest) {
              : 0;
 }
 
-// Removes the blobs that neither `keep` (the images' blobs) nor a remembered layer blob uses.
-void remove_unused_blobs(Store& store, std::set<std::string> keep, PruneReport& report) {
-  {
-    auto st = store.db().prepare("SELECT digest FROM layer_blobs");
-    while (st.step()) keep.insert(st.text(0));
-  }
+// Removes every blob but those in `keep`.
+void remove_blobs_except(Store& store, const std::set<std::string>& keep, PruneReport& report) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(store.root() / "blobs" / "sha256", ec)) {
     std::string digest = "sha256:" + entry.path().filename().string();
@@ -116,6 +122,13 @@ void remove_unused_blobs(Store& store, std::set<std::string> keep, PruneReport& 
     store.content().remove(Digest::parse(digest));
     ++report.blobs;
   }
+}
+
+// Removes the blobs that neither `keep` (the images' blobs) nor a remembered layer blob uses.
+void remove_unused_blobs(Store& store, std::set<std::string> keep, PruneReport& report) {
+  auto st = store.db().prepare("SELECT digest FROM layer_blobs");
+  while (st.step()) keep.insert(st.text(0));
+  remove_blobs_except(store, keep, report);
 }
 
 // Removes snapshots no record, unpacked layer or image uses, then blobs nothing uses.
@@ -182,6 +195,8 @@ PruneReport prune_locked(Store& store, const PruneOptions& options) {
     tx.commit();
   }
   PruneReport report = collect_unreachable(store, images, options.all);
+  // A remembered layer blob no image uses is only the next export's head start: packed again then.
+  if (options.unused_blobs) remove_blobs_except(store, images.blobs, report);
   report.records = static_cast<int>(doomed.size());
   if (options.all) {
     std::error_code ec;
@@ -235,9 +250,17 @@ DiskUsage disk_usage(Store& store) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(store.root() / "snapshots", ec)) {
     std::string id = entry.path().filename().string();
-    if (id.starts_with("staging-")) continue;
-    (images.layer_snapshots.count(id) ? u.images : base_layers.count(id) ? u.layers : u.build_cache) +=
-        directory_size(entry.path());
+    (id.starts_with("staging-")            ? u.temporary
+     : images.layer_snapshots.count(id)    ? u.images
+     : base_layers.count(id)               ? u.layers
+                                           : u.build_cache) += directory_size(entry.path());
+  }
+  // What crashed processes left was removed when the store was opened: this is running work.
+  for (const auto& entry : fs::directory_iterator(store.root() / "ingest", ec)) u.temporary += directory_size(entry);
+  for (const auto& entry : fs::directory_iterator(store.root() / "tmp", ec)) {
+    u.temporary += directory_size(entry);
+    if (const auto pid = owner_of_temp_name(entry.path().filename().string(), ""))
+      if (const auto beside = staged_beside(entry.path(), *pid)) u.temporary += directory_size(*beside);
   }
   for (const auto& entry : fs::directory_iterator(store.root() / "blobs" / "sha256", ec)) {
     std::string digest = "sha256:" + entry.path().filename().string();
@@ -266,16 +289,41 @@ std::optional<PruneReport> collect_if_over(Store& store, std::int64_t cap_bytes)
       "WHERE id NOT IN (SELECT snapshot FROM unpacked_layers)");
   st.step();
   std::int64_t cache_bytes = st.integer(0);
-  if (cache_bytes <= cap_bytes) return std::nullopt;
-  // Over the cap, counting what images hold: those are not the build cache's to trim. (Only to
-  // decide: prune_locked takes them again under the lock.)
-  const auto sizes = snapshot_sizes(store.db());
-  for (const auto& id : image_holdings(store).layer_snapshots)
-    if (auto it = sizes.find(id); it != sizes.end()) cache_bytes -= it->second;
-  if (cache_bytes <= cap_bytes) return std::nullopt;
+  // Short of space, what nothing uses goes even while the build cache is under the cap.
+  const bool short_of_space = free_bytes(store.root()) < cap_bytes;
+  if (cache_bytes <= cap_bytes && !short_of_space) return std::nullopt;
+  if (!short_of_space) {
+    // Over the cap, counting what images hold: those are not the build cache's to trim. (Only
+    // to decide: prune_locked takes them again under the lock.)
+    const auto sizes = snapshot_sizes(store.db());
+    for (const auto& id : image_holdings(store).layer_snapshots)
+      if (auto it = sizes.find(id); it != sizes.end()) cache_bytes -= it->second;
+    if (cache_bytes <= cap_bytes) return std::nullopt;
+  }
   auto lock = Store::ExclusiveLock::try_take(store);
   if (!lock) return std::nullopt;  // another gantry is busy on this store: next time
-  return prune_locked(store, {.keep_storage = cap_bytes});
+  return prune_locked(store, {.unused_blobs = true, .keep_storage = cap_bytes});
+}
+
+PruneReport remove_written_blobs(Store& store, const std::vector<Digest>& written) {
+  PruneReport report;
+  if (written.empty()) return report;
+  auto lock = Store::ExclusiveLock::try_take(store);
+  if (!lock) return report;
+  const std::set<std::string> used = image_blobs(store);
+  // A built layer's plain blob is its snapshot packed again: with the snapshot there, an image
+  // that lists it does not need it (save and push pack it again).
+  std::set<std::string> repackable;
+  auto st = store.db().prepare("SELECT snapshot, digest FROM layer_blobs WHERE compression = 'uncompressed'");
+  while (st.step())
+    if (store.snapshots().exists(st.text(0))) repackable.insert(st.text(1));
+  for (const Digest& blob : written) {
+    if ((used.count(blob.str()) && !repackable.count(blob.str())) || !store.content().has(blob)) continue;
+    report.bytes += blob_size(store, blob.str());
+    store.content().remove(blob);
+    ++report.blobs;
+  }
+  return report;
 }
 
 std::int64_t default_gc_cap(const fs::path& root) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 #include "cache/store.h"
 
@@ -23,11 +24,15 @@ struct DiskUsage {
   std::int64_t build_cache = 0;   // snapshots made by builds
   std::int64_t cache_mounts = 0;  // RUN --mount=type=cache directories
   std::int64_t reclaimable_blobs = 0;  // blobs no image uses
+  std::int64_t temporary = 0;  // work of running commands: blobs being written, snapshots being
+                               // made, scratch dirs (an import's rootfs), exports being staged
   int build_cache_records = 0;
 };
 
 struct PruneOptions {
   bool all = false;  // also unpacked base layers and every blob no image uses
+  // also every blob no image uses, even a layer's remembered packed form (packed again if needed)
+  bool unused_blobs = false;
   std::optional<std::int64_t> keep_storage;  // trim the build cache down to this many bytes
   std::optional<std::int64_t> unused_for_seconds;  // only records unused for this long
 };
@@ -48,9 +53,16 @@ PruneReport prune(Store& store, const PruneOptions& options);
 // Removes only the blobs nothing uses any more (after `gantry image prune` forgot images);
 // the build cache stays. Takes the exclusive lock like prune().
 PruneReport collect_unused_blobs(Store& store);
-// After a build: trims the build cache to `cap_bytes` if it is larger and no other gantry
-// process is using the store; never waits.
+// After a build: when the build cache is over `cap_bytes`, or the store's filesystem has less
+// free space than that, trims the build cache to `cap_bytes` and removes the blobs nothing uses,
+// if no other gantry process is using the store; never waits.
 std::optional<PruneReport> collect_if_over(Store& store, std::int64_t cap_bytes);
+// After a command failed: removes those of `written` (the blobs it made) that no image needs (a
+// built layer's plain blob is not needed while its snapshot is there), so that a failed export
+// (on a full disk, say) gives back its space at once. Skipped, never waited
+// for, while another gantry uses the store (it may be about to use one of them): the automatic GC
+// gets them then.
+PruneReport remove_written_blobs(Store& store, const std::vector<Digest>& written);
 // The default cap: 10% of the store's filesystem, at most 20 GB.
 std::int64_t default_gc_cap(const std::filesystem::path& root);
 

@@ -61,6 +61,16 @@ std::vector<ImageEntry> ImageStore::untagged() const {
   return out;
 }
 
+void ImageStore::keep_untagged(const Digest& manifest) {
+  db_.prepare(
+         "INSERT OR IGNORE INTO untagged_images(manifest, untagged) SELECT ?, ? "
+         "WHERE NOT EXISTS (SELECT 1 FROM images WHERE manifest = ?)")
+      .bind(1, manifest.str())
+      .bind(2, now())
+      .bind(3, manifest.str())
+      .run();
+}
+
 bool ImageStore::forget_untagged(const Digest& manifest) {
   db_.prepare("DELETE FROM untagged_images WHERE manifest = ?").bind(1, manifest.str()).run();
   return db_.changes() > 0;

@@ -35,6 +35,9 @@ class ImageStore {
   bool remove(const std::string& name);
   std::vector<ImageEntry> list() const;  // sorted by name
   std::vector<ImageEntry> untagged() const;  // oldest first
+  // Keeps an image that came in without a name (the load of an untagged archive) as untagged,
+  // unless a name points to it: listed, and kept by the GC, until it is forgotten.
+  void keep_untagged(const Digest& manifest);
   // Drops an untagged image (its blobs become garbage); false when it was not untagged.
   bool forget_untagged(const Digest& manifest);
 

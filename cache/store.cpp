@@ -1,10 +1,9 @@
 #include "cache/store.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "base/error.h"
+#include "cache/staging_beside.h"
 #include "cache/temp_names.h"
 
 namespace gantry::cache {
@@ -18,13 +17,6 @@ fs::path create_root(const fs::path& root) {
   fs::create_directories(root, ec);
   if (ec) throw Error("state directory `" + root.string() + "`: " + ec.message());
   return root;
-}
-
-UniqueFd shared_lock(const fs::path& root) {
-  UniqueFd fd(::open((root / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!fd) throw_errno("open `" + (root / "lock").string() + "`");
-  if (::flock(fd.get(), LOCK_SH) != 0) throw_errno("lock `" + (root / "lock").string() + "`");
-  return fd;
 }
 
 // Every table the build engine keeps. IF NOT EXISTS makes opening idempotent and safe when
@@ -60,6 +52,12 @@ CREATE TABLE IF NOT EXISTS unpacked_layers (
   diff_id TEXT PRIMARY KEY,
   snapshot TEXT NOT NULL
 );
+-- A compressed layer blob's uncompressed tar: its diff_id and size, once read through.
+CREATE TABLE IF NOT EXISTS uncompressed_layers (
+  blob TEXT PRIMARY KEY,
+  diff_id TEXT NOT NULL,
+  size INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cache_results (
   key TEXT PRIMARY KEY,
   result TEXT NOT NULL,
@@ -94,11 +92,12 @@ CREATE TABLE IF NOT EXISTS file_hashes (
 
 Store::Store(fs::path root)
     : root_(create_root(root)),
-      lock_(shared_lock(root_)),
+      lock_(root_),
       content_(root_),
       snapshots_(root_ / "snapshots"),
       db_(root_ / "metadata.db"),
-      images_(db_) {
+      images_(db_),
+      uncompressed_layers_(db_) {
   db_.exec(kSchema);
   content_.clean_ingest();
   snapshots_.clean_staging();
@@ -107,22 +106,26 @@ Store::Store(fs::path root)
   fs::create_directories(locks_dir(), ec);
   for (const auto& entry : fs::directory_iterator(root_ / "tmp", ec))
     if (auto pid = owner_of_temp_name(entry.path().filename().string(), "");
-        pid && !process_alive(*pid))
+        pid && !process_alive(*pid)) {
+      if (const auto beside = staged_beside(entry.path(), *pid)) fs::remove_all(*beside, ec);
       fs::remove_all(entry, ec);
+    }
 }
 
-Store::ExclusiveLock::ExclusiveLock(Store& store) : store_(&store) {
-  // flock converts the shared lock: it is dropped, then the exclusive one waited for.
-  if (::flock(store.lock_.get(), LOCK_EX) != 0) throw_errno("lock the store exclusively");
-}
+Store::ExclusiveLock::ExclusiveLock(Store& store) : store_(&store) { store.lock_.make_exclusive(); }
 
 std::optional<Store::ExclusiveLock> Store::ExclusiveLock::try_take(Store& store) {
-  if (::flock(store.lock_.get(), LOCK_EX | LOCK_NB) != 0) return std::nullopt;
+  if (!store.lock_.try_make_exclusive()) return std::nullopt;
   return ExclusiveLock(&store);
 }
 
 Store::ExclusiveLock::~ExclusiveLock() {
-  if (store_) ::flock(store_->lock_.get(), LOCK_SH);
+  if (!store_) return;
+  try {
+    store_->lock_.make_shared();
+  } catch (const std::exception&) {
+    // flock does not fail on an open lock file; a destructor must not throw all the same.
+  }
 }
 
 TempDir Store::scratch_dir() const {

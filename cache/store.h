@@ -2,10 +2,14 @@
 //   blobs/sha256/<hex>   content store (layers, configs, manifests)
 //   ingest/              blobs being written
 //   snapshots/<id>/fs    unpacked layers
-//   metadata.db          SQLite (WAL): image names, build cache, layer <-> blob links
-//   tmp/<pid>-XXXXXX     scratch space of a running process (mount points, throw-away dirs)
+//   metadata.db          SQLite (WAL): image names, build cache, layer <-> blob links, what
+//                        compressed layer blobs hold uncompressed
+//   tmp/<pid>-XXXXXX     scratch space of a running process (mount points, throw-away dirs,
+//                        an import's unpacked rootfs), and its records of staging directories
+//                        beside destinations outside the store (staging_beside.h)
 // Opening a Store creates what is missing, migrates the schema and removes what crashed
-// processes left half-done (temp blobs, staging snapshots), so the next build starts clean.
+// processes left half-done (temp blobs, staging snapshots, scratch and staging directories), so
+// the next build starts clean.
 #pragma once
 
 #include <filesystem>
@@ -16,9 +20,12 @@
 #include "cache/content_store.h"
 #include "cache/image_store.h"
 #include "cache/snapshot_store.h"
+#include "cache/staging_beside.h"
+#include "cache/store_lock.h"
 #include "base/file_util.h"
 #include "base/unique_fd.h"
 #include "cache/sqlite_db.h"
+#include "cache/uncompressed_layers.h"
 
 namespace gantry::cache {
 
@@ -32,18 +39,23 @@ class Store {
   const SnapshotStore& snapshots() const { return snapshots_; }
   Database& db() { return db_; }
   ImageStore& images() { return images_; }
+  UncompressedLayers& uncompressed_layers() { return uncompressed_layers_; }
   // A scratch directory for this process, removed with the object (or, after a crash, when
   // the next Store is opened).
   TempDir scratch_dir() const;
+  // A staging directory beside `dest`, outside the store, recorded in tmp/ (staging_beside.h).
+  StagingBeside staging_beside(const std::filesystem::path& dest) const { return {root_ / "tmp", dest}; }
   // Where the per-step lock files live (solver/step_lock.h); made when the Store opens.
   std::filesystem::path locks_dir() const { return root_ / "locks"; }
 
-  // Every process that opens a Store holds <root>/lock shared; pruning takes it exclusively
-  // (waiting for running builds), so nothing a build has made but not yet recorded is removed.
+  // Every process that opens a Store holds it shared; pruning takes it exclusively (waiting for
+  // running builds, holding back those that start meanwhile), so nothing a build has made but
+  // not yet recorded is removed (store_lock.h).
   class ExclusiveLock {
    public:
-    explicit ExclusiveLock(Store& store);  // waits
-    static std::optional<ExclusiveLock> try_take(Store& store);  // never waits
+    explicit ExclusiveLock(Store& store);  // waits; take it before the command makes anything
+    // Never waits; when it fails the store is still held shared.
+    static std::optional<ExclusiveLock> try_take(Store& store);
     ExclusiveLock(ExclusiveLock&& o) noexcept : store_(std::exchange(o.store_, nullptr)) {}
     ExclusiveLock& operator=(ExclusiveLock&&) = delete;
     ~ExclusiveLock();  // back to shared
@@ -55,11 +67,12 @@ class Store {
 
  private:
   std::filesystem::path root_;
-  UniqueFd lock_;
+  StoreLock lock_;
   ContentStore content_;
   SnapshotStore snapshots_;
   Database db_;
   ImageStore images_;
+  UncompressedLayers uncompressed_layers_;
 };
 
 }  // namespace gantry::cache

@@ -43,7 +43,10 @@ executor::Network network_of(const std::string& network) {
 }  // namespace
 
 BuildJob::BuildJob(BuildRequest request, cache::Store& store, registry::RegistryOptions registry)
-    : request_(std::move(request)), store_(store), registry_(std::move(registry)) {
+    : request_(std::move(request)),
+      store_(store),
+      blobs_at_start_(store.content().blobs_created()),
+      registry_(std::move(registry)) {
   // Whatever would fail once the build is done fails now, before it runs.
   for (const auto& o : request_.outputs) {
     if (o.type == "registry" && request_.tags.empty() && !o.attrs.count("name"))
@@ -166,6 +169,8 @@ void BuildJob::cancel() {
 
 exporter::ImageRecord BuildJob::finish() {
   if (!result_) throw Error("build: finish() before solve()");
+  // A failed output (a full disk) takes back the blobs the build packed; the image is not named.
+  ScopeGuard take_back_blobs([this]() noexcept { take_back_blobs_written_since(store_, blobs_at_start_); });
   const auto& layers = result_->layers;
   nlohmann::json config = plan_->image_config;
   for (const auto& to : request_.cache_to)
@@ -189,12 +194,18 @@ exporter::ImageRecord BuildJob::finish() {
       exporter::write_oci_archive(store_.content(), named(archived.manifest), o.dest);
     } else if (o.type == "docker") {
       store_layer_blobs(store_, image.manifest);
-      exporter::write_docker_archive(store_.content(), named(image.manifest), o.dest);
+      const TempDir scratch = store_.scratch_dir();
+      exporter::write_docker_archive(store_.content(), named(image.manifest), o.dest, scratch.path());
     } else if (o.type == "local" || o.type == "tar") {
       auto dirs = std::vector<fs::path>{};
       for (auto it = layers.rbegin(); it != layers.rend(); ++it) dirs.push_back(store_.snapshots().dir(*it));
-      if (o.type == "local") exporter::write_rootfs_dir(dirs, o.dest);
-      else exporter::write_rootfs_tar(dirs, o.dest);
+      if (o.type == "local") {
+        cache::StagingBeside staging = store_.staging_beside(o.dest);
+        exporter::fill_rootfs_dir(dirs, staging.path());
+        staging.commit();
+      } else {
+        exporter::write_rootfs_tar(dirs, o.dest);
+      }
     } else if (o.type == "registry") {
       // Pushed layers are compressed as the output asks (gzip by default), unlike the store's.
       auto pushed = commit_image(store_, layers, config, created, o.pack_options(epoch), o.force_compression());
@@ -216,6 +227,7 @@ exporter::ImageRecord BuildJob::finish() {
   }
 
   // Named only once every output is written: a failed export leaves no new name behind.
+  take_back_blobs.dismiss();
   for (const auto& t : request_.tags) store_.images().set(t, image.manifest);
   if (!request_.iidfile.empty()) write_file_atomic(request_.iidfile, image.config.str());
   if (!request_.metadata_file.empty())

@@ -90,6 +90,9 @@ class BuildJob {
 
   BuildRequest request_;
   cache::Store& store_;
+  // How many blobs the store had made when the job began: a failed finish() removes those made
+  // since (layers packed during the solve too) that no image needs.
+  std::size_t blobs_at_start_;
   registry::RegistryOptions registry_;
   std::optional<frontend::BuildPlan> plan_;
   std::optional<llb::Definition> definition_;

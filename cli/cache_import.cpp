@@ -6,6 +6,7 @@
 #include "base/file_util.h"
 #include "base/image_ref.h"
 #include "cli/store_images.h"
+#include "exporter/json_fields.h"
 #include "registry/blob_download.h"
 #include "registry/registry_client.h"
 
@@ -58,7 +59,9 @@ class DirCacheSource : public CacheSource {
     if (!index.is_object() || !index.contains("manifests") || !index["manifests"].is_array() ||
         index["manifests"].empty())
       throw Error(name() + "/index.json: names no manifest");
-    const Digest manifest_digest = Digest::parse(index["manifests"].back().at("digest").get<std::string>());
+    const std::string named = exporter::string_member(index["manifests"].back(), "digest");
+    if (named.empty()) throw Error(name() + "/index.json: its last manifest has no digest");
+    const Digest manifest_digest = Digest::parse(named);
     const std::string manifest = read_blob(manifest_digest);
     const std::string config = read_blob(exporter::cache_config_digest(manifest, name()));
     return exporter::parse_cache_manifest(manifest, config, name());

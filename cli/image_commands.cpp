@@ -4,9 +4,12 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "base/error.h"
+#include "base/file_util.h"
 #include "base/image_ref.h"
+#include "base/scope_guard.h"
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/image_filter.h"
@@ -25,9 +28,9 @@ using nlohmann::json;
 
 namespace {
 
-std::int64_t image_size(const exporter::ImageView& v) {
+std::int64_t image_size(cache::Store& store, const exporter::ImageView& v) {
   std::int64_t size = 0;
-  for (const auto& l : v.manifest_json.value("layers", json::array())) size += l.value("size", 0LL);
+  for (std::int64_t layer : uncompressed_layer_sizes(store, v)) size += layer;
   return size;
 }
 
@@ -56,6 +59,17 @@ Digest find_image(cache::Store& store, const std::string& ref) {
   }
   if (auto d = store.images().find(ImageRef::parse(ref).familiar())) return *d;
   throw Error("image `" + ref + "`: no such image");
+}
+
+// The image of the store (named or untagged) whose config, and so whose id, is `config`.
+std::optional<Digest> image_with_config(cache::Store& store, const Digest& config) {
+  auto images = store.images().list();
+  auto untagged = store.images().untagged();
+  images.insert(images.end(), untagged.begin(), untagged.end());
+  for (const auto& e : images)
+    if (store.content().has(e.manifest) && exporter::read_image(store.content(), e.manifest).config == config)
+      return e.manifest;
+  return std::nullopt;
 }
 
 struct Repo {
@@ -96,7 +110,7 @@ int run_images(cache::Store& store, const ImagesFlags& f) {
     std::printf("%-40s %-12s %s%-14s %-22s %s\n", repo.c_str(), tag.c_str(),
                 f.digests ? (e.manifest.str() + " ").c_str() : "", view.config.short_hex().c_str(),
                 human_age(view.config_json.value("created", "")).c_str(),
-                human_size(image_size(view)).c_str());
+                human_size(image_size(store, view)).c_str());
   }
   return 0;
 }
@@ -153,7 +167,9 @@ void add_import(CLI::App& parent, const std::string& name, GlobalOptions& global
       cache::Store store(global.state_root());
       fs::path tarball = (*args)[0];
       if (!fs::exists(tarball)) throw Error("import `" + tarball.string() + "`: no such file");
-      auto record = exporter::import_rootfs(tarball, store.content(), created);
+      // In this process's scratch space: a killed import leaves it for the next command to remove.
+      const TempDir rootfs = store.scratch_dir();
+      auto record = exporter::import_rootfs(tarball, rootfs.path(), store.content(), created);
       if (args->size() > 1) store.images().set(ImageRef::parse((*args)[1]).familiar(), record.manifest);
       std::cout << record.config.str() << "\n";
       return 0;
@@ -238,13 +254,13 @@ void add_history(CLI::App& parent, const std::string& name, GlobalOptions& globa
     action = [&global, image] {
       cache::Store store(global.state_root());
       auto view = exporter::read_image(store.content(), find_image(store, *image));
-      const auto& layers = view.manifest_json.value("layers", json::array());
+      const std::vector<std::int64_t> layers = uncompressed_layer_sizes(store, view);
       std::printf("%-22s %-60s %s\n", "CREATED", "CREATED BY", "SIZE");
       std::vector<std::string> rows;
       std::size_t layer = 0;
       for (const auto& h : view.config_json.value("history", json::array())) {
         bool empty = h.value("empty_layer", false);
-        std::int64_t size = (!empty && layer < layers.size()) ? layers[layer++].value("size", 0LL) : 0;
+        std::int64_t size = (!empty && layer < layers.size()) ? layers[layer++] : 0;
         std::string by = h.value("created_by", "");
         if (by.size() > 60) by = by.substr(0, 57) + "...";
         char line[256];
@@ -269,6 +285,10 @@ void add_save(CLI::App& parent, const std::string& name, GlobalOptions& global, 
   cmd->callback([&global, &action, names, out, format] {
     action = [&global, names, out, format] {
       cache::Store store(global.state_root());
+      // A save that fails (a full disk) takes back the layer blobs it packed.
+      ScopeGuard take_back_blobs([&store, before = store.content().blobs_created()]() noexcept {
+        take_back_blobs_written_since(store, before);
+      });
       std::vector<std::pair<std::string, Digest>> named;
       for (const auto& n : *names) {
         Digest d = find_image(store, n);
@@ -280,8 +300,10 @@ void add_save(CLI::App& parent, const std::string& name, GlobalOptions& global, 
         named.emplace_back(store.images().find(familiar) == d ? familiar : "", d);
         store_layer_blobs(store, d);
       }
+      const TempDir scratch = store.scratch_dir();
       if (*format == "oci") exporter::write_oci_archive(store.content(), named, *out);
-      else exporter::write_docker_archive(store.content(), named, *out);
+      else exporter::write_docker_archive(store.content(), named, *out, scratch.path());
+      take_back_blobs.dismiss();
       return 0;
     };
   });
@@ -295,8 +317,13 @@ void add_load(CLI::App& parent, const std::string& name, GlobalOptions& global, 
     action = [&global, input] {
       cache::Store store(global.state_root());
       if (!fs::exists(*input)) throw Error("load `" + *input + "`: no such file");
-      for (const auto& [name, manifest] : exporter::load_archive(*input, store.content())) {
-        if (!name.empty()) store.images().set(ImageRef::parse(name).familiar(), manifest);
+      for (const auto& [name, manifest] : exporter::load_archive(*input, store.content(), store.uncompressed_layers())) {
+        // docker knows an image by its config: one already here keeps its manifest, and the
+        // load adds no second, untagged copy of it.
+        const Digest config = exporter::read_image(store.content(), manifest).config;
+        const Digest kept = image_with_config(store, config).value_or(manifest);
+        if (!name.empty()) store.images().set(ImageRef::parse(name).familiar(), kept);
+        else store.images().keep_untagged(kept);
         std::cout << "Loaded image: " << (name.empty() ? manifest.str() : name) << "\n";
       }
       return 0;

@@ -45,8 +45,10 @@ int run_du(const GlobalOptions& global) {
               u.build_cache_records);
   std::printf("%-16s %12s\n", "Cache mounts", human_size(u.cache_mounts).c_str());
   std::printf("%-16s %12s\n", "Unused blobs", human_size(u.reclaimable_blobs).c_str());
+  std::printf("%-16s %12s\n", "Temporary", human_size(u.temporary).c_str());
   std::printf("%-16s %12s\n", "Total",
-              human_size(u.images + u.layers + u.build_cache + u.cache_mounts + u.reclaimable_blobs).c_str());
+              human_size(u.images + u.layers + u.build_cache + u.cache_mounts + u.reclaimable_blobs + u.temporary)
+                  .c_str());
   return 0;
 }
 

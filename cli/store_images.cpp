@@ -3,6 +3,7 @@
 #include "base/error.h"
 #include "base/image_ref.h"
 #include "cache/garbage_collector.h"
+#include "exporter/layer_check.h"
 #include "exporter/media_types.h"
 
 namespace gantry::cli {
@@ -93,8 +94,10 @@ exporter::LayerBlob pack_hashed_layer(cache::Store& store, const Digest& image, 
 // Unpacks `blob` (a layer blob of the content store) into a snapshot of its own.
 std::string unpack_into_new_snapshot(cache::Store& store, const exporter::LayerBlob& blob) {
   auto staging = store.snapshots().prepare();
-  exporter::unpack_layer(store.content().path(blob.digest), staging.fs());
+  const cache::UncompressedLayer unpacked =
+      exporter::unpack_layer(store.content().path(blob.digest), blob.diff_id, staging.fs());
   std::string id = staging.commit();
+  if (blob.digest != blob.diff_id) store.uncompressed_layers().record(blob.digest, unpacked);
   store.db()
       .prepare("INSERT INTO unpacked_layers(diff_id, snapshot) VALUES(?, ?) "
                "ON CONFLICT(diff_id) DO UPDATE SET snapshot = excluded.snapshot")
@@ -138,6 +141,27 @@ std::vector<std::string> StoreImageProvider::layers(const std::string& identifie
 std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& blob) {
   if (auto id = layer_snapshot(store, blob.diff_id)) return *id;
   return unpack_into_new_snapshot(store, blob);
+}
+
+std::vector<std::int64_t> uncompressed_layer_sizes(cache::Store& store, const exporter::ImageView& image) {
+  std::vector<std::int64_t> sizes;
+  std::vector<Digest> compressed;
+  std::vector<std::size_t> compressed_at;
+  const json diff_ids = image.config_json.value("rootfs", json::object()).value("diff_ids", json::array());
+  const json layers = image.manifest_json.value("layers", json::array());
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    sizes.push_back(layers[i].value("size", std::int64_t{0}));
+    const Digest blob = Digest::parse(layers[i].value("digest", ""));
+    // A plain tar is its own size; a compressed one is measured.
+    const bool plain = i < diff_ids.size() && diff_ids[i].is_string() && diff_ids[i].get<std::string>() == blob.str();
+    if (!plain && store.content().has(blob)) {
+      compressed.push_back(blob);
+      compressed_at.push_back(i);
+    }
+  }
+  const auto uncompressed = exporter::uncompressed_layers(store.content(), store.uncompressed_layers(), compressed);
+  for (std::size_t k = 0; k < compressed.size(); ++k) sizes[compressed_at[k]] = uncompressed[k].size;
+  return sizes;
 }
 
 frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref) {
@@ -213,6 +237,14 @@ void store_layer_blobs(cache::Store& store, const Digest& manifest) {
         pack_hashed_layer(store, manifest, digest, snapshot_packing_to(store, digest),
                           {.compression = exporter::Compression::Uncompressed});
     }
+  }
+}
+
+void take_back_blobs_written_since(cache::Store& store, std::size_t count) noexcept {
+  try {
+    cache::remove_written_blobs(store, store.content().blobs_created_since(count));
+  } catch (const std::exception&) {
+    // The command's own failure is the one to report.
   }
 }
 

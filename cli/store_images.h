@@ -33,6 +33,11 @@ class StoreImageProvider : public solver::ImageProvider {
 // layer with its diff_id was unpacked before or a build made a snapshot that packs to it.
 std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& blob);
 
+// The size of each of the image's layers uncompressed (the tar its diff_id names), bottom first:
+// the same however the image came in (built, imported, loaded, pulled), as docker shows them.
+// Compressed blobs not read through before are read now (and what they hold recorded).
+std::vector<std::int64_t> uncompressed_layer_sizes(cache::Store& store, const exporter::ImageView& image);
+
 // Looks `ref` up in the local image store; throws Error naming it when it is not there.
 frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref);
 
@@ -70,6 +75,11 @@ exporter::ImageRecord commit_local_image(cache::Store& store, const std::vector<
 // store kept only as a snapshot, before an archive is written from the blobs. Throws Error naming
 // the image and layer when a blob is neither there nor can be packed again.
 void store_layer_blobs(cache::Store& store, const Digest& manifest);
+
+// After a command failed: removes the blobs the store made since it had made `count` that no
+// image uses (garbage_collector.h remove_written_blobs). Never throws: it runs while the
+// failure unwinds, and what it cannot remove the automatic GC gets later.
+void take_back_blobs_written_since(cache::Store& store, std::size_t count) noexcept;
 
 // The manifest of the same image with its uncompressed layers (those gantry built: the store
 // keeps them plain) compressed as `pack` says, as docker push sends them; `manifest` itself when

@@ -4,7 +4,6 @@
 #include <set>
 
 #include "base/error.h"
-#include "base/file_util.h"
 #include "exporter/archive.h"
 #include "exporter/blob_decompress.h"
 #include "exporter/byte_sink.h"
@@ -19,12 +18,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 void write_docker_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                          const fs::path& dest_tar) {
+                          const fs::path& dest_tar, const fs::path& scratch_dir) {
   const std::vector<ExportedImage> images = collect_export(store, tagged_manifests);
   OutputFile out(dest_tar);
-  // Compressed layers are expanded here first: a tar header needs the size before the data.
-  TempDir scratch(out.dest().has_parent_path() ? out.dest().parent_path() : ".",
-                  "." + dest_tar.filename().string() + ".layers-");
   FdSink sink(out.fd(), dest_tar);
   TarWriter tar(sink);
   json manifest = json::array();
@@ -47,7 +43,8 @@ void write_docker_archive(const cache::ContentStore& store, const TaggedManifest
         tar.add_file(layer_name, blob, 0);
         continue;
       }
-      const fs::path plain = scratch.path() / layer_name;
+      // Expanded first: a tar header needs the size before the data.
+      const fs::path plain = scratch_dir / layer_name;
       if (const Digest got = decompress_blob(blob, plain); got != diff_id)
         throw Error("layer " + image.layers[i].str() + ": uncompressed content is " + got.str() +
                     ", not its diff_id " + diff_id.str());

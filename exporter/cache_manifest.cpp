@@ -79,8 +79,8 @@ json checked_manifest(std::string_view manifest, const std::string& what) {
     const auto media_type = parsed.at("config").at("mediaType").get<std::string>();
     if (media_type != kCacheConfig && !is_image_config(media_type))
       throw Error(what + ": not a gantry build cache (config media type " + media_type + ")");
-  } catch (const json::exception& e) {
-    throw Error(what + ": malformed cache manifest: " + e.what());
+  } catch (const json::exception&) {
+    throw Error(what + ": malformed cache manifest: its config has no media type");
   }
   return parsed;
 }
@@ -91,8 +91,8 @@ Digest cache_config_digest(std::string_view manifest, const std::string& what) {
   const json parsed = checked_manifest(manifest, what);
   try {
     return Digest::parse(parsed.at("config").at("digest").get<std::string>());
-  } catch (const json::exception& e) {
-    throw Error(what + ": malformed cache manifest: " + e.what());
+  } catch (const json::exception&) {
+    throw Error(what + ": malformed cache manifest: its config has no digest");
   }
 }
 
@@ -123,8 +123,9 @@ CacheManifest parse_cache_manifest(std::string_view manifest, std::string_view c
                               descriptors[i].at("size").get<std::int64_t>(),
                               descriptors[i].at("mediaType").get<std::string>()});
     cache.records = parse_records(records, cache.layers.size(), what);
-  } catch (const json::exception& e) {
-    throw Error(what + ": malformed cache: " + e.what());
+  } catch (const json::exception&) {
+    // The library's message names neither the blob nor the field; what is wrong is the shape.
+    throw Error(what + ": malformed cache: a layer or record lacks a field or has one of the wrong type");
   }
   return cache;
 }

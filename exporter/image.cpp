@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "exporter/json_fields.h"
 #include "exporter/media_types.h"
 
 namespace gantry::exporter {
@@ -31,26 +32,56 @@ json descriptor(std::string_view media_type, const Digest& digest, std::int64_t 
 }
 
 json parse_blob(const cache::ContentStore& store, const Digest& digest, const char* what) {
-  try {
-    return json::parse(store.read(digest));
-  } catch (const json::exception& e) {
-    throw Error(std::string(what) + " " + digest.str() + ": not valid JSON: " + e.what());
-  }
+  return parse_json(store.read(digest), std::string(what) + " " + digest.str());
 }
 
-// From an index, the manifest for the host's platform (the first one when none matches).
+// From an index, the manifest for the host's platform (the first one when none matches). The
+// entries are read where they are in `index`: a copy of the list (json::value) would die with
+// the loop and leave the choice pointing at freed memory.
 Digest pick_platform_manifest(const json& index, const Digest& index_digest) {
+  const auto manifests = index.find("manifests");
   const json* chosen = nullptr;
-  for (const json& m : index.value("manifests", json::array())) {
-    if (!chosen) chosen = &m;
-    const json platform = m.value("platform", json::object());
-    if (platform.value("os", "") == "linux" && platform.value("architecture", "") == host_architecture()) {
-      chosen = &m;
-      break;
+  if (manifests != index.end() && manifests->is_array())
+    for (const json& m : *manifests) {
+      if (!m.is_object()) continue;
+      if (!chosen) chosen = &m;
+      const auto platform = m.find("platform");
+      if (platform != m.end() && platform->is_object() && string_member(*platform, "os") == "linux" &&
+          string_member(*platform, "architecture") == host_architecture()) {
+        chosen = &m;
+        break;
+      }
     }
-  }
   if (!chosen) throw Error("image index " + index_digest.str() + ": lists no manifests");
-  return Digest::parse(chosen->value("digest", ""));
+  return Digest::parse(string_member(*chosen, "digest"));
+}
+
+// An index may name another index (a multi-platform image inside an OCI layout's index); more
+// than this many in a row is not an image but a trap.
+constexpr int kMaxIndexDepth = 8;
+
+ImageView read_image_at(const cache::ContentStore& store, const Digest& manifest, int depth) {
+  if (store.has(manifest))
+    if (const std::int64_t size = store.size(manifest); size > media_types::kMaxManifestBytes)
+      throw Error("manifest " + manifest.str() + ": too large (" + std::to_string(size) +
+                  " bytes; a manifest may have at most " + std::to_string(media_types::kMaxManifestBytes) + ")");
+  ImageView view{.manifest = manifest, .manifest_json = parse_blob(store, manifest, "manifest")};
+  if (!view.manifest_json.is_object()) throw Error("manifest " + manifest.str() + ": not a JSON object");
+  const std::string media_type = string_member(view.manifest_json, "mediaType");
+  if (media_types::is_index(media_type) || (media_type.empty() && view.manifest_json.contains("manifests"))) {
+    if (depth == kMaxIndexDepth)
+      throw Error("image index " + manifest.str() + ": indexes nested more than " + std::to_string(kMaxIndexDepth) +
+                  " deep");
+    return read_image_at(store, pick_platform_manifest(view.manifest_json, manifest), depth + 1);
+  }
+  const auto config = view.manifest_json.find("config");
+  if (!view.manifest_json.contains("layers") || config == view.manifest_json.end() || !config->is_object() ||
+      string_member(*config, "digest").empty())
+    throw Error("manifest " + manifest.str() + ": not an image manifest (media type `" + media_type + "`)");
+  view.config = Digest::parse(string_member(*config, "digest"));
+  view.config_json = parse_blob(store, view.config, "image config");
+  if (!view.config_json.is_object()) throw Error("image config " + view.config.str() + ": not a JSON object");
+  return view;
 }
 
 }  // namespace
@@ -100,17 +131,7 @@ ImageRecord write_image(const cache::ContentStore& store, json config, const std
 }
 
 ImageView read_image(const cache::ContentStore& store, const Digest& manifest) {
-  ImageView view{.manifest = manifest, .manifest_json = parse_blob(store, manifest, "manifest")};
-  const std::string media_type = view.manifest_json.value("mediaType", "");
-  if (media_types::is_index(media_type) ||
-      (media_type.empty() && view.manifest_json.contains("manifests")))
-    return read_image(store, pick_platform_manifest(view.manifest_json, manifest));
-  const json& config = view.manifest_json.value("config", json::object());
-  if (!view.manifest_json.contains("layers") || !config.contains("digest"))
-    throw Error("manifest " + manifest.str() + ": not an image manifest (media type `" + media_type + "`)");
-  view.config = Digest::parse(config["digest"].get<std::string>());
-  view.config_json = parse_blob(store, view.config, "image config");
-  return view;
+  return read_image_at(store, manifest, 0);
 }
 
 }  // namespace gantry::exporter

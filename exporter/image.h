@@ -40,9 +40,9 @@ struct ImageView {
   nlohmann::json config_json;
 };
 
-// Reads a manifest and its config back. An image index is resolved to its manifest for the
-// host's platform. Throws Error naming the digest when a blob is missing, is not JSON, or is not
-// a manifest.
+// Reads a manifest and its config back. An image index (or an index of indexes, a few deep) is
+// resolved to its manifest for the host's platform. Throws Error naming the digest when a blob
+// is missing, is not a JSON object, or is not a manifest.
 ImageView read_image(const cache::ContentStore& store, const Digest& manifest);
 
 // "2024-01-02T03:04:05Z" for unix seconds, the form OCI configs use.

@@ -1,22 +1,20 @@
 #include "exporter/import.h"
 
 #include "base/error.h"
-#include "base/file_util.h"
 #include "exporter/layer.h"
 #include "exporter/libarchive_handle.h"
 #include "exporter/tar_extractor.h"
 
 namespace gantry::exporter {
 
-ImageRecord import_rootfs(const std::filesystem::path& tarball, const cache::ContentStore& store,
-                          std::int64_t created) {
+ImageRecord import_rootfs(const std::filesystem::path& tarball, const std::filesystem::path& unpack_dir,
+                          const cache::ContentStore& store, std::int64_t created) {
   const std::string label = "rootfs tarball `" + tarball.string() + "`";
   // Unpacking and repacking is what normalises the tarball: any order, names, owners by name
   // or extra headers in it are gone, and the layer is gantry's deterministic form.
-  TempDir rootfs(store.root(), "import-");
   ArchiveReader reader = open_tar_reader(tarball, label);
-  extract_tar(reader.get(), rootfs.path(), label);
-  const LayerBlob layer = pack_layer(rootfs.path(), store, {.clamp_mtime = created});
+  extract_tar(reader.get(), unpack_dir, label);
+  const LayerBlob layer = pack_layer(unpack_dir, store, {.clamp_mtime = created});
   nlohmann::json config = {
       {"config", nlohmann::json::object()},
       {"history", {{{"created_by", "gantry import"}, {"comment", "imported from a rootfs tarball"}}}}};

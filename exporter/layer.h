@@ -17,6 +17,7 @@
 
 #include "base/digest.h"
 #include "cache/content_store.h"
+#include "cache/uncompressed_layers.h"
 
 namespace gantry::exporter {
 
@@ -60,9 +61,11 @@ LayerBlob compress_layer(const cache::ContentStore& store, const LayerBlob& plai
 // must exist and be empty, in overlay form: OCI whiteouts become 0/0 character devices and
 // trusted.overlay.opaque=y. Owners, modes, mtimes, links, devices and the xattrs
 // security.capability and user.* are restored (the process must be root to restore owners and
-// devices). Throws Error naming the blob when the archive is corrupt or truncated, has an
-// absolute or ../ member, or a link or path that would leave `dest_dir`; `dest_dir` is then
-// emptied again.
-void unpack_layer(const std::filesystem::path& blob, const std::filesystem::path& dest_dir);
+// devices). The uncompressed bytes are hashed as they are extracted and must be `diff_id`, the
+// layer its image config claims. Throws Error naming the blob when the archive is corrupt or
+// truncated, has an absolute or ../ member, or a link or path that would leave `dest_dir`, or
+// when it is not `diff_id`; `dest_dir` is then emptied again. Returns what the blob holds.
+cache::UncompressedLayer unpack_layer(const std::filesystem::path& blob, const Digest& diff_id,
+                                      const std::filesystem::path& dest_dir);
 
 }  // namespace gantry::exporter

@@ -2,6 +2,7 @@
 // and their compression.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,11 @@ inline constexpr std::string_view kDockerConfig = "application/vnd.docker.contai
 inline constexpr std::string_view kDockerLayer = "application/vnd.docker.image.rootfs.diff.tar";
 inline constexpr std::string_view kDockerLayerGzip =
     "application/vnd.docker.image.rootfs.diff.tar.gzip";
+
+// The most bytes a manifest or an image index may have: what registries accept (the distribution
+// registry refuses bigger ones), far more than any real one needs. A bigger one is refused as too
+// large before it is read into memory.
+inline constexpr std::int64_t kMaxManifestBytes = 4 << 20;
 
 // The layer media type for a compression in the OCI or docker family. Throws UsageError for
 // zstd in the docker family, which has no such type.

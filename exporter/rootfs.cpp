@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "base/error.h"
-#include "base/file_util.h"
 #include "exporter/byte_sink.h"
 #include "exporter/merged_tree.h"
 #include "exporter/output_file.h"
@@ -77,19 +76,13 @@ class TreeCopier {
 
 }  // namespace
 
-void write_rootfs_dir(const std::vector<fs::path>& layers_top_first, const fs::path& dest_dir) {
-  std::error_code ec;
-  if (fs::exists(dest_dir, ec) && !(fs::is_directory(dest_dir, ec) && fs::is_empty(dest_dir, ec)))
-    throw Error("output directory `" + dest_dir.string() + "`: exists and is not empty");
-  TempDir temp(dest_dir.has_parent_path() ? dest_dir.parent_path() : ".", "." + dest_dir.filename().string() + ".tmp-");
-  TreeCopier copier(temp.path());
+void fill_rootfs_dir(const std::vector<fs::path>& layers_top_first, const fs::path& dir) {
+  TreeCopier copier(dir);
   walk_merged(layers_top_first, [&](const std::string& rel, const fs::path& source, const struct stat& st) {
     copier.copy(rel, source, st);
   });
   copier.finish();
-  if (::chmod(temp.path().c_str(), 0755) != 0) throw_errno("chmod `" + temp.path().string() + "`");
-  if (::rename(temp.path().c_str(), dest_dir.c_str()) != 0) throw_errno("rename into place `" + dest_dir.string() + "`");
-  temp.release();
+  if (::chmod(dir.c_str(), 0755) != 0) throw_errno("chmod `" + dir.string() + "`");
 }
 
 void write_rootfs_tar(const std::vector<fs::path>& layers_top_first, const fs::path& dest_tar) {

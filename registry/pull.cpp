@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "exporter/layer_check.h"
 #include "exporter/media_types.h"
 #include "registry/blob_download.h"
 #include "registry/blob_sources.h"
@@ -72,6 +73,10 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
   tbb::parallel_for_each(missing.begin(), missing.end(), [&](const Descriptor& blob) {
     download_blob(client, store.content(), image.path, blob);
   });
+  // The blobs are what the manifest names; the layers must also be what the config claims.
+  const json config = json::parse(store.content().read(blobs.front().digest), nullptr, false);
+  if (!config.is_object()) throw Error("image config " + blobs.front().digest.str() + " is not JSON");
+  exporter::check_image_layers(store.content(), store.uncompressed_layers(), parsed, config);
 
   // Manifests last: a manifest in the store always has its blobs.
   for (const RemoteManifest* m : {&manifest, index ? &*index : nullptr}) {

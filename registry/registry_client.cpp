@@ -197,11 +197,21 @@ Error RegistryClient::status_error(const std::string& what, const HttpResponse& 
 
 RemoteManifest RegistryClient::get_manifest(const std::string& repository, const std::string& reference) {
   const std::string what = host_ + "/" + repository + ": manifest " + reference;
+  std::string body;
   HttpResponse r = send({.url = "/v2/" + repository + "/manifests/" + reference,
-                         .headers = {accept_manifests()}, .follow_redirects = true},
+                         .headers = {accept_manifests()},
+                         .follow_redirects = true,
+                         .on_body =
+                             [&](std::string_view bytes) {
+                               if (static_cast<std::int64_t>(body.size() + bytes.size()) > mt::kMaxManifestBytes)
+                                 throw Error(what + ": too large (more than " +
+                                             std::to_string(mt::kMaxManifestBytes) +
+                                             " bytes, the most a manifest may have)");
+                               body += bytes;
+                             }},
                         pull_scope(repository));
   if (r.status != 200) throw status_error(what, r);
-  RemoteManifest m{r.header("content-type"), sha256_of(r.body), std::move(r.body)};
+  RemoteManifest m{r.header("content-type"), sha256_of(body), std::move(body)};
   std::optional<Digest> expected;
   if (reference.starts_with("sha256:")) expected = Digest::parse(reference);
   else if (auto named = r.header("docker-content-digest"); named.starts_with("sha256:")) expected = Digest::parse(named);

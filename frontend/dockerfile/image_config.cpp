@@ -1,7 +1,5 @@
 #include "frontend/dockerfile/image_config.h"
 
-#include "frontend/dockerfile/text.h"
-
 namespace gantry::frontend {
 
 using nlohmann::json;
@@ -41,20 +39,7 @@ void set_env(json& image, const std::string& key, const std::string& value) {
 void add_history(json& image, const std::string& created_by, bool layer) {
   json& history = image["history"];
   if (!history.is_array()) history = json::array();
-  history.push_back({{"created_by", layer ? created_by + " # buildkit" : created_by},
-                     {"comment", "buildkit.dockerfile.v0"},
-                     {"empty_layer", !layer}});
-}
-
-std::string go_quote_list(const json& strings) {
-  std::string out = "[";
-  bool first = true;
-  for (const json& s : strings) {
-    if (!first) out += ' ';
-    first = false;
-    out += go_quote(s.is_string() ? s.get<std::string>() : s.dump());
-  }
-  return out + "]";
+  history.push_back({{"created_by", created_by}, {"comment", "buildkit.dockerfile.v0"}, {"empty_layer", !layer}});
 }
 
 }  // namespace gantry::frontend

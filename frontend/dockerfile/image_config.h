@@ -16,10 +16,8 @@ nlohmann::json empty_image_config();
 std::optional<std::string> get_env(const nlohmann::json& image, std::string_view key);
 void set_env(nlohmann::json& image, const std::string& key, const std::string& value);
 
-// Appends a history entry; `layer` entries are the ones that produced a filesystem change.
+// Appends a history entry (as BuildKit's Dockerfile frontend comments it); `layer` entries are
+// the ones that produced a filesystem change. `created_by` is written as given (history_text.h).
 void add_history(nlohmann::json& image, const std::string& created_by, bool layer);
-
-// Go's %q of a []string: ["a" "b"] (how BuildKit writes CMD/ENTRYPOINT in history).
-std::string go_quote_list(const nlohmann::json& strings);
 
 }  // namespace gantry::frontend

@@ -245,7 +245,6 @@ InstructionBody parse_body(const NodeReader& r, const Ast& ast, const Node& node
     copy.parents = flags.get("parents") == "true";
     copy.keep_git_dir = flags.get("keep-git-dir") == "true";
     copy.excludes = flags.list("exclude");
-    for (std::string_view f : ast.flags(node)) copy.flag_words.emplace_back(f);
     return copy;
   }
   if (k == "WORKDIR") {

@@ -72,7 +72,6 @@ struct CopyInstruction {
   bool link = false, parents = false, keep_git_dir = false;
   std::vector<std::string> excludes;
   std::vector<InlineFile> inline_files;
-  std::vector<std::string> flag_words;  // as written, for history
 };
 
 struct WorkdirInstruction { std::string path; };

@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "base/error.h"
 #include "frontend/dockerfile/dockerignore.h"
+#include "frontend/dockerfile/history_text.h"
 #include "frontend/dockerfile/image_config.h"
 #include "frontend/dockerfile/instructions.h"
 #include "frontend/dockerfile/parser.h"
@@ -64,6 +66,7 @@ struct StageState {
   llb::Output root;
   json image;
   StageEnvironment vars;  // ARGs in scope that have a value, config Env, what words expand with
+  std::vector<std::string> declared_args;  // every ARG of the stage, first declaration first
   std::vector<std::string> shell = {"/bin/sh", "-c"};
   bool cmd_set = false;
   std::string label;  // progress prefix name ("" for an unnamed single stage)
@@ -264,8 +267,10 @@ class Lowerer {
       if (!st.image.contains("os")) st.image["os"] = "linux";
       if (!st.image["config"].is_object()) st.image["config"] = json::object();
       if (!st.image["history"].is_array()) st.image["history"] = json::array();
-      json& shell = st.image["config"]["Shell"];
-      if (shell.is_array() && !shell.empty()) st.shell = shell.get<std::vector<std::string>>();
+      // find, not operator[]: that would add "Shell": null to every image built on this one.
+      const json& config = st.image["config"];
+      if (const auto shell = config.find("Shell"); shell != config.end() && shell->is_array() && !shell->empty())
+        st.shell = shell->get<std::vector<std::string>>();
     }
     if (!get_env(st.image, "PATH")) set_env(st.image, "PATH", kDefaultPath);
     st.vars = StageEnvironment(st.image);
@@ -311,6 +316,7 @@ class Lowerer {
     // The defaults of one ARG see the ARGs before them in it, even one that an ENV of the same
     // name hides from the instructions after: only then is the environment copied.
     std::optional<ShellEnv> seen_here;
+    std::string history = "ARG";
     for (const ArgDeclaration& decl : arg.args) {
       std::optional<std::string> value;
       if (auto it = options_.build_args.find(decl.name); it != options_.build_args.end()) {
@@ -321,11 +327,15 @@ class Lowerer {
         value = g->second;
       }
       consumed_args.insert(decl.name);
+      history += " " + decl.name + (value ? "=" + *value : "");
+      if (std::find(st.declared_args.begin(), st.declared_args.end(), decl.name) == st.declared_args.end())
+        st.declared_args.push_back(decl.name);
       if (!value) continue;
       st.vars.set_arg(decl.name, *value);
       if (!seen_here && st.vars.has_env(decl.name)) seen_here = st.vars.expansion();
       if (seen_here) (*seen_here)[decl.name] = *value;
     }
+    add_history(st.image, history, false);
   }
 
   std::vector<std::pair<std::string, std::string>> expand_pairs(const StageState& st, const Instruction& ins,
@@ -373,6 +383,7 @@ class Lowerer {
   void apply(StageState& st, const Instruction&, const CmdInstruction& c) {
     json cmd = command_args(st, c.args, c.shell_form);
     st.image["config"]["Cmd"] = cmd;
+    st.image["config"]["ArgsEscaped"] = true;  // BuildKit sets it for every CMD, for docker's sake
     st.cmd_set = true;
     add_history(st.image, "CMD " + go_quote_list(cmd), false);
   }
@@ -388,7 +399,7 @@ class Lowerer {
   void apply(StageState& st, const Instruction&, const ShellInstruction& s) {
     st.shell = s.shell;
     st.image["config"]["Shell"] = s.shell;
-    add_history(st.image, "SHELL " + go_quote_list(json(s.shell)), false);
+    add_history(st.image, "SHELL " + go_list(s.shell), false);
   }
 
   void apply(StageState& st, const Instruction& ins, const UserInstruction& u) {
@@ -399,7 +410,7 @@ class Lowerer {
 
   void apply(StageState& st, const Instruction& ins, const ExposeInstruction& e) {
     const ShellEnv& env = st.vars.expansion();
-    std::string history = "EXPOSE";
+    std::set<std::string> exposed;
     for (const std::string& word : e.ports) {
       std::vector<std::string> ports;
       try {
@@ -410,11 +421,11 @@ class Lowerer {
       for (const std::string& port : ports) {
         for (const std::string& key : expand_port_range(port, ins)) {
           st.image["config"]["ExposedPorts"][key] = json::object();
-          history += " " + key;
+          exposed.insert(key);
         }
       }
     }
-    add_history(st.image, history, false);
+    add_history(st.image, "EXPOSE " + go_port_set(exposed), false);
   }
 
   std::vector<std::string> expand_port_range(const std::string& spec, const Instruction& ins) const {
@@ -472,12 +483,12 @@ class Lowerer {
     if (h.start_interval_ns) hc["StartInterval"] = h.start_interval_ns;
     if (h.retries) hc["Retries"] = h.retries;
     st.image["config"]["Healthcheck"] = hc;
-    add_history(st.image, "HEALTHCHECK " + go_quote_list(hc["Test"]), false);
+    add_history(st.image, "HEALTHCHECK " + go_healthcheck(hc["Test"], h), false);
   }
 
   void apply(StageState& st, const Instruction&, const OnbuildInstruction& o) {
+    // BuildKit keeps the trigger in the config only: no history entry.
     st.image["config"]["OnBuild"].push_back(o.expression);
-    add_history(st.image, "ONBUILD " + o.expression, false);
   }
 
   std::string working_dir(const StageState& st) const {
@@ -505,10 +516,14 @@ class Lowerer {
     if (path.empty()) fail(ins, "WORKDIR requires a non-empty path");
     std::string dir = clean_path(path.starts_with("/") ? path : working_dir(st) + "/" + path);
     st.image["config"]["WorkingDir"] = dir;
-    llb::FileOp op{.dest_input = 0, .actions = {llb::FileMkdir{.path = dir, .mode = 0755, .make_parents = true,
-                                                               .chown = parse_chown(user(st))}}};
-    st.root = deepened(llb::file(std::move(op), {st.root}, meta(st, ins, "WORKDIR " + dir)), ins);
-    add_history(st.image, "WORKDIR " + dir, true);
+    // The root always exists: BuildKit makes no step and no layer for it.
+    const bool makes_dir = dir != "/";
+    if (makes_dir) {
+      llb::FileOp op{.dest_input = 0, .actions = {llb::FileMkdir{.path = dir, .mode = 0755, .make_parents = true,
+                                                                 .chown = parse_chown(user(st))}}};
+      st.root = deepened(llb::file(std::move(op), {st.root}, meta(st, ins, "WORKDIR " + dir)), ins);
+    }
+    add_history(st.image, "WORKDIR " + dir, makes_dir);
   }
 
   void apply(StageState& st, const Instruction& ins, const CopyInstruction& c) {
@@ -527,8 +542,7 @@ class Lowerer {
     llb::FileOp op{.dest_input = 0};
     std::vector<llb::Output> inputs = {st.root};
     std::optional<int> source_input;
-    std::string history = ins.keyword;
-    for (const std::string& f : c.flag_words) history += " " + f;
+    std::string history = ins.keyword;  // the sources and the destination, without the flags
 
     for (const std::string& word : c.sources) {
       std::string src = expand(env, ins, word);
@@ -580,7 +594,7 @@ class Lowerer {
     history += " " + dest;
     std::string description = ins.keyword + " " + ins.text;
     st.root = deepened(llb::file(std::move(op), std::move(inputs), meta(st, ins, description)), ins);
-    add_history(st.image, history, true);
+    add_history(st.image, history + " # buildkit", true);
   }
 
   // RUN's environment: the config Env (PATH included), then ARGs not shadowed by it, then proxy
@@ -619,15 +633,19 @@ class Lowerer {
     op.security = r.security == "insecure" ? llb::SecurityMode::Insecure : llb::SecurityMode::Sandbox;
     for (const std::string& spec : r.mounts) add_mount(st, ins, expand(env, ins, spec), &op, &inputs);
 
+    // As BuildKit writes it: every ARG the stage declared, with its value ("" when it has none).
     std::string history = "RUN ";
-    if (!st.vars.args().empty()) {
-      history += "|" + std::to_string(st.vars.args().size());
-      for (const auto& [k, v] : st.vars.args()) history += " " + k + "=" + v;
+    if (!st.declared_args.empty()) {
+      history += "|" + std::to_string(st.declared_args.size());
+      for (const std::string& name : st.declared_args) {
+        const std::string* value = st.vars.arg(name);
+        history += " " + name + "=" + (value ? *value : "");
+      }
       history += " ";
     }
     for (std::size_t i = 0; i < op.args.size(); ++i) history += (i ? " " : "") + op.args[i];
     st.root = deepened(llb::exec(std::move(op), std::move(inputs), meta(st, ins, "RUN " + ins.text)), ins);
-    add_history(st.image, history, true);
+    add_history(st.image, history + " # buildkit", true);
   }
 
   // RUN <<EOF: a lone heredoc runs as the shell's script (or as a file when it has a #! line);

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,11 @@ class StageEnvironment {
   bool has_env(const std::string& name) const { return env_index_.count(name) > 0; }
   const ShellEnv& expansion() const { return expansion_; }
   const std::vector<std::pair<std::string, std::string>>& args() const { return args_; }
+  // The value of the ARG `name`, or nothing when it has none in scope.
+  const std::string* arg(std::string_view name) const {
+    const auto it = arg_index_.find(name);
+    return it == arg_index_.end() ? nullptr : &args_[it->second].second;
+  }
 
  private:
   std::vector<std::pair<std::string, std::string>> args_;

@@ -111,6 +111,40 @@ bool is_printable(std::uint32_t c) {
 }
 }  // namespace
 
+namespace {
+// One rune of a Go quoted literal: `quote` and backslash escaped, printable runes as they are,
+// the others as Go escapes them.
+void append_quoted_rune(std::string& out, std::uint32_t c, char quote) {
+  static constexpr char hex[] = "0123456789abcdef";
+  if (c == static_cast<std::uint32_t>(quote) || c == '\\') {
+    out += '\\';
+    out += static_cast<char>(c);
+  } else if (is_printable(c)) {
+    append_rune(out, c);
+  } else {
+    switch (c) {
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\v': out += "\\v"; break;
+      default:
+        if (c < 0x80) {
+          out += "\\x";
+          out += hex[c >> 4];
+          out += hex[c & 0xF];
+        } else {
+          int digits = c < 0x10000 ? 4 : 8;
+          out += digits == 4 ? "\\u" : "\\U";
+          for (int i = digits - 1; i >= 0; --i) out += hex[(c >> (4 * i)) & 0xF];
+        }
+    }
+  }
+}
+}  // namespace
+
 std::string go_quote(std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
@@ -126,36 +160,17 @@ std::string go_quote(std::string_view s) {
       out += hex[r.code & 0xF];
       continue;
     }
-    std::uint32_t c = r.code;
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (is_printable(c)) {
-      append_rune(out, c);
-    } else {
-      switch (c) {
-        case '\a': out += "\\a"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\v': out += "\\v"; break;
-        default:
-          if (c < 0x80) {
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 0xF];
-          } else {
-            int digits = c < 0x10000 ? 4 : 8;
-            out += digits == 4 ? "\\u" : "\\U";
-            for (int i = digits - 1; i >= 0; --i) out += hex[(c >> (4 * i)) & 0xF];
-          }
-      }
-    }
+    append_quoted_rune(out, r.code, '"');
   }
   out += '"';
   return out;
+}
+
+std::string go_quote_rune(std::uint32_t c) {
+  if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) c = 0xFFFD;  // Go's utf8.RuneError
+  std::string out = "'";
+  append_quoted_rune(out, c, '\'');
+  return out + "'";
 }
 
 std::string to_lower(std::string_view s) {

@@ -39,6 +39,8 @@ std::string_view trim_left_space(std::string_view s);
 
 // Go's strconv.Quote.
 std::string go_quote(std::string_view s);
+// Go's strconv.QuoteRune (what %q prints for an integer).
+std::string go_quote_rune(std::uint32_t c);
 
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);

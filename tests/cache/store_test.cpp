@@ -1,8 +1,16 @@
 #include "cache/store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <thread>
 
 #include "base/file_util.h"
+#include "base/unique_fd.h"
 
 namespace gantry::cache {
 
@@ -79,6 +87,46 @@ TEST(Store, UncommittedStagingIsRemoved) {
     EXPECT_TRUE(fs::exists(dir));
   }
   EXPECT_FALSE(fs::exists(dir));
+}
+
+// Whether another process could take the store lock exclusively right now.
+bool store_lock_is_free(const fs::path& root) {
+  UniqueFd fd(::open((root / "lock").c_str(), O_RDONLY | O_CLOEXEC));
+  return fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0;
+}
+
+TEST(StoreLock, AFailedUpgradeKeepsTheStoreShared) {
+  TempDir root(fs::temp_directory_path());
+  Store build(root.path());
+  std::optional<Store> other_build(std::in_place, root.path());
+  EXPECT_FALSE(Store::ExclusiveLock::try_take(build));
+  other_build.reset();
+  EXPECT_FALSE(store_lock_is_free(root.path())) << "the build let go of the store";
+}
+
+TEST(StoreLock, AWaitingPruneHoldsBackStoresOpenedAfterIt) {
+  using namespace std::chrono_literals;
+  TempDir root(fs::temp_directory_path());
+  std::optional<Store> running_build(std::in_place, root.path());
+  std::atomic<int> order{0};
+  std::atomic<int> pruned_at{0}, opened_at{0};
+  std::thread prune([&] {
+    Store store(root.path());
+    Store::ExclusiveLock lock(store);
+    pruned_at = ++order;
+  });
+  std::this_thread::sleep_for(300ms);  // the prune is waiting for the running build
+  std::thread next_build([&] {
+    Store store(root.path());
+    opened_at = ++order;
+  });
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(opened_at.load(), 0) << "a build started while the prune waited";
+  running_build.reset();
+  prune.join();
+  next_build.join();
+  EXPECT_EQ(pruned_at.load(), 1);
+  EXPECT_EQ(opened_at.load(), 2);
 }
 
 }  // namespace gantry::cache

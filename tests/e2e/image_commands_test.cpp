@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -217,4 +219,94 @@ TEST(ImageCommands, ImageGroupSpellsTheVerbsAsDockerDoes) {
   EXPECT_NE(none.err.find("\"gantry image\" needs a command"), std::string::npos) << none.err;
 }
 
+}  // namespace gantry::e2e
+
+namespace gantry::e2e {
+namespace {
+
+// REPOSITORY:TAG -> SIZE, as `gantry images` shows them (SIZE is the last column).
+std::map<std::string, std::string> listed_sizes(const GantryEnv& env) {
+  std::map<std::string, std::string> sizes;
+  const Outcome o = env.gantry({"images"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  std::istringstream lines(o.out);
+  std::string line;
+  std::getline(lines, line);  // the header
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string repository, tag, word, last;
+    words >> repository >> tag;
+    while (words >> word) last = word;
+    sizes[repository + ":" + tag] = last;
+  }
+  return sizes;
+}
+
+// SIZE is the layers uncompressed, so an image shows the same size built, imported, loaded from
+// either format (pulled: registry_test), and loading an image that is there already adds no
+// second, untagged copy of it.
+TEST(ImageCommands, SizeIsTheSameHoweverTheImageCameInAndLoadAddsNoDanglingCopy) {
+  GantryEnv env;
+  env.import_busybox();
+  build(env, "app:1", "FROM busybox\nRUN echo built > /built.txt\n");
+  const auto built = listed_sizes(env);
+  ASSERT_EQ(built.size(), 2u);
+
+  for (std::string format : {"docker", "oci"}) {
+    const fs::path archive = env.scratch() / ("app-" + format + ".tar");
+    const Outcome saved = env.gantry({"save", "--format", format, "-o", archive.string(), "app:1", "busybox"});
+    ASSERT_EQ(saved.exit_code, 0) << saved.err;
+    GantryEnv other;
+    ASSERT_EQ(other.gantry({"load", "-i", archive.string()}).exit_code, 0);
+    EXPECT_EQ(listed_sizes(other), built) << format;
+    // Back into the store it came from: the same two images, nothing dangling.
+    const Outcome again = env.gantry({"load", "-i", archive.string()});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(listed_sizes(env), built) << format;
+  }
+}
+
+// An archive's image without a name is kept, as docker keeps it, listed as <none> (and so not
+// lost to the next garbage collection).
+TEST(ImageCommands, LoadOfAnUntaggedImageListsItAsDangling) {
+  GantryEnv env;
+  env.import_busybox();
+  const std::string id = json::parse(env.gantry({"inspect", "busybox"}).out)[0]["Id"].get<std::string>();
+  const fs::path archive = env.scratch() / "untagged.tar";
+  ASSERT_EQ(env.gantry({"save", "--format", "oci", "-o", archive.string(), id.substr(7, 12)}).exit_code, 0);
+  GantryEnv other;
+  ASSERT_EQ(other.gantry({"load", "-i", archive.string()}).exit_code, 0);
+  EXPECT_EQ(image_ids(other, {"-f", "dangling=true"}), std::vector<std::string>{id.substr(7, 12)});
+  ASSERT_EQ(other.gantry({"prune", "-a"}).exit_code, 0);
+  EXPECT_EQ(other.gantry({"history", id.substr(7, 12)}).exit_code, 0);
+}
+
+// What docker 20.10's BuildKit wrote into the config of the same Dockerfile (docker save): no
+// "Shell": null when SHELL was never set, ArgsEscaped with CMD, an ARG entry, no ONBUILD entry,
+// WORKDIR without the "# buildkit" mark, EXPOSE and HEALTHCHECK as Go prints BuildKit's values,
+// and COPY without its flags.
+TEST(ImageCommands, ConfigAndHistoryAreWhatBuildKitWrites) {
+  GantryEnv env;
+  env.import_busybox();
+  build(env, "cfg:1",
+        "FROM busybox\nARG V=1\nCOPY --chown=1:1 Dockerfile /d\nWORKDIR /app\nEXPOSE 8000-8001 53/udp\n"
+        "HEALTHCHECK --interval=5s CMD true\nONBUILD RUN echo hi\nCMD echo $V\n");
+  const json image = json::parse(env.gantry({"inspect", "cfg:1"}).out)[0]["Config"];
+  EXPECT_FALSE(image["config"].contains("Shell")) << image["config"].dump();
+  EXPECT_EQ(image["config"]["ArgsEscaped"], true) << image["config"].dump();
+  std::vector<std::string> created_by;
+  for (const json& entry : image["history"]) created_by.push_back(entry["created_by"].get<std::string>());
+  const std::vector<std::string> expected = {
+      "gantry import",
+      "ARG V=1",
+      "COPY Dockerfile /d # buildkit",
+      "WORKDIR /app",
+      "EXPOSE map[53/udp:{} 8000/tcp:{} 8001/tcp:{}]",
+      R"(HEALTHCHECK &{["CMD-SHELL" "true"] "5s" "0s" "0s" "0s" '\x00'})",
+      R"(CMD ["/bin/sh" "-c" "echo $V"])",
+  };
+  EXPECT_EQ(created_by, expected);
+}
+
+}  // namespace
 }  // namespace gantry::e2e

@@ -133,6 +133,31 @@ TEST_F(RegistryTest, PushedImageReadsBackWithSkopeoAndPodmanAndBuildsFromAFreshR
   EXPECT_NE(images.out.find(host() + "/team/app"), std::string::npos) << images.out;
 }
 
+// The SIZE column of `gantry images` for `name` (its last word).
+std::string listed_size(const Outcome& images, const std::string& repository) {
+  const auto at = images.out.find(repository + " ");
+  if (at == std::string::npos) return "(not listed)";
+  const std::string line = images.out.substr(at, images.out.find('\n', at) - at);
+  return line.substr(line.rfind(' ') + 1);
+}
+
+// SIZE is the layers uncompressed: a pulled image, its layers gzip-compressed on the way, shows
+// the size the image it was pushed from shows.
+TEST_F(RegistryTest, APulledImageShowsTheSizeOfTheImageItWasPushedFrom) {
+  start(Mode::Plain);
+  const std::string name = host() + "/team/sized:1";
+  env_.import_busybox();
+  // A megabyte of zeros: its layer is far smaller gzip-compressed than plain.
+  auto ctx = context("sized", "FROM busybox\nRUN head -c 1000000 /dev/zero > /zeros\n");
+  ASSERT_EQ(gantry(env_, {"build", "-q", "-t", name, ctx.string()}).exit_code, 0);
+  ASSERT_EQ(gantry(env_, {"push", name}).exit_code, 0);
+  const std::string pushed = listed_size(gantry(env_, {"images"}), host() + "/team/sized");
+  GantryEnv fresh;
+  const Outcome pulled = gantry(fresh, {"pull", name});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
+  EXPECT_EQ(listed_size(gantry(fresh, {"images"}), host() + "/team/sized"), pushed);
+}
+
 TEST_F(RegistryTest, ChunkedUploadGivesTheSameImage) {
   start(Mode::Plain);
   const std::string name = host() + "/team/chunked:1";

@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/file_util.h"
 #include "exporter/layer.h"
+#include "exporter/layer_stream.h"
 #include "exporter/media_types.h"
 #include "tests/exporter/tree_fixture.h"
 
@@ -70,8 +71,36 @@ TYPED_TEST(LayerTest, RoundTripKeepsEveryKindOfEntry) {
   EXPECT_EQ(blob.digest, sha256_of_file(this->store_.path(blob.digest)));
 
   const fs::path unpacked = this->dir("unpacked");
-  unpack_layer(this->store_.path(blob.digest), unpacked);
+  const cache::UncompressedLayer read = unpack_layer(this->store_.path(blob.digest), blob.diff_id, unpacked);
   EXPECT_EQ(describe_tree(unpacked), describe_tree(source));
+  EXPECT_EQ(read.diff_id, blob.diff_id);
+  EXPECT_EQ(read.size, hash_layer(source, {.compression = Compression::Uncompressed}).size);
+}
+
+// An image config may lie about a layer: the layer is the tar its bytes hold, not the diff_id
+// claimed, and unpacking must say so before anyone records it under the claimed one.
+TYPED_TEST(LayerTest, ABlobThatIsNotItsClaimedDiffIdIsRefusedAndLeavesNothing) {
+  const fs::path real = this->dir("real"), other = this->dir("other");
+  make_file(real / "bin/sh", "the real shell", 0755);
+  make_file(other / "bin/sh", "a shell of the attacker's", 0755);
+  const LayerBlob claimed = this->pack(real);
+  const LayerBlob actual = this->pack(other);
+  const fs::path dest = this->dir("dest");
+  try {
+    unpack_layer(this->store_.path(actual.digest), claimed.diff_id, dest);
+    FAIL() << "a layer was unpacked as the diff_id its config claims, which it is not";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(actual.digest.hex()), std::string::npos) << message;
+    EXPECT_NE(message.find(actual.diff_id.str()), std::string::npos) << message;
+    EXPECT_NE(message.find(claimed.diff_id.str()), std::string::npos) << message;
+  }
+  EXPECT_TRUE(fs::is_empty(dest));
+  // Read through without unpacking, the blob says the same.
+  LayerStream stream(this->store_.path(actual.digest), "layer");
+  const cache::UncompressedLayer read = stream.finish();
+  EXPECT_EQ(read.diff_id, actual.diff_id);
+  EXPECT_THROW(expect_diff_id(read, claimed.diff_id, "layer"), Error);
 }
 
 TYPED_TEST(LayerTest, DiffIdIsTheHashOfTheUncompressedTar) {
@@ -145,7 +174,8 @@ TYPED_TEST(LayerTest, ClampMakesDigestsIndependentOfLaterMtimes) {
   // Earlier mtimes are kept; later ones become the epoch.
   make_file(a / "old", "old", 0644, 0, 0, 1'000'000'000);
   const fs::path unpacked = this->dir("unpacked");
-  unpack_layer(this->store_.path(this->pack(a, epoch).digest), unpacked);
+  const LayerBlob clamped = this->pack(a, epoch);
+  unpack_layer(this->store_.path(clamped.digest), clamped.diff_id, unpacked);
   EXPECT_EQ(lstat_mtime(unpacked / "old"), 1'000'000'000);
   EXPECT_EQ(lstat_mtime(unpacked / "app/main"), epoch);
 }
@@ -160,7 +190,7 @@ TYPED_TEST(LayerTest, TruncatedBlobIsRejectedAndLeavesNothing) {
   write_file_atomic(truncated, bytes.substr(0, bytes.size() / 2));
   const fs::path dest = this->dir("dest");
   try {
-    unpack_layer(truncated, dest);
+    unpack_layer(truncated, blob.diff_id, dest);
     FAIL() << "a truncated blob was unpacked";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(truncated.string()), std::string::npos) << e.what();
@@ -179,7 +209,7 @@ TYPED_TEST(LayerTest, CorruptBlobIsRejectedAndLeavesNothing) {
   write_file_atomic(corrupt, bytes);
   const fs::path dest = this->dir("dest");
   try {
-    unpack_layer(corrupt, dest);
+    unpack_layer(corrupt, blob.diff_id, dest);
     FAIL() << "a corrupt blob was unpacked";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(corrupt.string()), std::string::npos) << e.what();
@@ -230,7 +260,7 @@ TEST(LayerPacking, ManyEntriesComeOutDepthFirstInTarOrder) {
 
   const fs::path unpacked = tmp.path() / "unpacked";
   fs::create_directories(unpacked);
-  unpack_layer(store.path(blob.digest), unpacked);
+  unpack_layer(store.path(blob.digest), blob.diff_id, unpacked);
   EXPECT_EQ(describe_tree(unpacked), describe_tree(layer));
   EXPECT_EQ(fs::hard_link_count(unpacked / "c/link"), 2u);
 }

@@ -60,7 +60,7 @@ class UnsafeArchiveTest : public ::testing::Test {
     write_tar(tar, members);
     const auto outside_before = std::distance(fs::directory_iterator(outside()), fs::directory_iterator());
     try {
-      unpack_layer(tar, dest());
+      unpack_layer(tar, sha256_of_file(tar), dest());
       ADD_FAILURE() << "unpacked an archive that should be rejected (" << why << ")";
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
@@ -107,7 +107,7 @@ TEST_F(UnsafeArchiveTest, KeepsSymlinksThatPointAnywhereWithoutFollowingThem) {
                   {.name = "inner/file"},
                   {.name = "alias", .type = AE_IFLNK, .link = "inner"},
                   {.name = "alias/through-inner-link"}});
-  unpack_layer(tar, dest());
+  unpack_layer(tar, sha256_of_file(tar), dest());
   EXPECT_EQ(fs::read_symlink(dest() / "sh"), "/bin/busybox");
   EXPECT_EQ(fs::read_symlink(dest() / "etc"), "../../outside");
   EXPECT_EQ(read_file(dest() / "inner/through-inner-link"), "evil\n");
@@ -118,7 +118,7 @@ TEST_F(UnsafeArchiveTest, RejectsANonEmptyDestination) {
   write_file_atomic(dest() / "already-here", "x");
   const fs::path tar = tmp_.path() / "layer.tar";
   write_tar(tar, {{.name = "f"}});
-  EXPECT_THROW(unpack_layer(tar, dest()), Error);
+  EXPECT_THROW(unpack_layer(tar, sha256_of_file(tar), dest()), Error);
   EXPECT_TRUE(fs::exists(dest() / "already-here"));
 }
 
@@ -126,7 +126,7 @@ TEST_F(UnsafeArchiveTest, RejectsAFileThatIsNotAnArchive) {
   const fs::path junk = tmp_.path() / "junk";
   write_file_atomic(junk, std::string(4096, '\x7f'));
   try {
-    unpack_layer(junk, dest());
+    unpack_layer(junk, sha256_of_file(junk), dest());
     FAIL() << "unpacked junk";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(junk.string()), std::string::npos) << e.what();

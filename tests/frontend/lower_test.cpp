@@ -60,6 +60,65 @@ TEST(Lower, FromImageRunUsesShellEnvAndWorkdir) {
   EXPECT_EQ(plan.image_config["config"]["WorkingDir"], "/app");
 }
 
+// The history and config of one Dockerfile with every instruction, as docker 20.10's BuildKit
+// wrote them for the same Dockerfile (docker image inspect / docker save), except where current
+// BuildKit writes otherwise: an ARG entry carries the value in effect (a --build-arg), and the
+// healthcheck struct has StartInterval.
+TEST(Lower, HistoryAndConfigAreWhatBuildKitWrites) {
+  BuildOptions options;
+  options.build_args = {{"W", "override"}};
+  auto plan = lower_text(
+      "FROM busybox AS base\nRUN echo base > /base.txt\n"
+      "FROM busybox\nARG NODEF\nARG V=1 W=x\nENV A=1 B=\"two words\" F=a.txt\nLABEL team=core \"x y\"=z\n"
+      "MAINTAINER someone\nRUN echo $A > /a\nCOPY --from=base /base.txt /c.txt\nCOPY --chown=1:1 $F /f.txt\n"
+      "ADD a.txt /b.txt\nWORKDIR /\nWORKDIR app\nUSER 1000:1000\nEXPOSE 80/tcp 443 8000-8001 53/udp\n"
+      "VOLUME /data\nSTOPSIGNAL SIGTERM\nHEALTHCHECK --interval=1m30s --timeout=500ms --retries=3 CMD true\n"
+      "ONBUILD RUN echo hi\nSHELL [\"/bin/sh\", \"-c\"]\nENTRYPOINT [\"/bin/sh\"]\nCMD echo $V\n",
+      options);
+  const std::vector<std::pair<std::string, bool>> expected = {
+      {"base layer", false},
+      {"ARG NODEF", true},
+      {"ARG V=1 W=override", true},
+      {"ENV A=1 B=two words F=a.txt", true},
+      {"LABEL team=core x y=z", true},
+      {"MAINTAINER someone", true},
+      {"RUN |3 NODEF= V=1 W=override /bin/sh -c echo $A > /a # buildkit", false},
+      {"COPY /base.txt /c.txt # buildkit", false},
+      {"COPY a.txt /f.txt # buildkit", false},
+      {"ADD a.txt /b.txt # buildkit", false},
+      {"WORKDIR /", true},
+      {"WORKDIR /app", false},
+      {"USER 1000:1000", true},
+      {"EXPOSE map[443/tcp:{} 53/udp:{} 80/tcp:{} 8000/tcp:{} 8001/tcp:{}]", true},
+      {"VOLUME [/data]", true},
+      {"STOPSIGNAL SIGTERM", true},
+      {"HEALTHCHECK &{[\"CMD-SHELL\" \"true\"] \"1m30s\" \"500ms\" \"0s\" \"0s\" '\\x03'}", true},
+      {"SHELL [/bin/sh -c]", true},
+      {"ENTRYPOINT [\"/bin/sh\"]", true},
+      {"CMD [\"/bin/sh\" \"-c\" \"echo $V\"]", true},
+  };
+  const json& history = plan.image_config["history"];
+  ASSERT_EQ(history.size(), expected.size()) << history.dump(1);
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(history[i]["created_by"], expected[i].first) << i;
+    EXPECT_EQ(history[i].value("empty_layer", false), expected[i].second) << expected[i].first;
+  }
+  const json& config = plan.image_config["config"];
+  EXPECT_EQ(config["ArgsEscaped"], true);
+  EXPECT_EQ(config["OnBuild"], json({"RUN echo hi"}));
+  EXPECT_EQ(config["Shell"], json({"/bin/sh", "-c"}));
+  // WORKDIR / makes no step: the stage is busybox, RUN, two COPYs, ADD and WORKDIR /app.
+  EXPECT_EQ(std::get<llb::FileMkdir>(file_of(plan.root).actions[0]).path, "/app");
+}
+
+// An image built on a base that never set SHELL has none either: no "Shell": null.
+TEST(Lower, NoShellInTheConfigUnlessSet) {
+  auto plan = lower_text("FROM busybox\nRUN true\nCMD [\"sh\"]\n");
+  EXPECT_FALSE(plan.image_config["config"].contains("Shell")) << plan.image_config.dump();
+  auto stage = lower_text("FROM busybox AS a\nFROM a\nRUN true\n");
+  EXPECT_FALSE(stage.image_config["config"].contains("Shell")) << stage.image_config.dump();
+}
+
 TEST(Lower, CopyFromContextRecordsFollowPathsAndExcludes) {
   BuildOptions options;
   options.dockerignore.emplace("*.log\n!keep.log\n");
