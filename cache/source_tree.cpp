@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <ranges>
 #include <set>
 
 #include "base/error.h"
@@ -22,9 +21,13 @@ constexpr int kMaxLinks = 40;
 
 std::vector<std::string> components(std::string_view path) {
   std::vector<std::string> parts;
-  for (const auto part : std::views::split(path, '/')) {
-    const std::string_view name(part.begin(), part.end());
+  // A plain scan: clang 14 cannot compile libstdc++ 12's views::split of a string_view.
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view name = path.substr(start, end - start);
     if (!name.empty() && name != ".") parts.emplace_back(name);
+    start = end + 1;
   }
   return parts;
 }
