@@ -1,7 +1,10 @@
 #include "cache/staging_beside.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <random>
 #include <string>
 
 #include "base/error.h"
@@ -14,6 +17,15 @@ namespace {
 
 std::string tag_of(pid_t pid) { return ".tmp-" + std::to_string(pid) + "-"; }
 
+// Six random letters and digits, as mkdtemp picks them.
+std::string random_suffix() {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::random_device random;
+  std::string out(6, ' ');
+  for (char& c : out) c = kChars[random() % (sizeof kChars - 1)];
+  return out;
+}
+
 }  // namespace
 
 StagingBeside::StagingBeside(const fs::path& store_tmp, const fs::path& dest) : dest_(dest) {
@@ -21,16 +33,23 @@ StagingBeside::StagingBeside(const fs::path& store_tmp, const fs::path& dest) : 
   if (fs::exists(dest_, ec) && !(fs::is_directory(dest_, ec) && fs::is_empty(dest_, ec)))
     throw Error("output directory `" + dest_.string() + "`: exists and is not empty");
   const fs::path parent = fs::absolute(dest_.has_parent_path() ? dest_.parent_path() : ".");
-  std::string dir = (parent / ("." + dest_.filename().string() + tag_of(::getpid()) + "XXXXXX")).string();
-  if (!::mkdtemp(dir.data())) throw_errno("create a staging directory beside `" + dest_.string() + "`");
-  dir_ = dir;
-  const std::string record = (store_tmp / (std::to_string(::getpid()) + "-beside-" + dir_.filename().string())).string();
-  if (::symlink(dir_.c_str(), record.c_str()) != 0) {
+  // The record goes first: a command killed between the two leaves a record of a directory
+  // that may not exist, never a directory nobody knows of.
+  for (int attempt = 0;; ++attempt) {
+    const fs::path dir = parent / ("." + dest_.filename().string() + tag_of(::getpid()) + random_suffix());
+    const fs::path record = store_tmp / (std::to_string(::getpid()) + "-beside-" + dir.filename().string());
+    if (::symlink(dir.c_str(), record.c_str()) != 0)
+      throw_errno("record the staging directory `" + dir.string() + "` in `" + store_tmp.string() + "`");
+    if (::mkdir(dir.c_str(), 0700) == 0) {
+      dir_ = dir;
+      record_ = record;
+      return;
+    }
     const int err = errno;
-    fs::remove(dir_, ec);
-    throw errno_error("record the staging directory `" + dir_.string() + "` in `" + store_tmp.string() + "`", err);
+    fs::remove(record, ec);
+    if (err != EEXIST || attempt == 100)
+      throw errno_error("create a staging directory beside `" + dest_.string() + "`", err);
   }
-  record_ = record;
 }
 
 StagingBeside::~StagingBeside() {
