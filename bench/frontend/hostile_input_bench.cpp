@@ -1,5 +1,6 @@
 // How the frontend's time grows on the large inputs that used to be quadratic or cubic: lowering
-// 10,000 ENV (and ARG) lines, and `${V//*b/c}`-style patterns over a long value. Each row is timed
+// 10,000 ENV (and ARG) lines, `${V//*b/c}`-style patterns over a long value, and a .dockerignore
+// line of a thousand `*`. Each row is timed
 // at size n and 4n: a ratio near 4 is linear, near 16 quadratic, near 64 cubic.
 //
 //   frontend_hostile_bench            n = 10,000 lines / 100,000 runes
@@ -13,6 +14,7 @@
 #include <functional>
 #include <string>
 
+#include "frontend/dockerfile/dockerignore.h"
 #include "frontend/dockerfile/frontend.h"
 #include "frontend/dockerfile/shell_lexer.h"
 
@@ -63,6 +65,13 @@ std::function<void()> expand_pattern(const std::string& op, std::size_t n) {
   };
 }
 
+// A .dockerignore line of `n` stars and an `x`, matched against a 1,000-byte path it misses.
+std::function<void()> match_stars(std::size_t n) {
+  return [matcher = DockerignoreMatcher({std::string(n, '*') + "x"}), path = std::string(1000, 'a')] {
+    if (matcher.excluded(path)) std::abort();
+  };
+}
+
 struct Row {
   const char* name;
   std::size_t n;
@@ -79,6 +88,7 @@ int main(int argc, char** argv) {
   }
   auto lines = static_cast<std::size_t>(10000 * scale);
   auto runes = static_cast<std::size_t>(100000 * scale);
+  auto stars = static_cast<std::size_t>(1000 * scale);  // 4n stays within a pattern's 4,096 bytes
   const Row rows[] = {
       {"ENV lines, lower()", lines, [](std::size_t n) { return lower_lines("ENV", n); }},
       {"ARG lines, lower()", lines, [](std::size_t n) { return lower_lines("ARG", n); }},
@@ -87,6 +97,7 @@ int main(int argc, char** argv) {
       {"${V%%*b}, no match, runes", runes, [](std::size_t n) { return expand_pattern("%%*b", n); }},
       {"${V##*a}, whole value, runes", runes, [](std::size_t n) { return expand_pattern("##*a", n); }},
       {"${V/a/b}, first rune, runes", runes, [](std::size_t n) { return expand_pattern("/a/b", n); }},
+      {".dockerignore `*` x n + x, 1 KB path", std::min<std::size_t>(stars, 1000), match_stars},
   };
   std::printf("%-32s %10s %10s %10s %10s  %s\n", "input", "n", "time(n)", "time(4n)", "ratio", "(4 linear, 16 quadratic)");
   for (const Row& row : rows) {

@@ -71,30 +71,56 @@ namespace {
 
 // Matches `glob` against all of `text`. `*` and `?` do not cross '/'; `**` does, and `**/`
 // also matches nothing (zero directories).
+//
+// Each state is worked out once (memoised), and a wildcard advances one character per state
+// rather than trying every end itself, so the cost is |glob| x |text| whatever the wildcards:
+// a line of a thousand `*` took seconds per path when each star tried every end.
 bool glob_match(std::string_view glob, std::string_view text) {
-  // memo[g][t]: 0 unknown, 1 false, 2 true; patterns and paths are short.
-  std::vector<unsigned char> memo((glob.size() + 1) * (text.size() + 1), 0);
-  auto match = [&](auto& self, std::size_t g, std::size_t t) -> bool {
-    unsigned char& slot = memo[g * (text.size() + 1) + t];
+  enum Kind : std::size_t { kAt, kStarFrom, kAnyFrom };
+  // kAt: glob[g..] matches text[t..]. kStarFrom: it does from some k >= t that crosses no '/'
+  // before k (what `*` leaves to glob[g..]). kAnyFrom: from any k >= t (what `**` leaves).
+  const std::size_t width = text.size() + 1;
+  const std::size_t plane = (glob.size() + 1) * width;
+  // memo: 0 unknown, 1 false, 2 true; patterns and paths are short.
+  std::vector<unsigned char> memo(3 * plane, 0);
+  auto slot_of = [&](Kind kind, std::size_t g, std::size_t t) -> unsigned char& {
+    return memo[kind * plane + g * width + t];
+  };
+  auto match = [&](auto& self, Kind kind, std::size_t g, std::size_t t) -> bool {
+    if (kind != kAt) {
+      // A loop, not a recursion per character (the stack stays |glob| deep): the first k that
+      // matches, is known, or ends the run decides, and so for every state from t to it.
+      std::size_t k = t;
+      bool result = false;
+      for (;; ++k) {
+        if (const unsigned char known = slot_of(kind, g, k)) {
+          result = known == 2;
+          break;
+        }
+        if (self(self, kAt, g, k)) {
+          result = true;
+          break;
+        }
+        if (k == text.size() || (kind == kStarFrom && text[k] == '/')) break;
+      }
+      for (std::size_t j = t; j <= k; ++j) slot_of(kind, g, j) = result ? 2 : 1;
+      return result;
+    }
+    unsigned char& slot = slot_of(kAt, g, t);
     if (slot) return slot == 2;
     bool result = false;
     if (g == glob.size()) {
       result = t == text.size();
     } else if (glob.substr(g, 2) == "**") {
       std::size_t after = g + 2;
-      if (after < glob.size() && glob[after] == '/' && self(self, after + 1, t)) {
-        result = true;  // `**/` matching zero directories
-      } else {
-        for (std::size_t k = t; k <= text.size() && !result; ++k) result = self(self, after, k);
-      }
+      // `**/` matching zero directories, or `**` taking any run of characters
+      result = (after < glob.size() && glob[after] == '/' && self(self, kAt, after + 1, t)) ||
+               self(self, kAnyFrom, after, t);
     } else if (glob[g] == '*') {
-      for (std::size_t k = t; k <= text.size() && !result; ++k) {
-        result = self(self, g + 1, k);
-        if (k < text.size() && text[k] == '/') break;
-      }
+      result = self(self, kStarFrom, g + 1, t);
     } else if (t < text.size()) {
       if (glob[g] == '?') {
-        result = text[t] != '/' && self(self, g + 1, t + 1);
+        result = text[t] != '/' && self(self, kAt, g + 1, t + 1);
       } else if (glob[g] == '[') {
         std::size_t close = glob.find(']', g + 2);
         if (close == std::string_view::npos) {
@@ -113,18 +139,18 @@ bool glob_match(std::string_view glob, std::string_view text) {
             }
             if (text[t] >= lo && text[t] <= hi) in = true;
           }
-          result = text[t] != '/' && in != negate && self(self, close + 1, t + 1);
+          result = text[t] != '/' && in != negate && self(self, kAt, close + 1, t + 1);
         }
       } else if (glob[g] == '\\' && g + 1 < glob.size()) {
-        result = text[t] == glob[g + 1] && self(self, g + 2, t + 1);
+        result = text[t] == glob[g + 1] && self(self, kAt, g + 2, t + 1);
       } else {
-        result = text[t] == glob[g] && self(self, g + 1, t + 1);
+        result = text[t] == glob[g] && self(self, kAt, g + 1, t + 1);
       }
     }
     slot = result ? 2 : 1;
     return result;
   };
-  return match(match, 0, 0);
+  return match(match, kAt, 0, 0);
 }
 
 }  // namespace
