@@ -32,7 +32,6 @@ std::vector<std::string> components(std::string_view path) {
   return parts;
 }
 
-bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
 
 UniqueFd open_path(int dir_fd, const char* name, int flags, const std::string& what) {
   UniqueFd fd(::openat(dir_fd, name, flags | O_PATH | O_NOFOLLOW | O_CLOEXEC));
@@ -48,6 +47,8 @@ std::string read_link_at(int dir_fd, const std::string& name, const std::string&
 }
 
 }  // namespace
+
+bool has_wildcard(std::string_view pattern) { return pattern.find_first_of("*?[") != std::string_view::npos; }
 
 std::string join_relative(const std::string& dir, const std::string& name) {
   return dir.empty() ? name : dir + "/" + name;

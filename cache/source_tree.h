@@ -103,6 +103,9 @@ class SourceTree {
   UniqueFd root_fd_;
 };
 
+// Whether `pattern` holds a glob() wildcard (* ? [).
+bool has_wildcard(std::string_view pattern);
+
 // "a" + "b" -> "a/b"; "" + "b" -> "b".
 std::string join_relative(const std::string& dir, const std::string& name);
 

@@ -21,7 +21,7 @@ constexpr std::string_view kVersion = "gantry-copied-content-v1";
 // is worth remembering: every file counts as changed too recently to be.
 constexpr std::int64_t kRememberNothing = std::numeric_limits<std::int64_t>::max();
 
-bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+using cache::has_wildcard;
 
 // The checksummer takes glob patterns: a component with wildcard characters gets them escaped.
 std::string literal_pattern(const std::string& path) {

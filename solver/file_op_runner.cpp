@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+using cache::has_wildcard;
 
 std::string strip_root(std::string_view p) {
   while (!p.empty() && p.front() == '/') p.remove_prefix(1);
