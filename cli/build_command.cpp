@@ -8,18 +8,20 @@
 #include "base/image_ref.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
-#include "cli/build_input.h"
-#include "cli/build_job.h"
+#include "cli/build_notes.h"
 #include "cli/build_platform.h"
-#include "cli/cache_spec.h"
 #include "cli/command.h"
 #include "cli/entitlement_flags.h"
 #include "cli/limit_flags.h"
-#include "cli/output_spec.h"
 #include "cli/progress/progress_mode.h"
 #include "cli/registry_flags.h"
 #include "cli/signal_canceller.h"
 #include "cli/ssh_sockets.h"
+#include "cli/stderr_messages.h"
+#include "engine/build_input.h"
+#include "engine/build_job.h"
+#include "engine/cache_spec.h"
+#include "engine/output_spec.h"
 #include "executor/executor.h"
 #include "llb/definition.h"
 
@@ -126,10 +128,11 @@ std::unique_ptr<ProgressDisplay> make_progress(const BuildFlags& f) {
   return make_progress_display(f.quiet ? ProgressMode::Quiet : parse_progress_mode(f.progress));
 }
 
-BuildRequest build_request(const BuildFlags& f) {
-  BuildRequest r{.input = resolve_build_input(f.context, f.dockerfile, std::cin)};
+engine::BuildRequest build_request(const BuildFlags& f) {
+  engine::BuildRequest r{.input = engine::resolve_build_input(f.context, f.dockerfile, std::cin)};
   r.target = f.target;
   r.build_args = parse_build_args(f.build_args);
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) r.source_date_epoch = epoch;
   r.labels = parse_labels(f.labels);
   r.no_cache = f.no_cache;
   r.no_cache_stages = {f.no_cache_filter.begin(), f.no_cache_filter.end()};
@@ -137,8 +140,8 @@ BuildRequest build_request(const BuildFlags& f) {
   r.entitlements = parse_allow(f.allow);
   r.limits = parse_limits(f.limits);
   for (const auto& t : f.tags) r.tags.push_back(ImageRef::parse(t).familiar());
-  for (const auto& o : f.outputs) r.outputs.push_back(parse_output_spec(o));
-  if (f.push) r.outputs.push_back(parse_output_spec("type=registry"));
+  for (const auto& o : f.outputs) r.outputs.push_back(engine::parse_output_spec(o));
+  if (f.push) r.outputs.push_back(engine::parse_output_spec("type=registry"));
   r.secrets = read_secrets(f.secrets);
   r.ssh_sockets = parse_ssh_sockets(f.ssh);
   r.pull = f.pull;
@@ -146,15 +149,16 @@ BuildRequest build_request(const BuildFlags& f) {
   r.max_parallelism = f.max_parallelism;
   r.iidfile = f.iidfile;
   r.metadata_file = f.metadata_file;
-  for (const auto& c : f.cache_from) r.cache_from.push_back(parse_cache_from(c));
-  for (const auto& c : f.cache_to) r.cache_to.push_back(parse_cache_to(c));
+  for (const auto& c : f.cache_from) r.cache_from.push_back(engine::parse_cache_from(c));
+  for (const auto& c : f.cache_to) r.cache_to.push_back(engine::parse_cache_to(c));
   return r;
 }
 
 int run_build(const GlobalOptions& global, const BuildFlags& f) {
   check_build_platform(f.platform);
   cache::Store store(global.state_root());
-  BuildJob job(build_request(f), store, f.registry.options(global.config));
+  StderrMessages messages;
+  engine::BuildJob job(build_request(f), store, f.registry.access(global.config), messages);
   const llb::Definition& def = job.lower();
   if (f.print == "llb") {
     std::cout << llb::to_json(def).dump(2) << "\n";

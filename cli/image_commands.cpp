@@ -7,32 +7,20 @@
 #include <optional>
 
 #include "base/error.h"
-#include "base/file_util.h"
-#include "base/image_ref.h"
-#include "base/scope_guard.h"
+#include "base/quantities.h"
 #include "cache/store.h"
 #include "cli/command.h"
-#include "cli/image_filter.h"
-#include "cli/image_prune.h"
-#include "cli/quantities.h"
-#include "cli/store_images.h"
-#include "exporter/archive.h"
+#include "engine/image_filter.h"
+#include "engine/image_prune.h"
+#include "engine/local_images.h"
+#include "engine/store_images.h"
 #include "exporter/image.h"
-#include "exporter/import.h"
-#include "exporter/load.h"
 
 namespace gantry::cli {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::int64_t image_size(cache::Store& store, const exporter::ImageView& v) {
-  std::int64_t size = 0;
-  for (std::int64_t layer : uncompressed_layer_sizes(store, v)) size += layer;
-  return size;
-}
 
 std::string human_age(const std::string& created) {
   std::tm tm{};
@@ -43,33 +31,6 @@ std::string human_age(const std::string& created) {
   if (age < 86400) return std::to_string(age / 3600) + " hours ago";
   if (age < 86400 * 365) return std::to_string(age / 86400) + " days ago";
   return std::to_string(age / (86400 * 365)) + " years ago";
-}
-
-// The manifest a user's reference names: a tag in the store, or an image id / digest prefix
-// of a named or untagged image.
-Digest find_image(cache::Store& store, const std::string& ref) {
-  auto images = store.images().list();
-  auto untagged = store.images().untagged();
-  images.insert(images.end(), untagged.begin(), untagged.end());
-  for (const auto& e : images) {
-    if (e.manifest.hex().starts_with(ref) || e.manifest.str() == ref) return e.manifest;
-    auto view = exporter::read_image(store.content(), e.manifest);
-    std::string id = ref.starts_with("sha256:") ? ref.substr(7) : ref;
-    if (id.size() >= 4 && view.config.hex().starts_with(id)) return e.manifest;
-  }
-  if (auto d = store.images().find(ImageRef::parse(ref).familiar())) return *d;
-  throw Error("image `" + ref + "`: no such image");
-}
-
-// The image of the store (named or untagged) whose config, and so whose id, is `config`.
-std::optional<Digest> image_with_config(cache::Store& store, const Digest& config) {
-  auto images = store.images().list();
-  auto untagged = store.images().untagged();
-  images.insert(images.end(), untagged.begin(), untagged.end());
-  for (const auto& e : images)
-    if (store.content().has(e.manifest) && exporter::read_image(store.content(), e.manifest).config == config)
-      return e.manifest;
-  return std::nullopt;
 }
 
 struct Repo {
@@ -91,26 +52,22 @@ struct ImagesFlags {
 
 // Named images by name, then untagged ones, as docker lists <none>:<none> images.
 int run_images(cache::Store& store, const ImagesFlags& f) {
-  const ImageFilter filter = ImageFilter::parse(f.filters);
+  const auto filter = engine::ImageFilter::parse(f.filters);
   if (!f.quiet) {
     std::printf("%-40s %-12s %s%-14s %-22s %s\n", "REPOSITORY", "TAG", f.digests ? "DIGEST                                                                    " : "",
                 "IMAGE ID", "CREATED", "SIZE");
   }
-  auto images = store.images().list();
-  auto untagged = store.images().untagged();
-  images.insert(images.end(), untagged.begin(), untagged.end());
-  for (const auto& e : images) {
-    auto view = exporter::read_image(store.content(), e.manifest);
-    if (!filter.matches(e.name, view.config_json)) continue;
+  for (const auto& image : engine::list_images(store, filter)) {
+    const auto& view = image.view;
     if (f.quiet) {
       std::printf("%s\n", view.config.short_hex().c_str());
       continue;
     }
-    auto [repo, tag] = split_name(e.name);
+    auto [repo, tag] = split_name(image.name);
     std::printf("%-40s %-12s %s%-14s %-22s %s\n", repo.c_str(), tag.c_str(),
-                f.digests ? (e.manifest.str() + " ").c_str() : "", view.config.short_hex().c_str(),
+                f.digests ? (image.manifest.str() + " ").c_str() : "", view.config.short_hex().c_str(),
                 human_age(view.config_json.value("created", "")).c_str(),
-                human_size(image_size(store, view)).c_str());
+                human_size(engine::image_size(store, view)).c_str());
   }
   return 0;
 }
@@ -124,7 +81,7 @@ int run_image_prune(cache::Store& store, bool all, bool force) {
     std::getline(std::cin, answer);
     if (answer != "y" && answer != "Y" && answer != "yes") return 0;
   }
-  auto report = prune_images(store, all);
+  auto report = engine::prune_images(store, all);
   if (!report.deleted.empty()) {
     std::cout << "Deleted Images:\n";
     for (const auto& name : report.untagged) std::cout << "untagged: " << name << "\n";
@@ -165,12 +122,8 @@ void add_import(CLI::App& parent, const std::string& name, GlobalOptions& global
       const std::int64_t created = sde && *sde ? parse_epoch_seconds("SOURCE_DATE_EPOCH", sde)
                                                : static_cast<std::int64_t>(std::time(nullptr));
       cache::Store store(global.state_root());
-      fs::path tarball = (*args)[0];
-      if (!fs::exists(tarball)) throw Error("import `" + tarball.string() + "`: no such file");
-      // In this process's scratch space: a killed import leaves it for the next command to remove.
-      const TempDir rootfs = store.scratch_dir();
-      auto record = exporter::import_rootfs(tarball, rootfs.path(), store.content(), created);
-      if (args->size() > 1) store.images().set(ImageRef::parse((*args)[1]).familiar(), record.manifest);
+      const std::optional<std::string> name = args->size() > 1 ? std::optional((*args)[1]) : std::nullopt;
+      const auto record = engine::import_image(store, (*args)[0], name, created);
       std::cout << record.config.str() << "\n";
       return 0;
     };
@@ -184,7 +137,7 @@ void add_tag(CLI::App& parent, const std::string& name, GlobalOptions& global, A
   cmd->callback([&global, &action, names] {
     action = [&global, names] {
       cache::Store store(global.state_root());
-      store.images().set(ImageRef::parse((*names)[1]).familiar(), find_image(store, (*names)[0]));
+      engine::tag_image(store, (*names)[0], (*names)[1]);
       return 0;
     };
   });
@@ -200,27 +153,9 @@ void add_rm(CLI::App& parent, const std::string& name, GlobalOptions& global, Ac
     action = [&global, names, force] {
       cache::Store store(global.state_root());
       for (const auto& n : *names) {
-        std::string familiar;
-        try {
-          familiar = ImageRef::parse(n).familiar();
-        } catch (const UsageError&) {
-        }
-        if (!familiar.empty() && store.images().remove(familiar)) {
-          std::cout << "Untagged: " << familiar << "\n";
-          continue;
-        }
-        Digest manifest = find_image(store, n);
-        std::vector<std::string> tags;
-        for (const auto& e : store.images().list())
-          if (e.manifest == manifest) tags.push_back(e.name);
-        if (tags.size() > 1 && !*force)
-          throw Error("image `" + n + "` is referenced by " + std::to_string(tags.size()) +
-                      " names: remove them by name or use -f");
-        for (const auto& t : tags) {
-          store.images().remove(t);
-          std::cout << "Untagged: " << t << "\n";
-        }
-        if (store.images().forget_untagged(manifest)) std::cout << "Deleted: " << manifest.str() << "\n";
+        const auto removed = engine::remove_image(store, n, *force);
+        for (const auto& t : removed.untagged) std::cout << "Untagged: " << t << "\n";
+        if (removed.deleted) std::cout << "Deleted: " << removed.deleted->str() << "\n";
       }
       return 0;
     };
@@ -236,7 +171,7 @@ void add_inspect(CLI::App& parent, const std::string& name, GlobalOptions& globa
       cache::Store store(global.state_root());
       json out = json::array();
       for (const auto& n : *names) {
-        auto view = exporter::read_image(store.content(), find_image(store, n));
+        auto view = exporter::read_image(store.content(), engine::find_image(store, n));
         out.push_back({{"Id", view.config.str()}, {"Digest", view.manifest.str()},
                        {"Manifest", view.manifest_json}, {"Config", view.config_json}});
       }
@@ -253,8 +188,8 @@ void add_history(CLI::App& parent, const std::string& name, GlobalOptions& globa
   cmd->callback([&global, &action, image] {
     action = [&global, image] {
       cache::Store store(global.state_root());
-      auto view = exporter::read_image(store.content(), find_image(store, *image));
-      const std::vector<std::int64_t> layers = uncompressed_layer_sizes(store, view);
+      auto view = exporter::read_image(store.content(), engine::find_image(store, *image));
+      const std::vector<std::int64_t> layers = engine::uncompressed_layer_sizes(store, view);
       std::printf("%-22s %-60s %s\n", "CREATED", "CREATED BY", "SIZE");
       std::vector<std::string> rows;
       std::size_t layer = 0;
@@ -285,25 +220,7 @@ void add_save(CLI::App& parent, const std::string& name, GlobalOptions& global, 
   cmd->callback([&global, &action, names, out, format] {
     action = [&global, names, out, format] {
       cache::Store store(global.state_root());
-      // A save that fails (a full disk) takes back the layer blobs it packed.
-      ScopeGuard take_back_blobs([&store, before = store.content().blobs_created()]() noexcept {
-        take_back_blobs_written_since(store, before);
-      });
-      std::vector<std::pair<std::string, Digest>> named;
-      for (const auto& n : *names) {
-        Digest d = find_image(store, n);
-        std::string familiar;
-        try {
-          familiar = ImageRef::parse(n).familiar();
-        } catch (const UsageError&) {
-        }
-        named.emplace_back(store.images().find(familiar) == d ? familiar : "", d);
-        store_layer_blobs(store, d);
-      }
-      const TempDir scratch = store.scratch_dir();
-      if (*format == "oci") exporter::write_oci_archive(store.content(), named, *out);
-      else exporter::write_docker_archive(store.content(), named, *out, scratch.path());
-      take_back_blobs.dismiss();
+      engine::save_images(store, *names, *out, *format == "oci" ? engine::ArchiveFormat::Oci : engine::ArchiveFormat::Docker);
       return 0;
     };
   });
@@ -316,16 +233,8 @@ void add_load(CLI::App& parent, const std::string& name, GlobalOptions& global, 
   cmd->callback([&global, &action, input] {
     action = [&global, input] {
       cache::Store store(global.state_root());
-      if (!fs::exists(*input)) throw Error("load `" + *input + "`: no such file");
-      for (const auto& [name, manifest] : exporter::load_archive(*input, store.content(), store.uncompressed_layers())) {
-        // docker knows an image by its config: one already here keeps its manifest, and the
-        // load adds no second, untagged copy of it.
-        const Digest config = exporter::read_image(store.content(), manifest).config;
-        const Digest kept = image_with_config(store, config).value_or(manifest);
-        if (!name.empty()) store.images().set(ImageRef::parse(name).familiar(), kept);
-        else store.images().keep_untagged(kept);
-        std::cout << "Loaded image: " << (name.empty() ? manifest.str() : name) << "\n";
-      }
+      for (const auto& image : engine::load_images(store, *input))
+        std::cout << "Loaded image: " << (image.name.empty() ? image.manifest.str() : image.name) << "\n";
       return 0;
     };
   });

@@ -5,10 +5,10 @@
 #include <memory>
 #include <thread>
 
+#include "base/quantities.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
 #include "cli/command.h"
-#include "cli/quantities.h"
 
 namespace gantry::cli {
 

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "base/error.h"
-#include "cli/quantities.h"
+#include "base/quantities.h"
 
 namespace gantry::cli {
 namespace {

@@ -2,10 +2,10 @@
 #include <iostream>
 
 #include "base/error.h"
+#include "base/quantities.h"
 #include "cache/garbage_collector.h"
 #include "cli/cli_reference.h"
 #include "cli/command.h"
-#include "cli/quantities.h"
 #include "cli/usage_message.h"
 #include "solver/solver.h"
 

@@ -6,12 +6,10 @@
 #include "base/image_ref.h"
 #include "cache/store.h"
 #include "cli/command.h"
-#include "cli/pulled_images.h"
 #include "cli/registry_flags.h"
-#include "cli/store_images.h"
+#include "cli/stderr_messages.h"
+#include "engine/registry_images.h"
 #include "registry/credentials.h"
-#include "registry/pull.h"
-#include "registry/push.h"
 #include "registry/registry_client.h"
 
 namespace gantry::cli {
@@ -34,9 +32,8 @@ struct PullFlags {
 int run_pull(const GlobalOptions& global, const PullFlags& f) {
   ImageRef image = ImageRef::parse(f.name);
   cache::Store store(global.state_root());
-  auto report = registry::pull_image(store, image, f.registry.options(global.config),
-                                     registry::CredentialStore::from_environment(), f.platform);
-  std::cerr << describe_pull(image, report) << "\n";
+  StderrMessages messages;
+  const auto report = engine::pull_image(store, image, f.registry.access(global.config), f.platform, messages);
   print_pinned(image, report.manifest);
   return 0;
 }
@@ -49,18 +46,11 @@ struct PushFlags {
 };
 
 int run_push(const GlobalOptions& global, const PushFlags& f) {
-  ImageRef source = ImageRef::parse(f.name);
   ImageRef destination = ImageRef::parse(f.destination.empty() ? f.name : f.destination);
   cache::Store store(global.state_root());
-  std::optional<Digest> manifest = source.digest ? source.digest : store.images().find(source.familiar());
-  if (!manifest || !store.content().has(*manifest))
-    throw Error("push " + f.name + ": no such image in the local store");
-  // The registry gets compressed layers, as from docker push (the store keeps built ones plain).
-  const Digest pushed = with_compressed_layers(store, *manifest, {.compression = exporter::Compression::Gzip});
-  auto report = registry::push_image(store, pushed, destination, f.registry.options(global.config),
-                                     registry::CredentialStore::from_environment(), {.chunk_size = f.chunk_size});
-  std::cerr << "pushed " << destination.familiar() << ": " << report.blobs_uploaded << " blobs uploaded, "
-            << report.blobs_mounted << " mounted, " << report.blobs_present << " already present\n";
+  StderrMessages messages;
+  const auto report = engine::push_image(store, f.name, f.destination, f.registry.access(global.config),
+                                         {.chunk_size = f.chunk_size}, messages);
   print_pinned(destination, report.manifest);
   return 0;
 }

@@ -10,6 +10,10 @@ registry::RegistryOptions RegistryFlags::options(const GantryConfig& config) con
   return options.with_environment();
 }
 
+engine::RegistryAccess RegistryFlags::access(const GantryConfig& config) const {
+  return {options(config), registry::CredentialStore::from_environment()};
+}
+
 void add_registry_flags(CLI::App& command, RegistryFlags& flags) {
   command.add_option("--insecure-registry", flags.insecure_registries,
                      "HOST:PORT to reach over plain HTTP or unverified TLS")

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/config/gantry_config.h"
+#include "engine/registry_access.h"
 #include "registry/registry_options.h"
 
 namespace gantry::cli {
@@ -18,6 +19,8 @@ struct RegistryFlags {
   // With the config file's registry mirrors and insecure registries, and what the environment
   // adds ($GANTRY_REGISTRY_CA, $GANTRY_CONFIG's insecure-registries).
   registry::RegistryOptions options(const GantryConfig& config) const;
+  // Those options, and the credentials docker's config files (and $GANTRY_CONFIG) hold.
+  engine::RegistryAccess access(const GantryConfig& config) const;
 };
 
 void add_registry_flags(CLI::App& command, RegistryFlags& flags);

@@ -1,24 +1,19 @@
 // `gantry run --rm IMAGE [CMD...]`: runs a container from an image with the executor, its
 // writes thrown away afterwards.
-#include <unistd.h>
-
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
 #include "base/error.h"
-#include "base/file_util.h"
-#include "base/image_ref.h"
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/limit_flags.h"
-#include "cli/store_images.h"
+#include "engine/container_spec.h"
 #include "executor/executor.h"
-#include "exporter/image.h"
 
 namespace gantry::cli {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -32,13 +27,6 @@ struct RunFlags {
   LimitFlags limits;
   std::vector<std::string> args;  // IMAGE [CMD...]
 };
-
-std::vector<std::string> strings_of(const json& j) {
-  std::vector<std::string> out;
-  if (j.is_array())
-    for (const auto& s : j) out.push_back(s.get<std::string>());
-  return out;
-}
 
 executor::BindMount parse_volume(const std::string& spec) {
   auto first = spec.find(':');
@@ -57,44 +45,30 @@ executor::BindMount parse_volume(const std::string& spec) {
   return {fs::absolute(host), rest, ro};
 }
 
+// -e KEY takes the value from the environment, as docker does.
+std::string env_entry(const std::string& e) {
+  if (e.find('=') != std::string::npos) return e;
+  const char* value = std::getenv(e.c_str());
+  return e + "=" + (value ? value : "");
+}
+
 int run_container(const GlobalOptions& global, const RunFlags& f) {
+  engine::ContainerRequest request{.image = f.args.at(0)};
+  request.command.assign(f.args.begin() + 1, f.args.end());
+  for (const auto& e : f.env) request.env.push_back(env_entry(e));
+  for (const auto& v : f.volumes) request.mounts.push_back(parse_volume(v));
+  request.workdir = f.workdir;
+  request.user = f.user;
+  request.network = f.network == "host"   ? executor::Network::Host
+                    : f.network == "none" ? executor::Network::None
+                                          : executor::Network::Private;
+  request.limits = parse_limits(f.limits);
+
   cache::Store store(global.state_root());
-  auto info = resolve_local_image(store, f.args.at(0));
-  StoreImageProvider images(store);
-  auto layers = images.layers("docker-image://" + info.ref + "@" + info.manifest_digest.str());
-  const json cfg = info.config.value("config", json::object());
-
-  executor::RunSpec spec;
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it) spec.rootfs.lower_dirs.push_back(store.snapshots().dir(*it));
-  TempDir scratch = store.scratch_dir();
-  fs::create_directory(scratch.path() / "upper");
-  fs::create_directory(scratch.path() / "work");
-  spec.rootfs.upper_dir = scratch.path() / "upper";
-  spec.rootfs.work_dir = scratch.path() / "work";
-
-  auto entrypoint = strings_of(cfg.value("Entrypoint", json()));
-  std::vector<std::string> cmd(f.args.begin() + 1, f.args.end());
-  if (cmd.empty()) cmd = strings_of(cfg.value("Cmd", json()));
-  spec.process.args = entrypoint;
-  spec.process.args.insert(spec.process.args.end(), cmd.begin(), cmd.end());
-  if (spec.process.args.empty()) throw UsageError("image `" + f.args[0] + "` has no command: give one after the image name");
-  spec.process.env = strings_of(cfg.value("Env", json()));
-  for (const auto& e : f.env) {
-    std::string kv = e.find('=') == std::string::npos ? e + "=" + (std::getenv(e.c_str()) ? std::getenv(e.c_str()) : "") : e;
-    spec.process.env.push_back(kv);
-  }
-  spec.process.cwd = !f.workdir.empty() ? f.workdir : cfg.value("WorkingDir", std::string("/"));
-  if (spec.process.cwd.empty()) spec.process.cwd = "/";
-  spec.process.user = !f.user.empty() ? f.user : cfg.value("User", std::string());
-  spec.process.network = f.network == "host"   ? executor::Network::Host
-                         : f.network == "none" ? executor::Network::None
-                                               : executor::Network::Private;
-  for (const auto& v : f.volumes) spec.mounts.emplace_back(parse_volume(v));
-  spec.limits = parse_limits(f.limits);
-
+  const engine::Container container = engine::prepare_container(store, request);
   executor::Executor executor(store.root() / "executor");
-  warn_unenforced(executor, f.limits, spec.limits);
-  auto result = executor.run(spec, [](executor::Stream s, std::string_view line) {
+  warn_unenforced(executor, f.limits, container.spec.limits);
+  auto result = executor.run(container.spec, [](executor::Stream s, std::string_view line) {
     auto& out = s == executor::Stream::Stdout ? std::cout : std::cerr;
     out << line << '\n';
     out.flush();

@@ -3,10 +3,10 @@
 #include <memory>
 
 #include "base/error.h"
+#include "base/quantities.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
 #include "cli/command.h"
-#include "cli/quantities.h"
 
 namespace gantry::cli {
 

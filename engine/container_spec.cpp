@@ -1,0 +1,54 @@
+#include "engine/container_spec.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "engine/store_images.h"
+
+namespace gantry::engine {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string> strings_of(const json& j) {
+  std::vector<std::string> out;
+  if (j.is_array())
+    for (const auto& s : j) out.push_back(s.get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+Container prepare_container(cache::Store& store, const ContainerRequest& request) {
+  const auto info = resolve_local_image(store, request.image);
+  StoreImageProvider images(store);
+  const auto layers = images.layers("docker-image://" + info.ref + "@" + info.manifest_digest.str());
+  const json cfg = info.config.value("config", json::object());
+
+  Container c{.scratch = store.scratch_dir()};
+  executor::RunSpec& spec = c.spec;
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) spec.rootfs.lower_dirs.push_back(store.snapshots().dir(*it));
+  fs::create_directory(c.scratch.path() / "upper");
+  fs::create_directory(c.scratch.path() / "work");
+  spec.rootfs.upper_dir = c.scratch.path() / "upper";
+  spec.rootfs.work_dir = c.scratch.path() / "work";
+
+  spec.process.args = strings_of(cfg.value("Entrypoint", json()));
+  const auto cmd = request.command.empty() ? strings_of(cfg.value("Cmd", json())) : request.command;
+  spec.process.args.insert(spec.process.args.end(), cmd.begin(), cmd.end());
+  if (spec.process.args.empty())
+    throw UsageError("image `" + request.image + "` has no command: give one after the image name");
+  spec.process.env = strings_of(cfg.value("Env", json()));
+  spec.process.env.insert(spec.process.env.end(), request.env.begin(), request.env.end());
+  spec.process.cwd = !request.workdir.empty() ? request.workdir : cfg.value("WorkingDir", std::string("/"));
+  if (spec.process.cwd.empty()) spec.process.cwd = "/";
+  spec.process.user = !request.user.empty() ? request.user : cfg.value("User", std::string());
+  spec.process.network = request.network;
+  for (const auto& m : request.mounts) spec.mounts.emplace_back(m);
+  spec.limits = request.limits;
+  return c;
+}
+
+}  // namespace gantry::engine

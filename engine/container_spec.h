@@ -1,0 +1,35 @@
+// `gantry run`'s container: what an image's config (Entrypoint, Cmd, Env, WorkingDir, User)
+// and the run's own settings make of a RunSpec, over the image's layers unpacked in the store
+// and a scratch upper layer that is thrown away with the Container.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/file_util.h"
+#include "cache/store.h"
+#include "executor/executor.h"
+
+namespace gantry::engine {
+
+struct ContainerRequest {
+  std::string image;                 // a reference to an image of the local store
+  std::vector<std::string> command;  // replaces the image's Cmd when not empty
+  std::vector<std::string> env;      // KEY=VALUE, after the image's Env
+  std::vector<executor::BindMount> mounts;
+  std::string workdir;  // "" = the image's WorkingDir
+  std::string user;     // "" = the image's User
+  executor::Network network = executor::Network::Private;
+  executor::Limits limits;
+};
+
+struct Container {
+  executor::RunSpec spec;
+  TempDir scratch;  // holds the upper and work directories of spec.rootfs
+};
+
+// Throws Error naming the image when the store lacks it, UsageError when the image has no
+// command and the request gives none.
+Container prepare_container(cache::Store& store, const ContainerRequest& request);
+
+}  // namespace gantry::engine

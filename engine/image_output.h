@@ -1,0 +1,44 @@
+// What a build writes besides the local store's image, one ImageOutput per --output, chosen
+// once from its spec: an OCI or docker archive, a root filesystem (a local directory or a tar),
+// a push to a registry. The local store always gets the image; type=image only says how it
+// keeps the layers (BuildJob), so it has no output of its own.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cache/store.h"
+#include "engine/messages.h"
+#include "engine/output_spec.h"
+#include "engine/registry_access.h"
+#include "exporter/image.h"
+
+namespace gantry::engine {
+
+// A solved build, committed to the local store.
+struct BuiltImage {
+  const std::vector<std::string>& layers;  // snapshot ids, bottom first
+  const nlohmann::json& config;
+  std::int64_t created;
+  std::optional<std::int64_t> source_date_epoch;  // clamps the times of repacked layers
+  const exporter::ImageRecord& stored;            // the local store's image
+  const std::vector<std::string>& tags;           // the names the build gives it
+};
+
+class ImageOutput {
+ public:
+  virtual ~ImageOutput() = default;
+  // Throws Error naming the destination when it cannot be written.
+  virtual void write(cache::Store& store, const BuiltImage& image) = 0;
+};
+
+// nullptr for type=image. `registry` and `messages` must outlive the output.
+std::unique_ptr<ImageOutput> make_image_output(const OutputSpec& spec, const RegistryAccess& registry,
+                                               Messages& messages);
+
+}  // namespace gantry::engine

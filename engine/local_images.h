@@ -1,0 +1,66 @@
+// The verbs on the local image store that docker's image commands name: finding an image by
+// the reference a user gives, listing, tagging, removing, importing, loading and saving. Each
+// returns what it did; the front end says it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/digest.h"
+#include "cache/store.h"
+#include "engine/image_filter.h"
+#include "exporter/image.h"
+
+namespace gantry::engine {
+
+// The manifest a user's reference names: an image id or manifest digest (or a prefix of four
+// or more hex digits) of a named or untagged image, else a tag. Throws Error naming it.
+Digest find_image(cache::Store& store, const std::string& ref);
+
+// The image of the store (named or untagged) whose config, and so whose id, is `config`.
+std::optional<Digest> image_with_config(cache::Store& store, const Digest& config);
+
+struct ListedImage {
+  std::string name;  // familiar name; empty for an untagged image
+  Digest manifest;   // what the name points to: a manifest or an index
+  exporter::ImageView view;  // the host platform's manifest and config
+};
+// Named images by name, then untagged ones (docker's <none>:<none>), those `filter` matches.
+std::vector<ListedImage> list_images(cache::Store& store, const ImageFilter& filter);
+
+// The bytes of the image's layers uncompressed, as docker's SIZE column counts them.
+std::int64_t image_size(cache::Store& store, const exporter::ImageView& image);
+
+// Names `target` (any reference) for the image `source` names.
+void tag_image(cache::Store& store, const std::string& source, const std::string& target);
+
+struct RemovedImage {
+  std::vector<std::string> untagged;  // the names removed
+  std::optional<Digest> deleted;      // the manifest, when no name or untagged entry is left
+};
+// Removes a name, or an image by id with its names; an image with several names needs `force`.
+// Throws Error naming `ref` when nothing matches or `force` is needed.
+RemovedImage remove_image(cache::Store& store, const std::string& ref, bool force);
+
+// An image from a root filesystem tarball, named `name` when given.
+exporter::ImageRecord import_image(cache::Store& store, const std::filesystem::path& tarball,
+                                   const std::optional<std::string>& name, std::int64_t created);
+
+struct LoadedImage {
+  std::string name;  // as the archive names it; empty for an unnamed image
+  Digest manifest;   // as the archive has it
+};
+// Every image of a docker-archive or oci-archive. An image the store has already (the same
+// config, so the same id) keeps its manifest, and an unnamed one is kept untagged.
+std::vector<LoadedImage> load_images(cache::Store& store, const std::filesystem::path& archive);
+
+enum class ArchiveFormat { Docker, Oci };
+// Writes the images `refs` name to `archive`, each under the name given when it is a tag. A
+// save that fails (a full disk) takes back the layer blobs it packed.
+void save_images(cache::Store& store, const std::vector<std::string>& refs, const std::filesystem::path& archive,
+                 ArchiveFormat format);
+
+}  // namespace gantry::engine

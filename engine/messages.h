@@ -1,0 +1,18 @@
+// What the engine has to tell whoever sent a request, besides a solve's progress: what a pull,
+// a push or a cache export did, and warnings (a Dockerfile's, a cache source passed over). The
+// engine writes nowhere itself: the CLI prints these lines on stderr, a daemon puts them in its
+// response stream. Called from any thread (bake builds targets on several).
+#pragma once
+
+#include <string>
+
+namespace gantry::engine {
+
+class Messages {
+ public:
+  virtual ~Messages() = default;
+  virtual void info(const std::string& line) = 0;
+  virtual void warning(const std::string& line) = 0;  // the text after "WARNING: "
+};
+
+}  // namespace gantry::engine
