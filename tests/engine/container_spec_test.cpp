@@ -1,0 +1,71 @@
+#include "engine/container_spec.h"
+
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "tests/engine/store_fixture.h"
+
+namespace gantry::engine {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class ContainerSpecTest : public testing::StoreFixture {};
+
+TEST_F(ContainerSpecTest, TheImageConfigGivesTheProcessUnlessTheRequestSaysOtherwise) {
+  import({{"bin/app", "#!/bin/sh"}}, "app:1",
+         {{"Entrypoint", {"/bin/app"}}, {"Cmd", {"--serve"}}, {"Env", {"PATH=/bin", "MODE=prod"}},
+          {"WorkingDir", "/srv"}, {"User", "app"}});
+
+  const Container plain = prepare_container(store_, {.image = "app:1"});
+  EXPECT_EQ(plain.spec.process.args, (std::vector<std::string>{"/bin/app", "--serve"}));
+  EXPECT_EQ(plain.spec.process.env, (std::vector<std::string>{"PATH=/bin", "MODE=prod"}));
+  EXPECT_EQ(plain.spec.process.cwd, "/srv");
+  EXPECT_EQ(plain.spec.process.user, "app");
+
+  const Container custom = prepare_container(
+      store_, {.image = "app:1", .command = {"--check"}, .env = {"MODE=test"}, .workdir = "/tmp", .user = "0:0"});
+  // The entrypoint stays; the command replaces Cmd; the request's env comes after the image's.
+  EXPECT_EQ(custom.spec.process.args, (std::vector<std::string>{"/bin/app", "--check"}));
+  EXPECT_EQ(custom.spec.process.env, (std::vector<std::string>{"PATH=/bin", "MODE=prod", "MODE=test"}));
+  EXPECT_EQ(custom.spec.process.cwd, "/tmp");
+  EXPECT_EQ(custom.spec.process.user, "0:0");
+}
+
+TEST_F(ContainerSpecTest, TheRootfsIsTheImageLayersUnderAScratchUpperLayer) {
+  import({{"etc/os-release", "ID=test"}}, "base:1", {{"Cmd", {"sh"}}});
+  const Container c = prepare_container(store_, {.image = "base:1", .network = executor::Network::None});
+  ASSERT_EQ(c.spec.rootfs.lower_dirs.size(), 1u);
+  EXPECT_EQ(read_file(c.spec.rootfs.lower_dirs[0] / "etc/os-release"), "ID=test");
+  EXPECT_EQ(c.spec.rootfs.upper_dir, c.scratch.path() / "upper");
+  EXPECT_TRUE(fs::is_directory(c.spec.rootfs.upper_dir));
+  EXPECT_TRUE(fs::is_directory(c.spec.rootfs.work_dir));
+  EXPECT_EQ(c.spec.process.cwd, "/");
+  EXPECT_EQ(c.spec.process.network, executor::Network::None);
+}
+
+TEST_F(ContainerSpecTest, AnImageWithoutACommandNeedsOne) {
+  import({{"data", "1"}}, "data:1");
+  try {
+    prepare_container(store_, {.image = "data:1"});
+    FAIL() << "a container without a command";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "image `data:1` has no command: give one after the image name");
+  }
+  EXPECT_EQ(prepare_container(store_, {.image = "data:1", .command = {"true"}}).spec.process.args,
+            std::vector<std::string>{"true"});
+}
+
+TEST_F(ContainerSpecTest, AnImageNotInTheStoreIsNamed) {
+  try {
+    prepare_container(store_, {.image = "missing:1"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("image `missing:1` not found in the local store"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace gantry::engine
