@@ -31,62 +31,59 @@ std::vector<fs::path> layer_dirs_top_first(cache::Store& store, const std::vecto
   return dirs;
 }
 
-class OciArchive : public ImageOutput {
+// An output written as its spec says.
+class SpecifiedOutput : public ImageOutput {
  public:
-  explicit OciArchive(OutputSpec spec) : spec_(std::move(spec)) {}
+  explicit SpecifiedOutput(OutputSpec spec) : spec_(std::move(spec)) {}
+
+ protected:
+  OutputSpec spec_;
+};
+
+class OciArchive : public SpecifiedOutput {
+ public:
+  using SpecifiedOutput::SpecifiedOutput;
   void write(cache::Store& store, const BuiltImage& image) override {
     // Its layers are compressed as the output asks, unlike the store's.
     auto archived = commit_image(store, image.layers, image.config, image.created,
                                  spec_.pack_options(image.source_date_epoch), spec_.force_compression());
     exporter::write_oci_archive(store.content(), named(image.tags, archived.manifest), spec_.dest);
   }
-
- private:
-  OutputSpec spec_;
 };
 
-class DockerArchive : public ImageOutput {
+class DockerArchive : public SpecifiedOutput {
  public:
-  explicit DockerArchive(OutputSpec spec) : spec_(std::move(spec)) {}
+  using SpecifiedOutput::SpecifiedOutput;
   void write(cache::Store& store, const BuiltImage& image) override {
     store_layer_blobs(store, image.stored.manifest);
     const TempDir scratch = store.scratch_dir();
     exporter::write_docker_archive(store.content(), named(image.tags, image.stored.manifest), spec_.dest,
                                    scratch.path());
   }
-
- private:
-  OutputSpec spec_;
 };
 
-class RootfsDirectory : public ImageOutput {
+class RootfsDirectory : public SpecifiedOutput {
  public:
-  explicit RootfsDirectory(OutputSpec spec) : spec_(std::move(spec)) {}
+  using SpecifiedOutput::SpecifiedOutput;
   void write(cache::Store& store, const BuiltImage& image) override {
     cache::StagingBeside staging = store.staging_beside(spec_.dest);
     exporter::fill_rootfs_dir(layer_dirs_top_first(store, image.layers), staging.path());
     staging.commit();
   }
-
- private:
-  OutputSpec spec_;
 };
 
-class RootfsTar : public ImageOutput {
+class RootfsTar : public SpecifiedOutput {
  public:
-  explicit RootfsTar(OutputSpec spec) : spec_(std::move(spec)) {}
+  using SpecifiedOutput::SpecifiedOutput;
   void write(cache::Store& store, const BuiltImage& image) override {
     exporter::write_rootfs_tar(layer_dirs_top_first(store, image.layers), spec_.dest);
   }
-
- private:
-  OutputSpec spec_;
 };
 
-class RegistryPush : public ImageOutput {
+class RegistryPush : public SpecifiedOutput {
  public:
   RegistryPush(OutputSpec spec, const RegistryAccess& registry, Messages& messages)
-      : spec_(std::move(spec)), registry_(registry), messages_(messages) {}
+      : SpecifiedOutput(std::move(spec)), registry_(registry), messages_(messages) {}
   void write(cache::Store& store, const BuiltImage& image) override {
     // Pushed layers are compressed as the output asks (gzip by default), unlike the store's.
     auto pushed = commit_image(store, image.layers, image.config, image.created,
@@ -102,7 +99,6 @@ class RegistryPush : public ImageOutput {
   }
 
  private:
-  OutputSpec spec_;
   const RegistryAccess& registry_;
   Messages& messages_;
 };
