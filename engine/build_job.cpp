@@ -192,6 +192,8 @@ exporter::ImageRecord BuildJob::finish() {
   // Named only once every output is written: a failed export leaves no new name behind.
   take_back_blobs.dismiss();
   for (const auto& t : request_.tags) store_.images().set(t, image.manifest);
+  // Without a name the image stays, untagged (docker's dangling image), found by its id.
+  if (request_.tags.empty()) store_.images().keep_untagged(image.manifest);
   if (!request_.iidfile.empty()) write_file_atomic(request_.iidfile, image.config.str());
   if (!request_.metadata_file.empty())
     write_build_metadata(request_.metadata_file, image.manifest, image.config, request_.tags);

@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "engine/local_images.h"
 #include "engine/store_images.h"
+#include "exporter/image.h"
 
 namespace gantry::engine {
 
@@ -22,10 +24,10 @@ std::vector<std::string> strings_of(const json& j) {
 }  // namespace
 
 Container prepare_container(cache::Store& store, const ContainerRequest& request) {
-  const auto info = resolve_local_image(store, request.image);
+  const auto image = exporter::read_image(store.content(), find_image(store, request.image));
   StoreImageProvider images(store);
-  const auto layers = images.layers("docker-image://" + info.ref + "@" + info.manifest_digest.str());
-  const json cfg = info.config.value("config", json::object());
+  const auto layers = images.layers("docker-image://" + request.image + "@" + image.manifest.str());
+  const json cfg = image.config_json.value("config", json::object());
 
   Container c{.scratch = store.scratch_dir()};
   executor::RunSpec& spec = c.spec;

@@ -13,7 +13,7 @@
 namespace gantry::engine {
 
 struct ContainerRequest {
-  std::string image;                 // a reference to an image of the local store
+  std::string image;                 // an image of the local store: a name or an id (find_image)
   std::vector<std::string> command;  // replaces the image's Cmd when not empty
   std::vector<std::string> env;      // KEY=VALUE, after the image's Env
   std::vector<executor::BindMount> mounts;

@@ -1,5 +1,7 @@
 #include "engine/local_images.h"
 
+#include <algorithm>
+#include <set>
 #include <utility>
 
 #include "base/error.h"
@@ -25,25 +27,54 @@ std::vector<cache::ImageEntry> every_image(cache::Store& store) {
   return images;
 }
 
-// The familiar form of `ref` when it parses as a reference, else "" (an id prefix need not).
-std::string familiar_or_empty(const std::string& ref) {
+// `ref` as a reference, or nothing when it is not one (an id with "sha256:" need not be).
+std::optional<ImageRef> reference_or_none(const std::string& ref) {
   try {
-    return ImageRef::parse(ref).familiar();
+    return ImageRef::parse(ref);
   } catch (const UsageError&) {
-    return "";
+    return std::nullopt;
   }
 }
+
+// The familiar form of `ref` when it parses as a reference, else "".
+std::string familiar_or_empty(const std::string& ref) {
+  const auto parsed = reference_or_none(ref);
+  return parsed ? parsed->familiar() : "";
+}
+
+bool is_lower_hex(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// docker's short ids are 12 digits; fewer than 4 would match too much to mean one image.
+constexpr std::size_t kShortestIdPrefix = 4;
 
 }  // namespace
 
 Digest find_image(cache::Store& store, const std::string& ref) {
-  for (const auto& e : every_image(store)) {
-    if (e.manifest.hex().starts_with(ref) || e.manifest.str() == ref) return e.manifest;
-    auto view = exporter::read_image(store.content(), e.manifest);
-    std::string id = ref.starts_with("sha256:") ? ref.substr(7) : ref;
-    if (id.size() >= 4 && view.config.hex().starts_with(id)) return e.manifest;
+  // A name first: a name that looks like hex ("cafe") is a name before it is an id prefix.
+  if (const std::optional<ImageRef> name = reference_or_none(ref)) {
+    if (name->digest) {
+      if (store.content().has(*name->digest)) return *name->digest;
+    } else if (auto d = store.images().find(name->familiar())) {
+      return *d;
+    }
   }
-  if (auto d = store.images().find(ImageRef::parse(ref).familiar())) return *d;
+  // Then an image id (the config digest) or a manifest digest, whole or a unique prefix.
+  const std::string hex = ref.starts_with("sha256:") ? ref.substr(7) : ref;
+  std::optional<Digest> found;
+  std::set<Digest> ids;  // one image may be in the store under several manifests
+  if (hex.size() >= kShortestIdPrefix && is_lower_hex(hex))
+    for (const auto& e : every_image(store)) {
+      const Digest id = exporter::read_image(store.content(), e.manifest).config;
+      if (!id.hex().starts_with(hex) && !e.manifest.hex().starts_with(hex)) continue;
+      if (!found) found = e.manifest;
+      ids.insert(id);
+    }
+  if (ids.size() > 1)
+    throw Error("image `" + ref + "`: the prefix matches " + std::to_string(ids.size()) +
+                " images: give more of the id");
+  if (found) return *found;
   throw Error("image `" + ref + "`: no such image");
 }
 

@@ -16,8 +16,10 @@
 
 namespace gantry::engine {
 
-// The manifest a user's reference names: an image id or manifest digest (or a prefix of four
-// or more hex digits) of a named or untagged image, else a tag. Throws Error naming it.
+// The manifest a user's reference names: a name (NAME[:TAG], or NAME@DIGEST of a manifest the
+// store has), else an image id or manifest digest of a named or untagged image, whole or a
+// unique prefix of four or more hex digits. Throws Error naming it when none matches or a
+// prefix matches several images.
 Digest find_image(cache::Store& store, const std::string& ref);
 
 // The image of the store (named or untagged) whose config, and so whose id, is `config`.

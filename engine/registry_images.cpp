@@ -1,6 +1,7 @@
 #include "engine/registry_images.h"
 
 #include "base/error.h"
+#include "engine/local_images.h"
 #include "engine/store_images.h"
 
 namespace gantry::engine {
@@ -31,12 +32,14 @@ registry::PullReport pull_image(cache::Store& store, const ImageRef& image, cons
 registry::PushReport push_image(cache::Store& store, const std::string& source, const std::string& destination,
                                 const RegistryAccess& registry, const registry::PushOptions& push,
                                 Messages& messages) {
-  const ImageRef from = ImageRef::parse(source);
   const ImageRef to = ImageRef::parse(destination.empty() ? source : destination);
-  const std::optional<Digest> manifest = from.digest ? from.digest : store.images().find(from.familiar());
-  if (!manifest || !store.content().has(*manifest))
+  Digest manifest;
+  try {
+    manifest = find_image(store, source);
+  } catch (const Error&) {
     throw Error("push " + source + ": no such image in the local store");
-  const Digest pushed = with_compressed_layers(store, *manifest, {.compression = exporter::Compression::Gzip});
+  }
+  const Digest pushed = with_compressed_layers(store, manifest, {.compression = exporter::Compression::Gzip});
   auto report = registry::push_image(store, pushed, to, registry.options, registry.credentials, push);
   messages.info("pushed " + to.familiar() + ": " + std::to_string(report.blobs_uploaded) +
                 " blobs uploaded, " + std::to_string(report.blobs_mounted) + " mounted, " +

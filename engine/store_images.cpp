@@ -110,13 +110,25 @@ std::string unpack_into_new_snapshot(cache::Store& store, const exporter::LayerB
   return id;
 }
 
-}  // namespace
-
-std::vector<std::string> StoreImageProvider::layers(const std::string& identifier) {
+// The image a "docker-image://name@sha256:..." source pins.
+exporter::ImageView pinned_image(cache::Store& store, const std::string& identifier) {
   if (!identifier.starts_with(kImagePrefix)) throw Error("not an image source: " + identifier);
   auto at = identifier.rfind('@');
   if (at == std::string::npos) throw Error("image source is not pinned: " + identifier);
-  auto view = exporter::read_image(store_.content(), Digest::parse(identifier.substr(at + 1)));
+  return exporter::read_image(store.content(), Digest::parse(identifier.substr(at + 1)));
+}
+
+}  // namespace
+
+std::vector<Digest> StoreImageProvider::diff_ids(const std::string& identifier) {
+  std::vector<Digest> out;
+  const auto view = pinned_image(store_, identifier);
+  for (const auto& d : view.config_json.at("rootfs").at("diff_ids")) out.push_back(Digest::parse(d.get<std::string>()));
+  return out;
+}
+
+std::vector<std::string> StoreImageProvider::layers(const std::string& identifier) {
+  const auto view = pinned_image(store_, identifier);
   const auto& descriptors = view.manifest_json.at("layers");
   const auto& diff_ids = view.config_json.at("rootfs").at("diff_ids");
   if (descriptors.size() != diff_ids.size())

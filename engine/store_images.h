@@ -24,6 +24,7 @@ class StoreImageProvider : public solver::ImageProvider {
   explicit StoreImageProvider(cache::Store& store) : store_(store) {}
   // "docker-image://name@sha256:..." -> snapshot ids, bottom first.
   std::vector<std::string> layers(const std::string& identifier) override;
+  std::vector<Digest> diff_ids(const std::string& identifier) override;
 
  private:
   cache::Store& store_;

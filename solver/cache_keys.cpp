@@ -11,6 +11,7 @@ using nlohmann::json;
 
 namespace {
 constexpr std::string_view kLocalPrefix = "local://";
+constexpr std::string_view kImagePrefix = "docker-image://";
 constexpr std::string_view kKeyVersion = "gantry-cache-key-v1";
 
 // Before the private network, a build's default network was the host's and was keyed "host".
@@ -24,8 +25,8 @@ const char* network_key(executor::Network network) {
 }
 }  // namespace
 
-CacheKeyer::CacheKeyer(cache::Database& db, const SolveOptions& options)
-    : db_(db), options_(options) {}
+CacheKeyer::CacheKeyer(cache::Database& db, const SolveOptions& options, ImageProvider& images)
+    : db_(db), options_(options), images_(images) {}
 
 Digest CacheKeyer::scratch_key() { return sha256_of("scratch"); }
 
@@ -73,6 +74,14 @@ KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input
     // A local source's content is keyed where it is read, path by path; its own key must not
     // depend on anything else (not even the directory's location).
     if (src->identifier.starts_with(kLocalPrefix)) op["source"]["attrs"] = json::object();
+    // An image is keyed by its layers' content (key_over), so the same base under another name
+    // or manifest (a save and load, a recompressed copy, a mirror's) keeps its steps' cache.
+    // The identifier stays in the parts, for explanations.
+    if (src->identifier.starts_with(kImagePrefix)) {
+      json diff_ids = json::array();
+      for (const auto& d : images_.diff_ids(src->identifier)) diff_ids.push_back(d.str());
+      op["source"]["diff_ids"] = std::move(diff_ids);
+    }
   }
 
   KeyParts parts{{}, std::move(op), std::move(content), input_keys, std::move(dirs)};
@@ -88,8 +97,12 @@ std::string CacheKeyer::listing(const std::string& dir, const std::string& path)
 Digest CacheKeyer::key_over(const KeyParts& parts, const std::vector<Digest>& input_keys) {
   json inputs = json::array();
   for (const auto& k : input_keys) inputs.push_back(k.str());
+  const json* source = parts.op.contains("source") ? &parts.op["source"] : nullptr;
+  const json keyed_op = source && source->contains("diff_ids")
+                            ? json{{"image", (*source)["diff_ids"]}}
+                            : parts.op;
   return sha256_of(std::string(kKeyVersion) +
-                   json{{"op", parts.op}, {"inputs", inputs}, {"content", parts.content}}.dump());
+                   json{{"op", keyed_op}, {"inputs", inputs}, {"content", parts.content}}.dump());
 }
 
 }  // namespace gantry::solver

@@ -25,7 +25,8 @@ struct KeyParts {
 
 class CacheKeyer {
  public:
-  CacheKeyer(cache::Database& db, const SolveOptions& options);
+  // `images` gives the content image sources are keyed by.
+  CacheKeyer(cache::Database& db, const SolveOptions& options, ImageProvider& images);
 
   // `input_keys` holds the key of each of node.inputs (a fixed key for scratch).
   KeyParts key(const llb::Node& node, const std::vector<Digest>& input_keys);
@@ -46,6 +47,7 @@ class CacheKeyer {
 
   cache::Database& db_;
   const SolveOptions& options_;
+  ImageProvider& images_;
   std::map<std::string, std::unique_ptr<cache::ContextChecksummer>> checksummers_;
 };
 

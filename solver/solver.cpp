@@ -55,7 +55,7 @@ class Run {
       : cancel_(cancel),
         store_(store), images_(images), progress_(progress), options_(options),
         executed_(executed), results_cache_(store),
-        keyer_(store.db(), options), explainer_(store.db(), options.build_identity, keyer_),
+        keyer_(store.db(), options, images), explainer_(store.db(), options.build_identity, keyer_),
         scratch_(store.scratch_dir()),
         ctx_{store, executor, options, progress, cancel_, scratch_.path()} {}
 

@@ -87,6 +87,9 @@ class ImageProvider {
  public:
   virtual ~ImageProvider() = default;
   virtual std::vector<std::string> layers(const std::string& identifier) = 0;
+  // The image's diff_ids (the digests of its layers' tars), bottom first: what the steps on it
+  // are keyed by. Reads only the manifest and config.
+  virtual std::vector<Digest> diff_ids(const std::string& identifier) = 0;
 };
 
 struct LocalDir {

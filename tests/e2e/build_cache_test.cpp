@@ -112,6 +112,31 @@ TEST_F(BuildCacheTest, RegistryCacheMakesAFreshRootRunNothingAndGiveTheSameImage
   EXPECT_EQ(executed_steps(uncached.err).size(), 5u) << uncached.err;
 }
 
+TEST_F(BuildCacheTest, ABaseSavedAndLoadedElsewhereKeepsTheRegistryCache) {
+  if (!LocalRegistry::available()) GTEST_SKIP() << "docker-registry is not installed";
+  LocalRegistry registry(LocalRegistry::Mode::Plain, first_->scratch() / "registry");
+  const std::string ref = registry.host() + "/cache/app:buildcache";
+  auto [first_id, exported] = build(*first_, {"--cache-to", "type=registry,ref=" + ref + ",mode=max"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+
+  // The base travels as a docker archive: another manifest (docker media types) of the same
+  // layers, so only its content ties the second machine's steps to the first's.
+  const fs::path archive = first_->scratch() / "busybox.tar";
+  ASSERT_EQ(first_->gantry({"save", "-o", archive.string(), "busybox"}).exit_code, 0);
+  GantryEnv second;
+  const Outcome loaded = second.gantry({"load", "-i", archive.string()});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+  const auto manifest_on = [](const GantryEnv& env) {
+    return json::parse(env.gantry({"inspect", "busybox"}).out)[0]["Digest"].get<std::string>();
+  };
+  ASSERT_NE(manifest_on(second), manifest_on(*first_));
+
+  auto [second_id, imported] = build(second, {"--cache-from", "type=registry,ref=" + ref});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_TRUE(executed_steps(imported.err).empty()) << imported.err;
+  EXPECT_EQ(second_id, first_id);
+}
+
 TEST_F(BuildCacheTest, InlineCacheTravelsInThePushedImage) {
   if (!LocalRegistry::available()) GTEST_SKIP() << "docker-registry is not installed";
   LocalRegistry registry(LocalRegistry::Mode::Plain, first_->scratch() / "registry");

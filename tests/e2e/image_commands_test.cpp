@@ -309,4 +309,46 @@ TEST(ImageCommands, ConfigAndHistoryAreWhatBuildKitWrites) {
 }
 
 }  // namespace
+TEST(ImageCommands, AnUntaggedBuildIsFoundByItsIdInEveryCommand) {
+  GantryEnv env;
+  env.import_busybox();
+  const fs::path ctx = env.scratch() / "ctx";
+  fs::create_directories(ctx);
+  write_file_atomic(ctx / "Dockerfile", "FROM busybox\nRUN echo built > /built\nCMD [\"cat\", \"/built\"]\n");
+  const fs::path iidfile = env.scratch() / "iid";
+  const Outcome built = env.gantry({"build", "-q", "--network=none", "--iidfile", iidfile.string(), ctx.string()});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  const std::string id = built.out.substr(0, built.out.find('\n'));  // sha256:...
+  EXPECT_EQ(read_file(iidfile), id);
+
+  // Dangling, as docker keeps an image built without -t.
+  const Outcome dangling = env.gantry({"images", "-q", "-f", "dangling=true"});
+  EXPECT_EQ(dangling.out, id.substr(7, 12) + "\n");
+  for (const std::string& ref : {id, id.substr(7), id.substr(7, 12)}) {
+    const Outcome ran = env.gantry({"run", "--rm", "--network=none", ref});
+    EXPECT_EQ(ran.exit_code, 0) << ref << ": " << ran.err;
+    EXPECT_EQ(ran.out, "built\n") << ref;
+    EXPECT_EQ(env.gantry({"inspect", ref}).exit_code, 0) << ref;
+    EXPECT_EQ(env.gantry({"history", ref}).exit_code, 0) << ref;
+  }
+  const fs::path archive = env.scratch() / "built.tar";
+  EXPECT_EQ(env.gantry({"save", "-o", archive.string(), id.substr(7, 12)}).exit_code, 0);
+  EXPECT_GT(fs::file_size(archive), 0u);
+  ASSERT_EQ(env.gantry({"tag", id.substr(7, 12), "built:1"}).exit_code, 0);
+  EXPECT_EQ(env.gantry({"images", "-q", "-f", "dangling=true"}).out, "");  // named now
+  const Outcome removed = env.gantry({"rmi", "built:1"});
+  EXPECT_EQ(removed.exit_code, 0) << removed.err;
+}
+
+TEST(ImageCommands, ANameThatLooksLikeAnIdPrefixIsANameFirst) {
+  GantryEnv env;
+  env.import_busybox();
+  const std::string busybox_id = short_id(env, "busybox");
+  // A name spelled like the start of busybox's id names the other image.
+  const std::string name = busybox_id.substr(0, 6);
+  const std::string other = build(env, name + ":latest", "FROM busybox\nRUN echo other > /other\n");
+  EXPECT_EQ(short_id(env, name), other);
+  EXPECT_EQ(short_id(env, busybox_id), busybox_id);
+}
+
 }  // namespace gantry::e2e

@@ -77,6 +77,13 @@ TEST_F(BuildJobTest, BuildsAndNamesTheImageReportingToItsSinksOnly) {
   EXPECT_TRUE(messages_.warnings.empty());
 }
 
+TEST_F(BuildJobTest, AnImageBuiltWithoutANameIsKeptUntagged) {
+  const auto image = build(request("FROM scratch\nCOPY hello.txt /\n"));
+  EXPECT_TRUE(store_.images().list().empty());
+  ASSERT_EQ(store_.images().untagged().size(), 1u);
+  EXPECT_EQ(store_.images().untagged()[0].manifest, image.manifest);
+}
+
 TEST_F(BuildJobTest, TheDockerfilesWarningsGoToTheMessages) {
   auto r = request("FROM scratch\nCOPY hello.txt /\n");
   r.build_args = {{"UNUSED", "1"}};

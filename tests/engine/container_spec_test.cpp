@@ -62,7 +62,7 @@ TEST_F(ContainerSpecTest, AnImageNotInTheStoreIsNamed) {
     prepare_container(store_, {.image = "missing:1"});
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("image `missing:1` not found in the local store"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("image `missing:1`: no such image"), std::string::npos)
         << e.what();
   }
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "base/error.h"
 #include "exporter/rootfs.h"
 #include "tests/engine/store_fixture.h"
@@ -26,6 +28,40 @@ TEST_F(LocalImagesTest, FindsAnImageByTagByIdPrefixAndByManifestDigest) {
     FAIL() << "an unknown name was found";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "image `team/other:1`: no such image");
+  }
+}
+
+TEST_F(LocalImagesTest, ANameIsFoundBeforeAnIdPrefixSpelledTheSame) {
+  const auto first = import({{"first", "1"}}, "first:1");
+  const std::string prefix = first.config.hex().substr(0, 6);
+  const auto named = import({{"second", "1"}}, prefix + ":latest");
+  EXPECT_EQ(find_image(store_, prefix), named.manifest);
+  EXPECT_EQ(find_image(store_, first.config.hex().substr(0, 12)), first.manifest);
+}
+
+TEST_F(LocalImagesTest, ANameWithADigestIsTheManifestItPins) {
+  const auto app = import({{"app", "1"}}, "app:1");
+  EXPECT_EQ(find_image(store_, "app@" + app.manifest.str()), app.manifest);
+  EXPECT_EQ(find_image(store_, "app:1@" + app.manifest.str()), app.manifest);
+  EXPECT_THROW(find_image(store_, "app@sha256:" + std::string(64, '0')), Error);
+}
+
+TEST_F(LocalImagesTest, APrefixOfSeveralImagesIdsIsAmbiguous) {
+  // Images until two ids share their first four digits (a few hundred at most, by the
+  // birthday bound on 65,536 prefixes).
+  std::map<std::string, Digest> by_prefix;
+  std::string shared;
+  for (int i = 0; shared.empty(); ++i) {
+    const auto image = import({{"n", std::to_string(i)}}, "img:" + std::to_string(i));
+    const std::string prefix = image.config.hex().substr(0, 4);
+    if (by_prefix.count(prefix)) shared = prefix;
+    by_prefix.emplace(prefix, image.config);
+  }
+  try {
+    find_image(store_, shared);
+    FAIL() << "an ambiguous prefix named one image";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), ("image `" + shared + "`: the prefix matches 2 images: give more of the id").c_str());
   }
 }
 

@@ -14,6 +14,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Every image has the layers `diff_ids` names, whatever its name and manifest.
+class FixedImages : public ImageProvider {
+ public:
+  std::vector<std::string> layers(const std::string&) override { return {}; }
+  std::vector<Digest> diff_ids(const std::string&) override { return diff_ids_; }
+  std::vector<Digest> diff_ids_{Digest::parse("sha256:" + std::string(64, 'd'))};
+};
+
 class CacheKeysTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -28,7 +36,7 @@ class CacheKeysTest : public ::testing::Test {
 
   // The key of `out`'s node, its inputs keyed first (as the solver does).
   std::string key_of(const llb::Output& out) {
-    CacheKeyer keyer(store_.db(), options_);
+    CacheKeyer keyer(store_.db(), options_, images_);
     std::map<Digest, Digest> keys;
     for (const auto& n : llb::marshal(out).nodes) {
       std::vector<Digest> in;
@@ -60,48 +68,58 @@ class CacheKeysTest : public ::testing::Test {
   TempDir tmp_{fs::temp_directory_path()};
   cache::Store store_{tmp_.path() / "root"};
   SolveOptions options_;
+  FixedImages images_;
 };
 
 }  // namespace
 
 TEST_F(CacheKeysTest, ImageSource) {
-  EXPECT_EQ(key_of(busybox()), "c7ed15a21b1b07c149beede4d6e5b867024787ec38e817b8181f25b09387b7a6");
+  EXPECT_EQ(key_of(busybox()), "f458a9f47903af89ed46a79ca0fda0075dee8afa77e92d273b9d8c296766d32b");
+}
+
+TEST_F(CacheKeysTest, AnImageIsKeyedByItsLayersNotByItsNameOrManifest) {
+  const std::string key = key_of(run(busybox(), "make"));
+  const auto renamed = llb::source({.identifier = "docker-image://mirror.example/library/busybox@sha256:" +
+                                                  std::string(64, 'b')});
+  EXPECT_EQ(key_of(run(renamed, "make")), key);
+  images_.diff_ids_.push_back(Digest::parse("sha256:" + std::string(64, 'e')));
+  EXPECT_NE(key_of(run(busybox(), "make")), key);
 }
 
 TEST_F(CacheKeysTest, RunOnTheBuildsDefaultNetwork) {
   EXPECT_EQ(key_of(run(busybox(), "make")),
-            "1066cd5460e0d207b64c3ba154322581565db3564946340f89931d37c18d8182");
+            "3401882e479881dc6bc169b6eb01d64b898b96a013ad55b1ac8f269f4619c0d6");
   options_.default_network = executor::Network::None;
   EXPECT_EQ(key_of(run(busybox(), "make")),
-            "6da279d24b4556299463b229e8ff5b2bb264661a619f405355cac28c74d88145");
+            "3dec939d401acfe4f85f889c5cfe692f8422ca5269b9f6254e1b0fd77593021f");
   options_.default_network = executor::Network::Host;
   EXPECT_EQ(key_of(run(busybox(), "make")),
-            "7e777601d38f0cbfd91f2f3e1e55bbb29b02747e07949f1adefa02c62e4c5fe5");
+            "0ebc43e330bc4b78b6d74fe945c9180dcd82d1044d16213d33e29afdfda4117a");
 }
 
 TEST_F(CacheKeysTest, FileOpWithoutSources) {
   llb::FileOp op{.dest_input = 0, .actions = {llb::FileMkdir{.path = "/app"}}};
   EXPECT_EQ(key_of(llb::file(std::move(op), {busybox()})),
-            "0118d5217e48217f325381ff326b1f7bfb46f7bd22fc7a5ff5a0df94587dbb2b");
+            "9d8dd577d65031f64d284bafb22cb2622695fe6e3c5a4acb52e0c96462cfd6a7");
 }
 
 TEST_F(CacheKeysTest, CopyFromTheContextIsKeyedOnWhatItReads) {
   EXPECT_EQ(key_of(copy(busybox(), context_source(), "/src", "/app/")),
-            "78ea5845f2dddf279bfc8c6934d205232fb1b1fa047de3ffc0b5c2d91d35c535");
+            "a2f1920896863a3931f9264ad07bf617e4d28dc03a7bcfdb0e5444bf5e144d6d");
 }
 
 TEST_F(CacheKeysTest, CopyFromAStageAndTheStepsAfterIt) {
   auto built =
       run(copy(busybox(), context_source(), "/src", "/src/"), "cc -o /out/app /src/main.c");
   auto final_copy = copy(busybox(), built, "/out/app", "/app");
-  EXPECT_EQ(key_of(final_copy), "6eec7faff74dcd2eaece0ad6790c1f4d910ea2ec27fe8f9edac6a80a4f1e0a17");
+  EXPECT_EQ(key_of(final_copy), "11fbcb3e0a2b37fd5695161e868dcd7c5bb73d62e154556bb4956665449e15b6");
   EXPECT_EQ(key_of(run(final_copy, "/app --selftest")),
-            "c7b851c2666965adad04a86f4fbd61934060c9353ef114c0cb1e4796a3d7616a");
+            "43e0a3371bb052274d2302bbc6be2923d4a60e58c936fd2fdf7b15ce26aa98ff");
 }
 
 TEST_F(CacheKeysTest, Merge) {
   EXPECT_EQ(key_of(llb::merge({busybox(), run(busybox(), "make")})),
-            "13fc2ec4a6e732014d859c870299571941c2030493cbd66f5cdd4a39f1e70996");
+            "97d913bef251f94ef6423f39a5bde3a0f6bb3dc8ea223c09d38dde3d786d0ad7");
 }
 
 }  // namespace gantry::solver
