@@ -1,7 +1,8 @@
 // A client of one registry, speaking the OCI distribution spec v2.
 //
 // The first request pings GET /v2/ to learn the scheme (HTTPS; plain HTTP only for insecure
-// and loopback registries) and the WWW-Authenticate challenge. Requests then carry Basic
+// and loopback registries, and for mirrors given as http:// URLs) and the WWW-Authenticate
+// challenge. docker.io is reached at registry-1.docker.io (endpoint_host), as docker reaches it. Requests then carry Basic
 // credentials, or a Bearer token fetched from the challenge's realm for the request's scope
 // ("repository:team/app:pull,push") and kept for later requests of that scope.
 //
