@@ -1,10 +1,12 @@
 // A client of one registry, speaking the OCI distribution spec v2.
 //
 // The first request pings GET /v2/ to learn the scheme (HTTPS; plain HTTP only for insecure
-// and loopback registries, and for mirrors given as http:// URLs) and the WWW-Authenticate
-// challenge. docker.io is reached at registry-1.docker.io (endpoint_host), as docker reaches it. Requests then carry Basic
+// and loopback registries) and the WWW-Authenticate challenge. Requests then carry Basic
 // credentials, or a Bearer token fetched from the challenge's realm for the request's scope
 // ("repository:team/app:pull,push") and kept for later requests of that scope.
+//
+// Two hosts are reached otherwise: docker.io at registry-1.docker.io (endpoint_host), as docker
+// reaches it, and a mirror given as an http:// URL over plain HTTP only.
 //
 // A client may be shared by threads (layers are fetched in parallel). Every method throws
 // Error with a one-line message naming the registry and the object (manifest, blob) at fault
