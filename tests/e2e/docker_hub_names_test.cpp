@@ -33,7 +33,7 @@ class DockerHubNamesTest : public ::testing::Test {
       GTEST_SKIP() << "docker-registry is not installed (apt-get install docker-registry)";
     mirror_.emplace(Mode::Plain, seed_.root().parent_path() / "mirror");
     seed_.import_busybox();
-    push_to_mirror("busybox:latest", "library/busybox:latest");
+    busybox_digest_ = push_to_mirror("busybox:latest", "library/busybox:latest");
   }
 
   // The config that makes the mirror docker.io's (as an http:// URL, daemon.json's form), and a
@@ -46,9 +46,11 @@ class DockerHubNamesTest : public ::testing::Test {
 
   Outcome gantry(const GantryEnv& env, std::vector<std::string> args) const { return env.gantry(std::move(args), vars()); }
 
-  void push_to_mirror(const std::string& image, const std::string& path) const {
+  // Pushes `image` of the seed's store as `path` of the mirror; returns its manifest digest.
+  std::string push_to_mirror(const std::string& image, const std::string& path) const {
     auto o = gantry(seed_, {"push", image, mirror_->host() + "/" + path});
-    ASSERT_EQ(o.exit_code, 0) << o.err;
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    return digest_of(o.out);
   }
 
   fs::path context(const std::string& dockerfile) {
@@ -69,6 +71,7 @@ class DockerHubNamesTest : public ::testing::Test {
 
   GantryEnv seed_;  // imports and pushes what the mirror serves
   std::optional<LocalRegistry> mirror_;
+  std::string busybox_digest_;  // of library/busybox:latest on the mirror
   int contexts_ = 0;
 };
 
@@ -92,6 +95,17 @@ TEST_F(DockerHubNamesTest, OneSpellingPulledServesTheOthersFromTheStore) {
   auto o = gantry(fresh, {"build", context("FROM busybox\nRUN true\n").string()});
   EXPECT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(o.err.find("pulled "), std::string::npos) << o.err;
+}
+
+// NAME:TAG@DIGEST pulls the digest: the tag is not looked at, so one the mirror lacks is no error.
+TEST_F(DockerHubNamesTest, ATagAndADigestPullTheDigest) {
+  ASSERT_EQ(busybox_digest_.size(), 71u) << busybox_digest_;
+  GantryEnv fresh;
+  auto o = gantry(fresh, {"build", context("FROM busybox:no-such-tag@" + busybox_digest_ + "\nRUN true\n").string()});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.err.find("pulled busybox:no-such-tag@" + busybox_digest_ + " from mirror " + mirror_->host()),
+            std::string::npos)
+      << o.err;
 }
 
 TEST_F(DockerHubNamesTest, CopyFromAndRunMountFromPullWhatTheStoreLacks) {
@@ -174,7 +188,7 @@ TEST_F(DockerHubNamesTest, PullAsksTheMirrorAgainAndPicksUpANewDigest) {
   // A new busybox:latest on the mirror, with a /v2 of its own.
   auto rebuilt = gantry(seed_, {"build", "-q", "-t", "busybox-v2:1", context("FROM busybox\nRUN echo 2 > /v2\n").string()});
   ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
-  push_to_mirror("busybox-v2:1", "library/busybox:latest");
+  ASSERT_NE(push_to_mirror("busybox-v2:1", "library/busybox:latest"), busybox_digest_);
 
   auto [cached, cached_listing] = listing({});  // the store has busybox: no pull without --pull
   EXPECT_EQ(cached.err.find("pulled "), std::string::npos) << cached.err;
@@ -238,7 +252,7 @@ TEST_F(DockerHubNamesTest, MultiStageGoBuildFromAGolangImageOfTheMirror) {
     GTEST_SKIP() << toolchain_tar() << " is missing: scripts/test-fixtures.sh makes it";
   auto imported = seed_.gantry({"import", toolchain_tar().string(), "golang-like:1"});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  push_to_mirror("golang-like:1", "library/golang-like:1");
+  ASSERT_FALSE(push_to_mirror("golang-like:1", "library/golang-like:1").empty());
 
   // testdata/go-multistage, its builder stage FROM the mirror's image.
   const fs::path ctx = seed_.scratch() / "go";
