@@ -5,6 +5,9 @@
 // credentials, or a Bearer token fetched from the challenge's realm for the request's scope
 // ("repository:team/app:pull,push") and kept for later requests of that scope.
 //
+// Two hosts are reached otherwise: docker.io at registry-1.docker.io (endpoint_host), as docker
+// reaches it, and a mirror given as an http:// URL over plain HTTP only.
+//
 // A client may be shared by threads (layers are fetched in parallel). Every method throws
 // Error with a one-line message naming the registry and the object (manifest, blob) at fault
 // and the cause: an HTTP status with the registry's error code, a refused connection, a timeout.

@@ -12,6 +12,7 @@
 #include "base/file_util.h"
 #include "tests/e2e/gantry_runner.h"
 #include "tests/e2e/local_registry.h"
+#include "tests/e2e/registry_helpers.h"
 
 namespace gantry::e2e {
 
@@ -20,18 +21,6 @@ using nlohmann::json;
 using Mode = LocalRegistry::Mode;
 
 namespace {
-
-// The last "gantry: " line of stderr, what a user reads after a failure.
-std::string error_line(const Outcome& o) {
-  auto pos = o.err.rfind("gantry: ");
-  return pos == std::string::npos ? o.err : o.err.substr(pos, o.err.find('\n', pos) - pos);
-}
-
-// "host/repo@sha256:..." printed by push and pull -> the digest.
-std::string digest_of(const std::string& pinned) {
-  auto at = pinned.rfind('@');
-  return at == std::string::npos ? "" : pinned.substr(at + 1, 71);
-}
 
 class RegistryTest : public ::testing::Test {
  protected:
@@ -51,10 +40,7 @@ class RegistryTest : public ::testing::Test {
 
   // A context whose Dockerfile is `dockerfile`, under the scratch dir.
   fs::path context(const std::string& name, const std::string& dockerfile) {
-    fs::path dir = env_.scratch() / name;
-    fs::create_directories(dir);
-    write_file_atomic(dir / "Dockerfile", dockerfile);
-    return dir;
+    return write_context(env_.scratch() / name, dockerfile);
   }
 
   // Builds busybox + one RUN layer as `name` in env_'s store.
@@ -314,11 +300,7 @@ class RegistryMirrorTest : public RegistryTest {
  protected:
   // A config file naming `mirrors` for this test's registry.
   std::map<std::string, std::string> mirror_config(const std::vector<std::string>& mirrors) {
-    std::string list;
-    for (const auto& m : mirrors) list += (list.empty() ? "" : ", ") + ("\"" + m + "\"");
-    fs::path file = env_.scratch() / "gantry-config.yaml";
-    write_file_atomic(file, "registry:\n  mirrors:\n    \"" + host() + "\": [" + list + "]\n");
-    return {{"GANTRY_CONFIG_FILE", file.string()}};
+    return e2e::mirror_config(env_.scratch() / "gantry-config.yaml", host(), mirrors);
   }
 
   // Builds `FROM image` + a copy of /built.txt in a fresh root; returns what /built.txt held.
