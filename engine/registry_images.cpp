@@ -30,7 +30,8 @@ void report_pull(const ImageRef& image, const registry::PullReport& report, Mess
 
 registry::PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryAccess& registry,
                                 const std::string& platform, Messages& messages) {
-  auto report = registry::pull_image(store, image, registry.options, registry.credentials, platform);
+  SnapshotUnpacker unpacker(store);
+  auto report = registry::pull_image(store, image, registry.options, registry.credentials, platform, &unpacker);
   report_pull(image, report, messages);
   return report;
 }

@@ -22,6 +22,20 @@ using Mode = LocalRegistry::Mode;
 
 namespace {
 
+// The snapshots of a root: committed ones and any staging one left behind.
+int snapshot_dirs(const GantryEnv& env) {
+  std::error_code ec;
+  int n = 0;
+  for (auto it = fs::directory_iterator(env.root() / "snapshots", ec); !ec && it != fs::directory_iterator(); ++it) ++n;
+  return n;
+}
+
+// A file's text, or "" when it cannot be read.
+std::string read_file_or(const fs::path& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 class RegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -142,6 +156,29 @@ TEST_F(RegistryTest, APulledImageShowsTheSizeOfTheImageItWasPushedFrom) {
   const Outcome pulled = gantry(fresh, {"pull", name});
   ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
   EXPECT_EQ(listed_size(gantry(fresh, {"images"}), host() + "/team/sized"), pushed);
+}
+
+// A pull unpacks each layer as it downloads: the image is ready to run when the pull ends, and a
+// build FROM it unpacks nothing more.
+TEST_F(RegistryTest, APulledImageIsUnpackedByThePullAndABuildFromItUnpacksNothing) {
+  start(Mode::Plain);
+  const std::string name = host() + "/team/unpacked:1";
+  build_app(name);
+  ASSERT_EQ(gantry(env_, {"push", name}).exit_code, 0);
+  GantryEnv fresh;
+  const Outcome pulled = gantry(fresh, {"pull", name});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
+  const int layers = snapshot_dirs(fresh);
+  EXPECT_EQ(layers, 2) << "busybox's layer and the RUN's";
+  bool found = false;
+  for (const auto& entry : fs::directory_iterator(fresh.root() / "snapshots"))
+    found = found || read_file_or(entry.path() / "fs/built.txt") == "built-for-the-registry\n";
+  EXPECT_TRUE(found) << "no snapshot holds the RUN layer's file";
+
+  auto ctx = context("labelled", "FROM " + name + "\nLABEL checked=yes\n");
+  const Outcome built = gantry(fresh, {"build", "-q", "-t", "labelled:1", ctx.string()});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  EXPECT_EQ(snapshot_dirs(fresh), layers);
 }
 
 TEST_F(RegistryTest, ChunkedUploadGivesTheSameImage) {
@@ -285,6 +322,7 @@ TEST_F(RegistryTest, CorruptBlobIsADigestMismatchAndNothingIsKept) {
   EXPECT_NE(line.find("does not match its digest"), std::string::npos) << line;
   EXPECT_FALSE(fs::exists(fresh.root() / "blobs/sha256" / layer.substr(7)));
   EXPECT_TRUE(fs::is_empty(fresh.root() / "ingest"));
+  EXPECT_EQ(snapshot_dirs(fresh), 0) << "the layers unpacked while they downloaded are gone too";
   EXPECT_EQ(gantry(fresh, {"images", "-q"}).out, "");
 
   // Once the registry serves the right bytes, the same root pulls and builds.
