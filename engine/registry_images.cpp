@@ -1,6 +1,7 @@
 #include "engine/registry_images.h"
 
 #include "base/error.h"
+#include "base/platform.h"
 #include "engine/local_images.h"
 #include "engine/store_images.h"
 
@@ -24,7 +25,8 @@ void report_pull(const ImageRef& image, const registry::PullReport& report, Mess
 
 registry::PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryAccess& registry,
                                 const std::string& platform, Messages& messages) {
-  auto report = registry::pull_image(store, image, registry.options, registry.credentials, platform);
+  const Platform wanted = platform.empty() ? host_platform() : Platform::parse(platform);
+  auto report = registry::pull_image(store, image, registry.options, registry.credentials, wanted);
   report_pull(image, report, messages);
   return report;
 }
@@ -57,7 +59,7 @@ frontend::ImageInfo resolve_or_pull_image(cache::Store& store, const std::string
     }
   }
   ImageRef image = ImageRef::parse(reference);
-  pull_image(store, image, registry, "linux/amd64", messages);
+  pull_image(store, image, registry, "", messages);  // RUN steps run natively: the host's platform
   return resolve_local_image(store, reference);
 }
 

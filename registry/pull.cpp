@@ -22,12 +22,16 @@ Descriptor descriptor_of(const json& d) {
   return {Digest::parse(d.at("digest").get<std::string>()), d.at("size").get<std::int64_t>()};
 }
 
-// "linux/amd64" or "linux/arm64/v8" against an index entry's platform.
-bool matches_platform(const json& entry, const std::string& platform) {
-  const json p = entry.value("platform", json::object());
-  std::string name = p.value("os", "") + "/" + p.value("architecture", "");
-  if (platform.size() > name.size() && p.contains("variant")) name += "/" + p.value("variant", "");
-  return name == platform;
+// The digest of the manifest of `index` that `platform` runs best (base/platform.h).
+std::string platform_manifest(const json& index, const Digest& index_digest, const Platform& platform) {
+  const auto platforms = index_platforms(index);
+  if (auto chosen = PlatformMatcher(platform).best(platforms))
+    return index.at("manifests").at(*chosen).at("digest").get<std::string>();
+  std::string has;
+  for (const auto& p : platforms)
+    if (p && p->os != "unknown") has += (has.empty() ? "" : ", ") + p->str();
+  throw Error("image index " + index_digest.str() + " has no manifest for " + platform.str() + " (it has " +
+              (has.empty() ? "no platform manifests" : has) + ")");
 }
 
 json parse_json(const RemoteManifest& m, const std::string& what) {
@@ -39,21 +43,14 @@ json parse_json(const RemoteManifest& m, const std::string& what) {
 // One attempt: the image from `host` (the registry or one of its mirrors).
 PullReport pull_from(const std::string& host, cache::Store& store, const ImageRef& image,
                      const RegistryOptions& options, const CredentialStore& credentials,
-                     const std::string& platform) {
+                     const Platform& platform) {
   RegistryClient client(host, options, credentials.find(host));
   const std::string reference = image.digest ? image.digest->str() : image.tag;
   RemoteManifest top = client.get_manifest(image.path, reference);
   std::optional<RemoteManifest> index;
   RemoteManifest manifest = top;
   if (mt::is_index(top.media_type)) {
-    json list = parse_json(top, "image index");
-    std::string chosen;
-    for (const json& entry : list.value("manifests", json::array()))
-      if (matches_platform(entry, platform)) {
-        chosen = entry.at("digest").get<std::string>();
-        break;
-      }
-    if (chosen.empty()) throw Error("image index " + top.digest.str() + " has no manifest for " + platform);
+    const std::string chosen = platform_manifest(parse_json(top, "image index"), top.digest, platform);
     index = std::move(top);
     manifest = client.get_manifest(image.path, chosen);
   }
@@ -96,7 +93,7 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
 }  // namespace
 
 PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryOptions& options,
-                      const CredentialStore& credentials, const std::string& platform) {
+                      const CredentialStore& credentials, const Platform& platform) {
   auto attempt = [&](const std::string& host) {
     try {
       return pull_from(host, store, image, options, credentials, platform);

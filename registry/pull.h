@@ -2,9 +2,10 @@
 // `gantry pull` get it.
 //
 // The manifest is fetched by tag or digest (an index or manifest list is resolved to the
-// platform's manifest), then the config and the layers (in parallel, skipping blobs the store
-// already has), each through a content-store ingest that checks its digest; the manifest goes in
-// last and only then is the name set. A failure therefore leaves no name and no partial blob.
+// manifest `platform` runs best, as containerd picks it: base/platform.h), then the config and
+// the layers (in parallel, skipping blobs the store already has), each through a content-store
+// ingest that checks its digest; the manifest goes in last and only then is the name set. A
+// failure therefore leaves no name and no partial blob.
 //
 // With mirrors configured for the image's registry (RegistryOptions::mirrors), each mirror is
 // tried in order and the registry itself last: a mirror that cannot be reached, lacks the image
@@ -17,6 +18,7 @@
 
 #include "base/digest.h"
 #include "base/image_ref.h"
+#include "base/platform.h"
 #include "cache/store.h"
 #include "registry/credentials.h"
 #include "registry/registry_options.h"
@@ -31,8 +33,9 @@ struct PullReport {
   std::vector<std::string> mirror_failures;  // "<mirror>: <why>" for each mirror passed over
 };
 
-// Throws Error "pull <image>: <what failed>" naming the blob at fault.
+// Throws Error "pull <image>: <what failed>" naming the blob at fault, or the platforms an
+// index has when `platform` runs none of them.
 PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryOptions& options,
-                      const CredentialStore& credentials, const std::string& platform = "linux/amd64");
+                      const CredentialStore& credentials, const Platform& platform);
 
 }  // namespace gantry::registry

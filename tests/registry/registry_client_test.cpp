@@ -97,16 +97,19 @@ TEST_F(RegistryClientTest, PullPicksThePlatformOfAnIndexAndVerifiesEveryBlob) {
   RegistryClient(host, {}, std::nullopt).put_manifest("multi/app", "1", std::string(mt::kOciIndex), index.dump());
 
   cache::Store fresh(dir_.path() / "fresh");
-  auto report = pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}));
+  auto report = pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}),
+                           Platform::parse("linux/amd64"));
   EXPECT_EQ(report.manifest, amd64.manifest);
   EXPECT_EQ(report.blobs_downloaded, 2);
   EXPECT_EQ(fresh.images().find(host + "/multi/app:1"), amd64.manifest);
-  auto arm = pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}), "linux/arm64");
+  auto arm = pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}),
+                        Platform::parse("linux/aarch64"));
   EXPECT_EQ(arm.manifest, arm64.manifest);
   std::string none = message_of([&] {
-    pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}), "linux/s390x");
+    pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}), Platform::parse("linux/s390x"));
   });
-  EXPECT_NE(none.find("has no manifest for linux/s390x"), std::string::npos) << none;
+  EXPECT_NE(none.find("has no manifest for linux/s390x (it has linux/arm64, linux/amd64)"), std::string::npos) << none;
+  EXPECT_EQ(none.find('\n'), std::string::npos) << none;
 }
 
 TEST_F(RegistryClientTest, BasicAuthErrorsSayWhatToDo) {
