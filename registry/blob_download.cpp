@@ -4,8 +4,10 @@
 
 namespace gantry::registry {
 
-void download_blob(RegistryClient& client, const cache::ContentStore& content, const std::string& repository,
+bool download_blob(RegistryClient& client, const cache::ContentStore& content, const std::string& repository,
                    const Descriptor& blob) {
+  const auto lock = content.lock_blob(blob.digest);
+  if (content.has(blob.digest)) return false;  // another pull stored it while this one waited
   auto ingest = content.ingest();
   client.fetch_blob(repository, blob.digest, [&](std::string_view bytes) {
     if (ingest.size() + static_cast<std::int64_t>(bytes.size()) > blob.size)
@@ -17,6 +19,7 @@ void download_blob(RegistryClient& client, const cache::ContentStore& content, c
     throw Error("blob " + blob.digest.str() + ": the registry sent " + std::to_string(ingest.size()) + " of its " +
                 std::to_string(blob.size) + " bytes");
   ingest.commit(blob.digest);
+  return true;
 }
 
 }  // namespace gantry::registry

@@ -16,8 +16,10 @@ struct Descriptor {
 };
 
 // Streams the blob into the content store; the ingest verifies size and digest before the blob
-// becomes visible, and removes its temp file when anything fails.
-void download_blob(RegistryClient& client, const cache::ContentStore& content, const std::string& repository,
+// becomes visible, and removes its temp file when anything fails. Holds the blob's lock
+// (ContentStore::lock_blob) meanwhile: returns false, having fetched nothing, when another
+// process or thread stored the blob while this one waited for it.
+bool download_blob(RegistryClient& client, const cache::ContentStore& content, const std::string& repository,
                    const Descriptor& blob);
 
 }  // namespace gantry::registry

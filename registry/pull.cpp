@@ -2,6 +2,8 @@
 
 #include <tbb/parallel_for_each.h>
 
+#include <atomic>
+
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
@@ -67,8 +69,9 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
   std::vector<Descriptor> missing;
   for (const auto& b : blobs)
     if (!store.content().has(b.digest)) missing.push_back(b);
+  std::atomic<int> downloaded = 0;
   tbb::parallel_for_each(missing.begin(), missing.end(), [&](const Descriptor& blob) {
-    download_blob(client, store.content(), image.path, blob);
+    if (download_blob(client, store.content(), image.path, blob)) ++downloaded;
   });
   // The blobs are what the manifest names; the layers must also be what the config claims.
   const json config = json::parse(store.content().read(blobs.front().digest), nullptr, false);
@@ -86,8 +89,7 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
   for (const auto& b : blobs) sources.record(b.digest, host, image.path);
   // A digest reference needs no name: the store finds it by digest.
   if (!image.digest) store.images().set(image.familiar(), manifest.digest);
-  return {manifest.digest, static_cast<int>(missing.size()), static_cast<int>(blobs.size() - missing.size()),
-          host, {}};
+  return {manifest.digest, downloaded.load(), static_cast<int>(blobs.size()) - downloaded.load(), host, {}};
 }
 
 }  // namespace
