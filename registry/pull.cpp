@@ -49,6 +49,7 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
   RegistryClient client(host, options, credentials.find(host));
   const std::string reference = image.digest ? image.digest->str() : image.tag;
   RemoteManifest top = client.get_manifest(image.path, reference);
+  const Digest registry_digest = top.digest;
   std::optional<RemoteManifest> index;
   RemoteManifest manifest = top;
   if (mt::is_index(top.media_type)) {
@@ -88,8 +89,14 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
   BlobSources sources(store.db());
   for (const auto& b : blobs) sources.record(b.digest, host, image.path);
   // A digest reference needs no name: the store finds it by digest.
-  if (!image.digest) store.images().set(image.familiar(), manifest.digest);
-  return {manifest.digest, downloaded.load(), static_cast<int>(blobs.size()) - downloaded.load(), host, {}};
+  if (!image.digest) {
+    store.images().set(image.familiar(), manifest.digest);
+    ImageRef repository = image;
+    repository.tag.clear();
+    store.images().add_repo_digest(repository.familiar(), registry_digest, manifest.digest);
+  }
+  return {manifest.digest, registry_digest, downloaded.load(), static_cast<int>(blobs.size()) - downloaded.load(),
+          host, {}};
 }
 
 }  // namespace

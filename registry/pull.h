@@ -4,8 +4,9 @@
 // The manifest is fetched by tag or digest (an index or manifest list is resolved to the
 // manifest `platform` runs best, as containerd picks it: base/platform.h), then the config and
 // the layers (in parallel, skipping blobs the store already has), each through a content-store
-// ingest that checks its digest; the manifest goes in last and only then is the name set. A
-// failure therefore leaves no name and no partial blob.
+// ingest that checks its digest; the manifest goes in last and only then is the name set, with
+// the registry's digest of the image (the index's, for an index) as the digest of the name's
+// repository (docker's RepoDigests). A failure therefore leaves no name and no partial blob.
 //
 // With mirrors configured for the image's registry (RegistryOptions::mirrors), each mirror is
 // tried in order and the registry itself last: a mirror that cannot be reached, lacks the image
@@ -27,6 +28,7 @@ namespace gantry::registry {
 
 struct PullReport {
   Digest manifest;           // the platform manifest, what the local name points to
+  Digest registry_digest;    // what the registry knows the image by: the index's digest for an index
   int blobs_downloaded = 0;  // config and layers fetched
   int blobs_present = 0;     // already in the store
   std::string source;        // the host the image came from: a mirror or the registry

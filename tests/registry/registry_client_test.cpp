@@ -94,7 +94,8 @@ TEST_F(RegistryClientTest, PullPicksThePlatformOfAnIndexAndVerifiesEveryBlob) {
                 {"platform", {{"os", "linux"}, {"architecture", arch}}}};
   };
   json index = {{"schemaVersion", 2}, {"mediaType", mt::kOciIndex}, {"manifests", {entry(arm64, "arm64"), entry(amd64, "amd64")}}};
-  RegistryClient(host, {}, std::nullopt).put_manifest("multi/app", "1", std::string(mt::kOciIndex), index.dump());
+  const Digest index_digest =
+      RegistryClient(host, {}, std::nullopt).put_manifest("multi/app", "1", std::string(mt::kOciIndex), index.dump());
 
   cache::Store fresh(dir_.path() / "fresh");
   auto report = pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}),
@@ -102,6 +103,10 @@ TEST_F(RegistryClientTest, PullPicksThePlatformOfAnIndexAndVerifiesEveryBlob) {
   EXPECT_EQ(report.manifest, amd64.manifest);
   EXPECT_EQ(report.blobs_downloaded, 2);
   EXPECT_EQ(fresh.images().find(host + "/multi/app:1"), amd64.manifest);
+  // As docker records it, the repository's digest of the image is the index's.
+  EXPECT_EQ(report.registry_digest, index_digest);
+  ASSERT_EQ(fresh.images().repo_digests(amd64.manifest).size(), 1u);
+  EXPECT_EQ(fresh.images().repo_digests(amd64.manifest)[0].str(), host + "/multi/app@" + index_digest.str());
   auto arm = pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}),
                         Platform::parse("linux/aarch64"));
   EXPECT_EQ(arm.manifest, arm64.manifest);
