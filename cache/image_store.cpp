@@ -115,11 +115,11 @@ bool ImageStore::forget_untagged(const Digest& manifest) {
   return true;
 }
 
-void ImageStore::add_repo_digest(const std::string& repository, const Digest& digest, const Digest& manifest) {
+void ImageStore::add_repo_digest(const std::string& name, const Digest& digest, const Digest& manifest) {
   db_.prepare(
          "INSERT INTO repo_digests(repository, digest, manifest) VALUES(?, ?, ?) "
          "ON CONFLICT(repository, digest) DO UPDATE SET manifest = excluded.manifest")
-      .bind(1, repository)
+      .bind(1, repository_of(name))
       .bind(2, digest.str())
       .bind(3, manifest.str())
       .run();

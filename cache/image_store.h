@@ -56,9 +56,10 @@ class ImageStore {
   // untagged.
   bool forget_untagged(const Digest& manifest);
 
-  // Records that `repository` has the image `manifest` as `digest`, moving that digest from
-  // another image it named before.
-  void add_repo_digest(const std::string& repository, const Digest& digest, const Digest& manifest);
+  // Records that the repository of `name` ("reg/app" of "reg/app:1"; a name without tag is a
+  // repository) has the image `manifest` as `digest`, moving that digest from another image it
+  // named before.
+  void add_repo_digest(const std::string& name, const Digest& digest, const Digest& manifest);
   // The image's digests, by repository and digest.
   std::vector<RepoDigest> repo_digests(const Digest& manifest) const;
 

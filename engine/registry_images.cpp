@@ -43,10 +43,7 @@ registry::PushReport push_image(cache::Store& store, const std::string& source, 
   }
   const Digest pushed = with_compressed_layers(store, manifest, {.compression = exporter::Compression::Gzip});
   auto report = registry::push_image(store, pushed, to, registry.options, registry.credentials, push);
-  ImageRef repository = to;  // the local image has the registry's manifest as a repository digest
-  repository.tag.clear();
-  repository.digest.reset();
-  store.images().add_repo_digest(repository.familiar(), report.manifest, manifest);
+  store.images().add_repo_digest(to.familiar(), report.manifest, manifest);  // docker's RepoDigests
   messages.info("pushed " + to.familiar() + ": " + std::to_string(report.blobs_uploaded) +
                 " blobs uploaded, " + std::to_string(report.blobs_mounted) + " mounted, " +
                 std::to_string(report.blobs_present) + " already present");

@@ -91,9 +91,7 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
   // A digest reference needs no name: the store finds it by digest.
   if (!image.digest) {
     store.images().set(image.familiar(), manifest.digest);
-    ImageRef repository = image;
-    repository.tag.clear();
-    store.images().add_repo_digest(repository.familiar(), registry_digest, manifest.digest);
+    store.images().add_repo_digest(image.familiar(), registry_digest, manifest.digest);
   }
   return {manifest.digest, registry_digest, downloaded.load(), static_cast<int>(blobs.size()) - downloaded.load(),
           host, {}};

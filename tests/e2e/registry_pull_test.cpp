@@ -129,6 +129,25 @@ TEST_F(RegistryPullTest, PushAndPullRecordTheDigestTheRegistryKnows) {
   EXPECT_EQ(removed.out, "Untagged: " + repository + ":2\nUntagged: " + repository + "@" + digest + "\n");
 }
 
+// `build --push` records the digest of the manifest it pushed for the image it leaves locally.
+TEST_F(RegistryPullTest, BuildPushRecordsTheDigestItPushed) {
+  if (!LocalRegistry::available()) GTEST_SKIP() << "docker-registry is not installed";
+  start();
+  env_.import_busybox();
+  const fs::path context = env_.scratch() / "ctx";
+  fs::create_directories(context);
+  write_file_atomic(context / "Dockerfile", "FROM busybox\nLABEL pushed=yes\n");
+  const std::string repository = host() + "/built";
+  const Outcome built = env_.gantry({"build", "--push", "-t", repository + ":1", context.string()});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  const Outcome skopeo = run_command({"skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}",
+                                      "docker://" + repository + ":1"});
+  ASSERT_EQ(skopeo.exit_code, 0) << skopeo.err;
+  const std::string digest = skopeo.out.substr(0, skopeo.out.find('\n'));
+  EXPECT_NE(built.err.find("pushed " + repository + ":1@" + digest), std::string::npos) << built.err;
+  EXPECT_EQ(inspected_repo_digests(env_, repository + ":1"), std::vector<std::string>{repository + "@" + digest});
+}
+
 namespace {
 
 // A docker-registry that asks every client for a TLS certificate signed by a CA of the test's
