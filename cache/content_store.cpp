@@ -50,10 +50,17 @@ void ContentStore::remove(const Digest& digest) const {
 
 void ContentStore::clean_ingest() const {
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(root_ / "ingest", ec))
-    if (auto pid = owner_of_temp_name(entry.path().filename().string(), "blob-");
-        pid && !process_alive(*pid))
-      fs::remove(entry, ec);
+  for (const auto& entry : fs::directory_iterator(root_ / "ingest", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (auto pid = owner_of_temp_name(name, "blob-"); pid && !process_alive(*pid)) fs::remove(entry, ec);
+    // A blob's lock file that a killed process left: removed as its holder would, if nobody holds it.
+    if (name.starts_with("lock-"))
+      if (UniqueFd fd(::open(entry.path().c_str(), O_RDWR | O_CLOEXEC)); fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+        struct stat held, now;
+        if (::fstat(fd.get(), &held) == 0 && ::stat(entry.path().c_str(), &now) == 0 && held.st_ino == now.st_ino)
+          ::unlink(entry.path().c_str());
+      }
+  }
 }
 
 ContentStore::BlobLock ContentStore::lock_blob(const Digest& digest) const {

@@ -4,8 +4,8 @@
 // Writes are atomic: an Ingest streams into <root>/ingest/<random>, and commit() fsyncs it,
 // checks the digest (against the expected one, when given) and renames it into place. A blob
 // that is visible is therefore always whole and correct; temp files left by a crash are removed
-// by clean_ingest() at the next start. The object remembers which blobs it made, so that a
-// command that fails can take back what it wrote.
+// by clean_ingest() at the next start, with the lock files of the blobs they were getting. The
+// object remembers which blobs it made, so that a command that fails can take back what it wrote.
 //
 // Writers of a blob that takes long to get (a layer from a registry) hold its BlobLock while
 // they fetch it: another process (or thread) pulling the same blob waits, then finds it in
