@@ -13,7 +13,8 @@ namespace {
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -39,8 +40,10 @@ void normalise(Platform& p) {
     if (variant == "v1") variant.clear();
   } else if (arch == "aarch64" || arch == "arm64") {
     p.architecture = "arm64";
-    if (variant == "8" || variant == "v8" || variant == "v8.0") variant.clear();
-    else if (variant == "9" || variant == "9.0" || variant == "v9.0") variant = "v9";
+    if (variant == "8" || variant == "v8" || variant == "v8.0")
+      variant.clear();
+    else if (variant == "9" || variant == "9.0" || variant == "v9.0")
+      variant = "v9";
   } else if (arch == "armhf") {
     p.architecture = "arm";
     variant = "v7";
@@ -48,14 +51,17 @@ void normalise(Platform& p) {
     p.architecture = "arm";
     variant = "v6";
   } else if (arch == "arm") {
-    if (variant.empty() || variant == "7") variant = "v7";
-    else if (variant == "5" || variant == "6" || variant == "8") variant = "v" + variant;
+    if (variant.empty() || variant == "7")
+      variant = "v7";
+    else if (variant == "5" || variant == "6" || variant == "8")
+      variant = "v" + variant;
   }
 }
 
 // "v3" -> 3; nothing for another spelling.
 std::optional<int> variant_number(const std::string& variant) {
-  if (variant.size() != 2 || variant[0] != 'v' || !std::isdigit(static_cast<unsigned char>(variant[1])))
+  if (variant.size() != 2 || variant[0] != 'v' ||
+      !std::isdigit(static_cast<unsigned char>(variant[1])))
     return std::nullopt;
   return variant[1] - '0';
 }
@@ -75,7 +81,8 @@ std::vector<Platform> runnable_on(const Platform& p) {
   };
   if (p.architecture == "amd64") {
     const int level = p.variant.empty() ? 1 : variant_number(p.variant).value_or(1);
-    for (int v = level - 1; v >= 1; --v) out.push_back(with(p, "amd64", v == 1 ? "" : "v" + std::to_string(v)));
+    for (int v = level - 1; v >= 1; --v)
+      out.push_back(with(p, "amd64", v == 1 ? "" : "v" + std::to_string(v)));
     out.push_back(with(p, "386", ""));
   } else if (p.architecture == "arm64") {
     arm_from(8);
@@ -88,11 +95,14 @@ std::vector<Platform> runnable_on(const Platform& p) {
 }  // namespace
 
 Platform Platform::parse(std::string_view text) {
-  auto bad = [&](const char* why) { return UsageError("platform `" + std::string(text) + "`: " + why); };
+  auto bad = [&](const char* why) {
+    return UsageError("platform `" + std::string(text) + "`: " + why);
+  };
   std::vector<std::string_view> parts;
   for (std::size_t pos = 0;;) {
     auto slash = text.find('/', pos);
-    parts.push_back(text.substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos));
+    parts.push_back(
+        text.substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos));
     if (slash == std::string_view::npos) break;
     pos = slash + 1;
   }
@@ -101,7 +111,8 @@ Platform Platform::parse(std::string_view text) {
   std::string_view os = parts[0];
   // containerd's "windows(10.0.17763)/amd64": the os with its version.
   if (auto open = os.find('('); open != std::string_view::npos) {
-    if (!os.ends_with(')') || os.size() - open < 3) throw bad("an os version is written os(version)");
+    if (!os.ends_with(')') || os.size() - open < 3)
+      throw bad("an os version is written os(version)");
     p.os_version = std::string(os.substr(open + 1, os.size() - open - 2));
     os = os.substr(0, open);
   }
@@ -137,7 +148,8 @@ std::optional<Platform> Platform::from_json(const nlohmann::json& platform) {
   };
   Platform p{text("os"), text("architecture"), text("variant"), text("os.version"), {}};
   if (p.os.empty() || p.architecture.empty()) return std::nullopt;
-  if (auto features = platform.find("os.features"); features != platform.end() && features->is_array())
+  if (auto features = platform.find("os.features");
+      features != platform.end() && features->is_array())
     for (const auto& f : *features)
       if (f.is_string()) p.os_features.push_back(f.get<std::string>());
   normalise(p);
@@ -156,7 +168,8 @@ std::vector<std::optional<Platform>> index_platforms(const nlohmann::json& index
   if (!index.is_object() || manifests == index.end() || !manifests->is_array()) return out;
   for (const auto& entry : *manifests) {
     auto platform = entry.is_object() ? entry.find("platform") : entry.end();
-    out.push_back(entry.is_object() && platform != entry.end() ? Platform::from_json(*platform) : std::nullopt);
+    out.push_back(entry.is_object() && platform != entry.end() ? Platform::from_json(*platform)
+                                                               : std::nullopt);
   }
   return out;
 }
@@ -167,7 +180,8 @@ Platform host_platform() {
   const std::string machine = u.machine;
   Platform p{"linux", machine, "", "", {}};
   // uname says armv7l, armv6l, armv5tel, armv8l for 32-bit ARM kernels.
-  if (machine.starts_with("armv") && machine.size() >= 5 && std::isdigit(static_cast<unsigned char>(machine[4]))) {
+  if (machine.starts_with("armv") && machine.size() >= 5 &&
+      std::isdigit(static_cast<unsigned char>(machine[4]))) {
     p.architecture = "arm";
     p.variant = std::string("v") + machine[4];
   } else if (machine == "i686" || machine == "i586" || machine == "i486") {
@@ -177,12 +191,15 @@ Platform host_platform() {
   return p;
 }
 
-PlatformMatcher::PlatformMatcher(Platform wanted) : wanted_(std::move(wanted)), runs_(runnable_on(wanted_)) {}
+PlatformMatcher::PlatformMatcher(Platform wanted)
+    : wanted_(std::move(wanted)), runs_(runnable_on(wanted_)) {}
 
 std::optional<std::size_t> PlatformMatcher::rank(const Platform& candidate) const {
-  if (!wanted_.os_version.empty() && candidate.os_version != wanted_.os_version) return std::nullopt;
+  if (!wanted_.os_version.empty() && candidate.os_version != wanted_.os_version)
+    return std::nullopt;
   for (const auto& feature : wanted_.os_features)
-    if (std::find(candidate.os_features.begin(), candidate.os_features.end(), feature) == candidate.os_features.end())
+    if (std::find(candidate.os_features.begin(), candidate.os_features.end(), feature) ==
+        candidate.os_features.end())
       return std::nullopt;
   for (std::size_t i = 0; i < runs_.size(); ++i)
     if (runs_[i].os == candidate.os && runs_[i].architecture == candidate.architecture &&
@@ -191,9 +208,12 @@ std::optional<std::size_t> PlatformMatcher::rank(const Platform& candidate) cons
   return std::nullopt;
 }
 
-bool PlatformMatcher::matches(const Platform& candidate) const { return rank(candidate).has_value(); }
+bool PlatformMatcher::matches(const Platform& candidate) const {
+  return rank(candidate).has_value();
+}
 
-std::optional<std::size_t> PlatformMatcher::best(const std::vector<std::optional<Platform>>& candidates) const {
+std::optional<std::size_t> PlatformMatcher::best(
+    const std::vector<std::optional<Platform>>& candidates) const {
   std::optional<std::size_t> chosen, chosen_rank;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (!candidates[i]) continue;

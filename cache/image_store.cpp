@@ -57,7 +57,7 @@ std::vector<std::string> ImageStore::remove(const std::string& name) {
   if (!manifest) return {};
   db_.prepare("DELETE FROM images WHERE name = ?").bind(1, name).run();
   std::vector<std::string> removed{name};
-  bool named = false;             // another name points to the image
+  bool named = false;                // another name points to the image
   bool named_in_repository = false;  // one of the same repository
   const std::string repository = repository_of(name);
   auto others = db_.prepare("SELECT name FROM images WHERE manifest = ?");

@@ -9,7 +9,8 @@ namespace gantry::registry {
 
 namespace fs = std::filesystem;
 
-HostCertificates host_certificates(const std::vector<fs::path>& certs_dirs, const std::string& host) {
+HostCertificates host_certificates(const std::vector<fs::path>& certs_dirs,
+                                   const std::string& host) {
   HostCertificates out;
   for (const auto& dir : certs_dirs) {
     std::error_code ec;
@@ -27,7 +28,9 @@ HostCertificates host_certificates(const std::vector<fs::path>& certs_dirs, cons
   if (ec) throw Error("certs directory `" + out.directory.string() + "`: " + ec.message());
   std::sort(files.begin(), files.end());  // the CAs in a stable order
 
-  auto has = [&](const fs::path& file) { return std::find(files.begin(), files.end(), file) != files.end(); };
+  auto has = [&](const fs::path& file) {
+    return std::find(files.begin(), files.end(), file) != files.end();
+  };
   for (const auto& file : files) {
     const std::string extension = file.extension().string();
     if (extension == ".crt") {
@@ -36,19 +39,20 @@ HostCertificates host_certificates(const std::vector<fs::path>& certs_dirs, cons
       fs::path key = file;
       key.replace_extension(".key");
       if (!has(key))
-        throw Error("client certificate `" + file.string() + "`: no key `" + key.filename().string() +
-                    "` beside it (CA certificates end in .crt)");
+        throw Error("client certificate `" + file.string() + "`: no key `" +
+                    key.filename().string() + "` beside it (CA certificates end in .crt)");
       if (!out.client_cert.empty())
-        throw Error("certs directory `" + out.directory.string() + "`: several client certificates (" +
-                    out.client_cert.filename().string() + ", " + file.filename().string() + "); keep one");
+        throw Error("certs directory `" + out.directory.string() +
+                    "`: several client certificates (" + out.client_cert.filename().string() +
+                    ", " + file.filename().string() + "); keep one");
       out.client_cert = file;
       out.client_key = key;
     } else if (extension == ".key") {
       fs::path cert = file;
       cert.replace_extension(".cert");
       if (!has(cert))
-        throw Error("client key `" + file.string() + "`: no certificate `" + cert.filename().string() +
-                    "` beside it");
+        throw Error("client key `" + file.string() + "`: no certificate `" +
+                    cert.filename().string() + "` beside it");
     }
   }
   return out;

@@ -13,14 +13,15 @@
 namespace gantry::registry {
 
 struct HostCertificates {
-  std::filesystem::path directory;   // where they were found; empty when nowhere
-  std::string ca_pem;                // every *.crt, concatenated
+  std::filesystem::path directory;    // where they were found; empty when nowhere
+  std::string ca_pem;                 // every *.crt, concatenated
   std::filesystem::path client_cert;  // empty without a client certificate
   std::filesystem::path client_key;
 };
 
 // Throws Error naming the file at fault: a .cert without its .key or the reverse, several
 // client certificates, an unreadable file.
-HostCertificates host_certificates(const std::vector<std::filesystem::path>& certs_dirs, const std::string& host);
+HostCertificates host_certificates(const std::vector<std::filesystem::path>& certs_dirs,
+                                   const std::string& host);
 
 }  // namespace gantry::registry

@@ -29,14 +29,12 @@ json docker_hub_index() {
   return json{{"schemaVersion", 2},
               {"mediaType", "application/vnd.oci.image.index.v1+json"},
               {"manifests",
-               {entry("0", {{"architecture", "amd64"}, {"os", "linux"}}),
-                attestation("1", "0"),
+               {entry("0", {{"architecture", "amd64"}, {"os", "linux"}}), attestation("1", "0"),
                 entry("2", {{"architecture", "arm"}, {"os", "linux"}, {"variant", "v5"}}),
                 entry("3", {{"architecture", "arm"}, {"os", "linux"}, {"variant", "v6"}}),
                 entry("4", {{"architecture", "arm"}, {"os", "linux"}, {"variant", "v7"}}),
                 entry("5", {{"architecture", "arm64"}, {"os", "linux"}, {"variant", "v8"}}),
-                attestation("6", "5"),
-                entry("7", {{"architecture", "386"}, {"os", "linux"}}),
+                attestation("6", "5"), entry("7", {{"architecture", "386"}, {"os", "linux"}}),
                 entry("8", {{"architecture", "ppc64le"}, {"os", "linux"}}),
                 entry("9", {{"architecture", "s390x"}, {"os", "linux"}})}}};
 }
@@ -67,12 +65,15 @@ TEST(Platform, ParsesAndNormalisesSpellings) {
 }
 
 TEST(Platform, RejectsWhatIsNoPlatform) {
-  for (const char* bad : {"", "linux/", "/amd64", "linux/amd64/v8/x", "linux/amd 64", "linux(/amd64"}) {
+  for (const char* bad :
+       {"", "linux/", "/amd64", "linux/amd64/v8/x", "linux/amd 64", "linux(/amd64"}) {
     try {
       Platform::parse(bad);
       ADD_FAILURE() << "accepted `" << bad << "`";
     } catch (const UsageError& e) {
-      EXPECT_NE(std::string(e.what()).find("platform `" + std::string(bad) + "`"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("platform `" + std::string(bad) + "`"),
+                std::string::npos)
+          << e.what();
     }
   }
 }
@@ -138,11 +139,14 @@ TEST(PlatformMatcher, FallsBackToCompatibleLowerVariants) {
 }
 
 TEST(PlatformMatcher, ComparesOsVersionOnlyWhenAsked) {
-  json windows = {{"manifests",
-                   {{{"digest", "sha256:" + std::string(64, 'a')},
-                     {"platform", {{"os", "windows"}, {"architecture", "amd64"}, {"os.version", "10.0.20348.1"}}}},
-                    {{"digest", "sha256:" + std::string(64, 'b')},
-                     {"platform", {{"os", "windows"}, {"architecture", "amd64"}, {"os.version", "10.0.17763.1"}}}}}}};
+  json windows = {
+      {"manifests",
+       {{{"digest", "sha256:" + std::string(64, 'a')},
+         {"platform",
+          {{"os", "windows"}, {"architecture", "amd64"}, {"os.version", "10.0.20348.1"}}}},
+        {{"digest", "sha256:" + std::string(64, 'b')},
+         {"platform",
+          {{"os", "windows"}, {"architecture", "amd64"}, {"os.version", "10.0.17763.1"}}}}}}};
   EXPECT_EQ(best_for("windows/amd64", windows), 0u);
   EXPECT_EQ(best_for("windows(10.0.17763.1)/amd64", windows), 1u);
   EXPECT_FALSE(best_for("windows(6.3)/amd64", windows));

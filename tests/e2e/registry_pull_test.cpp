@@ -68,7 +68,8 @@ std::vector<std::string> store_blobs(const GantryEnv& env) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(env.root() / "blobs/sha256", ec)) {
     const std::string hex = entry.path().filename().string();
-    EXPECT_EQ(sha256_of(read_file(entry.path())).hex(), hex) << "a blob that is not what its name says";
+    EXPECT_EQ(sha256_of(read_file(entry.path())).hex(), hex)
+        << "a blob that is not what its name says";
     out.push_back("sha256:" + hex);
   }
   return out;
@@ -76,7 +77,9 @@ std::vector<std::string> store_blobs(const GantryEnv& env) {
 
 class RegistryPullTest : public ::testing::Test {
  protected:
-  void start() { registry_.emplace(LocalRegistry::Mode::Plain, env_.root().parent_path() / "registry"); }
+  void start() {
+    registry_.emplace(LocalRegistry::Mode::Plain, env_.root().parent_path() / "registry");
+  }
   std::string host() const { return registry_->host(); }
 
   // busybox in env_'s store as `name`.
@@ -99,34 +102,41 @@ TEST_F(RegistryPullTest, PushAndPullRecordTheDigestTheRegistryKnows) {
   const std::string repository = host() + "/x";
   import_as(repository + ":1");
   EXPECT_EQ(inspected_repo_digests(env_, repository + ":1"), std::vector<std::string>{});
-  EXPECT_EQ(listed_digests(env_.gantry({"images", "--digests"}), repository), std::vector<std::string>{"<none>"});
+  EXPECT_EQ(listed_digests(env_.gantry({"images", "--digests"}), repository),
+            std::vector<std::string>{"<none>"});
 
   const Outcome pushed = env_.gantry({"push", repository + ":1"});
   ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
-  const Outcome skopeo = run_command({"skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}",
-                                      "docker://" + repository + ":1"});
+  const Outcome skopeo = run_command({"skopeo", "inspect", "--tls-verify=false", "--format",
+                                      "{{.Digest}}", "docker://" + repository + ":1"});
   ASSERT_EQ(skopeo.exit_code, 0) << skopeo.err;
   const std::string digest = skopeo.out.substr(0, skopeo.out.find('\n'));
   ASSERT_EQ(digest.size(), 71u) << skopeo.out;
 
-  EXPECT_EQ(listed_digests(env_.gantry({"images", "--digests"}), repository), std::vector<std::string>{digest});
-  EXPECT_EQ(inspected_repo_digests(env_, repository + ":1"), std::vector<std::string>{repository + "@" + digest});
+  EXPECT_EQ(listed_digests(env_.gantry({"images", "--digests"}), repository),
+            std::vector<std::string>{digest});
+  EXPECT_EQ(inspected_repo_digests(env_, repository + ":1"),
+            std::vector<std::string>{repository + "@" + digest});
 
   GantryEnv fresh;
   const Outcome pulled = fresh.gantry({"pull", repository + ":1"});
   ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
-  EXPECT_EQ(listed_digests(fresh.gantry({"images", "--digests"}), repository), std::vector<std::string>{digest});
-  EXPECT_EQ(inspected_repo_digests(fresh, repository + ":1"), std::vector<std::string>{repository + "@" + digest});
+  EXPECT_EQ(listed_digests(fresh.gantry({"images", "--digests"}), repository),
+            std::vector<std::string>{digest});
+  EXPECT_EQ(inspected_repo_digests(fresh, repository + ":1"),
+            std::vector<std::string>{repository + "@" + digest});
 
   // As docker rmi does, the digest goes with the last name of its repository.
   ASSERT_EQ(fresh.gantry({"tag", repository + ":1", repository + ":2"}).exit_code, 0);
   Outcome removed = fresh.gantry({"rmi", repository + ":1"});
   ASSERT_EQ(removed.exit_code, 0) << removed.err;
   EXPECT_EQ(removed.out, "Untagged: " + repository + ":1\n");
-  EXPECT_EQ(inspected_repo_digests(fresh, repository + ":2"), std::vector<std::string>{repository + "@" + digest});
+  EXPECT_EQ(inspected_repo_digests(fresh, repository + ":2"),
+            std::vector<std::string>{repository + "@" + digest});
   removed = fresh.gantry({"rmi", repository + ":2"});
   ASSERT_EQ(removed.exit_code, 0) << removed.err;
-  EXPECT_EQ(removed.out, "Untagged: " + repository + ":2\nUntagged: " + repository + "@" + digest + "\n");
+  EXPECT_EQ(removed.out,
+            "Untagged: " + repository + ":2\nUntagged: " + repository + "@" + digest + "\n");
 }
 
 // `build --push` records the digest of the manifest it pushed for the image it leaves locally.
@@ -140,12 +150,14 @@ TEST_F(RegistryPullTest, BuildPushRecordsTheDigestItPushed) {
   const std::string repository = host() + "/built";
   const Outcome built = env_.gantry({"build", "--push", "-t", repository + ":1", context.string()});
   ASSERT_EQ(built.exit_code, 0) << built.err;
-  const Outcome skopeo = run_command({"skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}",
-                                      "docker://" + repository + ":1"});
+  const Outcome skopeo = run_command({"skopeo", "inspect", "--tls-verify=false", "--format",
+                                      "{{.Digest}}", "docker://" + repository + ":1"});
   ASSERT_EQ(skopeo.exit_code, 0) << skopeo.err;
   const std::string digest = skopeo.out.substr(0, skopeo.out.find('\n'));
-  EXPECT_NE(built.err.find("pushed " + repository + ":1@" + digest), std::string::npos) << built.err;
-  EXPECT_EQ(inspected_repo_digests(env_, repository + ":1"), std::vector<std::string>{repository + "@" + digest});
+  EXPECT_NE(built.err.find("pushed " + repository + ":1@" + digest), std::string::npos)
+      << built.err;
+  EXPECT_EQ(inspected_repo_digests(env_, repository + ":1"),
+            std::vector<std::string>{repository + "@" + digest});
 }
 
 namespace {
@@ -157,30 +169,42 @@ class ClientCertRegistry {
  public:
   explicit ClientCertRegistry(const fs::path& dir) : dir_(dir) {
     fs::create_directories(dir_);
-    openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=gantry-test-ca",
-             "-keyout", path("ca.key"), "-out", path("ca.crt")});
+    openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+             "/CN=gantry-test-ca", "-keyout", path("ca.key"), "-out", path("ca.crt")});
     write_file_atomic(dir_ / "san.ext", "subjectAltName=IP:127.0.0.1\n");
     sign("server", "/CN=127.0.0.1", {"-extfile", path("san.ext")});
     sign("client", "/CN=gantry-client", {});
     host_ = "127.0.0.1:" + std::to_string(unused_loopback_port());
-    write_file_atomic(dir_ / "config.yml", "version: 0.1\n"
-                                           "log:\n  level: info\n"
-                                           "storage:\n  filesystem:\n    rootdirectory: " + path("data") + "\n"
-                                           "http:\n  addr: " + host_ + "\n"
-                                           "  tls:\n    certificate: " + path("server.crt") + "\n"
-                                           "    key: " + path("server.key") + "\n"
-                                           "    clientcas:\n      - " + path("ca.crt") + "\n");
+    write_file_atomic(dir_ / "config.yml",
+                      "version: 0.1\n"
+                      "log:\n  level: info\n"
+                      "storage:\n  filesystem:\n    rootdirectory: " +
+                          path("data") +
+                          "\n"
+                          "http:\n  addr: " +
+                          host_ +
+                          "\n"
+                          "  tls:\n    certificate: " +
+                          path("server.crt") +
+                          "\n"
+                          "    key: " +
+                          path("server.key") +
+                          "\n"
+                          "    clientcas:\n      - " +
+                          path("ca.crt") + "\n");
     // env -i: the registry reads REGISTRY_* variables as configuration.
-    pid_ = spawn_command({"env", "-i", "PATH=/usr/bin:/bin", "/usr/bin/docker-registry", "serve", path("config.yml")});
+    pid_ = spawn_command({"env", "-i", "PATH=/usr/bin:/bin", "/usr/bin/docker-registry", "serve",
+                          path("config.yml")});
     for (int attempt = 0; attempt < 100; ++attempt) {
-      const Outcome probe = run_command({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
-                                         path("ca.crt"), "--cert", path("client.crt"), "--key", path("client.key"),
-                                         "https://" + host_ + "/v2/"});
+      const Outcome probe = run_command({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                         "--cacert", path("ca.crt"), "--cert", path("client.crt"),
+                                         "--key", path("client.key"), "https://" + host_ + "/v2/"});
       if (probe.out == "200") return;
       std::this_thread::sleep_for(100ms);
     }
     stop();
-    throw std::runtime_error("docker-registry with client certificates did not start in " + dir_.string());
+    throw std::runtime_error("docker-registry with client certificates did not start in " +
+                             dir_.string());
   }
   ~ClientCertRegistry() { stop(); }
 
@@ -204,10 +228,21 @@ class ClientCertRegistry {
     if (o.exit_code != 0) throw std::runtime_error("openssl failed: " + o.err);
   }
   void sign(const std::string& name, const std::string& subject, std::vector<std::string> extra) {
-    openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", path(name + ".key"), "-out",
-             path(name + ".csr")});
-    std::vector<std::string> args = {"x509", "-req", "-in", path(name + ".csr"), "-CA", path("ca.crt"), "-CAkey",
-                                     path("ca.key"), "-CAcreateserial", "-days", "2", "-out", path(name + ".crt")};
+    openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout",
+             path(name + ".key"), "-out", path(name + ".csr")});
+    std::vector<std::string> args = {"x509",
+                                     "-req",
+                                     "-in",
+                                     path(name + ".csr"),
+                                     "-CA",
+                                     path("ca.crt"),
+                                     "-CAkey",
+                                     path("ca.key"),
+                                     "-CAcreateserial",
+                                     "-days",
+                                     "2",
+                                     "-out",
+                                     path(name + ".crt")};
     args.insert(args.end(), extra.begin(), extra.end());
     openssl(args);
   }
@@ -245,7 +280,8 @@ TEST_F(RegistryPullTest, AClientCertificateInCertsDReachesARegistryThatAsksForOn
   const Outcome without = refused.gantry({"pull", name}, {{"GANTRY_CERTS_D", ca_only.string()}});
   EXPECT_EQ(without.exit_code, 1) << without.err;
   EXPECT_TRUE(one_line(without)) << without.err;
-  EXPECT_NE(error_line(without).find("registry " + registry.host()), std::string::npos) << without.err;
+  EXPECT_NE(error_line(without).find("registry " + registry.host()), std::string::npos)
+      << without.err;
   EXPECT_NE(error_line(without).find("client certificate"), std::string::npos) << without.err;
   EXPECT_EQ(refused.gantry({"images", "-q"}).out, "");
 
@@ -254,7 +290,8 @@ TEST_F(RegistryPullTest, AClientCertificateInCertsDReachesARegistryThatAsksForOn
   const Outcome no_key = refused.gantry({"pull", name}, {{"GANTRY_CERTS_D", half.string()}});
   EXPECT_EQ(no_key.exit_code, 1) << no_key.err;
   EXPECT_TRUE(one_line(no_key)) << no_key.err;
-  EXPECT_NE(error_line(no_key).find((half / registry.host() / "client.cert").string()), std::string::npos)
+  EXPECT_NE(error_line(no_key).find((half / registry.host() / "client.cert").string()),
+            std::string::npos)
       << no_key.err;
 }
 
@@ -298,8 +335,11 @@ namespace {
 // without TLS would, so the client falls back to HTTP on loopback.
 class HalfLayerRegistry {
  public:
-  HalfLayerRegistry(std::string manifest, std::map<std::string, std::string> blobs, std::string slow)
-      : manifest_(std::move(manifest)), blobs_(std::move(blobs)), slow_(std::move(slow)),
+  HalfLayerRegistry(std::string manifest, std::map<std::string, std::string> blobs,
+                    std::string slow)
+      : manifest_(std::move(manifest)),
+        blobs_(std::move(blobs)),
+        slow_(std::move(slow)),
         listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
     sockaddr_in address{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(INADDR_LOOPBACK)}};
     socklen_t length = sizeof address;
@@ -335,25 +375,33 @@ class HalfLayerRegistry {
       const ssize_t n = ::recv(connection.get(), buffer, sizeof buffer, 0);
       if (n <= 0 || buffer[0] == 0x16) return;  // closed, or a TLS hello
       request.append(buffer, static_cast<std::size_t>(n));
-      for (auto end = request.find("\r\n\r\n"); end != std::string::npos; end = request.find("\r\n\r\n")) {
+      for (auto end = request.find("\r\n\r\n"); end != std::string::npos;
+           end = request.find("\r\n\r\n")) {
         const std::string line = request.substr(0, request.find("\r\n"));
         request.erase(0, end + 4);
-        const std::string path = line.substr(line.find(' ') + 1, line.rfind(' ') - line.find(' ') - 1);
+        const std::string path =
+            line.substr(line.find(' ') + 1, line.rfind(' ') - line.find(' ') - 1);
         if (!answer(connection, path)) return;
       }
     }
   }
   // False when the connection is to be dropped.
   bool answer(const UniqueFd& connection, const std::string& path) {
-    if (path == "/v2/") return send_text(connection, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    if (path == "/v2/")
+      return send_text(connection, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
     if (path.ends_with("/manifests/1"))
-      return send_text(connection, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n"
-                                   "Content-Length: " + std::to_string(manifest_.size()) + "\r\n\r\n" + manifest_);
+      return send_text(
+          connection,
+          "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n"
+          "Content-Length: " +
+              std::to_string(manifest_.size()) + "\r\n\r\n" + manifest_);
     const auto blob = blobs_.find(path.substr(path.rfind('/') + 1));
-    if (blob == blobs_.end()) return send_text(connection, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+    if (blob == blobs_.end())
+      return send_text(connection, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
     const std::string& bytes = blob->second;
-    const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-                             std::to_string(bytes.size()) + "\r\n\r\n";
+    const std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+        std::to_string(bytes.size()) + "\r\n\r\n";
     if (blob->first != slow_ || !drip) return send_text(connection, head + bytes);
     if (!send_text(connection, head + bytes.substr(0, bytes.size() / 2))) return false;
     half_sent = true;
@@ -399,7 +447,8 @@ TEST_F(RegistryPullTest, APullKilledInTheMiddleOfALayerLeavesNothingBrokenAndThe
 
   GantryEnv fresh;
   const int pid = fresh.spawn({"pull", name});
-  for (int waited = 0; !registry.half_sent && waited < 600; ++waited) std::this_thread::sleep_for(100ms);
+  for (int waited = 0; !registry.half_sent && waited < 600; ++waited)
+    std::this_thread::sleep_for(100ms);
   ASSERT_TRUE(registry.half_sent) << "the pull never got half the layer";
   ::kill(pid, SIGKILL);
   EXPECT_EQ(wait_for(pid), 128 + SIGKILL);
@@ -408,7 +457,8 @@ TEST_F(RegistryPullTest, APullKilledInTheMiddleOfALayerLeavesNothingBrokenAndThe
   EXPECT_EQ(fresh.gantry({"images", "-q"}).out, "");
   const auto blobs = store_blobs(fresh);
   EXPECT_EQ(std::find(blobs.begin(), blobs.end(), layer), blobs.end());
-  EXPECT_EQ(std::find(blobs.begin(), blobs.end(), inspected["Digest"].get<std::string>()), blobs.end());
+  EXPECT_EQ(std::find(blobs.begin(), blobs.end(), inspected["Digest"].get<std::string>()),
+            blobs.end());
 
   registry.drip = false;
   const Outcome pulled = fresh.gantry({"pull", name});
@@ -418,7 +468,8 @@ TEST_F(RegistryPullTest, APullKilledInTheMiddleOfALayerLeavesNothingBrokenAndThe
   EXPECT_NE(std::find(after.begin(), after.end(), layer), after.end());
   // What the killed pull was writing, and its lock of the layer, are gone (the store removes what
   // a dead process left).
-  for (const auto& entry : fs::directory_iterator(fresh.root() / "ingest")) ADD_FAILURE() << entry.path();
+  for (const auto& entry : fs::directory_iterator(fresh.root() / "ingest"))
+    ADD_FAILURE() << entry.path();
 }
 
 }  // namespace gantry::e2e

@@ -65,12 +65,15 @@ TEST_F(CertsDirectoryTest, AHalfPairIsAnErrorNamingTheFile) {
                 "`: no key `client.key` beside it (CA certificates end in .crt)");
   put(user() / "b:1/client.key", "KEY");
   EXPECT_EQ(message_of([&] { host_certificates({user()}, "b:1"); }),
-            "client key `" + (user() / "b:1/client.key").string() + "`: no certificate `client.cert` beside it");
+            "client key `" + (user() / "b:1/client.key").string() +
+                "`: no certificate `client.cert` beside it");
   for (const char* name : {"one", "two"}) {
     put(user() / "c:1" / (std::string(name) + ".cert"), "CERT");
     put(user() / "c:1" / (std::string(name) + ".key"), "KEY");
   }
-  EXPECT_NE(message_of([&] { host_certificates({user()}, "c:1"); }).find("several client certificates (one.cert, two.cert)"),
+  EXPECT_NE(message_of([&] {
+              host_certificates({user()}, "c:1");
+            }).find("several client certificates (one.cert, two.cert)"),
             std::string::npos);
 }
 
