@@ -1,6 +1,7 @@
 #include "cache/content_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,10 +50,37 @@ void ContentStore::remove(const Digest& digest) const {
 
 void ContentStore::clean_ingest() const {
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(root_ / "ingest", ec))
-    if (auto pid = owner_of_temp_name(entry.path().filename().string(), "blob-");
-        pid && !process_alive(*pid))
-      fs::remove(entry, ec);
+  for (const auto& entry : fs::directory_iterator(root_ / "ingest", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (auto pid = owner_of_temp_name(name, "blob-"); pid && !process_alive(*pid)) fs::remove(entry, ec);
+    // A blob's lock file that a killed process left: removed as its holder would, if nobody holds it.
+    if (name.starts_with("lock-"))
+      if (UniqueFd fd(::open(entry.path().c_str(), O_RDWR | O_CLOEXEC)); fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+        struct stat held, now;
+        if (::fstat(fd.get(), &held) == 0 && ::stat(entry.path().c_str(), &now) == 0 && held.st_ino == now.st_ino)
+          ::unlink(entry.path().c_str());
+      }
+  }
+}
+
+ContentStore::BlobLock ContentStore::lock_blob(const Digest& digest) const {
+  const fs::path file = root_ / "ingest" / ("lock-" + digest.hex());
+  // The holder removes the file when it is done; a waiter that then gets the lock of the removed
+  // file tries again on the file as it is now, so two never hold one blob's lock at once.
+  for (;;) {
+    UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd) throw_errno("open lock `" + file.string() + "`");
+    while (::flock(fd.get(), LOCK_EX) != 0)
+      if (errno != EINTR) throw_errno("lock `" + file.string() + "`");
+    struct stat held, now;
+    if (::fstat(fd.get(), &held) != 0) throw_errno("stat `" + file.string() + "`");
+    if (::stat(file.c_str(), &now) == 0 && now.st_ino == held.st_ino && now.st_dev == held.st_dev)
+      return BlobLock(file, std::move(fd));
+  }
+}
+
+ContentStore::BlobLock::~BlobLock() {
+  if (fd_) ::unlink(file_.c_str());  // before the unlock: a waiter then sees the file is gone
 }
 
 ContentStore::Ingest ContentStore::ingest() const {

@@ -4,8 +4,15 @@
 // Writes are atomic: an Ingest streams into <root>/ingest/<random>, and commit() fsyncs it,
 // checks the digest (against the expected one, when given) and renames it into place. A blob
 // that is visible is therefore always whole and correct; temp files left by a crash are removed
-// by clean_ingest() at the next start. The object remembers which blobs it made, so that a
-// command that fails can take back what it wrote.
+// by clean_ingest() at the next start, with the lock files of the blobs they were getting. The
+// object remembers which blobs it made, so that a command that fails can take back what it wrote.
+//
+// Writers of a blob that takes long to get (a layer from a registry) hold its BlobLock while
+// they fetch it: another process (or thread) pulling the same blob waits, then finds it in
+// the store and fetches nothing.
+//
+//   auto lock = content.lock_blob(digest);
+//   if (!content.has(digest)) { auto in = content.ingest(); ...; in.commit(digest); }
 #pragma once
 
 #include <cstdint>
@@ -52,6 +59,23 @@ class ContentStore {
     std::int64_t flushed_ = 0;  // bytes handed to the disk's writeback so far
     bool committed_ = false;
   };
+
+  // An exclusive lock on ingest/lock-<hex>, released (and its file removed) when the object
+  // goes away or its process dies.
+  class BlobLock {
+   public:
+    BlobLock(BlobLock&&) noexcept = default;
+    BlobLock& operator=(BlobLock&&) noexcept = default;
+    ~BlobLock();
+
+   private:
+    friend class ContentStore;
+    BlobLock(std::filesystem::path file, UniqueFd fd) : file_(std::move(file)), fd_(std::move(fd)) {}
+    std::filesystem::path file_;
+    UniqueFd fd_;
+  };
+  // Waits for the lock of `digest`.
+  BlobLock lock_blob(const Digest& digest) const;
 
   Ingest ingest() const;
   Digest put(std::string_view data) const;

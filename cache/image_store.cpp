@@ -8,6 +8,16 @@ namespace {
 
 std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
+// "team/app" of "team/app:1", "127.0.0.1:5000/app" of "127.0.0.1:5000/app:1" (a colon before
+// the last slash is a port), and of "app@sha256:...".
+std::string repository_of(const std::string& name) {
+  std::string repository = name.substr(0, name.find('@'));
+  const auto colon = repository.rfind(':');
+  const auto slash = repository.rfind('/');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) repository.resize(colon);
+  return repository;
+}
+
 }  // namespace
 
 std::optional<Digest> ImageStore::find(const std::string& name) const {
@@ -41,9 +51,34 @@ void ImageStore::set(const std::string& name, const Digest& manifest) {
   tx.commit();
 }
 
-bool ImageStore::remove(const std::string& name) {
+std::vector<std::string> ImageStore::remove(const std::string& name) {
+  Database::Transaction tx(db_);
+  const auto manifest = find(name);
+  if (!manifest) return {};
   db_.prepare("DELETE FROM images WHERE name = ?").bind(1, name).run();
-  return db_.changes() > 0;
+  std::vector<std::string> removed{name};
+  bool named = false;                // another name points to the image
+  bool named_in_repository = false;  // one of the same repository
+  const std::string repository = repository_of(name);
+  auto others = db_.prepare("SELECT name FROM images WHERE manifest = ?");
+  others.bind(1, manifest->str());
+  while (others.step()) {
+    named = true;
+    named_in_repository = named_in_repository || repository_of(others.text(0)) == repository;
+  }
+  if (!named_in_repository) {
+    for (const auto& d : repo_digests(*manifest))
+      if (!named || d.repository == repository) removed.push_back(d.str());
+    if (named)
+      db_.prepare("DELETE FROM repo_digests WHERE manifest = ? AND repository = ?")
+          .bind(1, manifest->str())
+          .bind(2, repository)
+          .run();
+    else
+      db_.prepare("DELETE FROM repo_digests WHERE manifest = ?").bind(1, manifest->str()).run();
+  }
+  tx.commit();
+  return removed;
 }
 
 std::vector<ImageEntry> ImageStore::list() const {
@@ -72,8 +107,30 @@ void ImageStore::keep_untagged(const Digest& manifest) {
 }
 
 bool ImageStore::forget_untagged(const Digest& manifest) {
+  Database::Transaction tx(db_);
   db_.prepare("DELETE FROM untagged_images WHERE manifest = ?").bind(1, manifest.str()).run();
-  return db_.changes() > 0;
+  if (db_.changes() == 0) return false;
+  db_.prepare("DELETE FROM repo_digests WHERE manifest = ?").bind(1, manifest.str()).run();
+  tx.commit();
+  return true;
+}
+
+void ImageStore::add_repo_digest(const std::string& name, const Digest& digest, const Digest& manifest) {
+  db_.prepare(
+         "INSERT INTO repo_digests(repository, digest, manifest) VALUES(?, ?, ?) "
+         "ON CONFLICT(repository, digest) DO UPDATE SET manifest = excluded.manifest")
+      .bind(1, repository_of(name))
+      .bind(2, digest.str())
+      .bind(3, manifest.str())
+      .run();
+}
+
+std::vector<RepoDigest> ImageStore::repo_digests(const Digest& manifest) const {
+  std::vector<RepoDigest> out;
+  auto st = db_.prepare("SELECT repository, digest FROM repo_digests WHERE manifest = ? ORDER BY repository, digest");
+  st.bind(1, manifest.str());
+  while (st.step()) out.push_back({st.text(0), Digest::parse(st.text(1))});
+  return out;
 }
 
 }  // namespace gantry::cache

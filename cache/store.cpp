@@ -33,6 +33,16 @@ CREATE TABLE IF NOT EXISTS untagged_images (
   manifest TEXT PRIMARY KEY,
   untagged INTEGER NOT NULL
 );
+-- The digests registries know images by, docker's RepoDigests: `repository` (familiar, without
+-- tag: "127.0.0.1:5000/team/app") has the image `manifest` of this store under `digest`, the
+-- manifest a push stored or a pull fetched by tag (for an index, the index's digest).
+CREATE TABLE IF NOT EXISTS repo_digests (
+  repository TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  manifest TEXT NOT NULL,
+  PRIMARY KEY (repository, digest)
+);
+CREATE INDEX IF NOT EXISTS repo_digests_by_manifest ON repo_digests(manifest);
 CREATE TABLE IF NOT EXISTS snapshots (
   id TEXT PRIMARY KEY,
   size INTEGER NOT NULL DEFAULT 0,

@@ -50,11 +50,27 @@ struct ImagesFlags {
   std::vector<std::string> filters;
 };
 
-// Named images by name, then untagged ones, as docker lists <none>:<none> images.
+// The digests of `repository` among an image's: docker's DIGEST column, one row each.
+std::vector<std::string> digests_in(const std::vector<cache::RepoDigest>& digests, const std::string& repository) {
+  std::vector<std::string> out;
+  for (const auto& d : digests)
+    if (d.repository == repository) out.push_back(d.digest.str());
+  if (out.empty()) out.push_back("<none>");
+  return out;
+}
+
+// A cell of the DIGEST column: as wide as "sha256:" and 64 hex digits, and a space.
+std::string digest_column(const std::string& text) {
+  constexpr std::size_t kWidth = 71;
+  return text + std::string(text.size() < kWidth ? kWidth - text.size() + 1 : 1, ' ');
+}
+
+// Named images by name, then untagged ones, as docker lists <none>:<none> images; with
+// --digests, a row for each digest the registry of the row's repository knows the image by.
 int run_images(cache::Store& store, const ImagesFlags& f) {
   const auto filter = engine::ImageFilter::parse(f.filters);
   if (!f.quiet) {
-    std::printf("%-40s %-12s %s%-14s %-22s %s\n", "REPOSITORY", "TAG", f.digests ? "DIGEST                                                                    " : "",
+    std::printf("%-40s %-12s %s%-14s %-22s %s\n", "REPOSITORY", "TAG", f.digests ? digest_column("DIGEST").c_str() : "",
                 "IMAGE ID", "CREATED", "SIZE");
   }
   for (const auto& image : engine::list_images(store, filter)) {
@@ -64,10 +80,12 @@ int run_images(cache::Store& store, const ImagesFlags& f) {
       continue;
     }
     auto [repo, tag] = split_name(image.name);
-    std::printf("%-40s %-12s %s%-14s %-22s %s\n", repo.c_str(), tag.c_str(),
-                f.digests ? (image.manifest.str() + " ").c_str() : "", view.config.short_hex().c_str(),
-                human_age(view.config_json.value("created", "")).c_str(),
-                human_size(engine::image_size(store, view)).c_str());
+    const std::vector<std::string> digests = f.digests ? digests_in(image.repo_digests, repo) : std::vector<std::string>{""};
+    for (const auto& digest : digests)
+      std::printf("%-40s %-12s %s%-14s %-22s %s\n", repo.c_str(), tag.c_str(),
+                  f.digests ? digest_column(digest).c_str() : "",
+                  view.config.short_hex().c_str(), human_age(view.config_json.value("created", "")).c_str(),
+                  human_size(engine::image_size(store, view)).c_str());
   }
   return 0;
 }
@@ -100,7 +118,7 @@ void add_ls(CLI::App& parent, const std::string& name, GlobalOptions& global, Ac
   auto f = std::make_shared<ImagesFlags>();
   auto* cmd = parent.add_subcommand(name, "List images in the local store");
   cmd->add_flag("-q,--quiet", f->quiet, "Only show image IDs");
-  cmd->add_flag("--digests", f->digests, "Show manifest digests");
+  cmd->add_flag("--digests", f->digests, "Show the digests registries know images by");
   cmd->add_option("-f,--filter", f->filters,
                   "Filter: dangling=true|false, reference=PATTERN, label=KEY[=VALUE]")
       ->allow_extra_args(false);
@@ -171,8 +189,11 @@ void add_inspect(CLI::App& parent, const std::string& name, GlobalOptions& globa
       cache::Store store(global.state_root());
       json out = json::array();
       for (const auto& n : *names) {
-        auto view = exporter::read_image(store.content(), engine::find_image(store, n));
-        out.push_back({{"Id", view.config.str()}, {"Digest", view.manifest.str()},
+        const Digest manifest = engine::find_image(store, n);
+        auto view = exporter::read_image(store.content(), manifest);
+        json repo_digests = json::array();
+        for (const auto& d : store.images().repo_digests(manifest)) repo_digests.push_back(d.str());
+        out.push_back({{"Id", view.config.str()}, {"Digest", view.manifest.str()}, {"RepoDigests", repo_digests},
                        {"Manifest", view.manifest_json}, {"Config", view.config_json}});
       }
       std::cout << out.dump(2) << "\n";

@@ -25,7 +25,7 @@ void print_pinned(ImageRef image, const Digest& manifest) {
 
 struct PullFlags {
   std::string name;
-  std::string platform = "linux/amd64";
+  std::string platform;  // empty: the host's
   RegistryFlags registry;
 };
 
@@ -93,7 +93,7 @@ void add_registry_commands(CLI::App& app, GlobalOptions& global, Action& action)
   auto pull = std::make_shared<PullFlags>();
   auto* pull_cmd = app.add_subcommand("pull", "Pull an image from a registry into the local store");
   pull_cmd->add_option("NAME", pull->name, "Image, e.g. 127.0.0.1:5000/team/app:1")->required();
-  pull_cmd->add_option("--platform", pull->platform, "os/architecture[/variant] to pick from an index");
+  pull_cmd->add_option("--platform", pull->platform, "os/architecture[/variant] to pick from an index (default: the host's)");
   add_registry_flags(*pull_cmd, pull->registry);
   pull_cmd->callback([&global, &action, pull] { action = [&global, pull] { return run_pull(global, *pull); }; });
 

@@ -92,6 +92,8 @@ class RegistryPush : public SpecifiedOutput {
     for (const auto& name : names) {
       auto report = registry::push_image(store, pushed.manifest, ImageRef::parse(name), registry_.options,
                                          registry_.credentials);
+      // The local image has the registry's manifest as a digest of its repository (docker's RepoDigests).
+      store.images().add_repo_digest(ImageRef::parse(name).familiar(), report.manifest, image.stored.manifest);
       messages_.info("pushed " + name + "@" + report.manifest.str() + " (" + std::to_string(report.blobs_uploaded) +
                      " blobs uploaded, " + std::to_string(report.blobs_present + report.blobs_mounted) +
                      " reused)");

@@ -12,8 +12,8 @@ ImagePruneReport prune_images(cache::Store& store, bool all) {
   std::set<Digest> removed;
   if (all)
     for (const auto& e : store.images().list())
-      if (store.images().remove(e.name)) {
-        report.untagged.push_back(e.name);
+      if (auto names = store.images().remove(e.name); !names.empty()) {
+        report.untagged.insert(report.untagged.end(), names.begin(), names.end());
         removed.insert(e.manifest);
       }
   for (const auto& e : store.images().untagged())

@@ -89,7 +89,8 @@ std::vector<ListedImage> list_images(cache::Store& store, const ImageFilter& fil
   std::vector<ListedImage> out;
   for (const auto& e : every_image(store)) {
     auto view = exporter::read_image(store.content(), e.manifest);
-    if (filter.matches(e.name, view.config_json)) out.push_back({e.name, e.manifest, std::move(view)});
+    if (filter.matches(e.name, view.config_json))
+      out.push_back({e.name, e.manifest, std::move(view), store.images().repo_digests(e.manifest)});
   }
   return out;
 }
@@ -106,9 +107,9 @@ void tag_image(cache::Store& store, const std::string& source, const std::string
 
 RemovedImage remove_image(cache::Store& store, const std::string& ref, bool force) {
   RemovedImage removed;
-  if (const std::string familiar = familiar_or_empty(ref); !familiar.empty() && store.images().remove(familiar)) {
-    removed.untagged.push_back(familiar);
-    return removed;
+  if (const std::string familiar = familiar_or_empty(ref); !familiar.empty()) {
+    removed.untagged = store.images().remove(familiar);
+    if (!removed.untagged.empty()) return removed;
   }
   const Digest manifest = find_image(store, ref);
   std::vector<std::string> tags;
@@ -117,10 +118,8 @@ RemovedImage remove_image(cache::Store& store, const std::string& ref, bool forc
   if (tags.size() > 1 && !force)
     throw Error("image `" + ref + "` is referenced by " + std::to_string(tags.size()) +
                 " names: remove them by name or use -f");
-  for (const auto& t : tags) {
-    store.images().remove(t);
-    removed.untagged.push_back(t);
-  }
+  for (const auto& t : tags)
+    for (auto& name : store.images().remove(t)) removed.untagged.push_back(std::move(name));
   if (store.images().forget_untagged(manifest)) removed.deleted = manifest;
   return removed;
 }

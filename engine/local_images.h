@@ -29,6 +29,7 @@ struct ListedImage {
   std::string name;  // familiar name; empty for an untagged image
   Digest manifest;   // what the name points to: a manifest or an index
   exporter::ImageView view;  // the host platform's manifest and config
+  std::vector<cache::RepoDigest> repo_digests;  // what registries know the image by
 };
 // Named images by name, then untagged ones (docker's <none>:<none>), those `filter` matches.
 std::vector<ListedImage> list_images(cache::Store& store, const ImageFilter& filter);
@@ -40,7 +41,7 @@ std::int64_t image_size(cache::Store& store, const exporter::ImageView& image);
 void tag_image(cache::Store& store, const std::string& source, const std::string& target);
 
 struct RemovedImage {
-  std::vector<std::string> untagged;  // the names removed
+  std::vector<std::string> untagged;  // the names removed, and the repo@digest names that went with them
   std::optional<Digest> deleted;      // the manifest, when no name or untagged entry is left
 };
 // Removes a name, or an image by id with its names; an image with several names needs `force`.

@@ -1,6 +1,7 @@
 #include "engine/registry_images.h"
 
 #include "base/error.h"
+#include "base/platform.h"
 #include "engine/local_images.h"
 #include "engine/store_images.h"
 
@@ -14,7 +15,8 @@ void pull_as_policy_says(cache::Store& store, const std::string& reference, bool
   if (!in_store && policy == PullPolicy::Never)
     throw Error("image `" + reference + "` is not in the local store, and --pull=never forbade pulling it");
   const ImageRef image = ImageRef::parse(reference);
-  if (pulls(policy, in_store, image.digest.has_value())) pull_image(store, image, registry, "linux/amd64", messages);
+  // RUN steps run natively: the host's platform ("").
+  if (pulls(policy, in_store, image.digest.has_value())) pull_image(store, image, registry, "", messages);
 }
 
 }  // namespace
@@ -30,8 +32,9 @@ void report_pull(const ImageRef& image, const registry::PullReport& report, Mess
 
 registry::PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryAccess& registry,
                                 const std::string& platform, Messages& messages) {
+  const Platform wanted = platform.empty() ? host_platform() : Platform::parse(platform);
   SnapshotUnpacker unpacker(store);
-  auto report = registry::pull_image(store, image, registry.options, registry.credentials, platform, &unpacker);
+  auto report = registry::pull_image(store, image, registry.options, registry.credentials, wanted, &unpacker);
   report_pull(image, report, messages);
   return report;
 }
@@ -48,6 +51,7 @@ registry::PushReport push_image(cache::Store& store, const std::string& source, 
   }
   const Digest pushed = with_compressed_layers(store, manifest, {.compression = exporter::Compression::Gzip});
   auto report = registry::push_image(store, pushed, to, registry.options, registry.credentials, push);
+  store.images().add_repo_digest(to.familiar(), report.manifest, manifest);  // docker's RepoDigests
   messages.info("pushed " + to.familiar() + ": " + std::to_string(report.blobs_uploaded) +
                 " blobs uploaded, " + std::to_string(report.blobs_mounted) + " mounted, " +
                 std::to_string(report.blobs_present) + " already present");

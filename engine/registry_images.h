@@ -22,7 +22,8 @@ namespace gantry::engine {
 // "pulled NAME [from mirror HOST] (N blobs downloaded, M already present)".
 void report_pull(const ImageRef& image, const registry::PullReport& report, Messages& messages);
 
-// Pulls `image` (the manifest `platform` picks from an index) and says what the pull did.
+// Pulls `image` (the manifest `platform` picks from an index; empty: the host's platform) and
+// says what the pull did. Throws UsageError naming `platform` when it is no platform.
 registry::PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryAccess& registry,
                                 const std::string& platform, Messages& messages);
 

@@ -1,11 +1,10 @@
 #include "exporter/image.h"
 
-#include <sys/utsname.h>
-
 #include <ctime>
 #include <string>
 
 #include "base/error.h"
+#include "base/platform.h"
 #include "exporter/json_fields.h"
 #include "exporter/media_types.h"
 
@@ -15,18 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-// The GOARCH spelling that image configs use.
-std::string host_architecture() {
-  struct utsname u;
-  ::uname(&u);
-  const std::string machine = u.machine;
-  if (machine == "x86_64") return "amd64";
-  if (machine == "aarch64") return "arm64";
-  if (machine.starts_with("armv")) return "arm";
-  if (machine == "i686" || machine == "i386") return "386";
-  return machine;  // ppc64le, s390x and riscv64 are spelled the same
-}
-
 json descriptor(std::string_view media_type, const Digest& digest, std::int64_t size) {
   return {{"mediaType", media_type}, {"digest", digest.str()}, {"size", size}};
 }
@@ -35,25 +22,17 @@ json parse_blob(const cache::ContentStore& store, const Digest& digest, const ch
   return parse_json(store.read(digest), std::string(what) + " " + digest.str());
 }
 
-// From an index, the manifest for the host's platform (the first one when none matches). The
-// entries are read where they are in `index`: a copy of the list (json::value) would die with
-// the loop and leave the choice pointing at freed memory.
+// From an index, the manifest the host runs best (base/platform.h; the first one when it runs
+// none).
 Digest pick_platform_manifest(const json& index, const Digest& index_digest) {
   const auto manifests = index.find("manifests");
-  const json* chosen = nullptr;
-  if (manifests != index.end() && manifests->is_array())
-    for (const json& m : *manifests) {
-      if (!m.is_object()) continue;
-      if (!chosen) chosen = &m;
-      const auto platform = m.find("platform");
-      if (platform != m.end() && platform->is_object() && string_member(*platform, "os") == "linux" &&
-          string_member(*platform, "architecture") == host_architecture()) {
-        chosen = &m;
-        break;
-      }
-    }
+  if (manifests == index.end() || !manifests->is_array())
+    throw Error("image index " + index_digest.str() + ": lists no manifests");
+  auto chosen = PlatformMatcher(host_platform()).best(index_platforms(index));
+  for (std::size_t i = 0; !chosen && i < manifests->size(); ++i)
+    if ((*manifests)[i].is_object()) chosen = i;
   if (!chosen) throw Error("image index " + index_digest.str() + ": lists no manifests");
-  return Digest::parse(string_member(*chosen, "digest"));
+  return Digest::parse(string_member((*manifests)[*chosen], "digest"));
 }
 
 // An index may name another index (a multi-platform image inside an OCI layout's index); more
@@ -98,7 +77,7 @@ std::string rfc3339_utc(std::int64_t unix_seconds) {
 ImageRecord write_image(const cache::ContentStore& store, json config, const std::vector<LayerBlob>& layers,
                         std::int64_t created, bool oci_media_types) {
   if (!config.is_object()) throw Error("image config: not a JSON object");
-  if (!config.contains("architecture")) config["architecture"] = host_architecture();
+  if (!config.contains("architecture")) config["architecture"] = host_platform().architecture;
   if (!config.contains("os")) config["os"] = "linux";
   const std::string created_text = rfc3339_utc(created);
   config["created"] = created_text;

@@ -7,9 +7,10 @@
 
 namespace gantry::registry {
 
-std::optional<cache::UncompressedLayer> download_blob(RegistryClient& client, const cache::ContentStore& content,
-                                                      const std::string& repository, const Descriptor& blob,
-                                                      LayerUnpack* unpack) {
+bool download_blob(RegistryClient& client, const cache::ContentStore& content, const std::string& repository,
+                   const Descriptor& blob, LayerUnpack* unpack) {
+  const auto lock = content.lock_blob(blob.digest);
+  if (content.has(blob.digest)) return false;  // another pull stored it while this one waited
   auto ingest = content.ingest();
   std::optional<UnpackFeed> feed;
   if (unpack) feed.emplace(*unpack, "layer " + blob.digest.str());
@@ -29,7 +30,8 @@ std::optional<cache::UncompressedLayer> download_blob(RegistryClient& client, co
   }
   feed->close();
   ingest.commit(blob.digest);
-  return feed->result();
+  feed->result();  // rethrows what failed the unpack
+  return true;
 }
 
 }  // namespace gantry::registry

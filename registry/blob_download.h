@@ -17,11 +17,12 @@ struct Descriptor {
 };
 
 // Streams the blob into the content store; the ingest verifies size and digest before the blob
-// becomes visible, and removes its temp file when anything fails. With `unpack`, the same bytes
+// becomes visible, and removes its temp file when anything fails. Holds the blob's lock
+// (ContentStore::lock_blob) meanwhile: returns false, having fetched nothing, when another
+// process or thread stored the blob while this one waited for it. With `unpack`, the same bytes
 // are unpacked as they arrive; a blob that is not what its descriptor says is reported as that
-// first, whatever its unpack made of it. Returns what the unpack read (nothing without one).
-std::optional<cache::UncompressedLayer> download_blob(RegistryClient& client, const cache::ContentStore& content,
-                                                      const std::string& repository, const Descriptor& blob,
-                                                      LayerUnpack* unpack = nullptr);
+// first, whatever its unpack made of it.
+bool download_blob(RegistryClient& client, const cache::ContentStore& content, const std::string& repository,
+                   const Descriptor& blob, LayerUnpack* unpack = nullptr);
 
 }  // namespace gantry::registry

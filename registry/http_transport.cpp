@@ -170,6 +170,10 @@ HttpResponse perform(const HttpRequest& request, const TransportOptions& options
   curl_blob ca{const_cast<char*>(options.ca_bundle_pem.data()), options.ca_bundle_pem.size(),
                CURL_BLOB_NOCOPY};
   if (!options.ca_bundle_pem.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca);
+  if (!options.client_cert.empty()) {
+    curl_easy_setopt(curl, CURLOPT_SSLCERT, options.client_cert.c_str());
+    curl_easy_setopt(curl, CURLOPT_SSLKEY, options.client_key.c_str());
+  }
 
   if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
@@ -192,7 +196,10 @@ HttpResponse perform(const HttpRequest& request, const TransportOptions& options
     if (x.timed_out)
       why = "timed out: no whole answer within " + std::to_string(x.allowed_seconds) +
             " s (the server sends too slowly)";
-    throw TransportError(why, rc == CURLE_PEER_FAILED_VERIFICATION);
+    curl_off_t tls_done = 0;
+    curl_easy_getinfo(curl, CURLINFO_APPCONNECT_TIME_T, &tls_done);
+    const bool tls_alert = rc == CURLE_SSL_CONNECT_ERROR && why.find(" alert ") != std::string::npos;
+    throw TransportError(why, rc == CURLE_PEER_FAILED_VERIFICATION, tls_done > 0 || tls_alert);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &x.response.status);
   return std::move(x.response);

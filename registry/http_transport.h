@@ -20,6 +20,8 @@ namespace gantry::registry {
 struct TransportOptions {
   bool verify_tls = true;
   std::string ca_bundle_pem;          // trusted CAs as PEM text; empty: the system's
+  std::filesystem::path client_cert;  // a PEM TLS client certificate, with its PEM key
+  std::filesystem::path client_key;
   long connect_timeout_seconds = 30;
   long stall_timeout_seconds = 60;    // give up on a transfer under 1 byte/s for this long
   // The most a whole exchange may take, however its bytes trickle in (a server dripping a byte
@@ -51,13 +53,17 @@ struct HttpResponse {
 // The request never got an HTTP answer: refused, unresolvable, timed out, TLS failed.
 class TransportError : public Error {
  public:
-  TransportError(const std::string& message, bool certificate_rejected)
-      : Error(message), certificate_rejected_(certificate_rejected) {}
+  TransportError(const std::string& message, bool certificate_rejected, bool tls_spoken = false)
+      : Error(message), certificate_rejected_(certificate_rejected), tls_spoken_(tls_spoken) {}
   // The server spoke TLS but its certificate was not trusted (so plain HTTP is no answer).
   bool certificate_rejected() const { return certificate_rejected_; }
+  // The server spoke TLS: the handshake was done, or the server ended it with an alert (one
+  // that wants a client certificate does either, by TLS version). Plain HTTP is no answer.
+  bool tls_spoken() const { return tls_spoken_; }
 
  private:
   bool certificate_rejected_;
+  bool tls_spoken_;
 };
 
 // Throws TransportError with curl's explanation; exceptions from on_body pass through.

@@ -2,6 +2,8 @@
 
 #include <tbb/parallel_for_each.h>
 
+#include <atomic>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -24,12 +26,16 @@ Descriptor descriptor_of(const json& d) {
   return {Digest::parse(d.at("digest").get<std::string>()), d.at("size").get<std::int64_t>()};
 }
 
-// "linux/amd64" or "linux/arm64/v8" against an index entry's platform.
-bool matches_platform(const json& entry, const std::string& platform) {
-  const json p = entry.value("platform", json::object());
-  std::string name = p.value("os", "") + "/" + p.value("architecture", "");
-  if (platform.size() > name.size() && p.contains("variant")) name += "/" + p.value("variant", "");
-  return name == platform;
+// The digest of the manifest of `index` that `platform` runs best (base/platform.h).
+std::string platform_manifest(const json& index, const Digest& index_digest, const Platform& platform) {
+  const auto platforms = index_platforms(index);
+  if (auto chosen = PlatformMatcher(platform).best(platforms))
+    return index.at("manifests").at(*chosen).at("digest").get<std::string>();
+  std::string has;
+  for (const auto& p : platforms)
+    if (p && p->os != "unknown") has += (has.empty() ? "" : ", ") + p->str();
+  throw Error("image index " + index_digest.str() + " has no manifest for " + platform.str() + " (it has " +
+              (has.empty() ? "no platform manifests" : has) + ")");
 }
 
 // The diff_id the config claims for each of the `count` layers, where it claims one that parses;
@@ -53,6 +59,7 @@ struct LayerDownload {
   Descriptor blob;
   exporter::LayerBlob layer;  // the blob with its diff_id and media type, when unpacked
   std::unique_ptr<LayerUnpack> unpack;
+  bool fetched = false;  // false when another pull stored the blob first
 };
 
 json parse_json(const RemoteManifest& m, const std::string& what) {
@@ -64,21 +71,15 @@ json parse_json(const RemoteManifest& m, const std::string& what) {
 // One attempt: the image from `host` (the registry or one of its mirrors).
 PullReport pull_from(const std::string& host, cache::Store& store, const ImageRef& image,
                      const RegistryOptions& options, const CredentialStore& credentials,
-                     const std::string& platform, LayerUnpacker* unpacker) {
+                     const Platform& platform, LayerUnpacker* unpacker) {
   RegistryClient client(host, options, credentials.find(host));
   const std::string reference = image.digest ? image.digest->str() : image.tag;
   RemoteManifest top = client.get_manifest(image.path, reference);
+  const Digest registry_digest = top.digest;
   std::optional<RemoteManifest> index;
   RemoteManifest manifest = top;
   if (mt::is_index(top.media_type)) {
-    json list = parse_json(top, "image index");
-    std::string chosen;
-    for (const json& entry : list.value("manifests", json::array()))
-      if (matches_platform(entry, platform)) {
-        chosen = entry.at("digest").get<std::string>();
-        break;
-      }
-    if (chosen.empty()) throw Error("image index " + top.digest.str() + " has no manifest for " + platform);
+    const std::string chosen = platform_manifest(parse_json(top, "image index"), top.digest, platform);
     index = std::move(top);
     manifest = client.get_manifest(image.path, chosen);
   }
@@ -96,11 +97,9 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
   }
 
   // The config first: it names the diff_ids the layers are unpacked as while they download.
-  int downloaded = 0;
-  if (!store.content().has(config_blob.digest)) {
-    download_blob(client, store.content(), image.path, config_blob);
+  std::atomic<int> downloaded = 0;
+  if (!store.content().has(config_blob.digest) && download_blob(client, store.content(), image.path, config_blob))
     ++downloaded;
-  }
   const json config = json::parse(store.content().read(config_blob.digest), nullptr, false);
   if (!config.is_object()) throw Error("image config " + config_blob.digest.str() + " is not JSON");
   const std::vector<std::optional<Digest>> diff_ids = claimed_diff_ids(config, layers.size());
@@ -109,7 +108,7 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
   std::set<Digest> planned;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     if (store.content().has(layers[i].digest) || !planned.insert(layers[i].digest).second) continue;
-    LayerDownload d{layers[i], {}, {}};
+    LayerDownload d{layers[i], {}, {}, false};
     if (unpacker && diff_ids[i]) {
       d.layer = exporter::LayerBlob{*diff_ids[i], layers[i].digest, layers[i].size, layer_media_types[i]};
       d.unpack = unpacker->begin(*diff_ids[i]);
@@ -117,12 +116,13 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
     downloads.push_back(std::move(d));
   }
   tbb::parallel_for_each(downloads.begin(), downloads.end(), [&](LayerDownload& d) {
-    download_blob(client, store.content(), image.path, d.blob, d.unpack.get());
+    d.fetched = download_blob(client, store.content(), image.path, d.blob, d.unpack.get());
+    if (d.fetched) ++downloaded;
   });
-  downloaded += static_cast<int>(downloads.size());
-  // Every blob is proven now, and each unpacked layer was its diff_id: they are kept.
+  // Every blob is proven now, and each unpacked layer was its diff_id: they are kept. (A blob
+  // another pull stored meanwhile was not unpacked here: that pull unpacked it.)
   for (LayerDownload& d : downloads)
-    if (d.unpack) d.unpack->commit(d.layer);
+    if (d.unpack && d.fetched) d.unpack->commit(d.layer);
   // The blobs are what the manifest names; the layers must also be what the config claims
   // (those unpacked above were, and are not read again).
   exporter::check_image_layers(store.content(), store.uncompressed_layers(), parsed, config);
@@ -138,14 +138,18 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
   sources.record(config_blob.digest, host, image.path);
   for (const auto& b : layers) sources.record(b.digest, host, image.path);
   // A digest reference needs no name: the store finds it by digest.
-  if (!image.digest) store.images().set(image.familiar(), manifest.digest);
-  return {manifest.digest, downloaded, static_cast<int>(layers.size() + 1) - downloaded, host, {}};
+  if (!image.digest) {
+    store.images().set(image.familiar(), manifest.digest);
+    store.images().add_repo_digest(image.familiar(), registry_digest, manifest.digest);
+  }
+  return {manifest.digest, registry_digest, downloaded.load(), static_cast<int>(layers.size() + 1) - downloaded.load(),
+          host, {}};
 }
 
 }  // namespace
 
 PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryOptions& options,
-                      const CredentialStore& credentials, const std::string& platform, LayerUnpacker* unpacker) {
+                      const CredentialStore& credentials, const Platform& platform, LayerUnpacker* unpacker) {
   auto attempt = [&](const std::string& host) {
     try {
       return pull_from(host, store, image, options, credentials, platform, unpacker);

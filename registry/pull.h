@@ -2,9 +2,12 @@
 // `gantry pull` get it.
 //
 // The manifest is fetched by tag or digest (an index or manifest list is resolved to the
-// platform's manifest), then the config, then the layers (in parallel, skipping blobs the store
-// already has), each through a content-store ingest that checks its digest, and each unpacked as
-// it arrives when an unpacker is given; the manifest goes in last and only then is the name set. A failure therefore leaves no name and no partial blob.
+// manifest `platform` runs best, as containerd picks it: base/platform.h), then the config, then
+// the layers (in parallel, skipping blobs the store already has), each through a content-store
+// ingest that checks its digest, and each unpacked as it arrives when an unpacker is given; the
+// manifest goes in last and only then is the name set, with the registry's digest of the image
+// (the index's, for an index) as the digest of the name's repository (docker's RepoDigests). A
+// failure therefore leaves no name and no partial blob.
 //
 // With mirrors configured for the image's registry (RegistryOptions::mirrors), each mirror is
 // tried in order and the registry itself last: a mirror that cannot be reached, lacks the image
@@ -17,6 +20,7 @@
 
 #include "base/digest.h"
 #include "base/image_ref.h"
+#include "base/platform.h"
 #include "cache/store.h"
 #include "registry/credentials.h"
 #include "registry/layer_unpacker.h"
@@ -26,16 +30,18 @@ namespace gantry::registry {
 
 struct PullReport {
   Digest manifest;           // the platform manifest, what the local name points to
+  Digest registry_digest;    // what the registry knows the image by: the index's digest for an index
   int blobs_downloaded = 0;  // config and layers fetched
   int blobs_present = 0;     // already in the store
   std::string source;        // the host the image came from: a mirror or the registry
   std::vector<std::string> mirror_failures;  // "<mirror>: <why>" for each mirror passed over
 };
 
-// Throws Error "pull <image>: <what failed>" naming the blob at fault.
-// With `unpacker`, each layer downloaded is unpacked as it arrives (layer_unpacker.h).
+// Throws Error "pull <image>: <what failed>" naming the blob at fault, or the platforms an
+// index has when `platform` runs none of them. With `unpacker`, each layer downloaded is
+// unpacked as it arrives (layer_unpacker.h).
 PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryOptions& options,
-                      const CredentialStore& credentials, const std::string& platform = "linux/amd64",
+                      const CredentialStore& credentials, const Platform& platform,
                       LayerUnpacker* unpacker = nullptr);
 
 }  // namespace gantry::registry

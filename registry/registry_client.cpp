@@ -4,6 +4,7 @@
 
 #include "base/file_util.h"
 #include "exporter/media_types.h"
+#include "registry/certs_directory.h"
 #include "registry/curl_handle.h"
 
 namespace gantry::registry {
@@ -13,17 +14,20 @@ namespace mt = exporter::media_types;
 
 namespace {
 
-// The system CAs plus the extra one: CURLOPT_CAINFO alone would replace the system's.
-std::string ca_bundle(const std::filesystem::path& extra_ca) {
-  if (extra_ca.empty()) return {};
-  if (!std::filesystem::exists(extra_ca)) throw Error("registry CA file `" + extra_ca.string() + "`: no such file");
+// The system CAs plus the extra ones (a file, and a certs.d directory's PEM): CURLOPT_CAINFO
+// alone would replace the system's.
+std::string ca_bundle(const std::filesystem::path& extra_ca, const std::string& certs_d_pem) {
+  if (extra_ca.empty() && certs_d_pem.empty()) return {};
+  if (!extra_ca.empty() && !std::filesystem::exists(extra_ca))
+    throw Error("registry CA file `" + extra_ca.string() + "`: no such file");
   std::string bundle;
   for (const char* system : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"})
     if (std::filesystem::exists(system)) {
       bundle = read_file(system) + "\n";
       break;
     }
-  return bundle + read_file(extra_ca);
+  if (!extra_ca.empty()) bundle += read_file(extra_ca) + "\n";
+  return bundle + certs_d_pem;
 }
 
 std::string reason_phrase(long status) {
@@ -81,8 +85,11 @@ const RegistryClient::Endpoint& RegistryClient::endpoint() {
   std::lock_guard lock(mutex_);
   if (endpoint_) return *endpoint_;
   const bool insecure = options_.is_insecure(host_);
+  const HostCertificates certs = host_certificates(options_.certs_dirs, host_);
   TransportOptions tls{.verify_tls = !insecure,
-                       .ca_bundle_pem = ca_bundle(options_.ca_file),
+                       .ca_bundle_pem = ca_bundle(options_.ca_file, certs.ca_pem),
+                       .client_cert = certs.client_cert,
+                       .client_key = certs.client_key,
                        .connect_timeout_seconds = options_.connect_timeout_seconds,
                        .stall_timeout_seconds = options_.stall_timeout_seconds,
                        .total_timeout_seconds = options_.total_timeout_seconds};
@@ -101,8 +108,14 @@ const RegistryClient::Endpoint& RegistryClient::endpoint() {
     } catch (const TransportError& error) {
       if (error.certificate_rejected())
         throw Error("registry " + server + ": TLS certificate not trusted (" + error.what() +
-                    "); pass its CA with --registry-ca or GANTRY_REGISTRY_CA, or "
-                    "--insecure-registry " + host_);
+                    "); pass its CA with --registry-ca or GANTRY_REGISTRY_CA, put it in a certs.d "
+                    "directory as " + host_ + "/ca.crt, or use --insecure-registry " + host_);
+      if (scheme == "https" && error.tls_spoken())
+        throw Error("registry " + server + ": TLS failed (" + error.what() + ")" +
+                    (certs.client_cert.empty()
+                         ? "; if it asks for a client certificate, put client.cert and client.key in a "
+                           "certs.d directory as " + host_ + "/"
+                         : " with the client certificate `" + certs.client_cert.string() + "`"));
       failure = error.what();
       continue;
     }

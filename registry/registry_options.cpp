@@ -17,6 +17,25 @@ std::string without_port(const std::string& host) {
   return colon == std::string::npos ? host : host.substr(0, colon);
 }
 
+// The certs dirs with_environment() adds (the header says which).
+std::vector<std::filesystem::path> certs_dirs_from_environment() {
+  std::vector<std::filesystem::path> dirs;
+  if (const char* listed = std::getenv("GANTRY_CERTS_D"); listed && *listed) {
+    const std::string text = listed;
+    for (std::size_t pos = 0; pos <= text.size();) {
+      auto colon = text.find(':', pos);
+      if (colon == std::string::npos) colon = text.size();
+      if (colon > pos) dirs.emplace_back(text.substr(pos, colon - pos));
+      pos = colon + 1;
+    }
+    return dirs;
+  }
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) dirs.push_back(std::filesystem::path(xdg) / "gantry/certs.d");
+  else if (const char* home = std::getenv("HOME"); home && *home) dirs.push_back(std::filesystem::path(home) / ".config/gantry/certs.d");
+  dirs.emplace_back("/etc/docker/certs.d");
+  return dirs;
+}
+
 }  // namespace
 
 RegistryOptions RegistryOptions::with_environment() const {
@@ -36,6 +55,7 @@ RegistryOptions RegistryOptions::with_environment() const {
     if (seconds <= 0) throw UsageError("GANTRY_REGISTRY_TIMEOUT `" + std::string(timeout) + "`: not a number of seconds");
     out.connect_timeout_seconds = out.stall_timeout_seconds = out.total_timeout_seconds = seconds;
   }
+  if (out.certs_dirs.empty()) out.certs_dirs = certs_dirs_from_environment();
   return out;
 }
 

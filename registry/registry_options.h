@@ -14,6 +14,9 @@ struct RegistryOptions {
   // HOST:PORT reached without TLS verification, and over plain HTTP when HTTPS fails.
   std::vector<std::string> insecure_registries;
   std::filesystem::path ca_file;  // a PEM CA trusted besides the system's
+  // Directories laid out as docker's /etc/docker/certs.d (registry/certs_directory.h): a
+  // registry's CAs and TLS client certificate, in HOST[:PORT]/ of the first that has one.
+  std::vector<std::filesystem::path> certs_dirs;
   long connect_timeout_seconds = 30;
   long stall_timeout_seconds = 60;
   long total_timeout_seconds = 600;  // an exchange, plus time for a blob's length (http_transport.h)
@@ -24,7 +27,10 @@ struct RegistryOptions {
   std::map<std::string, std::vector<std::string>> mirrors;
 
   // Adds $GANTRY_REGISTRY_CA (unless ca_file is set), "insecure-registries" of the
-  // $GANTRY_CONFIG file, and $GANTRY_REGISTRY_TIMEOUT (seconds, for all three timeouts).
+  // $GANTRY_CONFIG file, $GANTRY_REGISTRY_TIMEOUT (seconds, for all three timeouts), and unless
+  // certs_dirs is set, the certs dirs: those $GANTRY_CERTS_D lists (colon-separated), else
+  // gantry's ($XDG_CONFIG_HOME/gantry/certs.d, ~/.config/gantry/certs.d without it), then
+  // docker's /etc/docker/certs.d.
   RegistryOptions with_environment() const;
   bool is_insecure(const std::string& host) const;
   // Whether `host` is a mirror given as an http:// URL: reached over plain HTTP, never HTTPS.

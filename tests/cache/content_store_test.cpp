@@ -1,9 +1,12 @@
 #include "cache/content_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "base/unique_fd.h"
 
 namespace gantry::cache {
 
@@ -35,6 +38,35 @@ TEST(ContentStore, BlobWrittenInUnevenPiecesPastTheWritebackChunksIsStoredWhole)
   const Digest d = in.commit(sha256_of(whole));
   EXPECT_EQ(store.size(d), static_cast<std::int64_t>(whole.size()));
   EXPECT_EQ(store.read(d), whole);
+}
+
+// Whether another open file can take the lock of `file` now (flock locks are per open file, so
+// this stands for another process).
+bool lockable(const fs::path& file) {
+  UniqueFd fd(::open(file.c_str(), O_RDWR | O_CLOEXEC));
+  return fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0;
+}
+
+TEST(ContentStore, ABlobLockIsHeldUntilItGoesAndLeavesNoFile) {
+  TempDir root(fs::temp_directory_path());
+  ContentStore store(root.path());
+  const Digest d = sha256_of("layer");
+  const fs::path file = root.path() / "ingest" / ("lock-" + d.hex());
+  {
+    auto lock = store.lock_blob(d);
+    ASSERT_TRUE(fs::exists(file));
+    EXPECT_FALSE(lockable(file));
+    store.clean_ingest();  // a lock that is held is no leftover
+    EXPECT_TRUE(fs::exists(file));
+    auto other = store.lock_blob(sha256_of("another layer"));  // other blobs are not held up
+  }
+  EXPECT_FALSE(fs::exists(file));
+  // The lock file of a process that died holding it: the next lock takes it, clean_ingest removes it.
+  write_file_atomic(file, "");
+  { auto lock = store.lock_blob(d); }
+  write_file_atomic(file, "");
+  store.clean_ingest();
+  EXPECT_FALSE(fs::exists(file));
 }
 
 TEST(ContentStore, IngestWithWrongExpectedDigestLeavesNothing) {

@@ -29,8 +29,8 @@ TEST(Store, ImagesTagRetagAndRemove) {
   auto list = store.images().list();
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].name, "alpha:1");
-  EXPECT_TRUE(store.images().remove("alpha:1"));
-  EXPECT_FALSE(store.images().remove("alpha:1"));
+  EXPECT_EQ(store.images().remove("alpha:1"), std::vector<std::string>{"alpha:1"});
+  EXPECT_TRUE(store.images().remove("alpha:1").empty());
   EXPECT_FALSE(store.images().find("alpha:1"));
 }
 
@@ -55,8 +55,73 @@ TEST(Store, MovingTheLastNameLeavesTheOldImageUntaggedUntilForgotten) {
   EXPECT_FALSE(store.images().forget_untagged(a));
   EXPECT_TRUE(store.images().untagged().empty());
   // Removing a name removes the image with it, as docker rmi does: nothing is left untagged.
-  EXPECT_TRUE(store.images().remove("again:1"));
+  EXPECT_FALSE(store.images().remove("again:1").empty());
   EXPECT_TRUE(store.images().untagged().empty());
+}
+
+TEST(Store, RepoDigestsGoWithTheLastNameOfTheirRepository) {
+  TempDir root(fs::temp_directory_path());
+  Store store(root.path());
+  auto image = store.content().put("manifest");
+  auto index = sha256_of("index");
+  auto pushed = sha256_of("pushed manifest");
+  store.images().set("reg:5000/app:1", image);
+  store.images().set("reg:5000/app:2", image);
+  store.images().set("other:1", image);
+  store.images().add_repo_digest("reg:5000/app", index, image);
+  store.images().add_repo_digest("other", pushed, image);
+  auto digests = store.images().repo_digests(image);
+  ASSERT_EQ(digests.size(), 2u);
+  EXPECT_EQ(digests[0].str(), "other@" + pushed.str());
+  EXPECT_EQ(digests[1].str(), "reg:5000/app@" + index.str());
+
+  // app:2 still names the image in its repository: the digest stays.
+  EXPECT_EQ(store.images().remove("reg:5000/app:1"), std::vector<std::string>{"reg:5000/app:1"});
+  EXPECT_EQ(store.images().repo_digests(image).size(), 2u);
+  // The repository's last name takes its digest along; other's stays.
+  EXPECT_EQ(store.images().remove("reg:5000/app:2"),
+            (std::vector<std::string>{"reg:5000/app:2", "reg:5000/app@" + index.str()}));
+  ASSERT_EQ(store.images().repo_digests(image).size(), 1u);
+  EXPECT_EQ(store.images().repo_digests(image)[0].repository, "other");
+  // The image's last name takes every digest it has.
+  store.images().add_repo_digest("reg:5000/app", index, image);
+  EXPECT_EQ(store.images().remove("other:1"),
+            (std::vector<std::string>{"other:1", "other@" + pushed.str(), "reg:5000/app@" + index.str()}));
+  EXPECT_TRUE(store.images().repo_digests(image).empty());
+}
+
+TEST(Store, RepoDigestsOfAnUntaggedImageStayUntilItIsForgotten) {
+  TempDir root(fs::temp_directory_path());
+  Store store(root.path());
+  auto old_image = store.content().put("old");
+  auto new_image = store.content().put("new");
+  auto old_digest = sha256_of("old index");
+  store.images().set("app:1", old_image);
+  store.images().add_repo_digest("app", old_digest, old_image);
+  store.images().set("app:1", new_image);  // a newer pull moved the tag
+  EXPECT_EQ(store.images().repo_digests(old_image).size(), 1u);
+  EXPECT_TRUE(store.images().repo_digests(new_image).empty());
+  // The same digest pulled for another platform moves to that image.
+  store.images().add_repo_digest("app", old_digest, new_image);
+  EXPECT_TRUE(store.images().repo_digests(old_image).empty());
+  store.images().add_repo_digest("app", sha256_of("x"), old_image);
+  EXPECT_TRUE(store.images().forget_untagged(old_image));
+  EXPECT_TRUE(store.images().repo_digests(old_image).empty());
+  EXPECT_EQ(store.images().repo_digests(new_image).size(), 1u);
+}
+
+TEST(Store, AStoreMadeBeforeRepoDigestsOpens) {
+  TempDir root(fs::temp_directory_path());
+  const auto image = sha256_of("m");
+  {
+    Store store(root.path());
+    store.images().set("x:1", image);
+    store.db().exec("DROP TABLE repo_digests");
+  }
+  Store store(root.path());
+  EXPECT_EQ(store.images().find("x:1"), image);
+  store.images().add_repo_digest("x", sha256_of("i"), image);
+  EXPECT_EQ(store.images().repo_digests(image).size(), 1u);
 }
 
 TEST(Store, ReopenKeepsStateAndCleansStaging) {

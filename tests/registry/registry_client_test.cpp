@@ -94,19 +94,27 @@ TEST_F(RegistryClientTest, PullPicksThePlatformOfAnIndexAndVerifiesEveryBlob) {
                 {"platform", {{"os", "linux"}, {"architecture", arch}}}};
   };
   json index = {{"schemaVersion", 2}, {"mediaType", mt::kOciIndex}, {"manifests", {entry(arm64, "arm64"), entry(amd64, "amd64")}}};
-  RegistryClient(host, {}, std::nullopt).put_manifest("multi/app", "1", std::string(mt::kOciIndex), index.dump());
+  const Digest index_digest =
+      RegistryClient(host, {}, std::nullopt).put_manifest("multi/app", "1", std::string(mt::kOciIndex), index.dump());
 
   cache::Store fresh(dir_.path() / "fresh");
-  auto report = pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}));
+  auto report = pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}),
+                           Platform::parse("linux/amd64"));
   EXPECT_EQ(report.manifest, amd64.manifest);
   EXPECT_EQ(report.blobs_downloaded, 2);
   EXPECT_EQ(fresh.images().find(host + "/multi/app:1"), amd64.manifest);
-  auto arm = pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}), "linux/arm64");
+  // As docker records it, the repository's digest of the image is the index's.
+  EXPECT_EQ(report.registry_digest, index_digest);
+  ASSERT_EQ(fresh.images().repo_digests(amd64.manifest).size(), 1u);
+  EXPECT_EQ(fresh.images().repo_digests(amd64.manifest)[0].str(), host + "/multi/app@" + index_digest.str());
+  auto arm = pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}),
+                        Platform::parse("linux/aarch64"));
   EXPECT_EQ(arm.manifest, arm64.manifest);
   std::string none = message_of([&] {
-    pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}), "linux/s390x");
+    pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {}, CredentialStore({}), Platform::parse("linux/s390x"));
   });
-  EXPECT_NE(none.find("has no manifest for linux/s390x"), std::string::npos) << none;
+  EXPECT_NE(none.find("has no manifest for linux/s390x (it has linux/arm64, linux/amd64)"), std::string::npos) << none;
+  EXPECT_EQ(none.find('\n'), std::string::npos) << none;
 }
 
 TEST_F(RegistryClientTest, BasicAuthErrorsSayWhatToDo) {
