@@ -71,17 +71,16 @@ int run_login(const GlobalOptions& global, const LoginFlags& f) {
   } else if (password.empty()) {
     throw UsageError("login " + f.server + ": give --password or --password-stdin");
   }
-  registry::Credentials credentials{f.username, password};
+  registry::Credentials credentials{.username = f.username, .password = password};
   registry::RegistryClient client(f.server, f.registry.options(global.config), credentials);
   client.check_login();
-  auto store = registry::CredentialStore::from_environment();
-  store.save(f.server, credentials);
-  std::cerr << "Login Succeeded (credentials stored in " << store.file().string() << ")\n";
+  const std::string where = credential_store_from_environment().save(f.server, credentials);
+  std::cerr << "Login Succeeded (credentials stored in " << where << ")\n";
   return 0;
 }
 
 int run_logout(const std::string& server) {
-  auto store = registry::CredentialStore::from_environment();
+  auto store = credential_store_from_environment();
   if (store.erase(server)) std::cerr << "Removing login credentials for " << server << "\n";
   else std::cerr << "Not logged in to " << server << "\n";
   return 0;
