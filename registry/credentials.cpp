@@ -94,6 +94,7 @@ class ConfigFile {
 
   // Replaces every entry of `key`'s host by `entry` (none when null); false when nothing changed.
   bool set_entry(const std::string& key, const json& entry) {
+    if (entry.is_null() && auth_keys(key).empty()) return false;
     const json before = config_;
     if (!config_["auths"].is_object()) config_["auths"] = json::object();
     for (const auto& name : auth_keys(key)) config_["auths"].erase(name);
@@ -130,6 +131,11 @@ class ConfigFile {
 
 std::string auth_key_for(const std::string& host) {
   return host == "docker.io" || host == "index.docker.io" ? "https://index.docker.io/v1/" : host;
+}
+
+const fs::path& CredentialStore::file() const {
+  if (files_.empty()) throw Error("registry credentials: no config file to keep them in");
+  return files_.front();
 }
 
 std::optional<Credentials> CredentialStore::find(const std::string& host) const {

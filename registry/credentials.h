@@ -51,9 +51,11 @@ class CredentialStore {
   // keeping their other keys.
   std::string save(const std::string& host, const Credentials& credentials) const;
   bool erase(const std::string& host) const;  // false when there was nothing to remove
-  const std::filesystem::path& file() const { return files_.front(); }
 
  private:
+  // The file save() and erase() change; throws Error for a store of no files.
+  const std::filesystem::path& file() const;
+
   std::vector<std::filesystem::path> files_;
   std::vector<std::filesystem::path> helper_dirs_;
 };

@@ -48,6 +48,9 @@ TEST_F(CredentialStoreTest, SaveFindEraseKeepsOtherKeys) {
 
   EXPECT_TRUE(store.erase("127.0.0.1:5000"));
   EXPECT_FALSE(store.erase("127.0.0.1:5000"));
+  // Logging out of nothing writes nothing.
+  EXPECT_FALSE(CredentialStore({dir_.path() / "absent.json"}).erase("127.0.0.1:5000"));
+  EXPECT_FALSE(fs::exists(dir_.path() / "absent.json"));
   EXPECT_EQ(store.find("127.0.0.1:5000")->username, "gantry");  // docker's file is never written
 }
 
