@@ -15,13 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-// "https://host:5000/v1/" -> "host:5000", as docker reads a key written by an older docker.
-std::string host_of_key(std::string key) {
-  if (auto scheme = key.find("://"); scheme != std::string::npos) key = key.substr(scheme + 3);
-  if (auto slash = key.find('/'); slash != std::string::npos) key = key.substr(0, slash);
-  return key;
-}
-
 // One docker config.json, as read.
 class ConfigFile {
  public:
@@ -43,7 +36,7 @@ class ConfigFile {
       // The exact key first, then any key of the same host.
       for (bool exact : {true, false})
         for (const auto& [registry, name] : helpers->items())
-          if (exact ? registry == key : host_of_key(registry) == host_of_key(key))
+          if (exact ? registry == key : host_of_server(registry) == host_of_server(key))
             return helper_name(name, "credHelpers." + registry);
     }
     if (auto store = config_.find("credsStore"); store != config_.end() && !store->is_null()) {
@@ -88,7 +81,7 @@ class ConfigFile {
     if (auths == config_.end() || !auths->is_object()) return keys;
     if (auths->contains(key)) keys.push_back(key);
     for (const auto& [name, entry] : auths->items())
-      if (name != key && host_of_key(name) == host_of_key(key)) keys.push_back(name);
+      if (name != key && host_of_server(name) == host_of_server(key)) keys.push_back(name);
     return keys;
   }
 
@@ -128,6 +121,12 @@ class ConfigFile {
 };
 
 }  // namespace
+
+std::string host_of_server(std::string server) {
+  if (auto scheme = server.find("://"); scheme != std::string::npos) server = server.substr(scheme + 3);
+  if (auto slash = server.find('/'); slash != std::string::npos) server = server.substr(0, slash);
+  return server;
+}
 
 std::string auth_key_for(const std::string& host) {
   return host == "docker.io" || host == "index.docker.io" ? "https://index.docker.io/v1/" : host;

@@ -60,6 +60,10 @@ class CredentialStore {
   std::vector<std::filesystem::path> helper_dirs_;
 };
 
+// "https://host:5000/v1/" -> "host:5000": the registry a config key or a server given to
+// login names (docker takes either form).
+std::string host_of_server(std::string server);
+
 // The key docker keeps a registry's credentials under: docker.io's is "https://index.docker.io/v1/".
 std::string auth_key_for(const std::string& host);
 

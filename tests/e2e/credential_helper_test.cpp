@@ -157,6 +157,9 @@ TEST_F(CredentialHelperTest, LoginStoresThroughTheHelperAndLogoutErasesThere) {
   start(Mode::Basic);
   docker_config({{"credsStore", "gantry-test"}, {"psFormat", "table"}});
   hold(json::object());
+  auto both = gantry(env_, {"login", "-u", "u", "-p", "p", "--password-stdin", host()});
+  EXPECT_EQ(both.exit_code, 125);
+  EXPECT_TRUE(contains(error_line(both), "--password and --password-stdin exclude each other")) << both.err;
   auto login = gantry(env_, {"login", "-u", LocalRegistry::user(), "-p", LocalRegistry::password(), host()});
   ASSERT_EQ(login.exit_code, 0) << login.err;
   EXPECT_TRUE(contains(login.err, "docker-credential-gantry-test")) << login.err;
@@ -172,7 +175,8 @@ TEST_F(CredentialHelperTest, LoginStoresThroughTheHelperAndLogoutErasesThere) {
   auto pushed = gantry(env_, {"push", name});
   ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
 
-  auto logout = gantry(env_, {"logout", host()});
+  // docker takes a server as a URL too, and keeps its host.
+  auto logout = gantry(env_, {"logout", "https://" + host() + "/v1/"});
   ASSERT_EQ(logout.exit_code, 0) << logout.err;
   EXPECT_TRUE(contains(logout.err, "Removing login credentials for " + host())) << logout.err;
   EXPECT_EQ(held(), json::object());
