@@ -17,7 +17,8 @@ std::string read_fd(int fd, const std::string& what);
 // Writes `data` to a temp file beside `path`, fsyncs it and renames it over `path`, so readers
 // see either the old or the new content, never a half-written file. The file has `mode` from
 // the start (0600 for one holding secrets is never readable by others, not even for a moment).
-void write_file_atomic(const std::filesystem::path& path, std::string_view data, mode_t mode = 0644);
+void write_file_atomic(const std::filesystem::path& path, std::string_view data,
+                       mode_t mode = 0644);
 
 // The same, except that a file already at `path` is kept (false): one that another thread or
 // process wrote first is never replaced, so a mount or an open fd of it stays on a live file.

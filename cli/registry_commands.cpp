@@ -73,7 +73,8 @@ int run_login(const GlobalOptions& global, const LoginFlags& f) {
     std::getline(std::cin, password);
     if (password.ends_with('\r')) password.pop_back();
   }
-  if (password.empty()) throw UsageError("login " + server + ": give --password or --password-stdin");
+  if (password.empty())
+    throw UsageError("login " + server + ": give --password or --password-stdin");
   registry::Credentials credentials{.username = f.username, .password = password};
   registry::RegistryClient client(server, f.registry.options(global.config), credentials);
   client.check_login();

@@ -8,7 +8,8 @@ namespace fs = std::filesystem;
 
 registry::CredentialStore credential_store_from_environment() {
   std::vector<fs::path> files;
-  if (const char* gantry = std::getenv("GANTRY_CONFIG"); gantry && *gantry) files.emplace_back(gantry);
+  if (const char* gantry = std::getenv("GANTRY_CONFIG"); gantry && *gantry)
+    files.emplace_back(gantry);
   if (const char* docker = std::getenv("DOCKER_CONFIG"); docker && *docker)
     files.push_back(fs::path(docker) / "config.json");
   else if (const char* home = std::getenv("HOME"); home && *home)

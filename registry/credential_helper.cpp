@@ -87,7 +87,8 @@ Pipe make_pipe(const std::string& what) {
 
 // Reads `out` and `err` to their ends (both at once: a program blocked on a full stderr would
 // never close its stdout).
-void drain(UniqueFd out, UniqueFd err, std::string& out_text, std::string& err_text, const std::string& what) {
+void drain(UniqueFd out, UniqueFd err, std::string& out_text, std::string& err_text,
+           const std::string& what) {
   pollfd fds[2] = {{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}};
   std::string* texts[2] = {&out_text, &err_text};
   int open = 2;
@@ -128,17 +129,20 @@ fs::path CredentialHelper::find_program(const std::string& server_url) const {
   for (const auto& dir : search_dirs_) {
     fs::path candidate = dir / program_;
     std::error_code ec;
-    if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
   }
-  throw Error(subject(server_url) + ": not found in PATH (install it, or change credsStore/credHelpers "
-                                    "in docker's config.json)");
+  throw Error(subject(server_url) +
+              ": not found in PATH (install it, or change credsStore/credHelpers "
+              "in docker's config.json)");
 }
 
 CredentialHelper::Answer CredentialHelper::run(const std::string& verb, const std::string& input,
                                                const std::string& server_url) const {
   const std::string what = subject(server_url) + ": " + verb;
   const fs::path program = find_program(server_url);
-  if (input.size() > kMaxInput) throw Error(what + ": input longer than " + std::to_string(kMaxInput) + " bytes");
+  if (input.size() > kMaxInput)
+    throw Error(what + ": input longer than " + std::to_string(kMaxInput) + " bytes");
 
   Pipe in = make_pipe(what), out = make_pipe(what), err = make_pipe(what);
   for (std::size_t written = 0; written < input.size();) {
@@ -182,8 +186,9 @@ std::optional<Credentials> CredentialHelper::get(const std::string& server_url) 
   json answer = json::parse(a.out, nullptr, false);
   if (!answer.is_object() || !answer.value("Username", json()).is_string() ||
       !answer.value("Secret", json()).is_string())
-    throw Error(subject(server_url) + ": get answered something other than "
-                                      "{\"ServerURL\",\"Username\",\"Secret\"} JSON");
+    throw Error(subject(server_url) +
+                ": get answered something other than "
+                "{\"ServerURL\",\"Username\",\"Secret\"} JSON");
   const std::string username = answer["Username"], secret = answer["Secret"];
   if (secret.empty()) return std::nullopt;
   if (username == kTokenUsername) return Credentials{.identity_token = secret};
@@ -191,14 +196,16 @@ std::optional<Credentials> CredentialHelper::get(const std::string& server_url) 
 }
 
 void CredentialHelper::store(const std::string& server_url, const Credentials& credentials) const {
-  const std::string& secret = credentials.identity_token.empty() ? credentials.password : credentials.identity_token;
-  const json input = {{"ServerURL", server_url},
-                      {"Username", credentials.identity_token.empty() ? credentials.username : kTokenUsername},
-                      {"Secret", secret}};
+  const std::string& secret =
+      credentials.identity_token.empty() ? credentials.password : credentials.identity_token;
+  const json input = {
+      {"ServerURL", server_url},
+      {"Username", credentials.identity_token.empty() ? credentials.username : kTokenUsername},
+      {"Secret", secret}};
   Answer a = run("store", input.dump(), server_url);
   if (a.exit_status != 0)
-    throw Error(subject(server_url) + ": store failed (exit status " + std::to_string(a.exit_status) +
-                "): " + explanation(a.out, a.err, secret));
+    throw Error(subject(server_url) + ": store failed (exit status " +
+                std::to_string(a.exit_status) + "): " + explanation(a.out, a.err, secret));
 }
 
 bool CredentialHelper::erase(const std::string& server_url) const {
@@ -215,7 +222,8 @@ std::map<std::string, std::string> CredentialHelper::list() const {
     throw Error(subject("") + ": list failed (exit status " + std::to_string(a.exit_status) +
                 "): " + explanation(a.out, a.err, ""));
   json answer = json::parse(a.out, nullptr, false);
-  if (!answer.is_object()) throw Error(subject("") + ": list answered something other than a JSON object");
+  if (!answer.is_object())
+    throw Error(subject("") + ": list answered something other than a JSON object");
   std::map<std::string, std::string> servers;
   for (const auto& [url, username] : answer.items())
     servers[url] = username.is_string() ? username.get<std::string>() : std::string();

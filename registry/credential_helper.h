@@ -49,7 +49,8 @@ class CredentialHelper {
     std::string out;
     std::string err;
   };
-  Answer run(const std::string& verb, const std::string& input, const std::string& server_url) const;
+  Answer run(const std::string& verb, const std::string& input,
+             const std::string& server_url) const;
   std::filesystem::path find_program(const std::string& server_url) const;
   // "credential helper `docker-credential-NAME` for SERVER"
   std::string subject(const std::string& server_url) const;

@@ -24,15 +24,18 @@ class ConfigFile {
       config_ = json::parse(read_file(path_));
     } catch (const json::parse_error& e) {
       // Only the place: the parser's message quotes the text it stopped in, maybe a password.
-      throw Error("registry config `" + path_.string() + "`: not valid JSON (at byte " + std::to_string(e.byte) + ")");
+      throw Error("registry config `" + path_.string() + "`: not valid JSON (at byte " +
+                  std::to_string(e.byte) + ")");
     }
     if (!config_.is_object()) config_ = json::object();
   }
 
   // The helper the file names for `key`: its credHelpers entry, else credsStore.
   std::optional<std::string> helper_for(const std::string& key) const {
-    if (auto helpers = config_.find("credHelpers"); helpers != config_.end() && !helpers->is_null()) {
-      if (!helpers->is_object()) throw Error(where("credHelpers") + ": not an object of registry: helper name");
+    if (auto helpers = config_.find("credHelpers");
+        helpers != config_.end() && !helpers->is_null()) {
+      if (!helpers->is_object())
+        throw Error(where("credHelpers") + ": not an object of registry: helper name");
       // The exact key first, then any key of the same host.
       for (bool exact : {true, false})
         for (const auto& [registry, name] : helpers->items())
@@ -51,11 +54,13 @@ class ConfigFile {
     for (const auto& name : auth_keys(key)) {
       const json& entry = config_["auths"][name];
       if (!entry.is_object()) continue;
-      Credentials c{.username = text(entry, name, "username"), .password = text(entry, name, "password"),
+      Credentials c{.username = text(entry, name, "username"),
+                    .password = text(entry, name, "password"),
                     .identity_token = text(entry, name, "identitytoken")};
       if (auto auth = text(entry, name, "auth"); !auth.empty()) {
         // The message names the field, never its value: it is the password, barely encoded.
-        const std::string malformed = where("auths." + name + ".auth") + ": not base64 of user:password";
+        const std::string malformed =
+            where("auths." + name + ".auth") + ": not base64 of user:password";
         std::string decoded;
         try {
           decoded = base64_decode(auth);
@@ -102,10 +107,13 @@ class ConfigFile {
   }
 
  private:
-  std::string where(const std::string& field) const { return "registry config `" + path_.string() + "`: " + field; }
+  std::string where(const std::string& field) const {
+    return "registry config `" + path_.string() + "`: " + field;
+  }
 
   std::string helper_name(const json& value, const std::string& field) const {
-    if (!value.is_string() || value.get<std::string>().empty()) throw Error(where(field) + ": not a helper name");
+    if (!value.is_string() || value.get<std::string>().empty())
+      throw Error(where(field) + ": not a helper name");
     return value.get<std::string>();
   }
 
@@ -123,7 +131,8 @@ class ConfigFile {
 }  // namespace
 
 std::string host_of_server(std::string server) {
-  if (auto scheme = server.find("://"); scheme != std::string::npos) server = server.substr(scheme + 3);
+  if (auto scheme = server.find("://"); scheme != std::string::npos)
+    server = server.substr(scheme + 3);
   if (auto slash = server.find('/'); slash != std::string::npos) server = server.substr(0, slash);
   return server;
 }
@@ -162,7 +171,8 @@ std::string CredentialStore::save(const std::string& host, const Credentials& cr
     return "credential helper `" + helper.program() + "`";
   }
   json entry = json::object();
-  if (!credentials.username.empty()) entry["auth"] = base64_encode(credentials.username + ":" + credentials.password);
+  if (!credentials.username.empty())
+    entry["auth"] = base64_encode(credentials.username + ":" + credentials.password);
   if (!credentials.identity_token.empty()) entry["identitytoken"] = credentials.identity_token;
   config.set_entry(key, entry);
   config.write();

@@ -64,7 +64,7 @@ class CredentialStore {
 // login names (docker takes either form).
 std::string host_of_server(std::string server);
 
-// The key docker keeps a registry's credentials under: docker.io's is "https://index.docker.io/v1/".
+// The key docker keeps a registry's credentials under (docker.io's: its v1 index URL).
 std::string auth_key_for(const std::string& host);
 
 std::string base64_encode(std::string_view data);

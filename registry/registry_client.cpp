@@ -77,7 +77,8 @@ std::string url_for_message(std::string url) {
   url = url.substr(0, url.find_first_of("?#"));
   const auto authority = url.find("://") == std::string::npos ? 0 : url.find("://") + 3;
   const auto at = url.find('@', authority);
-  if (at != std::string::npos && at < url.find('/', authority)) url.erase(authority, at + 1 - authority);
+  if (at != std::string::npos && at < url.find('/', authority))
+    url.erase(authority, at + 1 - authority);
   return url;
 }
 
@@ -135,7 +136,8 @@ std::string RegistryClient::fetch_token(const Endpoint& e, const std::string& sc
   std::vector<std::string> scopes;
   for (std::size_t pos = 0; pos < scope.size();) {
     auto space = scope.find(' ', pos);
-    scopes.push_back(scope.substr(pos, space == std::string::npos ? std::string::npos : space - pos));
+    scopes.push_back(
+        scope.substr(pos, space == std::string::npos ? std::string::npos : space - pos));
     pos = space == std::string::npos ? scope.size() : space + 1;
   }
   HttpRequest request{.url = url, .follow_redirects = true};
@@ -143,17 +145,20 @@ std::string RegistryClient::fetch_token(const Endpoint& e, const std::string& sc
     // An identity token is an OAuth2 refresh token: exchanged in a form POST, as docker does.
     request.method = "POST";
     request.headers.push_back("Content-Type: application/x-www-form-urlencoded");
-    request.body = "grant_type=refresh_token&refresh_token=" + url_escape(credentials_->identity_token) +
-                   "&client_id=gantry&service=" + url_escape(service) + "&scope=" + url_escape(scope);
+    request.body =
+        "grant_type=refresh_token&refresh_token=" + url_escape(credentials_->identity_token) +
+        "&client_id=gantry&service=" + url_escape(service) + "&scope=" + url_escape(scope);
   } else {
     // Else a GET with the scopes as separate parameters and Basic credentials, if any.
     std::string query;
     if (!service.empty()) query += "service=" + url_escape(service);
-    for (const auto& one : scopes) query += (query.empty() ? "" : "&") + std::string("scope=") + url_escape(one);
+    for (const auto& one : scopes)
+      query += (query.empty() ? "" : "&") + std::string("scope=") + url_escape(one);
     if (!query.empty()) request.url = with_query(url, query);
     if (credentials_)
-      request.headers.push_back("Authorization: Basic " +
-                                base64_encode(credentials_->username + ":" + credentials_->password));
+      request.headers.push_back(
+          "Authorization: Basic " +
+          base64_encode(credentials_->username + ":" + credentials_->password));
   }
   HttpResponse response;
   try {
@@ -165,8 +170,10 @@ std::string RegistryClient::fetch_token(const Endpoint& e, const std::string& sc
   auto body = json::parse(response.body, nullptr, false);
   if (!body.is_object()) throw Error(what + ": answered something other than JSON");
   // "access_token" is OAuth2's name, "token" the registry protocol's; either will do.
-  const json token = body.contains("access_token") ? body["access_token"] : body.value("token", json());
-  if (!token.is_string() || token.get<std::string>().empty()) throw Error(what + ": answered no token");
+  const json token =
+      body.contains("access_token") ? body["access_token"] : body.value("token", json());
+  if (!token.is_string() || token.get<std::string>().empty())
+    throw Error(what + ": answered no token");
   return "Authorization: Bearer " + token.get<std::string>();
 }
 
@@ -175,7 +182,8 @@ std::string RegistryClient::authorization(const Endpoint& e, const std::string& 
   if (e.challenge->scheme == AuthChallenge::Scheme::Basic) {
     if (!credentials_) return {};
     if (!credentials_->identity_token.empty())
-      throw Error("registry " + host_ + ": the credentials for it are an identity token, which only a token "
+      throw Error("registry " + host_ +
+                  ": the credentials for it are an identity token, which only a token "
                   "server takes (the registry asks for Basic authentication, a user and password)");
     return "Authorization: Basic " + base64_encode(credentials_->username + ":" + credentials_->password);
   }
@@ -213,9 +221,12 @@ Error RegistryClient::status_error(const std::string& what, const HttpResponse& 
   std::string message = what + ": " + std::to_string(response.status) + " " + reason_phrase(response.status);
   if (auto detail = registry_errors(response.body); !detail.empty()) message += " (" + detail + ")";
   if (response.status == 401 || response.status == 403) {
-    if (!credentials_) message += "; authentication required: gantry login " + host_;
-    else if (!credentials_->identity_token.empty()) message += "; the registry rejected the identity token";
-    else message += "; the registry rejected the credentials of user `" + credentials_->username + "`";
+    if (!credentials_)
+      message += "; authentication required: gantry login " + host_;
+    else if (!credentials_->identity_token.empty())
+      message += "; the registry rejected the identity token";
+    else
+      message += "; the registry rejected the credentials of user `" + credentials_->username + "`";
   }
   return Error(message);
 }

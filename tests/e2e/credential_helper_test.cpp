@@ -12,10 +12,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "base/file_util.h"
 #include "tests/e2e/gantry_runner.h"
@@ -35,7 +34,9 @@ std::string error_line(const Outcome& o) {
   return pos == std::string::npos ? o.err : o.err.substr(pos, o.err.find('\n', pos) - pos);
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 class CredentialHelperTest : public ::testing::Test {
  protected:
@@ -49,22 +50,26 @@ class CredentialHelperTest : public ::testing::Test {
   std::string host() const { return registry_->host(); }
 
   // docker's config.json for every gantry this test runs.
-  void docker_config(const json& config) { write_file_atomic(docker_dir_ / "config.json", config.dump()); }
+  void docker_config(const json& config) {
+    write_file_atomic(docker_dir_ / "config.json", config.dump());
+  }
   std::string docker_config_text() const { return read_file(docker_dir_ / "config.json"); }
   // What the helper holds: {"<server>": {"Username": .., "Secret": ..}}.
   void hold(const json& credentials) { write_file_atomic(helper_file_, credentials.dump()); }
   json held() const { return json::parse(read_file(helper_file_)); }
-  json held_for_registry() const { return {{host(), {{"Username", LocalRegistry::user()}, {"Secret", LocalRegistry::password()}}}}; }
+  json held_for_registry() const {
+    return {{host(), {{"Username", LocalRegistry::user()}, {"Secret", LocalRegistry::password()}}}};
+  }
 
   // gantry with docker's config dir of this test and the helper in $PATH, and no
   // $GANTRY_CONFIG (an empty one is none). Every outcome is kept for expect_no_secret().
   Outcome gantry(const GantryEnv& env, std::vector<std::string> args) {
     const char* path = std::getenv("PATH");
-    Outcome o = env.gantry(std::move(args),
-                           {{"GANTRY_CONFIG", ""},
-                            {"DOCKER_CONFIG", docker_dir_.string()},
-                            {"PATH", (testdata("credential-helper").string() + ":" + extra_path_ + (path ? path : ""))},
-                            {"GANTRY_TEST_CREDENTIALS", helper_file_.string()}});
+    Outcome o = env.gantry(std::move(args), {{"GANTRY_CONFIG", ""},
+                                             {"DOCKER_CONFIG", docker_dir_.string()},
+                                             {"PATH", (testdata("credential-helper").string() +
+                                                       ":" + extra_path_ + (path ? path : ""))},
+                                             {"GANTRY_TEST_CREDENTIALS", helper_file_.string()}});
     outcomes_.push_back(o);
     return o;
   }
@@ -111,7 +116,8 @@ class CredentialHelperTest : public ::testing::Test {
     GantryEnv other;
     auto ctx = context("child", "FROM " + name + "\nRUN cat /built.txt > /copied.txt\n");
     const fs::path metadata = env_.scratch() / "metadata.json";
-    auto built = gantry(other, {"build", "--metadata-file", metadata.string(), "-t", "child:1", ctx.string()});
+    auto built = gantry(
+        other, {"build", "--metadata-file", metadata.string(), "-t", "child:1", ctx.string()});
     ASSERT_EQ(built.exit_code, 0) << built.err;
     EXPECT_TRUE(contains(built.err, "pulled " + name)) << built.err;
     auto history = gantry(other, {"history", "child:1"});
@@ -159,8 +165,10 @@ TEST_F(CredentialHelperTest, LoginStoresThroughTheHelperAndLogoutErasesThere) {
   hold(json::object());
   auto both = gantry(env_, {"login", "-u", "u", "-p", "p", "--password-stdin", host()});
   EXPECT_EQ(both.exit_code, 125);
-  EXPECT_TRUE(contains(error_line(both), "--password and --password-stdin exclude each other")) << both.err;
-  auto login = gantry(env_, {"login", "-u", LocalRegistry::user(), "-p", LocalRegistry::password(), host()});
+  EXPECT_TRUE(contains(error_line(both), "--password and --password-stdin exclude each other"))
+      << both.err;
+  auto login =
+      gantry(env_, {"login", "-u", LocalRegistry::user(), "-p", LocalRegistry::password(), host()});
   ASSERT_EQ(login.exit_code, 0) << login.err;
   EXPECT_TRUE(contains(login.err, "docker-credential-gantry-test")) << login.err;
   EXPECT_EQ(held(), held_for_registry());
@@ -168,7 +176,8 @@ TEST_F(CredentialHelperTest, LoginStoresThroughTheHelperAndLogoutErasesThere) {
   const json config = json::parse(docker_config_text());
   EXPECT_EQ(config["auths"], json({{host(), json::object()}})) << config;
   EXPECT_EQ(config["psFormat"], "table");
-  EXPECT_FALSE(contains(docker_config_text(), "Z2FudHJ5OmdhbnRyeS1wYXNz"));  // base64 gantry:gantry-pass
+  EXPECT_FALSE(
+      contains(docker_config_text(), "Z2FudHJ5OmdhbnRyeS1wYXNz"));  // base64 gantry:gantry-pass
 
   const std::string name = host() + "/team/app:login";
   build_app(name);
@@ -193,12 +202,14 @@ TEST_F(CredentialHelperTest, AMissingOrFailingHelperIsOneLineNamingItAndTheRegis
   docker_config({{"credsStore", "absent"}});
   auto missing = gantry(env_, {"pull", name});
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_TRUE(contains(error_line(missing), "credential helper `docker-credential-absent` for " + host() +
-                                                ": not found in PATH")) << missing.err;
+  EXPECT_TRUE(contains(error_line(missing), "credential helper `docker-credential-absent` for " +
+                                                host() + ": not found in PATH"))
+      << missing.err;
 
   const fs::path bin = env_.scratch() / "bin";
   fs::create_directories(bin);
-  write_file_atomic(bin / "docker-credential-locked", "#!/bin/sh\necho 'the keychain is locked'\nexit 2\n");
+  write_file_atomic(bin / "docker-credential-locked",
+                    "#!/bin/sh\necho 'the keychain is locked'\nexit 2\n");
   fs::permissions(bin / "docker-credential-locked", fs::perms::owner_all);
   extra_path_ = bin.string() + ":";
   docker_config({{"credHelpers", {{host(), "locked"}}}});
@@ -208,7 +219,8 @@ TEST_F(CredentialHelperTest, AMissingOrFailingHelperIsOneLineNamingItAndTheRegis
   EXPECT_EQ(failing.exit_code, 1);
   const std::string line = error_line(failing);
   EXPECT_TRUE(contains(line, "credential helper `docker-credential-locked` for " + host() +
-                                 ": get failed (exit status 2): the keychain is locked")) << failing.err;
+                                 ": get failed (exit status 2): the keychain is locked"))
+      << failing.err;
   EXPECT_TRUE(contains(line, name)) << failing.err;
 }
 
@@ -228,17 +240,21 @@ class IdentityTokenTest : public CredentialHelperTest {
     const fs::path state = env_.root().parent_path() / "registry";
     const int pid = std::stoi(read_file(state / "token-server.pid"));
     std::string cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
-    ASSERT_TRUE(contains(cmdline, "token-server.py") && contains(cmdline, state.string())) << cmdline;
+    ASSERT_TRUE(contains(cmdline, "token-server.py") && contains(cmdline, state.string()))
+        << cmdline;
     ::kill(pid, SIGTERM);
-    for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const int port = std::stoi(host().substr(host().find(':') + 1)) + 1;
-    token_server_ = spawn_command({"/usr/bin/python3", testdata("token-server/refresh-token-server.py").string(),
-                                   "--port", std::to_string(port), "--key", (state / "token/signer.key").string(),
-                                   "--cert", (state / "token/signer.crt").string(), "--refresh-token",
-                                   refresh_token, "--log", token_log_.string()});
+    token_server_ = spawn_command(
+        {"/usr/bin/python3", testdata("token-server/refresh-token-server.py").string(), "--port",
+         std::to_string(port), "--key", (state / "token/signer.key").string(), "--cert",
+         (state / "token/signer.crt").string(), "--refresh-token", refresh_token, "--log",
+         token_log_.string()});
     // Up when it answers (a GET, which it refuses and logs).
     for (int i = 0; i < 500; ++i) {
-      if (run_command({"curl", "-s", "-o", "/dev/null", "http://127.0.0.1:" + std::to_string(port) + "/token"})
+      if (run_command({"curl", "-s", "-o", "/dev/null",
+                       "http://127.0.0.1:" + std::to_string(port) + "/token"})
               .exit_code == 0)
         return;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -270,8 +286,10 @@ TEST_F(IdentityTokenTest, AnIdentityTokenFromTheHelperIsExchangedAtTheTokenServe
   push_pull_and_build_from(name);
   // Every exchange was docker's OAuth2 form; none was a GET with a password.
   const std::string log = token_log();
-  EXPECT_TRUE(contains(log, "POST grant_type=refresh_token client_id=gantry service=gantry-registry "
-                            "scope=repository:team/app:pull,push -> 200")) << log;
+  EXPECT_TRUE(contains(log,
+                       "POST grant_type=refresh_token client_id=gantry service=gantry-registry "
+                       "scope=repository:team/app:pull,push -> 200"))
+      << log;
   EXPECT_TRUE(contains(log, "scope=repository:team/app:pull -> 200")) << log;
   std::size_t gets = 0;
   for (auto at = log.find("GET "); at != std::string::npos; at = log.find("GET ", at + 1)) ++gets;

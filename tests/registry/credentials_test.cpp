@@ -95,7 +95,8 @@ TEST_F(CredentialStoreTest, AuthsTakeUsernameAndPasswordFieldsAndIdentityTokens)
 }
 
 TEST_F(CredentialStoreTest, AMalformedAuthNamesTheFileAndFieldButNotItsValue) {
-  for (const std::string auth : {"c2VjcmV0LXdpdGhvdXQtY29sb24=", "not base64 at all", "OnNlY3JldA=="}) {
+  for (const std::string auth :
+       {"c2VjcmV0LXdpdGhvdXQtY29sb24=", "not base64 at all", "OnNlY3JldA=="}) {
     write_file_atomic(docker_, R"({"auths":{"h:1":{"auth":")" + auth + R"("}}})");
     try {
       CredentialStore({docker_}).find("h:1");
@@ -116,8 +117,9 @@ class CredentialHelperTest : public CredentialStoreTest {
  protected:
   void SetUp() override {
     fs::create_directories(bin_);
-    fs::copy_file(fs::path(GANTRY_SOURCE_DIR) / "testdata/credential-helper/docker-credential-gantry-test",
-                  bin_ / "docker-credential-gantry-test");
+    fs::copy_file(
+        fs::path(GANTRY_SOURCE_DIR) / "testdata/credential-helper/docker-credential-gantry-test",
+        bin_ / "docker-credential-gantry-test");
     ::setenv("GANTRY_TEST_CREDENTIALS", helper_file_.c_str(), 1);
     ::setenv("GANTRY_TEST_CREDENTIALS_LOG", helper_log_.c_str(), 1);
   }
@@ -134,10 +136,15 @@ class CredentialHelperTest : public CredentialStoreTest {
   }
   // What the test helper holds: {"<server>": {"Username": .., "Secret": ..}}
   nlohmann::json held() const {
-    return fs::exists(helper_file_) ? nlohmann::json::parse(read_file(helper_file_)) : nlohmann::json::object();
+    return fs::exists(helper_file_) ? nlohmann::json::parse(read_file(helper_file_))
+                                    : nlohmann::json::object();
   }
-  void hold(const nlohmann::json& credentials) const { write_file_atomic(helper_file_, credentials.dump()); }
-  CredentialStore store() const { return CredentialStore({docker_}, {dir_.path() / "empty", bin_}); }
+  void hold(const nlohmann::json& credentials) const {
+    write_file_atomic(helper_file_, credentials.dump());
+  }
+  CredentialStore store() const {
+    return CredentialStore({docker_}, {dir_.path() / "empty", bin_});
+  }
 
   // The message of what `f` throws.
   template <typename F>
@@ -158,7 +165,8 @@ class CredentialHelperTest : public CredentialStoreTest {
 TEST_F(CredentialHelperTest, CredsStoreServesEveryRegistryInsteadOfTheAuths) {
   hold({{"127.0.0.1:5000", {{"Username", "from-helper"}, {"Secret", "helper-secret"}}}});
   // docker ignores the auths of a registry a helper serves (they keep only an email).
-  write_file_atomic(docker_, R"({"credsStore":"gantry-test","auths":{"127.0.0.1:5000":{"auth":"eDp5"}}})");
+  write_file_atomic(docker_,
+                    R"({"credsStore":"gantry-test","auths":{"127.0.0.1:5000":{"auth":"eDp5"}}})");
   auto found = store().find("127.0.0.1:5000");
   ASSERT_TRUE(found);
   EXPECT_EQ(found->username, "from-helper");
@@ -170,7 +178,9 @@ TEST_F(CredentialHelperTest, CredsStoreServesEveryRegistryInsteadOfTheAuths) {
 
 TEST_F(CredentialHelperTest, CredHelpersWinOverCredsStore) {
   hold({{"registry.example", {{"Username", "u"}, {"Secret", "s"}}}});
-  write_file_atomic(docker_, R"({"credsStore":"absent","credHelpers":{"https://registry.example/v2/":"gantry-test"}})");
+  write_file_atomic(
+      docker_,
+      R"({"credsStore":"absent","credHelpers":{"https://registry.example/v2/":"gantry-test"}})");
   EXPECT_EQ(store().find("registry.example")->username, "u");  // the key matches on its host
   // Another registry goes to credsStore, whose program is not there.
   const std::string message = error_of([&] { store().find("other.example:5000"); });
@@ -206,7 +216,9 @@ TEST_F(CredentialHelperTest, SaveAndEraseGoThroughTheHelperAndTheFileNeverHoldsT
   EXPECT_EQ(held()["h:1"]["Username"], "me");
   EXPECT_EQ(held()["h:1"]["Secret"], "new-password");
   const std::string config = read_file(docker_);
-  EXPECT_EQ(nlohmann::json::parse(config)["auths"], nlohmann::json({{"h:1", nlohmann::json::object()}})) << config;
+  EXPECT_EQ(nlohmann::json::parse(config)["auths"],
+            nlohmann::json({{"h:1", nlohmann::json::object()}}))
+      << config;
   EXPECT_EQ(nlohmann::json::parse(config)["psFormat"], "table");
   EXPECT_EQ(config.find("new-password"), std::string::npos);
   EXPECT_EQ(store().find("h:1")->password, "new-password");
@@ -215,7 +227,8 @@ TEST_F(CredentialHelperTest, SaveAndEraseGoThroughTheHelperAndTheFileNeverHoldsT
   store().save("docker.io", {.identity_token = "refresh-me"});
   EXPECT_EQ(held()["https://index.docker.io/v1/"]["Username"], "<token>");
   EXPECT_EQ(CredentialHelper("gantry-test", {bin_}).list(),
-            (std::map<std::string, std::string>{{"h:1", "me"}, {"https://index.docker.io/v1/", "<token>"}}));
+            (std::map<std::string, std::string>{{"h:1", "me"},
+                                                {"https://index.docker.io/v1/", "<token>"}}));
 
   EXPECT_TRUE(store().erase("h:1"));
   EXPECT_FALSE(held().contains("h:1"));
@@ -228,21 +241,27 @@ TEST_F(CredentialHelperTest, AFailingHelperNamesItselfAndTheRegistryAndNoSecret)
   write_helper("locked", "echo 'keychain is locked'; echo 'more detail' >&2; exit 3\n");
   write_file_atomic(docker_, R"({"credsStore":"locked"})");
   std::string message = error_of([&] { store().find("127.0.0.1:5000"); });
-  EXPECT_EQ(message, "credential helper `docker-credential-locked` for 127.0.0.1:5000: get failed "
-                     "(exit status 3): keychain is locked");
+  EXPECT_EQ(message,
+            "credential helper `docker-credential-locked` for 127.0.0.1:5000: get failed "
+            "(exit status 3): keychain is locked");
   // A store failure that echoes its input has the secret cut out.
   write_helper("echoing", "cat; exit 1\n");
   write_file_atomic(docker_, R"({"credsStore":"echoing"})");
-  message = error_of([&] { store().save("127.0.0.1:5000", {.username = "me", .password = "pa55-w0rd"}); });
-  EXPECT_NE(message.find("`docker-credential-echoing` for 127.0.0.1:5000: store failed"), std::string::npos) << message;
+  message = error_of(
+      [&] { store().save("127.0.0.1:5000", {.username = "me", .password = "pa55-w0rd"}); });
+  EXPECT_NE(message.find("`docker-credential-echoing` for 127.0.0.1:5000: store failed"),
+            std::string::npos)
+      << message;
   EXPECT_EQ(message.find("pa55-w0rd"), std::string::npos) << message;
   EXPECT_EQ(read_file(docker_).find("pa55-w0rd"), std::string::npos);
   // An answer that is not the protocol's JSON is described, never quoted: it holds the secret.
   write_helper("garbled", "echo '{\"Username\":\"me\",\"Secret\":\"pa55-w0rd\"'\n");
   write_file_atomic(docker_, R"({"credsStore":"garbled"})");
   message = error_of([&] { store().find("127.0.0.1:5000"); });
-  EXPECT_NE(message.find("`docker-credential-garbled` for 127.0.0.1:5000: get answered something other"),
-            std::string::npos) << message;
+  EXPECT_NE(
+      message.find("`docker-credential-garbled` for 127.0.0.1:5000: get answered something other"),
+      std::string::npos)
+      << message;
   EXPECT_EQ(message.find("pa55-w0rd"), std::string::npos) << message;
 }
 
