@@ -35,7 +35,8 @@ struct BakeFlags {
   std::vector<std::string> targets;
   std::string progress = "auto";
   int max_parallelism = 0;
-  bool pull = false;
+  std::string pull;  // --pull=VALUE; a bare --pull gives "true", buildx's spelling of always
+  engine::PullPolicy pull_policy = engine::PullPolicy::Missing;  // `pull` parsed, once the flags are
   std::vector<std::string> allow;
   RegistryFlags registry;
 };
@@ -67,7 +68,7 @@ engine::BuildRequest build_request(const engine::BakeTarget& t, const fs::path& 
   };
   for (const auto& c : t.cache_from) r.cache_from.push_back(in_bake_dir(engine::parse_cache_from(c)));
   for (const auto& c : t.cache_to) r.cache_to.push_back(in_bake_dir(engine::parse_cache_to(c)));
-  r.pull = f.pull;
+  r.pull = f.pull_policy;
   r.explain_cache = f.progress == "plain";
   r.max_parallelism = f.max_parallelism;
   return r;
@@ -144,10 +145,14 @@ void add_bake_command(CLI::App& app, GlobalOptions& global, Action& action) {
       ->check(CLI::IsMember({"auto", "plain", "tty", "json", "quiet"}));
   cmd->add_option("--max-parallelism", f->max_parallelism, "Run at most this many steps at once per target")
       ->check(CLI::Range(1, 4096));
-  cmd->add_flag("--pull", f->pull, "Always pull FROM images that name a registry");
+  cmd->add_flag("--pull", f->pull,
+                "When to pull the targets' images: --pull (always), --pull=always|missing|never (default missing)");
   add_allow_flag(*cmd, f->allow);
   add_registry_flags(*cmd, f->registry);
-  cmd->callback([&global, &action, f] { action = [&global, f] { return run_bake(global, *f); }; });
+  cmd->callback([&global, &action, f] {
+    if (!f->pull.empty()) f->pull_policy = engine::parse_build_pull_policy(f->pull, "--pull");
+    action = [&global, f] { return run_bake(global, *f); };
+  });
 }
 
 }  // namespace gantry::cli

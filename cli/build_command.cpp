@@ -55,7 +55,8 @@ struct BuildFlags {
   std::string metadata_file;
   int max_parallelism = 0;
   std::vector<std::string> ssh;
-  bool pull = false;  // pull FROM images that name a registry even when the store has them
+  std::string pull;  // --pull=VALUE; a bare --pull gives "true", buildx's spelling of always
+  engine::PullPolicy pull_policy = engine::PullPolicy::Missing;  // `pull` parsed, once the flags are
   bool push = false;  // same as --output type=registry
   std::vector<std::string> cache_from;
   std::vector<std::string> cache_to;
@@ -144,7 +145,7 @@ engine::BuildRequest build_request(const BuildFlags& f) {
   if (f.push) r.outputs.push_back(engine::parse_output_spec("type=registry"));
   r.secrets = read_secrets(f.secrets);
   r.ssh_sockets = parse_ssh_sockets(f.ssh);
-  r.pull = f.pull;
+  r.pull = f.pull_policy;
   r.explain_cache = f.explain_cache || f.progress == "plain";
   r.max_parallelism = f.max_parallelism;
   r.iidfile = f.iidfile;
@@ -232,10 +233,14 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--ssh", f->ssh, "SSH agent for RUN --mount=type=ssh: default|ID[=SOCKET]")
       ->allow_extra_args(false);
   cmd->add_flag("--explain-cache", f->explain_cache, "Say for every step that was not cached what changed");
-  cmd->add_flag("--pull", f->pull, "Always pull FROM images that name a registry");
+  cmd->add_flag("--pull", f->pull,
+                "When to pull the build's images: --pull (always), --pull=always|missing|never (default missing)");
   cmd->add_flag("--push", f->push, "Push the image to the registry of each -t name (--output type=registry)");
   add_registry_flags(*cmd, f->registry);
-  cmd->callback([&global, &action, f] { action = [&global, f] { return run_build(global, *f); }; });
+  cmd->callback([&global, &action, f] {
+    if (!f->pull.empty()) f->pull_policy = engine::parse_build_pull_policy(f->pull, "--pull");
+    action = [&global, f] { return run_build(global, *f); };
+  });
 }
 
 }  // namespace gantry::cli

@@ -88,7 +88,7 @@ std::string bash_completion(const CLI::App& root) {
       "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" cmd=\"\" i\n"
       "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
       "    case \"${COMP_WORDS[i]}\" in\n"
-      "      --root) ((i++)) ;;\n"
+      "      --root|--config) ((i++)) ;;\n"
       "      -*) ;;\n"
       "      *) cmd=\"${COMP_WORDS[i]}\"; break ;;\n"
       "    esac\n"

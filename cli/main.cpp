@@ -1,5 +1,7 @@
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string_view>
 
 #include "base/error.h"
 #include "base/quantities.h"
@@ -24,13 +26,34 @@ std::int64_t GlobalOptions::gc_cap() const {
 
 namespace {
 
+// The value of the global --config, found before the commands are added: the config gives
+// their flags' defaults. Global options come before the command; --root is the other one
+// that takes a value.
+std::optional<std::filesystem::path> config_argument(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--config") {
+      if (i + 1 >= argc) throw UsageError("--config: needs a file");
+      return argv[i + 1];
+    }
+    if (arg.starts_with("--config=")) return std::string(arg.substr(9));
+    if (arg == "--root") ++i;
+    else if (!arg.starts_with("-")) break;  // the command
+  }
+  return std::nullopt;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"gantry builds container images from Dockerfiles, like docker build."};
   app.name("gantry");
   app.require_subcommand(1);
   GlobalOptions global;
-  global.config = load_config();
+  global.config = load_config(config_argument(argc, argv));
   app.add_option("--root", global.root, "State directory (default $GANTRY_ROOT or /var/lib/gantry)");
+  std::string config_file;  // read above, by config_argument
+  app.add_option("--config", config_file,
+                 "Config file to read instead of the default ones (default $GANTRY_CONFIG_FILE); "
+                 "a JSON file is read as a docker daemon.json");
   Action action;
   add_build_command(app, global, action);
   add_bake_command(app, global, action);

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "base/error.h"
+
 namespace gantry::cli {
 
 namespace fs = std::filesystem;
@@ -32,6 +34,17 @@ registry::RegistryOptions RegistryFlags::options(const GantryConfig& config) con
                                     .mirrors = config.registry_mirrors};
   options.insecure_registries.insert(options.insecure_registries.end(), config.insecure_registries.begin(),
                                      config.insecure_registries.end());
+  // A mirror entry that is neither a host nor an http(s) URL fails now, naming where it came from.
+  for (const auto& [registry, entries] : options.mirrors)
+    for (const auto& entry : entries) {
+      try {
+        registry::parse_mirror(entry);
+      } catch (const UsageError& e) {
+        std::string files;
+        for (const auto& f : config.sources) files += (files.empty() ? "" : ", ") + f.string();
+        throw UsageError("config (" + files + "): mirrors of " + registry + ": " + e.what());
+      }
+    }
   return options.with_environment();
 }
 

@@ -8,7 +8,10 @@
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/limit_flags.h"
+#include "cli/registry_flags.h"
+#include "cli/stderr_messages.h"
 #include "engine/container_spec.h"
+#include "engine/registry_images.h"
 #include "executor/executor.h"
 
 namespace gantry::cli {
@@ -24,6 +27,7 @@ struct RunFlags {
   std::string network = "default";
   std::string workdir;
   std::string user;
+  std::string pull = "missing";
   LimitFlags limits;
   std::vector<std::string> args;  // IMAGE [CMD...]
 };
@@ -63,8 +67,11 @@ int run_container(const GlobalOptions& global, const RunFlags& f) {
                     : f.network == "none" ? executor::Network::None
                                           : executor::Network::Private;
   request.limits = parse_limits(f.limits);
+  const engine::PullPolicy pull = engine::parse_pull_policy(f.pull, "--pull");
 
   cache::Store store(global.state_root());
+  StderrMessages messages;
+  engine::find_or_pull_image(store, request.image, RegistryFlags{}.access(global.config), pull, messages);
   const engine::Container container = engine::prepare_container(store, request);
   executor::Executor executor(store.root() / "executor");
   warn_unenforced(executor, f.limits, container.spec.limits);
@@ -91,6 +98,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global, Action& action) {
       ->check(CLI::IsMember({"default", "bridge", "host", "none"}));
   cmd->add_option("-w,--workdir", f->workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", f->user, "User (name|uid[:group|gid])");
+  cmd->add_option("--pull", f->pull, "Pull the image before running: always, missing (default) or never");
   add_limit_flags(*cmd, f->limits);
   cmd->add_option("IMAGE", f->args, "IMAGE [COMMAND [ARG...]]")->required();
   cmd->prefix_command();  // everything after the image belongs to the container's command

@@ -33,6 +33,7 @@
 #include "engine/image_output.h"
 #include "engine/messages.h"
 #include "engine/output_spec.h"
+#include "engine/pull_policy.h"
 #include "engine/registry_access.h"
 #include "executor/executor.h"
 #include "exporter/image.h"
@@ -59,7 +60,7 @@ struct BuildRequest {
   std::vector<OutputSpec> outputs;   // besides the local store, which always gets the image
   std::map<std::string, std::string> secrets;  // id -> value
   std::map<std::string, std::filesystem::path> ssh_sockets;
-  bool pull = false;  // pull FROM images that name a registry even when the store has them
+  PullPolicy pull = PullPolicy::Missing;  // when FROM, COPY --from and RUN --mount=from images are pulled
   bool explain_cache = false;
   int max_parallelism = 0;
   std::string iidfile;
@@ -75,8 +76,8 @@ class BuildJob {
 
   const BuildRequest& request() const { return request_; }
 
-  // Lowers the Dockerfile; FROM images come from the store, or are pulled when their name
-  // names a registry (always with request.pull). The Dockerfile's warnings go to the messages.
+  // Lowers the Dockerfile; its images (FROM, COPY --from, RUN --mount=from) come from the store,
+  // or are pulled as request.pull says. The Dockerfile's warnings go to the messages.
   const llb::Definition& lower();
   // Runs the lowered graph; throws solver::Cancelled when cancel() was called (even before).
   void solve(executor::Executor& executor, solver::ProgressSink& progress);

@@ -6,12 +6,18 @@
 
 namespace gantry::engine {
 
-bool names_registry(const std::string& reference) {
-  auto slash = reference.find('/');
-  if (slash == std::string::npos) return false;
-  std::string first = reference.substr(0, slash);
-  return first.find('.') != std::string::npos || first.find(':') != std::string::npos || first == "localhost";
+namespace {
+
+// Pulls `reference` when `policy` says so, given whether the store has it already.
+void pull_as_policy_says(cache::Store& store, const std::string& reference, bool in_store,
+                         const RegistryAccess& registry, PullPolicy policy, Messages& messages) {
+  if (!in_store && policy == PullPolicy::Never)
+    throw Error("image `" + reference + "` is not in the local store, and --pull=never forbade pulling it");
+  const ImageRef image = ImageRef::parse(reference);
+  if (pulls(policy, in_store, image.digest.has_value())) pull_image(store, image, registry, "linux/amd64", messages);
 }
+
+}  // namespace
 
 void report_pull(const ImageRef& image, const registry::PullReport& report, Messages& messages) {
   for (const auto& failure : report.mirror_failures) messages.warning("mirror " + failure);
@@ -24,7 +30,8 @@ void report_pull(const ImageRef& image, const registry::PullReport& report, Mess
 
 registry::PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryAccess& registry,
                                 const std::string& platform, Messages& messages) {
-  auto report = registry::pull_image(store, image, registry.options, registry.credentials, platform);
+  SnapshotUnpacker unpacker(store);
+  auto report = registry::pull_image(store, image, registry.options, registry.credentials, platform, &unpacker);
   report_pull(image, report, messages);
   return report;
 }
@@ -48,17 +55,35 @@ registry::PushReport push_image(cache::Store& store, const std::string& source, 
 }
 
 frontend::ImageInfo resolve_or_pull_image(cache::Store& store, const std::string& reference,
-                                          const RegistryAccess& registry, bool always_pull, Messages& messages) {
-  if (!always_pull) {
-    try {
-      return resolve_local_image(store, reference);
-    } catch (const Error&) {
-      if (!names_registry(reference)) throw;
-    }
+                                          const RegistryAccess& registry, PullPolicy policy, Messages& messages) {
+  bool in_store = true;
+  try {
+    resolve_local_image(store, reference);
+  } catch (const UsageError&) {
+    throw;  // not a reference at all: nothing to pull
+  } catch (const Error&) {
+    in_store = false;
   }
-  ImageRef image = ImageRef::parse(reference);
-  pull_image(store, image, registry, "linux/amd64", messages);
+  pull_as_policy_says(store, reference, in_store, registry, policy, messages);
   return resolve_local_image(store, reference);
+}
+
+Digest find_or_pull_image(cache::Store& store, const std::string& reference, const RegistryAccess& registry,
+                          PullPolicy policy, Messages& messages) {
+  bool in_store = true;
+  try {
+    find_image(store, reference);
+  } catch (const Error&) {
+    in_store = false;
+  }
+  try {
+    ImageRef::parse(reference);
+  } catch (const UsageError&) {
+    // An image id or a prefix of one: nothing to pull, and find_image says when it is unknown.
+    return find_image(store, reference);
+  }
+  pull_as_policy_says(store, reference, in_store, registry, policy, messages);
+  return find_image(store, reference);
 }
 
 }  // namespace gantry::engine

@@ -1,7 +1,8 @@
-// Images to and from registries: `gantry pull` and `gantry push`, and FROM's image lookup when
-// registries are in play: the local store first, and a pull when the image is missing and its
-// reference names a registry ("127.0.0.1:5000/team/app:1"), or always with --pull. Names
-// without a registry stay local-only, so an offline build never reaches out.
+// Images to and from registries: `gantry pull` and `gantry push`, and the lookup of the images a
+// build (FROM, COPY --from, RUN --mount=from) or `gantry run` uses: the local store, and a pull
+// when the pull policy says so (pull_policy.h): by default an image the store lacks is pulled
+// whatever its name ("busybox" from docker.io or its mirrors), and --pull=never keeps a build
+// offline.
 #pragma once
 
 #include <string>
@@ -9,15 +10,13 @@
 #include "base/image_ref.h"
 #include "cache/store.h"
 #include "engine/messages.h"
+#include "engine/pull_policy.h"
 #include "engine/registry_access.h"
 #include "frontend/dockerfile/frontend.h"
 #include "registry/pull.h"
 #include "registry/push.h"
 
 namespace gantry::engine {
-
-// "host:port/x", "registry.example/x", "localhost/x" name a registry; "busybox", "team/app" do not.
-bool names_registry(const std::string& reference);
 
 // Says what a pull did: a warning "mirror HOST: ..." for each mirror passed over, then
 // "pulled NAME [from mirror HOST] (N blobs downloaded, M already present)".
@@ -34,7 +33,15 @@ registry::PushReport push_image(cache::Store& store, const std::string& source, 
                                 const RegistryAccess& registry, const registry::PushOptions& push,
                                 Messages& messages);
 
+// The image a build names (FROM, COPY --from=IMAGE, RUN --mount=from=IMAGE), pulled first as
+// `policy` says. Throws Error naming the image: for a pull that failed (with the registry and
+// the mirrors tried), or for an image the store lacks under PullPolicy::Never.
 frontend::ImageInfo resolve_or_pull_image(cache::Store& store, const std::string& reference,
-                                          const RegistryAccess& registry, bool always_pull, Messages& messages);
+                                          const RegistryAccess& registry, PullPolicy policy, Messages& messages);
+
+// The manifest of the image `gantry run` names (a name, or an image id or its prefix as
+// find_image takes them), pulled first as `policy` says when it is a name.
+Digest find_or_pull_image(cache::Store& store, const std::string& reference, const RegistryAccess& registry,
+                          PullPolicy policy, Messages& messages);
 
 }  // namespace gantry::engine

@@ -91,12 +91,9 @@ exporter::LayerBlob pack_hashed_layer(cache::Store& store, const Digest& image, 
   return exporter::pack_layer(store.snapshots().dir(*snapshot), store.content(), pack, plain);
 }
 
-// Unpacks `blob` (a layer blob of the content store) into a snapshot of its own.
-std::string unpack_into_new_snapshot(cache::Store& store, const exporter::LayerBlob& blob) {
-  auto staging = store.snapshots().prepare();
-  const cache::UncompressedLayer unpacked =
-      exporter::unpack_layer(store.content().path(blob.digest), blob.diff_id, staging.fs());
-  std::string id = staging.commit();
+// Records `id`, a new snapshot holding `blob` (which holds `unpacked`) unpacked.
+void record_unpacked_layer(cache::Store& store, const std::string& id, const exporter::LayerBlob& blob,
+                           const cache::UncompressedLayer& unpacked) {
   if (blob.digest != blob.diff_id) store.uncompressed_layers().record(blob.digest, unpacked);
   store.db()
       .prepare("INSERT INTO unpacked_layers(diff_id, snapshot) VALUES(?, ?) "
@@ -107,8 +104,40 @@ std::string unpack_into_new_snapshot(cache::Store& store, const exporter::LayerB
                "VALUES(?, ?, strftime('%s','now'), strftime('%s','now'))")
       .bind(1, id).bind(2, cache::directory_size(store.snapshots().dir(id))).run();
   record_blob(store, id, compression_of_media_type(blob.media_type), blob);
+}
+
+// Unpacks `blob` (a layer blob of the content store) into a snapshot of its own.
+std::string unpack_into_new_snapshot(cache::Store& store, const exporter::LayerBlob& blob) {
+  auto staging = store.snapshots().prepare();
+  const cache::UncompressedLayer unpacked =
+      exporter::unpack_layer(store.content().path(blob.digest), blob.diff_id, staging.fs());
+  std::string id = staging.commit();
+  record_unpacked_layer(store, id, blob, unpacked);
   return id;
 }
+
+// A layer a pull unpacks into a staging snapshot as it downloads, kept once its blob is proven.
+class SnapshotUnpack : public registry::LayerUnpack {
+ public:
+  SnapshotUnpack(cache::Store& store, Digest diff_id)
+      : store_(store), diff_id_(std::move(diff_id)), staging_(store.snapshots().prepare()) {}
+
+  cache::UncompressedLayer unpack(int fd, const std::string& label) override {
+    unpacked_ = exporter::unpack_layer_stream(fd, label, diff_id_, staging_.fs());
+    return *unpacked_;
+  }
+
+  void commit(const exporter::LayerBlob& blob) override {
+    if (!unpacked_) throw Error("layer " + blob.digest.str() + ": committed before it was unpacked");
+    record_unpacked_layer(store_, staging_.commit(), blob, *unpacked_);
+  }
+
+ private:
+  cache::Store& store_;
+  Digest diff_id_;
+  cache::SnapshotStore::Staging staging_;  // removed unless committed
+  std::optional<cache::UncompressedLayer> unpacked_;
+};
 
 // The image a "docker-image://name@sha256:..." source pins.
 exporter::ImageView pinned_image(cache::Store& store, const std::string& identifier) {
@@ -148,6 +177,11 @@ std::vector<std::string> StoreImageProvider::layers(const std::string& identifie
     ids.push_back(id ? *id : unpack_into_new_snapshot(store_, blob));
   }
   return ids;
+}
+
+std::unique_ptr<registry::LayerUnpack> SnapshotUnpacker::begin(const Digest& diff_id) {
+  if (layer_snapshot(store_, diff_id)) return nullptr;
+  return std::make_unique<SnapshotUnpack>(store_, diff_id);
 }
 
 std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& blob) {

@@ -15,6 +15,7 @@
 #include "exporter/image.h"
 #include "exporter/layer.h"
 #include "frontend/dockerfile/frontend.h"
+#include "registry/layer_unpacker.h"
 #include "solver/solver.h"
 
 namespace gantry::engine {
@@ -25,6 +26,17 @@ class StoreImageProvider : public solver::ImageProvider {
   // "docker-image://name@sha256:..." -> snapshot ids, bottom first.
   std::vector<std::string> layers(const std::string& identifier) override;
   std::vector<Digest> diff_ids(const std::string& identifier) override;
+
+ private:
+  cache::Store& store_;
+};
+
+// Unpacks the layers a pull downloads into snapshots as they arrive, so FROM finds them ready
+// (none for a layer the store has unpacked already).
+class SnapshotUnpacker : public registry::LayerUnpacker {
+ public:
+  explicit SnapshotUnpacker(cache::Store& store) : store_(store) {}
+  std::unique_ptr<registry::LayerUnpack> begin(const Digest& diff_id) override;
 
  private:
   cache::Store& store_;

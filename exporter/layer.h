@@ -68,4 +68,9 @@ LayerBlob compress_layer(const cache::ContentStore& store, const LayerBlob& plai
 cache::UncompressedLayer unpack_layer(const std::filesystem::path& blob, const Digest& diff_id,
                                       const std::filesystem::path& dest_dir);
 
+// As unpack_layer, reading the blob from `fd` until its end (a layer unpacked while it downloads);
+// `label` names the blob in errors. A blob that ends early is a truncated archive.
+cache::UncompressedLayer unpack_layer_stream(int fd, const std::string& label, const Digest& diff_id,
+                                             const std::filesystem::path& dest_dir);
+
 }  // namespace gantry::exporter

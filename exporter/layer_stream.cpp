@@ -22,18 +22,33 @@ la_ssize_t read_from_stream(archive* reader, void* stream, const void** buffer) 
   }
 }
 
+// A reader of a blob's decompressed bytes (the "raw" format: the filters' output as one stream,
+// whatever it is), not yet opened; null when it cannot be allocated.
+archive* new_raw_reader() {
+  archive* raw = archive_read_new();
+  if (!raw) return nullptr;
+  archive_read_support_filter_gzip(raw);
+  archive_read_support_filter_zstd(raw);
+  archive_read_support_format_raw(raw);
+  return raw;
+}
+
 }  // namespace
 
 LayerStream::LayerStream(const std::filesystem::path& blob, std::string label)
-    : raw_(archive_read_new()), label_(std::move(label)) {
+    : raw_(new_raw_reader()), label_(std::move(label)) {
   if (!raw_) throw Error(label_ + ": cannot allocate an archive reader");
-  // The "raw" format: the filters' output as one stream, whatever it is.
-  archive_read_support_filter_gzip(raw_.get());
-  archive_read_support_filter_zstd(raw_.get());
-  archive_read_support_format_raw(raw_.get());
+  start(archive_read_open_filename(raw_.get(), blob.c_str(), 1 << 20));
+}
+
+LayerStream::LayerStream(int fd, std::string label) : raw_(new_raw_reader()), label_(std::move(label)) {
+  if (!raw_) throw Error(label_ + ": cannot allocate an archive reader");
+  start(archive_read_open_fd(raw_.get(), fd, 1 << 20));
+}
+
+void LayerStream::start(int opened) {
   archive_entry* entry = nullptr;
-  if (archive_read_open_filename(raw_.get(), blob.c_str(), 1 << 20) != ARCHIVE_OK ||
-      archive_read_next_header(raw_.get(), &entry) != ARCHIVE_OK)
+  if (opened != ARCHIVE_OK || archive_read_next_header(raw_.get(), &entry) != ARCHIVE_OK)
     throw Error(label_ + ": " + archive_message(raw_.get()));
 }
 

@@ -27,6 +27,9 @@ class LayerStream {
   // Opens `blob` (gzip, zstd or plain, sniffed from its bytes); throws Error "<label>: ..."
   // when it cannot be read.
   LayerStream(const std::filesystem::path& blob, std::string label);
+  // The same over the bytes read from `fd` until its end (a blob still arriving: a pull unpacks
+  // a layer as it downloads). The fd stays the caller's.
+  LayerStream(int fd, std::string label);
   LayerStream(const LayerStream&) = delete;
   LayerStream& operator=(const LayerStream&) = delete;
 
@@ -40,6 +43,9 @@ class LayerStream {
   cache::UncompressedLayer finish();
 
  private:
+  // Reads the header of the raw stream `opened` (the result of the archive_read_open call) began.
+  void start(int opened);
+
   ArchiveReader raw_;
   std::string label_;
   Sha256 hash_;

@@ -1,22 +1,35 @@
 #include "registry/blob_download.h"
 
+#include <optional>
+
 #include "base/error.h"
+#include "registry/unpack_feed.h"
 
 namespace gantry::registry {
 
-void download_blob(RegistryClient& client, const cache::ContentStore& content, const std::string& repository,
-                   const Descriptor& blob) {
+std::optional<cache::UncompressedLayer> download_blob(RegistryClient& client, const cache::ContentStore& content,
+                                                      const std::string& repository, const Descriptor& blob,
+                                                      LayerUnpack* unpack) {
   auto ingest = content.ingest();
+  std::optional<UnpackFeed> feed;
+  if (unpack) feed.emplace(*unpack, "layer " + blob.digest.str());
   client.fetch_blob(repository, blob.digest, [&](std::string_view bytes) {
     if (ingest.size() + static_cast<std::int64_t>(bytes.size()) > blob.size)
       throw Error("blob " + blob.digest.str() + ": the registry sent more than its " + std::to_string(blob.size) +
                   " bytes");
     ingest.write(bytes);
+    if (feed) feed->write(bytes);
   });
   if (ingest.size() != blob.size)
     throw Error("blob " + blob.digest.str() + ": the registry sent " + std::to_string(ingest.size()) + " of its " +
                 std::to_string(blob.size) + " bytes");
+  if (!feed) {
+    ingest.commit(blob.digest);
+    return std::nullopt;
+  }
+  feed->close();
   ingest.commit(blob.digest);
+  return feed->result();
 }
 
 }  // namespace gantry::registry

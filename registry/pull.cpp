@@ -3,6 +3,8 @@
 #include <tbb/parallel_for_each.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 
 #include "base/error.h"
 #include "exporter/layer_check.h"
@@ -30,6 +32,29 @@ bool matches_platform(const json& entry, const std::string& platform) {
   return name == platform;
 }
 
+// The diff_id the config claims for each of the `count` layers, where it claims one that parses;
+// check_image_layers reports a config that does not.
+std::vector<std::optional<Digest>> claimed_diff_ids(const json& config, std::size_t count) {
+  std::vector<std::optional<Digest>> out(count);
+  const json diff_ids = config.value("rootfs", json::object()).value("diff_ids", json::array());
+  if (!diff_ids.is_array() || diff_ids.size() != count) return out;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!diff_ids[i].is_string()) continue;
+    try {
+      out[i] = Digest::parse(diff_ids[i].get<std::string>());
+    } catch (const Error&) {
+    }
+  }
+  return out;
+}
+
+// A layer blob to download, and where it is unpacked as it arrives (when it is).
+struct LayerDownload {
+  Descriptor blob;
+  exporter::LayerBlob layer;  // the blob with its diff_id and media type, when unpacked
+  std::unique_ptr<LayerUnpack> unpack;
+};
+
 json parse_json(const RemoteManifest& m, const std::string& what) {
   auto parsed = json::parse(m.bytes, nullptr, false);
   if (!parsed.is_object()) throw Error(what + " " + m.digest.str() + " is not JSON");
@@ -39,7 +64,7 @@ json parse_json(const RemoteManifest& m, const std::string& what) {
 // One attempt: the image from `host` (the registry or one of its mirrors).
 PullReport pull_from(const std::string& host, cache::Store& store, const ImageRef& image,
                      const RegistryOptions& options, const CredentialStore& credentials,
-                     const std::string& platform) {
+                     const std::string& platform, LayerUnpacker* unpacker) {
   RegistryClient client(host, options, credentials.find(host));
   const std::string reference = image.digest ? image.digest->str() : image.tag;
   RemoteManifest top = client.get_manifest(image.path, reference);
@@ -61,21 +86,45 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
     throw Error("manifest " + manifest.digest.str() + ": unsupported type `" + manifest.media_type + "`");
 
   json parsed = parse_json(manifest, "manifest");
-  std::vector<Descriptor> blobs{descriptor_of(parsed.at("config"))};
+  const Descriptor config_blob = descriptor_of(parsed.at("config"));
+  std::vector<Descriptor> layers;
+  std::vector<std::string> layer_media_types;
   for (const json& layer : parsed.at("layers")) {
-    mt::layer_compression(layer.at("mediaType").get<std::string>());  // throws for a foreign type
-    blobs.push_back(descriptor_of(layer));
+    layer_media_types.push_back(layer.at("mediaType").get<std::string>());
+    mt::layer_compression(layer_media_types.back());  // throws for a foreign type
+    layers.push_back(descriptor_of(layer));
   }
 
-  std::vector<Descriptor> missing;
-  for (const auto& b : blobs)
-    if (!store.content().has(b.digest)) missing.push_back(b);
-  tbb::parallel_for_each(missing.begin(), missing.end(), [&](const Descriptor& blob) {
-    download_blob(client, store.content(), image.path, blob);
+  // The config first: it names the diff_ids the layers are unpacked as while they download.
+  int downloaded = 0;
+  if (!store.content().has(config_blob.digest)) {
+    download_blob(client, store.content(), image.path, config_blob);
+    ++downloaded;
+  }
+  const json config = json::parse(store.content().read(config_blob.digest), nullptr, false);
+  if (!config.is_object()) throw Error("image config " + config_blob.digest.str() + " is not JSON");
+  const std::vector<std::optional<Digest>> diff_ids = claimed_diff_ids(config, layers.size());
+
+  std::vector<LayerDownload> downloads;
+  std::set<Digest> planned;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    if (store.content().has(layers[i].digest) || !planned.insert(layers[i].digest).second) continue;
+    LayerDownload d{layers[i], {}, {}};
+    if (unpacker && diff_ids[i]) {
+      d.layer = exporter::LayerBlob{*diff_ids[i], layers[i].digest, layers[i].size, layer_media_types[i]};
+      d.unpack = unpacker->begin(*diff_ids[i]);
+    }
+    downloads.push_back(std::move(d));
+  }
+  tbb::parallel_for_each(downloads.begin(), downloads.end(), [&](LayerDownload& d) {
+    download_blob(client, store.content(), image.path, d.blob, d.unpack.get());
   });
-  // The blobs are what the manifest names; the layers must also be what the config claims.
-  const json config = json::parse(store.content().read(blobs.front().digest), nullptr, false);
-  if (!config.is_object()) throw Error("image config " + blobs.front().digest.str() + " is not JSON");
+  downloaded += static_cast<int>(downloads.size());
+  // Every blob is proven now, and each unpacked layer was its diff_id: they are kept.
+  for (LayerDownload& d : downloads)
+    if (d.unpack) d.unpack->commit(d.layer);
+  // The blobs are what the manifest names; the layers must also be what the config claims
+  // (those unpacked above were, and are not read again).
   exporter::check_image_layers(store.content(), store.uncompressed_layers(), parsed, config);
 
   // Manifests last: a manifest in the store always has its blobs.
@@ -86,20 +135,20 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
     ingest.commit(m->digest);
   }
   BlobSources sources(store.db());
-  for (const auto& b : blobs) sources.record(b.digest, host, image.path);
+  sources.record(config_blob.digest, host, image.path);
+  for (const auto& b : layers) sources.record(b.digest, host, image.path);
   // A digest reference needs no name: the store finds it by digest.
   if (!image.digest) store.images().set(image.familiar(), manifest.digest);
-  return {manifest.digest, static_cast<int>(missing.size()), static_cast<int>(blobs.size() - missing.size()),
-          host, {}};
+  return {manifest.digest, downloaded, static_cast<int>(layers.size() + 1) - downloaded, host, {}};
 }
 
 }  // namespace
 
 PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryOptions& options,
-                      const CredentialStore& credentials, const std::string& platform) {
+                      const CredentialStore& credentials, const std::string& platform, LayerUnpacker* unpacker) {
   auto attempt = [&](const std::string& host) {
     try {
-      return pull_from(host, store, image, options, credentials, platform);
+      return pull_from(host, store, image, options, credentials, platform, unpacker);
     } catch (const json::exception& e) {
       // JSON that lacks a field or has one of the wrong type.
       throw Error("malformed manifest: " + std::string(e.what()));

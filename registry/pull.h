@@ -2,9 +2,9 @@
 // `gantry pull` get it.
 //
 // The manifest is fetched by tag or digest (an index or manifest list is resolved to the
-// platform's manifest), then the config and the layers (in parallel, skipping blobs the store
-// already has), each through a content-store ingest that checks its digest; the manifest goes in
-// last and only then is the name set. A failure therefore leaves no name and no partial blob.
+// platform's manifest), then the config, then the layers (in parallel, skipping blobs the store
+// already has), each through a content-store ingest that checks its digest, and each unpacked as
+// it arrives when an unpacker is given; the manifest goes in last and only then is the name set. A failure therefore leaves no name and no partial blob.
 //
 // With mirrors configured for the image's registry (RegistryOptions::mirrors), each mirror is
 // tried in order and the registry itself last: a mirror that cannot be reached, lacks the image
@@ -19,6 +19,7 @@
 #include "base/image_ref.h"
 #include "cache/store.h"
 #include "registry/credentials.h"
+#include "registry/layer_unpacker.h"
 #include "registry/registry_options.h"
 
 namespace gantry::registry {
@@ -32,7 +33,9 @@ struct PullReport {
 };
 
 // Throws Error "pull <image>: <what failed>" naming the blob at fault.
+// With `unpacker`, each layer downloaded is unpacked as it arrives (layer_unpacker.h).
 PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryOptions& options,
-                      const CredentialStore& credentials, const std::string& platform = "linux/amd64");
+                      const CredentialStore& credentials, const std::string& platform = "linux/amd64",
+                      LayerUnpacker* unpacker = nullptr);
 
 }  // namespace gantry::registry

@@ -99,16 +99,19 @@ const RegistryClient::Endpoint& RegistryClient::endpoint() {
                        .total_timeout_seconds = options_.total_timeout_seconds};
   std::vector<std::string> schemes = {"https"};
   if (insecure || is_loopback_host(host_)) schemes.push_back("http");
+  if (options_.is_plain_http(host_)) schemes = {"http"};
+  // docker.io's API is served by another host; errors about reaching it name that host.
+  const std::string server = endpoint_host(host_);
 
   std::string failure;
   for (const auto& scheme : schemes) {
-    Endpoint e{scheme + "://" + host_, tls, std::nullopt};
+    Endpoint e{scheme + "://" + server, tls, std::nullopt};
     HttpResponse pong;
     try {
       pong = perform({.url = e.base_url + "/v2/"}, e.transport);
     } catch (const TransportError& error) {
       if (error.certificate_rejected())
-        throw Error("registry " + host_ + ": TLS certificate not trusted (" + error.what() +
+        throw Error("registry " + server + ": TLS certificate not trusted (" + error.what() +
                     "); pass its CA with --registry-ca or GANTRY_REGISTRY_CA, or "
                     "--insecure-registry " + host_);
       failure = error.what();
@@ -124,7 +127,7 @@ const RegistryClient::Endpoint& RegistryClient::endpoint() {
     endpoint_ = std::move(e);
     return *endpoint_;
   }
-  throw Error("registry " + host_ + " unreachable: " + failure);
+  throw Error("registry " + server + " unreachable: " + failure);
 }
 
 std::string RegistryClient::fetch_token(const Endpoint& e, const std::string& scope) {

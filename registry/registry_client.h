@@ -8,6 +8,9 @@
 // credentials are an identity token, with an OAuth2 form POST (grant_type=refresh_token), as
 // docker asks for it. No message of the client carries a password, token or Authorization header.
 //
+// Two hosts are reached otherwise: docker.io at registry-1.docker.io (endpoint_host), as docker
+// reaches it, and a mirror given as an http:// URL over plain HTTP only.
+//
 // A client may be shared by threads (layers are fetched in parallel). Every method throws
 // Error with a one-line message naming the registry and the object (manifest, blob) at fault
 // and the cause: an HTTP status with the registry's error code, a refused connection, a timeout.

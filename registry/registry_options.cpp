@@ -47,9 +47,40 @@ bool RegistryOptions::is_insecure(const std::string& host) const {
   return std::find(insecure_registries.begin(), insecure_registries.end(), host) != insecure_registries.end();
 }
 
+bool RegistryOptions::is_plain_http(const std::string& host) const {
+  for (const auto& [registry, entries] : mirrors)
+    for (const auto& entry : entries)
+      if (entry.starts_with("http://") && parse_mirror(entry).host == host) return true;
+  return false;
+}
+
 std::vector<std::string> RegistryOptions::mirrors_of(const std::string& registry) const {
-  auto it = mirrors.find(registry);
-  return it == mirrors.end() ? std::vector<std::string>{} : it->second;
+  std::vector<std::string> hosts;
+  if (auto it = mirrors.find(registry); it != mirrors.end())
+    for (const auto& entry : it->second) hosts.push_back(parse_mirror(entry).host);
+  return hosts;
+}
+
+Mirror parse_mirror(const std::string& entry) {
+  Mirror mirror;
+  std::string rest = entry;
+  if (auto scheme = rest.find("://"); scheme != std::string::npos) {
+    const std::string name = rest.substr(0, scheme);
+    if (name != "http" && name != "https")
+      throw UsageError("registry mirror `" + entry + "`: unsupported scheme `" + name + "` (want http or https)");
+    mirror.plain_http = name == "http";
+    rest = rest.substr(scheme + 3);
+    if (rest.ends_with("/")) rest.pop_back();
+  }
+  if (rest.empty()) throw UsageError("registry mirror `" + entry + "`: no host");
+  if (rest.find_first_of("/?#") != std::string::npos)
+    throw UsageError("registry mirror `" + entry + "`: a path, query or fragment after the host is not supported");
+  mirror.host = rest;
+  return mirror;
+}
+
+std::string endpoint_host(const std::string& registry) {
+  return registry == "docker.io" ? "registry-1.docker.io" : registry;
 }
 
 bool is_loopback_host(const std::string& host) {

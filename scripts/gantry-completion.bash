@@ -5,7 +5,7 @@ _gantry() {
   local cur="${COMP_WORDS[COMP_CWORD]}" cmd="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      --root) ((i++)) ;;
+      --root|--config) ((i++)) ;;
       -*) ;;
       *) cmd="${COMP_WORDS[i]}"; break ;;
     esac
@@ -23,7 +23,7 @@ _gantry() {
     save) words="-h --help -o --output --format" ;;
     load) words="-h --help -i --input" ;;
     image) words="ls rm inspect history tag save load import prune -h --help" ;;
-    run) words="-h --help --rm -e --env -v --volume --network -w --workdir -u --user -m --memory --pids-limit" ;;
+    run) words="-h --help --rm -e --env -v --volume --network -w --workdir -u --user --pull -m --memory --pids-limit" ;;
     du) words="-h --help" ;;
     prune) words="-h --help -a --all --keep-storage --filter -f --force" ;;
     version) words="-h --help" ;;
@@ -32,7 +32,7 @@ _gantry() {
     push) words="-h --help --chunk-size --insecure-registry --registry-ca" ;;
     login) words="-h --help -u --username -p --password --password-stdin --insecure-registry --registry-ca" ;;
     logout) words="-h --help" ;;
-    *) words="build bake images import tag rmi inspect history save load image run du prune version info pull push login logout -h --help --root" ;;
+    *) words="build bake images import tag rmi inspect history save load image run du prune version info pull push login logout -h --help --root --config" ;;
   esac
   if [[ -z "$cmd" || "$cur" == -* ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")

@@ -78,5 +78,62 @@ TEST(GantryConfig, LoadsTheUserFileOverTheSystemOneOrOnlyGantryConfigFile) {
   ::unsetenv("XDG_CONFIG_HOME");
 }
 
+TEST(GantryConfig, DaemonJsonGivesDockerIoMirrorsAndInsecureRegistries) {
+  auto c = parse_daemon_json(R"({"registry-mirrors": ["https://mirror.example", "http://127.0.0.1:5000"],
+                                 "insecure-registries": ["registry.lan:5000"], "log-driver": "json-file"})",
+                             "daemon.json `d`");
+  EXPECT_EQ(c.registry_mirrors.at("docker.io"),
+            (std::vector<std::string>{"https://mirror.example", "http://127.0.0.1:5000"}));
+  EXPECT_EQ(c.registry_mirrors.size(), 1u);
+  EXPECT_EQ(c.insecure_registries, std::vector<std::string>{"registry.lan:5000"});
+  EXPECT_TRUE(parse_daemon_json("{}", "d").registry_mirrors.empty());
+}
+
+TEST(GantryConfig, DaemonJsonMistakesNameTheFileAndTheKey) {
+  for (std::string bad : {"{", "[]", R"({"registry-mirrors": "https://m"})", R"({"registry-mirrors": [1]})",
+                          R"({"insecure-registries": ["10.0.0.0/8"]})"}) {
+    try {
+      parse_daemon_json(bad, "daemon.json `d.json`");
+      ADD_FAILURE() << "accepted: " << bad;
+    } catch (const Error& e) {
+      EXPECT_TRUE(std::string(e.what()).starts_with("daemon.json `d.json`")) << e.what();
+    }
+  }
+}
+
+TEST(GantryConfig, TheConfigOptionIsReadInsteadOfTheFilesAndMayBeADaemonJson) {
+  TempDir dir(fs::temp_directory_path(), "gantry-config-test-");
+  write_file_atomic(dir.path() / "env.yaml", "max-parallelism: 9\n");
+  write_file_atomic(dir.path() / "flag.yaml", "max-parallelism: 5\n");
+  write_file_atomic(dir.path() / "daemon.json", R"({"registry-mirrors": ["http://127.0.0.1:5000"]})");
+  ::setenv("GANTRY_CONFIG_FILE", (dir.path() / "env.yaml").c_str(), 1);
+  EXPECT_EQ(load_config(dir.path() / "flag.yaml").max_parallelism, 5);
+  auto daemon = load_config(dir.path() / "daemon.json");
+  EXPECT_FALSE(daemon.max_parallelism);
+  EXPECT_EQ(daemon.registry_mirrors.at("docker.io"), std::vector<std::string>{"http://127.0.0.1:5000"});
+  EXPECT_EQ(daemon.sources, std::vector<fs::path>{dir.path() / "daemon.json"});
+  EXPECT_THROW(load_config(dir.path() / "missing.yaml"), UsageError);
+  ::unsetenv("GANTRY_CONFIG_FILE");
+}
+
+TEST(GantryConfig, DaemonJsonKeyIsReadRelativeToTheFileAndTheFilesOwnKeysWin) {
+  TempDir dir(fs::temp_directory_path(), "gantry-config-test-");
+  write_file_atomic(dir.path() / "daemon.json",
+                    R"({"registry-mirrors": ["https://hub-mirror.example"], "insecure-registries": ["a:5000"]})");
+  write_file_atomic(dir.path() / "gantry.yaml", "registry:\n  daemon-json: daemon.json\n  insecure: [b:5000]\n");
+  auto c = load_config(dir.path() / "gantry.yaml");
+  EXPECT_EQ(c.registry_mirrors.at("docker.io"), std::vector<std::string>{"https://hub-mirror.example"});
+  EXPECT_EQ(c.insecure_registries, std::vector<std::string>{"b:5000"});
+  EXPECT_EQ(c.sources, (std::vector<fs::path>{dir.path() / "daemon.json", dir.path() / "gantry.yaml"}));
+
+  write_file_atomic(dir.path() / "dangling.yaml", "registry:\n  daemon-json: nope.json\n");
+  try {
+    load_config(dir.path() / "dangling.yaml");
+    ADD_FAILURE() << "a missing daemon.json was ignored";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("nope.json`: no such file"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace gantry::cli

@@ -45,8 +45,14 @@ TEST_F(BadInputTest, MissingCopySourceNamesTheLineAndFile) {
                  {"Dockerfile:3", "missing.txt"});
 }
 
+// An image the store lacks is pulled, as docker does: with no registry to reach (no internet
+// here), the error names the image and Docker Hub's endpoint. --pull=never does not try.
 TEST_F(BadInputTest, UnknownImage) {
-  expect_failure(env_.gantry({"build", "-t", "bad:1", testdata("bad-image").string()}), {"nosuchimage"});
+  expect_failure(env_.gantry({"build", "-t", "bad:1", testdata("bad-image").string()},
+                             {{"GANTRY_REGISTRY_TIMEOUT", "30"}}),
+                 {"Dockerfile:1", "pull nosuchimage:1.0", "registry-1.docker.io"});
+  expect_failure(env_.gantry({"build", "--pull=never", "-t", "bad:1", testdata("bad-image").string()}),
+                 {"Dockerfile:1", "nosuchimage:1.0", "--pull=never"});
 }
 
 TEST_F(BadInputTest, UnwritableOutputLeavesNothing) {

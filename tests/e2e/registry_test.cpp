@@ -12,6 +12,7 @@
 #include "base/file_util.h"
 #include "tests/e2e/gantry_runner.h"
 #include "tests/e2e/local_registry.h"
+#include "tests/e2e/registry_helpers.h"
 
 namespace gantry::e2e {
 
@@ -21,16 +22,18 @@ using Mode = LocalRegistry::Mode;
 
 namespace {
 
-// The last "gantry: " line of stderr, what a user reads after a failure.
-std::string error_line(const Outcome& o) {
-  auto pos = o.err.rfind("gantry: ");
-  return pos == std::string::npos ? o.err : o.err.substr(pos, o.err.find('\n', pos) - pos);
+// The snapshots of a root: committed ones and any staging one left behind.
+int snapshot_dirs(const GantryEnv& env) {
+  std::error_code ec;
+  int n = 0;
+  for (auto it = fs::directory_iterator(env.root() / "snapshots", ec); !ec && it != fs::directory_iterator(); ++it) ++n;
+  return n;
 }
 
-// "host/repo@sha256:..." printed by push and pull -> the digest.
-std::string digest_of(const std::string& pinned) {
-  auto at = pinned.rfind('@');
-  return at == std::string::npos ? "" : pinned.substr(at + 1, 71);
+// A file's text, or "" when it cannot be read.
+std::string read_file_or(const fs::path& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 class RegistryTest : public ::testing::Test {
@@ -51,10 +54,7 @@ class RegistryTest : public ::testing::Test {
 
   // A context whose Dockerfile is `dockerfile`, under the scratch dir.
   fs::path context(const std::string& name, const std::string& dockerfile) {
-    fs::path dir = env_.scratch() / name;
-    fs::create_directories(dir);
-    write_file_atomic(dir / "Dockerfile", dockerfile);
-    return dir;
+    return write_context(env_.scratch() / name, dockerfile);
   }
 
   // Builds busybox + one RUN layer as `name` in env_'s store.
@@ -156,6 +156,29 @@ TEST_F(RegistryTest, APulledImageShowsTheSizeOfTheImageItWasPushedFrom) {
   const Outcome pulled = gantry(fresh, {"pull", name});
   ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
   EXPECT_EQ(listed_size(gantry(fresh, {"images"}), host() + "/team/sized"), pushed);
+}
+
+// A pull unpacks each layer as it downloads: the image is ready to run when the pull ends, and a
+// build FROM it unpacks nothing more.
+TEST_F(RegistryTest, APulledImageIsUnpackedByThePullAndABuildFromItUnpacksNothing) {
+  start(Mode::Plain);
+  const std::string name = host() + "/team/unpacked:1";
+  build_app(name);
+  ASSERT_EQ(gantry(env_, {"push", name}).exit_code, 0);
+  GantryEnv fresh;
+  const Outcome pulled = gantry(fresh, {"pull", name});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
+  const int layers = snapshot_dirs(fresh);
+  EXPECT_EQ(layers, 2) << "busybox's layer and the RUN's";
+  bool found = false;
+  for (const auto& entry : fs::directory_iterator(fresh.root() / "snapshots"))
+    found = found || read_file_or(entry.path() / "fs/built.txt") == "built-for-the-registry\n";
+  EXPECT_TRUE(found) << "no snapshot holds the RUN layer's file";
+
+  auto ctx = context("labelled", "FROM " + name + "\nLABEL checked=yes\n");
+  const Outcome built = gantry(fresh, {"build", "-q", "-t", "labelled:1", ctx.string()});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  EXPECT_EQ(snapshot_dirs(fresh), layers);
 }
 
 TEST_F(RegistryTest, ChunkedUploadGivesTheSameImage) {
@@ -299,6 +322,7 @@ TEST_F(RegistryTest, CorruptBlobIsADigestMismatchAndNothingIsKept) {
   EXPECT_NE(line.find("does not match its digest"), std::string::npos) << line;
   EXPECT_FALSE(fs::exists(fresh.root() / "blobs/sha256" / layer.substr(7)));
   EXPECT_TRUE(fs::is_empty(fresh.root() / "ingest"));
+  EXPECT_EQ(snapshot_dirs(fresh), 0) << "the layers unpacked while they downloaded are gone too";
   EXPECT_EQ(gantry(fresh, {"images", "-q"}).out, "");
 
   // Once the registry serves the right bytes, the same root pulls and builds.
@@ -314,11 +338,7 @@ class RegistryMirrorTest : public RegistryTest {
  protected:
   // A config file naming `mirrors` for this test's registry.
   std::map<std::string, std::string> mirror_config(const std::vector<std::string>& mirrors) {
-    std::string list;
-    for (const auto& m : mirrors) list += (list.empty() ? "" : ", ") + ("\"" + m + "\"");
-    fs::path file = env_.scratch() / "gantry-config.yaml";
-    write_file_atomic(file, "registry:\n  mirrors:\n    \"" + host() + "\": [" + list + "]\n");
-    return {{"GANTRY_CONFIG_FILE", file.string()}};
+    return e2e::mirror_config(env_.scratch() / "gantry-config.yaml", host(), mirrors);
   }
 
   // Builds `FROM image` + a copy of /built.txt in a fresh root; returns what /built.txt held.

@@ -135,14 +135,21 @@ TEST_F(BuildJobTest, ARegistryOutputWithoutANameFailsBeforeTheBuild) {
   }
 }
 
-TEST_F(BuildJobTest, AnUnknownFromImageIsNamedAndNothingIsPulledForALocalName) {
-  auto r = request("FROM team/base:1\n");
-  BuildJob job(std::move(r), store_, {.credentials = registry::CredentialStore({})}, messages_);
-  try {
-    job.lower();
-    FAIL() << "lowered FROM an image the store lacks";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("team/base:1"), std::string::npos) << e.what();
+TEST_F(BuildJobTest, WithPullNeverAnUnknownImageIsNamedAndNothingIsPulled) {
+  for (const char* dockerfile : {"FROM team/base:1\n", "FROM scratch\nCOPY --from=team/base:1 /x /x\n",
+                                 "FROM scratch\nRUN --mount=from=team/base:1,target=/m true\n"}) {
+    auto r = request(dockerfile);
+    r.pull = PullPolicy::Never;
+    BuildJob job(std::move(r), store_, {.credentials = registry::CredentialStore({})}, messages_);
+    try {
+      job.lower();
+      FAIL() << "lowered an image the store lacks: " << dockerfile;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("image `team/base:1` is not in the local store, and --pull=never forbade "
+                                           "pulling it"),
+                std::string::npos)
+          << e.what();
+    }
   }
   EXPECT_TRUE(messages_.infos.empty());  // no pull was tried
 }

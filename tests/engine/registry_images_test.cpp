@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "exporter/image.h"
 #include "tests/engine/recording_messages.h"
 #include "tests/engine/store_fixture.h"
 
@@ -20,12 +21,30 @@ class RegistryImagesTest : public testing::StoreFixture {
   testing::RecordingMessages messages_;
 };
 
-TEST(NamesRegistryTest, AHostWithADotOrAPortOrLocalhostNamesARegistry) {
-  EXPECT_TRUE(names_registry("127.0.0.1:5000/team/app:1"));
-  EXPECT_TRUE(names_registry("registry.example/app"));
-  EXPECT_TRUE(names_registry("localhost/app"));
-  EXPECT_FALSE(names_registry("busybox"));
-  EXPECT_FALSE(names_registry("team/app:1"));
+TEST(PullPolicyTest, ParsesDockersValuesAndBuildxsBooleansForBuilds) {
+  EXPECT_EQ(parse_pull_policy("always", "--pull"), PullPolicy::Always);
+  EXPECT_EQ(parse_pull_policy("missing", "--pull"), PullPolicy::Missing);
+  EXPECT_EQ(parse_pull_policy("never", "--pull"), PullPolicy::Never);
+  EXPECT_EQ(parse_build_pull_policy("true", "--pull"), PullPolicy::Always);
+  EXPECT_EQ(parse_build_pull_policy("false", "--pull"), PullPolicy::Missing);
+  EXPECT_EQ(parse_build_pull_policy("never", "--pull"), PullPolicy::Never);
+  try {
+    parse_pull_policy("true", "--pull");  // docker run takes no boolean
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "invalid --pull value `true`: want always, missing or never");
+  }
+  EXPECT_THROW(parse_build_pull_policy("sometimes", "--pull"), UsageError);
+}
+
+TEST(PullPolicyTest, MissingPullsWhatTheStoreLacksAlwaysAllButAPinnedDigestItHasNeverNothing) {
+  EXPECT_TRUE(pulls(PullPolicy::Missing, false, false));
+  EXPECT_FALSE(pulls(PullPolicy::Missing, true, false));
+  EXPECT_TRUE(pulls(PullPolicy::Always, true, false));
+  EXPECT_TRUE(pulls(PullPolicy::Always, false, true));
+  EXPECT_FALSE(pulls(PullPolicy::Always, true, true));
+  EXPECT_FALSE(pulls(PullPolicy::Never, false, false));
+  EXPECT_FALSE(pulls(PullPolicy::Never, true, false));
 }
 
 TEST(ReportPullTest, SaysWhichMirrorServedAndWhichWerePassedOver) {
@@ -43,24 +62,56 @@ TEST(ReportPullTest, SaysWhichMirrorServedAndWhichWerePassedOver) {
 
 TEST_F(RegistryImagesTest, AStoreImageIsUsedWithoutAPull) {
   const auto base = import({{"etc/base", "1"}}, "127.0.0.1:1/team/base:1");
-  const auto info = resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), false, messages_);
+  const auto info = resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, messages_);
   EXPECT_EQ(info.manifest_digest, base.manifest);
   EXPECT_TRUE(messages_.infos.empty());
+  // --pull=never uses it as well.
+  EXPECT_EQ(resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Never, messages_)
+                .manifest_digest,
+            base.manifest);
 }
 
-TEST_F(RegistryImagesTest, ALocalNameMissingFromTheStoreIsNotPulled) {
+TEST_F(RegistryImagesTest, AlwaysAsksTheRegistryEvenForAStoreImage) {
+  import({{"etc/base", "1"}}, "127.0.0.1:1/team/base:1");
   try {
-    resolve_or_pull_image(store_, "team/base:1", access(), false, messages_);
-    FAIL() << "resolved an image the store lacks";
+    resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Always, messages_);
+    FAIL() << "--pull=always used the store's image without asking the registry";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("not found in the local store"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("pull 127.0.0.1:1/team/base:1: registry 127.0.0.1:1 unreachable"),
+              std::string::npos)
+        << e.what();
   }
+}
+
+TEST_F(RegistryImagesTest, NeverFailsForAMissingImageWithoutTouchingTheNetwork) {
+  for (const char* name : {"team/base:1", "busybox", "127.0.0.1:1/team/base:1"}) {
+    try {
+      resolve_or_pull_image(store_, name, access(), PullPolicy::Never, messages_);
+      FAIL() << "resolved an image the store lacks: " << name;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "image `" + std::string(name) + "` is not in the local store, and --pull=never forbade pulling it");
+    }
+  }
+  EXPECT_TRUE(messages_.infos.empty());
+  EXPECT_TRUE(messages_.warnings.empty());
+}
+
+TEST_F(RegistryImagesTest, RunFindsAnImageByIdWithoutAPullAndNamesWithOne) {
+  const auto base = import({{"etc/base", "1"}}, "127.0.0.1:1/team/base:1");
+  const std::string id = exporter::read_image(store_.content(), base.manifest).config.hex();
+  EXPECT_EQ(find_or_pull_image(store_, id, access(), PullPolicy::Always, messages_), base.manifest);
+  EXPECT_EQ(find_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, messages_),
+            base.manifest);
+  EXPECT_THROW(find_or_pull_image(store_, "127.0.0.1:1/team/other:1", access(), PullPolicy::Missing, messages_),
+               Error);
+  EXPECT_TRUE(messages_.infos.empty());
 }
 
 TEST_F(RegistryImagesTest, AnImageOfAnUnreachableRegistryFailsNamingIt) {
   // Port 1 on loopback: nothing listens, the connection is refused at once.
   try {
-    resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), false, messages_);
+    resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, messages_);
     FAIL() << "pulled from a registry that is not there";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("127.0.0.1:1"), std::string::npos) << e.what();

@@ -3,11 +3,13 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/error.h"
@@ -178,6 +180,72 @@ TYPED_TEST(LayerTest, ClampMakesDigestsIndependentOfLaterMtimes) {
   unpack_layer(this->store_.path(clamped.digest), clamped.diff_id, unpacked);
   EXPECT_EQ(lstat_mtime(unpacked / "old"), 1'000'000'000);
   EXPECT_EQ(lstat_mtime(unpacked / "app/main"), epoch);
+}
+
+// A blob's bytes written into a socket in small pieces, as a download delivers them, by a thread
+// of its own; the socket's end is the end of the blob.
+class PipedBlob {
+ public:
+  explicit PipedBlob(std::string bytes) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) throw std::runtime_error("socketpair");
+    reader_ = fds[0];
+    writer_ = std::thread([bytes = std::move(bytes), fd = fds[1]] {
+      for (std::size_t at = 0; at < bytes.size();) {
+        const ssize_t n = ::send(fd, bytes.data() + at, std::min<std::size_t>(4096, bytes.size() - at), MSG_NOSIGNAL);
+        if (n <= 0) break;  // the reader stopped
+        at += static_cast<std::size_t>(n);
+      }
+      ::close(fd);
+    });
+  }
+  ~PipedBlob() {
+    ::close(reader_);  // a writer still blocked fails with EPIPE
+    writer_.join();
+  }
+  int fd() const { return reader_; }
+
+ private:
+  int reader_ = -1;
+  std::thread writer_;
+};
+
+TYPED_TEST(LayerTest, UnpackingFromAStreamGivesWhatUnpackingTheBlobGives) {
+  const fs::path source = this->dir("source");
+  make_rich_layer(source);
+  make_file(source / "big", std::string(300'000, 'b'), 0644);
+  const LayerBlob blob = this->pack(source);
+  const fs::path from_stream = this->dir("from-stream");
+  PipedBlob piped(read_file(this->store_.path(blob.digest)));
+  const cache::UncompressedLayer read = unpack_layer_stream(piped.fd(), "layer " + blob.digest.str(), blob.diff_id,
+                                                            from_stream);
+  EXPECT_EQ(describe_tree(from_stream), describe_tree(source));
+  EXPECT_EQ(read.diff_id, blob.diff_id);
+  EXPECT_EQ(read.size, hash_layer(source, {.compression = Compression::Uncompressed}).size);
+}
+
+TYPED_TEST(LayerTest, AStreamThatEndsEarlyOrIsNotItsDiffIdLeavesNothing) {
+  const fs::path source = this->dir("source"), other = this->dir("other");
+  make_file(source / "big", std::string(2'000'000, 'z') + "end", 0644);
+  make_file(other / "bin/sh", "a shell of the attacker's", 0755);
+  const LayerBlob blob = this->pack(source);
+  const LayerBlob lying = this->pack(other);
+  const std::string bytes = read_file(this->store_.path(blob.digest));
+  const fs::path dest = this->dir("dest");
+  {
+    PipedBlob half(bytes.substr(0, bytes.size() / 2));
+    EXPECT_THROW(unpack_layer_stream(half.fd(), "layer half", blob.diff_id, dest), Error);
+    EXPECT_TRUE(fs::is_empty(dest));
+  }
+  PipedBlob other_layer(read_file(this->store_.path(lying.digest)));
+  try {
+    unpack_layer_stream(other_layer.fd(), "layer " + lying.digest.str(), blob.diff_id, dest);
+    FAIL() << "a streamed layer was unpacked as a diff_id it is not";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(blob.diff_id.str()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(lying.digest.str()), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_empty(dest));
 }
 
 TYPED_TEST(LayerTest, TruncatedBlobIsRejectedAndLeavesNothing) {
