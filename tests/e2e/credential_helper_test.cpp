@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
