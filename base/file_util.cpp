@@ -40,8 +40,8 @@ void fsync_dir(const fs::path& dir) {
 
 namespace {
 
-// Writes `data` to a fresh temp file beside `path` (fsync'd, mode 0644) and returns its path.
-fs::path write_temp_beside(const fs::path& path, std::string_view data) {
+// Writes `data` to a fresh temp file beside `path` (fsync'd, with `mode`) and returns its path.
+fs::path write_temp_beside(const fs::path& path, std::string_view data, mode_t mode = 0644) {
   std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
   UniqueFd fd(::mkstemp(tmpl.data()));
   if (!fd) throw_errno("create temp file for `" + path.string() + "`");
@@ -62,15 +62,15 @@ fs::path write_temp_beside(const fs::path& path, std::string_view data) {
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::fchmod(fd.get(), 0644) != 0) fail("chmod");
+  if (::fchmod(fd.get(), mode) != 0) fail("chmod");
   if (::fsync(fd.get()) != 0) fail("fsync");
   return tmp;
 }
 
 }  // namespace
 
-void write_file_atomic(const fs::path& path, std::string_view data) {
-  const fs::path tmp = write_temp_beside(path, data);
+void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode) {
+  const fs::path tmp = write_temp_beside(path, data, mode);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());

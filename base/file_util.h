@@ -1,6 +1,8 @@
 // Small file-system operations with gantry's error convention (the path is named in every error).
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -13,8 +15,10 @@ std::string read_file(const std::filesystem::path& path);
 std::string read_fd(int fd, const std::string& what);
 
 // Writes `data` to a temp file beside `path`, fsyncs it and renames it over `path`, so readers
-// see either the old or the new content, never a half-written file.
-void write_file_atomic(const std::filesystem::path& path, std::string_view data);
+// see either the old or the new content, never a half-written file. The file has `mode` from
+// the start (0600 for one holding secrets is never readable by others, not even for a moment).
+void write_file_atomic(const std::filesystem::path& path, std::string_view data,
+                       mode_t mode = 0644);
 
 // The same, except that a file already at `path` is kept (false): one that another thread or
 // process wrote first is never replaced, so a mount or an open fd of it stays on a live file.

@@ -64,26 +64,31 @@ struct LoginFlags {
 };
 
 int run_login(const GlobalOptions& global, const LoginFlags& f) {
-  if (f.username.empty()) throw UsageError("login " + f.server + ": --username is required");
+  const std::string server = registry::host_of_server(f.server);
+  if (f.username.empty()) throw UsageError("login " + server + ": --username is required");
+  if (f.password_stdin && !f.password.empty())
+    throw UsageError("login " + server + ": --password and --password-stdin exclude each other");
   std::string password = f.password;
   if (f.password_stdin) {
     std::getline(std::cin, password);
-  } else if (password.empty()) {
-    throw UsageError("login " + f.server + ": give --password or --password-stdin");
+    if (password.ends_with('\r')) password.pop_back();
   }
-  registry::Credentials credentials{f.username, password};
-  registry::RegistryClient client(f.server, f.registry.options(global.config), credentials);
+  if (password.empty())
+    throw UsageError("login " + server + ": give --password or --password-stdin");
+  registry::Credentials credentials{.username = f.username, .password = password};
+  registry::RegistryClient client(server, f.registry.options(global.config), credentials);
   client.check_login();
-  auto store = registry::CredentialStore::from_environment();
-  store.save(f.server, credentials);
-  std::cerr << "Login Succeeded (credentials stored in " << store.file().string() << ")\n";
+  const std::string where = credential_store_from_environment().save(server, credentials);
+  std::cerr << "Login Succeeded (credentials stored in " << where << ")\n";
   return 0;
 }
 
-int run_logout(const std::string& server) {
-  auto store = registry::CredentialStore::from_environment();
-  if (store.erase(server)) std::cerr << "Removing login credentials for " << server << "\n";
-  else std::cerr << "Not logged in to " << server << "\n";
+int run_logout(const std::string& given) {
+  const std::string server = registry::host_of_server(given);
+  if (credential_store_from_environment().erase(server))
+    std::cerr << "Removing login credentials for " << server << "\n";
+  else
+    std::cerr << "Not logged in to " << server << "\n";
   return 0;
 }
 

@@ -1,8 +1,33 @@
 #include "cli/registry_flags.h"
 
+#include <cstdlib>
+
 #include "base/error.h"
 
 namespace gantry::cli {
+
+namespace fs = std::filesystem;
+
+registry::CredentialStore credential_store_from_environment() {
+  std::vector<fs::path> files;
+  if (const char* gantry = std::getenv("GANTRY_CONFIG"); gantry && *gantry)
+    files.emplace_back(gantry);
+  if (const char* docker = std::getenv("DOCKER_CONFIG"); docker && *docker)
+    files.push_back(fs::path(docker) / "config.json");
+  else if (const char* home = std::getenv("HOME"); home && *home)
+    files.push_back(fs::path(home) / ".docker" / "config.json");
+  else
+    files.emplace_back("/root/.docker/config.json");
+  // Empty entries of $PATH are skipped: they would mean the working directory.
+  std::vector<fs::path> helper_dirs;
+  if (const char* path = std::getenv("PATH"))
+    for (std::string_view rest = path; !rest.empty();) {
+      const auto colon = rest.find(':');
+      if (auto dir = rest.substr(0, colon); !dir.empty()) helper_dirs.emplace_back(dir);
+      rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+    }
+  return registry::CredentialStore(std::move(files), std::move(helper_dirs));
+}
 
 registry::RegistryOptions RegistryFlags::options(const GantryConfig& config) const {
   registry::RegistryOptions options{.insecure_registries = insecure_registries, .ca_file = ca_file,
@@ -24,7 +49,7 @@ registry::RegistryOptions RegistryFlags::options(const GantryConfig& config) con
 }
 
 engine::RegistryAccess RegistryFlags::access(const GantryConfig& config) const {
-  return {options(config), registry::CredentialStore::from_environment()};
+  return {options(config), credential_store_from_environment()};
 }
 
 void add_registry_flags(CLI::App& command, RegistryFlags& flags) {

@@ -19,9 +19,14 @@ struct RegistryFlags {
   // With the config file's registry mirrors and insecure registries, and what the environment
   // adds ($GANTRY_REGISTRY_CA, $GANTRY_CONFIG's insecure-registries).
   registry::RegistryOptions options(const GantryConfig& config) const;
-  // Those options, and the credentials docker's config files (and $GANTRY_CONFIG) hold.
+  // Those options, and the credentials of credential_store_from_environment().
   engine::RegistryAccess access(const GantryConfig& config) const;
 };
+
+// Where credentials are found: $GANTRY_CONFIG (a file in docker's config.json form) if set,
+// then $DOCKER_CONFIG/config.json, else ~/.docker/config.json; credential helpers
+// (docker-credential-NAME) are looked for in $PATH, as docker looks for them.
+registry::CredentialStore credential_store_from_environment();
 
 void add_registry_flags(CLI::App& command, RegistryFlags& flags);
 

@@ -24,13 +24,9 @@ bool download_blob(RegistryClient& client, const cache::ContentStore& content, c
   if (ingest.size() != blob.size)
     throw Error("blob " + blob.digest.str() + ": the registry sent " + std::to_string(ingest.size()) + " of its " +
                 std::to_string(blob.size) + " bytes");
-  if (!feed) {
-    ingest.commit(blob.digest);
-    return std::nullopt;
-  }
-  feed->close();
+  if (feed) feed->close();
   ingest.commit(blob.digest);
-  feed->result();  // rethrows what failed the unpack
+  if (feed) feed->result();  // rethrows what failed the unpack
   return true;
 }
 

@@ -75,6 +75,17 @@ std::string with_query(const std::string& url, const std::string& query) {
   return url + (url.find('?') == std::string::npos ? "?" : "&") + query;
 }
 
+// A URL as an error message may show it: without user:password@ or a query (a signed URL's
+// signature is one).
+std::string url_for_message(std::string url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  const auto authority = url.find("://") == std::string::npos ? 0 : url.find("://") + 3;
+  const auto at = url.find('@', authority);
+  if (at != std::string::npos && at < url.find('/', authority))
+    url.erase(authority, at + 1 - authority);
+  return url;
+}
+
 }  // namespace
 
 RegistryClient::RegistryClient(std::string host, const RegistryOptions& options,
@@ -133,42 +144,63 @@ const RegistryClient::Endpoint& RegistryClient::endpoint() {
 }
 
 std::string RegistryClient::fetch_token(const Endpoint& e, const std::string& scope) {
-  std::string url = e.challenge->param("realm");
+  const std::string url = e.challenge->param("realm");
   if (url.empty()) throw Error("registry " + host_ + ": Bearer challenge without a realm");
-  std::string query;
-  if (auto service = e.challenge->param("service"); !service.empty()) query += "service=" + url_escape(service);
-  // Several scopes (a mount needs the source repository too) are separate scope= parameters.
+  const std::string what = "registry " + host_ + ": token server " + url_for_message(url);
+  const std::string service = e.challenge->param("service");
+  // Several scopes (a mount needs the source repository too) are separated by spaces.
+  std::vector<std::string> scopes;
   for (std::size_t pos = 0; pos < scope.size();) {
     auto space = scope.find(' ', pos);
-    std::string one = scope.substr(pos, space == std::string::npos ? std::string::npos : space - pos);
-    query += (query.empty() ? "" : "&") + std::string("scope=") + url_escape(one);
+    scopes.push_back(
+        scope.substr(pos, space == std::string::npos ? std::string::npos : space - pos));
     pos = space == std::string::npos ? scope.size() : space + 1;
   }
-  HttpRequest request{.url = query.empty() ? url : with_query(url, query), .follow_redirects = true};
-  if (credentials_)
-    request.headers.push_back("Authorization: Basic " +
-                              base64_encode(credentials_->username + ":" + credentials_->password));
+  HttpRequest request{.url = url, .follow_redirects = true};
+  if (credentials_ && !credentials_->identity_token.empty()) {
+    // An identity token is an OAuth2 refresh token: exchanged in a form POST, as docker does.
+    request.method = "POST";
+    request.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+    request.body =
+        "grant_type=refresh_token&refresh_token=" + url_escape(credentials_->identity_token) +
+        "&client_id=gantry&service=" + url_escape(service) + "&scope=" + url_escape(scope);
+  } else {
+    // Else a GET with the scopes as separate parameters and Basic credentials, if any.
+    std::string query;
+    if (!service.empty()) query += "service=" + url_escape(service);
+    for (const auto& one : scopes)
+      query += (query.empty() ? "" : "&") + std::string("scope=") + url_escape(one);
+    if (!query.empty()) request.url = with_query(url, query);
+    if (credentials_)
+      request.headers.push_back(
+          "Authorization: Basic " +
+          base64_encode(credentials_->username + ":" + credentials_->password));
+  }
   HttpResponse response;
   try {
     response = perform(request, e.transport);
   } catch (const TransportError& error) {
-    throw Error("registry " + host_ + ": token server " + url + " unreachable: " + error.what());
+    throw Error(what + " unreachable: " + error.what());
   }
-  if (response.status != 200) throw status_error("registry " + host_ + ": token request to " + url, response);
-  try {
-    auto body = json::parse(response.body);
-    std::string token = body.value("token", body.value("access_token", ""));
-    if (token.empty()) throw Error("registry " + host_ + ": token server " + url + " answered no token");
-    return "Authorization: Bearer " + token;
-  } catch (const json::exception&) {
-    throw Error("registry " + host_ + ": token server " + url + " answered something other than JSON");
-  }
+  if (response.status != 200) throw status_error(what + ": token request", response);
+  auto body = json::parse(response.body, nullptr, false);
+  if (!body.is_object()) throw Error(what + ": answered something other than JSON");
+  // "access_token" is OAuth2's name, "token" the registry protocol's; either will do.
+  const json token =
+      body.contains("access_token") ? body["access_token"] : body.value("token", json());
+  if (!token.is_string() || token.get<std::string>().empty())
+    throw Error(what + ": answered no token");
+  return "Authorization: Bearer " + token.get<std::string>();
 }
 
 std::string RegistryClient::authorization(const Endpoint& e, const std::string& scope, bool refresh) {
   if (!e.challenge) return {};
   if (e.challenge->scheme == AuthChallenge::Scheme::Basic) {
     if (!credentials_) return {};
+    if (!credentials_->identity_token.empty())
+      throw Error("registry " + host_ +
+                  ": the credentials for it are an identity token, which only a token "
+                  "server takes (the registry asks for Basic authentication, a user and password)");
     return "Authorization: Basic " + base64_encode(credentials_->username + ":" + credentials_->password);
   }
   std::lock_guard lock(mutex_);
@@ -205,8 +237,12 @@ Error RegistryClient::status_error(const std::string& what, const HttpResponse& 
   std::string message = what + ": " + std::to_string(response.status) + " " + reason_phrase(response.status);
   if (auto detail = registry_errors(response.body); !detail.empty()) message += " (" + detail + ")";
   if (response.status == 401 || response.status == 403) {
-    message += credentials_ ? "; the registry rejected the credentials of user `" + credentials_->username + "`"
-                            : "; authentication required: gantry login " + host_;
+    if (!credentials_)
+      message += "; authentication required: gantry login " + host_;
+    else if (!credentials_->identity_token.empty())
+      message += "; the registry rejected the identity token";
+    else
+      message += "; the registry rejected the credentials of user `" + credentials_->username + "`";
   }
   return Error(message);
 }

@@ -3,7 +3,10 @@
 // The first request pings GET /v2/ to learn the scheme (HTTPS; plain HTTP only for insecure
 // and loopback registries) and the WWW-Authenticate challenge. Requests then carry Basic
 // credentials, or a Bearer token fetched from the challenge's realm for the request's scope
-// ("repository:team/app:pull,push") and kept for later requests of that scope.
+// ("repository:team/app:pull,push") and kept for later requests of that scope. The token is
+// asked for with a GET carrying the user and password as Basic credentials, or, when the
+// credentials are an identity token, with an OAuth2 form POST (grant_type=refresh_token), as
+// docker asks for it. No message of the client carries a password, token or Authorization header.
 //
 // Two hosts are reached otherwise: docker.io at registry-1.docker.io (endpoint_host), as docker
 // reaches it, and a mirror given as an http:// URL over plain HTTP only.

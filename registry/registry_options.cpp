@@ -46,6 +46,10 @@ RegistryOptions RegistryOptions::with_environment() const {
       auto json = nlohmann::json::parse(read_file(config));
       for (const auto& host : json.value("insecure-registries", nlohmann::json::array()))
         out.insecure_registries.push_back(host.get<std::string>());
+    } catch (const nlohmann::json::parse_error& e) {
+      // Only the place: the parser's message quotes the text it stopped in, maybe a password.
+      throw Error("registry config `" + std::string(config) + "`: not valid JSON (at byte " +
+                  std::to_string(e.byte) + ")");
     } catch (const nlohmann::json::exception& e) {
       throw Error("registry config `" + std::string(config) + "`: " + e.what());
     }

@@ -130,6 +130,13 @@ TEST_F(RegistryClientTest, BasicAuthErrorsSayWhatToDo) {
   RegistryClient good(host, {}, Credentials{LocalRegistry::user(), LocalRegistry::password()});
   good.check_login();
   EXPECT_FALSE(good.has_blob("a/b", d));
+  // Only a token server takes an identity token; the message says so and does not show it.
+  const std::string token = message_of(
+      [&] { RegistryClient(host, {}, Credentials{.identity_token = "refresh-me"}).check_login(); });
+  EXPECT_NE(token.find("registry " + host + ": the credentials for it are an identity token"),
+            std::string::npos)
+      << token;
+  EXPECT_EQ(token.find("refresh-me"), std::string::npos) << token;
 }
 
 TEST_F(RegistryClientTest, UnreachableRegistryNamesTheHost) {
