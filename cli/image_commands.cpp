@@ -10,6 +10,7 @@
 #include "base/quantities.h"
 #include "cache/store.h"
 #include "cli/command.h"
+#include "cli/standard_streams.h"
 #include "engine/image_filter.h"
 #include "engine/image_prune.h"
 #include "engine/local_images.h"
@@ -19,6 +20,7 @@
 namespace gantry::cli {
 
 using nlohmann::json;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -236,12 +238,13 @@ void add_save(CLI::App& parent, const std::string& name, GlobalOptions& global, 
   auto format = std::make_shared<std::string>("docker");
   auto* cmd = parent.add_subcommand(name, "Write images to a tar archive");
   cmd->add_option("IMAGES", *names, "Images")->required();
-  cmd->add_option("-o,--output", *out, "Archive to write")->required();
+  cmd->add_option("-o,--output", *out, "Archive to write (default: standard output)");
   cmd->add_option("--format", *format, "docker or oci")->check(CLI::IsMember({"docker", "oci"}));
   cmd->callback([&global, &action, names, out, format] {
     action = [&global, names, out, format] {
       cache::Store store(global.state_root());
-      engine::save_images(store, *names, *out, *format == "oci" ? engine::ArchiveFormat::Oci : engine::ArchiveFormat::Docker);
+      const exporter::OutputTarget target = out->empty() ? archive_to_stdout("save") : exporter::OutputTarget(*out);
+      engine::save_images(store, *names, target, *format == "oci" ? engine::ArchiveFormat::Oci : engine::ArchiveFormat::Docker);
       return 0;
     };
   });
@@ -250,11 +253,13 @@ void add_save(CLI::App& parent, const std::string& name, GlobalOptions& global, 
 void add_load(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
   auto input = std::make_shared<std::string>();
   auto* cmd = parent.add_subcommand(name, "Load images from a docker-archive or oci-archive");
-  cmd->add_option("-i,--input", *input, "Archive to read")->required();
+  cmd->add_option("-i,--input", *input, "Archive to read (default: standard input)");
   cmd->callback([&global, &action, input] {
     action = [&global, input] {
       cache::Store store(global.state_root());
-      for (const auto& image : engine::load_images(store, *input))
+      const TempDir scratch = store.scratch_dir();
+      const fs::path archive = input->empty() ? spool_stdin(scratch.path(), "load") : fs::path(*input);
+      for (const auto& image : engine::load_images(store, archive))
         std::cout << "Loaded image: " << (image.name.empty() ? image.manifest.str() : image.name) << "\n";
       return 0;
     };

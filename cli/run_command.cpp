@@ -75,12 +75,18 @@ int run_container(const GlobalOptions& global, const RunFlags& f) {
   const engine::Container container = engine::prepare_container(store, request);
   executor::Executor executor(store.root() / "executor");
   warn_unenforced(executor, f.limits, container.spec.limits);
-  auto result = executor.run(container.spec, [](executor::Stream s, std::string_view line) {
-    auto& out = s == executor::Stream::Stdout ? std::cout : std::cerr;
-    out << line << '\n';
-    out.flush();
-  });
-  return result.exit_code;
+  try {
+    auto result = executor.run(container.spec, [](executor::Stream s, std::string_view line) {
+      auto& out = s == executor::Stream::Stdout ? std::cout : std::cerr;
+      out << line << '\n';
+      out.flush();
+    });
+    return result.exit_code;
+  } catch (const executor::CommandNotExecuted& e) {
+    // docker's codes for a command that never ran: 127 not found, 126 not executable.
+    std::cerr << "gantry: " << e.what() << "\n";
+    return e.exit_code();
+  }
 }
 
 }  // namespace
@@ -101,7 +107,8 @@ void add_run_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--pull", f->pull, "Pull the image before running: always, missing (default) or never");
   add_limit_flags(*cmd, f->limits);
   cmd->add_option("IMAGE", f->args, "IMAGE [COMMAND [ARG...]]")->required();
-  cmd->prefix_command();  // everything after the image belongs to the container's command
+  // As docker: from the image on, every argument is the container's command's, `-c` included.
+  cmd->positionals_at_end();
   cmd->callback([&global, &action, f] { action = [&global, f] { return run_container(global, *f); }; });
 }
 

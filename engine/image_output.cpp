@@ -47,7 +47,8 @@ class OciArchive : public SpecifiedOutput {
     // Its layers are compressed as the output asks, unlike the store's.
     auto archived = commit_image(store, image.layers, image.config, image.created,
                                  spec_.pack_options(image.source_date_epoch), spec_.force_compression());
-    exporter::write_oci_archive(store.content(), named(image.tags, archived.manifest), spec_.dest);
+    exporter::write_oci_archive(store.content(), named(image.tags, archived.manifest),
+                                exporter::OutputTarget(spec_.dest));
   }
 };
 
@@ -57,8 +58,8 @@ class DockerArchive : public SpecifiedOutput {
   void write(cache::Store& store, const BuiltImage& image) override {
     store_layer_blobs(store, image.stored.manifest);
     const TempDir scratch = store.scratch_dir();
-    exporter::write_docker_archive(store.content(), named(image.tags, image.stored.manifest), spec_.dest,
-                                   scratch.path());
+    exporter::write_docker_archive(store.content(), named(image.tags, image.stored.manifest),
+                                   exporter::OutputTarget(spec_.dest), scratch.path());
   }
 };
 

@@ -149,7 +149,7 @@ std::vector<LoadedImage> load_images(cache::Store& store, const fs::path& archiv
   return loaded;
 }
 
-void save_images(cache::Store& store, const std::vector<std::string>& refs, const fs::path& archive,
+void save_images(cache::Store& store, const std::vector<std::string>& refs, const exporter::OutputTarget& archive,
                  ArchiveFormat format) {
   ScopeGuard take_back_blobs([&store, before = store.content().blobs_created()]() noexcept {
     take_back_blobs_written_since(store, before);

@@ -13,6 +13,7 @@
 #include "cache/store.h"
 #include "engine/image_filter.h"
 #include "exporter/image.h"
+#include "exporter/output_file.h"
 
 namespace gantry::engine {
 
@@ -61,9 +62,9 @@ struct LoadedImage {
 std::vector<LoadedImage> load_images(cache::Store& store, const std::filesystem::path& archive);
 
 enum class ArchiveFormat { Docker, Oci };
-// Writes the images `refs` name to `archive`, each under the name given when it is a tag. A
-// save that fails (a full disk) takes back the layer blobs it packed.
-void save_images(cache::Store& store, const std::vector<std::string>& refs, const std::filesystem::path& archive,
+// Writes the images `refs` name to `archive` (a file, or a stream the caller holds), each under the
+// name given when it is a tag. A save that fails (a full disk) takes back the layer blobs it packed.
+void save_images(cache::Store& store, const std::vector<std::string>& refs, const exporter::OutputTarget& archive,
                  ArchiveFormat format);
 
 }  // namespace gantry::engine

@@ -52,11 +52,11 @@ SetupFailure exec_command(const ExecPlan& exec) noexcept {
   bool denied = false;
   for (const std::string& candidate : exec.candidates) {
     ::execve(candidate.c_str(), exec.argv.data(), exec.envp.data());
-    if (!exec.searched) return failed("exec", candidate.c_str());
+    if (!exec.searched) return SetupFailure{"exec", candidate.c_str(), errno, true};
     if (errno == EACCES) denied = true;
   }
-  if (denied) return SetupFailure{"exec", exec.args.front().c_str(), EACCES};
-  return SetupFailure{exec.not_found.c_str(), "", 0};
+  if (denied) return SetupFailure{"exec", exec.args.front().c_str(), EACCES, true};
+  return SetupFailure{exec.not_found.c_str(), "", ENOENT, true};
 }
 
 SetupFailure namespaces(const ContainerPlan& plan) noexcept {

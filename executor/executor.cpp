@@ -203,6 +203,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   plan.root.reset();
   plan.dev = {};
   plan.mounts.clear();
+  if (setup.exec_error) throw CommandNotExecuted(*setup.error, *setup.exec_error);
   if (setup.error) throw Error(*setup.error);
 
   const bool cancelled = stream_output(out.read.get(), err.read.get(), sink, cancel, supervisor);

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -30,6 +31,8 @@
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "base/error.h"
 
 namespace gantry::executor {
 
@@ -126,11 +129,22 @@ struct RunResult {
   LimitsHit limits_hit;  // read only when exit_code != 0
 };
 
+// The command could not be executed at all: not found (exit code 127, as a shell and docker
+// give) or found but not executable (126).
+class CommandNotExecuted : public Error {
+ public:
+  CommandNotExecuted(const std::string& message, int error)
+      : Error(message), exit_code_(error == ENOENT || error == ENOTDIR ? 127 : 126) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
 enum class Stream { Stdout = 1, Stderr = 2 };
 // Called once per complete output line (without the newline), from the thread that called run().
 using LineSink = std::function<void(Stream, std::string_view line)>;
 
-class SeccompFilter;
 class SeccompFilter;
 class NetworkPool;
 class SandboxCgroup;

@@ -15,6 +15,9 @@ struct SetupFailure {
   const char* action = nullptr;  // nullptr: the step worked
   const char* object = "";       // "" when the action needs none
   int error = 0;                 // 0: `action` is the whole message
+  // The command itself could not be executed (not found, not executable): what docker reports
+  // with exit codes 127 and 126 rather than as a failure of its own.
+  bool exec = false;
 
   explicit operator bool() const { return action != nullptr; }
 };

@@ -62,9 +62,9 @@ void report_copied_up(int fd, std::string_view path, unsigned mode, unsigned uid
 }
 
 void report_failure(int fd, const SetupFailure& failure) noexcept {
-  // Three fields: the errno, the action, the object.
+  // Three fields: the errno, the action, the object; "X" for the command's own exec.
   std::array<char, 24> error;
-  iovec pieces[] = {piece("E", 1),
+  iovec pieces[] = {piece(failure.exec ? "X" : "E", 1),
                     decimal(error, static_cast<unsigned long>(failure.error)),
                     piece(&kNul, 1),
                     piece(failure.action, std::strlen(failure.action)),
@@ -110,12 +110,13 @@ SetupReport read_setup_report(int fd) {
       added.path.assign(p, end);
       report.added.push_back(std::move(added));
     }
-    if (kind == 'E') {
+    if (kind == 'E' || kind == 'X') {
       int error = 0;
       std::from_chars(text.data(), text.data() + text.size(), error);
       const std::string action = field().value_or("");
       const std::string object = field().value_or("");
-      report.error = describe(SetupFailure{action.c_str(), object.c_str(), error});
+      report.error = describe(SetupFailure{action.c_str(), object.c_str(), error, kind == 'X'});
+      if (kind == 'X') report.exec_error = error;
     }
   }
   return report;

@@ -25,6 +25,7 @@ void report_failure(int fd, const SetupFailure& failure) noexcept;
 struct SetupReport {
   std::vector<AddedPath> added;  // parents first
   std::optional<std::string> error;  // "<action> `<object>`: <strerror>"
+  std::optional<int> exec_error;     // the errno, when the error is the command's own exec
 };
 
 // Parent side: reads until the child execs or exits.

@@ -18,6 +18,7 @@
 
 #include "base/digest.h"
 #include "cache/content_store.h"
+#include "exporter/output_file.h"
 
 namespace gantry::exporter {
 
@@ -32,10 +33,10 @@ void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& t
 void update_oci_layout(const cache::ContentStore& store, const Digest& manifest, const std::string& tag,
                        const std::filesystem::path& dir);
 void write_oci_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                       const std::filesystem::path& dest_tar);
+                       const OutputTarget& dest_tar);
 // Compressed layers are expanded into `scratch_dir` (the caller's scratch space, which it removes)
 // on their way into the tar.
 void write_docker_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                          const std::filesystem::path& dest_tar, const std::filesystem::path& scratch_dir);
+                          const OutputTarget& dest_tar, const std::filesystem::path& scratch_dir);
 
 }  // namespace gantry::exporter

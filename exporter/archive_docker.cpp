@@ -18,10 +18,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 void write_docker_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                          const fs::path& dest_tar, const fs::path& scratch_dir) {
+                          const OutputTarget& dest_tar, const fs::path& scratch_dir) {
   const std::vector<ExportedImage> images = collect_export(store, tagged_manifests);
   OutputFile out(dest_tar);
-  FdSink sink(out.fd(), dest_tar);
+  FdSink sink(out.fd(), out.dest());
   TarWriter tar(sink);
   json manifest = json::array();
   std::set<std::string> written;

@@ -108,10 +108,10 @@ void update_oci_layout(const cache::ContentStore& store, const Digest& manifest,
 }
 
 void write_oci_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                       const fs::path& dest_tar) {
+                       const OutputTarget& dest_tar) {
   const Layout layout = plan_layout(store, tagged_manifests);
   OutputFile out(dest_tar);
-  FdSink sink(out.fd(), dest_tar);
+  FdSink sink(out.fd(), out.dest());
   TarWriter tar(sink);
   // Member times are the epoch: an archive's bytes depend on the images only.
   tar.add_bytes("oci-layout", kOciLayoutFile, 0);

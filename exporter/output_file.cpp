@@ -17,12 +17,24 @@ std::filesystem::path parent_of(const std::filesystem::path& p) {
 }
 }  // namespace
 
-OutputFile::OutputFile(std::filesystem::path dest) : dest_(std::move(dest)) {
+OutputTarget OutputTarget::stream(int fd, std::string name) {
+  OutputTarget target(std::move(name));
+  target.stream_fd = fd;
+  return target;
+}
+
+OutputFile::OutputFile(const OutputTarget& target) : dest_(target.file), stream_(target.stream_fd >= 0) {
+  if (stream_) {
+    fd_.reset(::fcntl(target.stream_fd, F_DUPFD_CLOEXEC, 0));
+    if (!fd_) throw_errno("write to " + dest_.string());
+    return;
+  }
   fd_.reset(::open(parent_of(dest_).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
   if (!fd_) throw_errno("create `" + dest_.string() + "`");
 }
 
 void OutputFile::commit() {
+  if (stream_) return;
   if (::fchmod(fd_.get(), 0644) != 0) throw_errno("chmod `" + dest_.string() + "`");
   if (::fsync(fd_.get()) != 0) throw_errno("fsync `" + dest_.string() + "`");
   // Give the file a temp name, then rename it over the destination in one step.
