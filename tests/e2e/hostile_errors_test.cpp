@@ -11,6 +11,7 @@
 
 #include "base/file_util.h"
 #include "base/unique_fd.h"
+#include "tests/e2e/fake_registry_server.h"
 #include "tests/e2e/gantry_runner.h"
 
 namespace gantry::e2e {
@@ -49,67 +50,22 @@ class HostileErrorsTest : public ::testing::Test {
 };
 
 // Answers /v2/ and then, to anything else, a manifest of a million bytes of which it sends one
-// every 200 ms, forever: fast enough never to count as a stalled transfer. TLS is refused at
-// once, so that the client falls back to plain HTTP on loopback as it does for a local registry.
+// every 200 ms, forever: fast enough never to count as a stalled transfer.
 class DrippingRegistry {
  public:
-  DrippingRegistry() : listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in address{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(INADDR_LOOPBACK)}};
-    socklen_t length = sizeof address;
-    if (!listener_ || ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        ::listen(listener_.get(), 16) != 0 ||
-        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
-      throw std::runtime_error("dripping registry: cannot listen");
-    port_ = ntohs(address.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
-  }
-  ~DrippingRegistry() {
-    stop_ = true;
-    ::shutdown(listener_.get(), SHUT_RDWR);
-    acceptor_.join();
-    for (auto& t : connections_) t.join();
-  }
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string host() const { return server_.host(); }
 
  private:
-  void accept_loop() {
-    while (!stop_) {
-      const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) return;
-      connections_.emplace_back([this, fd] { serve(UniqueFd(fd)); });
-    }
-  }
-  void serve(UniqueFd connection) {
-    std::string request;
-    char buffer[4096];
-    while (!stop_) {
-      const ssize_t n = ::recv(connection.get(), buffer, sizeof buffer, 0);
-      if (n <= 0 || buffer[0] == 0x16) return;  // closed, or a TLS hello
-      request.append(buffer, static_cast<std::size_t>(n));
-      const auto end = request.find("\r\n\r\n");
-      if (end == std::string::npos) continue;
-      if (request.starts_with("GET /v2/ ")) {
-        send_text(connection, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-        request.erase(0, end + 4);
-        continue;
-      }
-      send_text(connection,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n"
-                "Content-Length: 1000000\r\n\r\n");
-      while (!stop_ && send_text(connection, " ")) std::this_thread::sleep_for(200ms);
-      return;
-    }
-  }
-  static bool send_text(const UniqueFd& connection, std::string_view text) {
-    return ::send(connection.get(), text.data(), text.size(), MSG_NOSIGNAL) ==
-           static_cast<ssize_t>(text.size());
+  bool answer(const UniqueFd& connection, const std::string& path) {
+    if (path == "/v2/") return FakeRegistryServer::send_text(connection, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    FakeRegistryServer::send_text(connection,
+                                  "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n"
+                                  "Content-Length: 1000000\r\n\r\n");
+    while (!server_.stopping() && FakeRegistryServer::send_text(connection, " ")) std::this_thread::sleep_for(200ms);
+    return false;
   }
 
-  UniqueFd listener_;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread acceptor_;
-  std::vector<std::thread> connections_;  // only the acceptor adds to it, joined after it
+  FakeRegistryServer server_{"dripping registry", [this](const UniqueFd& c, const std::string& p) { return answer(c, p); }};
 };
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "base/digest.h"
 #include "base/file_util.h"
 #include "base/unique_fd.h"
+#include "tests/e2e/fake_registry_server.h"
 #include "tests/e2e/gantry_runner.h"
 #include "tests/e2e/local_registry.h"
 
@@ -329,102 +330,43 @@ TEST_F(RegistryPullTest, FourPullsOfOneImageAtOnceFetchEachBlobOnce) {
 
 namespace {
 
-// Serves one image over plain HTTP: GET /v2/, its manifest by tag, its blobs. While `drip` is
-// set, the blob `slow` stops after half its bytes and the connection hangs there (until the
-// object goes away); `half_sent` says when it got there. TLS is refused, as a local registry
-// without TLS would, so the client falls back to HTTP on loopback.
+// Serves one image: GET /v2/, its manifest by tag, its blobs. While `drip` is set, the blob
+// `slow` stops after half its bytes and the connection hangs there (until the object goes away);
+// `half_sent` says when it got there.
 class HalfLayerRegistry {
  public:
-  HalfLayerRegistry(std::string manifest, std::map<std::string, std::string> blobs,
-                    std::string slow)
-      : manifest_(std::move(manifest)),
-        blobs_(std::move(blobs)),
-        slow_(std::move(slow)),
-        listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in address{.sin_family = AF_INET, .sin_port = 0, .sin_addr = {htonl(INADDR_LOOPBACK)}};
-    socklen_t length = sizeof address;
-    if (!listener_ || ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        ::listen(listener_.get(), 16) != 0 ||
-        ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
-      throw std::runtime_error("half-layer registry: cannot listen");
-    port_ = ntohs(address.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
-  }
-  ~HalfLayerRegistry() {
-    stop_ = true;
-    ::shutdown(listener_.get(), SHUT_RDWR);
-    acceptor_.join();
-    for (auto& t : connections_) t.join();
-  }
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  HalfLayerRegistry(std::string manifest, std::map<std::string, std::string> blobs, std::string slow)
+      : manifest_(std::move(manifest)), blobs_(std::move(blobs)), slow_(std::move(slow)) {}
+  std::string host() const { return server_.host(); }
   std::atomic<bool> drip{true};
   std::atomic<bool> half_sent{false};
 
  private:
-  void accept_loop() {
-    while (!stop_) {
-      const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) return;
-      connections_.emplace_back([this, fd] { serve(UniqueFd(fd)); });
-    }
-  }
-  void serve(UniqueFd connection) {
-    std::string request;
-    char buffer[4096];
-    while (!stop_) {
-      const ssize_t n = ::recv(connection.get(), buffer, sizeof buffer, 0);
-      if (n <= 0 || buffer[0] == 0x16) return;  // closed, or a TLS hello
-      request.append(buffer, static_cast<std::size_t>(n));
-      for (auto end = request.find("\r\n\r\n"); end != std::string::npos;
-           end = request.find("\r\n\r\n")) {
-        const std::string line = request.substr(0, request.find("\r\n"));
-        request.erase(0, end + 4);
-        const std::string path =
-            line.substr(line.find(' ') + 1, line.rfind(' ') - line.find(' ') - 1);
-        if (!answer(connection, path)) return;
-      }
-    }
-  }
   // False when the connection is to be dropped.
   bool answer(const UniqueFd& connection, const std::string& path) {
-    if (path == "/v2/")
-      return send_text(connection, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    const auto send_text = &FakeRegistryServer::send_text;
+    if (path == "/v2/") return send_text(connection, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
     if (path.ends_with("/manifests/1"))
-      return send_text(
-          connection,
-          "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n"
-          "Content-Length: " +
-              std::to_string(manifest_.size()) + "\r\n\r\n" + manifest_);
+      return send_text(connection,
+                       "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n"
+                       "Content-Length: " + std::to_string(manifest_.size()) + "\r\n\r\n" + manifest_);
     const auto blob = blobs_.find(path.substr(path.rfind('/') + 1));
-    if (blob == blobs_.end())
-      return send_text(connection, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+    if (blob == blobs_.end()) return send_text(connection, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
     const std::string& bytes = blob->second;
-    const std::string head =
-        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-        std::to_string(bytes.size()) + "\r\n\r\n";
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                             std::to_string(bytes.size()) + "\r\n\r\n";
     if (blob->first != slow_ || !drip) return send_text(connection, head + bytes);
     if (!send_text(connection, head + bytes.substr(0, bytes.size() / 2))) return false;
     half_sent = true;
-    while (!stop_) std::this_thread::sleep_for(50ms);
+    while (!server_.stopping()) std::this_thread::sleep_for(50ms);
     return false;
-  }
-  static bool send_text(const UniqueFd& connection, std::string_view text) {
-    while (!text.empty()) {
-      const ssize_t n = ::send(connection.get(), text.data(), text.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      text.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
   }
 
   std::string manifest_;
   std::map<std::string, std::string> blobs_;  // "sha256:..." -> bytes
   std::string slow_;
-  UniqueFd listener_;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread acceptor_;
-  std::vector<std::thread> connections_;  // only the acceptor adds to it, joined after it
+  FakeRegistryServer server_{"half-layer registry",
+                             [this](const UniqueFd& c, const std::string& p) { return answer(c, p); }};
 };
 
 }  // namespace

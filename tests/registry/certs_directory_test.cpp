@@ -6,21 +6,13 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "tests/registry/message_of.h"
 
 namespace gantry::registry {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 class CertsDirectoryTest : public ::testing::Test {
  protected:

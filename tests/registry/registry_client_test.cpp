@@ -15,6 +15,7 @@
 #include "registry/pull.h"
 #include "registry/push.h"
 #include "tests/e2e/local_registry.h"
+#include "tests/registry/message_of.h"
 
 namespace gantry::registry {
 
@@ -23,15 +24,6 @@ using e2e::LocalRegistry;
 using nlohmann::json;
 
 namespace {
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 class RegistryClientTest : public ::testing::Test {
  protected:
