@@ -339,7 +339,7 @@ std::string type_name(const json& value) {
 
 class Evaluator {
  public:
-  explicit Evaluator(const GoTemplate::Tree& tree) : tree_(tree) {}
+  Evaluator(const GoTemplate::Tree& tree, bool header) : tree_(tree), header_(header) {}
 
   void run(const NodeList& nodes, const json& dot, std::string& out) const {
     for (const Node& node : nodes) {
@@ -405,6 +405,10 @@ class Evaluator {
 
   json call(const Token& function, const std::vector<json>& args) const {
     const std::string& name = function.name;
+    if (header_ && (name == "json" || name == "join" || name == "lower" || name == "upper")) {
+      if (args.empty()) tree_.fail(function.at, "wrong number of args for " + name + ": want 1 got 0");
+      return args[0];
+    }
     if (name == "json") {
       want_args(function, args, 1);
       return args[0].dump();
@@ -477,6 +481,7 @@ class Evaluator {
   }
 
   const GoTemplate::Tree& tree_;
+  bool header_;
 };
 
 }  // namespace
@@ -494,7 +499,13 @@ GoTemplate& GoTemplate::operator=(GoTemplate&&) noexcept = default;
 
 std::string GoTemplate::render(const json& data) const {
   std::string out;
-  Evaluator(*tree_).run(tree_->nodes, data, out);
+  Evaluator(*tree_, false).run(tree_->nodes, data, out);
+  return out;
+}
+
+std::string GoTemplate::render_header(const json& column_names) const {
+  std::string out;
+  Evaluator(*tree_, true).run(tree_->nodes, column_names, out);
   return out;
 }
 

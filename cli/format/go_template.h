@@ -26,6 +26,10 @@ class GoTemplate {
   // action when the data does not fit it (a field of a string, a range over a number).
   std::string render(const nlohmann::json& data) const;
 
+  // A table's header row, as docker makes it: the template on the column names, with json, join,
+  // lower and upper giving back their first argument so that a column keeps its name.
+  std::string render_header(const nlohmann::json& column_names) const;
+
   struct Tree;
 
  private:

@@ -41,7 +41,7 @@ ListFormat::ListFormat(const std::string& format, nlohmann::json headers) : head
 
 std::string ListFormat::render(const std::vector<nlohmann::json>& rows) const {
   std::string out;
-  if (table_) out += row_->render(headers_) + "\n";
+  if (table_) out += row_->render_header(headers_) + "\n";
   for (const auto& row : rows) out += row_->render(row) + "\n";
   return table_ ? align_tab_columns(out) : out;
 }

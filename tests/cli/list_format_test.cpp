@@ -23,6 +23,12 @@ TEST(ListFormat, TableAddsTheHeaderRowAndAlignsColumns) {
             "app          1\n");
 }
 
+TEST(ListFormat, TheHeaderRowKeepsColumnNamesThroughFunctions) {
+  EXPECT_EQ(ListFormat("table {{lower .Repository}}\t{{json .Tag}}", kHeaders).render({kRows[1]}),
+            "REPOSITORY   TAG\n"
+            "app          \"1\"\n");
+}
+
 TEST(ListFormat, EscapedTabsAndNewlinesOutsideTables) {
   EXPECT_EQ(ListFormat("{{.Repository}}\\t{{.Tag}}\\n", kHeaders).render({kRows[1]}), "app\t1\n\n");
 }
