@@ -240,6 +240,12 @@ class TreeParser {
         nodes.push_back({Node::Text, piece.text, {}, {}, {}, piece.at});
         continue;
       }
+      const auto opening = piece.text.find_first_not_of(" \t\r\n");
+      if (opening != std::string::npos && piece.text.compare(opening, 2, "/*") == 0) {  // {{/* a comment */}}
+        const auto last = piece.text.find_last_not_of(" \t\r\n");
+        if (last < opening + 3 || piece.text.compare(last - 1, 2, "*/") != 0) tree_.fail(piece.at + opening, "unclosed comment");
+        continue;
+      }
       std::vector<Token> tokens = lex_action(tree_, piece);
       if (tokens.empty()) tree_.fail(piece.at, "missing value for command");
       const Token& first = tokens.front();
@@ -411,7 +417,7 @@ class Evaluator {
     }
     if (name == "json") {
       want_args(function, args, 1);
-      return args[0].dump();
+      return args[0].dump(-1, ' ', false, json::error_handler_t::replace);
     }
     if (name == "lower" || name == "upper") {
       want_args(function, args, 1);

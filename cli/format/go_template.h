@@ -1,6 +1,6 @@
 // A --format template: the subset of Go's text/template that docker users write, evaluated
 // against a JSON value. Text and {{actions}}: fields (.A.B, .), string and number literals,
-// pipelines (a | f), if/else/end, range/else/end, and docker's functions json, index, join,
+// pipelines (a | f), {{/* comments */}}, if/else/end, range/else/end, and docker's functions json, index, join,
 // lower, upper, printf (%s, %d, %v). {{- and -}} trim the whitespace beside them. Values print
 // as Go prints them: a list as [a b], a map as map[k:v] with sorted keys, a missing field as
 // <no value>. Parsing happens once, in the constructor; render() may run many times.

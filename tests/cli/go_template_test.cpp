@@ -89,6 +89,11 @@ TEST(GoTemplate, Functions) {
   EXPECT_NE(error_of(R"({{printf "%x" .Size}})").find("verb %x is not supported"), std::string::npos);
 }
 
+TEST(GoTemplate, Comments) {
+  EXPECT_EQ(render("a{{/* the id */}}b {{- /* trimmed */ -}} c"), "abc");
+  EXPECT_EQ(error_of("{{/* open }}"), "template `{{/* open }}`: 1:3: unclosed comment");
+}
+
 TEST(GoTemplate, TrimMarkers) {
   EXPECT_EQ(render("a  {{- .Id -}}  \n b"), "asha256:abcb");
   EXPECT_EQ(render("{{range .Config.Env -}}\n  {{.}}\n{{- end}}"), "PATH=/binA=1");
