@@ -1,5 +1,6 @@
 // Image verbs: images, import, tag, rmi, inspect, history, save, load, and the `image` group
 // (ls, rm, inspect, history, tag, save, load, import, prune) that spells them as docker does.
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -10,6 +11,8 @@
 #include "base/quantities.h"
 #include "cache/store.h"
 #include "cli/command.h"
+#include "cli/format/go_template.h"
+#include "cli/format/list_format.h"
 #include "cli/standard_streams.h"
 #include "engine/image_filter.h"
 #include "engine/image_prune.h"
@@ -24,15 +27,42 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string human_age(const std::string& created) {
+// The seconds since the epoch of an image config's `created` (RFC 3339, in UTC as images have it).
+std::optional<std::time_t> created_time(const std::string& created) {
   std::tm tm{};
-  if (created.size() < 19 || !strptime(created.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return "N/A";
-  std::int64_t age = static_cast<std::int64_t>(std::time(nullptr)) - timegm(&tm);
+  if (created.size() < 19 || !strptime(created.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return std::nullopt;
+  return timegm(&tm);
+}
+
+std::string human_age(const std::string& created) {
+  const auto time = created_time(created);
+  if (!time) return "N/A";
+  std::int64_t age = static_cast<std::int64_t>(std::time(nullptr)) - *time;
   if (age < 60) return "Less than a minute ago";
   if (age < 3600) return std::to_string(age / 60) + " minutes ago";
   if (age < 86400) return std::to_string(age / 3600) + " hours ago";
   if (age < 86400 * 365) return std::to_string(age / 86400) + " days ago";
   return std::to_string(age / (86400 * 365)) + " years ago";
+}
+
+// `created` in local time as a strftime `pattern` writes it.
+std::string local_time(const std::string& created, const char* pattern) {
+  const auto time = created_time(created);
+  if (!time) return "N/A";
+  std::tm tm{};
+  localtime_r(&*time, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, pattern, &tm);
+  return text;
+}
+
+// docker's CreatedAt of a history row: RFC 3339 in local time.
+std::string rfc3339_local(const std::string& created) {
+  std::string text = local_time(created, "%Y-%m-%dT%H:%M:%S%z");
+  if (text.size() < 5 || text == "N/A") return text;
+  const std::string offset = text.substr(text.size() - 5);
+  text.resize(text.size() - 5);
+  return text + (offset == "+0000" ? "Z" : offset.substr(0, 3) + ":" + offset.substr(3));
 }
 
 struct Repo {
@@ -50,7 +80,14 @@ struct ImagesFlags {
   bool quiet = false;
   bool digests = false;
   std::vector<std::string> filters;
+  std::string format;
 };
+
+// The fields of an `images --format` row, by the column names a table format heads them with.
+json image_row_headers() {
+  return {{"ID", "IMAGE ID"},         {"Repository", "REPOSITORY"}, {"Tag", "TAG"},  {"Digest", "DIGEST"},
+          {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"}, {"Size", "SIZE"}};
+}
 
 // The digests of `repository` among an image's: docker's DIGEST column, one row each.
 std::vector<std::string> digests_in(const std::vector<cache::RepoDigest>& digests, const std::string& repository) {
@@ -68,9 +105,30 @@ std::string digest_column(const std::string& text) {
 }
 
 // Named images by name, then untagged ones, as docker lists <none>:<none> images; with
-// --digests, a row for each digest the registry of the row's repository knows the image by.
+// --digests, a row for each digest the registry of the row's repository knows the image by. A
+// --format other than 'table' lays the rows out as its template says.
 int run_images(cache::Store& store, const ImagesFlags& f) {
   const auto filter = engine::ImageFilter::parse(f.filters);
+  if (!f.format.empty()) {
+    const ListFormat format(f.format, image_row_headers());
+    if (!format.is_default_table()) {
+      if (f.quiet) throw UsageError("--quiet and --format: give one or the other");
+      std::vector<json> rows;
+      for (const auto& image : engine::list_images(store, filter)) {
+        const auto& view = image.view;
+        auto [repo, tag] = split_name(image.name);
+        const std::string created = view.config_json.value("created", "");
+        const std::vector<std::string> digests = digests_in(image.repo_digests, repo);
+        const std::string size = human_size(engine::image_size(store, view));
+        for (std::size_t i = 0; i < (f.digests ? digests.size() : 1); ++i)
+          rows.push_back({{"ID", view.config.short_hex()}, {"Repository", repo}, {"Tag", tag}, {"Digest", digests[i]},
+                          {"CreatedSince", human_age(created)},
+                          {"CreatedAt", local_time(created, "%Y-%m-%d %H:%M:%S %z %Z")}, {"Size", size}});
+      }
+      std::cout << format.render(rows) << std::flush;
+      return 0;
+    }
+  }
   if (!f.quiet) {
     std::printf("%-40s %-12s %s%-14s %-22s %s\n", "REPOSITORY", "TAG", f.digests ? digest_column("DIGEST").c_str() : "",
                 "IMAGE ID", "CREATED", "SIZE");
@@ -124,6 +182,9 @@ void add_ls(CLI::App& parent, const std::string& name, GlobalOptions& global, Ac
   cmd->add_option("-f,--filter", f->filters,
                   "Filter: dangling=true|false, reference=PATTERN, label=KEY[=VALUE]")
       ->allow_extra_args(false);
+  cmd->add_option("--format", f->format,
+                  "'table', 'table TEMPLATE' (with a header row), 'json' or 'TEMPLATE': a Go template of a row's "
+                  ".ID, .Repository, .Tag, .Digest, .CreatedSince, .CreatedAt, .Size");
   cmd->callback([&global, &action, f] {
     action = [&global, f] {
       cache::Store store(global.state_root());
@@ -184,10 +245,16 @@ void add_rm(CLI::App& parent, const std::string& name, GlobalOptions& global, Ac
 
 void add_inspect(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
   auto names = std::make_shared<std::vector<std::string>>();
+  auto format = std::make_shared<std::string>();
   auto* cmd = parent.add_subcommand(name, "Show an image's manifest and config as JSON");
   cmd->add_option("IMAGES", *names, "Images")->required();
-  cmd->callback([&global, &action, names] {
-    action = [&global, names] {
+  cmd->add_option("-f,--format", *format,
+                  "'json' (the default) or 'TEMPLATE': a Go template printed for each image, of its "
+                  ".Id, .Digest, .RepoDigests, .Manifest, .Config");
+  cmd->callback([&global, &action, names, format] {
+    action = [&global, names, format] {
+      const std::optional<GoTemplate> tmpl =
+          format->empty() || *format == "json" ? std::nullopt : std::optional<GoTemplate>(*format);
       cache::Store store(global.state_root());
       json out = json::array();
       for (const auto& n : *names) {
@@ -198,36 +265,84 @@ void add_inspect(CLI::App& parent, const std::string& name, GlobalOptions& globa
         out.push_back({{"Id", view.config.str()}, {"Digest", view.manifest.str()}, {"RepoDigests", repo_digests},
                        {"Manifest", view.manifest_json}, {"Config", view.config_json}});
       }
-      std::cout << out.dump(2) << "\n";
+      if (!tmpl) {
+        std::cout << out.dump(2) << "\n";
+        return 0;
+      }
+      std::string text;  // every image's, before any is printed: a template that fails prints nothing
+      for (const auto& image : out) text += tmpl->render(image) + "\n";
+      std::cout << text << std::flush;
       return 0;
     };
   });
 }
 
+// A line of an image's history, as its config records it.
+struct HistoryEntry {
+  std::string created, created_by, comment;
+  std::int64_t size = 0;  // of the layer the step made, uncompressed; 0 for a step that made none
+};
+
+// Newest first, as docker lists them.
+std::vector<HistoryEntry> history_of(cache::Store& store, const exporter::ImageView& view) {
+  const std::vector<std::int64_t> layers = engine::uncompressed_layer_sizes(store, view);
+  std::vector<HistoryEntry> entries;
+  std::size_t layer = 0;
+  for (const auto& h : view.config_json.value("history", json::array())) {
+    const bool empty = h.value("empty_layer", false);
+    entries.push_back({h.value("created", ""), h.value("created_by", ""), h.value("comment", ""),
+                       (!empty && layer < layers.size()) ? layers[layer++] : 0});
+  }
+  return {entries.rbegin(), entries.rend()};
+}
+
+// The fields of a `history --format` row, by the column names a table format heads them with.
+json history_row_headers() {
+  return {{"ID", "IMAGE"},           {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"},
+          {"CreatedBy", "CREATED BY"}, {"Size", "SIZE"},          {"Comment", "COMMENT"}};
+}
+
+// A row's .ID: the image's id on the newest step, whose result is the image, and <missing> on
+// the steps before, whose images the store does not keep, as docker shows a pulled image's.
+int run_history(cache::Store& store, const std::string& image, const std::string& format_text) {
+  const std::optional<ListFormat> format =
+      format_text.empty() ? std::nullopt : std::optional<ListFormat>(std::in_place, format_text, history_row_headers());
+  const auto view = exporter::read_image(store.content(), engine::find_image(store, image));
+  const std::vector<HistoryEntry> entries = history_of(store, view);
+  if (format && !format->is_default_table()) {
+    std::vector<json> rows;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const HistoryEntry& e = entries[i];
+      std::string by = e.created_by;
+      std::replace(by.begin(), by.end(), '\t', ' ');  // a tab would split a table's cell
+      rows.push_back({{"ID", i == 0 ? view.config.short_hex() : "<missing>"}, {"CreatedSince", human_age(e.created)},
+                      {"CreatedAt", rfc3339_local(e.created)}, {"CreatedBy", by}, {"Size", human_size(e.size)},
+                      {"Comment", e.comment}});
+    }
+    std::cout << format->render(rows) << std::flush;
+    return 0;
+  }
+  std::printf("%-22s %-60s %s\n", "CREATED", "CREATED BY", "SIZE");
+  for (const HistoryEntry& e : entries) {
+    std::string by = e.created_by;
+    if (by.size() > 60) by = by.substr(0, 57) + "...";
+    std::printf("%-22s %-60s %s\n", human_age(e.created).c_str(), by.c_str(), human_size(e.size).c_str());
+  }
+  return 0;
+}
+
 void add_history(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
   auto image = std::make_shared<std::string>();
+  auto format = std::make_shared<std::string>();
   auto* cmd = parent.add_subcommand(name, "Show the history of an image");
   cmd->add_option("IMAGE", *image, "Image")->required();
-  cmd->callback([&global, &action, image] {
-    action = [&global, image] {
+  cmd->add_option("--format", *format,
+                  "'table', 'table TEMPLATE' (with a header row), 'json' or 'TEMPLATE': a Go template of a row's "
+                  ".ID, .CreatedSince, .CreatedAt, .CreatedBy, .Size, .Comment");
+  cmd->callback([&global, &action, image, format] {
+    action = [&global, image, format] {
       cache::Store store(global.state_root());
-      auto view = exporter::read_image(store.content(), engine::find_image(store, *image));
-      const std::vector<std::int64_t> layers = engine::uncompressed_layer_sizes(store, view);
-      std::printf("%-22s %-60s %s\n", "CREATED", "CREATED BY", "SIZE");
-      std::vector<std::string> rows;
-      std::size_t layer = 0;
-      for (const auto& h : view.config_json.value("history", json::array())) {
-        bool empty = h.value("empty_layer", false);
-        std::int64_t size = (!empty && layer < layers.size()) ? layers[layer++] : 0;
-        std::string by = h.value("created_by", "");
-        if (by.size() > 60) by = by.substr(0, 57) + "...";
-        char line[256];
-        std::snprintf(line, sizeof line, "%-22s %-60s %s", human_age(h.value("created", "")).c_str(),
-                      by.c_str(), human_size(size).c_str());
-        rows.emplace_back(line);
-      }
-      for (auto it = rows.rbegin(); it != rows.rend(); ++it) std::printf("%s\n", it->c_str());
-      return 0;
+      return run_history(store, *image, *format);
     };
   });
 }
