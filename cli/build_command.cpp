@@ -12,6 +12,7 @@
 #include "cli/build_platform.h"
 #include "cli/command.h"
 #include "cli/entitlement_flags.h"
+#include "cli/legacy_build_flags.h"
 #include "cli/limit_flags.h"
 #include "cli/progress/progress_mode.h"
 #include "cli/registry_flags.h"
@@ -61,6 +62,7 @@ struct BuildFlags {
   std::vector<std::string> cache_from;
   std::vector<std::string> cache_to;
   RegistryFlags registry;
+  LegacyBuildFlags legacy;
 };
 
 std::map<std::string, std::string> parse_build_args(const std::vector<std::string>& args) {
@@ -157,6 +159,7 @@ engine::BuildRequest build_request(const BuildFlags& f) {
 
 int run_build(const GlobalOptions& global, const BuildFlags& f) {
   check_build_platform(f.platform);
+  check_legacy_build_flags(f.legacy);
   cache::Store store(global.state_root());
   StderrMessages messages;
   engine::BuildJob job(build_request(f), store, f.registry.access(global.config), messages);
@@ -237,6 +240,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
                 "When to pull the build's images: --pull (always), --pull=always|missing|never (default missing)");
   cmd->add_flag("--push", f->push, "Push the image to the registry of each -t name (--output type=registry)");
   add_registry_flags(*cmd, f->registry);
+  add_legacy_build_flags(*cmd, f->legacy);
   cmd->callback([&global, &action, f] {
     if (!f->pull.empty()) f->pull_policy = engine::parse_build_pull_policy(f->pull, "--pull");
     action = [&global, f] { return run_build(global, *f); };
