@@ -16,6 +16,7 @@
 #include "cli/limit_flags.h"
 #include "cli/progress/progress_mode.h"
 #include "cli/registry_flags.h"
+#include "cli/sandbox_flags.h"
 #include "cli/signal_canceller.h"
 #include "cli/ssh_sockets.h"
 #include "cli/stderr_messages.h"
@@ -46,6 +47,7 @@ struct BuildFlags {
   std::string network = "default";
   std::vector<std::string> allow;
   LimitFlags limits;
+  SandboxFlags sandbox;
   std::vector<std::string> secrets;
   std::vector<std::string> labels;
   std::string iidfile;
@@ -142,6 +144,7 @@ engine::BuildRequest build_request(const BuildFlags& f) {
   r.network = f.network;
   r.entitlements = parse_allow(f.allow);
   r.limits = parse_limits(f.limits);
+  r.extra_hosts = parse_extra_hosts(f.sandbox.add_hosts);
   for (const auto& t : f.tags) r.tags.push_back(ImageRef::parse(t).familiar());
   for (const auto& o : f.outputs) r.outputs.push_back(engine::parse_output_spec(o));
   if (f.push) r.outputs.push_back(engine::parse_output_spec("type=registry"));
@@ -214,6 +217,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
       ->check(CLI::IsMember({"default", "host", "none"}));
   add_allow_flag(*cmd, f->allow);
   add_limit_flags(*cmd, f->limits);
+  add_sandbox_flags(*cmd, f->sandbox);
   cmd->add_option("--secret", f->secrets, "Secret for RUN --mount=type=secret: id=ID[,src=FILE|,env=VAR]")
       ->allow_extra_args(false);
   cmd->add_option("--label", f->labels, "Set a label on the image (KEY=VALUE)")

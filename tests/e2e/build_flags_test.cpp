@@ -21,10 +21,10 @@ class BuildFlagsTest : public testing::Test {
     fs::create_directories(context_);
   }
 
-  // Builds `dockerfile` with `flags`, -q: the image ID, or the build's stderr on failure.
+  // Builds `dockerfile` with `flags`.
   Outcome build(const std::string& dockerfile, std::vector<std::string> flags) {
     write_file_atomic(context_ / "Dockerfile", dockerfile);
-    std::vector<std::string> args{"build", "-q"};
+    std::vector<std::string> args{"build"};
     args.insert(args.end(), flags.begin(), flags.end());
     args.push_back(context_.string());
     return env_.gantry(args, kEpoch);
@@ -39,7 +39,7 @@ constexpr const char* kRunStep = "FROM busybox:latest\nRUN echo built > /built\n
 }  // namespace
 
 TEST_F(BuildFlagsTest, ClassicBuilderFlagsLeaveTheImageAsItIs) {
-  auto plain = build(kRunStep, {"--no-cache"});
+  auto plain = build(kRunStep, {"-q", "--no-cache"});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   for (const auto& flags : std::vector<std::vector<std::string>>{{"--rm"},
                                                                   {"--rm=false"},
@@ -50,7 +50,7 @@ TEST_F(BuildFlagsTest, ClassicBuilderFlagsLeaveTheImageAsItIs) {
                                                                   {"--isolation", "default"},
                                                                   {"--isolation=default"},
                                                                   {"--squash"}}) {
-    std::vector<std::string> args{"--no-cache"};
+    std::vector<std::string> args{"-q", "--no-cache"};
     args.insert(args.end(), flags.begin(), flags.end());
     auto o = build(kRunStep, args);
     ASSERT_EQ(o.exit_code, 0) << testing::PrintToString(flags) << o.err;
@@ -72,6 +72,48 @@ TEST_F(BuildFlagsTest, IsolationOtherThanDefaultIsAUsageErrorNamingIt) {
     auto o = build(kRunStep, {"--isolation", isolation});
     EXPECT_EQ(o.exit_code, 125) << isolation << o.err;
     EXPECT_NE(o.err.find("--isolation `" + isolation + "`"), std::string::npos) << o.err;
+  }
+}
+
+TEST_F(BuildFlagsTest, AddHostPutsTheLinesInEachRunsEtcHosts) {
+  auto o = build("FROM busybox:latest\nRUN cat /etc/hosts\nRUN grep -w db /etc/hosts\n",
+                 {"--progress", "plain", "--add-host", "db:127.0.0.5", "--add-host", "cache=10.1.2.3",
+                  "--add-host", "v6:fd00::5", "--add-host", "gw:host-gateway"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  for (const std::string line : {"127.0.0.5\tdb", "10.1.2.3\tcache", "fd00::5\tv6", "10.0.2.2\tgw"}) {
+    EXPECT_NE(o.err.find(line), std::string::npos) << line << "\n" << o.err;
+  }
+  EXPECT_NE(o.err.find("127.0.0.1\tlocalhost"), std::string::npos) << o.err;
+}
+
+TEST_F(BuildFlagsTest, AddHostGatewayOnTheHostsNetworkIsLoopback) {
+  auto o = build("FROM busybox:latest\nRUN grep -w gw /etc/hosts\n",
+                 {"--progress", "plain", "--network", "host", "--add-host", "gw:host-gateway"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.err.find("127.0.0.1\tgw"), std::string::npos) << o.err;
+}
+
+// Keyed as BuildKit keys an ExecOp's extra hosts: by their names, not their addresses.
+TEST_F(BuildFlagsTest, AddHostNamesButNotAddressesAreInTheCacheKeyAndNeitherInTheImage) {
+  auto plain = build(kRunStep, {"-q"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  auto with_host = build(kRunStep, {"--progress", "plain", "--add-host", "db:127.0.0.5"});
+  ASSERT_EQ(with_host.exit_code, 0) << with_host.err;
+  EXPECT_NE(with_host.err.find("RUN echo built > /built\n#2 not cached"), std::string::npos) << with_host.err;
+  auto moved = build(kRunStep, {"--progress", "plain", "--add-host", "db:127.0.0.6"});
+  ASSERT_EQ(moved.exit_code, 0) << moved.err;
+  EXPECT_NE(moved.err.find(" CACHED\n"), std::string::npos) << moved.err;
+  EXPECT_EQ(moved.err.find("not cached"), std::string::npos) << moved.err;
+  auto image = build(kRunStep, {"-q", "--add-host", "db:127.0.0.5"});
+  ASSERT_EQ(image.exit_code, 0) << image.err;
+  EXPECT_EQ(image.out, plain.out);
+}
+
+TEST_F(BuildFlagsTest, AddHostThatIsNotHostAndIpIsAUsageErrorNamingIt) {
+  for (const std::string value : {"db", "db:", ":127.0.0.1", "db:300.1.1.1", "db:localhost", "d b:127.0.0.1"}) {
+    auto o = build(kRunStep, {"--add-host", value});
+    EXPECT_EQ(o.exit_code, 125) << value << o.err;
+    EXPECT_NE(o.err.find("invalid --add-host `" + value + "`"), std::string::npos) << o.err;
   }
 }
 

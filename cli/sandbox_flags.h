@@ -1,0 +1,24 @@
+// docker build's flags for the sandbox every RUN step runs in, besides its limits
+// (cli/limit_flags.h): --add-host.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "executor/executor.h"
+
+namespace gantry::cli {
+
+struct SandboxFlags {
+  std::vector<std::string> add_hosts;  // HOST:IP or HOST=IP
+};
+
+void add_sandbox_flags(CLI::App& command, SandboxFlags& flags);
+
+// --add-host's values as /etc/hosts entries. Throws UsageError naming the value that is not
+// HOST:IP, HOST=IP or HOST:host-gateway.
+std::vector<executor::HostEntry> parse_extra_hosts(const std::vector<std::string>& values);
+
+}  // namespace gantry::cli
