@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "base/error.h"
+#include "base/quantities.h"
 
 namespace gantry::cli {
 namespace {
@@ -27,6 +28,7 @@ void add_sandbox_flags(CLI::App& command, SandboxFlags& flags) {
   command.add_option("--add-host", flags.add_hosts,
                      "Add a line to each RUN step's /etc/hosts: HOST:IP or HOST=IP (IP host-gateway: the host)")
       ->allow_extra_args(false);
+  command.add_option("--shm-size", flags.shm_size, "Size of each RUN step's /dev/shm (e.g. 64m, 1g; default 64m)");
 }
 
 std::vector<executor::HostEntry> parse_extra_hosts(const std::vector<std::string>& values) {
@@ -49,6 +51,18 @@ std::vector<executor::HostEntry> parse_extra_hosts(const std::vector<std::string
     entries.push_back(std::move(entry));
   }
   return entries;
+}
+
+std::int64_t parse_shm_size(const std::string& value) {
+  if (value.empty()) return executor::kDefaultShmBytes;
+  std::int64_t bytes = 0;
+  try {
+    bytes = parse_memory_size(value);
+  } catch (const UsageError& e) {
+    throw UsageError(std::string("--shm-size: ") + e.what());
+  }
+  if (bytes <= 0) throw UsageError("invalid --shm-size `" + value + "`: a size above 0");
+  return bytes;
 }
 
 }  // namespace gantry::cli

@@ -185,7 +185,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   plan.upper_dir = spec.rootfs.upper_dir.string();
   plan.staging = dirs.staging.string();
   plan.root = root_tree(spec.rootfs, dirs.mount_points);
-  plan.dev = make_dev_trees();
+  plan.dev = make_dev_trees(spec.shm_bytes);
   plan.mounts = prepare_mounts(etc_files(state_dir_, spec.process.hostname, spec.process.network,
                                          spec.process.extra_hosts),
                                spec.mounts, dirs);

@@ -121,11 +121,15 @@ struct Limits {
   std::optional<std::int64_t> pids = kDefaultPidsLimit;  // none: no limit
 };
 
+// The size of a run's /dev/shm unless told otherwise: Docker's.
+inline constexpr std::int64_t kDefaultShmBytes = 64 << 20;
+
 struct RunSpec {
   RootFs rootfs;
   ProcessSpec process;
   std::vector<MountSpec> mounts;
   Limits limits;
+  std::int64_t shm_bytes = kDefaultShmBytes;  // the size of the tmpfs on /dev/shm
   bool insecure = false;  // RUN --security=insecure: all capabilities, no seccomp (and a
                           // network namespace that is not reused: it may have changed it)
 };

@@ -108,6 +108,9 @@ struct SolveOptions {
   // Every RUN step's /etc/hosts gets these (--add-host). Their names are keyed, their
   // addresses not, as BuildKit keys an ExecOp's extra hosts.
   std::vector<executor::HostEntry> extra_hosts;
+  // The size of every RUN step's /dev/shm (--shm-size). Keyed when not the default, as
+  // BuildKit keys it: the size of a tmpfs mount of the ExecOp.
+  std::int64_t shm_bytes = executor::kDefaultShmBytes;
   int max_parallelism = 0;   // 0: max(hardware threads, 4)
   bool explain_cache = false;  // say in each Started event why the step was not cached
   std::string build_identity;  // names "the same build" across runs, for explanations

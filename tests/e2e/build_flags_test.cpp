@@ -117,4 +117,26 @@ TEST_F(BuildFlagsTest, AddHostThatIsNotHostAndIpIsAUsageErrorNamingIt) {
   }
 }
 
+TEST_F(BuildFlagsTest, ShmSizeSizesEachRunsDevShm) {
+  const std::string dockerfile = "FROM busybox:latest\nRUN df -k /dev/shm | tail -n 1 | awk '{print \"shm=\" $2}'\n";
+  auto plain = build(dockerfile, {"--progress", "plain"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(plain.err.find("shm=65536\n"), std::string::npos) << plain.err;  // docker's 64m
+  for (const auto& [size, kib] : std::vector<std::pair<std::string, std::string>>{
+           {"2g", "2097152"}, {"128m", "131072"}, {"1024k", "1024"}, {"33554432", "32768"}}) {
+    auto o = build(dockerfile, {"--progress", "plain", "--shm-size", size});
+    ASSERT_EQ(o.exit_code, 0) << size << o.err;
+    EXPECT_NE(o.err.find("shm=" + kib + "\n"), std::string::npos) << size << o.err;
+  }
+}
+
+TEST_F(BuildFlagsTest, ShmSizeThatIsNotASizeIsAUsageErrorNamingIt) {
+  for (const std::string value : {"0", "-1m", "12x", "big"}) {
+    auto o = build(kRunStep, {"--shm-size", value});
+    EXPECT_EQ(o.exit_code, 125) << value << o.err;
+    EXPECT_NE(o.err.find("--shm-size"), std::string::npos) << o.err;
+    EXPECT_NE(o.err.find("`" + value + "`"), std::string::npos) << o.err;
+  }
+}
+
 }  // namespace gantry::e2e
