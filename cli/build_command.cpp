@@ -146,6 +146,7 @@ engine::BuildRequest build_request(const BuildFlags& f) {
   r.limits = parse_limits(f.limits);
   r.extra_hosts = parse_extra_hosts(f.sandbox.add_hosts);
   r.shm_bytes = parse_shm_size(f.sandbox.shm_size);
+  r.ulimits = parse_ulimits(f.sandbox.ulimits);
   for (const auto& t : f.tags) r.tags.push_back(ImageRef::parse(t).familiar());
   for (const auto& o : f.outputs) r.outputs.push_back(engine::parse_output_spec(o));
   if (f.push) r.outputs.push_back(engine::parse_output_spec("type=registry"));

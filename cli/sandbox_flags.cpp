@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <optional>
 
 #include "base/error.h"
 #include "base/quantities.h"
+#include "executor/resource_limits.h"
 
 namespace gantry::cli {
 namespace {
@@ -14,6 +17,14 @@ namespace {
 bool is_ip_address(const std::string& text) {
   unsigned char address[sizeof(in6_addr)];
   return ::inet_pton(AF_INET, text.c_str(), address) == 1 || ::inet_pton(AF_INET6, text.c_str(), address) == 1;
+}
+
+// A limit as docker writes it: a whole number, or -1 for unlimited.
+std::optional<std::int64_t> limit_value(const std::string& text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < -1) return std::nullopt;
+  return value;
 }
 
 bool is_host_name(const std::string& text) {
@@ -29,6 +40,8 @@ void add_sandbox_flags(CLI::App& command, SandboxFlags& flags) {
                      "Add a line to each RUN step's /etc/hosts: HOST:IP or HOST=IP (IP host-gateway: the host)")
       ->allow_extra_args(false);
   command.add_option("--shm-size", flags.shm_size, "Size of each RUN step's /dev/shm (e.g. 64m, 1g; default 64m)");
+  command.add_option("--ulimit", flags.ulimits, "A ulimit of each RUN step: NAME=SOFT[:HARD] (e.g. nofile=1024:4096)")
+      ->allow_extra_args(false);
 }
 
 std::vector<executor::HostEntry> parse_extra_hosts(const std::vector<std::string>& values) {
@@ -63,6 +76,28 @@ std::int64_t parse_shm_size(const std::string& value) {
   }
   if (bytes <= 0) throw UsageError("invalid --shm-size `" + value + "`: a size above 0");
   return bytes;
+}
+
+std::vector<executor::Ulimit> parse_ulimits(const std::vector<std::string>& values) {
+  std::vector<executor::Ulimit> ulimits;
+  for (const auto& value : values) {
+    const auto eq = value.find('=');
+    if (eq == std::string::npos) throw UsageError("invalid --ulimit `" + value + "`: expected NAME=SOFT[:HARD]");
+    const std::string name = value.substr(0, eq), limits = value.substr(eq + 1);
+    if (!executor::resource_of(name)) {
+      throw UsageError("invalid --ulimit `" + value + "`: `" + name + "` is not one of " + executor::resource_names());
+    }
+    const auto colon = limits.find(':');
+    const auto soft = limit_value(limits.substr(0, colon));
+    const auto hard = colon == std::string::npos ? soft : limit_value(limits.substr(colon + 1));
+    if (!soft || !hard) throw UsageError("invalid --ulimit `" + value + "`: a limit is a whole number, or -1 for unlimited");
+    // -1 (unlimited) is above every number.
+    if (*hard != -1 && (*soft == -1 || *soft > *hard)) {
+      throw UsageError("invalid --ulimit `" + value + "`: the soft limit is above the hard limit");
+    }
+    ulimits.push_back({name, *soft, *hard});
+  }
+  return ulimits;
 }
 
 }  // namespace gantry::cli

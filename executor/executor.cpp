@@ -192,6 +192,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   plan.cwd = clean_relative(spec.process.cwd);
   plan.cwd_shown = "/" + plan.cwd;
   plan.hostname = spec.process.hostname;
+  plan.resource_limits = plan_resource_limits(spec.ulimits);
   // From the root's own layers, as BuildKit reads them: not from what RUN --mount puts there.
   const Identity identity = resolve_user_in_root(plan.root.get(), spec.process.user);
   plan.credentials = credentials_for(identity, spec.insecure, last_capability_);

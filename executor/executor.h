@@ -121,6 +121,12 @@ struct Limits {
   std::optional<std::int64_t> pids = kDefaultPidsLimit;  // none: no limit
 };
 
+// A setrlimit limit of the run's process, by docker's name for it (executor/resource_limits.h).
+struct Ulimit {
+  std::string name;  // "nofile", "nproc", ...
+  std::int64_t soft = -1, hard = -1;  // -1: unlimited
+};
+
 // The size of a run's /dev/shm unless told otherwise: Docker's.
 inline constexpr std::int64_t kDefaultShmBytes = 64 << 20;
 
@@ -130,6 +136,7 @@ struct RunSpec {
   std::vector<MountSpec> mounts;
   Limits limits;
   std::int64_t shm_bytes = kDefaultShmBytes;  // the size of the tmpfs on /dev/shm
+  std::vector<Ulimit> ulimits;  // the process's; the others stay gantry's
   bool insecure = false;  // RUN --security=insecure: all capabilities, no seccomp (and a
                           // network namespace that is not reused: it may have changed it)
 };

@@ -67,6 +67,7 @@ KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input
     // build. Only when there are any: the keys of builds without --add-host stay as they were.
     for (const auto& host : options_.extra_hosts) op["exec"]["extra_hosts"].push_back(host.name);
     if (options_.shm_bytes != executor::kDefaultShmBytes) op["exec"]["shm_bytes"] = options_.shm_bytes;
+    for (const auto& u : options_.ulimits) op["exec"]["ulimits"].push_back({u.name, u.soft, u.hard});
     for (const auto& m : exec->mounts)
       if (m.type == llb::MountType::Bind)
         if (auto name = local_name(node, m.input); !name.empty())

@@ -139,4 +139,23 @@ TEST_F(BuildFlagsTest, ShmSizeThatIsNotASizeIsAUsageErrorNamingIt) {
   }
 }
 
+TEST_F(BuildFlagsTest, UlimitSetsEachRunsLimits) {
+  auto o = build("FROM busybox:latest\nRUN echo \"nofile=$(ulimit -n):$(ulimit -Hn) core=$(ulimit -c)\"\n",
+                 {"--progress", "plain", "--ulimit", "nofile=1024:4096", "--ulimit", "core=-1"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.err.find("nofile=1024:4096 core=unlimited\n"), std::string::npos) << o.err;
+  o = build("FROM busybox:latest\nRUN echo \"nofile=$(ulimit -n):$(ulimit -Hn)\"\n",
+            {"--progress", "plain", "--ulimit", "nofile=2048"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.err.find("nofile=2048:2048\n"), std::string::npos) << o.err;  // HARD = SOFT when omitted
+}
+
+TEST_F(BuildFlagsTest, UlimitThatIsNotALimitIsAUsageErrorNamingIt) {
+  for (const std::string value : {"nofile", "files=10", "nofile=x", "nofile=10:5", "nofile=-1:5", "nofile=-2"}) {
+    auto o = build(kRunStep, {"--ulimit", value});
+    EXPECT_EQ(o.exit_code, 125) << value << o.err;
+    EXPECT_NE(o.err.find("invalid --ulimit `" + value + "`"), std::string::npos) << o.err;
+  }
+}
+
 }  // namespace gantry::e2e
