@@ -12,9 +12,11 @@
 #include "cli/build_platform.h"
 #include "cli/command.h"
 #include "cli/entitlement_flags.h"
+#include "cli/legacy_build_flags.h"
 #include "cli/limit_flags.h"
 #include "cli/progress/progress_mode.h"
 #include "cli/registry_flags.h"
+#include "cli/sandbox_flags.h"
 #include "cli/signal_canceller.h"
 #include "cli/ssh_sockets.h"
 #include "cli/stderr_messages.h"
@@ -45,6 +47,7 @@ struct BuildFlags {
   std::string network = "default";
   std::vector<std::string> allow;
   LimitFlags limits;
+  SandboxFlags sandbox;
   std::vector<std::string> secrets;
   std::vector<std::string> labels;
   std::string iidfile;
@@ -61,6 +64,7 @@ struct BuildFlags {
   std::vector<std::string> cache_from;
   std::vector<std::string> cache_to;
   RegistryFlags registry;
+  LegacyBuildFlags legacy;
 };
 
 std::map<std::string, std::string> parse_build_args(const std::vector<std::string>& args) {
@@ -140,6 +144,9 @@ engine::BuildRequest build_request(const BuildFlags& f) {
   r.network = f.network;
   r.entitlements = parse_allow(f.allow);
   r.limits = parse_limits(f.limits);
+  r.extra_hosts = parse_extra_hosts(f.sandbox.add_hosts);
+  r.shm_bytes = parse_shm_size(f.sandbox.shm_size);
+  r.ulimits = parse_ulimits(f.sandbox.ulimits);
   for (const auto& t : f.tags) r.tags.push_back(ImageRef::parse(t).familiar());
   for (const auto& o : f.outputs) r.outputs.push_back(engine::parse_output_spec(o));
   if (f.push) r.outputs.push_back(engine::parse_output_spec("type=registry"));
@@ -157,6 +164,7 @@ engine::BuildRequest build_request(const BuildFlags& f) {
 
 int run_build(const GlobalOptions& global, const BuildFlags& f) {
   check_build_platform(f.platform);
+  check_legacy_build_flags(f.legacy);
   cache::Store store(global.state_root());
   StderrMessages messages;
   engine::BuildJob job(build_request(f), store, f.registry.access(global.config), messages);
@@ -211,6 +219,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
       ->check(CLI::IsMember({"default", "host", "none"}));
   add_allow_flag(*cmd, f->allow);
   add_limit_flags(*cmd, f->limits);
+  add_sandbox_flags(*cmd, f->sandbox);
   cmd->add_option("--secret", f->secrets, "Secret for RUN --mount=type=secret: id=ID[,src=FILE|,env=VAR]")
       ->allow_extra_args(false);
   cmd->add_option("--label", f->labels, "Set a label on the image (KEY=VALUE)")
@@ -237,6 +246,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
                 "When to pull the build's images: --pull (always), --pull=always|missing|never (default missing)");
   cmd->add_flag("--push", f->push, "Push the image to the registry of each -t name (--output type=registry)");
   add_registry_flags(*cmd, f->registry);
+  add_legacy_build_flags(*cmd, f->legacy);
   cmd->callback([&global, &action, f] {
     if (!f->pull.empty()) f->pull_policy = engine::parse_build_pull_policy(f->pull, "--pull");
     action = [&global, f] { return run_build(global, *f); };

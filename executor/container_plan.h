@@ -12,6 +12,7 @@
 #include "executor/capabilities.h"
 #include "executor/dev_nodes.h"
 #include "executor/executor.h"
+#include "executor/resource_limits.h"
 #include "executor/sandbox_cgroup.h"
 #include "executor/seccomp_filter.h"
 #include "executor/user_mounts.h"
@@ -49,6 +50,7 @@ struct ContainerPlan {
   std::string cwd_shown;  // "/" + cwd
 
   std::string hostname;
+  std::vector<ResourceLimit> resource_limits;
   Credentials credentials;
   const SeccompFilter* seccomp = nullptr;  // nullptr: --security=insecure
   ExecPlan exec;

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -91,6 +92,16 @@ SetupFailure filesystem(const ContainerPlan& plan) noexcept {
   return {};
 }
 
+// Before the capabilities go: raising a hard limit needs CAP_SYS_RESOURCE.
+SetupFailure resource_limits(const ContainerPlan& plan) noexcept {
+  for (const ResourceLimit& limit : plan.resource_limits) {
+    if (::setrlimit(static_cast<__rlimit_resource>(limit.resource), &limit.value) != 0) {
+      return failed("set ulimit", limit.name.c_str());
+    }
+  }
+  return {};
+}
+
 SetupFailure set_up(const ContainerPlan& plan) noexcept {
   const pid_t supervisor = ::getppid();
   if (SetupFailure f = die_with_parent(supervisor)) return f;
@@ -99,6 +110,7 @@ SetupFailure set_up(const ContainerPlan& plan) noexcept {
   if (SetupFailure f = redirect_stdio(plan)) return f;
   ::umask(022);
   reset_signals();
+  if (SetupFailure f = resource_limits(plan)) return f;
   // While the container still has CAP_SYS_ADMIN, which loading a filter without no_new_privs
   // needs.
   if (plan.seccomp) {

@@ -46,7 +46,7 @@ SetupFailure attach_in_dev(int tree_fd, int dev_fd, const char* name, const char
 
 }  // namespace
 
-DevTrees make_dev_trees() {
+DevTrees make_dev_trees(std::int64_t shm_bytes) {
   DevTrees trees;
   // The one writable filesystem without nodev: its nodes are the container's devices, and
   // the run's cgroup lets only Docker's default set be opened (executor/device_rules.h).
@@ -68,7 +68,7 @@ DevTrees make_dev_trees() {
   trees.pts = new_filesystem(
       "devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}},
       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-  trees.shm = new_filesystem("tmpfs", {{"mode", "1777"}, {"size", "65536k"}},
+  trees.shm = new_filesystem("tmpfs", {{"mode", "1777"}, {"size", std::to_string(shm_bytes)}},
                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   return trees;
 }

@@ -3,6 +3,8 @@
 // /proc/self/fd links.
 #pragma once
 
+#include <cstdint>
+
 #include "base/unique_fd.h"
 #include "executor/setup_failure.h"
 
@@ -13,7 +15,7 @@ namespace gantry::executor {
 struct DevTrees {
   UniqueFd dev, pts, shm;
 };
-DevTrees make_dev_trees();
+DevTrees make_dev_trees(std::int64_t shm_bytes);
 
 // In the container: attaches the trees on its /dev (`dev_point_fd`, an O_PATH fd of the mount
 // point in the root `root_fd`), and a message queue filesystem of its IPC namespace (which

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <optional>
 
+#include "base/digest.h"
 #include "base/error.h"
 #include "base/file_util.h"
 #include "base/scope_guard.h"
@@ -37,9 +38,25 @@ void make_dir(const std::filesystem::path& dir) {
   }
 }
 
-// Written once per hostname and shared by every run with it (bound read-only).
+std::string localhost_lines(const std::string& hostname) {
+  return "127.0.0.1\tlocalhost " + hostname + "\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+}
+
+std::string hosts_lines(const std::vector<HostEntry>& extra_hosts, Network network) {
+  std::string lines;
+  for (const auto& [name, address] : extra_hosts) {
+    const std::string shown = address != kHostGateway ? address
+                              : network == Network::Host ? "127.0.0.1"
+                                                         : "10.0.2.2";
+    lines += shown + "\t" + name + "\n";
+  }
+  return lines;
+}
+
+// Written once per hostname (and set of extra hosts) and shared by every run with it (bound
+// read-only).
 EtcFiles etc_files(const std::filesystem::path& state_dir, const std::string& hostname,
-                   Network network) {
+                   Network network, const std::vector<HostEntry>& extra_hosts) {
   if (hostname.empty() || hostname.size() > 64 || hostname.find('/') != std::string::npos ||
       hostname.front() == '.') {
     throw Error("hostname `" + hostname + "`: not a valid host name");
@@ -54,9 +71,14 @@ EtcFiles etc_files(const std::filesystem::path& state_dir, const std::string& ho
   // under a bind-to-be cannot be mounted: ENOENT).
   if (::access(files.hostname.c_str(), F_OK) != 0) {
     make_dir(dir);
-    write_file_if_absent(files.hosts, "127.0.0.1\tlocalhost " + hostname +
-                                          "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+    write_file_if_absent(files.hosts, localhost_lines(hostname));
     write_file_if_absent(files.hostname, hostname + "\n");
+  }
+  if (!extra_hosts.empty()) {
+    // One file per content, named by its digest: runs with other extra hosts may share the dir.
+    const std::string extra = hosts_lines(extra_hosts, network);
+    files.hosts = dir / ("hosts-" + sha256_of(extra).hex());
+    write_file_if_absent(files.hosts, localhost_lines(hostname) + extra);
   }
   return files;
 }
@@ -163,12 +185,14 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   plan.upper_dir = spec.rootfs.upper_dir.string();
   plan.staging = dirs.staging.string();
   plan.root = root_tree(spec.rootfs, dirs.mount_points);
-  plan.dev = make_dev_trees();
-  plan.mounts = prepare_mounts(etc_files(state_dir_, spec.process.hostname, spec.process.network),
+  plan.dev = make_dev_trees(spec.shm_bytes);
+  plan.mounts = prepare_mounts(etc_files(state_dir_, spec.process.hostname, spec.process.network,
+                                         spec.process.extra_hosts),
                                spec.mounts, dirs);
   plan.cwd = clean_relative(spec.process.cwd);
   plan.cwd_shown = "/" + plan.cwd;
   plan.hostname = spec.process.hostname;
+  plan.resource_limits = plan_resource_limits(spec.ulimits);
   // From the root's own layers, as BuildKit reads them: not from what RUN --mount puts there.
   const Identity identity = resolve_user_in_root(plan.root.get(), spec.process.user);
   plan.credentials = credentials_for(identity, spec.insecure, last_capability_);

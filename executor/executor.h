@@ -86,6 +86,18 @@ enum class Network {
   Host,  // the host's network namespace (trusted steps only: it reaches 127.0.0.1)
 };
 
+// A line of the run's /etc/hosts besides localhost's (docker build --add-host).
+struct HostEntry {
+  std::string name;
+  std::string address;  // an IPv4 or IPv6 address, or kHostGateway
+};
+
+// As an address: the host as the run sees it. On the private network that is slirp4netns's
+// gateway, 10.0.2.2 (which, like every route there, leads to none of the host's loopback
+// services); on the host's network, 127.0.0.1; a run without a network gets 10.0.2.2 too, which
+// it cannot reach.
+inline constexpr std::string_view kHostGateway = "host-gateway";
+
 struct ProcessSpec {
   std::vector<std::string> args;  // argv; args[0] is looked up in PATH of env when not absolute
   std::vector<std::string> env;   // KEY=VALUE
@@ -94,6 +106,7 @@ struct ProcessSpec {
                                   // the rootfs's /etc/passwd and /etc/group
   std::string hostname = "gantry";
   Network network = Network::Private;
+  std::vector<HostEntry> extra_hosts;  // after localhost's lines, in this order
 };
 
 // Every run gets a pids limit unless told otherwise, so that a fork bomb stops there instead of
@@ -108,11 +121,22 @@ struct Limits {
   std::optional<std::int64_t> pids = kDefaultPidsLimit;  // none: no limit
 };
 
+// A setrlimit limit of the run's process, by docker's name for it (executor/resource_limits.h).
+struct Ulimit {
+  std::string name;  // "nofile", "nproc", ...
+  std::int64_t soft = -1, hard = -1;  // -1: unlimited
+};
+
+// The size of a run's /dev/shm unless told otherwise: Docker's.
+inline constexpr std::int64_t kDefaultShmBytes = 64 << 20;
+
 struct RunSpec {
   RootFs rootfs;
   ProcessSpec process;
   std::vector<MountSpec> mounts;
   Limits limits;
+  std::int64_t shm_bytes = kDefaultShmBytes;  // the size of the tmpfs on /dev/shm
+  std::vector<Ulimit> ulimits;  // the process's; the others stay gantry's
   bool insecure = false;  // RUN --security=insecure: all capabilities, no seccomp (and a
                           // network namespace that is not reused: it may have changed it)
 };

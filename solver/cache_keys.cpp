@@ -62,6 +62,12 @@ KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input
     // "default" means the build's network; two builds with different defaults differ. A build
     // with --network=none or =host keys its steps as a RUN --network=none or =host would be.
     if (exec->network == llb::NetworkMode::Default) op["exec"]["network"] = network_key(options_.default_network);
+    // The names, not their addresses, as BuildKit keys an ExecOp's extra hosts: a step may have
+    // read a name into its layer, while the address of a service may change from build to
+    // build. Only when there are any: the keys of builds without --add-host stay as they were.
+    for (const auto& host : options_.extra_hosts) op["exec"]["extra_hosts"].push_back(host.name);
+    if (options_.shm_bytes != executor::kDefaultShmBytes) op["exec"]["shm_bytes"] = options_.shm_bytes;
+    for (const auto& u : options_.ulimits) op["exec"]["ulimits"].push_back({u.name, u.soft, u.hard});
     for (const auto& m : exec->mounts)
       if (m.type == llb::MountType::Bind)
         if (auto name = local_name(node, m.input); !name.empty())

@@ -112,6 +112,9 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
                                                                 : ctx.options.default_network;
   spec.insecure = op.security == llb::SecurityMode::Insecure;
   spec.limits = ctx.options.limits;
+  spec.process.extra_hosts = ctx.options.extra_hosts;
+  spec.shm_bytes = ctx.options.shm_bytes;
+  spec.ulimits = ctx.options.ulimits;
 
   for (const auto& s : op.secret_env) {
     auto it = ctx.options.secrets.find(s.secret_id);

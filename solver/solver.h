@@ -105,6 +105,14 @@ struct SolveOptions {
   executor::Network default_network = executor::Network::Private;
   Entitlements entitlements;  // what the graph's steps may ask for (--allow)
   executor::Limits limits;    // of every RUN step (--memory, --pids-limit)
+  // Every RUN step's /etc/hosts gets these (--add-host). Their names are keyed, their
+  // addresses not, as BuildKit keys an ExecOp's extra hosts.
+  std::vector<executor::HostEntry> extra_hosts;
+  // The size of every RUN step's /dev/shm (--shm-size). Keyed when not the default, as
+  // BuildKit keys it: the size of a tmpfs mount of the ExecOp.
+  std::int64_t shm_bytes = executor::kDefaultShmBytes;
+  // Every RUN step's setrlimit limits (--ulimit). Keyed, as BuildKit keys an ExecOp's ulimits.
+  std::vector<executor::Ulimit> ulimits;
   int max_parallelism = 0;   // 0: max(hardware threads, 4)
   bool explain_cache = false;  // say in each Started event why the step was not cached
   std::string build_identity;  // names "the same build" across runs, for explanations

@@ -20,7 +20,7 @@ class ExecutorRun : public ::testing::Test {
   BusyboxRootfs rootfs;
   Executor executor{rootfs.state()};
 
-  Output run_ok(RunSpec spec) {
+  Output run_ok(const RunSpec& spec) {
     Output output;
     const RunResult result = run_collect(executor, spec, output);
     EXPECT_EQ(result.exit_code, 0) << "stderr: " << ::testing::PrintToString(output.err);
@@ -82,7 +82,7 @@ TEST_F(ExecutorRun, ChangesLandInUpperDirWithWhiteouts) {
 TEST_F(ExecutorRun, ExecutorMountPointsDoNotLandInUpperDir) {
   // The fixture has no /proc, /dev, /sys or /etc/hosts: the executor creates them.
   RunSpec spec = rootfs.spec("true");
-  spec.mounts.push_back(TmpfsMount{.target = "/mnt/scratch"});
+  spec.mounts.emplace_back(std::in_place_type<TmpfsMount>, "/mnt/scratch");
   run_ok(spec);
   for (const char* path : {"proc", "dev", "sys", "etc/hosts", "etc/resolv.conf",
                            "etc/hostname", "mnt/scratch", "mnt"}) {
@@ -160,6 +160,46 @@ TEST_F(ExecutorRun, ResolvesUidAndGroupName) {
   spec = rootfs.spec("id -u; id -g");
   spec.process.user = "4242:4343";  // unlisted numeric ids are used as they are
   EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"4242", "4343"}));
+}
+
+TEST_F(ExecutorRun, SetsUlimitsBeforeTheCommandEvenForAnotherUser) {
+  RunSpec spec = rootfs.spec("ulimit -n; ulimit -Hn; ulimit -c");
+  spec.process.user = "builder";
+  spec.ulimits = {{"nofile", 1000, 3000}, {"core", -1, -1}};
+  EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"1000", "3000", "unlimited"}));
+}
+
+TEST_F(ExecutorRun, UnknownUlimitOrSoftAboveHardIsAnErrorNamingIt) {
+  for (const Ulimit& bad : {Ulimit{"files", 10, 10}, Ulimit{"nofile", 20, 10}, Ulimit{"nofile", -1, 10}}) {
+    RunSpec spec = rootfs.spec("true");
+    spec.ulimits = {bad};
+    Output output;
+    try {
+      run_collect(executor, spec, output);
+      ADD_FAILURE() << "expected an error for " << bad.name;
+    } catch (const Error& e) {
+      EXPECT_TRUE(std::string(e.what()).starts_with("ulimit `" + bad.name + "`: ")) << e.what();
+    }
+  }
+}
+
+TEST_F(ExecutorRun, DevShmHasTheSizeAsked) {
+  RunSpec spec = rootfs.spec("df -k /dev/shm | tail -n 1 | awk '{print $2}'");
+  EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"65536"}));
+  spec = rootfs.spec("df -k /dev/shm | tail -n 1 | awk '{print $2}'");
+  spec.shm_bytes = 256 << 20;
+  EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"262144"}));
+}
+
+TEST_F(ExecutorRun, ExtraHostsFollowLocalhostInEtcHosts) {
+  RunSpec spec = rootfs.spec("cat /etc/hosts");
+  spec.process.extra_hosts = {{"db", "127.0.0.5"}, {"gw", std::string(kHostGateway)}};
+  EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"127.0.0.1\tlocalhost gantry",
+                                                         "::1\tlocalhost ip6-localhost ip6-loopback",
+                                                         "127.0.0.5\tdb", "10.0.2.2\tgw"}));
+  spec = rootfs.spec("cat /etc/hosts");  // another run with the same hostname but no extra hosts
+  EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"127.0.0.1\tlocalhost gantry",
+                                                         "::1\tlocalhost ip6-localhost ip6-loopback"}));
 }
 
 TEST_F(ExecutorRun, UnknownUserIsAnError) {

@@ -97,6 +97,33 @@ TEST_F(CacheKeysTest, RunOnTheBuildsDefaultNetwork) {
             "0ebc43e330bc4b78b6d74fe945c9180dcd82d1044d16213d33e29afdfda4117a");
 }
 
+// As BuildKit keys an ExecOp: the extra hosts' names but not their addresses, the size of
+// /dev/shm and the ulimits; a build that sets none keeps the keys it had.
+TEST_F(CacheKeysTest, RunSandboxSettingsThatAreKeyedAndThatAreNot) {
+  const std::string plain = key_of(run(busybox(), "make"));
+  options_.shm_bytes = executor::kDefaultShmBytes;
+  EXPECT_EQ(key_of(run(busybox(), "make")), plain);
+
+  options_.extra_hosts = {{"db", "127.0.0.5"}};
+  const std::string with_db = key_of(run(busybox(), "make"));
+  EXPECT_NE(with_db, plain);
+  options_.extra_hosts = {{"db", "10.9.9.9"}};
+  EXPECT_EQ(key_of(run(busybox(), "make")), with_db);
+  options_.extra_hosts = {{"cache", "127.0.0.5"}};
+  EXPECT_NE(key_of(run(busybox(), "make")), with_db);
+  options_.extra_hosts.clear();
+
+  options_.shm_bytes = 1 << 30;
+  EXPECT_NE(key_of(run(busybox(), "make")), plain);
+  options_.shm_bytes = executor::kDefaultShmBytes;
+
+  options_.ulimits = {{"nofile", 1024, 4096}};
+  const std::string with_nofile = key_of(run(busybox(), "make"));
+  EXPECT_NE(with_nofile, plain);
+  options_.ulimits = {{"nofile", 1024, 8192}};
+  EXPECT_NE(key_of(run(busybox(), "make")), with_nofile);
+}
+
 TEST_F(CacheKeysTest, FileOpWithoutSources) {
   llb::FileOp op{.dest_input = 0, .actions = {llb::FileMkdir{.path = "/app"}}};
   EXPECT_EQ(key_of(llb::file(std::move(op), {busybox()})),

@@ -1,0 +1,31 @@
+// setrlimit limits of a run's process (docker's --ulimit), by docker's names: nofile, nproc,
+// core, memlock, stack, fsize, ... Worked out before the clone, set by the container process
+// before it drops its capabilities (raising a hard limit needs CAP_SYS_RESOURCE).
+#pragma once
+
+#include <sys/resource.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "executor/executor.h"
+
+namespace gantry::executor {
+
+// RLIMIT_NOFILE for "nofile", ...; nothing for a name docker does not know.
+std::optional<int> resource_of(const std::string& name);
+
+// Every name resource_of knows, "core, cpu, ...": for the message about an unknown one.
+std::string resource_names();
+
+struct ResourceLimit {
+  std::string name;  // docker's, for the message when the kernel refuses it
+  int resource = 0;
+  rlimit value{};
+};
+
+// Throws Error naming the limit when its name is unknown or its soft limit is above its hard.
+std::vector<ResourceLimit> plan_resource_limits(const std::vector<Ulimit>& ulimits);
+
+}  // namespace gantry::executor
