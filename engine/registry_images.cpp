@@ -1,5 +1,7 @@
 #include "engine/registry_images.h"
 
+#include <optional>
+
 #include "base/error.h"
 #include "base/platform.h"
 #include "engine/local_images.h"
@@ -9,14 +11,16 @@ namespace gantry::engine {
 
 namespace {
 
-// Pulls `reference` when `policy` says so, given whether the store has it already.
-void pull_as_policy_says(cache::Store& store, const std::string& reference, bool in_store,
+// Pulls `reference` when `policy` says so, given whether the store has it already; whether it
+// pulled (when not, the store has it: the image found before the call is the one to use).
+bool pull_as_policy_says(cache::Store& store, const std::string& reference, bool in_store,
                          const RegistryAccess& registry, PullPolicy policy, Messages& messages) {
   if (!in_store && policy == PullPolicy::Never)
     throw Error("image `" + reference + "` is not in the local store, and --pull=never forbade pulling it");
   const ImageRef image = ImageRef::parse(reference);
-  // RUN steps run natively: the host's platform ("").
-  if (pulls(policy, in_store, image.digest.has_value())) pull_image(store, image, registry, "", messages);
+  if (!pulls(policy, in_store, image.digest.has_value())) return false;
+  pull_image(store, image, registry, "", messages);  // RUN steps run natively: the host's platform ("")
+  return true;
 }
 
 }  // namespace
@@ -60,33 +64,31 @@ registry::PushReport push_image(cache::Store& store, const std::string& source, 
 
 frontend::ImageInfo resolve_or_pull_image(cache::Store& store, const std::string& reference,
                                           const RegistryAccess& registry, PullPolicy policy, Messages& messages) {
-  bool in_store = true;
+  std::optional<frontend::ImageInfo> local;
   try {
-    resolve_local_image(store, reference);
+    local = resolve_local_image(store, reference);
   } catch (const UsageError&) {
     throw;  // not a reference at all: nothing to pull
   } catch (const Error&) {
-    in_store = false;
   }
-  pull_as_policy_says(store, reference, in_store, registry, policy, messages);
+  if (!pull_as_policy_says(store, reference, local.has_value(), registry, policy, messages)) return *local;
   return resolve_local_image(store, reference);
 }
 
 Digest find_or_pull_image(cache::Store& store, const std::string& reference, const RegistryAccess& registry,
                           PullPolicy policy, Messages& messages) {
-  bool in_store = true;
+  std::optional<Digest> local;
   try {
-    find_image(store, reference);
+    local = find_image(store, reference);
   } catch (const Error&) {
-    in_store = false;
   }
   try {
     ImageRef::parse(reference);
   } catch (const UsageError&) {
     // An image id or a prefix of one: nothing to pull, and find_image says when it is unknown.
-    return find_image(store, reference);
+    return local ? *local : find_image(store, reference);
   }
-  pull_as_policy_says(store, reference, in_store, registry, policy, messages);
+  if (!pull_as_policy_says(store, reference, local.has_value(), registry, policy, messages)) return *local;
   return find_image(store, reference);
 }
 
