@@ -57,7 +57,7 @@ SetupFailure exec_command(const ExecPlan& exec) noexcept {
     if (errno == EACCES) denied = true;
   }
   if (denied) return SetupFailure{"exec", exec.args.front().c_str(), EACCES, true};
-  return SetupFailure{exec.not_found.c_str(), "", ENOENT, true};
+  return SetupFailure{exec.not_found.c_str(), "", 0, true};  // the action says it whole
 }
 
 SetupFailure namespaces(const ContainerPlan& plan) noexcept {

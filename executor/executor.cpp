@@ -78,7 +78,7 @@ EtcFiles etc_files(const std::filesystem::path& state_dir, const std::string& ho
     // One file per content, named by its digest: runs with other extra hosts may share the dir.
     const std::string extra = hosts_lines(extra_hosts, network);
     files.hosts = dir / ("hosts-" + sha256_of(extra).hex());
-    write_file_if_absent(files.hosts, localhost_lines(hostname) + extra);
+    if (::access(files.hosts.c_str(), F_OK) != 0) write_file_if_absent(files.hosts, localhost_lines(hostname) + extra);
   }
   return files;
 }

@@ -154,11 +154,11 @@ struct RunResult {
 };
 
 // The command could not be executed at all: not found (exit code 127, as a shell and docker
-// give) or found but not executable (126).
+// give) or found but not executable (126). `error` is exec's errno, 0 for a name not on $PATH.
 class CommandNotExecuted : public Error {
  public:
   CommandNotExecuted(const std::string& message, int error)
-      : Error(message), exit_code_(error == ENOENT || error == ENOTDIR ? 127 : 126) {}
+      : Error(message), exit_code_(error == 0 || error == ENOENT || error == ENOTDIR ? 127 : 126) {}
   int exit_code() const { return exit_code_; }
 
  private:

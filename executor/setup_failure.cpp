@@ -5,8 +5,7 @@
 namespace gantry::executor {
 
 std::string describe(const SetupFailure& failure) {
-  // A command not found on $PATH is said whole by its action.
-  if (failure.error == 0 || (failure.exec && !*failure.object)) return failure.action;
+  if (failure.error == 0) return failure.action;
   const std::string what = *failure.object ? std::string(failure.action) + " `" + failure.object + "`"
                                            : std::string(failure.action);
   return errno_error(what, failure.error).what();
