@@ -141,11 +141,12 @@ int run_images(cache::Store& store, const ImagesFlags& f) {
     }
     auto [repo, tag] = split_name(image.name);
     const std::vector<std::string> digests = f.digests ? digests_in(image.repo_digests, repo) : std::vector<std::string>{""};
+    const std::string size = human_size(engine::image_size(store, view));
     for (const auto& digest : digests)
       std::printf("%-40s %-12s %s%-14s %-22s %s\n", repo.c_str(), tag.c_str(),
                   f.digests ? digest_column(digest).c_str() : "",
                   view.config.short_hex().c_str(), human_age(view.config_json.value("created", "")).c_str(),
-                  human_size(engine::image_size(store, view)).c_str());
+                  size.c_str());
   }
   return 0;
 }

@@ -70,7 +70,7 @@ bool RegistryOptions::is_insecure(const std::string& host) const {
 bool RegistryOptions::is_plain_http(const std::string& host) const {
   for (const auto& [registry, entries] : mirrors)
     for (const auto& entry : entries)
-      if (entry.starts_with("http://") && parse_mirror(entry).host == host) return true;
+      if (const Mirror m = parse_mirror(entry); m.plain_http && m.host == host) return true;
   return false;
 }
 
