@@ -235,8 +235,10 @@ class Lowerer {
     st.index = def.index;
     st.label = !from.stage_name.empty() ? from.stage_name : stages_.size() > 1 ? "stage-" + std::to_string(def.index) : "";
     st.op_total = 1 + static_cast<int>(std::count_if(def.commands.begin(), def.commands.end(), makes_step));
-    st.ignore_cache = options_.no_cache || options_.no_cache_stages.count(from.stage_name) > 0 ||
-                      options_.no_cache_stages.count(std::to_string(def.index)) > 0;
+    // Stage names are matched as FROM ... AS declares them: without regard to case.
+    st.ignore_cache = options_.no_cache || options_.no_cache_stages.count(std::to_string(def.index)) > 0 ||
+                      std::any_of(options_.no_cache_stages.begin(), options_.no_cache_stages.end(),
+                                  [&](const std::string& name) { return !from.stage_name.empty() && iequals(name, from.stage_name); });
 
     ShellEnv from_env = global_args_;
     std::string ref = expand(from_env, def.from, from.image);

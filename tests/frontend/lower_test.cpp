@@ -159,6 +159,17 @@ TEST(Lower, UnusedStagesAreNotLoweredAndCopyFromStageUsesItsOutput) {
   EXPECT_EQ(exec_of(plan.root.node->inputs[1]).args.back(), "make");
 }
 
+TEST(Lower, NoCacheFilterNamesAStageInAnyCaseAndMarksOnlyItsSteps) {
+  BuildOptions options;
+  options.no_cache_stages = {"BUILD"};
+  auto plan = lower_text(
+      "FROM busybox AS Build\nRUN make\n"
+      "FROM busybox\nRUN true\nCOPY --from=build /out /bin/app\n", options);
+  EXPECT_FALSE(plan.root.node->meta.ignore_cache);
+  EXPECT_FALSE(plan.root.node->inputs[0].node->meta.ignore_cache);
+  EXPECT_TRUE(plan.root.node->inputs[1].node->meta.ignore_cache);
+}
+
 TEST(Lower, ArgsScopeAndBuildArgOverride) {
   BuildOptions options;
   options.build_args = {{"V", "2"}, {"UNUSED", "x"}};
