@@ -239,6 +239,36 @@ TEST(Lower, RunMountsHeredocsAndInvalidMounts) {
   }
 }
 
+TEST(Lower, CacheMountFromAStageIsSeededFromItsSourceAndOptionsWithoutMeaningAreErrors) {
+  auto plan = lower_text(
+      "FROM busybox AS seed\nRUN make\nFROM busybox\n"
+      "RUN --mount=type=cache,target=/c,from=seed,source=data/,sharing=private,uid=7 true\n");
+  const auto& run = exec_of(plan.root);
+  ASSERT_EQ(run.mounts.size(), 2u);
+  EXPECT_EQ(run.mounts[1].sharing, llb::CacheSharing::Private);
+  EXPECT_EQ(run.mounts[1].selector, "/data/");
+  EXPECT_EQ(run.mounts[1].uid, 7u);
+  ASSERT_EQ(run.mounts[1].input, 1);
+  EXPECT_EQ(exec_of(plan.root.node->inputs[1]).args.back(), "make");
+
+  auto secret = lower_text("FROM busybox\nRUN --mount=type=secret,source=tok cat /run/secrets/tok\n");
+  EXPECT_EQ(exec_of(secret.root).mounts[1].secret_id, "tok") << "a secret's source is its id";
+
+  for (const auto& [mount, error] : std::vector<std::pair<std::string, std::string>>{
+           {"type=cache,target=/c,source=/data", "cache mount source '/data' needs from="},
+           {"type=tmpfs,target=/t,from=seed", "unexpected key 'from' for mount type tmpfs"},
+           {"type=ssh,source=/x", "unexpected key 'source' for mount type ssh"},
+           {"type=secret,id=a,source=b", "both source and id can't be set"},
+           {"type=secret,id=a,from=seed", "unexpected key 'from' for mount type secret"}}) {
+    try {
+      lower_text("FROM busybox AS seed\nFROM busybox\nRUN --mount=" + mount + " true\n");
+      ADD_FAILURE() << mount << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(error), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Lower, OnbuildTriggersRunInChildAndAddUrlUsesHttpSource) {
   BuildOptions options;
   options.dockerfile = "FROM busybox\nADD https://example.com/f.tgz /f\n";
