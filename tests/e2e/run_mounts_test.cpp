@@ -1,7 +1,13 @@
 // RUN --mount with the real binary: a cache mount keeps its content from one build to the next
-// and never enters a layer; a secret is readable inside RUN (as a file and as an environment
-// variable) and appears nowhere else: not in the image, the build graph or the build log.
+// and never enters a layer, is seeded from a stage when it is made (from=, source=), and is
+// shared, given a copy per user or locked as its sharing= says across concurrent builds; a
+// secret is readable inside RUN (as a file and as an environment variable) and appears nowhere
+// else: not in the image, the build graph or the build log.
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <sstream>
+#include <thread>
 
 #include "base/digest.h"
 #include "base/file_util.h"
@@ -18,6 +24,29 @@ class RunMountTest : public ::testing::Test {
   void SetUp() override { env_.import_busybox(); }
   GantryEnv env_;
 };
+
+// Writes `dockerfile` into a new context dir under the test's scratch dir.
+fs::path context_with(const GantryEnv& env, const std::string& name, const std::string& dockerfile) {
+  const fs::path dir = env.scratch() / name;
+  fs::create_directories(dir);
+  write_file_atomic(dir / "Dockerfile", dockerfile);
+  return dir;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The file `name` in the one cache directory of the store that has it.
+fs::path cache_file(const GantryEnv& env, const std::string& name) {
+  std::error_code ec;
+  for (const auto& dir : fs::directory_iterator(env.root() / "cache-mounts", ec))
+    if (fs::exists(dir.path() / name)) return dir.path() / name;
+  return {};
+}
 
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -71,6 +100,130 @@ TEST_F(RunMountTest, SecretIsReadableInRunAndAbsentFromImageGraphAndLog) {
   ASSERT_EQ(llb.exit_code, 0) << llb.err;
   EXPECT_NE(llb.out.find("api_key"), std::string::npos) << "the graph should name the secret's id";
   EXPECT_EQ(llb.out.find(value), std::string::npos) << "the secret's value is in the build graph";
+}
+
+TEST_F(RunMountTest, CacheSeededFromAStageWhenMadeAndAnotherSeedIsAnotherCache) {
+  const fs::path context = context_with(env_, "seeded",
+      "FROM busybox AS seed\n"
+      "ARG SEED=one\n"
+      "RUN mkdir -p /data/sub && echo \"$SEED\" > /data/sub/seed.txt && chmod 0710 /data\n"
+      "FROM busybox\n"
+      "ARG RUN_ID\n"
+      "RUN --mount=type=cache,id=c,target=/c,from=seed,source=/data \\\n"
+      "    echo \"$RUN_ID\" >> /c/runs && cp -r /c /seen && stat -c %a /c > /mode\n");
+  auto build = [&](const std::string& seed, const std::string& run_id) {
+    const fs::path out = env_.scratch() / ("out-" + run_id);
+    Outcome o = env_.gantry({"build", "--network=none", "--build-arg", "SEED=" + seed, "--build-arg", "RUN_ID=" + run_id,
+                             "-o", "type=local,dest=" + out.string(), context.string()});
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    return out;
+  };
+  const fs::path first = build("one", "first");
+  EXPECT_EQ(read_file(first / "seen/sub/seed.txt"), "one\n");
+  EXPECT_EQ(read_file(first / "seen/runs"), "first\n");
+  EXPECT_EQ(trimmed(read_file(first / "mode")), "710") << "the seed's directory keeps its mode";
+  EXPECT_FALSE(fs::exists(first / "c/runs")) << "the cache's content entered the layer";
+
+  // The cache exists now: it is used as it is, not seeded again.
+  const fs::path second = build("one", "second");
+  EXPECT_EQ(read_file(second / "seen/runs"), "first\nsecond\n");
+  EXPECT_EQ(read_file(second / "seen/sub/seed.txt"), "one\n");
+
+  // Another seed is another cache, seeded from it.
+  const fs::path third = build("two", "third");
+  EXPECT_EQ(read_file(third / "seen/sub/seed.txt"), "two\n");
+  EXPECT_EQ(read_file(third / "seen/runs"), "third\n");
+}
+
+TEST_F(RunMountTest, CacheSeedErrorsNameTheSource) {
+  const fs::path missing = context_with(env_, "missing",
+      "FROM busybox AS seed\n"
+      "FROM busybox\n"
+      "RUN --mount=type=cache,target=/c,from=seed,source=/no/such/dir true\n");
+  Outcome o = env_.gantry({"build", "--network=none", missing.string()});
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find("Dockerfile:3: cache mount `/c`: source `no/such/dir` not found"), std::string::npos) << o.err;
+  EXPECT_FALSE(fs::exists(env_.root() / "cache-mounts") && !fs::is_empty(env_.root() / "cache-mounts"))
+      << "a cache that could not be seeded was left behind";
+
+  const fs::path unseeded = context_with(env_, "unseeded",
+      "FROM busybox\nRUN --mount=type=cache,target=/c,source=/data true\n");
+  o = env_.gantry({"build", "--network=none", unseeded.string()});
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_NE(o.err.find("cache mount source '/data' needs from="), std::string::npos) << o.err;
+}
+
+// Two builds at once: each step waits (a minute at most) until the other has come into the
+// shared cache too, which only both running together can make happen; meanwhile each writes
+// into its private cache, and must find there its own file only.
+TEST_F(RunMountTest, ConcurrentStepsShareASharedCacheAndGetAPrivateCacheEach) {
+  const fs::path context = context_with(env_, "sharing",
+      "FROM busybox\n"
+      "ARG NAME\n"
+      "RUN --mount=type=cache,id=meet,target=/meet --mount=type=cache,id=own,target=/own,sharing=private \\\n"
+      "    echo \"$NAME\" > /own/\"$NAME\" && touch /meet/\"$NAME\" && \\\n"
+      "    i=0; while [ \"$(ls /meet | wc -l)\" -lt 2 ]; do i=$((i+1)); [ $i -lt 60 ] || exit 3; sleep 1; done; \\\n"
+      "    ls /own > /own-seen && ls /meet > /meet-seen\n");
+  auto args = [&](const std::string& name) {
+    return std::vector<std::string>{"build", "--network=none", "--build-arg", "NAME=" + name, "-o",
+                                    "type=local,dest=" + (env_.scratch() / ("out-" + name)).string(), context.string()};
+  };
+  const int a = env_.spawn(args("a"));
+  const int b = env_.spawn(args("b"));
+  ASSERT_EQ(wait_for(a), 0);
+  ASSERT_EQ(wait_for(b), 0);
+  for (const std::string name : {"a", "b"}) {
+    const fs::path out = env_.scratch() / ("out-" + name);
+    EXPECT_EQ(read_file(out / "own-seen"), name + "\n") << "a private cache was shared with a concurrent step";
+    EXPECT_EQ(read_file(out / "meet-seen"), "a\nb\n");
+  }
+}
+
+// Two builds at once, each step writing start and end lines to a locked cache: the lines of
+// one step never come between those of the other.
+TEST_F(RunMountTest, LockedCacheLetsOneStepInAtATimeAcrossConcurrentBuilds) {
+  const fs::path context = context_with(env_, "locked",
+      "FROM busybox\n"
+      "ARG NAME\n"
+      "RUN --mount=type=cache,id=serial,target=/l,sharing=locked \\\n"
+      "    echo \"start $NAME\" >> /l/log && sleep 2 && echo \"end $NAME\" >> /l/log\n");
+  auto args = [&](const std::string& name) {
+    return std::vector<std::string>{"build", "--network=none", "--build-arg", "NAME=" + name, context.string()};
+  };
+  const int a = env_.spawn(args("a"));
+  const int b = env_.spawn(args("b"));
+  ASSERT_EQ(wait_for(a), 0);
+  ASSERT_EQ(wait_for(b), 0);
+  const fs::path log = cache_file(env_, "log");
+  ASSERT_FALSE(log.empty());
+  const auto lines = lines_of(read_file(log));
+  ASSERT_EQ(lines.size(), 4u) << read_file(log);
+  for (std::size_t i = 0; i < 4; i += 2) {
+    ASSERT_TRUE(lines[i].starts_with("start ")) << read_file(log);
+    EXPECT_EQ(lines[i + 1], "end " + lines[i].substr(6)) << "steps overlapped:\n" << read_file(log);
+  }
+  EXPECT_NE(lines[0], lines[2]);
+}
+
+// A build killed while its step holds a locked cache lets go of it: the next build gets in.
+TEST_F(RunMountTest, LockedCacheIsFreedWhenItsHolderIsKilled) {
+  const fs::path context = context_with(env_, "held",
+      "FROM busybox\n"
+      "ARG NAME\n"
+      "RUN --mount=type=cache,id=held,target=/l,sharing=locked \\\n"
+      "    echo \"$NAME\" >> /l/log && if [ \"$NAME\" = holder ]; then sleep 120; fi\n");
+  const int holder = env_.spawn({"build", "--network=none", "--build-arg", "NAME=holder", context.string()});
+  fs::path log;
+  for (int i = 0; i < 600 && log.empty(); ++i) {  // the holder is inside its step once it wrote
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    log = cache_file(env_, "log");
+  }
+  ASSERT_FALSE(log.empty()) << "the holder's step never started";
+  ::kill(holder, SIGKILL);
+  wait_for(holder);
+  Outcome next = env_.gantry({"build", "--network=none", "--build-arg", "NAME=next", context.string()});
+  EXPECT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_EQ(read_file(log), "holder\nnext\n");
 }
 
 }  // namespace gantry::e2e
