@@ -14,6 +14,7 @@
 #include "solver/file_copier.h"
 #include "solver/op_runners.h"
 #include "solver/overlay_mount.h"
+#include "solver/ssh_agent_proxy.h"
 
 namespace gantry::solver {
 
@@ -184,6 +185,7 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
 
   // rw upper dirs whose writes are discarded, and exclusion masks
   std::vector<std::unique_ptr<TempDir>> throwaway;
+  std::vector<std::unique_ptr<SshAgentProxy>> ssh_proxies;  // relaying while the step runs
   for (std::size_t i = 1; i < op.mounts.size(); ++i) {
     const auto& m = op.mounts[i];
     switch (m.type) {
@@ -240,7 +242,13 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
           break;
         }
         std::string target = m.dest.empty() ? "/run/buildkit/ssh_agent.0" : m.dest;
-        spec.mounts.emplace_back(executor::BindMount{it->second, target, false});
+        try {
+          ssh_proxies.push_back(std::make_unique<SshAgentProxy>(
+              ctx.scratch, it->second, SocketOwner{m.uid.value_or(0), m.gid.value_or(0), m.mode.value_or(0600)}));
+        } catch (const Error& e) {
+          throw Error(node.meta.location + ": --ssh " + id + ": " + e.what());
+        }
+        spec.mounts.emplace_back(executor::BindMount{ssh_proxies.back()->socket(), target, false});
         spec.process.env.push_back("SSH_AUTH_SOCK=" + target);
         break;
       }
