@@ -226,4 +226,79 @@ TEST_F(RunMountTest, LockedCacheIsFreedWhenItsHolderIsKilled) {
   EXPECT_EQ(read_file(log), "holder\nnext\n");
 }
 
+// A context holding the host's ssh-add and the libraries it loads, runnable in busybox as
+// /sshbin/ld.so --library-path /sshbin /sshbin/ssh-add.
+fs::path context_with_ssh_add(const GantryEnv& env, const std::string& dockerfile) {
+  const fs::path dir = context_with(env, "ssh", dockerfile);
+  fs::create_directories(dir / "sshbin");
+  Outcome ldd = run_command({"ldd", "/usr/bin/ssh-add"});
+  EXPECT_EQ(ldd.exit_code, 0) << ldd.err;
+  fs::copy_file("/usr/bin/ssh-add", dir / "sshbin/ssh-add");
+  for (const std::string& line : lines_of(ldd.out)) {
+    const auto slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    const fs::path lib = line.substr(slash, line.find(' ', slash) - slash);
+    const std::string name = lib.filename().string().starts_with("ld-linux") ? "ld.so" : lib.filename().string();
+    fs::copy_file(lib, dir / "sshbin" / name, fs::copy_options::overwrite_existing);
+  }
+  return dir;
+}
+
+// --ssh ID=KEY: the key is in an agent the build started, whose socket each ssh mount gets as a
+// socket of its own with the mount's mode and owner; the key file itself is nowhere in the step,
+// the image or the log.
+TEST_F(RunMountTest, SshKeyFileIsLoadedIntoAnAgentWhoseSocketTheMountGets) {
+  const std::string key_name = "deploy-key-" + sha256_of(env_.scratch().string()).short_hex();
+  const fs::path key = env_.scratch() / key_name;
+  Outcome keygen = run_command({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e", "-f", key.string()});
+  ASSERT_EQ(keygen.exit_code, 0) << keygen.err;
+  Outcome print = run_command({"ssh-keygen", "-l", "-f", key.string()});
+  ASSERT_EQ(print.exit_code, 0) << print.err;
+  const std::string fingerprint = print.out.substr(print.out.find("SHA256:"), print.out.find(" e2e") - print.out.find("SHA256:"));
+
+  const fs::path context = context_with_ssh_add(env_,
+      "FROM busybox\n"
+      "COPY sshbin/ /sshbin/\n"
+      "RUN --mount=type=ssh /sshbin/ld.so --library-path /sshbin /sshbin/ssh-add -l > /listed && \\\n"
+      "    stat -c '%a %u %g %F' \"$SSH_AUTH_SOCK\" > /default-socket && \\\n"
+      "    find / -path /proc -prune -o -path /sys -prune -o -name '" + key_name + "*' -print > /key-found\n"
+      "RUN --mount=type=ssh,id=deploy,target=/run/deploy.sock,mode=0660,uid=1000,gid=1001,required=true \\\n"
+      "    stat -c '%a %u %g' /run/deploy.sock > /deploy-socket && echo \"$SSH_AUTH_SOCK\" > /deploy-env\n");
+  const fs::path rootfs = env_.scratch() / "rootfs.tar";
+  Outcome b = env_.gantry({"build", "--progress=plain", "--network=none", "--ssh", "default=" + key.string(), "--ssh",
+                           "deploy=" + key.string() + "," + key.string(), "-o", "type=tar,dest=" + rootfs.string(),
+                           context.string()});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const fs::path out = env_.scratch() / "out";
+  fs::create_directories(out);
+  ASSERT_EQ(run_command({"tar", "-xf", rootfs.string(), "-C", out.string()}).exit_code, 0);
+
+  EXPECT_NE(read_file(out / "listed").find(fingerprint), std::string::npos) << read_file(out / "listed");
+  EXPECT_EQ(trimmed(read_file(out / "default-socket")), "600 0 0 socket");
+  EXPECT_EQ(trimmed(read_file(out / "deploy-socket")), "660 1000 1001");
+  EXPECT_EQ(trimmed(read_file(out / "deploy-env")), "/run/deploy.sock");
+  EXPECT_EQ(read_file(out / "key-found"), "") << "the key file is in the step";
+  const std::string private_key = read_file(key);
+  const std::string key_body = lines_of(private_key).at(1);  // a line of the key's base64
+  EXPECT_EQ(read_file(rootfs).find(key_body), std::string::npos) << "the key is in the image";
+  EXPECT_EQ((b.out + b.err).find(key_body), std::string::npos) << "the key is in the build log";
+}
+
+TEST_F(RunMountTest, RequiredSshMountWithoutAnAgentFailsAndAnOptionalOneIsLeftOut) {
+  const fs::path context = context_with(env_, "required",
+      "FROM busybox\n"
+      "RUN --mount=type=ssh test ! -e /run/buildkit/ssh_agent.0 && echo optional-left-out\n"
+      "RUN --mount=type=ssh,id=deploy,required=true true\n");
+  Outcome b = env_.gantry({"build", "--progress=plain", "--network=none", context.string()});
+  EXPECT_EQ(b.exit_code, 1);
+  EXPECT_NE(b.err.find("optional-left-out"), std::string::npos) << b.err;
+  EXPECT_NE(b.err.find("Dockerfile:3: ssh agent `deploy` is required but was not given"), std::string::npos) << b.err;
+
+  const fs::path key = env_.scratch() / "passphrase-key";
+  ASSERT_EQ(run_command({"ssh-keygen", "-q", "-t", "ed25519", "-N", "secret words", "-f", key.string()}).exit_code, 0);
+  b = env_.gantry({"build", "--network=none", "--ssh", "deploy=" + key.string(), context.string()});
+  EXPECT_EQ(b.exit_code, 1);
+  EXPECT_NE(b.err.find("--ssh deploy: key `" + key.string() + "` could not be loaded"), std::string::npos) << b.err;
+}
+
 }  // namespace gantry::e2e
