@@ -127,7 +127,9 @@ class Run {
     if (options_.explain_cache && !is_source(*n)) {
       std::vector<std::string> inputs;
       for (const auto& i : n->inputs) inputs.push_back(i.node ? describe(*i.node) : "scratch");
-      miss_reasons_[n->digest] = explainer_.explain(*n, keys_.at(n->digest), inputs);
+      miss_reasons_[n->digest] = reruns(*n) && !n->meta.ignore_cache
+                                     ? "a step it builds on does not use the cache (--no-cache-filter)"
+                                     : explainer_.explain(*n, keys_.at(n->digest), inputs);
     }
     for (const auto& i : n->inputs) plan(i.node.get());
   }

@@ -458,6 +458,7 @@ TEST(CacheKeys, NoCacheFilterRerunsAStageReachedOnlyThroughCopyFrom) {
   const std::string rerun = build({"--no-cache-filter", "PRODUCER"}, &second);
   EXPECT_TRUE(step_printed(rerun, "ran-producer")) << rerun;
   EXPECT_FALSE(step_printed(rerun, "ran-final-base")) << "a stage the filter does not name ran again\n" << rerun;
+  EXPECT_NE(rerun.find("a step it builds on does not use the cache (--no-cache-filter)"), std::string::npos) << rerun;
   EXPECT_NE(first, second) << "the target kept the copy of the earlier run";
   const std::string cached = build({}, &third);
   EXPECT_FALSE(step_printed(cached, "ran-producer")) << cached;
