@@ -831,6 +831,11 @@ BuildPlan lower(const BuildOptions& options) {
   declared.insert(lowerer.consumed_args.begin(), lowerer.consumed_args.end());
   for (const auto& [name, value] : options.build_args)
     if (!declared.count(name)) plan.warnings.push_back(file + ": build arg " + name + " was not consumed by any ARG");
+  for (const std::string& name : options.no_cache_stages)
+    if (std::none_of(stages.begin(), stages.end(), [&](const StageDef& s) {
+          return iequals(s.from_body().stage_name, name) || std::to_string(s.index) == name;
+        }))
+      plan.warnings.push_back(file + ": --no-cache-filter " + go_quote(name) + " names no stage: every step may come from the cache");
   return plan;
 }
 

@@ -168,6 +168,12 @@ TEST(Lower, NoCacheFilterNamesAStageInAnyCaseAndMarksOnlyItsSteps) {
   EXPECT_FALSE(plan.root.node->meta.ignore_cache);
   EXPECT_FALSE(plan.root.node->inputs[0].node->meta.ignore_cache);
   EXPECT_TRUE(plan.root.node->inputs[1].node->meta.ignore_cache);
+  EXPECT_TRUE(plan.warnings.empty());
+
+  options.no_cache_stages = {"biuld", "1"};
+  plan = lower_text("FROM busybox AS build\nRUN make\nFROM busybox\nRUN true\n", options);
+  EXPECT_EQ(plan.warnings, (std::vector<std::string>{
+                               "Dockerfile: --no-cache-filter \"biuld\" names no stage: every step may come from the cache"}));
 }
 
 TEST(Lower, ArgsScopeAndBuildArgOverride) {
