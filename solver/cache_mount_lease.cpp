@@ -17,12 +17,12 @@ namespace gantry::solver {
 
 namespace fs = std::filesystem;
 
-CacheMountLease::CacheMountLease(const fs::path& mounts_dir, const fs::path& locks_dir, const std::string& key,
-                                 llb::CacheSharing sharing, const Fill& fill, const std::atomic<bool>& cancel)
-    : mounts_dir_(mounts_dir), locks_dir_(locks_dir), name_(sha256_of(key).short_hex()) {
+CacheMountLease::CacheMountLease(CacheMountDirs dirs, const std::string& key, llb::CacheSharing sharing,
+                                 const Fill& fill, const std::atomic<bool>& cancel)
+    : dirs_(std::move(dirs)), name_(sha256_of(key).short_hex()) {
   std::error_code ec;
-  fs::create_directories(mounts_dir_, ec);
-  if (ec) throw Error("create `" + mounts_dir_.string() + "`: " + ec.message());
+  fs::create_directories(dirs_.mounts, ec);
+  if (ec) throw Error("create `" + dirs_.mounts.string() + "`: " + ec.message());
   for (;;) {
     for (int index = 0;; ++index) {
       // Locked waits for the directories there are rather than making another one.
@@ -35,11 +35,11 @@ CacheMountLease::CacheMountLease(const fs::path& mounts_dir, const fs::path& loc
 }
 
 fs::path CacheMountLease::directory(int index) const {
-  return mounts_dir_ / (index == 0 ? name_ : name_ + "-" + std::to_string(index));
+  return dirs_.mounts / (index == 0 ? name_ : name_ + "-" + std::to_string(index));
 }
 
 bool CacheMountLease::try_hold(int index, llb::CacheSharing sharing, const Fill& fill) {
-  const fs::path lock_file = locks_dir_ / ("cache-mount-" + directory(index).filename().string());
+  const fs::path lock_file = dirs_.locks / ("cache-mount-" + directory(index).filename().string());
   UniqueFd fd(::open(lock_file.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600));
   if (!fd) throw_errno("open lock `" + lock_file.string() + "`");
   const int how = sharing == llb::CacheSharing::Shared ? LOCK_SH : LOCK_EX;
@@ -49,7 +49,7 @@ bool CacheMountLease::try_hold(int index, llb::CacheSharing sharing, const Fill&
   }
   const fs::path dir = directory(index);
   if (!fs::exists(dir)) {
-    TempDir made(mounts_dir_, ".new-");
+    TempDir made(dirs_.staging, "cache-mount-");
     fill(made.path());
     // Another shared user may have made it meanwhile: theirs is kept, and ours goes.
     if (::renameat2(AT_FDCWD, made.path().c_str(), AT_FDCWD, dir.c_str(), RENAME_NOREPLACE) == 0)

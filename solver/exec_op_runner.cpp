@@ -1,7 +1,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
@@ -179,7 +178,7 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
   std::map<std::string, CacheMountLease> cache_leases;
   for (const auto& [key, m] : caches)
     cache_leases.try_emplace(
-        key, ctx.store.root() / "cache-mounts", ctx.store.locks_dir(), key, m->sharing,
+        key, CacheMountDirs{ctx.store.root() / "cache-mounts", ctx.store.locks_dir(), ctx.scratch}, key, m->sharing,
         [&](const fs::path& dir) { fill_cache_dir(ctx, node, *m, input_result(inputs, m->input, empty), dir); },
         ctx.cancel);
 

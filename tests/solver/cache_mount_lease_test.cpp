@@ -21,13 +21,16 @@ class CacheMountLeaseTest : public ::testing::Test {
  protected:
   CacheMountLeaseTest() : root_(fs::temp_directory_path(), "lease-test-") {
     fs::create_directories(locks());
+    fs::create_directories(staging());
   }
+  CacheMountDirs dirs() const { return {mounts(), locks(), staging()}; }
+  fs::path staging() const { return root_.path() / "tmp"; }
   fs::path mounts() const { return root_.path() / "cache-mounts"; }
   fs::path locks() const { return root_.path() / "locks"; }
 
   // A lease on cache `key` whose new directories get a file naming their fill.
   CacheMountLease lease(const std::string& key, CacheSharing sharing) {
-    return CacheMountLease(mounts(), locks(), key, sharing, [&](const fs::path& dir) {
+    return CacheMountLease(dirs(), key, sharing, [&](const fs::path& dir) {
       write_file_atomic(dir / "filled", std::to_string(++fills_));
     }, cancel_);
   }
@@ -87,7 +90,7 @@ TEST_F(CacheMountLeaseTest, LockedUserWaitsUntilTheHolderLetsGo) {
   std::optional<CacheMountLease> holder(lease("id", CacheSharing::Locked));
   held_dir = holder->dir();
   std::thread waiter([&] {
-    auto l = CacheMountLease(mounts(), locks(), "id", CacheSharing::Locked, [](const fs::path&) {}, cancel_);
+    auto l = CacheMountLease(dirs(), "id", CacheSharing::Locked, [](const fs::path&) {}, cancel_);
     if (!released.load()) entered_while_held = true;
     waiter_dir = l.dir();
   });
@@ -115,8 +118,9 @@ TEST_F(CacheMountLeaseTest, AFailedFillLeavesNoDirectoryBehind) {
     write_file_atomic(dir / "half", "x");
     throw Error("seed: no such path");
   };
-  EXPECT_THROW(CacheMountLease(mounts(), locks(), "id", CacheSharing::Shared, failing, cancel_), Error);
-  for (const auto& entry : fs::directory_iterator(mounts())) ADD_FAILURE() << "left behind: " << entry.path();
+  EXPECT_THROW(CacheMountLease(dirs(), "id", CacheSharing::Shared, failing, cancel_), Error);
+  for (const fs::path& dir : {mounts(), staging()})
+    for (const auto& entry : fs::directory_iterator(dir)) ADD_FAILURE() << "left behind: " << entry.path();
   auto next = lease("id", CacheSharing::Shared);
   EXPECT_EQ(read_file(next.dir() / "filled"), "1");
   EXPECT_FALSE(fs::exists(next.dir() / "half"));
