@@ -5,6 +5,7 @@
 // else: not in the image, the build graph or the build log.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <sstream>
 #include <thread>
@@ -299,6 +300,50 @@ TEST_F(RunMountTest, RequiredSshMountWithoutAnAgentFailsAndAnOptionalOneIsLeftOu
   b = env_.gantry({"build", "--network=none", "--ssh", "deploy=" + key.string(), context.string()});
   EXPECT_EQ(b.exit_code, 1);
   EXPECT_NE(b.err.find("--ssh deploy: key `" + key.string() + "` could not be loaded"), std::string::npos) << b.err;
+}
+
+// --ssh ID=SOCKET: the user's agent is reached through the mount's own socket, read-only: a
+// step lists its keys but cannot remove them. And --ssh values that are no socket or key, or
+// mix the two, are refused by name.
+TEST_F(RunMountTest, SshAgentSocketIsForwardedReadOnlyAndBadValuesAreRefused) {
+  const fs::path key = env_.scratch() / "user-key";
+  ASSERT_EQ(run_command({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "user", "-f", key.string()}).exit_code, 0);
+  const fs::path socket = env_.scratch() / "user-agent.sock";
+  Outcome agent = run_command({"ssh-agent", "-a", socket.string()});
+  ASSERT_EQ(agent.exit_code, 0) << agent.err;
+  const auto pid_at = agent.out.find("SSH_AGENT_PID=");
+  ASSERT_NE(pid_at, std::string::npos) << agent.out;
+  const std::string agent_pid = agent.out.substr(pid_at + 14, agent.out.find(';', pid_at) - pid_at - 14);
+  struct AgentKiller {
+    std::string pid;
+    ~AgentKiller() { run_command({"ssh-agent", "-k"}, {{"SSH_AGENT_PID", pid}}); }
+  } killer{agent_pid};
+  ASSERT_EQ(run_command({"ssh-add", "-q", key.string()}, {{"SSH_AUTH_SOCK", socket.string()}}).exit_code, 0);
+
+  const fs::path context = context_with_ssh_add(env_,
+      "FROM busybox\n"
+      "COPY sshbin/ /sshbin/\n"
+      "RUN --mount=type=ssh,id=user export LD_LIBRARY_PATH=/sshbin; \\\n"
+      "    /sshbin/ld.so /sshbin/ssh-add -l > /listed; \\\n"
+      "    if /sshbin/ld.so /sshbin/ssh-add -D; then echo removed > /removal; else echo refused > /removal; fi\n");
+  const fs::path out = env_.scratch() / "out";
+  Outcome b = env_.gantry({"build", "--network=none", "--ssh", "user=" + socket.string(), "-o",
+                           "type=local,dest=" + out.string(), context.string()});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_NE(read_file(out / "listed").find("(ED25519)"), std::string::npos) << read_file(out / "listed");
+  EXPECT_EQ(trimmed(read_file(out / "removal")), "refused");
+  Outcome still = run_command({"ssh-add", "-l"}, {{"SSH_AUTH_SOCK", socket.string()}});
+  EXPECT_EQ(still.exit_code, 0) << "a step removed the user's keys: " << still.out << still.err;
+  struct stat st {};
+  ASSERT_EQ(::stat(socket.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "the user's socket was changed";
+
+  Outcome mixed = env_.gantry({"build", "--ssh", "user=" + socket.string() + "," + key.string(), context.string()});
+  EXPECT_EQ(mixed.exit_code, 125);
+  EXPECT_NE(mixed.err.find("an agent's socket and key files cannot be given together"), std::string::npos) << mixed.err;
+  Outcome missing = env_.gantry({"build", "--ssh", "user=" + (env_.scratch() / "nope").string(), context.string()});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("`" + (env_.scratch() / "nope").string() + "` not found"), std::string::npos) << missing.err;
 }
 
 }  // namespace gantry::e2e
