@@ -29,7 +29,8 @@ fs::path program(const std::string& name, const std::string& what) {
     const fs::path candidate = fs::path(dir) / name;
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
-  throw Error(what + ": `" + name + "` not found in /usr/bin, /bin or /usr/local/bin (install openssh-client)");
+  throw Error(what + ": `" + name +
+              "` not found in /usr/bin, /bin or /usr/local/bin (install openssh-client)");
 }
 
 struct Pipe {
@@ -44,8 +45,8 @@ Pipe make_pipe(const std::string& what) {
 
 // Starts `argv` in a session of its own (no terminal to prompt on) with default signal
 // handling, `in` as its stdin and `out` as its stdout and stderr.
-pid_t spawn(const fs::path& path, const std::vector<std::string>& argv, const std::vector<std::string>& env, int in,
-            int out, const std::string& what) {
+pid_t spawn(const fs::path& path, const std::vector<std::string>& argv,
+            const std::vector<std::string>& env, int in, int out, const std::string& what) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in, 0);
@@ -58,7 +59,8 @@ pid_t spawn(const fs::path& path, const std::vector<std::string>& argv, const st
   sigemptyset(&none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   std::vector<char*> args, envp;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -104,11 +106,14 @@ std::string first_line(const std::string& text) {
 
 }  // namespace
 
-SshKeyAgent::SshKeyAgent(const fs::path& parent, const std::vector<fs::path>& keys, const std::string& what)
+SshKeyAgent::SshKeyAgent(const fs::path& parent, const std::vector<fs::path>& keys,
+                         const std::string& what)
     : what_(what), dir_(parent, "ssh-agent-"), socket_(dir_.path() / "agent.sock") {
   const fs::path agent = program("ssh-agent", what_);
   Pipe keep_alive = make_pipe(what_), report = make_pipe(what_);
-  child_ = spawn(agent, {"ssh-agent", "-a", socket_.string(), "--", "/bin/sh", "-c", "echo \"$SSH_AGENT_PID\" && exec cat >/dev/null"},
+  child_ = spawn(agent,
+                 {"ssh-agent", "-a", socket_.string(), "--", "/bin/sh", "-c",
+                  "echo \"$SSH_AGENT_PID\" && exec cat >/dev/null"},
                  {"PATH=/usr/bin:/bin"}, keep_alive.read.get(), report.write.get(), what_);
   keep_alive_ = std::move(keep_alive.write);
   report.write.reset();
@@ -136,13 +141,13 @@ void SshKeyAgent::add_key(const fs::path& key) const {
   if (!file) throw_errno(what_ + ": key `" + key.string() + "`");
   Pipe output = make_pipe(what_);
   const pid_t pid = spawn(program("ssh-add", what_), {"ssh-add", "-q", "-"},
-                          {"SSH_AUTH_SOCK=" + socket_.string(), "SSH_ASKPASS_REQUIRE=never"}, file.get(),
-                          output.write.get(), what_);
+                          {"SSH_AUTH_SOCK=" + socket_.string(), "SSH_ASKPASS_REQUIRE=never"},
+                          file.get(), output.write.get(), what_);
   output.write.reset();
   const std::string said = read_from(output.read.get(), false);
   if (wait_for(pid) != 0)
-    throw Error(what_ + ": key `" + key.string() + "` could not be loaded (a key with a passphrase cannot be): " +
-                first_line(said));
+    throw Error(what_ + ": key `" + key.string() +
+                "` could not be loaded (a key with a passphrase cannot be): " + first_line(said));
 }
 
 void SshKeyAgent::stop() noexcept {

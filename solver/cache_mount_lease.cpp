@@ -17,8 +17,9 @@ namespace gantry::solver {
 
 namespace fs = std::filesystem;
 
-CacheMountLease::CacheMountLease(CacheMountDirs dirs, const std::string& key, llb::CacheSharing sharing,
-                                 const Fill& fill, const std::atomic<bool>& cancel)
+CacheMountLease::CacheMountLease(CacheMountDirs dirs, const std::string& key,
+                                 llb::CacheSharing sharing, const Fill& fill,
+                                 const std::atomic<bool>& cancel)
     : dirs_(std::move(dirs)), name_(sha256_of(key).short_hex()) {
   std::error_code ec;
   fs::create_directories(dirs_.mounts, ec);

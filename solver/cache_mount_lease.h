@@ -17,7 +17,8 @@
 // half-filled, and a crash leaves it where the store's leftovers are cleared: seeding happens
 // when the directory is made, never again.
 //
-//   CacheMountLease lease({mounts_dir, locks_dir, staging_dir}, key, llb::CacheSharing::Locked, fill, cancel);
+//   CacheMountLease lease({mounts_dir, locks_dir, staging_dir}, key, llb::CacheSharing::Locked,
+//   fill, cancel);
 //   ... bind lease.dir() into the container and run the step ...
 //   // the lease's destructor lets the next step in
 #pragma once
@@ -46,8 +47,8 @@ class CacheMountLease {
   // Throws Cancelled when `cancel` turns true while waiting (sharing=locked), and Error naming
   // the lock file or directory that cannot be made or locked; what `fill` throws goes through,
   // and the half-filled directory is removed.
-  CacheMountLease(CacheMountDirs dirs, const std::string& key, llb::CacheSharing sharing, const Fill& fill,
-                  const std::atomic<bool>& cancel);
+  CacheMountLease(CacheMountDirs dirs, const std::string& key, llb::CacheSharing sharing,
+                  const Fill& fill, const std::atomic<bool>& cancel);
 
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -69,7 +69,8 @@ struct Relay {
   bool pass_requests() {
     while (from_step.size() >= 4) {
       const auto* bytes = reinterpret_cast<const unsigned char*>(from_step.data());
-      const std::uint32_t length = (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
+      const std::uint32_t length = (std::uint32_t{bytes[0]} << 24) |
+                                   (std::uint32_t{bytes[1]} << 16) |
                                    (std::uint32_t{bytes[2]} << 8) | std::uint32_t{bytes[3]};
       if (length == 0 || length > kMaxMessage) return false;
       if (from_step.size() < 4 + std::size_t{length}) return true;
@@ -96,7 +97,8 @@ bool read_some(int from, std::string& into) {
 
 }  // namespace
 
-SshAgentProxy::SshAgentProxy(const fs::path& scratch, const fs::path& agent_socket, SocketOwner owner)
+SshAgentProxy::SshAgentProxy(const fs::path& scratch, const fs::path& agent_socket,
+                             SocketOwner owner)
     : agent_socket_(agent_socket), dir_(scratch, "ssh-"), socket_(dir_.path() / "agent.sock") {
   connect_to(agent_socket_);  // an agent that cannot be reached fails the step here, by name
   const sockaddr_un address = address_of(socket_);
@@ -104,11 +106,15 @@ SshAgentProxy::SshAgentProxy(const fs::path& scratch, const fs::path& agent_sock
   if (!listener_) throw_errno("ssh agent socket `" + socket_.string() + "`: socket");
   if (::bind(listener_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
     throw_errno("ssh agent socket `" + socket_.string() + "`: bind");
-  if (::chown(socket_.c_str(), owner.uid, owner.gid) != 0) throw_errno("chown `" + socket_.string() + "`");
-  if (::chmod(socket_.c_str(), owner.mode & 07777) != 0) throw_errno("chmod `" + socket_.string() + "`");
-  if (::listen(listener_.get(), 16) != 0) throw_errno("ssh agent socket `" + socket_.string() + "`: listen");
+  if (::chown(socket_.c_str(), owner.uid, owner.gid) != 0)
+    throw_errno("chown `" + socket_.string() + "`");
+  if (::chmod(socket_.c_str(), owner.mode & 07777) != 0)
+    throw_errno("chmod `" + socket_.string() + "`");
+  if (::listen(listener_.get(), 16) != 0)
+    throw_errno("ssh agent socket `" + socket_.string() + "`: listen");
   int stop[2];
-  if (::pipe2(stop, O_CLOEXEC) != 0) throw_errno("ssh agent socket `" + socket_.string() + "`: pipe");
+  if (::pipe2(stop, O_CLOEXEC) != 0)
+    throw_errno("ssh agent socket `" + socket_.string() + "`: pipe");
   stop_read_ = UniqueFd(stop[0]);
   stop_write_ = UniqueFd(stop[1]);
   relay_thread_ = std::thread([this] { relay(); });
@@ -136,7 +142,8 @@ void SshAgentProxy::relay() const {
       UniqueFd step(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
       if (step) {
         try {
-          relays.push_back(std::make_unique<Relay>(Relay{std::move(step), connect_to(agent_socket_), {}}));
+          relays.push_back(
+              std::make_unique<Relay>(Relay{std::move(step), connect_to(agent_socket_), {}}));
         } catch (const Error&) {
           // The agent went away: this connection ends at once, which the step's ssh reports.
         }
@@ -150,7 +157,8 @@ void SshAgentProxy::relay() const {
       if (step.revents != 0) ended[i] = !read_some(r.step.get(), r.from_step) || !r.pass_requests();
       if (!ended[i] && agent.revents != 0) {
         std::string answer;
-        ended[i] = !read_some(r.agent.get(), answer) || !send_all(r.step.get(), answer.data(), answer.size());
+        ended[i] = !read_some(r.agent.get(), answer) ||
+                   !send_all(r.step.get(), answer.data(), answer.size());
       }
     }
     for (std::size_t i = relays.size(); i-- > 0;)

@@ -35,7 +35,8 @@ class SshAgentProxy {
  public:
   // Makes the socket in a new directory under `scratch`. Throws Error naming the socket when
   // it cannot be made, and the agent's socket when it cannot be reached.
-  SshAgentProxy(const std::filesystem::path& scratch, const std::filesystem::path& agent_socket, SocketOwner owner);
+  SshAgentProxy(const std::filesystem::path& scratch, const std::filesystem::path& agent_socket,
+                SocketOwner owner);
   ~SshAgentProxy();
   SshAgentProxy(const SshAgentProxy&) = delete;
   SshAgentProxy& operator=(const SshAgentProxy&) = delete;

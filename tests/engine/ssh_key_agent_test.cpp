@@ -3,9 +3,8 @@
 // socket when the object is.
 #include "engine/ssh_key_agent.h"
 
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 
@@ -32,13 +31,17 @@ class SshKeyAgentTest : public ::testing::Test {
   // A new ed25519 key at dir/name (with `passphrase`), and its SHA256 fingerprint.
   std::string make_key(const std::string& name, const std::string& passphrase = "") {
     const fs::path key = dir_.path() / name;
-    auto [out, status] = shell("ssh-keygen -q -t ed25519 -C " + name + " -N '" + passphrase + "' -f " + key.string());
+    auto [out, status] = shell("ssh-keygen -q -t ed25519 -C " + name + " -N '" + passphrase +
+                               "' -f " + key.string());
     EXPECT_EQ(status, 0) << out;
     auto [print, ok] = shell("ssh-keygen -l -f " + key.string());
     EXPECT_EQ(ok, 0) << print;
-    return print.substr(print.find("SHA256:"), print.find(' ', print.find("SHA256:")) - print.find("SHA256:"));
+    return print.substr(print.find("SHA256:"),
+                        print.find(' ', print.find("SHA256:")) - print.find("SHA256:"));
   }
-  std::pair<std::string, int> list(const fs::path& socket) { return shell("SSH_AUTH_SOCK=" + socket.string() + " ssh-add -l"); }
+  std::pair<std::string, int> list(const fs::path& socket) {
+    return shell("SSH_AUTH_SOCK=" + socket.string() + " ssh-add -l");
+  }
 
   TempDir dir_{fs::temp_directory_path(), "ssh-agent-test-"};
 };
@@ -66,11 +69,13 @@ TEST_F(SshKeyAgentTest, AKeyThatCannotBeLoadedIsNamed) {
       SshKeyAgent agent(dir_.path(), {key}, "--ssh deploy");
       ADD_FAILURE() << key << " was loaded";
     } catch (const Error& e) {
-      EXPECT_TRUE(std::string(e.what()).starts_with("--ssh deploy: key `" + key.string() + "`")) << e.what();
+      EXPECT_TRUE(std::string(e.what()).starts_with("--ssh deploy: key `" + key.string() + "`"))
+          << e.what();
     }
   }
   for (const auto& entry : fs::directory_iterator(dir_.path()))
-    EXPECT_FALSE(entry.path().filename().string().starts_with("ssh-agent-")) << "left behind: " << entry.path();
+    EXPECT_FALSE(entry.path().filename().string().starts_with("ssh-agent-"))
+        << "left behind: " << entry.path();
 }
 
 }  // namespace

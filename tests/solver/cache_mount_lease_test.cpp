@@ -30,9 +30,10 @@ class CacheMountLeaseTest : public ::testing::Test {
 
   // A lease on cache `key` whose new directories get a file naming their fill.
   CacheMountLease lease(const std::string& key, CacheSharing sharing) {
-    return CacheMountLease(dirs(), key, sharing, [&](const fs::path& dir) {
-      write_file_atomic(dir / "filled", std::to_string(++fills_));
-    }, cancel_);
+    return CacheMountLease(
+        dirs(), key, sharing,
+        [&](const fs::path& dir) { write_file_atomic(dir / "filled", std::to_string(++fills_)); },
+        cancel_);
   }
 
   TempDir root_;
@@ -90,7 +91,8 @@ TEST_F(CacheMountLeaseTest, LockedUserWaitsUntilTheHolderLetsGo) {
   std::optional<CacheMountLease> holder(lease("id", CacheSharing::Locked));
   held_dir = holder->dir();
   std::thread waiter([&] {
-    auto l = CacheMountLease(dirs(), "id", CacheSharing::Locked, [](const fs::path&) {}, cancel_);
+    auto l = CacheMountLease(
+        dirs(), "id", CacheSharing::Locked, [](const fs::path&) {}, cancel_);
     if (!released.load()) entered_while_held = true;
     waiter_dir = l.dir();
   });
@@ -100,7 +102,8 @@ TEST_F(CacheMountLeaseTest, LockedUserWaitsUntilTheHolderLetsGo) {
   holder.reset();
   waiter.join();
   EXPECT_FALSE(entered_while_held.load());
-  EXPECT_EQ(waiter_dir, held_dir) << "a locked user waits for the cache's directory, it does not make another";
+  EXPECT_EQ(waiter_dir, held_dir)
+      << "a locked user waits for the cache's directory, it does not make another";
 }
 
 TEST_F(CacheMountLeaseTest, LockedUserWaitingIsCancelled) {
@@ -120,7 +123,8 @@ TEST_F(CacheMountLeaseTest, AFailedFillLeavesNoDirectoryBehind) {
   };
   EXPECT_THROW(CacheMountLease(dirs(), "id", CacheSharing::Shared, failing, cancel_), Error);
   for (const fs::path& dir : {mounts(), staging()})
-    for (const auto& entry : fs::directory_iterator(dir)) ADD_FAILURE() << "left behind: " << entry.path();
+    for (const auto& entry : fs::directory_iterator(dir))
+      ADD_FAILURE() << "left behind: " << entry.path();
   auto next = lease("id", CacheSharing::Shared);
   EXPECT_EQ(read_file(next.dir() / "filled"), "1");
   EXPECT_FALSE(fs::exists(next.dir() / "half"));

@@ -2,11 +2,10 @@
 // may make to the agent and answering the others itself, so that the agent never sees them.
 #include "solver/ssh_agent_proxy.h"
 
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-
-#include <gtest/gtest.h>
 
 #include <cstring>
 #include <mutex>
@@ -35,7 +34,8 @@ UniqueFd unix_socket_at(const fs::path& path, bool listen) {
 
 std::string message(unsigned char type, const std::string& body = "") {
   const std::uint32_t length = static_cast<std::uint32_t>(body.size() + 1);
-  std::string m = {char(length >> 24), char(length >> 16), char(length >> 8), char(length), char(type)};
+  std::string m = {char(length >> 24), char(length >> 16), char(length >> 8), char(length),
+                   char(type)};
   return m + body;
 }
 
@@ -79,7 +79,8 @@ class FakeAgent {
       try {
         header = read_exactly(conn, 4);
         const auto* b = reinterpret_cast<const unsigned char*>(header.data());
-        body = read_exactly(conn, (std::size_t{b[0]} << 24) | (std::size_t{b[1]} << 16) | (std::size_t{b[2]} << 8) | b[3]);
+        body = read_exactly(conn, (std::size_t{b[0]} << 24) | (std::size_t{b[1]} << 16) |
+                                      (std::size_t{b[2]} << 8) | b[3]);
       } catch (const Error&) {
         return;
       }
@@ -121,18 +122,20 @@ TEST(SshAgentProxy, RelaysListingAndSigningAndAnswersTheRestItself) {
   SshAgentProxy proxy(dir.path(), dir.path() / "agent", {});
   UniqueFd step = unix_socket_at(proxy.socket(), false);
   const std::string success = message(6), failure = message(5);
-  for (const auto& [type, answer] : std::vector<std::pair<unsigned char, std::string>>{
-           {11, success},   // list the keys
-           {19, failure},   // remove them all
-           {17, failure},   // add one
-           {22, failure},   // lock the agent
-           {27, failure},   // an extension
-           {13, success}}) {  // sign
+  for (const auto& [type, answer] :
+       std::vector<std::pair<unsigned char, std::string>>{{11, success},     // list the keys
+                                                          {19, failure},     // remove them all
+                                                          {17, failure},     // add one
+                                                          {22, failure},     // lock the agent
+                                                          {27, failure},     // an extension
+                                                          {13, success}}) {  // sign
     const std::string request = message(type, "payload");
-    ASSERT_EQ(::write(step.get(), request.data(), request.size()), static_cast<ssize_t>(request.size()));
+    ASSERT_EQ(::write(step.get(), request.data(), request.size()),
+              static_cast<ssize_t>(request.size()));
     EXPECT_EQ(read_exactly(step.get(), answer.size()), answer) << "request type " << int(type);
   }
-  EXPECT_EQ(agent.types(), (std::vector<int>{11, 13})) << "the agent saw a request a step may not make";
+  EXPECT_EQ(agent.types(), (std::vector<int>{11, 13}))
+      << "the agent saw a request a step may not make";
 }
 
 TEST(SshAgentProxy, AnAgentThatIsNotThereIsNamed) {
@@ -141,8 +144,10 @@ TEST(SshAgentProxy, AnAgentThatIsNotThereIsNamed) {
     SshAgentProxy proxy(dir.path(), dir.path() / "missing.sock", {});
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("ssh agent socket `" + (dir.path() / "missing.sock").string() + "`: connect"),
-              std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ssh agent socket `" +
+                                         (dir.path() / "missing.sock").string() + "`: connect"),
+              std::string::npos)
+        << e.what();
   }
 }
 
