@@ -17,8 +17,7 @@
 // half-filled, and a crash leaves it where the store's leftovers are cleared: seeding happens
 // when the directory is made, never again.
 //
-//   CacheMountLease lease({mounts_dir, locks_dir, staging_dir}, key, llb::CacheSharing::Locked,
-//   fill, cancel);
+//   CacheMountLease lease({mounts, locks, staging}, key, llb::CacheSharing::Locked, fill, cancel);
 //   ... bind lease.dir() into the container and run the step ...
 //   // the lease's destructor lets the next step in
 #pragma once
