@@ -685,6 +685,11 @@ class Lowerer {
     } catch (const Error& e) {
       fail(ins, std::string("invalid --mount: ") + e.what());
     }
+    if (m.type == llb::MountType::Bind || m.type == llb::MountType::Cache || m.type == llb::MountType::Tmpfs) {
+      // As BuildKit: a relative target is in the working directory, and nothing mounts over /.
+      if (!m.target.starts_with('/')) m.target = clean_path(working_dir(st) + "/" + m.target);
+      if (m.target == "/") fail(ins, "invalid --mount: invalid mount target \"/\" in '" + spec + "'");
+    }
     llb::Mount mount{.dest = m.target, .readonly = m.readonly, .type = m.type};
     switch (m.type) {
       case llb::MountType::Bind:

@@ -154,6 +154,20 @@ TEST_F(RunMountTest, CacheSeedErrorsNameTheSource) {
   EXPECT_NE(o.err.find("cache mount source '/data' needs from="), std::string::npos) << o.err;
 }
 
+TEST_F(RunMountTest, RelativeCacheTargetIsInTheWorkingDirectory) {
+  const fs::path context = context_with(env_, "relative",
+      "FROM busybox\nWORKDIR /app\nARG RUN_ID\n"
+      "RUN --mount=type=cache,target=cache echo \"$RUN_ID\" >> /app/cache/runs && cp /app/cache/runs /seen\n");
+  for (const std::string run_id : {"one", "two"}) {
+    const fs::path out = env_.scratch() / ("out-" + run_id);
+    Outcome o = env_.gantry({"build", "--network=none", "--build-arg", "RUN_ID=" + run_id, "-o",
+                             "type=local,dest=" + out.string(), context.string()});
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    EXPECT_EQ(read_file(out / "seen"), run_id == "one" ? "one\n" : "one\ntwo\n");
+    EXPECT_FALSE(fs::exists(out / "app/cache/runs")) << "the cache's content entered the layer";
+  }
+}
+
 // Two builds at once: each step waits (a minute at most) until the other has come into the
 // shared cache too, which only both running together can make happen; meanwhile each writes
 // into its private cache, and must find there its own file only.

@@ -275,6 +275,23 @@ TEST(Lower, CacheMountFromAStageIsSeededFromItsSourceAndOptionsWithoutMeaningAre
   }
 }
 
+TEST(Lower, RelativeMountTargetsAreInTheWorkingDirectoryAndNoneMountsOverTheRoot) {
+  auto plan = lower_text("FROM busybox\nWORKDIR /app\nRUN --mount=type=cache,target=cache --mount=type=tmpfs,target=./t/ true\n");
+  const auto& run = exec_of(plan.root);
+  ASSERT_EQ(run.mounts.size(), 3u);
+  EXPECT_EQ(run.mounts[1].dest, "/app/cache");
+  EXPECT_EQ(run.mounts[1].cache_id, "cache") << "the cache's id is the target as written, as BuildKit's";
+  EXPECT_EQ(run.mounts[2].dest, "/app/t");
+  for (const std::string target : {"/", "."}) {
+    try {
+      lower_text("FROM busybox\nRUN --mount=type=cache,target=" + target + " true\n");
+      ADD_FAILURE() << target << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("Dockerfile:2: invalid --mount: invalid mount target \"/\""), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Lower, OnbuildTriggersRunInChildAndAddUrlUsesHttpSource) {
   BuildOptions options;
   options.dockerfile = "FROM busybox\nADD https://example.com/f.tgz /f\n";
