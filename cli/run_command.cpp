@@ -91,7 +91,8 @@ int run_container(const GlobalOptions& global, const RunFlags& f) {
   if (f.container.tty) on_signal.emplace(*global.signals, [&cancel] { cancel = true; });
   try {
     // Without -t the container writes to gantry's stdout and stderr itself: nothing to stream.
-    auto result = executor.run(container.spec, [](executor::Stream, std::string_view) {}, &cancel);
+    auto result = executor.run(container.spec, [](executor::Stream, std::string_view) {},
+                               on_signal ? &cancel : nullptr);
     if (relay) relay->wait();
     return result.exit_code;
   } catch (const executor::CommandNotExecuted& e) {
