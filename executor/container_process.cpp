@@ -81,6 +81,7 @@ SetupFailure filesystem(const ContainerPlan& plan) noexcept {
   if (::fstat(root.get(), &st) != 0) return failed("stat the container root");
   MountPointMaker maker(root.get(), st.st_dev, upper.get(), plan.report_fd);
   if (SetupFailure f = mount_system_dirs(root.get(), maker, plan.dev)) return f;
+  if (SetupFailure f = attach_cgroup_view(plan.cgroup_view, root.get())) return f;
   if (SetupFailure f = attach_mounts(plan.mounts, plan.staging.c_str(), maker)) return f;
   UniqueFd cwd;
   if (SetupFailure f = maker.ensure_kept_dir(plan.cwd, cwd)) return f;

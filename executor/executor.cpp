@@ -186,6 +186,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   plan.staging = dirs.staging.string();
   plan.root = root_tree(spec.rootfs, dirs.mount_points);
   plan.dev = make_dev_trees(spec.shm_bytes);
+  plan.cgroup_view = make_cgroup_view(cgroup);
   plan.mounts = prepare_mounts(etc_files(state_dir_, spec.process.hostname, spec.process.network,
                                          spec.process.extra_hosts),
                                spec.mounts, dirs);
@@ -226,6 +227,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   // on, the root would keep the overlay on the upper dir alive after the run.
   plan.root.reset();
   plan.dev = {};
+  plan.cgroup_view = {};
   plan.mounts.clear();
   if (setup.exec_error) throw CommandNotExecuted(*setup.error, *setup.exec_error);
   if (setup.error) throw Error(*setup.error);
@@ -251,6 +253,11 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
 std::vector<std::string> Executor::unenforced_limits(const Limits& limits) {
   std::call_once(prepared_, [this] { prepare(); });
   return cgroups_->unenforced(limits);
+}
+
+std::optional<Executor::Cpuset> Executor::available_cpuset() {
+  std::call_once(prepared_, [this] { prepare(); });
+  return cgroups_->available_cpuset();
 }
 
 }  // namespace gantry::executor

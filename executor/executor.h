@@ -115,10 +115,23 @@ struct ProcessSpec {
 inline constexpr std::int64_t kDefaultPidsLimit = 4096;
 
 // Enforced through the run's cgroup where the host has the controller (see
-// Executor::unenforced_limits).
+// Executor::unenforced_limits). Docker's flags, in docker's units.
 struct Limits {
   std::optional<std::int64_t> memory_bytes;  // none: no limit
+  // Memory and swap together (--memory-swap), with memory_bytes only: none = no swap beyond
+  // memory_bytes, -1 = as much swap as the host has.
+  std::optional<std::int64_t> memory_swap_bytes;
   std::optional<std::int64_t> pids = kDefaultPidsLimit;  // none: no limit
+  // The CPU time the run gets against others when the CPUs are busy (--cpu-shares, cgroup v1's
+  // cpu.shares, 2 to 262144; 1024 is a default cgroup's share). None: the default.
+  std::optional<std::int64_t> cpu_shares;
+  // The CFS bandwidth limit: at most `quota` microseconds of CPU time every `period`
+  // microseconds (--cpu-period, --cpu-quota). None: the kernel's (a 100 ms period, no quota).
+  std::optional<std::int64_t> cpu_period_us, cpu_quota_us;
+  // The CPUs and memory nodes the run may use, in the kernel's list form ("0-3,6"). "" = all.
+  std::string cpuset_cpus, cpuset_mems;
+  // Where the run's cgroups go (--cgroup-parent; see CgroupTree::base). "" = below gantry's own.
+  std::string cgroup_parent;
 };
 
 // A setrlimit limit of the run's process, by docker's name for it (executor/resource_limits.h).
@@ -189,8 +202,16 @@ class Executor {
                 const std::atomic<bool>* cancel = nullptr);
 
   // The limits of `limits` that runs go without because the host's cgroups cannot enforce
-  // them ("memory", "pids"), for the caller to tell the user once.
+  // them, named as docker's flags are ("memory", "memory-swap", "pids-limit", "cpu-shares",
+  // "cpu-period", "cpu-quota", "cpuset-cpus", "cpuset-mems"), for the caller to tell the user.
   std::vector<std::string> unenforced_limits(const Limits& limits);
+
+  // The CPUs and memory nodes runs may be given, as the kernel lists them ("0-3"), from
+  // gantry's own cgroup; nothing when the host has no cpuset controller gantry can use.
+  struct Cpuset {
+    std::string cpus, mems;
+  };
+  std::optional<Cpuset> available_cpuset();
 
  private:
   void prepare();  // once, before the first run
