@@ -54,7 +54,8 @@ struct ContainerPlan {
   std::string hostname;
   std::vector<ResourceLimit> resource_limits;
   Credentials credentials;
-  const SeccompFilter* seccomp = nullptr;  // nullptr: --security=insecure
+  const SeccompFilter* seccomp = nullptr;  // nullptr: --security=insecure, seccomp=unconfined
+  bool no_new_privileges = false;
   ExecPlan exec;
 
   int stdout_fd = -1, stderr_fd = -1, report_fd = -1, status_fd = -1;

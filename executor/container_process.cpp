@@ -112,13 +112,20 @@ SetupFailure set_up(const ContainerPlan& plan) noexcept {
   ::umask(022);
   reset_signals();
   if (SetupFailure f = resource_limits(plan)) return f;
-  // While the container still has CAP_SYS_ADMIN, which loading a filter without no_new_privs
-  // needs.
-  if (plan.seccomp) {
+  if (plan.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return failed("set no_new_privs");
+  }
+  // Without no_new_privs, while the container still has CAP_SYS_ADMIN, which loading a filter
+  // then needs. With it, as late as can be, as runc does: a user's profile that denies set*id
+  // or prctl then only binds the command.
+  if (plan.seccomp && !plan.no_new_privileges) {
     if (const int err = plan.seccomp->load()) return SetupFailure{"load the seccomp filter", "", err};
   }
   if (SetupFailure f = become_user(plan.credentials)) return f;
   if (SetupFailure f = die_with_parent(supervisor)) return f;
+  if (plan.seccomp && plan.no_new_privileges) {
+    if (const int err = plan.seccomp->load()) return SetupFailure{"load the seccomp filter", "", err};
+  }
   return exec_command(plan.exec);
 }
 

@@ -25,6 +25,7 @@
 #include "executor/root_filesystem.h"
 #include "executor/sandbox_cgroup.h"
 #include "executor/seccomp_filter.h"
+#include "executor/seccomp_profile.h"
 #include "executor/setup_report.h"
 #include "executor/supervisor.h"
 #include "executor/user_lookup.h"
@@ -197,7 +198,8 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   // From the root's own layers, as BuildKit reads them: not from what RUN --mount puts there.
   const Identity identity = resolve_user_in_root(plan.root.get(), spec.process.user);
   plan.credentials = credentials_for(identity, spec.insecure, last_capability_);
-  plan.seccomp = spec.insecure ? nullptr : seccomp_.get();
+  plan.seccomp = seccomp_for(spec);
+  plan.no_new_privileges = spec.security.no_new_privileges;
   plan_exec(plan.exec, spec.process.args, spec.process.env, identity.home);
   plan.stdout_fd = out.write.get();
   plan.stderr_fd = err.write.get();
@@ -248,6 +250,22 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   result.signaled = result.signaled || cancelled;
   if (result.exit_code != 0) result.limits_hit = cgroup.limits_hit();
   return result;
+}
+
+const SeccompFilter* Executor::seccomp_for(const RunSpec& spec) {
+  if (spec.insecure) return nullptr;
+  switch (spec.security.seccomp) {
+    case SecurityOptions::Seccomp::Default: return seccomp_.get();
+    case SecurityOptions::Seccomp::Unconfined: return nullptr;
+    case SecurityOptions::Seccomp::Profile: break;
+  }
+  const std::lock_guard lock(profiles_mutex_);
+  auto& filter = profiles_[spec.security.seccomp_profile];
+  if (!filter) {
+    filter = std::make_unique<const SeccompFilter>(
+        compile_docker_profile(spec.security.seccomp_profile, spec.security.seccomp_profile_name));
+  }
+  return filter.get();
 }
 
 std::vector<std::string> Executor::unenforced_limits(const Limits& limits) {

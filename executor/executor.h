@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -140,6 +141,21 @@ struct Ulimit {
   std::int64_t soft = -1, hard = -1;  // -1: unlimited
 };
 
+// What a run may do beyond its capabilities: docker's --security-opt.
+struct SecurityOptions {
+  enum class Seccomp {
+    Default,     // Docker's default profile (executor/seccomp_filter.h)
+    Unconfined,  // no filter
+    Profile,     // `seccomp_profile`, in Docker's JSON format (executor/seccomp_profile.h)
+  };
+  Seccomp seccomp = Seccomp::Default;
+  std::string seccomp_profile;       // the JSON text, for Profile
+  std::string seccomp_profile_name;  // its file, for messages
+  // No privileges gained across exec: setuid programs and file capabilities give nothing
+  // (PR_SET_NO_NEW_PRIVS).
+  bool no_new_privileges = false;
+};
+
 // The size of a run's /dev/shm unless told otherwise: Docker's.
 inline constexpr std::int64_t kDefaultShmBytes = 64 << 20;
 
@@ -150,6 +166,7 @@ struct RunSpec {
   Limits limits;
   std::int64_t shm_bytes = kDefaultShmBytes;  // the size of the tmpfs on /dev/shm
   std::vector<Ulimit> ulimits;  // the process's; the others stay gantry's
+  SecurityOptions security;
   bool insecure = false;  // RUN --security=insecure: all capabilities, no seccomp (and a
                           // network namespace that is not reused: it may have changed it)
 };
@@ -215,11 +232,15 @@ class Executor {
 
  private:
   void prepare();  // once, before the first run
+  const SeccompFilter* seccomp_for(const RunSpec& spec);
 
   std::filesystem::path state_dir_;
   std::once_flag prepared_;
   // Compiled once: loading a ready BPF program is one syscall per run.
   std::unique_ptr<const SeccompFilter> seccomp_;
+  // The users' profiles, by their text: compiled on first use.
+  std::mutex profiles_mutex_;
+  std::map<std::string, std::unique_ptr<const SeccompFilter>> profiles_;
   std::unique_ptr<NetworkPool> networks_;
   // The parent cgroup of every run, with the device rules.
   std::unique_ptr<SandboxCgroup> cgroups_;
