@@ -50,6 +50,7 @@ Container prepare_container(cache::Store& store, const ContainerRequest& request
   spec.process.network = request.network;
   for (const auto& m : request.mounts) spec.mounts.emplace_back(m);
   spec.limits = request.limits;
+  spec.security = request.security;
   return c;
 }
 

@@ -21,6 +21,7 @@ struct ContainerRequest {
   std::string user;     // "" = the image's User
   executor::Network network = executor::Network::Private;
   executor::Limits limits;
+  executor::SecurityOptions security;
 };
 
 struct Container {
