@@ -16,7 +16,8 @@ bool host_has_apparmor() {
 
 bool host_has_selinux() { return ::access("/sys/fs/selinux/enforce", F_OK) == 0; }
 
-executor::SecurityOptions::Seccomp seccomp_profile(const std::string& option, const std::string& file,
+executor::SecurityOptions::Seccomp seccomp_profile(const std::string& option,
+                                                   const std::string& file,
                                                    executor::SecurityOptions& out) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) {
@@ -37,8 +38,10 @@ executor::SecurityOptions::Seccomp seccomp_profile(const std::string& option, co
 }  // namespace
 
 void add_security_flags(CLI::App& command, SecurityFlags& flags) {
-  command.add_option("--security-opt", flags.options,
-                     "Security options: seccomp=unconfined, seccomp=PROFILE.json, no-new-privileges[=true|false]")
+  command
+      .add_option("--security-opt", flags.options,
+                  "Security options: seccomp=unconfined, seccomp=PROFILE.json, "
+                  "no-new-privileges[=true|false]")
       ->allow_extra_args(false);
 }
 
@@ -52,7 +55,9 @@ executor::SecurityOptions parse_security_options(const SecurityFlags& flags) {
     const std::string key = option.substr(0, split);
     const std::string value = split == std::string::npos ? "" : option.substr(split + 1);
     if (key == "seccomp") {
-      if (value.empty()) throw UsageError("--security-opt `" + option + "`: seccomp= needs unconfined or a profile file");
+      if (value.empty())
+        throw UsageError("--security-opt `" + option +
+                         "`: seccomp= needs unconfined or a profile file");
       if (value == "unconfined") {
         out.seccomp = executor::SecurityOptions::Seccomp::Unconfined;
       } else {
@@ -65,21 +70,25 @@ executor::SecurityOptions parse_security_options(const SecurityFlags& flags) {
       out.no_new_privileges = value != "false";
     } else if (key == "apparmor") {
       if (host_has_apparmor()) {
-        throw UsageError("--security-opt `" + option + "`: gantry does not apply AppArmor profiles");
+        throw UsageError("--security-opt `" + option +
+                         "`: gantry does not apply AppArmor profiles");
       }
       if (value != "unconfined") {
-        throw UsageError("--security-opt `" + option + "`: this host has no AppArmor (only apparmor=unconfined holds here)");
+        throw UsageError("--security-opt `" + option +
+                         "`: this host has no AppArmor (only apparmor=unconfined holds here)");
       }
     } else if (key == "label") {
       if (host_has_selinux()) {
         throw UsageError("--security-opt `" + option + "`: gantry does not apply SELinux labels");
       }
       if (value != "disable") {
-        throw UsageError("--security-opt `" + option + "`: this host has no SELinux (only label=disable holds here)");
+        throw UsageError("--security-opt `" + option +
+                         "`: this host has no SELinux (only label=disable holds here)");
       }
     } else {
-      throw UsageError("--security-opt `" + option + "`: unknown option `" + key +
-                       "` (gantry knows seccomp=, no-new-privileges, apparmor=unconfined, label=disable)");
+      throw UsageError(
+          "--security-opt `" + option + "`: unknown option `" + key +
+          "` (gantry knows seccomp=, no-new-privileges, apparmor=unconfined, label=disable)");
     }
   }
   return out;

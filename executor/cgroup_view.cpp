@@ -12,7 +12,8 @@ namespace gantry::executor {
 namespace {
 
 constexpr const char* kCgroupDir = "sys/fs/cgroup";
-constexpr unsigned kReadOnly = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+constexpr unsigned kReadOnly =
+    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 
 }  // namespace
 
@@ -31,8 +32,9 @@ CgroupView make_cgroup_view(const RunCgroup& run) {
   for (const auto& [controller, dir] : run.views()) {
     UniqueFd tree = clone_tree(AT_FDCWD, dir.string(), "cgroup `" + dir.string() + "`");
     set_mount_attrs(tree.get(), kReadOnly, "cgroup `" + dir.string() + "`");
-    view.trees.emplace_back(controller.empty() ? kCgroupDir : std::string(kCgroupDir) + "/" + controller,
-                            std::move(tree));
+    view.trees.emplace_back(
+        controller.empty() ? kCgroupDir : std::string(kCgroupDir) + "/" + controller,
+        std::move(tree));
   }
   return view;
 }

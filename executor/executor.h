@@ -1,8 +1,8 @@
 // Runs one process (a RUN step, or `gantry run`) in fresh Linux namespaces over an overlay
 // root filesystem, natively: clone/unshare, overlayfs, pivot_root. No runc, no daemon. Each run
 // is sandboxed as Docker does it: its own cgroup (Docker's default devices only, a pids limit,
-// an optional memory limit), Docker's default capabilities and seccomp profile, and nodev on
-// every filesystem it can write but /dev.
+// optional memory and CPU limits), Docker's default capabilities and seccomp profile (or the
+// user's: SecurityOptions), and nodev on every filesystem it can write but /dev.
 //
 // Life of a run: the caller prepares the snapshot directories (lower layers, an empty upper and
 // work dir) and calls Executor::run(). run() mounts the overlay and every extra mount inside a

@@ -25,16 +25,46 @@ using Context = std::unique_ptr<void, decltype([](scmp_filter_ctx c) { seccomp_r
 
 // The capabilities by number, as Docker's profiles name them.
 constexpr std::array<const char*, 41> kCapabilityNames = {
-    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",          "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",       "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",           "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
     "CAP_CHECKPOINT_RESTORE",
 };
 
@@ -48,14 +78,22 @@ bool has_capability(const std::string& name) {
 // Go's name for this machine's architecture, as profiles' includes/excludes name it.
 std::string native_arch() {
   switch (seccomp_arch_native()) {
-    case SCMP_ARCH_X86_64: return "amd64";
-    case SCMP_ARCH_X86: return "386";
-    case SCMP_ARCH_AARCH64: return "arm64";
-    case SCMP_ARCH_ARM: return "arm";
-    case SCMP_ARCH_PPC64LE: return "ppc64le";
-    case SCMP_ARCH_S390X: return "s390x";
-    case SCMP_ARCH_RISCV64: return "riscv64";
-    default: return "";
+    case SCMP_ARCH_X86_64:
+      return "amd64";
+    case SCMP_ARCH_X86:
+      return "386";
+    case SCMP_ARCH_AARCH64:
+      return "arm64";
+    case SCMP_ARCH_ARM:
+      return "arm";
+    case SCMP_ARCH_PPC64LE:
+      return "ppc64le";
+    case SCMP_ARCH_S390X:
+      return "s390x";
+    case SCMP_ARCH_RISCV64:
+      return "riscv64";
+    default:
+      return "";
   }
 }
 
@@ -77,13 +115,15 @@ class ProfileCompiler {
     for (const char* unsupported : {"flags", "listenerPath", "listenerMetadata"}) {
       if (!profile_.contains(unsupported)) continue;
       const json& value = profile_[unsupported];
-      if (value.is_null() || (value.is_array() && value.empty()) || (value.is_string() && value.get<std::string>().empty())) {
+      if (value.is_null() || (value.is_array() && value.empty()) ||
+          (value.is_string() && value.get<std::string>().empty())) {
         continue;
       }
       fail(std::string("`") + unsupported + "` is not supported by gantry");
     }
-    const std::uint32_t default_action = action(field<std::string>(profile_, "defaultAction", "the profile"),
-                                                profile_.value("defaultErrnoRet", json()), "defaultAction");
+    const std::uint32_t default_action =
+        action(field<std::string>(profile_, "defaultAction", "the profile"),
+               profile_.value("defaultErrnoRet", json()), "defaultAction");
     ctx_.reset(seccomp_init(default_action));
     if (!ctx_) fail("cannot create a filter for its defaultAction");
     for (std::uint32_t arch : architectures()) {
@@ -114,7 +154,8 @@ class ProfileCompiler {
     }
   }
 
-  std::uint32_t action(const std::string& name, const json& errno_ret, const std::string& where) const {
+  std::uint32_t action(const std::string& name, const json& errno_ret,
+                       const std::string& where) const {
     auto code = [&]() -> std::uint16_t {
       if (errno_ret.is_null()) return EPERM;
       if (!errno_ret.is_number_unsigned()) fail(where + ": errnoRet is not a number");
@@ -134,7 +175,8 @@ class ProfileCompiler {
   std::uint32_t arch(const std::string& name) const {
     // "SCMP_ARCH_X86_64" is libseccomp's "x86_64".
     std::string lower = name.starts_with("SCMP_ARCH_") ? name.substr(10) : name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     const std::uint32_t token = seccomp_arch_resolve_name(lower.c_str());
     if (token == 0) fail("unknown architecture `" + name + "`");
     return token;
@@ -144,17 +186,21 @@ class ProfileCompiler {
   std::vector<std::uint32_t> architectures() const {
     std::vector<std::uint32_t> out;
     if (profile_.contains("architectures") && !profile_["architectures"].is_null()) {
-      for (const auto& name : field<std::vector<std::string>>(profile_, "architectures", "the profile")) {
+      for (const auto& name :
+           field<std::vector<std::string>>(profile_, "architectures", "the profile")) {
         out.push_back(arch(name));
       }
       return out;
     }
     if (!profile_.contains("archMap") || profile_["archMap"].is_null()) return out;
     for (const json& entry : profile_["archMap"]) {
-      if (arch(field<std::string>(entry, "architecture", "an archMap entry")) != seccomp_arch_native()) continue;
+      if (arch(field<std::string>(entry, "architecture", "an archMap entry")) !=
+          seccomp_arch_native())
+        continue;
       out.push_back(seccomp_arch_native());
       if (entry.contains("subArchitectures") && !entry["subArchitectures"].is_null()) {
-        for (const auto& sub : field<std::vector<std::string>>(entry, "subArchitectures", "an archMap entry")) {
+        for (const auto& sub :
+             field<std::vector<std::string>>(entry, "subArchitectures", "an archMap entry")) {
           out.push_back(arch(sub));
         }
       }
@@ -202,8 +248,12 @@ class ProfileCompiler {
 
   scmp_arg_cmp condition(const json& arg, const std::string& where) const {
     static const std::map<std::string, scmp_compare> kOps = {
-        {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
-        {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_NE", SCMP_CMP_NE},
+        {"SCMP_CMP_LT", SCMP_CMP_LT},
+        {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+        {"SCMP_CMP_GE", SCMP_CMP_GE},
+        {"SCMP_CMP_GT", SCMP_CMP_GT},
         {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
     const std::string op = field<std::string>(arg, "op", where);
     const auto it = kOps.find(op);
@@ -211,7 +261,8 @@ class ProfileCompiler {
     const auto index = field<unsigned>(arg, "index", where);
     if (index > 5) fail(where + ": argument index " + std::to_string(index) + " is above 5");
     const auto value = field<std::uint64_t>(arg, "value", where);
-    const auto value_two = arg.contains("valueTwo") ? field<std::uint64_t>(arg, "valueTwo", where) : 0;
+    const auto value_two =
+        arg.contains("valueTwo") ? field<std::uint64_t>(arg, "valueTwo", where) : 0;
     return scmp_arg_cmp{index, it->second, value, value_two};
   }
 
@@ -220,10 +271,12 @@ class ProfileCompiler {
     if (!rule.is_object()) fail(where + " is not an object");
     if (!applies(rule, where)) return;
     std::vector<std::string> names;
-    if (rule.contains("names") && !rule["names"].is_null()) names = field<std::vector<std::string>>(rule, "names", where);
+    if (rule.contains("names") && !rule["names"].is_null())
+      names = field<std::vector<std::string>>(rule, "names", where);
     if (rule.contains("name")) names.push_back(field<std::string>(rule, "name", where));
     if (names.empty()) fail(where + " names no syscall");
-    const std::uint32_t act = action(field<std::string>(rule, "action", where), rule.value("errnoRet", json()), where);
+    const std::uint32_t act =
+        action(field<std::string>(rule, "action", where), rule.value("errnoRet", json()), where);
     // libseccomp refuses a rule that does what the default does; it changes nothing anyway.
     if (act == default_action) return;
     std::vector<scmp_arg_cmp> args;
@@ -239,8 +292,9 @@ class ProfileCompiler {
       const int nr = seccomp_syscall_resolve_name(name.c_str());
       if (nr == __NR_SCMP_ERROR) continue;  // unknown to this libseccomp: skipped, as runc does
       auto add = [&](const std::vector<scmp_arg_cmp>& conditions) {
-        const int rc = seccomp_rule_add_array(ctx_.get(), act, nr, static_cast<unsigned>(conditions.size()),
-                                              conditions.empty() ? nullptr : conditions.data());
+        const int rc =
+            seccomp_rule_add_array(ctx_.get(), act, nr, static_cast<unsigned>(conditions.size()),
+                                   conditions.empty() ? nullptr : conditions.data());
         if (rc < 0) fail(where + ": cannot add the rule for `" + name + "`", -rc);
       };
       if (!split) {

@@ -32,7 +32,8 @@ bool host_is_v1(const std::string& controller) {
 std::string print_cgroup_files(const std::vector<std::string>& files) {
   std::string script = "RUN for f in";
   for (const auto& f : files) script += " " + f;
-  return script + "; do [ -f /sys/fs/cgroup/$f ] && echo \"$f=$(cat /sys/fs/cgroup/$f)\"; done; true\n";
+  return script +
+         "; do [ -f /sys/fs/cgroup/$f ] && echo \"$f=$(cat /sys/fs/cgroup/$f)\"; done; true\n";
 }
 
 class ResourceFlagsTest : public testing::Test {
@@ -67,14 +68,17 @@ TEST_F(ResourceFlagsTest, MemoryAndSwapLimitsAreTheStepsCgroups) {
   auto o = build(dockerfile, {"-m", "64m", "--memory-swap", "96m"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   if (!host_has("memory")) {
-    EXPECT_NE(o.err.find("no memory controller gantry can use: RUN steps run without the --memory limit"),
-              std::string::npos) << o.err;
+    EXPECT_NE(
+        o.err.find("no memory controller gantry can use: RUN steps run without the --memory limit"),
+        std::string::npos)
+        << o.err;
     return;
   }
   if (host_is_v1("memory")) {
     EXPECT_NE(o.err.find("memory/memory.limit_in_bytes=67108864\n"), std::string::npos) << o.err;
     if (fs::exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")) {
-      EXPECT_NE(o.err.find("memory/memory.memsw.limit_in_bytes=100663296\n"), std::string::npos) << o.err;
+      EXPECT_NE(o.err.find("memory/memory.memsw.limit_in_bytes=100663296\n"), std::string::npos)
+          << o.err;
     } else {
       EXPECT_NE(o.err.find("do not account swap"), std::string::npos) << o.err;
     }
@@ -86,25 +90,31 @@ TEST_F(ResourceFlagsTest, MemoryAndSwapLimitsAreTheStepsCgroups) {
   o = build(dockerfile, {"--no-cache", "-m", "64m", "--memory-swap", "-1"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   if (host_is_v1("memory") && fs::exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")) {
-    EXPECT_EQ(o.err.find("memory/memory.memsw.limit_in_bytes=67108864\n"), std::string::npos) << o.err;
-    EXPECT_NE(o.err.find("memory/memory.memsw.limit_in_bytes=9223372036854"), std::string::npos) << o.err;
+    EXPECT_EQ(o.err.find("memory/memory.memsw.limit_in_bytes=67108864\n"), std::string::npos)
+        << o.err;
+    EXPECT_NE(o.err.find("memory/memory.memsw.limit_in_bytes=9223372036854"), std::string::npos)
+        << o.err;
   }
 }
 
 TEST_F(ResourceFlagsTest, CpuSharesPeriodAndQuotaAreTheStepsCgroups) {
   const std::string dockerfile =
-      "FROM busybox:latest\n" + print_cgroup_files({"cpu/cpu.shares", "cpu/cpu.cfs_period_us",
-                                                    "cpu/cpu.cfs_quota_us", "cpu.weight", "cpu.max"});
-  auto o = build(dockerfile, {"--cpu-shares", "512", "--cpu-period", "50000", "--cpu-quota", "25000"});
+      "FROM busybox:latest\n" +
+      print_cgroup_files({"cpu/cpu.shares", "cpu/cpu.cfs_period_us", "cpu/cpu.cfs_quota_us",
+                          "cpu.weight", "cpu.max"});
+  auto o =
+      build(dockerfile, {"--cpu-shares", "512", "--cpu-period", "50000", "--cpu-quota", "25000"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   if (!host_has("cpu")) {
     for (const char* flag : {"--cpu-shares", "--cpu-period", "--cpu-quota"}) {
-      EXPECT_NE(o.err.find(std::string("without the ") + flag + " limit"), std::string::npos) << o.err;
+      EXPECT_NE(o.err.find(std::string("without the ") + flag + " limit"), std::string::npos)
+          << o.err;
     }
     return;
   }
   if (host_is_v1("cpu")) {
-    for (const char* line : {"cpu/cpu.shares=512\n", "cpu/cpu.cfs_period_us=50000\n", "cpu/cpu.cfs_quota_us=25000\n"}) {
+    for (const char* line : {"cpu/cpu.shares=512\n", "cpu/cpu.cfs_period_us=50000\n",
+                             "cpu/cpu.cfs_quota_us=25000\n"}) {
       EXPECT_NE(o.err.find(line), std::string::npos) << line << o.err;
     }
   } else {
@@ -135,15 +145,18 @@ TEST_F(ResourceFlagsTest, CpusetIsTheStepsCgroupAndItsCpusMustExist) {
   // A CPU the host does not have is docker's usage error, before anything runs.
   o = build(kRunStep, {"--cpuset-cpus", "0,4000"});
   EXPECT_EQ(o.exit_code, 125) << o.err;
-  EXPECT_NE(o.err.find("--cpuset-cpus `0,4000`: CPUs 4000 are not available"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("--cpuset-cpus `0,4000`: CPUs 4000 are not available"), std::string::npos)
+      << o.err;
 }
 
 TEST_F(ResourceFlagsTest, CgroupParentIsWhereTheStepsCgroupsAre) {
   const std::string parent = "gantry-e2e-parent-" + std::to_string(::getpid());
-  auto o = build("FROM busybox:latest\nRUN cat /proc/self/cgroup\n", {"--cgroup-parent", "/" + parent, "-m", "64m"});
+  auto o = build("FROM busybox:latest\nRUN cat /proc/self/cgroup\n",
+                 {"--cgroup-parent", "/" + parent, "-m", "64m"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   // Each tree the step has a cgroup of its own in shows it below the parent.
-  const std::string shown = host_is_v1("devices") ? "devices:/" + parent + "/gantry-" : "::/" + parent + "/gantry-";
+  const std::string shown =
+      host_is_v1("devices") ? "devices:/" + parent + "/gantry-" : "::/" + parent + "/gantry-";
   EXPECT_NE(o.err.find(shown), std::string::npos) << o.err;
   if (host_is_v1("memory")) {
     EXPECT_NE(o.err.find("memory:/" + parent + "/gantry-"), std::string::npos) << o.err;
@@ -153,7 +166,8 @@ TEST_F(ResourceFlagsTest, CgroupParentIsWhereTheStepsCgroupsAre) {
     const fs::path dir = tree.path() / parent;
     if (!fs::exists(dir)) continue;
     for (const auto& entry : fs::directory_iterator(dir)) {
-      EXPECT_FALSE(entry.is_directory() && entry.path().filename().string().starts_with("gantry-")) << entry.path();
+      EXPECT_FALSE(entry.is_directory() && entry.path().filename().string().starts_with("gantry-"))
+          << entry.path();
     }
     ::rmdir(dir.c_str());
   }
@@ -163,8 +177,8 @@ TEST_F(ResourceFlagsTest, CgroupParentIsWhereTheStepsCgroupsAre) {
 TEST_F(ResourceFlagsTest, ResourceLimitsLeaveTheCacheKeysAsTheyAre) {
   auto plain = build(kRunStep, {});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
-  auto limited = build(kRunStep, {"-m", "64m", "--memory-swap", "-1", "-c", "512", "--cpu-quota", "50000",
-                                  "--cpuset-cpus", "0"});
+  auto limited = build(kRunStep, {"-m", "64m", "--memory-swap", "-1", "-c", "512", "--cpu-quota",
+                                  "50000", "--cpuset-cpus", "0"});
   ASSERT_EQ(limited.exit_code, 0) << limited.err;
   EXPECT_NE(limited.err.find(" CACHED\n"), std::string::npos) << limited.err;
   EXPECT_EQ(limited.err.find("not cached"), std::string::npos) << limited.err;
@@ -203,11 +217,13 @@ TEST_F(ResourceFlagsTest, ASeccompProfileThatDeniesMkdirFailsTheStep) {
       {"names": ["not_a_syscall_anywhere"], "action": "SCMP_ACT_ERRNO"}
     ]
   })");
-  auto o = build("FROM busybox:latest\nRUN mkdir /made\n", {"--security-opt", "seccomp=" + profile.string()});
+  auto o = build("FROM busybox:latest\nRUN mkdir /made\n",
+                 {"--security-opt", "seccomp=" + profile.string()});
   EXPECT_EQ(o.exit_code, 1) << o.err;
   EXPECT_NE(o.err.find("Operation not permitted"), std::string::npos) << o.err;
   // Everything else is allowed; errnoRet is the errno.
-  o = build("FROM busybox:latest\nRUN touch /file && rmdir /tmp\n", {"--security-opt", "seccomp=" + profile.string()});
+  o = build("FROM busybox:latest\nRUN touch /file && rmdir /tmp\n",
+            {"--security-opt", "seccomp=" + profile.string()});
   EXPECT_EQ(o.exit_code, 1) << o.err;
   EXPECT_NE(o.err.find("Permission denied"), std::string::npos) << o.err;
   // Without it, the same step builds.
@@ -217,13 +233,17 @@ TEST_F(ResourceFlagsTest, ASeccompProfileThatDeniesMkdirFailsTheStep) {
 TEST_F(ResourceFlagsTest, SeccompUnconfinedAllowsWhatTheDefaultFilterDenies) {
   fs::copy_file(SANDBOX_PROBE, context_ / "probe");
   // personality(ADDR_NO_RANDOMIZE): Docker's default profile refuses it to every container.
-  const std::string dockerfile = "FROM busybox:latest\nCOPY probe /probe\nRUN /probe personality 0040000 || true\n";
+  const std::string dockerfile =
+      "FROM busybox:latest\nCOPY probe /probe\nRUN /probe personality 0040000 || true\n";
   auto confined = build(dockerfile, {});
   ASSERT_EQ(confined.exit_code, 0) << confined.err;
-  EXPECT_NE(confined.err.find("personality 0040000: refused: Operation not permitted"), std::string::npos) << confined.err;
+  EXPECT_NE(confined.err.find("personality 0040000: refused: Operation not permitted"),
+            std::string::npos)
+      << confined.err;
   auto unconfined = build(dockerfile, {"--security-opt", "seccomp=unconfined"});
   ASSERT_EQ(unconfined.exit_code, 0) << unconfined.err;
-  EXPECT_NE(unconfined.err.find("personality 0040000: allowed"), std::string::npos) << unconfined.err;
+  EXPECT_NE(unconfined.err.find("personality 0040000: allowed"), std::string::npos)
+      << unconfined.err;
   // The security options are in the step's cache key: the unconfined step ran, not the cached one.
   EXPECT_EQ(unconfined.err.find("refused"), std::string::npos) << unconfined.err;
 }
@@ -261,16 +281,18 @@ TEST_F(ResourceFlagsTest, BadSecurityOptionsAreUsageErrorsNamingThem) {
 }
 
 TEST_F(ResourceFlagsTest, RunTakesTheSameLimitsAndSecurityOptions) {
-  auto o = env_.gantry({"run", "--rm", "--security-opt", "no-new-privileges", "--cpu-quota", "20000",
-                        "busybox:latest", "sh", "-c",
-                        "grep NoNewPrivs /proc/self/status; cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us "
-                        "/sys/fs/cgroup/cpu.max 2>/dev/null; true"});
+  auto o =
+      env_.gantry({"run", "--rm", "--security-opt", "no-new-privileges", "--cpu-quota", "20000",
+                   "busybox:latest", "sh", "-c",
+                   "grep NoNewPrivs /proc/self/status; cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us "
+                   "/sys/fs/cgroup/cpu.max 2>/dev/null; true"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_NE(o.out.find("NoNewPrivs:\t1\n"), std::string::npos) << o.out;
   if (host_has("cpu")) {
     EXPECT_NE(o.out.find("20000"), std::string::npos) << o.out;
   }
-  o = env_.gantry({"run", "--rm", "--security-opt", "seccomp=unconfined", "--cpu-period", "5", "busybox:latest", "true"});
+  o = env_.gantry({"run", "--rm", "--security-opt", "seccomp=unconfined", "--cpu-period", "5",
+                   "busybox:latest", "true"});
   EXPECT_EQ(o.exit_code, 125) << o.err;
   EXPECT_NE(o.err.find("--cpu-period `5`"), std::string::npos) << o.err;
 }

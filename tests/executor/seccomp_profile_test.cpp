@@ -3,8 +3,8 @@
 // a filter without no_new_privs needs CAP_SYS_ADMIN).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,7 +45,8 @@ TEST(SeccompProfile, RulesActionsAndErrnoRet) {
       {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"},
       {"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
       {"names": ["getpid", "no_such_call"], "action": "SCMP_ACT_ALLOW"}
-    ]})", "p.json");
+    ]})",
+                                                      "p.json");
   EXPECT_EQ(errno_under(filter, [] { return ::mkdir("/nonexistent-dir/x", 0755); }), EPERM);
   EXPECT_EQ(errno_under(filter, [] { return ::rmdir("/nonexistent-dir"); }), EACCES);
   EXPECT_EQ(errno_under(filter, [] { return ::access("/", F_OK); }), 0);
@@ -61,37 +62,54 @@ TEST(SeccompProfile, DefaultActionWithArgumentConditions) {
       {"names": ["umask"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 18, "op": "SCMP_CMP_EQ"}]},
       {"names": ["access"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
       {"names": ["faccessat", "faccessat2"], "action": "SCMP_ACT_ALLOW", "excludes": {"caps": ["CAP_SYS_ADMIN"]}}
-    ]})", "p.json");
-  EXPECT_EQ(errno_under(filter, [] { return static_cast<int>(::syscall(SYS_umask, 022)) < 0 ? -1 : 0; }), 0);
-  EXPECT_EQ(errno_under(filter, [] { return static_cast<int>(::syscall(SYS_umask, 077)) < 0 ? -1 : 0; }), ENOTSUP);
+    ]})",
+                                                      "p.json");
+  EXPECT_EQ(
+      errno_under(filter, [] { return static_cast<int>(::syscall(SYS_umask, 022)) < 0 ? -1 : 0; }),
+      0);
+  EXPECT_EQ(
+      errno_under(filter, [] { return static_cast<int>(::syscall(SYS_umask, 077)) < 0 ? -1 : 0; }),
+      ENOTSUP);
   // A default run lacks CAP_SYS_ADMIN: the rule that includes it is left out, the one that
   // excludes it is kept.
-  EXPECT_EQ(errno_under(filter, [] { return static_cast<int>(::syscall(SYS_access, "/", F_OK)); }), ENOTSUP);
-  EXPECT_EQ(errno_under(filter, [] { return static_cast<int>(::syscall(SYS_faccessat, AT_FDCWD, "/", F_OK)); }), 0);
+  EXPECT_EQ(errno_under(filter, [] { return static_cast<int>(::syscall(SYS_access, "/", F_OK)); }),
+            ENOTSUP);
+  EXPECT_EQ(
+      errno_under(filter,
+                  [] { return static_cast<int>(::syscall(SYS_faccessat, AT_FDCWD, "/", F_OK)); }),
+      0);
 }
 
 TEST(SeccompProfile, ErrorsNameTheProfileAndWhatIsWrong) {
   EXPECT_NE(message_of("{").find("seccomp profile `p.json`: not JSON"), std::string::npos);
   EXPECT_NE(message_of("[]").find("not a JSON object"), std::string::npos);
   EXPECT_NE(message_of("{}").find("has no `defaultAction`"), std::string::npos);
-  EXPECT_NE(message_of(R"({"defaultAction": "SCMP_ACT_MAYBE"})").find("unknown action `SCMP_ACT_MAYBE`"),
-            std::string::npos);
+  EXPECT_NE(
+      message_of(R"({"defaultAction": "SCMP_ACT_MAYBE"})").find("unknown action `SCMP_ACT_MAYBE`"),
+      std::string::npos);
   EXPECT_NE(message_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_Z80"]})")
                 .find("unknown architecture `SCMP_ARCH_Z80`"),
             std::string::npos);
-  EXPECT_NE(message_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_NOTIFY"}]})")
-                .find("syscalls[0]: SCMP_ACT_NOTIFY is not supported"),
-            std::string::npos);
-  EXPECT_NE(message_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO",
+  EXPECT_NE(
+      message_of(
+          R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_NOTIFY"}]})")
+          .find("syscalls[0]: SCMP_ACT_NOTIFY is not supported"),
+      std::string::npos);
+  EXPECT_NE(
+      message_of(
+          R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO",
                           "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_ALMOST"}]}]})")
-                .find("syscalls[0]: unknown op `SCMP_CMP_ALMOST`"),
-            std::string::npos);
-  EXPECT_NE(message_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG"]})")
-                .find("`flags` is not supported"),
-            std::string::npos);
-  EXPECT_NE(message_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"action": "SCMP_ACT_ERRNO"}]})")
-                .find("syscalls[0] names no syscall"),
-            std::string::npos);
+          .find("syscalls[0]: unknown op `SCMP_CMP_ALMOST`"),
+      std::string::npos);
+  EXPECT_NE(
+      message_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG"]})")
+          .find("`flags` is not supported"),
+      std::string::npos);
+  EXPECT_NE(
+      message_of(
+          R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"action": "SCMP_ACT_ERRNO"}]})")
+          .find("syscalls[0] names no syscall"),
+      std::string::npos);
 }
 
 }  // namespace
