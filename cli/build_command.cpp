@@ -17,6 +17,7 @@
 #include "cli/progress/progress_mode.h"
 #include "cli/registry_flags.h"
 #include "cli/sandbox_flags.h"
+#include "cli/security_flags.h"
 #include "cli/signal_canceller.h"
 #include "cli/ssh_sockets.h"
 #include "cli/stderr_messages.h"
@@ -48,6 +49,7 @@ struct BuildFlags {
   std::vector<std::string> allow;
   LimitFlags limits;
   SandboxFlags sandbox;
+  SecurityFlags security;
   std::vector<std::string> secrets;
   std::vector<std::string> labels;
   std::string iidfile;
@@ -147,6 +149,7 @@ engine::BuildRequest build_request(const BuildFlags& f) {
   r.extra_hosts = parse_extra_hosts(f.sandbox.add_hosts);
   r.shm_bytes = parse_shm_size(f.sandbox.shm_size);
   r.ulimits = parse_ulimits(f.sandbox.ulimits);
+  r.security = parse_security_options(f.security);
   for (const auto& t : f.tags) r.tags.push_back(ImageRef::parse(t).familiar());
   for (const auto& o : f.outputs) r.outputs.push_back(engine::parse_output_spec(o));
   if (f.push) r.outputs.push_back(engine::parse_output_spec("type=registry"));
@@ -222,6 +225,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   add_allow_flag(*cmd, f->allow);
   add_limit_flags(*cmd, f->limits);
   add_sandbox_flags(*cmd, f->sandbox);
+  add_security_flags(*cmd, f->security);
   cmd->add_option("--secret", f->secrets, "Secret for RUN --mount=type=secret: id=ID[,src=FILE|,env=VAR]")
       ->allow_extra_args(false);
   cmd->add_option("--label", f->labels, "Set a label on the image (KEY=VALUE)")

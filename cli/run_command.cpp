@@ -11,6 +11,7 @@
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/limit_flags.h"
+#include "cli/security_flags.h"
 #include "cli/registry_flags.h"
 #include "cli/run_flags.h"
 #include "cli/signal_canceller.h"
@@ -36,6 +37,7 @@ struct RunFlags {
   std::string pull = "missing";
   LimitFlags limits;
   ContainerFlags container;
+  SecurityFlags security;
   std::vector<std::string> args;  // IMAGE [CMD...]
 };
 
@@ -76,6 +78,7 @@ int run_container(const GlobalOptions& global, const RunFlags& f) {
                     : f.network == "none" ? executor::Network::None
                                           : executor::Network::Private;
   request.limits = parse_limits(f.limits);
+  request.security = parse_security_options(f.security);
   const engine::PullPolicy pull = engine::parse_pull_policy(f.pull, "--pull");
 
   cache::Store store(global.state_root());
@@ -134,6 +137,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--pull", f->pull, "Pull the image before running: always, missing (default) or never");
   add_limit_flags(*cmd, f->limits);
   add_container_flags(*cmd, f->container);
+  add_security_flags(*cmd, f->security);
   cmd->add_option("IMAGE", f->args, "IMAGE [COMMAND [ARG...]]")->required();
   // As docker: from the image on, every argument is the container's command's, `-c` included.
   cmd->positionals_at_end();

@@ -94,6 +94,7 @@ void BuildJob::solve(executor::Executor& executor, solver::ProgressSink& progres
   opts.extra_hosts = request_.extra_hosts;
   opts.shm_bytes = request_.shm_bytes;
   opts.ulimits = request_.ulimits;
+  opts.security = request_.security;
   // The build's own --network=host is the user's choice for every step, as buildx asks for
   // network.host itself then.
   if (request_.network == "host") opts.entitlements.insert(solver::Entitlement::NetworkHost);

@@ -59,6 +59,7 @@ struct BuildRequest {
   std::vector<executor::HostEntry> extra_hosts;  // every RUN step's /etc/hosts gets them: --add-host
   std::int64_t shm_bytes = executor::kDefaultShmBytes;  // of every RUN step's /dev/shm: --shm-size
   std::vector<executor::Ulimit> ulimits;                // of every RUN step's process: --ulimit
+  executor::SecurityOptions security;                   // of every RUN step: --security-opt
   std::vector<std::string> tags;     // familiar names the image gets
   std::vector<OutputSpec> outputs;   // besides the local store, which always gets the image
   std::map<std::string, std::string> secrets;  // id -> value

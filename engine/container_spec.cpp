@@ -67,6 +67,7 @@ Container prepare_container(cache::Store& store, const ContainerRequest& request
   spec.readonly_root = request.readonly_root;
   spec.init = request.init;
   spec.stdio = request.stdio;
+  spec.security = request.security;
   return c;
 }
 

@@ -35,6 +35,7 @@ struct ContainerRequest {
   bool readonly_root = false;
   bool init = false;
   executor::Stdio stdio;
+  executor::SecurityOptions security;
 };
 
 struct Container {

@@ -1,6 +1,7 @@
 // Process credentials for the container process: Docker's default capability set and the
-// user's ids and groups. no_new_privs stays off, as in BuildKit and Docker: setuid programs
-// (sudo, su, ping on old images) must work in RUN; the bounding set still caps what they get.
+// user's ids and groups. no_new_privs stays off, as in BuildKit and Docker, unless asked for
+// (--security-opt no-new-privileges): setuid programs (sudo, su, ping on old images) must work
+// in RUN; the bounding set still caps what they get.
 //
 // Gantry works the credentials out before the clone (credentials_for); the container switches
 // to them with raw syscalls only (become_user): glibc's set*id wrappers would signal every

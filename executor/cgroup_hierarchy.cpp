@@ -11,11 +11,20 @@ namespace {
 
 constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
 
-std::filesystem::path below(const std::filesystem::path& mount, std::string_view own) {
-  return mount / std::filesystem::path(own).relative_path();
+CgroupTree tree_at(const std::filesystem::path& mount, std::string_view own) {
+  return CgroupTree{mount, mount / std::filesystem::path(own).relative_path()};
 }
 
 }  // namespace
+
+std::filesystem::path CgroupTree::base(std::string_view cgroup_parent) const {
+  const std::filesystem::path parent(cgroup_parent);
+  for (const auto& part : parent) {
+    if (part == "..") throw UsageError("cgroup parent `" + std::string(cgroup_parent) + "`: must not contain `..`");
+  }
+  if (parent.empty()) return own;
+  return (parent.is_absolute() ? mount / parent.relative_path() : own / parent).lexically_normal();
+}
 
 std::optional<std::string> cgroup_of(std::string_view proc_cgroup, std::string_view controller) {
   // Lines are "ID:CONTROLLERS:PATH"; the v2 line has no controllers ("0::/a/b").
@@ -51,7 +60,7 @@ CgroupHierarchy CgroupHierarchy::of_this_process() {
     return unified_at(kCgroupRoot, *own);
   }
   CgroupHierarchy hierarchy;
-  auto tree = [&](const char* controller) -> std::optional<std::filesystem::path> {
+  auto tree = [&](const char* controller) -> std::optional<CgroupTree> {
     const std::filesystem::path mount = std::filesystem::path(kCgroupRoot) / controller;
     struct statfs controller_fs{};
     if (::statfs(mount.c_str(), &controller_fs) != 0 || controller_fs.f_type != CGROUP_SUPER_MAGIC) {
@@ -59,17 +68,19 @@ CgroupHierarchy CgroupHierarchy::of_this_process() {
     }
     const auto own = cgroup_of(self, controller);
     if (!own) return std::nullopt;
-    return below(mount, *own);
+    return tree_at(mount, *own);
   };
   hierarchy.devices = tree("devices");
   hierarchy.pids = tree("pids");
   hierarchy.memory = tree("memory");
+  hierarchy.cpu = tree("cpu");
+  hierarchy.cpuset = tree("cpuset");
   return hierarchy;
 }
 
 CgroupHierarchy CgroupHierarchy::unified_at(const std::filesystem::path& mount, std::string_view own) {
   CgroupHierarchy hierarchy;
-  hierarchy.unified = below(mount, own);
+  hierarchy.unified = tree_at(mount, own);
   return hierarchy;
 }
 

@@ -11,14 +11,24 @@
 
 namespace gantry::executor {
 
-struct CgroupHierarchy {
-  // cgroup v2: gantry's own cgroup in the unified tree. Empty on v1.
-  std::filesystem::path unified;
-  // cgroup v1: gantry's own cgroup in each controller's tree; none when the controller is not
-  // mounted. Unused on v2.
-  std::optional<std::filesystem::path> devices, pids, memory;
+// One mounted cgroup tree and gantry's cgroup in it.
+struct CgroupTree {
+  std::filesystem::path mount;  // /sys/fs/cgroup/memory
+  std::filesystem::path own;    // mount + gantry's path from /proc/self/cgroup
 
-  bool is_unified() const { return !unified.empty(); }
+  // Where the cgroups of runs with this --cgroup-parent go, as runc reads a cgroup parent: an
+  // absolute path is below the tree's root, a relative one below gantry's own cgroup, "" is
+  // gantry's own cgroup. Throws UsageError when it climbs out with "..".
+  std::filesystem::path base(std::string_view cgroup_parent) const;
+};
+
+struct CgroupHierarchy {
+  // cgroup v2: the unified tree. None on v1.
+  std::optional<CgroupTree> unified;
+  // cgroup v1: each controller's tree; none when the controller is not mounted. Unused on v2.
+  std::optional<CgroupTree> devices, pids, memory, cpu, cpuset;
+
+  bool is_unified() const { return unified.has_value(); }
 
   // This process's: /sys/fs/cgroup and /proc/self/cgroup.
   static CgroupHierarchy of_this_process();

@@ -54,6 +54,8 @@ std::vector<int> fds_of(const ContainerPlan& plan) {
                        plan.dev.shm.get()};
   for (const PreparedMount& mount : plan.mounts) fds.push_back(mount.tree.get());
   for (int fd : plan.cgroup->fds()) fds.push_back(fd);
+  fds.push_back(plan.cgroup_view.tmpfs.get());
+  for (const auto& [path, tree] : plan.cgroup_view.trees) fds.push_back(tree.get());
   fds.erase(std::remove(fds.begin(), fds.end(), -1), fds.end());
   std::sort(fds.begin(), fds.end());
   return fds;

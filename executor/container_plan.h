@@ -10,6 +10,7 @@
 
 #include "base/unique_fd.h"
 #include "executor/capabilities.h"
+#include "executor/cgroup_view.h"
 #include "executor/dev_nodes.h"
 #include "executor/executor.h"
 #include "executor/resource_limits.h"
@@ -45,6 +46,7 @@ struct ContainerPlan {
   std::string root_mount_point, upper_dir, staging;
   UniqueFd root;
   DevTrees dev;
+  CgroupView cgroup_view;
   std::vector<PreparedMount> mounts;
   std::string cwd;        // clean, inside the root ("" = /); made when missing
   std::string cwd_shown;  // "/" + cwd
@@ -52,7 +54,8 @@ struct ContainerPlan {
   std::string hostname;
   std::vector<ResourceLimit> resource_limits;
   Credentials credentials;
-  const SeccompFilter* seccomp = nullptr;  // nullptr: --security=insecure
+  const SeccompFilter* seccomp = nullptr;  // nullptr: --security=insecure, seccomp=unconfined
+  bool no_new_privileges = false;
   ExecPlan exec;
 
   int stdout_fd = -1, stderr_fd = -1, report_fd = -1, status_fd = -1;

@@ -96,6 +96,7 @@ SetupFailure filesystem(const ContainerPlan& plan) noexcept {
   if (::fstat(root.get(), &st) != 0) return failed("stat the container root");
   MountPointMaker maker(root.get(), st.st_dev, upper.get(), plan.report_fd);
   if (SetupFailure f = mount_system_dirs(root.get(), maker, plan.dev, plan.privileged)) return f;
+  if (SetupFailure f = attach_cgroup_view(plan.cgroup_view, root.get())) return f;
   if (SetupFailure f = attach_mounts(plan.mounts, plan.staging.c_str(), maker)) return f;
   UniqueFd cwd;
   if (SetupFailure f = maker.ensure_kept_dir(plan.cwd, cwd)) return f;
@@ -133,13 +134,20 @@ SetupFailure set_up(const ContainerPlan& plan) noexcept {
   if (plan.init) {
     if (SetupFailure f = hide_gantry_memory()) return f;
   }
-  // While the container still has CAP_SYS_ADMIN, which loading a filter without no_new_privs
-  // needs.
-  if (plan.seccomp) {
+  if (plan.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return failed("set no_new_privs");
+  }
+  // Without no_new_privs, while the container still has CAP_SYS_ADMIN, which loading a filter
+  // then needs. With it, as late as can be, as runc does: a user's profile that denies set*id
+  // or prctl then only binds the command.
+  if (plan.seccomp && !plan.no_new_privileges) {
     if (const int err = plan.seccomp->load()) return SetupFailure{"load the seccomp filter", "", err};
   }
   if (SetupFailure f = become_user(plan.credentials)) return f;
   if (SetupFailure f = die_with_parent(supervisor)) return f;
+  if (plan.seccomp && plan.no_new_privileges) {
+    if (const int err = plan.seccomp->load()) return SetupFailure{"load the seccomp filter", "", err};
+  }
   if (plan.init) return run_init(plan);
   return exec_command(plan.exec);
 }

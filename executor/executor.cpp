@@ -26,6 +26,7 @@
 #include "executor/root_filesystem.h"
 #include "executor/sandbox_cgroup.h"
 #include "executor/seccomp_filter.h"
+#include "executor/seccomp_profile.h"
 #include "executor/setup_report.h"
 #include "executor/supervisor.h"
 #include "executor/user_lookup.h"
@@ -201,6 +202,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   plan.staging = dirs.staging.string();
   plan.root = root_tree(spec.rootfs, dirs.mount_points);
   plan.dev = make_dev_trees(spec.shm_bytes, spec.privileged);
+  plan.cgroup_view = make_cgroup_view(cgroup);
   // The container's stdio: a terminal, the caller's fds, or pipes streamed to the sink.
   std::optional<Pipe> out, err;
   PseudoTerminal terminal;
@@ -227,7 +229,8 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   const bool unconfined = spec.insecure || spec.privileged;
   plan.credentials = credentials_for(identity, unconfined, last_capability_);
   if (spec.capabilities) plan.credentials.capabilities = *spec.capabilities;
-  plan.seccomp = unconfined ? nullptr : seccomp_.get();
+  plan.seccomp = seccomp_for(spec);
+  plan.no_new_privileges = spec.security.no_new_privileges;
   plan.readonly_root = spec.readonly_root;
   plan.privileged = spec.privileged;
   plan.init = spec.init;
@@ -264,6 +267,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   // on, the root would keep the overlay on the upper dir alive after the run.
   plan.root.reset();
   plan.dev = {};
+  plan.cgroup_view = {};
   plan.mounts.clear();
   if (setup.exec_error) throw CommandNotExecuted(*setup.error, *setup.exec_error);
   if (setup.error) throw Error(*setup.error);
@@ -287,9 +291,30 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   return result;
 }
 
+const SeccompFilter* Executor::seccomp_for(const RunSpec& spec) {
+  if (spec.insecure || spec.privileged) return nullptr;
+  switch (spec.security.seccomp) {
+    case SecurityOptions::Seccomp::Default: return seccomp_.get();
+    case SecurityOptions::Seccomp::Unconfined: return nullptr;
+    case SecurityOptions::Seccomp::Profile: break;
+  }
+  const std::lock_guard lock(profiles_mutex_);
+  auto& filter = profiles_[spec.security.seccomp_profile];
+  if (!filter) {
+    filter = std::make_unique<const SeccompFilter>(
+        compile_docker_profile(spec.security.seccomp_profile, spec.security.seccomp_profile_name));
+  }
+  return filter.get();
+}
+
 std::vector<std::string> Executor::unenforced_limits(const Limits& limits) {
   std::call_once(prepared_, [this] { prepare(); });
   return cgroups_->unenforced(limits);
+}
+
+std::optional<Executor::Cpuset> Executor::available_cpuset() {
+  std::call_once(prepared_, [this] { prepare(); });
+  return cgroups_->available_cpuset();
 }
 
 }  // namespace gantry::executor

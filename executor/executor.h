@@ -1,8 +1,8 @@
 // Runs one process (a RUN step, or `gantry run`) in fresh Linux namespaces over an overlay
 // root filesystem, natively: clone/unshare, overlayfs, pivot_root. No runc, no daemon. Each run
 // is sandboxed as Docker does it: its own cgroup (Docker's default devices only, a pids limit,
-// an optional memory limit), Docker's default capabilities and seccomp profile, and nodev on
-// every filesystem it can write but /dev.
+// optional memory and CPU limits), Docker's default capabilities and seccomp profile (or the
+// user's: SecurityOptions), and nodev on every filesystem it can write but /dev.
 //
 // Life of a run: the caller prepares the snapshot directories (lower layers, an empty upper and
 // work dir) and calls Executor::run(). run() mounts the overlay and every extra mount inside a
@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -123,16 +124,44 @@ struct ProcessSpec {
 inline constexpr std::int64_t kDefaultPidsLimit = 4096;
 
 // Enforced through the run's cgroup where the host has the controller (see
-// Executor::unenforced_limits).
+// Executor::unenforced_limits). Docker's flags, in docker's units.
 struct Limits {
   std::optional<std::int64_t> memory_bytes;  // none: no limit
+  // Memory and swap together (--memory-swap), with memory_bytes only: none = no swap beyond
+  // memory_bytes, -1 = as much swap as the host has.
+  std::optional<std::int64_t> memory_swap_bytes;
   std::optional<std::int64_t> pids = kDefaultPidsLimit;  // none: no limit
+  // The CPU time the run gets against others when the CPUs are busy (--cpu-shares, cgroup v1's
+  // cpu.shares, 2 to 262144; 1024 is a default cgroup's share). None: the default.
+  std::optional<std::int64_t> cpu_shares;
+  // The CFS bandwidth limit: at most `quota` microseconds of CPU time every `period`
+  // microseconds (--cpu-period, --cpu-quota). None: the kernel's (a 100 ms period, no quota).
+  std::optional<std::int64_t> cpu_period_us, cpu_quota_us;
+  // The CPUs and memory nodes the run may use, in the kernel's list form ("0-3,6"). "" = all.
+  std::string cpuset_cpus, cpuset_mems;
+  // Where the run's cgroups go (--cgroup-parent; see CgroupTree::base). "" = below gantry's own.
+  std::string cgroup_parent;
 };
 
 // A setrlimit limit of the run's process, by docker's name for it (executor/resource_limits.h).
 struct Ulimit {
   std::string name;  // "nofile", "nproc", ...
   std::int64_t soft = -1, hard = -1;  // -1: unlimited
+};
+
+// What a run may do beyond its capabilities: docker's --security-opt.
+struct SecurityOptions {
+  enum class Seccomp {
+    Default,     // Docker's default profile (executor/seccomp_filter.h)
+    Unconfined,  // no filter
+    Profile,     // `seccomp_profile`, in Docker's JSON format (executor/seccomp_profile.h)
+  };
+  Seccomp seccomp = Seccomp::Default;
+  std::string seccomp_profile;       // the JSON text, for Profile
+  std::string seccomp_profile_name;  // its file, for messages
+  // No privileges gained across exec: setuid programs and file capabilities give nothing
+  // (PR_SET_NO_NEW_PRIVS).
+  bool no_new_privileges = false;
 };
 
 // The size of a run's /dev/shm unless told otherwise: Docker's.
@@ -158,6 +187,7 @@ struct RunSpec {
   Limits limits;
   std::int64_t shm_bytes = kDefaultShmBytes;  // the size of the tmpfs on /dev/shm
   std::vector<Ulimit> ulimits;  // the process's; the others stay gantry's
+  SecurityOptions security;
   bool insecure = false;  // RUN --security=insecure: all capabilities, no seccomp (and a
                           // network namespace that is not reused: it may have changed it)
   // gantry run's (docker run's) settings; RUN steps keep the defaults.
@@ -222,16 +252,28 @@ class Executor {
                 const std::atomic<bool>* cancel = nullptr);
 
   // The limits of `limits` that runs go without because the host's cgroups cannot enforce
-  // them ("memory", "pids"), for the caller to tell the user once.
+  // them, named as docker's flags are ("memory", "memory-swap", "pids-limit", "cpu-shares",
+  // "cpu-period", "cpu-quota", "cpuset-cpus", "cpuset-mems"), for the caller to tell the user.
   std::vector<std::string> unenforced_limits(const Limits& limits);
+
+  // The CPUs and memory nodes runs may be given, as the kernel lists them ("0-3"), from
+  // gantry's own cgroup; nothing when the host has no cpuset controller gantry can use.
+  struct Cpuset {
+    std::string cpus, mems;
+  };
+  std::optional<Cpuset> available_cpuset();
 
  private:
   void prepare();  // once, before the first run
+  const SeccompFilter* seccomp_for(const RunSpec& spec);
 
   std::filesystem::path state_dir_;
   std::once_flag prepared_;
   // Compiled once: loading a ready BPF program is one syscall per run.
   std::unique_ptr<const SeccompFilter> seccomp_;
+  // The users' profiles, by their text: compiled on first use.
+  std::mutex profiles_mutex_;
+  std::map<std::string, std::unique_ptr<const SeccompFilter>> profiles_;
   std::unique_ptr<NetworkPool> networks_;
   // The parent cgroup of every run, with the device rules.
   std::unique_ptr<SandboxCgroup> cgroups_;

@@ -91,6 +91,76 @@ void remove_stale(const fs::path& own) {
   }
 }
 
+// A cgroup file's value without its newline.
+std::string setting(const fs::path& file) {
+  std::string text = read_file(file);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// A new cgroup v1 cpuset has no CPUs and no memory nodes, and no process can join it until it
+// has some: it gets its parent's unless told otherwise.
+void inherit_cpuset(const fs::path& dir, const std::string& cpus = "", const std::string& mems = "") {
+  write_setting(dir / "cpuset.cpus", cpus.empty() ? setting(dir.parent_path() / "cpuset.cpus") : cpus);
+  write_setting(dir / "cpuset.mems", mems.empty() ? setting(dir.parent_path() / "cpuset.mems") : mems);
+}
+
+// `dir` and the directories above it that are missing, as `mkdir -p` (a --cgroup-parent).
+void make_dirs(const fs::path& dir, bool cpuset) {
+  if (fs::exists(dir)) return;
+  make_dirs(dir.parent_path(), cpuset);
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("create cgroup `" + dir.string() + "`");
+  if (cpuset) inherit_cpuset(dir);
+}
+
+// Docker's mapping of cpu.shares (2 to 262144, 1024 by default) onto cgroup v2's cpu.weight
+// (1 to 10000, 100 by default), as runc computes it.
+std::int64_t cpu_weight(std::int64_t shares) { return 1 + ((shares - 2) * 9999) / 262142; }
+
+void write_memory(const fs::path& dir, const Limits& limits, bool v1) {
+  const std::int64_t memory = *limits.memory_bytes;
+  if (v1) {
+    write_setting(dir / "memory.limit_in_bytes", std::to_string(memory));
+    // Memory plus swap; the same as the memory limit unless told: no swap (no such file
+    // without swap accounting).
+    const std::string memsw = std::to_string(limits.memory_swap_bytes.value_or(memory));
+    if (const int err = try_write(dir / "memory.memsw.limit_in_bytes", memsw); err != 0 && err != ENOENT) {
+      throw errno_error("write `" + memsw + "` to `" + (dir / "memory.memsw.limit_in_bytes").string() + "`", err);
+    }
+    return;
+  }
+  write_setting(dir / "memory.max", std::to_string(memory));
+  // v2 limits swap on its own: what --memory-swap allows beyond the memory, none unless told.
+  const std::optional<std::int64_t> total = limits.memory_swap_bytes;
+  const std::string swap = !total ? "0" : *total == -1 ? "max" : std::to_string(*total - memory);
+  if (const int err = try_write(dir / "memory.swap.max", swap); err != 0 && err != ENOENT) {
+    throw errno_error("write `" + swap + "` to `" + (dir / "memory.swap.max").string() + "`", err);
+  }
+}
+
+void write_cpu(const fs::path& dir, const Limits& limits, bool v1) {
+  if (v1) {
+    if (limits.cpu_shares) write_setting(dir / "cpu.shares", std::to_string(*limits.cpu_shares));
+    if (limits.cpu_period_us) write_setting(dir / "cpu.cfs_period_us", std::to_string(*limits.cpu_period_us));
+    if (limits.cpu_quota_us) write_setting(dir / "cpu.cfs_quota_us", std::to_string(*limits.cpu_quota_us));
+    return;
+  }
+  if (limits.cpu_shares) write_setting(dir / "cpu.weight", std::to_string(cpu_weight(*limits.cpu_shares)));
+  if (limits.cpu_period_us || limits.cpu_quota_us) {
+    const std::int64_t quota = limits.cpu_quota_us.value_or(-1);
+    write_setting(dir / "cpu.max", (quota == -1 ? std::string("max") : std::to_string(quota)) + " " +
+                                       std::to_string(limits.cpu_period_us.value_or(100000)));
+  }
+}
+
+bool wants_cpu(const Limits& limits) {
+  return limits.cpu_shares || limits.cpu_period_us || limits.cpu_quota_us;
+}
+
+bool wants_cpuset(const Limits& limits) {
+  return !limits.cpuset_cpus.empty() || !limits.cpuset_mems.empty();
+}
+
 std::string unique_name() {
   timespec now{};
   ::clock_gettime(CLOCK_MONOTONIC, &now);
@@ -133,45 +203,12 @@ LimitsHit RunCgroup::limits_hit() const {
 
 SandboxCgroup::SandboxCgroup(const CgroupHierarchy& hierarchy)
     : hierarchy_(hierarchy), name_(unique_name()) {
+  if (!hierarchy_.is_unified() && !hierarchy_.devices) {
+    throw Error("cgroup v1 without the devices controller (/sys/fs/cgroup/devices): RUN steps "
+                "cannot be kept from the host's devices");
+  }
   try {
-    if (hierarchy_.is_unified()) {
-      remove_stale(hierarchy_.unified);
-      unified_parent_ = make_parent(hierarchy_.unified);
-      UniqueFd dir(::open(unified_parent_->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (!dir) throw_errno("open cgroup `" + unified_parent_->string() + "`");
-      attach_device_program(dir.get());
-      // Run cgroups can only have a controller that every cgroup above enables for its
-      // children. gantry's own cgroup can enable one only if it holds no process (or is the
-      // root): where it cannot, runs go without that limit.
-      auto enable = [&](const char* controller) {
-        const std::string plus = std::string("+") + controller;
-        try_write(hierarchy_.unified / "cgroup.subtree_control", plus);
-        return try_write(*unified_parent_ / "cgroup.subtree_control", plus) == 0;
-      };
-      unified_pids_ = enable("pids");
-      unified_memory_ = enable("memory");
-      return;
-    }
-    if (!hierarchy_.devices) {
-      throw Error("cgroup v1 without the devices controller (/sys/fs/cgroup/devices): RUN steps "
-                  "cannot be kept from the host's devices");
-    }
-    for (const auto& own : {hierarchy_.devices, hierarchy_.pids, hierarchy_.memory}) {
-      if (own) remove_stale(*own);
-    }
-    const fs::path devices = make_parent(*hierarchy_.devices);
-    write_setting(devices / "devices.deny", "a");
-    for (const std::string& line : v1_device_allow_lines()) {
-      // A rule gantry's own cgroup does not allow cannot be granted below it (EPERM): the runs
-      // are then stricter still.
-      const int err = try_write(devices / "devices.allow", line);
-      if (err != 0 && err != EPERM) {
-        throw errno_error("write `" + line + "` to `" + (devices / "devices.allow").string() + "`", err);
-      }
-    }
-    devices_procs_ = open_procs(devices);
-    if (hierarchy_.pids) pids_parent_ = make_parent(*hierarchy_.pids);
-    if (hierarchy_.memory) memory_parent_ = make_parent(*hierarchy_.memory);
+    parent_for("");
   } catch (...) {
     for (auto it = parents_.rbegin(); it != parents_.rend(); ++it) ::rmdir(it->c_str());
     throw;
@@ -179,79 +216,174 @@ SandboxCgroup::SandboxCgroup(const CgroupHierarchy& hierarchy)
 }
 
 SandboxCgroup::~SandboxCgroup() {
-  devices_procs_.reset();
+  by_cgroup_parent_.clear();
   for (auto it = parents_.rbegin(); it != parents_.rend(); ++it) ::rmdir(it->c_str());
 }
 
-fs::path SandboxCgroup::make_parent(const fs::path& own) {
-  const fs::path dir = own / name_;
+fs::path SandboxCgroup::make_parent(const fs::path& base, bool cpuset) {
+  make_dirs(base, cpuset);
+  remove_stale(base);
+  const fs::path dir = base / name_;
   make_dir(dir);
   parents_.push_back(dir);
+  if (cpuset) inherit_cpuset(dir);
   return dir;
 }
 
+SandboxCgroup::Parent& SandboxCgroup::parent_for(const std::string& cgroup_parent) {
+  const std::lock_guard lock(mutex_);
+  auto& slot = by_cgroup_parent_[cgroup_parent];
+  if (slot) return *slot;
+  auto parent = std::make_unique<Parent>();
+  try {
+    if (hierarchy_.is_unified()) {
+      make_unified_parent(*parent, cgroup_parent);
+    } else {
+      make_v1_parents(*parent, cgroup_parent);
+    }
+  } catch (...) {
+    by_cgroup_parent_.erase(cgroup_parent);
+    throw;
+  }
+  slot = std::move(parent);
+  return *slot;
+}
+
+void SandboxCgroup::make_unified_parent(Parent& parent, const std::string& cgroup_parent) {
+  const CgroupTree& tree = *hierarchy_.unified;
+  const fs::path base = tree.base(cgroup_parent);
+  const fs::path dir = make_parent(base);
+  parent.unified = dir;
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw_errno("open cgroup `" + dir.string() + "`");
+  attach_device_program(fd.get());
+  // Run cgroups can only have a controller that every cgroup above enables for its children.
+  // A cgroup can enable one only if it holds no process (or is the root): where gantry's own
+  // cgroup cannot, runs go without that limit.
+  // As runc does: each cgroup from where the path starts (the tree's root for an absolute
+  // --cgroup-parent, gantry's own cgroup otherwise) down to the base enables them.
+  const fs::path start = !cgroup_parent.empty() && cgroup_parent.front() == '/' ? tree.mount : tree.own;
+  std::vector<fs::path> above{start};
+  for (const auto& part : base.lexically_relative(start)) {
+    if (part.empty() || part == ".") continue;
+    above.push_back(above.back() / part);
+  }
+  auto enable = [&](const char* controller) -> std::optional<fs::path> {
+    const std::string plus = std::string("+") + controller;
+    for (const fs::path& p : above) try_write(p / "cgroup.subtree_control", plus);
+    if (try_write(dir / "cgroup.subtree_control", plus) != 0) return std::nullopt;
+    return dir;
+  };
+  parent.pids = enable("pids");
+  parent.memory = enable("memory");
+  parent.cpu = enable("cpu");
+  parent.cpuset = enable("cpuset");
+  parent.swap_accounting = parent.memory && fs::exists(dir / "memory.swap.max");
+}
+
+void SandboxCgroup::make_v1_parents(Parent& parent, const std::string& cgroup_parent) {
+  const fs::path devices = make_parent(hierarchy_.devices->base(cgroup_parent));
+  write_setting(devices / "devices.deny", "a");
+  for (const std::string& line : v1_device_allow_lines()) {
+    // A rule gantry's own cgroup does not allow cannot be granted below it (EPERM): the runs
+    // are then stricter still.
+    const int err = try_write(devices / "devices.allow", line);
+    if (err != 0 && err != EPERM) {
+      throw errno_error("write `" + line + "` to `" + (devices / "devices.allow").string() + "`", err);
+    }
+  }
+  parent.devices_procs = open_procs(devices);
+  if (hierarchy_.pids) parent.pids = make_parent(hierarchy_.pids->base(cgroup_parent));
+  if (hierarchy_.memory) parent.memory = make_parent(hierarchy_.memory->base(cgroup_parent));
+  if (hierarchy_.cpu) parent.cpu = make_parent(hierarchy_.cpu->base(cgroup_parent));
+  if (hierarchy_.cpuset) parent.cpuset = make_parent(hierarchy_.cpuset->base(cgroup_parent), true);
+  parent.swap_accounting = parent.memory && fs::exists(*parent.memory / "memory.memsw.limit_in_bytes");
+}
+
 RunCgroup SandboxCgroup::make_run(const Limits& limits, bool all_devices) {
+  Parent& parent = parent_for(limits.cgroup_parent);
   const std::string name = "run-" + std::to_string(runs_++);
   RunCgroup run;
-  if (unified_parent_) {
-    // A stale one is removed as the parent's would be: its name starts with the parent's.
-    const fs::path dir = all_devices ? hierarchy_.unified / (name_ + "-" + name) : *unified_parent_ / name;
+  if (parent.unified) {
+    // A stale sibling is removed as the parent's would be: its name starts with the parent's.
+    const fs::path dir = all_devices ? parent.unified->parent_path() / (name_ + "-" + name)
+                                     : *parent.unified / name;
     make_dir(dir);
     run.dirs_.push_back(dir);
-    if (limits.pids && unified_pids_) {
+    run.views_.emplace_back("", dir);
+    if (limits.pids && parent.pids) {
       write_setting(dir / "pids.max", std::to_string(*limits.pids));
       run.pids_dir_ = dir;
     }
-    if (limits.memory_bytes && unified_memory_) {
-      write_setting(dir / "memory.max", std::to_string(*limits.memory_bytes));
-      // The limit must not be escaped into swap (no such file without swap accounting).
-      if (const int err = try_write(dir / "memory.swap.max", "0"); err != 0 && err != ENOENT) {
-        throw errno_error("write `0` to `" + (dir / "memory.swap.max").string() + "`", err);
-      }
+    if (limits.memory_bytes && parent.memory) {
+      write_memory(dir, limits, false);
       run.memory_dir_ = dir;
     }
+    if (wants_cpu(limits) && parent.cpu) write_cpu(dir, limits, false);
+    if (!limits.cpuset_cpus.empty() && parent.cpuset) write_setting(dir / "cpuset.cpus", limits.cpuset_cpus);
+    if (!limits.cpuset_mems.empty() && parent.cpuset) write_setting(dir / "cpuset.mems", limits.cpuset_mems);
     run.procs_.push_back(open_procs(dir));
     return run;
   }
   if (!all_devices) {
-    UniqueFd devices(::fcntl(devices_procs_.get(), F_DUPFD_CLOEXEC, 0));
+    UniqueFd devices(::fcntl(parent.devices_procs.get(), F_DUPFD_CLOEXEC, 0));
     if (!devices) throw_errno("duplicate the devices cgroup's fd");
     run.procs_.push_back(std::move(devices));
+    run.views_.emplace_back("devices", hierarchy_.devices->base(limits.cgroup_parent) / name_);
   }
-  if (limits.pids && pids_parent_) {
-    const fs::path dir = *pids_parent_ / name;
+  // The run's own cgroup in one controller's tree, which it joins.
+  auto own = [&](const fs::path& controller_parent, const char* controller) {
+    const fs::path dir = controller_parent / name;
     make_dir(dir);
     run.dirs_.push_back(dir);
-    write_setting(dir / "pids.max", std::to_string(*limits.pids));
-    run.pids_dir_ = dir;
-    run.procs_.push_back(open_procs(dir));
+    run.views_.emplace_back(controller, dir);
+    return dir;
+  };
+  if (limits.pids && parent.pids) {
+    run.pids_dir_ = own(*parent.pids, "pids");
+    write_setting(*run.pids_dir_ / "pids.max", std::to_string(*limits.pids));
   }
-  if (limits.memory_bytes && memory_parent_) {
-    const fs::path dir = *memory_parent_ / name;
-    make_dir(dir);
-    run.dirs_.push_back(dir);
-    const std::string bytes = std::to_string(*limits.memory_bytes);
-    write_setting(dir / "memory.limit_in_bytes", bytes);
-    // Memory plus swap, limited to the same: no swap (no such file without swap accounting).
-    if (const int err = try_write(dir / "memory.memsw.limit_in_bytes", bytes); err != 0 && err != ENOENT) {
-      throw errno_error("write `" + bytes + "` to `" + (dir / "memory.memsw.limit_in_bytes").string() + "`", err);
-    }
-    run.memory_dir_ = dir;
+  if (limits.memory_bytes && parent.memory) {
+    run.memory_dir_ = own(*parent.memory, "memory");
+    write_memory(*run.memory_dir_, limits, true);
     run.memory_v1_ = true;
-    run.procs_.push_back(open_procs(dir));
   }
+  if (wants_cpu(limits) && parent.cpu) write_cpu(own(*parent.cpu, "cpu"), limits, true);
+  if (wants_cpuset(limits) && parent.cpuset) {
+    inherit_cpuset(own(*parent.cpuset, "cpuset"), limits.cpuset_cpus, limits.cpuset_mems);
+  }
+  // Opened once every setting is written: the process joins a cgroup that is ready.
+  for (std::size_t i = 0; i < run.dirs_.size(); ++i) run.procs_.push_back(open_procs(run.dirs_[i]));
   return run;
 }
 
-std::vector<std::string> SandboxCgroup::unenforced(const Limits& limits) const {
+std::vector<std::string> SandboxCgroup::unenforced(const Limits& limits) {
+  const Parent& parent = parent_for(limits.cgroup_parent);
   std::vector<std::string> out;
-  if (limits.memory_bytes && !(unified_parent_ ? unified_memory_ : memory_parent_.has_value())) {
-    out.push_back("memory");
-  }
-  if (limits.pids && !(unified_parent_ ? unified_pids_ : pids_parent_.has_value())) {
-    out.push_back("pids");
-  }
+  if (limits.memory_bytes && !parent.memory) out.push_back("memory");
+  if (limits.memory_swap_bytes && !parent.swap_accounting) out.push_back("memory-swap");
+  if (limits.pids && !parent.pids) out.push_back("pids-limit");
+  if (limits.cpu_shares && !parent.cpu) out.push_back("cpu-shares");
+  if (limits.cpu_period_us && !parent.cpu) out.push_back("cpu-period");
+  if (limits.cpu_quota_us && !parent.cpu) out.push_back("cpu-quota");
+  if (!limits.cpuset_cpus.empty() && !parent.cpuset) out.push_back("cpuset-cpus");
+  if (!limits.cpuset_mems.empty() && !parent.cpuset) out.push_back("cpuset-mems");
   return out;
+}
+
+std::optional<Executor::Cpuset> SandboxCgroup::available_cpuset() const {
+  try {
+    if (hierarchy_.is_unified()) {
+      const fs::path own = hierarchy_.unified->own;
+      if (!fs::exists(own / "cpuset.cpus.effective")) return std::nullopt;
+      return Executor::Cpuset{setting(own / "cpuset.cpus.effective"), setting(own / "cpuset.mems.effective")};
+    }
+    if (!hierarchy_.cpuset) return std::nullopt;
+    const fs::path own = hierarchy_.cpuset->own;
+    return Executor::Cpuset{setting(own / "cpuset.effective_cpus"), setting(own / "cpuset.effective_mems")};
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace gantry::executor

@@ -1,8 +1,10 @@
 // The cgroups RUN steps run in. Each Executor makes one parent cgroup below gantry's own, named
 // gantry-<pid>-<n> (one per controller tree on cgroup v1), which holds the device rules
 // (executor/device_rules.h) for all of its runs: the rules are written once, not per run. Each
-// run then gets a cgroup of its own below it for its limits (pids, memory), made and removed
-// with the run: a few mkdir/write/rmdir calls, and the container joins it before exec.
+// run then gets a cgroup of its own below it for its limits (pids, memory, cpu, cpuset), made
+// and removed with the run: a few mkdir/write/rmdir calls, and the container joins it before
+// exec. Runs with a --cgroup-parent get a parent cgroup of the same kind below that path
+// instead, made on first use; the path itself stays, as Docker leaves it.
 //
 //   SandboxCgroup sandbox(CgroupHierarchy::of_this_process());   // throws: no devices, no runs
 //   RunCgroup run = sandbox.make_run(limits);
@@ -16,8 +18,12 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/unique_fd.h"
@@ -39,6 +45,9 @@ class RunCgroup {
   // The fds join() writes to, which a child must keep open until it has joined.
   std::vector<int> fds() const;
   LimitsHit limits_hit() const;
+  // The cgroup directories the run has joined, by controller on v1 ("memory", ...) or with ""
+  // for the v2 tree: what the container sees at /sys/fs/cgroup.
+  const std::vector<std::pair<std::string, std::filesystem::path>>& views() const { return views_; }
 
  private:
   friend class SandboxCgroup;
@@ -46,6 +55,7 @@ class RunCgroup {
 
   std::vector<std::filesystem::path> dirs_;  // made for this run, removed with it
   std::vector<UniqueFd> procs_;              // cgroup.procs of every cgroup the run joins
+  std::vector<std::pair<std::string, std::filesystem::path>> views_;
   std::optional<std::filesystem::path> pids_dir_, memory_dir_;
   bool memory_v1_ = false;  // memory.oom_control (v1) rather than memory.events (v2)
 };
@@ -59,22 +69,37 @@ class SandboxCgroup {
 
   // Limits this host cannot enforce are left out (see unenforced()). With all_devices (docker
   // run --privileged) the run is not held to the device rules: on cgroup v2 its cgroup is then
-  // a sibling of the parent, named after it, rather than below it.
+  // a sibling of the parent, named after it, rather than below it. Throws Error naming the
+  // cgroup when limits.cgroup_parent cannot be made.
   RunCgroup make_run(const Limits& limits, bool all_devices = false);
 
-  // "memory", "pids": the limits of `limits` that runs go without on this host.
-  std::vector<std::string> unenforced(const Limits& limits) const;
+  // The limits of `limits` that runs go without on this host, by docker's flag names
+  // (Executor::unenforced_limits).
+  std::vector<std::string> unenforced(const Limits& limits);
+
+  // Executor::available_cpuset.
+  std::optional<Executor::Cpuset> available_cpuset() const;
 
  private:
-  std::filesystem::path make_parent(const std::filesystem::path& own);
+  // The parent cgroups below one base: where each controller's run cgroups go, none where the
+  // host lacks it. On v2 they are all `unified`, when it could enable them for its runs.
+  struct Parent {
+    std::optional<std::filesystem::path> unified;
+    UniqueFd devices_procs;  // v1: the parent's cgroup.procs in the devices tree
+    std::optional<std::filesystem::path> pids, memory, cpu, cpuset;
+    bool swap_accounting = false;  // the memory controller limits swap too
+  };
+
+  Parent& parent_for(const std::string& cgroup_parent);
+  void make_unified_parent(Parent& parent, const std::string& cgroup_parent);
+  void make_v1_parents(Parent& parent, const std::string& cgroup_parent);
+  std::filesystem::path make_parent(const std::filesystem::path& base, bool cpuset = false);
 
   CgroupHierarchy hierarchy_;
-  std::string name_;                          // gantry-<pid>-<n>
+  std::string name_;                            // gantry-<pid>-<n>
+  std::mutex mutex_;                            // guards the two below
   std::vector<std::filesystem::path> parents_;  // made by this object, removed with it
-  UniqueFd devices_procs_;                    // v1: the parent's cgroup.procs in the devices tree
-  std::optional<std::filesystem::path> pids_parent_, memory_parent_;  // where run cgroups go
-  std::optional<std::filesystem::path> unified_parent_;
-  bool unified_pids_ = false, unified_memory_ = false;  // v2: controllers enabled below the parent
+  std::map<std::string, std::unique_ptr<Parent>> by_cgroup_parent_;  // "" = gantry's own
   std::atomic<std::uint64_t> runs_{0};
 };
 

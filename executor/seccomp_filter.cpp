@@ -114,14 +114,19 @@ SeccompFilter::SeccompFilter() {
   // to clone, which is checked above.
   check(seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "deny clone3");
 
+  program_ = compile_bpf(ctx.get());
+}
+
+std::vector<sock_filter> compile_bpf(scmp_filter_ctx ctx) {
   UniqueFd memory(::memfd_create("gantry-seccomp", MFD_CLOEXEC));
   if (!memory) throw_errno("seccomp: memfd_create");
-  check(seccomp_export_bpf(ctx.get(), memory.get()), "export the filter");
+  check(seccomp_export_bpf(ctx, memory.get()), "export the filter");
   const off_t size = ::lseek(memory.get(), 0, SEEK_CUR);
-  program_.resize(static_cast<std::size_t>(size) / sizeof(sock_filter));
-  if (::pread(memory.get(), program_.data(), program_.size() * sizeof(sock_filter), 0) != size) {
+  std::vector<sock_filter> program(static_cast<std::size_t>(size) / sizeof(sock_filter));
+  if (::pread(memory.get(), program.data(), program.size() * sizeof(sock_filter), 0) != size) {
     throw_errno("seccomp: read the exported filter");
   }
+  return program;
 }
 
 int SeccompFilter::load() const noexcept {

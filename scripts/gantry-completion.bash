@@ -12,7 +12,7 @@ _gantry() {
   done
   local words
   case "$cmd" in
-    build) words="-h --help -t --tag -f --file --build-arg --target --no-cache --no-cache-filter -o --output --progress -q --quiet --network --allow -m --memory --pids-limit --add-host --shm-size --ulimit --secret --label --iidfile --print --load --platform --metadata-file --cache-from --cache-to --max-parallelism --ssh --explain-cache --pull --push --insecure-registry --registry-ca --rm --force-rm --compress --disable-content-trust --isolation --squash" ;;
+    build) words="-h --help -t --tag -f --file --build-arg --target --no-cache --no-cache-filter -o --output --progress -q --quiet --network --allow -m --memory --memory-swap --pids-limit -c --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --cgroup-parent --add-host --shm-size --ulimit --security-opt --secret --label --iidfile --print --load --platform --metadata-file --cache-from --cache-to --max-parallelism --ssh --explain-cache --pull --push --insecure-registry --registry-ca --rm --force-rm --compress --disable-content-trust --isolation --squash" ;;
     bake) words="-h --help -f --file --set --print --progress --max-parallelism --pull --allow --insecure-registry --registry-ca" ;;
     images) words="-h --help -q --quiet --digests -f --filter --format" ;;
     import) words="-h --help" ;;
@@ -23,7 +23,7 @@ _gantry() {
     save) words="-h --help -o --output --format" ;;
     load) words="-h --help -i --input" ;;
     image) words="ls rm inspect history tag save load import prune -h --help" ;;
-    run) words="--help --rm -e --env -v --volume --network -w --workdir -u --user --pull -m --memory --pids-limit -i --interactive -t --tty --entrypoint --env-file --mount --tmpfs --read-only --privileged --cap-add --cap-drop -h --hostname --init --add-host --shm-size --ulimit --name -d --detach" ;;
+    run) words="--help --rm -e --env -v --volume --network -w --workdir -u --user --pull -m --memory --memory-swap --pids-limit -c --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --cgroup-parent -i --interactive -t --tty --entrypoint --env-file --mount --tmpfs --read-only --privileged --cap-add --cap-drop -h --hostname --init --add-host --shm-size --ulimit --name -d --detach --security-opt" ;;
     du) words="-h --help" ;;
     prune) words="-h --help -a --all --keep-storage --filter -f --force" ;;
     version) words="-h --help" ;;

@@ -68,6 +68,19 @@ KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input
     for (const auto& host : options_.extra_hosts) op["exec"]["extra_hosts"].push_back(host.name);
     if (options_.shm_bytes != executor::kDefaultShmBytes) op["exec"]["shm_bytes"] = options_.shm_bytes;
     for (const auto& u : options_.ulimits) op["exec"]["ulimits"].push_back({u.name, u.soft, u.hard});
+    // The resource limits (--memory, --cpu-*, --cgroup-parent) are not keyed: they bound how a
+    // step runs, not what it makes, and docker keys none of them. The security options are:
+    // they decide which calls a step may make, and a step that a profile denies a call (or a
+    // setuid program its privileges) may take another path and make another layer, as
+    // BuildKit keys an ExecOp's security mode. Only when not the default, so that the keys of
+    // other builds stay as they were.
+    const executor::SecurityOptions& security = options_.security;
+    if (security.seccomp == executor::SecurityOptions::Seccomp::Unconfined) {
+      op["exec"]["seccomp"] = "unconfined";
+    } else if (security.seccomp == executor::SecurityOptions::Seccomp::Profile) {
+      op["exec"]["seccomp"] = sha256_of(security.seccomp_profile).str();
+    }
+    if (security.no_new_privileges) op["exec"]["no_new_privileges"] = true;
     for (const auto& m : exec->mounts)
       if (m.type == llb::MountType::Bind)
         if (auto name = local_name(node, m.input); !name.empty())

@@ -160,6 +160,7 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
   spec.process.extra_hosts = ctx.options.extra_hosts;
   spec.shm_bytes = ctx.options.shm_bytes;
   spec.ulimits = ctx.options.ulimits;
+  spec.security = ctx.options.security;
 
   for (const auto& s : op.secret_env) {
     auto it = ctx.options.secrets.find(s.secret_id);

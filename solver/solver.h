@@ -113,6 +113,9 @@ struct SolveOptions {
   std::int64_t shm_bytes = executor::kDefaultShmBytes;
   // Every RUN step's setrlimit limits (--ulimit). Keyed, as BuildKit keys an ExecOp's ulimits.
   std::vector<executor::Ulimit> ulimits;
+  // Every RUN step's seccomp filter and no_new_privs (--security-opt). Keyed when not the
+  // default (solver/cache_keys.cpp says why).
+  executor::SecurityOptions security;
   int max_parallelism = 0;   // 0: max(hardware threads, 4)
   bool explain_cache = false;  // say in each Started event why the step was not cached
   std::string build_identity;  // names "the same build" across runs, for explanations

@@ -14,10 +14,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "base/file_util.h"
 #include "executor/cgroup_hierarchy.h"
 #include "executor/device_rules.h"
@@ -101,7 +104,7 @@ TEST_P(SandboxCgroupTest, ThePidsLimitRefusesForksAndIsCounted) {
   const RunCgroup run = sandbox.make_run(limits);
   if (!sandbox.unenforced(limits).empty()) {
     // This hierarchy has no pids controller for gantry (the hybrid host's v2 tree): said so.
-    EXPECT_EQ(sandbox.unenforced(limits), std::vector<std::string>{"pids"});
+    EXPECT_EQ(sandbox.unenforced(limits), std::vector<std::string>{"pids-limit"});
     return;
   }
   const int got = in_child(run, [] {
@@ -149,7 +152,7 @@ TEST_P(SandboxCgroupTest, TheMemoryLimitKillsAndIsCounted) {
 
 TEST_P(SandboxCgroupTest, CgroupsGoWithTheirOwnersAndAKilledGantrysAreRemoved) {
   const CgroupHierarchy hierarchy = GetParam().hierarchy();
-  const fs::path own = hierarchy.is_unified() ? hierarchy.unified : *hierarchy.devices;
+  const fs::path own = hierarchy.is_unified() ? hierarchy.unified->own : hierarchy.devices->own;
   // What a SIGKILLed gantry leaves: its parent and a run cgroup, named with a pid that is gone.
   pid_t dead = ::fork();
   if (dead == 0) ::_exit(0);
@@ -171,6 +174,87 @@ TEST_P(SandboxCgroupTest, CgroupsGoWithTheirOwnersAndAKilledGantrysAreRemoved) {
     EXPECT_EQ(in_child(run, [] { return 0; }), 0);
   }
   EXPECT_FALSE(fs::exists(ours[0]));
+}
+
+TEST_P(SandboxCgroupTest, CpuAndCpusetLimitsAreTheRunsCgroupFiles) {
+  SandboxCgroup sandbox(GetParam().hierarchy());
+  Limits limits;
+  limits.pids.reset();
+  limits.cpu_shares = 512;
+  limits.cpu_period_us = 50000;
+  limits.cpu_quota_us = 25000;
+  limits.cpuset_cpus = "0";
+  const RunCgroup run = sandbox.make_run(limits);
+  const std::vector<std::string> unenforced = sandbox.unenforced(limits);
+  if (!unenforced.empty()) {
+    // The hybrid host's v2 tree has neither controller.
+    EXPECT_EQ(unenforced, (std::vector<std::string>{"cpu-shares", "cpu-period", "cpu-quota", "cpuset-cpus"}));
+    return;
+  }
+  std::map<std::string, fs::path> dirs(run.views().begin(), run.views().end());
+  auto value = [&](const std::string& controller, const char* file) {
+    std::string text = read_file(dirs.at(controller) / file);
+    return text.substr(0, text.find('\n'));
+  };
+  if (dirs.contains("")) {
+    EXPECT_EQ(value("", "cpu.weight"), "20");
+    EXPECT_EQ(value("", "cpu.max"), "25000 50000");
+    EXPECT_EQ(value("", "cpuset.cpus"), "0");
+  } else {
+    EXPECT_EQ(value("cpu", "cpu.shares"), "512");
+    EXPECT_EQ(value("cpu", "cpu.cfs_period_us"), "50000");
+    EXPECT_EQ(value("cpu", "cpu.cfs_quota_us"), "25000");
+    EXPECT_EQ(value("cpuset", "cpuset.cpus"), "0");
+    EXPECT_FALSE(value("cpuset", "cpuset.mems").empty()) << "a v1 cpuset needs its parent's nodes";
+  }
+  // The run can join them all.
+  EXPECT_EQ(in_child(run, [] { return 0; }), 0);
+}
+
+TEST_P(SandboxCgroupTest, ACgroupParentHoldsTheRunsCgroups) {
+  const CgroupHierarchy hierarchy = GetParam().hierarchy();
+  const std::string parent = "gantry-unit-parent-" + std::to_string(::getpid());
+  {
+    SandboxCgroup sandbox(hierarchy);
+    Limits limits;
+    limits.memory_bytes = 64 << 20;
+    limits.cgroup_parent = "/" + parent + "/nested";
+    const RunCgroup run = sandbox.make_run(limits);
+    ASSERT_FALSE(run.views().empty());
+    for (const auto& [controller, dir] : run.views()) {
+      EXPECT_NE(dir.string().find("/" + parent + "/nested/gantry-"), std::string::npos) << dir;
+    }
+    EXPECT_EQ(in_child(run, [] { return 0; }), 0);
+    // Runs without one stay below gantry's own cgroup.
+    const RunCgroup other = sandbox.make_run(Limits{});
+    for (const auto& [controller, dir] : other.views()) {
+      EXPECT_EQ(dir.string().find(parent), std::string::npos) << dir;
+    }
+  }
+  // gantry's cgroups go; the parent stays, as docker leaves it.
+  std::vector<fs::path> trees;
+  if (hierarchy.is_unified()) trees.push_back(hierarchy.unified->mount);
+  for (const auto& tree : {hierarchy.devices, hierarchy.pids, hierarchy.memory, hierarchy.cpu, hierarchy.cpuset}) {
+    if (!hierarchy.is_unified() && tree) trees.push_back(tree->mount);
+  }
+  for (const fs::path& tree : trees) {
+    const fs::path nested = tree / parent / "nested";
+    ASSERT_TRUE(fs::exists(nested)) << nested;
+    EXPECT_TRUE(fs::is_empty(nested) || !std::any_of(fs::directory_iterator(nested), fs::directory_iterator(),
+                                                     [](const auto& e) { return e.is_directory(); }))
+        << nested;
+    ::rmdir(nested.c_str());
+    ::rmdir((tree / parent).c_str());
+  }
+}
+
+TEST(CgroupTree, ACgroupParentIsBelowTheRootOrBelowGantrysOwn) {
+  const CgroupTree tree{"/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory/user/gantry"};
+  EXPECT_EQ(tree.base(""), "/sys/fs/cgroup/memory/user/gantry");
+  EXPECT_EQ(tree.base("/ci/builds"), "/sys/fs/cgroup/memory/ci/builds");
+  EXPECT_EQ(tree.base("ci"), "/sys/fs/cgroup/memory/user/gantry/ci");
+  EXPECT_THROW(tree.base("/../etc"), UsageError);
+  EXPECT_THROW(tree.base("a/../../b"), UsageError);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -124,6 +124,37 @@ TEST_F(CacheKeysTest, RunSandboxSettingsThatAreKeyedAndThatAreNot) {
   EXPECT_NE(key_of(run(busybox(), "make")), with_nofile);
 }
 
+// The security options decide which calls a step may make, so they are keyed (when not the
+// default); the resource limits only bound how it runs, and are not.
+TEST_F(CacheKeysTest, RunSecurityOptionsAreKeyedAndResourceLimitsAreNot) {
+  const std::string plain = key_of(run(busybox(), "make"));
+  options_.limits.memory_bytes = 64 << 20;
+  options_.limits.memory_swap_bytes = -1;
+  options_.limits.cpu_shares = 512;
+  options_.limits.cpu_quota_us = 50000;
+  options_.limits.cpuset_cpus = "0";
+  options_.limits.cgroup_parent = "/ci";
+  EXPECT_EQ(key_of(run(busybox(), "make")), plain);
+
+  options_.security.seccomp = executor::SecurityOptions::Seccomp::Unconfined;
+  const std::string unconfined = key_of(run(busybox(), "make"));
+  EXPECT_NE(unconfined, plain);
+  options_.security.seccomp = executor::SecurityOptions::Seccomp::Profile;
+  options_.security.seccomp_profile = R"({"defaultAction": "SCMP_ACT_ALLOW"})";
+  const std::string profile = key_of(run(busybox(), "make"));
+  EXPECT_NE(profile, plain);
+  EXPECT_NE(profile, unconfined);
+  options_.security.seccomp_profile_name = "elsewhere.json";  // the content counts, not the file
+  EXPECT_EQ(key_of(run(busybox(), "make")), profile);
+  options_.security.seccomp_profile = R"({"defaultAction": "SCMP_ACT_LOG"})";
+  EXPECT_NE(key_of(run(busybox(), "make")), profile);
+  options_.security = {};
+  EXPECT_EQ(key_of(run(busybox(), "make")), plain);
+
+  options_.security.no_new_privileges = true;
+  EXPECT_NE(key_of(run(busybox(), "make")), plain);
+}
+
 TEST_F(CacheKeysTest, FileOpWithoutSources) {
   llb::FileOp op{.dest_input = 0, .actions = {llb::FileMkdir{.path = "/app"}}};
   EXPECT_EQ(key_of(llb::file(std::move(op), {busybox()})),

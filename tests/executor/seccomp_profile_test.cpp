@@ -1,0 +1,116 @@
+// Docker's JSON seccomp profiles (executor/seccomp_profile.h): what a compiled profile does to
+// a process that loads it, and the errors that name what is wrong in one. Run as root (loading
+// a filter without no_new_privs needs CAP_SYS_ADMIN).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <functional>
+
+#include "base/error.h"
+#include "executor/seccomp_profile.h"
+
+namespace gantry::executor {
+namespace {
+
+// The errno of `call` in a child that has loaded `filter` (0 when it worked).
+int errno_under(const SeccompFilter& filter, const std::function<int()>& call) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (filter.load() != 0) ::_exit(200);
+    ::_exit(call() == 0 ? 0 : errno);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string message_of(std::string_view profile) {
+  try {
+    compile_docker_profile(profile, "p.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(SeccompProfile, RulesActionsAndErrnoRet) {
+  const SeccompFilter filter = compile_docker_profile(R"({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [
+      {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"},
+      {"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+      {"names": ["getpid", "no_such_call"], "action": "SCMP_ACT_ALLOW"}
+    ]})",
+                                                      "p.json");
+  EXPECT_EQ(errno_under(filter, [] { return ::mkdir("/nonexistent-dir/x", 0755); }), EPERM);
+  EXPECT_EQ(errno_under(filter, [] { return ::rmdir("/nonexistent-dir"); }), EACCES);
+  EXPECT_EQ(errno_under(filter, [] { return ::access("/", F_OK); }), 0);
+}
+
+TEST(SeccompProfile, DefaultActionWithArgumentConditions) {
+  // Everything refused with ENOTSUP but what the process needs to exit, and umask(022) only.
+  const SeccompFilter filter = compile_docker_profile(R"({
+    "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 95,
+    "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]}],
+    "syscalls": [
+      {"names": ["exit", "exit_group"], "action": "SCMP_ACT_ALLOW"},
+      {"names": ["umask"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 18, "op": "SCMP_CMP_EQ"}]},
+      {"names": ["access"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+      {"names": ["faccessat", "faccessat2"], "action": "SCMP_ACT_ALLOW", "excludes": {"caps": ["CAP_SYS_ADMIN"]}}
+    ]})",
+                                                      "p.json");
+  EXPECT_EQ(
+      errno_under(filter, [] { return static_cast<int>(::syscall(SYS_umask, 022)) < 0 ? -1 : 0; }),
+      0);
+  EXPECT_EQ(
+      errno_under(filter, [] { return static_cast<int>(::syscall(SYS_umask, 077)) < 0 ? -1 : 0; }),
+      ENOTSUP);
+  // A default run lacks CAP_SYS_ADMIN: the rule that includes it is left out, the one that
+  // excludes it is kept.
+  EXPECT_EQ(errno_under(filter, [] { return static_cast<int>(::syscall(SYS_access, "/", F_OK)); }),
+            ENOTSUP);
+  EXPECT_EQ(
+      errno_under(filter,
+                  [] { return static_cast<int>(::syscall(SYS_faccessat, AT_FDCWD, "/", F_OK)); }),
+      0);
+}
+
+TEST(SeccompProfile, ErrorsNameTheProfileAndWhatIsWrong) {
+  EXPECT_NE(message_of("{").find("seccomp profile `p.json`: not JSON"), std::string::npos);
+  EXPECT_NE(message_of("[]").find("not a JSON object"), std::string::npos);
+  EXPECT_NE(message_of("{}").find("has no `defaultAction`"), std::string::npos);
+  EXPECT_NE(
+      message_of(R"({"defaultAction": "SCMP_ACT_MAYBE"})").find("unknown action `SCMP_ACT_MAYBE`"),
+      std::string::npos);
+  EXPECT_NE(message_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_Z80"]})")
+                .find("unknown architecture `SCMP_ARCH_Z80`"),
+            std::string::npos);
+  EXPECT_NE(
+      message_of(
+          R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_NOTIFY"}]})")
+          .find("syscalls[0]: SCMP_ACT_NOTIFY is not supported"),
+      std::string::npos);
+  EXPECT_NE(
+      message_of(
+          R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO",
+                          "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_ALMOST"}]}]})")
+          .find("syscalls[0]: unknown op `SCMP_CMP_ALMOST`"),
+      std::string::npos);
+  EXPECT_NE(
+      message_of(R"({"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG"]})")
+          .find("`flags` is not supported"),
+      std::string::npos);
+  EXPECT_NE(
+      message_of(
+          R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"action": "SCMP_ACT_ERRNO"}]})")
+          .find("syscalls[0] names no syscall"),
+      std::string::npos);
+}
+
+}  // namespace
+}  // namespace gantry::executor
