@@ -180,8 +180,9 @@ AnnotationMap BuildJob::local_annotations() const {
 
 std::vector<std::string> BuildJob::local_names() const {
   std::vector<std::string> names = request_.tags;
+  // type=docker without a file is buildx's load into docker: here, the local store.
   for (const auto& o : request_.outputs)
-    if (o.type == "image")
+    if (o.type == "image" || (o.type == "docker" && o.tar && o.dest.empty()))
       for (const auto& n : o.names) names.push_back(ImageRef::parse(n).familiar());
   return names;
 }

@@ -101,7 +101,8 @@ class BuildJob {
   std::optional<std::int64_t> source_date_epoch() const;
   // How the local store keeps the layers (uncompressed unless -o type=image,compression=...).
   exporter::PackOptions local_pack() const;
-  // The local store's image: the manifest annotations and names of every type=image output.
+  // The local store's image: the manifest annotations of every type=image output, and the names
+  // of those and of type=docker without dest=.
   AnnotationMap local_annotations() const;
   std::vector<std::string> local_names() const;
   // Waits for the layers still being packed (none when nothing was).

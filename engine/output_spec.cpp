@@ -18,8 +18,12 @@ namespace gantry::engine {
 
 namespace {
 
-const std::set<std::string> kPackingKeys = {"compression", "compression-level", "force-compression",
-                                            "oci-mediatypes"};
+// The keys pack_options() and force_compression() read.
+const std::set<std::string>& packing_keys() {
+  static const std::set<std::string> keys = {"compression", "compression-level", "force-compression",
+                                             "oci-mediatypes"};
+  return keys;
+}
 
 // What a type takes besides type= and annotations: the keys gantry implements, and the keys
 // buildx has that gantry does not (refused by name, with that said).
@@ -44,11 +48,11 @@ const std::map<std::string, TypeKeys>& known_types() {
                                                       "rewrite-timestamp", "buildinfo", "buildinfo-attrs"};
   static const std::set<std::string> files_extras = {"platform-split", "source-date-epoch", "attestation-prefix"};
   static const std::map<std::string, TypeKeys> types = {
-      {"image", {with({"name", "push"}, kPackingKeys), with(image_extras, commit_extras), true}},
-      {"registry", {with({"name", "push"}, kPackingKeys), with(image_extras, commit_extras), true}},
-      {"oci", {with({"dest", "tar", "name"}, kPackingKeys), commit_extras, true}},
+      {"image", {with({"name", "push"}, packing_keys()), with(image_extras, commit_extras), true}},
+      {"registry", {with({"name", "push"}, packing_keys()), with(image_extras, commit_extras), true}},
+      {"oci", {with({"dest", "tar", "name"}, packing_keys()), commit_extras, true}},
       // gantry's docker archive holds its layers as plain tars, with no manifest blob.
-      {"docker", {{"dest", "tar", "name"}, with(commit_extras, kPackingKeys), true}},
+      {"docker", {{"dest", "tar", "name"}, with(commit_extras, packing_keys()), true}},
       {"tar", {{"dest"}, files_extras, false}},
       {"local", {{"dest"}, with(files_extras, {"mode"}), false}}};
   return types;
@@ -226,7 +230,7 @@ bool OutputSpec::oci_mediatypes() const {
 }
 
 bool OutputSpec::sets_packing() const {
-  for (const auto& key : kPackingKeys)
+  for (const auto& key : packing_keys())
     if (attrs.count(key)) return true;
   return false;
 }

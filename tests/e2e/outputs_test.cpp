@@ -296,11 +296,12 @@ TEST_F(OutputStreamsTest, AnAnnotationLevelAnOutputLacksIsAnErrorNamingIt) {
 }
 
 TEST_F(OutputStreamsTest, TypeImageNamesTheLocalImage) {
-  auto b = env_.gantry({"build", "-q", "--network=none", "-o", R"(type=image,"name=first:1,second:2")",
-                        testdata("busybox-app").string()});
+  auto b = env_.gantry({"build", "-q", "--network=none", "-o", R"(type=image,"name=first:1,second:2")", "-o",
+                        "type=docker,name=loaded:3", testdata("busybox-app").string()});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   const std::string id = b.out.substr(0, b.out.find('\n'));
-  for (const char* name : {"first:1", "second:2"}) {
+  // type=docker without dest= is buildx's load into docker: the local store, named as it says.
+  for (const char* name : {"first:1", "second:2", "loaded:3"}) {
     auto inspect = env_.gantry({"inspect", "--format", "{{.Id}}", name});
     EXPECT_EQ(inspect.out, id + "\n") << name << inspect.err;
   }
