@@ -14,6 +14,7 @@
 #include "cli/entitlement_flags.h"
 #include "cli/legacy_build_flags.h"
 #include "cli/limit_flags.h"
+#include "cli/output_flags.h"
 #include "cli/progress/progress_mode.h"
 #include "cli/registry_flags.h"
 #include "cli/sandbox_flags.h"
@@ -42,7 +43,7 @@ struct BuildFlags {
   std::string target;
   bool no_cache = false;
   std::vector<std::string> no_cache_filter;
-  std::vector<std::string> outputs;
+  OutputFlags output;  // -o, --annotation
   std::string progress = "auto";
   bool quiet = false;
   std::string network = "default";
@@ -131,8 +132,8 @@ std::map<std::string, std::string> read_secrets(const std::vector<std::string>& 
   return out;
 }
 
-std::unique_ptr<ProgressDisplay> make_progress(const BuildFlags& f) {
-  return make_progress_display(f.quiet ? ProgressMode::Quiet : parse_progress_mode(f.progress));
+std::unique_ptr<ProgressDisplay> make_progress(const BuildFlags& f, bool stdout_taken) {
+  return make_progress_display(f.quiet ? ProgressMode::Quiet : parse_progress_mode(f.progress), stdout_taken);
 }
 
 engine::BuildRequest build_request(const BuildFlags& f) {
@@ -151,7 +152,7 @@ engine::BuildRequest build_request(const BuildFlags& f) {
   r.ulimits = parse_ulimits(f.sandbox.ulimits);
   r.security = parse_security_options(f.security);
   for (const auto& t : f.tags) r.tags.push_back(ImageRef::parse(t).familiar());
-  for (const auto& o : f.outputs) r.outputs.push_back(engine::parse_output_spec(o));
+  add_outputs_to_request(f.output, f.quiet, r);
   if (f.push) r.outputs.push_back(engine::parse_output_spec("type=registry"));
   r.secrets = read_secrets(f.secrets);
   SshForwards ssh = parse_ssh_forwards(f.ssh);
@@ -185,7 +186,7 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
 
   executor::Executor executor(store.root() / "executor");
   warn_unenforced(executor, f.limits, job.request().limits);
-  auto progress = make_progress(f);
+  auto progress = make_progress(f, writes_to_stdout(job.request()));
   {
     SignalCanceller on_ctrl_c(*global.signals, [&job] { job.cancel(); });
     job.solve(executor, *progress);
@@ -215,8 +216,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_flag("--no-cache", f->no_cache, "Do not use the build cache");
   cmd->add_option("--no-cache-filter", f->no_cache_filter, "Do not use the cache for these stages")
       ->allow_extra_args(false);
-  cmd->add_option("-o,--output", f->outputs, "Output: type=image|oci|docker|tar|local|registry[,dest=PATH][,...]")
-      ->allow_extra_args(false);
+  add_output_flags(*cmd, f->output);
   cmd->add_option("--progress", f->progress, "Progress output: auto, plain, tty, json, quiet")
       ->check(CLI::IsMember({"auto", "plain", "tty", "json", "quiet"}));
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the image ID");

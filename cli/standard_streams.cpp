@@ -11,9 +11,9 @@
 
 namespace gantry::cli {
 
-exporter::OutputTarget archive_to_stdout(const std::string& command) {
+exporter::OutputTarget archive_to_stdout(const std::string& command, const std::string& instead) {
   if (::isatty(STDOUT_FILENO))
-    throw UsageError(command + ": cowardly refusing to write an archive to a terminal; give -o FILE or redirect");
+    throw UsageError(command + ": cowardly refusing to write an archive to a terminal; " + instead);
   return exporter::OutputTarget::stream(STDOUT_FILENO, "standard output");
 }
 

@@ -11,8 +11,10 @@
 
 namespace gantry::cli {
 
-// Standard output as an archive's target; throws UsageError naming `command` when it is a terminal.
-exporter::OutputTarget archive_to_stdout(const std::string& command);
+// Standard output as an archive's target; throws UsageError naming `command` and saying what to
+// do instead (`instead`) when it is a terminal.
+exporter::OutputTarget archive_to_stdout(const std::string& command,
+                                         const std::string& instead = "give -o FILE or redirect");
 
 // Copies standard input whole into a new file in `dir` (a loader reads an archive more than
 // once) and returns its path; throws UsageError naming `command` when it is a terminal, Error

@@ -39,14 +39,32 @@ std::string not_a_command(const CLI::App& app, const std::string& command) {
          frontend::did_you_mean(words.front(), candidates);
 }
 
-// CLI11's "The following arguments were not expected: --foo bar" as docker says it.
+// The first word CLI11 left unparsed that is a flag, "" when none is. "-" (standard input) is
+// an argument.
+std::string first_unknown_flag(const std::vector<std::string>& words) {
+  for (const std::string& w : words)
+    if (w.size() > 1 && w.starts_with("-")) return w;
+  return "";
+}
+
+// An unknown flag as docker names it: "unknown flag: --bogus" (without its =value),
+// "unknown shorthand flag: 'x' in -xy".
+std::string unknown_flag(const std::string& word) {
+  if (word.starts_with("--")) return "unknown flag: " + word.substr(0, word.find('='));
+  return "unknown shorthand flag: '" + word.substr(1, 1) + "' in " + word;
+}
+
+// CLI11's "The following arguments were not expected: --foo bar" as docker says it. An unknown
+// flag is named before any argument: with `--bogus 1 .` CLI11 takes "1" for the positional and
+// leaves "--bogus" and "." unparsed, where docker reports the flag.
 std::string reworded(const CLI::App& app, const CLI::ParseError& e, const std::string& command) {
   std::string what = e.what();
   if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+    const std::vector<std::string> extras = app.remaining(true);
+    if (std::string flag = first_unknown_flag(extras); !flag.empty()) return unknown_flag(flag);
     auto colon = what.find(": ");
-    std::string extras = colon == std::string::npos ? what : what.substr(colon + 2);
-    std::string first = extras.substr(0, extras.find(' '));
-    if (first.starts_with("-")) return "unknown flag: " + first;
+    const std::string listed = colon == std::string::npos ? what : what.substr(colon + 2);
+    const std::string first = extras.empty() ? listed.substr(0, listed.find(' ')) : extras.front();
     return "\"" + command + "\" got an unexpected argument `" + first + "`";
   }
   if (dynamic_cast<const CLI::RequiredError*>(&e) && what.find("subcommand") != std::string::npos) {

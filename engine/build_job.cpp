@@ -39,11 +39,21 @@ BuildJob::BuildJob(BuildRequest request, cache::Store& store, RegistryAccess reg
       registry_(std::move(registry)),
       messages_(messages) {
   // Whatever would fail once the build is done fails now, before it runs.
-  for (const auto& o : request_.outputs) {
-    if (o.type == "registry" && request_.tags.empty() && !o.attrs.count("name"))
-      throw UsageError("--output type=registry: name the image to push with -t or name=");
+  if (!request_.annotations.empty() && request_.outputs.empty())
+    request_.outputs.push_back(parse_output_spec("type=image"));
+  const OutputSpec* to_stdout = nullptr;
+  for (auto& o : request_.outputs) {
+    add_annotations(o, request_.annotations);
+    check_annotation_levels(o);
+    if (o.push && request_.tags.empty() && o.names.empty())
+      throw UsageError("--output type=" + o.type + ": name the image to push with -t or name=");
+    if (o.to_stdout() && to_stdout)
+      throw UsageError("--output type=" + o.type + ",dest=-: type=" + to_stdout->type +
+                       " writes to standard output already; only one output can");
+    if (o.to_stdout()) to_stdout = &o;
     check_destination(o);
-    if (auto output = make_image_output(o, registry_, messages_)) outputs_.push_back(std::move(output));
+    if (auto output = make_image_output(o, registry_, messages_, request_.standard_output))
+      outputs_.push_back(std::move(output));
   }
   if (!request_.iidfile.empty()) check_file_destination(request_.iidfile, "--iidfile");
   if (!request_.metadata_file.empty()) check_file_destination(request_.metadata_file, "--metadata-file");
@@ -168,8 +178,25 @@ exporter::PackOptions BuildJob::local_pack() const {
   // export compresses its own way (as BuildKit's image exporter does).
   exporter::PackOptions pack{.compression = exporter::Compression::Uncompressed, .clamp_mtime = epoch};
   for (const auto& o : request_.outputs)
-    if (o.type == "image" && o.attrs.count("compression")) pack = o.pack_options(epoch);
+    if (o.type == "image" && o.sets_packing()) pack = o.pack_options(epoch);
   return pack;
+}
+
+AnnotationMap BuildJob::local_annotations() const {
+  AnnotationMap out;
+  for (const auto& o : request_.outputs)
+    if (o.type == "image")
+      for (const auto& [k, v] : o.annotations.manifest) out[k] = v;
+  return out;
+}
+
+std::vector<std::string> BuildJob::local_names() const {
+  std::vector<std::string> names = request_.tags;
+  // type=docker without a file is buildx's load into docker: here, the local store.
+  for (const auto& o : request_.outputs)
+    if (o.type == "image" || (o.type == "docker" && o.tar && o.dest.empty()))
+      for (const auto& n : o.names) names.push_back(ImageRef::parse(n).familiar());
+  return names;
 }
 
 void BuildJob::cancel() {
@@ -191,7 +218,7 @@ exporter::ImageRecord BuildJob::finish() {
   wait_for_packing();
   const auto store_pack = local_pack();
   for (const auto& [snapshot, blob] : packed_) remember_layer_blob(store_, snapshot, store_pack, blob);
-  const auto image = commit_local_image(store_, layers, config, created, store_pack);
+  const auto image = commit_local_image(store_, layers, config, created, store_pack, local_annotations());
 
   const BuiltImage built{.layers = layers, .config = config, .created = created, .source_date_epoch = epoch,
                          .stored = image, .tags = request_.tags};
@@ -206,9 +233,10 @@ exporter::ImageRecord BuildJob::finish() {
 
   // Named only once every output is written: a failed export leaves no new name behind.
   take_back_blobs.dismiss();
-  for (const auto& t : request_.tags) store_.images().set(t, image.manifest);
+  const std::vector<std::string> names = local_names();
+  for (const auto& t : names) store_.images().set(t, image.manifest);
   // Without a name the image stays, untagged (docker's dangling image), found by its id.
-  if (request_.tags.empty()) store_.images().keep_untagged(image.manifest);
+  if (names.empty()) store_.images().keep_untagged(image.manifest);
   if (!request_.iidfile.empty()) write_file_atomic(request_.iidfile, image.config.str());
   if (!request_.metadata_file.empty())
     write_build_metadata(request_.metadata_file, image.manifest, image.config, request_.tags);

@@ -30,6 +30,7 @@
 #include "engine/build_input.h"
 #include "engine/cache_import.h"
 #include "engine/cache_spec.h"
+#include "engine/image_annotations.h"
 #include "engine/image_output.h"
 #include "engine/messages.h"
 #include "engine/output_spec.h"
@@ -62,6 +63,10 @@ struct BuildRequest {
   executor::SecurityOptions security;                   // of every RUN step: --security-opt
   std::vector<std::string> tags;     // familiar names the image gets
   std::vector<OutputSpec> outputs;   // besides the local store, which always gets the image
+  // --annotation: on every output, as buildx puts them; on the local store's image when there is none.
+  ImageAnnotations annotations;
+  // Where an output with dest=- goes (the front end's standard output); without it, dest=- is refused.
+  std::optional<exporter::OutputTarget> standard_output;
   std::map<std::string, std::string> secrets;  // id -> value
   std::map<std::string, std::filesystem::path> ssh_sockets;               // --ssh ID=SOCKET
   std::map<std::string, std::vector<std::filesystem::path>> ssh_keys;    // --ssh ID=KEY[,KEY]: an agent each
@@ -98,6 +103,10 @@ class BuildJob {
   std::optional<std::int64_t> source_date_epoch() const;
   // How the local store keeps the layers (uncompressed unless -o type=image,compression=...).
   exporter::PackOptions local_pack() const;
+  // The local store's image: the manifest annotations of every type=image output, and the names
+  // of those and of type=docker without dest=.
+  AnnotationMap local_annotations() const;
+  std::vector<std::string> local_names() const;
   // Waits for the layers still being packed (none when nothing was).
   void wait_for_packing();
 

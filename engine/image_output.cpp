@@ -16,10 +16,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The archive's names for the manifest: every tag, or one unnamed entry.
-exporter::TaggedManifests named(const std::vector<std::string>& tags, const Digest& manifest) {
+// The archive's names for the manifest: every name, or one unnamed entry.
+exporter::TaggedManifests named(const std::vector<std::string>& names, const Digest& manifest) {
   exporter::TaggedManifests out;
-  for (const auto& t : tags) out.emplace_back(t, manifest);
+  for (const auto& n : names) out.emplace_back(n, manifest);
   if (out.empty()) out.emplace_back("", manifest);
   return out;
 }
@@ -37,29 +37,60 @@ class SpecifiedOutput : public ImageOutput {
   explicit SpecifiedOutput(OutputSpec spec) : spec_(std::move(spec)) {}
 
  protected:
+  // name= when given (familiar names), else the build's tags.
+  std::vector<std::string> names(const BuiltImage& image) const {
+    if (spec_.names.empty()) return image.tags;
+    std::vector<std::string> out;
+    for (const auto& n : spec_.names) out.push_back(ImageRef::parse(n).familiar());
+    return out;
+  }
+  // The image again, its layers compressed and its manifest annotated as the output asks.
+  exporter::ImageRecord commit(cache::Store& store, const BuiltImage& image) const {
+    return commit_image(store, image.layers, image.config, image.created, spec_.pack_options(image.source_date_epoch),
+                        spec_.force_compression(), spec_.annotations.manifest);
+  }
+
   OutputSpec spec_;
 };
 
-class OciArchive : public SpecifiedOutput {
+// An archive written to a file, or to the stream standard output is.
+class ArchiveOutput : public SpecifiedOutput {
  public:
-  using SpecifiedOutput::SpecifiedOutput;
+  ArchiveOutput(OutputSpec spec, exporter::OutputTarget target)
+      : SpecifiedOutput(std::move(spec)), target_(std::move(target)) {}
+
+ protected:
+  exporter::OutputTarget target_;
+};
+
+class OciArchive : public ArchiveOutput {
+ public:
+  using ArchiveOutput::ArchiveOutput;
   void write(cache::Store& store, const BuiltImage& image) override {
-    // Its layers are compressed as the output asks, unlike the store's.
-    auto archived = commit_image(store, image.layers, image.config, image.created,
-                                 spec_.pack_options(image.source_date_epoch), spec_.force_compression());
-    exporter::write_oci_archive(store.content(), named(image.tags, archived.manifest),
-                                exporter::OutputTarget(spec_.dest));
+    exporter::write_oci_archive(store.content(), named(names(image), commit(store, image).manifest), target_,
+                                spec_.annotations.manifest_descriptor);
   }
 };
 
-class DockerArchive : public SpecifiedOutput {
+// tar=false of type=oci or docker: the layout's files as the archive would hold them (with
+// docker media types for type=docker, as buildx writes it).
+class OciLayout : public SpecifiedOutput {
  public:
   using SpecifiedOutput::SpecifiedOutput;
   void write(cache::Store& store, const BuiltImage& image) override {
+    exporter::write_oci_layout(store.content(), named(names(image), commit(store, image).manifest), spec_.dest,
+                               spec_.annotations.manifest_descriptor);
+  }
+};
+
+class DockerArchive : public ArchiveOutput {
+ public:
+  using ArchiveOutput::ArchiveOutput;
+  void write(cache::Store& store, const BuiltImage& image) override {
     store_layer_blobs(store, image.stored.manifest);
     const TempDir scratch = store.scratch_dir();
-    exporter::write_docker_archive(store.content(), named(image.tags, image.stored.manifest),
-                                   exporter::OutputTarget(spec_.dest), scratch.path());
+    exporter::write_docker_archive(store.content(), named(names(image), image.stored.manifest), target_,
+                                   scratch.path());
   }
 };
 
@@ -73,11 +104,11 @@ class RootfsDirectory : public SpecifiedOutput {
   }
 };
 
-class RootfsTar : public SpecifiedOutput {
+class RootfsTar : public ArchiveOutput {
  public:
-  using SpecifiedOutput::SpecifiedOutput;
+  using ArchiveOutput::ArchiveOutput;
   void write(cache::Store& store, const BuiltImage& image) override {
-    exporter::write_rootfs_tar(layer_dirs_top_first(store, image.layers), spec_.dest);
+    exporter::write_rootfs_tar(layer_dirs_top_first(store, image.layers), target_);
   }
 };
 
@@ -87,10 +118,8 @@ class RegistryPush : public SpecifiedOutput {
       : SpecifiedOutput(std::move(spec)), registry_(registry), messages_(messages) {}
   void write(cache::Store& store, const BuiltImage& image) override {
     // Pushed layers are compressed as the output asks (gzip by default), unlike the store's.
-    auto pushed = commit_image(store, image.layers, image.config, image.created,
-                               spec_.pack_options(image.source_date_epoch), spec_.force_compression());
-    const auto names = spec_.attrs.count("name") ? std::vector<std::string>{spec_.attrs.at("name")} : image.tags;
-    for (const auto& name : names) {
+    auto pushed = commit(store, image);
+    for (const auto& name : names(image)) {
       auto report = registry::push_image(store, pushed.manifest, ImageRef::parse(name), registry_.options,
                                          registry_.credentials);
       // The local image has the registry's manifest as a digest of its repository (docker's RepoDigests).
@@ -106,16 +135,26 @@ class RegistryPush : public SpecifiedOutput {
   Messages& messages_;
 };
 
+exporter::OutputTarget target_of(const OutputSpec& spec, const std::optional<exporter::OutputTarget>& standard_output) {
+  if (!spec.to_stdout()) return exporter::OutputTarget(spec.dest);
+  if (!standard_output)
+    throw UsageError("--output type=" + spec.type + ",dest=-: there is no standard output to write to here");
+  return *standard_output;
+}
+
 }  // namespace
 
 std::unique_ptr<ImageOutput> make_image_output(const OutputSpec& spec, const RegistryAccess& registry,
-                                               Messages& messages) {
-  if (spec.type == "oci") return std::make_unique<OciArchive>(spec);
-  if (spec.type == "docker") return std::make_unique<DockerArchive>(spec);
-  if (spec.type == "local") return std::make_unique<RootfsDirectory>(spec);
-  if (spec.type == "tar") return std::make_unique<RootfsTar>(spec);
-  if (spec.type == "registry") return std::make_unique<RegistryPush>(spec, registry, messages);
+                                               Messages& messages,
+                                               const std::optional<exporter::OutputTarget>& standard_output) {
+  if (spec.push) return std::make_unique<RegistryPush>(spec, registry, messages);
   if (spec.type == "image") return nullptr;
+  if ((spec.type == "oci" || spec.type == "docker") && !spec.tar) return std::make_unique<OciLayout>(spec);
+  if (spec.type == "docker" && spec.dest.empty()) return nullptr;
+  if (spec.type == "local") return std::make_unique<RootfsDirectory>(spec);
+  if (spec.type == "oci") return std::make_unique<OciArchive>(spec, target_of(spec, standard_output));
+  if (spec.type == "docker") return std::make_unique<DockerArchive>(spec, target_of(spec, standard_output));
+  if (spec.type == "tar") return std::make_unique<RootfsTar>(spec, target_of(spec, standard_output));
   throw UsageError("--output type=" + spec.type + ": unknown type");
 }
 

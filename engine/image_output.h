@@ -1,7 +1,9 @@
 // What a build writes besides the local store's image, one ImageOutput per --output, chosen
-// once from its spec: an OCI or docker archive, a root filesystem (a local directory or a tar),
-// a push to a registry. The local store always gets the image; type=image only says how it
-// keeps the layers (BuildJob), so it has no output of its own.
+// once from its spec: an OCI or docker archive (to a file or standard output), an OCI image
+// layout directory (tar=false), a root filesystem (a local directory or a tar), a push to a
+// registry (type=registry, type=image,push=true). The local store always gets the image;
+// type=image only says how it keeps the layers and what it is named (BuildJob), and
+// type=docker without dest= is that image, so neither has an output of its own unless it pushes.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include "engine/output_spec.h"
 #include "engine/registry_access.h"
 #include "exporter/image.h"
+#include "exporter/output_file.h"
 
 namespace gantry::engine {
 
@@ -37,8 +40,11 @@ class ImageOutput {
   virtual void write(cache::Store& store, const BuiltImage& image) = 0;
 };
 
-// nullptr for type=image. `registry` and `messages` must outlive the output.
+// nullptr when the local store's image is all there is to it (see above). `standard_output`
+// is where dest=- goes: the front end's standard output, when it has one to give; without it
+// dest=- is a UsageError. `registry`, `messages` and the stream must outlive the output.
 std::unique_ptr<ImageOutput> make_image_output(const OutputSpec& spec, const RegistryAccess& registry,
-                                               Messages& messages);
+                                               Messages& messages,
+                                               const std::optional<exporter::OutputTarget>& standard_output);
 
 }  // namespace gantry::engine

@@ -245,17 +245,20 @@ void remember_layer_blob(cache::Store& store, const std::string& snapshot, const
 
 exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::string>& layers,
                                    json config, std::int64_t created,
-                                   const exporter::PackOptions& pack, bool force_compression) {
+                                   const exporter::PackOptions& pack, bool force_compression,
+                                   const std::map<std::string, std::string>& annotations) {
   std::vector<exporter::LayerBlob> blobs;
   for (const auto& id : layers) blobs.push_back(layer_blob(store, id, pack, force_compression));
   return exporter::write_image(store.content(), std::move(config), blobs, created,
-                               pack.oci_media_types);
+                               pack.oci_media_types, annotations);
 }
 
 exporter::ImageRecord commit_local_image(cache::Store& store, const std::vector<std::string>& layers,
                                          json config, std::int64_t created,
-                                         const exporter::PackOptions& pack) {
-  if (!keeps_layers_unpacked(pack)) return commit_image(store, layers, std::move(config), created, pack);
+                                         const exporter::PackOptions& pack,
+                                         const std::map<std::string, std::string>& annotations) {
+  if (!keeps_layers_unpacked(pack))
+    return commit_image(store, layers, std::move(config), created, pack, false, annotations);
   std::vector<exporter::LayerBlob> blobs;
   for (const auto& id : layers) {
     auto blob = known_blob(store, id, "uncompressed", false, false);
@@ -265,7 +268,8 @@ exporter::ImageRecord commit_local_image(cache::Store& store, const std::vector<
     }
     blobs.push_back(*blob);
   }
-  return exporter::write_image(store.content(), std::move(config), blobs, created, pack.oci_media_types);
+  return exporter::write_image(store.content(), std::move(config), blobs, created, pack.oci_media_types,
+                               annotations);
 }
 
 void store_layer_blobs(cache::Store& store, const Digest& manifest) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -72,17 +73,19 @@ bool keeps_layers_unpacked(const exporter::PackOptions& pack);
 
 // Packs (or reuses the blobs of) every layer of `layers` and writes the image. A layer that
 // already has a blob in another compression (a base image's own layers) keeps it unless
-// `force_compression`.
+// `force_compression`. `annotations` are the manifest's.
 exporter::ImageRecord commit_image(cache::Store& store, const std::vector<std::string>& layers,
                                    nlohmann::json config, std::int64_t created,
                                    const exporter::PackOptions& pack,
-                                   bool force_compression = false);
+                                   bool force_compression = false,
+                                   const std::map<std::string, std::string>& annotations = {});
 
 // The image a build leaves in the local store: as commit_image, but with
 // keeps_layers_unpacked(pack), layers without a blob are hashed and not stored.
 exporter::ImageRecord commit_local_image(cache::Store& store, const std::vector<std::string>& layers,
                                          nlohmann::json config, std::int64_t created,
-                                         const exporter::PackOptions& pack);
+                                         const exporter::PackOptions& pack,
+                                         const std::map<std::string, std::string>& annotations = {});
 
 // Brings into the content store every layer blob of the image (or index) `manifest` that the
 // store kept only as a snapshot, before an archive is written from the blobs. Throws Error naming

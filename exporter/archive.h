@@ -12,6 +12,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,17 +24,19 @@
 namespace gantry::exporter {
 
 using TaggedManifests = std::vector<std::pair<std::string, Digest>>;
+// Annotations of every index.json entry besides the names (which win over them).
+using DescriptorAnnotations = std::map<std::string, std::string>;
 
 // `dir` must not exist, or be an empty directory.
 void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                      const std::filesystem::path& dir);
+                      const std::filesystem::path& dir, const DescriptorAnnotations& annotations = {});
 // Adds `manifest` (an OCI manifest) and the blobs it names to the OCI layout `dir` (made when
 // missing) and makes it the only entry of its index, tagged `tag`. Blobs already there stay;
 // index.json is replaced last, so a reader sees the whole old layout or the whole new one.
 void update_oci_layout(const cache::ContentStore& store, const Digest& manifest, const std::string& tag,
                        const std::filesystem::path& dir);
 void write_oci_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                       const OutputTarget& dest_tar);
+                       const OutputTarget& dest_tar, const DescriptorAnnotations& annotations = {});
 // Compressed layers are expanded into `scratch_dir` (the caller's scratch space, which it removes)
 // on their way into the tar.
 void write_docker_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,

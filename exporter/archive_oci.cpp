@@ -28,7 +28,8 @@ struct Layout {
   std::set<Digest> blobs;  // sorted, so the archive's member order is fixed
 };
 
-Layout plan_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests) {
+Layout plan_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
+                   const DescriptorAnnotations& annotations) {
   Layout layout;
   json manifests = json::array();
   for (const ExportedImage& image : collect_export(store, tagged_manifests)) {
@@ -36,12 +37,14 @@ Layout plan_layout(const cache::ContentStore& store, const TaggedManifests& tagg
     json descriptor = {{"mediaType", image.manifest_media_type},
                        {"digest", manifest.str()},
                        {"size", store.size(manifest)}};
+    if (!annotations.empty()) descriptor["annotations"] = annotations;
     // One index entry per name, so every tag can be found by its ref.name annotation.
     for (const std::string& name : image.names) {
       const ImageRef ref = ImageRef::parse(name);
-      descriptor["annotations"] = {{"io.containerd.image.name", ref.canonical()},
-                                   {"org.opencontainers.image.ref.name", ref.tag}};
-      manifests.push_back(descriptor);
+      json named = descriptor;
+      named["annotations"]["io.containerd.image.name"] = ref.canonical();
+      named["annotations"]["org.opencontainers.image.ref.name"] = ref.tag;
+      manifests.push_back(std::move(named));
     }
     if (image.names.empty()) manifests.push_back(descriptor);
     layout.blobs.insert(manifest);
@@ -63,8 +66,8 @@ void link_or_copy(const cache::ContentStore& store, const Digest& blob, const fs
 }  // namespace
 
 void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                      const fs::path& dir) {
-  const Layout layout = plan_layout(store, tagged_manifests);
+                      const fs::path& dir, const DescriptorAnnotations& annotations) {
+  const Layout layout = plan_layout(store, tagged_manifests, annotations);
   std::error_code ec;
   if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
     throw Error("OCI layout `" + dir.string() + "`: exists and is not an empty directory");
@@ -108,8 +111,8 @@ void update_oci_layout(const cache::ContentStore& store, const Digest& manifest,
 }
 
 void write_oci_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                       const OutputTarget& dest_tar) {
-  const Layout layout = plan_layout(store, tagged_manifests);
+                       const OutputTarget& dest_tar, const DescriptorAnnotations& annotations) {
+  const Layout layout = plan_layout(store, tagged_manifests, annotations);
   OutputFile out(dest_tar);
   FdSink sink(out.fd(), out.dest());
   TarWriter tar(sink);

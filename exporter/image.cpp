@@ -75,8 +75,12 @@ std::string rfc3339_utc(std::int64_t unix_seconds) {
 }
 
 ImageRecord write_image(const cache::ContentStore& store, json config, const std::vector<LayerBlob>& layers,
-                        std::int64_t created, bool oci_media_types) {
+                        std::int64_t created, bool oci_media_types,
+                        const std::map<std::string, std::string>& annotations) {
   if (!config.is_object()) throw Error("image config: not a JSON object");
+  if (!annotations.empty() && !oci_media_types)
+    throw UsageError("annotation `" + annotations.begin()->first +
+                     "`: a manifest with docker media types takes no annotations");
   if (!config.contains("architecture")) config["architecture"] = host_platform().architecture;
   if (!config.contains("os")) config["os"] = "linux";
   const std::string created_text = rfc3339_utc(created);
@@ -97,12 +101,13 @@ ImageRecord write_image(const cache::ContentStore& store, json config, const std
   // nlohmann::json keeps object keys sorted, so dump() is a canonical form.
   const std::string config_bytes = config.dump();
   const Digest config_digest = store.put(config_bytes);
-  const json manifest = {
+  json manifest = {
       {"schemaVersion", 2},
       {"mediaType", oci_media_types ? media_types::kOciManifest : media_types::kDockerManifest},
       {"config", descriptor(oci_media_types ? media_types::kOciConfig : media_types::kDockerConfig,
                             config_digest, static_cast<std::int64_t>(config_bytes.size()))},
       {"layers", layer_descriptors}};
+  if (!annotations.empty()) manifest["annotations"] = annotations;
   const std::string manifest_bytes = manifest.dump();
   return {.manifest = store.put(manifest_bytes),
           .config = config_digest,

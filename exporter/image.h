@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,10 +30,11 @@ struct ImageRecord {
 // from `created` (unix seconds, written RFC 3339 UTC), the same "created" on history entries
 // that have none, and os/architecture to the host's when missing. Layer media types are
 // converted to the chosen family (a docker gzip layer in an OCI manifest becomes OCI gzip).
-// Throws UsageError for a zstd layer with docker media types.
+// `annotations` become the manifest's "annotations" (OCI media types only).
+// Throws UsageError for a zstd layer with docker media types, or annotations with them.
 ImageRecord write_image(const cache::ContentStore& store, nlohmann::json config,
                         const std::vector<LayerBlob>& layers, std::int64_t created,
-                        bool oci_media_types = true);
+                        bool oci_media_types = true, const std::map<std::string, std::string>& annotations = {});
 
 struct ImageView {
   Digest manifest;

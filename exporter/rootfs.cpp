@@ -85,9 +85,9 @@ void fill_rootfs_dir(const std::vector<fs::path>& layers_top_first, const fs::pa
   if (::chmod(dir.c_str(), 0755) != 0) throw_errno("chmod `" + dir.string() + "`");
 }
 
-void write_rootfs_tar(const std::vector<fs::path>& layers_top_first, const fs::path& dest_tar) {
+void write_rootfs_tar(const std::vector<fs::path>& layers_top_first, const OutputTarget& dest_tar) {
   OutputFile out(dest_tar);
-  FdSink sink(out.fd(), dest_tar);
+  FdSink sink(out.fd(), out.dest());
   TarWriter tar(sink);
   walk_merged(layers_top_first, [&](const std::string& rel, const fs::path& source, const struct stat& st) {
     tar.add_from_disk(S_ISDIR(st.st_mode) ? rel + "/" : rel, {AT_FDCWD, source.c_str(), fs::path()}, st, std::nullopt);

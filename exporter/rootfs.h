@@ -7,13 +7,14 @@
 #include <filesystem>
 #include <vector>
 
+#include "exporter/output_file.h"
+
 namespace gantry::exporter {
 
 // Fills `dir`, an empty directory (an export's staging directory, renamed into place by the
 // caller: cache/staging_beside.h), with the merged tree; `dir` gets mode 0755.
 void fill_rootfs_dir(const std::vector<std::filesystem::path>& layers_top_first, const std::filesystem::path& dir);
 // A plain pax tar of the merged tree, in the same deterministic form as a layer.
-void write_rootfs_tar(const std::vector<std::filesystem::path>& layers_top_first,
-                      const std::filesystem::path& dest_tar);
+void write_rootfs_tar(const std::vector<std::filesystem::path>& layers_top_first, const OutputTarget& dest_tar);
 
 }  // namespace gantry::exporter

@@ -22,7 +22,7 @@ ProgressMode parse_progress_mode(std::string_view text) {
   throw UsageError("invalid progress mode `" + std::string(text) + "` (use auto, tty, plain, json or quiet)");
 }
 
-std::unique_ptr<ProgressDisplay> make_progress_display(ProgressMode mode) {
+std::unique_ptr<ProgressDisplay> make_progress_display(ProgressMode mode, bool stdout_taken) {
   if (mode == ProgressMode::Auto) {
     const char* term = std::getenv("TERM");
     const bool dumb = term && std::string_view(term) == "dumb";
@@ -30,7 +30,7 @@ std::unique_ptr<ProgressDisplay> make_progress_display(ProgressMode mode) {
   }
   switch (mode) {
     case ProgressMode::Tty: return std::make_unique<TtyProgress>(stderr);
-    case ProgressMode::Json: return std::make_unique<JsonProgress>(stdout);
+    case ProgressMode::Json: return std::make_unique<JsonProgress>(stdout_taken ? stderr : stdout);
     case ProgressMode::Quiet: return std::make_unique<QuietProgress>();
     default: return std::make_unique<PlainProgress>(stderr);
   }

@@ -14,7 +14,8 @@ enum class ProgressMode { Auto, Tty, Plain, Json, Quiet };
 // Throws UsageError naming the accepted modes.
 ProgressMode parse_progress_mode(std::string_view text);
 
-// tty and plain write to stderr, json to stdout, quiet nowhere.
-std::unique_ptr<ProgressDisplay> make_progress_display(ProgressMode mode);
+// tty and plain write to stderr, json to stdout (to stderr when `stdout_taken`: an archive goes
+// there), quiet nowhere.
+std::unique_ptr<ProgressDisplay> make_progress_display(ProgressMode mode, bool stdout_taken = false);
 
 }  // namespace gantry::cli

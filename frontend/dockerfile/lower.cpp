@@ -794,7 +794,14 @@ BuildPlan lower(const BuildOptions& options) {
     target = -1;
     for (const StageDef& s : stages)
       if (s.from_body().stage_name == to_lower(options.target)) target = s.index;
-    if (target < 0) throw UsageError("target stage " + go_quote(options.target) + " could not be found in " + file);
+    // A build failure, not a usage error: docker exits 1, the Dockerfile being what lacks it.
+    if (target < 0) {
+      std::string named;
+      for (const StageDef& s : stages)
+        if (!s.from_body().stage_name.empty()) named += (named.empty() ? "" : ", ") + s.from_body().stage_name;
+      throw Error("target stage " + go_quote(options.target) + " could not be found in " + file +
+                  (named.empty() ? " (it names no stage)" : " (its stages: " + named + ")"));
+    }
   }
 
   // Global ARGs: usable in FROM lines and as defaults for ARGs re-declared in a stage.

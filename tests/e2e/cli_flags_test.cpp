@@ -32,6 +32,36 @@ TEST(CliFlags, UnknownFlagIsAUsageErrorNamingTheCommand) {
   EXPECT_NE(o.err.find("See 'gantry images --help'."), std::string::npos) << o.err;
 }
 
+TEST(CliFlags, AnUnknownFlagIsNamedWithoutItsValueByEveryCommand) {
+  GantryEnv env;
+  // CLI11 alone takes `1` for the context and says "got an unexpected argument"; docker names the flag.
+  for (const auto& args : std::vector<std::vector<std::string>>{{"build", "--bogus=1", "."},
+                                                                {"build", "--bogus", "1", "."},
+                                                                {"images", "--bogus=x"},
+                                                                {"save", "--bogus", "1", "img"},
+                                                                {"run", "--bogus=1", "busybox", "true"}}) {
+    auto o = env.gantry(args);
+    EXPECT_EQ(o.exit_code, 125) << testing::PrintToString(args);
+    EXPECT_TRUE(o.err.starts_with("gantry: unknown flag: --bogus\nSee 'gantry " + args[0] + " --help'."))
+        << testing::PrintToString(args) << o.err;
+  }
+  auto shorthand = env.gantry({"build", "-Zq", "."});
+  EXPECT_EQ(shorthand.exit_code, 125);
+  EXPECT_TRUE(shorthand.err.starts_with("gantry: unknown shorthand flag: 'Z' in -Zq\n")) << shorthand.err;
+}
+
+TEST(CliFlags, AMissingTargetStageIsABuildFailureListingTheStages) {
+  GantryEnv env;
+  const fs::path ctx = env.scratch() / "ctx";
+  fs::create_directories(ctx);
+  write_file_atomic(ctx / "Dockerfile", "FROM scratch AS base\nFROM base AS tools\nFROM scratch\n");
+  auto o = env.gantry({"build", "--target", "nosuchstage", ctx.string()});
+  EXPECT_EQ(o.exit_code, 1) << o.err;
+  EXPECT_NE(o.err.find("target stage \"nosuchstage\" could not be found in Dockerfile (its stages: base, tools)"),
+            std::string::npos)
+      << o.err;
+}
+
 TEST(CliFlags, MalformedValuesAndMissingCommandsAreUsageErrors) {
   GantryEnv env;
   for (const auto& args : std::vector<std::vector<std::string>>{

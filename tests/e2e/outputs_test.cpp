@@ -144,4 +144,167 @@ TEST_F(OutputsTest, CorruptArchiveIsRejectedAndLeavesTheStoreUsable) {
   EXPECT_EQ(b.exit_code, 0) << b.err;
 }
 
+// Standard output and annotations: what `-o -`, dest=-, tar=false and --annotation make.
+class OutputStreamsTest : public OutputsTest {
+ protected:
+  // gantry build with its standard output sent to `file` (run_command's pipe would hold it too,
+  // but a file is what validate() reads).
+  Outcome build_to_file(const std::vector<std::string>& flags, const fs::path& file) {
+    std::string command = "exec " + gantry_binary() + " build --network=none -t out:1";
+    for (const auto& f : flags) command += " '" + f + "'";
+    command += " '" + testdata("busybox-app").string() + "' > '" + file.string() + "'";
+    return run_command({"sh", "-c", command}, {{"GANTRY_ROOT", env_.root().string()}});
+  }
+  json index_of_layout(const fs::path& dir) { return json::parse(read_file(dir / "index.json")); }
+  json manifest_of_layout(const fs::path& dir) {
+    const std::string digest = index_of_layout(dir)["manifests"][0]["digest"];
+    return json::parse(read_file(dir / "blobs" / "sha256" / digest.substr(7)));
+  }
+};
+
+TEST_F(OutputStreamsTest, DashAndDestDashWriteTheArchiveToStandardOutput) {
+  // -o - is type=tar,dest=- (the flattened file system), as buildx takes it.
+  const fs::path rootfs = env_.scratch() / "rootfs.tar";
+  auto b = build_to_file({"-o", "-"}, rootfs);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto list = run_command({"tar", "-tf", rootfs.string()});
+  EXPECT_NE(list.out.find("app/greet.sh"), std::string::npos) << list.out << list.err;
+
+  for (const std::string output : {"type=oci,dest=-", "type=oci", "type=docker,dest=-"}) {
+    const fs::path archive = env_.scratch() / "stream.tar";
+    // JSON progress, which goes to stdout otherwise, keeps off the archive's stream.
+    b = build_to_file({"--progress=json", "-o", output}, archive);
+    ASSERT_EQ(b.exit_code, 0) << output << b.err;
+    EXPECT_NE(b.err.find("\"type\""), std::string::npos) << output << b.err;
+    auto v = validate({"--no-podman"}, archive);
+    EXPECT_EQ(v.exit_code, 0) << output << v.out;
+    EXPECT_NE(v.out.find("PASS skopeo-inspect"), std::string::npos) << output << v.out;
+  }
+}
+
+TEST_F(OutputStreamsTest, StandardOutputIsRefusedWhenATerminalAndSharedByNothing) {
+  // script(1) gives gantry a terminal as standard output.
+  auto tty = run_command({"script", "-qec", gantry_binary() + " build -o type=oci " + testdata("busybox-app").string(),
+                          "/dev/null"},
+                         {{"GANTRY_ROOT", env_.root().string()}});
+  EXPECT_EQ(tty.exit_code, 125) << tty.out;
+  EXPECT_NE(tty.out.find("gantry: build --output: cowardly refusing to write an archive to a terminal; give "
+                         "dest=FILE or redirect"),
+            std::string::npos)
+      << tty.out;
+  const fs::path sink = env_.scratch() / "sink";
+  auto two = build_to_file({"-o", "-", "-o", "type=oci,dest=-"}, sink);
+  EXPECT_EQ(two.exit_code, 125);
+  EXPECT_NE(two.err.find("--output type=oci,dest=-: type=tar writes to standard output already; only one output can"),
+            std::string::npos)
+      << two.err;
+  auto quiet = build_to_file({"-q", "-o", "-"}, sink);
+  EXPECT_EQ(quiet.exit_code, 125);
+  EXPECT_NE(quiet.err.find("-q prints the image ID on standard output"), std::string::npos) << quiet.err;
+}
+
+TEST_F(OutputStreamsTest, TarFalseWritesAnOciLayoutDirectory) {
+  const fs::path layout = env_.scratch() / "layout";
+  auto b = build("type=oci,tar=false,dest=" + layout.string());
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  for (const char* file : {"oci-layout", "index.json", "blobs/sha256"}) EXPECT_TRUE(fs::exists(layout / file)) << file;
+  // podman load names a layout directory by its path, which a test's temp dir makes upper case.
+  auto v = validate({"--no-podman"}, layout);
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+  EXPECT_NE(v.out.find("PASS umoci-unpack"), std::string::npos) << v.out;
+  auto inspect = run_command({"skopeo", "inspect", "oci:" + layout.string() + ":1"});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_EQ(json::parse(inspect.out)["Architecture"], "amd64");
+
+  // type=docker too, as buildx writes it: docker media types, which only the structure check reads.
+  const fs::path docker = env_.scratch() / "docker-layout";
+  b = build("type=docker,tar=false,dest=" + docker.string());
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(manifest_of_layout(docker)["mediaType"], "application/vnd.docker.distribution.manifest.v2+json");
+  EXPECT_NE(validate({"--no-podman"}, docker).out.find("PASS structure"), std::string::npos);
+
+  // A directory that holds something is not overwritten.
+  auto again = build("type=oci,tar=false,dest=" + layout.string());
+  EXPECT_EQ(again.exit_code, 125);
+  EXPECT_NE(again.err.find("it exists and is not an empty directory"), std::string::npos) << again.err;
+}
+
+TEST_F(OutputStreamsTest, UnknownAndUnimplementedKeysAreUsageErrorsNamingThem) {
+  auto bogus = build("type=oci,dest=x.tar,bogus=1");
+  EXPECT_EQ(bogus.exit_code, 125);
+  EXPECT_NE(bogus.err.find("type=oci takes no `bogus`"), std::string::npos) << bogus.err;
+  auto unimplemented = build("type=oci,dest=x.tar,rewrite-timestamp=true");
+  EXPECT_EQ(unimplemented.exit_code, 125);
+  EXPECT_NE(unimplemented.err.find("gantry does not implement buildx's `rewrite-timestamp` for type=oci"),
+            std::string::npos)
+      << unimplemented.err;
+  EXPECT_FALSE(fs::exists("x.tar"));
+}
+
+TEST_F(OutputStreamsTest, AnnotationsGoOnTheManifestAndItsDescriptor) {
+  const fs::path archive = env_.scratch() / "annotated.tar";
+  auto b = env_.gantry({"build", "--network=none", "-t", "out:1", "--annotation", "org.opencontainers.image.title=app",
+                        "--annotation", "manifest:from-flag=1", "--annotation", "manifest-descriptor:on-descriptor=2",
+                        "-o", "type=oci,dest=" + archive.string() + ",annotation.org.example.k=v,annotation-manifest-descriptor.d=3",
+                        testdata("busybox-app").string()});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(manifest_of(archive)["annotations"],
+            (json{{"org.opencontainers.image.title", "app"}, {"from-flag", "1"}, {"org.example.k", "v"}}));
+  const json index = json::parse(run_command({"tar", "-xOf", archive.string(), "index.json"}).out);
+  const json& descriptor = index["manifests"][0]["annotations"];
+  EXPECT_EQ(descriptor["on-descriptor"], "2");
+  EXPECT_EQ(descriptor["d"], "3");
+  EXPECT_EQ(descriptor["org.opencontainers.image.ref.name"], "1");
+  EXPECT_EQ(validate({"--no-podman"}, archive).exit_code, 0);
+
+  const fs::path layout = env_.scratch() / "annotated";
+  b = build("type=oci,tar=false,dest=" + layout.string() + ",annotation-manifest.k=layout");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto raw = run_command({"skopeo", "inspect", "--raw", "oci:" + layout.string() + ":1"});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_EQ(json::parse(raw.out)["annotations"]["k"], "layout") << raw.out;
+
+  // Without an --output, the local store's image has them.
+  b = env_.gantry({"build", "-q", "--network=none", "-t", "stored:1", "--annotation", "k=stored",
+                   testdata("busybox-app").string()});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto inspect = env_.gantry({"inspect", "stored:1"});
+  EXPECT_EQ(json::parse(inspect.out)[0]["Manifest"]["annotations"]["k"], "stored") << inspect.out;
+}
+
+TEST_F(OutputStreamsTest, AnAnnotationLevelAnOutputLacksIsAnErrorNamingIt) {
+  for (const auto& [flags, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--annotation", "index:k=v", "-o", "type=oci,dest=x.tar"},
+            "annotation `annotation-index.k`: --output type=oci writes a single-platform image, which has no image "
+            "index to annotate"},
+           {{"-o", "type=oci,dest=x.tar,annotation-index-descriptor.k=v"}, "annotation `annotation-index-descriptor.k`"},
+           {{"--annotation", "k=v", "-o", "type=docker,dest=x.tar"},
+            "--output type=docker writes docker's archive format, which has no manifest to annotate"},
+           {{"--annotation", "manifest-descriptor:k=v"},
+            "annotation `annotation-manifest-descriptor.k`: --output type=image keeps a manifest that no descriptor "
+            "names"},
+           {{"--annotation", "k=v", "-o", "type=local,dest=dir"},
+            "--annotation: --output type=local writes a root file system, not an image to annotate"},
+           {{"--annotation", "config:k=v"}, "invalid --annotation `config:k=v`: unknown annotation type `config`"}}) {
+    std::vector<std::string> args{"build", "--network=none"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.push_back(testdata("busybox-app").string());
+    auto o = env_.gantry(args);
+    EXPECT_EQ(o.exit_code, 125) << testing::PrintToString(flags);
+    EXPECT_NE(o.err.find(message), std::string::npos) << o.err;
+  }
+}
+
+TEST_F(OutputStreamsTest, TypeImageNamesTheLocalImage) {
+  auto b = env_.gantry({"build", "-q", "--network=none", "-o", R"(type=image,"name=first:1,second:2")", "-o",
+                        "type=docker,name=loaded:3", testdata("busybox-app").string()});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const std::string id = b.out.substr(0, b.out.find('\n'));
+  // type=docker without dest= is buildx's load into docker: the local store, named as it says.
+  for (const char* name : {"first:1", "second:2", "loaded:3"}) {
+    auto inspect = env_.gantry({"inspect", "--format", "{{.Id}}", name});
+    EXPECT_EQ(inspect.out, id + "\n") << name << inspect.err;
+  }
+}
+
 }  // namespace gantry::e2e

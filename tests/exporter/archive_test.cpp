@@ -93,6 +93,22 @@ TEST_F(ArchiveTest, OciLayoutPassesRealTools) {
   expect_valid(layout, "--no-podman");
 }
 
+TEST_F(ArchiveTest, DescriptorAnnotationsGoOnEveryIndexEntryAndTheNamesWin) {
+  const ImageRecord image = busybox_image();
+  const fs::path layout = tmp_.path() / "annotated";
+  write_oci_layout(store_, {{"busybox:1", image.manifest}, {"busybox:2", image.manifest}}, layout,
+                   {{"org.example.k", "v"}, {"org.opencontainers.image.ref.name", "overridden"}});
+  const json index = json::parse(read_file(layout / "index.json"));
+  ASSERT_EQ(index["manifests"].size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(index["manifests"][i]["annotations"]["org.example.k"], "v");
+    EXPECT_EQ(index["manifests"][i]["annotations"]["org.opencontainers.image.ref.name"], std::to_string(i + 1));
+  }
+  const fs::path unnamed = tmp_.path() / "unnamed.tar";
+  write_oci_archive(store_, {{"", image.manifest}}, unnamed, {{"org.example.k", "v"}});
+  ASSERT_TRUE(fs::exists(unnamed));
+}
+
 TEST_F(ArchiveTest, ArchivesAreByteForByteReproducible) {
   const ImageRecord image = busybox_image();
   write_oci_archive(store_, {{"busybox", image.manifest}}, tmp_.path() / "a.tar");

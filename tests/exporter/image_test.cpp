@@ -82,6 +82,18 @@ TEST_F(ImageTest, DockerMediaTypesConvertLayerTypes) {
   EXPECT_EQ(view.config_json["created"], "1970-01-01T00:00:00Z");
 }
 
+TEST_F(ImageTest, AnnotationsAreTheManifestsAndNeedOciMediaTypes) {
+  const ImageRecord plain = write_image(store_, frontend_config(), layers_, 0);
+  const ImageRecord annotated = write_image(store_, frontend_config(), layers_, 0, true, {{"org.example.k", "v"}});
+  const ImageView view = read_image(store_, annotated.manifest);
+  EXPECT_EQ(view.manifest_json["annotations"], (json{{"org.example.k", "v"}}));
+  EXPECT_FALSE(read_image(store_, plain.manifest).manifest_json.contains("annotations"));
+  // Only the manifest differs: the config, and so the image id, stays.
+  EXPECT_EQ(annotated.config, plain.config);
+  EXPECT_NE(annotated.manifest, plain.manifest);
+  EXPECT_THROW(write_image(store_, frontend_config(), layers_, 0, false, {{"k", "v"}}), UsageError);
+}
+
 TEST_F(ImageTest, ZstdLayersNeedOciMediaTypes) {
   EXPECT_THROW(pack_layer(tmp_.path() / "l1", store_, {.compression = Compression::Zstd, .oci_media_types = false}),
                UsageError);
