@@ -13,7 +13,9 @@
 
 namespace gantry::cli {
 
-using nlohmann::json;
+// Ordered, so that {{json .}} writes an object's keys in the order its maker gave them, as Go
+// writes a struct's fields; a map's keys are sorted wherever Go sorts them (printing, range).
+using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -307,6 +309,16 @@ std::string go_float(double value) {
   return buffer;
 }
 
+// A list's elements in order, or a map's by sorted key (with the keys), as Go visits them.
+std::vector<std::pair<std::string, const json*>> sorted_items(const json& value) {
+  std::vector<std::pair<std::string, const json*>> items;
+  for (auto it = value.begin(); it != value.end(); ++it)
+    items.emplace_back(value.is_object() ? it.key() : std::string(), &*it);
+  if (value.is_object())
+    std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return items;
+}
+
 std::string print_nested(const json& value) {
   if (value.is_null()) return "<nil>";
   if (value.is_string()) return value.get<std::string>();
@@ -315,11 +327,11 @@ std::string print_nested(const json& value) {
   if (value.is_number()) return value.dump();
   std::string out = value.is_array() ? "[" : "map[";
   bool first = true;
-  for (auto it = value.begin(); it != value.end(); ++it) {
+  for (const auto& [key, element] : sorted_items(value)) {
     if (!first) out += ' ';
     first = false;
-    if (value.is_object()) out += it.key() + ":";
-    out += print_nested(*it);
+    if (value.is_object()) out += key + ":";
+    out += print_nested(*element);
   }
   return out + "]";
 }
@@ -367,7 +379,7 @@ class Evaluator {
       run(node.otherwise, dot, out);
       return;
     }
-    for (const json& element : list) run(node.body, element, out);  // a map's values by sorted key, as Go ranges
+    for (const auto& item : sorted_items(list)) run(node.body, *item.second, out);  // a map's values by sorted key, as Go ranges
   }
 
   json pipeline(const Pipeline& pipeline, const json& dot) const {
@@ -492,7 +504,7 @@ class Evaluator {
 
 }  // namespace
 
-std::string go_print(const json& value) { return value.is_null() ? "<no value>" : print_nested(value); }
+std::string go_print(const nlohmann::ordered_json& value) { return value.is_null() ? "<no value>" : print_nested(value); }
 
 GoTemplate::GoTemplate(const std::string& text) : tree_(std::make_unique<Tree>()) {
   tree_->text = text;
@@ -503,13 +515,13 @@ GoTemplate::~GoTemplate() = default;
 GoTemplate::GoTemplate(GoTemplate&&) noexcept = default;
 GoTemplate& GoTemplate::operator=(GoTemplate&&) noexcept = default;
 
-std::string GoTemplate::render(const json& data) const {
+std::string GoTemplate::render(const nlohmann::ordered_json& data) const {
   std::string out;
   Evaluator(*tree_, false).run(tree_->nodes, data, out);
   return out;
 }
 
-std::string GoTemplate::render_header(const json& column_names) const {
+std::string GoTemplate::render_header(const nlohmann::ordered_json& column_names) const {
   std::string out;
   Evaluator(*tree_, true).run(tree_->nodes, column_names, out);
   return out;
