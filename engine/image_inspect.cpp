@@ -37,6 +37,16 @@ ordered_json descriptor_of(cache::Store& store, const Digest& target) {
 
 }  // namespace
 
+const ordered_json& inspect_zero_values() {
+  static const ordered_json zeros = ordered_json::parse(R"({
+    "Created": "", "Variant": "", "OsVersion": "",
+    "Config": {"User": "", "ExposedPorts": {}, "Env": [], "Entrypoint": [], "Cmd": [], "Volumes": {},
+               "WorkingDir": "", "Labels": {}, "StopSignal": "", "ArgsEscaped": false, "OnBuild": [], "Shell": []},
+    "GraphDriver": {"Data": {}},
+    "RootFS": {"Type": "", "Layers": []}})");
+  return zeros;
+}
+
 std::string go_rfc3339_nano(const std::string& created) {
   // "YYYY-MM-DDTHH:MM:SS" then an optional ".digits", then the zone.
   if (created.size() < 20 || created[10] != 'T' || created[19] != '.') return created;

@@ -16,6 +16,10 @@ namespace gantry::engine {
 // The image `ref` names (as find_image finds it). Throws Error naming `ref` when there is none.
 nlohmann::ordered_json inspect_image(cache::Store& store, const std::string& ref);
 
+// What each field of inspect_image()'s output holds when it is left out (Go's omitempty), as
+// docker's templates, evaluated on Go structs, see it: "" for a string, [] for a list, ...
+const nlohmann::ordered_json& inspect_zero_values();
+
 // Go's RFC 3339 with nanoseconds as time.Format writes it: `created` with the trailing zeros of
 // its fraction (and a fraction of only zeros) dropped; text that is not such a time as it is.
 std::string go_rfc3339_nano(const std::string& created);

@@ -357,7 +357,8 @@ std::string type_name(const json& value) {
 
 class Evaluator {
  public:
-  Evaluator(const GoTemplate::Tree& tree, bool header) : tree_(tree), header_(header) {}
+  Evaluator(const GoTemplate::Tree& tree, bool header, const json* root = nullptr, const json* zeros = nullptr)
+      : tree_(tree), header_(header), root_(root), zeros_(zeros) {}
 
   void run(const NodeList& nodes, const json& dot, std::string& out) const {
     for (const Node& node : nodes) {
@@ -400,12 +401,14 @@ class Evaluator {
   json operand(const Token& token, const json& dot) const {
     if (token.kind == Token::Literal) return token.literal;
     const json* value = &dot;
+    const json* zero = &dot == root_ ? zeros_ : nullptr;  // the zero values beside `value`, if any
     for (const std::string& key : token.path) {
       if (value->is_null()) return nullptr;
       if (!value->is_object()) tree_.fail(token.at, "can't evaluate field " + key + " in type " + type_name(*value));
       const auto found = value->find(key);
-      if (found == value->end()) return nullptr;  // a map's missing key, which prints <no value>
-      value = &*found;
+      zero = zero && zero->is_object() && zero->contains(key) ? &zero->at(key) : nullptr;
+      if (found == value->end() && !zero) return nullptr;  // a map's missing key, which prints <no value>
+      value = found == value->end() ? zero : &*found;
     }
     return *value;
   }
@@ -500,6 +503,8 @@ class Evaluator {
 
   const GoTemplate::Tree& tree_;
   bool header_;
+  const json* root_;   // the data render() was given
+  const json* zeros_;  // its zero values, looked up for fields it leaves out
 };
 
 }  // namespace
@@ -518,6 +523,12 @@ GoTemplate& GoTemplate::operator=(GoTemplate&&) noexcept = default;
 std::string GoTemplate::render(const nlohmann::ordered_json& data) const {
   std::string out;
   Evaluator(*tree_, false).run(tree_->nodes, data, out);
+  return out;
+}
+
+std::string GoTemplate::render(const nlohmann::ordered_json& data, const nlohmann::ordered_json& zero_values) const {
+  std::string out;
+  Evaluator(*tree_, false, &data, &zero_values).run(tree_->nodes, data, out);
   return out;
 }
 

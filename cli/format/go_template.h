@@ -27,6 +27,11 @@ class GoTemplate {
   // The text the template makes of `data`. Throws UsageError naming the template and the
   // action when the data does not fit it (a field of a string, a range over a number).
   std::string render(const nlohmann::ordered_json& data) const;
+  // As render(data), where a field that `data` leaves out but `zero_values` has (at the same
+  // path from the top) holds that value: docker evaluates its templates on Go structs, whose
+  // fields that JSON leaves out (omitempty) still hold their type's zero value, so that
+  // {{.Config.User}} prints "" and {{.Config.Env}} prints [] rather than <no value>.
+  std::string render(const nlohmann::ordered_json& data, const nlohmann::ordered_json& zero_values) const;
 
   // A table's header row, as docker makes it: the template on the column names, with json, join,
   // lower and upper giving back their first argument so that a column keeps its name.

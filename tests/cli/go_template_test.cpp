@@ -67,6 +67,16 @@ TEST(GoTemplate, JsonKeepsTheOrderOfOrderedDataAndPrintingAndRangeSortAsGoDoesAM
   EXPECT_EQ(GoTemplate("{{range .Config}}{{.}};{{end}}").render(data), "[sh];[A=1];u;");
 }
 
+TEST(GoTemplate, ZeroValuesStandInForFieldsTheDataLeavesOut) {
+  const auto data = nlohmann::ordered_json::parse(R"({"Config": {"Cmd": ["sh"]}, "Os": "linux"})");
+  const auto zeros = nlohmann::ordered_json::parse(R"({"Config": {"User": "", "Env": [], "Labels": {}}, "Os": ""})");
+  EXPECT_EQ(GoTemplate("{{.Config.User}}|{{.Config.Env}}|{{.Config.Labels}}|{{.Os}}|{{.Config.Cmd}}").render(data, zeros),
+            "|[]|map[]|linux|[sh]");
+  EXPECT_EQ(GoTemplate("{{.Config.Nope}}|{{json .Config}}").render(data, zeros), R"(<no value>|{"Cmd":["sh"]})");
+  // Only from the top: a range's element has no zero values.
+  EXPECT_EQ(GoTemplate("{{range .Config.Cmd}}{{.}}{{end}}").render(data, zeros), "sh");
+}
+
 TEST(GoTemplate, Index) {
   EXPECT_EQ(render(R"({{index .Config.Labels "a"}})"), "1");
   EXPECT_EQ(render(R"({{index .Config.Labels "zz"}})"), "<no value>");
