@@ -274,16 +274,26 @@ void add_inspect(CLI::App& parent, const std::string& name, GlobalOptions& globa
       const std::optional<GoTemplate> tmpl =
           format->empty() || *format == "json" ? std::nullopt : std::optional<GoTemplate>(*format);
       cache::Store store(global.state_root());
+      // As docker: the images found are printed (an empty array when none is), then one line
+      // for each name that is not an image, and the exit code is 1.
       nlohmann::ordered_json out = nlohmann::ordered_json::array();
-      for (const auto& n : *names) out.push_back(engine::inspect_image(store, n));
-      if (!tmpl) {
-        std::cout << go_html_escaped(out.dump(4, ' ', false, json::error_handler_t::replace)) << "\n";
-        return 0;
+      std::vector<std::string> missing;
+      for (const auto& n : *names) {
+        try {
+          out.push_back(engine::inspect_image(store, n));
+        } catch (const UsageError&) {
+          throw;
+        } catch (const Error& e) {
+          missing.push_back(e.what());
+        }
       }
       std::string text;  // every image's, before any is printed: a template that fails prints nothing
-      for (const auto& image : out) text += tmpl->render(image, engine::inspect_zero_values()) + "\n";
+      if (!tmpl) text = go_html_escaped(out.dump(4, ' ', false, json::error_handler_t::replace)) + "\n";
+      else
+        for (const auto& image : out) text += tmpl->render(image, engine::inspect_zero_values()) + "\n";
       std::cout << text << std::flush;
-      return 0;
+      for (const std::string& message : missing) std::cerr << "gantry: " << message << "\n";
+      return missing.empty() ? 0 : 1;
     };
   });
 }

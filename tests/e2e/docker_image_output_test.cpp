@@ -97,6 +97,15 @@ TEST_F(DockerImageOutput, InspectPrintsDockersFieldsInDockersOrder) {
   EXPECT_EQ(app["Metadata"]["LastTagTime"].get<std::string>().size(), 20u);  // 2024-01-02T03:04:05Z
   // The indentation is docker's four spaces.
   EXPECT_EQ(o.out.substr(0, 16), "[\n    {\n        ") << o.out;
+  // A name that is no image: the others are printed, an empty array when there are none, and
+  // the exit code is 1, as docker's.
+  const auto missing = env_.gantry({"inspect", "nope:1"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.out, "[]\n");
+  EXPECT_EQ(missing.err, "gantry: image `nope:1`: no such image\n");
+  const auto some = env_.gantry({"inspect", "-f", "{{.RepoTags}}", "nope:1", "app:1"});
+  EXPECT_EQ(some.exit_code, 1);
+  EXPECT_EQ(some.out, "[app:1]\n");
   // Imported, busybox has the comment import gives it.
   EXPECT_EQ(inspect("busybox")[0]["Comment"], "imported from a rootfs tarball");
 }
