@@ -195,8 +195,10 @@ void add_import(CLI::App& parent, const std::string& name, GlobalOptions& global
                   "LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR")
       ->allow_extra_args(false);
   cmd->add_option("-m,--message", *message, "The comment of the image's history entry");
-  cmd->callback([&global, &action, args, changes, message] {
-    action = [&global, args, changes, message] {
+  auto platform = std::make_shared<std::string>();
+  cmd->add_option("--platform", *platform, "The platform the image says it runs on: os/arch[/variant] (default: the host's)");
+  cmd->callback([&global, &action, args, changes, message, platform] {
+    action = [&global, args, changes, message, platform] {
       const char* sde = std::getenv("SOURCE_DATE_EPOCH");
       engine::ImportRequest request{
           .tarball = (*args)[0],
@@ -204,7 +206,8 @@ void add_import(CLI::App& parent, const std::string& name, GlobalOptions& global
           .created = sde && *sde ? parse_epoch_seconds("SOURCE_DATE_EPOCH", sde)
                                  : static_cast<std::int64_t>(std::time(nullptr)),
           .changes = *changes,
-          .message = *message};
+          .message = *message,
+          .platform = platform->empty() ? std::nullopt : std::optional(Platform::parse(*platform))};
       cache::Store store(global.state_root());
       const TempDir scratch = store.scratch_dir();
       if (request.tarball == "-") request.tarball = spool_stdin(scratch.path(), "import", "a FILE");

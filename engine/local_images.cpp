@@ -134,7 +134,8 @@ exporter::ImageRecord import_image(cache::Store& store, const ImportRequest& req
   // In this process's scratch space: a killed import leaves it for the next command to remove.
   const TempDir rootfs = store.scratch_dir();
   auto record = exporter::import_rootfs(request.tarball, rootfs.path(), store.content(), request.created, config,
-                                        request.message.empty() ? exporter::kImportComment : request.message);
+                                        request.message.empty() ? exporter::kImportComment : request.message,
+                                        request.platform);
   if (familiar) store.images().set(*familiar, record.manifest);
   return record;
 }

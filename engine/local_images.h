@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/digest.h"
+#include "base/platform.h"
 #include "cache/store.h"
 #include "engine/image_filter.h"
 #include "exporter/image.h"
@@ -55,6 +56,7 @@ struct ImportRequest {
   std::int64_t created = 0;                // unix seconds
   std::vector<std::string> changes;        // docker's --change instructions (image_changes.h)
   std::string message;                     // the history comment; empty for gantry's own
+  std::optional<Platform> platform;        // what the image says it runs on; the host when none
 };
 // An image from a root filesystem tarball. Throws UsageError naming a bad change or name before
 // anything is written, Error naming the tarball when it cannot be read.

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "base/platform.h"
 #include "cache/content_store.h"
 #include "exporter/image.h"
 
@@ -20,11 +22,12 @@ inline constexpr const char* kImportComment = "imported from a rootfs tarball";
 // caller's scratch space, which the caller removes) and repacked as a gzip layer in gantry's
 // deterministic form (sorted entries, mtimes clamped to `created`), so the same tarball always
 // gives the same image. Throws Error naming the tarball when it is not a readable tar or holds
-// unsafe paths. `config` is the image config's "config" object (Cmd, Env, ...) and `comment` its
-// one history entry's comment.
+// unsafe paths. `config` is the image config's "config" object (Cmd, Env, ...), `comment` its
+// one history entry's comment, and `platform` what it says it runs on (the host's when none).
 ImageRecord import_rootfs(const std::filesystem::path& tarball, const std::filesystem::path& unpack_dir,
                           const cache::ContentStore& store, std::int64_t created,
                           const nlohmann::json& config = nlohmann::json::object(),
-                          const std::string& comment = kImportComment);
+                          const std::string& comment = kImportComment,
+                          const std::optional<Platform>& platform = std::nullopt);
 
 }  // namespace gantry::exporter

@@ -15,7 +15,7 @@ _gantry() {
     build) words="-h --help -t --tag -f --file --build-arg --target --no-cache --no-cache-filter -o --output --progress -q --quiet --network --allow -m --memory --pids-limit --add-host --shm-size --ulimit --secret --label --iidfile --print --load --platform --metadata-file --cache-from --cache-to --max-parallelism --ssh --explain-cache --pull --push --insecure-registry --registry-ca --rm --force-rm --compress --disable-content-trust --isolation --squash" ;;
     bake) words="-h --help -f --file --set --print --progress --max-parallelism --pull --allow --insecure-registry --registry-ca" ;;
     images) words="-h --help -a --all -q --quiet --digests --no-trunc -f --filter --format" ;;
-    import) words="-h --help -c --change -m --message" ;;
+    import) words="-h --help -c --change -m --message --platform" ;;
     tag) words="-h --help" ;;
     rmi) words="-h --help -f --force" ;;
     inspect) words="-h --help -f --format" ;;

@@ -199,6 +199,17 @@ TEST(DockerImportFlags, ImportReadsStandardInputAndAppliesChangesAndMessage) {
   EXPECT_NE(env.gantry({"history", "base:1"}).out.find("   from CI\n"), std::string::npos);
 }
 
+TEST(DockerImportFlags, PlatformSaysWhatTheImageRunsOn) {
+  GantryEnv env;
+  const auto imported = env.gantry({"import", "--platform", "linux/arm64", busybox_rootfs_tar().string(), "arm:1"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_EQ(env.gantry({"inspect", "-f", "{{.Os}}/{{.Architecture}}", "arm:1"}).out, "linux/arm64\n");
+  const auto bad = env.gantry({"import", "--platform", "linux/arm64/v8/x", busybox_rootfs_tar().string(), "bad:1"});
+  EXPECT_EQ(bad.exit_code, 125);
+  EXPECT_EQ(bad.err, "gantry: platform `linux/arm64/v8/x`: not os/architecture[/variant]\n");
+  EXPECT_EQ(env.gantry({"images", "-q", "bad"}).out, "");
+}
+
 TEST(DockerImportFlags, AChangeThatIsNotAConfigInstructionIsAUsageErrorAndImportsNothing) {
   GantryEnv env;
   const auto bad = env.gantry({"import", "-c", "RUN echo hi", busybox_rootfs_tar().string(), "base:1"});

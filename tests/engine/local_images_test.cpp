@@ -199,6 +199,13 @@ TEST_F(LocalImagesTest, ImportAppliesChangesAndTheMessage) {
   const auto view = exporter::read_image(store_.content(), record.manifest);
   EXPECT_EQ(view.config_json["config"], json::parse(R"({"Cmd":["sh"],"Env":["A=1"]})"));
   EXPECT_EQ(view.config_json["history"][0]["comment"], "from CI");
+  EXPECT_EQ(view.config_json["architecture"], host_platform().architecture);
+
+  const auto arm = import_image(store_, {.tarball = tar, .name = "base:arm", .platform = Platform::parse("linux/arm/v7")});
+  const auto arm_config = exporter::read_image(store_.content(), arm.manifest).config_json;
+  EXPECT_EQ(arm_config["architecture"], "arm");
+  EXPECT_EQ(arm_config["variant"], "v7");
+  EXPECT_EQ(arm_config["os"], "linux");
 }
 
 TEST_F(LocalImagesTest, AnImportWithABadChangeWritesNothing) {
