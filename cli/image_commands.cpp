@@ -12,9 +12,11 @@
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/format/go_template.h"
+#include "cli/format/human_duration.h"
 #include "cli/format/list_format.h"
 #include "cli/standard_streams.h"
 #include "engine/image_filter.h"
+#include "engine/image_inspect.h"
 #include "engine/image_prune.h"
 #include "engine/local_images.h"
 #include "engine/store_images.h"
@@ -34,15 +36,11 @@ std::optional<std::time_t> created_time(const std::string& created) {
   return timegm(&tm);
 }
 
+// docker's CREATED column: how long ago, in go-units' words.
 std::string human_age(const std::string& created) {
   const auto time = created_time(created);
   if (!time) return "N/A";
-  std::int64_t age = static_cast<std::int64_t>(std::time(nullptr)) - *time;
-  if (age < 60) return "Less than a minute ago";
-  if (age < 3600) return std::to_string(age / 60) + " minutes ago";
-  if (age < 86400) return std::to_string(age / 3600) + " hours ago";
-  if (age < 86400 * 365) return std::to_string(age / 86400) + " days ago";
-  return std::to_string(age / (86400 * 365)) + " years ago";
+  return human_duration(std::max<std::int64_t>(0, static_cast<std::int64_t>(std::time(nullptr)) - *time)) + " ago";
 }
 
 // `created` in local time as a strftime `pattern` writes it.
@@ -77,10 +75,13 @@ Repo split_name(const std::string& familiar) {
 }
 
 struct ImagesFlags {
+  bool all = false;  // gantry keeps no intermediate images: every image is listed either way
   bool quiet = false;
   bool digests = false;
+  bool no_trunc = false;
   std::vector<std::string> filters;
   std::string format;
+  std::string reference;  // [REPOSITORY[:TAG]]
 };
 
 // The fields of an `images --format` row, by the column names a table format heads them with.
@@ -98,56 +99,41 @@ std::vector<std::string> digests_in(const std::vector<cache::RepoDigest>& digest
   return out;
 }
 
-// A cell of the DIGEST column: as wide as "sha256:" and 64 hex digits, and a space.
-std::string digest_column(const std::string& text) {
-  constexpr std::size_t kWidth = 71;
-  return text + std::string(text.size() < kWidth ? kWidth - text.size() + 1 : 1, ' ');
-}
+// An image id as docker shows it: 12 hex digits, or with --no-trunc the whole "sha256:...".
+std::string shown_id(const Digest& id, bool no_trunc) { return no_trunc ? id.str() : id.short_hex(); }
 
 // Named images by name, then untagged ones, as docker lists <none>:<none> images; with
-// --digests, a row for each digest the registry of the row's repository knows the image by. A
-// --format other than 'table' lays the rows out as its template says.
+// --digests, a row for each digest the registry of the row's repository knows the image by.
+// The rows are laid out by docker's own table format unless --format gives another.
 int run_images(cache::Store& store, const ImagesFlags& f) {
-  const auto filter = engine::ImageFilter::parse(f.filters);
-  if (!f.format.empty()) {
-    const ListFormat format(f.format, image_row_headers());
-    if (!format.is_default_table()) {
-      if (f.quiet) throw UsageError("--quiet and --format: give one or the other");
-      std::vector<json> rows;
-      for (const auto& image : engine::list_images(store, filter)) {
-        const auto& view = image.view;
-        auto [repo, tag] = split_name(image.name);
-        const std::string created = view.config_json.value("created", "");
-        const std::vector<std::string> digests = digests_in(image.repo_digests, repo);
-        const std::string size = human_size(engine::image_size(store, view));
-        for (std::size_t i = 0; i < (f.digests ? digests.size() : 1); ++i)
-          rows.push_back({{"ID", view.config.short_hex()}, {"Repository", repo}, {"Tag", tag}, {"Digest", digests[i]},
-                          {"CreatedSince", human_age(created)},
-                          {"CreatedAt", local_time(created, "%Y-%m-%d %H:%M:%S %z %Z")}, {"Size", size}});
-      }
-      std::cout << format.render(rows) << std::flush;
-      return 0;
-    }
-  }
-  if (!f.quiet) {
-    std::printf("%-40s %-12s %s%-14s %-22s %s\n", "REPOSITORY", "TAG", f.digests ? digest_column("DIGEST").c_str() : "",
-                "IMAGE ID", "CREATED", "SIZE");
-  }
+  std::vector<std::string> filters = f.filters;
+  if (!f.reference.empty()) filters.push_back("reference=" + f.reference);  // as docker's CLI adds it
+  const auto filter = engine::ImageFilter::parse(filters);
+  const ListFormat given(f.format.empty() ? "table" : f.format, image_row_headers());
+  if (f.quiet && !given.is_default_table()) throw UsageError("--quiet and --format: give one or the other");
+  const ListFormat format = given.is_default_table()
+      ? ListFormat(f.digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+                             : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
+                   image_row_headers())
+      : ListFormat(f.format, image_row_headers());
+  std::vector<json> rows;
   for (const auto& image : engine::list_images(store, filter)) {
     const auto& view = image.view;
     if (f.quiet) {
-      std::printf("%s\n", view.config.short_hex().c_str());
+      std::cout << shown_id(view.config, f.no_trunc) << "\n";
       continue;
     }
     auto [repo, tag] = split_name(image.name);
-    const std::vector<std::string> digests = f.digests ? digests_in(image.repo_digests, repo) : std::vector<std::string>{""};
+    const std::string created = view.config_json.value("created", "");
+    const std::vector<std::string> digests = digests_in(image.repo_digests, repo);
     const std::string size = human_size(engine::image_size(store, view));
-    for (const auto& digest : digests)
-      std::printf("%-40s %-12s %s%-14s %-22s %s\n", repo.c_str(), tag.c_str(),
-                  f.digests ? digest_column(digest).c_str() : "",
-                  view.config.short_hex().c_str(), human_age(view.config_json.value("created", "")).c_str(),
-                  size.c_str());
+    for (std::size_t i = 0; i < (f.digests ? digests.size() : 1); ++i)
+      rows.push_back({{"ID", shown_id(view.config, f.no_trunc)}, {"Repository", repo}, {"Tag", tag},
+                      {"Digest", digests[i]}, {"CreatedSince", human_age(created)},
+                      {"CreatedAt", local_time(created, "%Y-%m-%d %H:%M:%S %z %Z")}, {"Size", size}});
   }
+  if (!f.quiet) std::cout << format.render(rows);
+  std::cout << std::flush;
   return 0;
 }
 
@@ -178,8 +164,12 @@ using VerbAdder = void (*)(CLI::App& parent, const std::string& name, GlobalOpti
 void add_ls(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
   auto f = std::make_shared<ImagesFlags>();
   auto* cmd = parent.add_subcommand(name, "List images in the local store");
+  cmd->add_option("REPOSITORY[:TAG]", f->reference, "Only images of this name (a pattern, as --filter reference=)");
+  cmd->add_flag("-a,--all", f->all,
+                "Show all images: gantry keeps no intermediate images, so the list is the one without -a");
   cmd->add_flag("-q,--quiet", f->quiet, "Only show image IDs");
   cmd->add_flag("--digests", f->digests, "Show the digests registries know images by");
+  cmd->add_flag("--no-trunc", f->no_trunc, "Show whole image IDs (sha256:...)");
   cmd->add_option("-f,--filter", f->filters,
                   "Filter: dangling=true|false, reference=PATTERN, label=KEY[=VALUE]")
       ->allow_extra_args(false);
@@ -196,16 +186,32 @@ void add_ls(CLI::App& parent, const std::string& name, GlobalOptions& global, Ac
 
 void add_import(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
   auto args = std::make_shared<std::vector<std::string>>();
-  auto* cmd = parent.add_subcommand(name, "Create an image from a rootfs tarball");
-  cmd->add_option("ARGS", *args, "ROOTFS.tar [NAME[:TAG]]")->required()->expected(1, 2);
-  cmd->callback([&global, &action, args] {
-    action = [&global, args] {
+  auto changes = std::make_shared<std::vector<std::string>>();
+  auto message = std::make_shared<std::string>();
+  auto* cmd = parent.add_subcommand(name, "Create an image from a rootfs tarball ('-' reads it from standard input)");
+  cmd->add_option("ARGS", *args, "ROOTFS.tar|- [NAME[:TAG]]")->required()->expected(1, 2);
+  cmd->add_option("-c,--change", *changes,
+                  "Set the image's config with a Dockerfile instruction: CMD, ENTRYPOINT, ENV, EXPOSE, "
+                  "LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR")
+      ->allow_extra_args(false);
+  cmd->add_option("-m,--message", *message, "The comment of the image's history entry");
+  auto platform = std::make_shared<std::string>();
+  cmd->add_option("--platform", *platform, "The platform the image says it runs on: os/arch[/variant] (default: the host's)");
+  cmd->callback([&global, &action, args, changes, message, platform] {
+    action = [&global, args, changes, message, platform] {
       const char* sde = std::getenv("SOURCE_DATE_EPOCH");
-      const std::int64_t created = sde && *sde ? parse_epoch_seconds("SOURCE_DATE_EPOCH", sde)
-                                               : static_cast<std::int64_t>(std::time(nullptr));
+      engine::ImportRequest request{
+          .tarball = (*args)[0],
+          .name = args->size() > 1 ? std::optional((*args)[1]) : std::nullopt,
+          .created = sde && *sde ? parse_epoch_seconds("SOURCE_DATE_EPOCH", sde)
+                                 : static_cast<std::int64_t>(std::time(nullptr)),
+          .changes = *changes,
+          .message = *message,
+          .platform = platform->empty() ? std::nullopt : std::optional(Platform::parse(*platform))};
       cache::Store store(global.state_root());
-      const std::optional<std::string> name = args->size() > 1 ? std::optional((*args)[1]) : std::nullopt;
-      const auto record = engine::import_image(store, (*args)[0], name, created);
+      const TempDir scratch = store.scratch_dir();
+      if (request.tarball == "-") request.tarball = spool_stdin(scratch.path(), "import", "a FILE");
+      const auto record = engine::import_image(store, request);
       std::cout << record.config.str() << "\n";
       return 0;
     };
@@ -244,36 +250,53 @@ void add_rm(CLI::App& parent, const std::string& name, GlobalOptions& global, Ac
   });
 }
 
+// Go's json.Marshal, which wrote docker's output, escapes these three for HTML; they can only
+// stand in strings, so each may be replaced wherever it is.
+std::string go_html_escaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '<') out += "\\u003c";
+    else if (c == '>') out += "\\u003e";
+    else if (c == '&') out += "\\u0026";
+    else out += c;
+  }
+  return out;
+}
+
 void add_inspect(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
   auto names = std::make_shared<std::vector<std::string>>();
   auto format = std::make_shared<std::string>();
-  auto* cmd = parent.add_subcommand(name, "Show an image's manifest and config as JSON");
+  auto* cmd = parent.add_subcommand(name, "Show images as docker image inspect does (a JSON array)");
   cmd->add_option("IMAGES", *names, "Images")->required();
   cmd->add_option("-f,--format", *format,
-                  "'json' (the default) or 'TEMPLATE': a Go template printed for each image, of its "
-                  ".Id, .Digest, .RepoDigests, .Manifest, .Config");
+                  "'json' (the default) or 'TEMPLATE': a Go template printed for each image, of docker's fields: "
+                  ".Id, .RepoTags, .RepoDigests, .Created, .Config (.Config.Env, .Config.Cmd, .Config.Labels, ...), "
+                  ".Architecture, .Os, .Size, .RootFS.Layers, .Metadata, .Descriptor");
   cmd->callback([&global, &action, names, format] {
     action = [&global, names, format] {
       const std::optional<GoTemplate> tmpl =
           format->empty() || *format == "json" ? std::nullopt : std::optional<GoTemplate>(*format);
       cache::Store store(global.state_root());
-      json out = json::array();
+      // As docker: the images found are printed (an empty array when none is), then one line
+      // for each name that is not an image, and the exit code is 1.
+      nlohmann::ordered_json out = nlohmann::ordered_json::array();
+      std::vector<std::string> missing;
       for (const auto& n : *names) {
-        const Digest manifest = engine::find_image(store, n);
-        auto view = exporter::read_image(store.content(), manifest);
-        json repo_digests = json::array();
-        for (const auto& d : store.images().repo_digests(manifest)) repo_digests.push_back(d.str());
-        out.push_back({{"Id", view.config.str()}, {"Digest", view.manifest.str()}, {"RepoDigests", repo_digests},
-                       {"Manifest", view.manifest_json}, {"Config", view.config_json}});
-      }
-      if (!tmpl) {
-        std::cout << out.dump(2) << "\n";
-        return 0;
+        try {
+          out.push_back(engine::inspect_image(store, n));
+        } catch (const UsageError&) {
+          throw;
+        } catch (const Error& e) {
+          missing.push_back(e.what());
+        }
       }
       std::string text;  // every image's, before any is printed: a template that fails prints nothing
-      for (const auto& image : out) text += tmpl->render(image) + "\n";
+      if (!tmpl) text = go_html_escaped(out.dump(4, ' ', false, json::error_handler_t::replace)) + "\n";
+      else
+        for (const auto& image : out) text += tmpl->render(image, engine::inspect_zero_values()) + "\n";
       std::cout << text << std::flush;
-      return 0;
+      for (const std::string& message : missing) std::cerr << "gantry: " << message << "\n";
+      return missing.empty() ? 0 : 1;
     };
   });
 }
@@ -303,47 +326,80 @@ json history_row_headers() {
           {"CreatedBy", "CREATED BY"}, {"Size", "SIZE"},          {"Comment", "COMMENT"}};
 }
 
+// docker's CREATED BY cell: tabs as spaces, and unless `no_trunc` cut to 45 characters, the
+// last an ellipsis.
+std::string created_by_cell(std::string by, bool no_trunc) {
+  std::replace(by.begin(), by.end(), '\t', ' ');  // a tab would split a table's cell
+  constexpr std::size_t kWidth = 45;
+  std::size_t chars = 0, cut = by.size();
+  for (std::size_t i = 0; i < by.size(); ++i) {
+    if ((static_cast<unsigned char>(by[i]) & 0xC0) == 0x80) continue;  // inside a UTF-8 character
+    if (++chars == kWidth) cut = i;
+  }
+  if (no_trunc || chars <= kWidth) return by;
+  return by.substr(0, cut) + "\u2026";
+}
+
+struct HistoryFlags {
+  std::string format;
+  bool no_trunc = false;
+  bool quiet = false;
+  bool human = true;
+};
+
 // A row's .ID: the image's id on the newest step, whose result is the image, and <missing> on
 // the steps before, whose images the store does not keep, as docker shows a pulled image's.
-int run_history(cache::Store& store, const std::string& image, const std::string& format_text) {
-  const std::optional<ListFormat> format =
-      format_text.empty() ? std::nullopt : std::optional<ListFormat>(std::in_place, format_text, history_row_headers());
+// Without -H, ages are RFC 3339 times and sizes are bytes, as docker prints them.
+int run_history(cache::Store& store, const std::string& image, const HistoryFlags& f) {
+  const ListFormat given(f.format.empty() ? "table" : f.format, history_row_headers());
+  if (f.quiet && !given.is_default_table()) throw UsageError("--quiet and --format: give one or the other");
+  const std::string docker_table = f.human ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+                                           : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+  const ListFormat format(f.quiet ? "{{.ID}}" : given.is_default_table() ? docker_table : f.format,
+                          history_row_headers());
   const auto view = exporter::read_image(store.content(), engine::find_image(store, image));
   const std::vector<HistoryEntry> entries = history_of(store, view);
-  if (format && !format->is_default_table()) {
-    std::vector<json> rows;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      const HistoryEntry& e = entries[i];
-      std::string by = e.created_by;
-      std::replace(by.begin(), by.end(), '\t', ' ');  // a tab would split a table's cell
-      rows.push_back({{"ID", i == 0 ? view.config.short_hex() : "<missing>"}, {"CreatedSince", human_age(e.created)},
-                      {"CreatedAt", rfc3339_local(e.created)}, {"CreatedBy", by}, {"Size", human_size(e.size)},
-                      {"Comment", e.comment}});
-    }
-    std::cout << format->render(rows) << std::flush;
-    return 0;
+  std::vector<json> rows;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const HistoryEntry& e = entries[i];
+    const std::string created_at = rfc3339_local(e.created);
+    rows.push_back({{"ID", i == 0 ? shown_id(view.config, f.no_trunc) : "<missing>"},
+                    {"CreatedSince", f.human ? human_age(e.created) : created_at},
+                    {"CreatedAt", created_at},
+                    {"CreatedBy", created_by_cell(e.created_by, f.no_trunc)},
+                    {"Size", f.human ? human_size(e.size) : std::to_string(e.size)},
+                    {"Comment", e.comment}});
   }
-  std::printf("%-22s %-60s %s\n", "CREATED", "CREATED BY", "SIZE");
-  for (const HistoryEntry& e : entries) {
-    std::string by = e.created_by;
-    if (by.size() > 60) by = by.substr(0, 57) + "...";
-    std::printf("%-22s %-60s %s\n", human_age(e.created).c_str(), by.c_str(), human_size(e.size).c_str());
-  }
+  std::cout << format.render(rows) << std::flush;
   return 0;
 }
 
 void add_history(CLI::App& parent, const std::string& name, GlobalOptions& global, Action& action) {
   auto image = std::make_shared<std::string>();
-  auto format = std::make_shared<std::string>();
+  auto f = std::make_shared<HistoryFlags>();
   auto* cmd = parent.add_subcommand(name, "Show the history of an image");
   cmd->add_option("IMAGE", *image, "Image")->required();
-  cmd->add_option("--format", *format,
+  cmd->add_option("--format", f->format,
                   "'table', 'table TEMPLATE' (with a header row), 'json' or 'TEMPLATE': a Go template of a row's "
                   ".ID, .CreatedSince, .CreatedAt, .CreatedBy, .Size, .Comment");
-  cmd->callback([&global, &action, image, format] {
-    action = [&global, image, format] {
+  cmd->add_flag("--no-trunc", f->no_trunc, "Show whole image IDs and CREATED BY commands");
+  cmd->add_flag("-q,--quiet", f->quiet, "Only show image IDs");
+  // An option, not a flag, so that docker's spelling -H=false parses ("=false" is its value).
+  cmd->add_option_function<std::string>(
+         "-H,--human",
+         [f](const std::string& value) {
+           const std::string v = value.starts_with("=") ? value.substr(1) : value;
+           if (v.empty() || v == "true" || v == "1") f->human = true;
+           else if (v == "false" || v == "0") f->human = false;
+           else throw UsageError("history -H: `" + v + "` is not true or false");
+         },
+         "Sizes and dates in human-readable form (the default); -H=false prints bytes and RFC 3339 times")
+      ->expected(0, 1)
+      ->type_name("true|false");
+  cmd->callback([&global, &action, image, f] {
+    action = [&global, image, f] {
       cache::Store store(global.state_root());
-      return run_history(store, *image, *format);
+      return run_history(store, *image, *f);
     };
   });
 }
@@ -374,7 +430,7 @@ void add_load(CLI::App& parent, const std::string& name, GlobalOptions& global, 
     action = [&global, input] {
       cache::Store store(global.state_root());
       const TempDir scratch = store.scratch_dir();
-      const fs::path archive = input->empty() ? spool_stdin(scratch.path(), "load") : fs::path(*input);
+      const fs::path archive = input->empty() ? spool_stdin(scratch.path(), "load", "-i FILE") : fs::path(*input);
       for (const auto& image : engine::load_images(store, archive))
         std::cout << "Loaded image: " << (image.name.empty() ? image.manifest.str() : image.name) << "\n";
       return 0;

@@ -17,9 +17,10 @@ exporter::OutputTarget archive_to_stdout(const std::string& command, const std::
   return exporter::OutputTarget::stream(STDOUT_FILENO, "standard output");
 }
 
-std::filesystem::path spool_stdin(const std::filesystem::path& dir, const std::string& command) {
+std::filesystem::path spool_stdin(const std::filesystem::path& dir, const std::string& command,
+                                  const std::string& instead) {
   if (::isatty(STDIN_FILENO))
-    throw UsageError(command + ": no archive to read: give -i FILE or pipe one to standard input");
+    throw UsageError(command + ": no archive to read: give " + instead + " or pipe one to standard input");
   const std::filesystem::path file = dir / "stdin.tar";
   UniqueFd out(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!out) throw_errno("create `" + file.string() + "`");

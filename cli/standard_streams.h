@@ -17,8 +17,9 @@ exporter::OutputTarget archive_to_stdout(const std::string& command,
                                          const std::string& instead = "give -o FILE or redirect");
 
 // Copies standard input whole into a new file in `dir` (a loader reads an archive more than
-// once) and returns its path; throws UsageError naming `command` when it is a terminal, Error
-// when it cannot be read or the file written.
-std::filesystem::path spool_stdin(const std::filesystem::path& dir, const std::string& command);
+// once) and returns its path; throws UsageError naming `command` (and the argument to give
+// `instead`) when it is a terminal, Error when it cannot be read or the file written.
+std::filesystem::path spool_stdin(const std::filesystem::path& dir, const std::string& command,
+                                  const std::string& instead);
 
 }  // namespace gantry::cli

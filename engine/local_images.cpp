@@ -8,6 +8,7 @@
 #include "base/file_util.h"
 #include "base/image_ref.h"
 #include "base/scope_guard.h"
+#include "engine/image_changes.h"
 #include "engine/store_images.h"
 #include "exporter/archive.h"
 #include "exporter/import.h"
@@ -124,13 +125,18 @@ RemovedImage remove_image(cache::Store& store, const std::string& ref, bool forc
   return removed;
 }
 
-exporter::ImageRecord import_image(cache::Store& store, const fs::path& tarball,
-                                   const std::optional<std::string>& name, std::int64_t created) {
-  if (!fs::exists(tarball)) throw Error("import `" + tarball.string() + "`: no such file");
+exporter::ImageRecord import_image(cache::Store& store, const ImportRequest& request) {
+  nlohmann::json config = nlohmann::json::object();
+  apply_image_changes(config, request.changes);
+  const std::optional<std::string> familiar =
+      request.name ? std::optional(ImageRef::parse(*request.name).familiar()) : std::nullopt;
+  if (!fs::exists(request.tarball)) throw Error("import `" + request.tarball.string() + "`: no such file");
   // In this process's scratch space: a killed import leaves it for the next command to remove.
   const TempDir rootfs = store.scratch_dir();
-  auto record = exporter::import_rootfs(tarball, rootfs.path(), store.content(), created);
-  if (name) store.images().set(ImageRef::parse(*name).familiar(), record.manifest);
+  auto record = exporter::import_rootfs(request.tarball, rootfs.path(), store.content(), request.created, config,
+                                        request.message.empty() ? exporter::kImportComment : request.message,
+                                        request.platform);
+  if (familiar) store.images().set(*familiar, record.manifest);
   return record;
 }
 

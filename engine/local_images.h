@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/digest.h"
+#include "base/platform.h"
 #include "cache/store.h"
 #include "engine/image_filter.h"
 #include "exporter/image.h"
@@ -49,9 +50,17 @@ struct RemovedImage {
 // Throws Error naming `ref` when nothing matches or `force` is needed.
 RemovedImage remove_image(cache::Store& store, const std::string& ref, bool force);
 
-// An image from a root filesystem tarball, named `name` when given.
-exporter::ImageRecord import_image(cache::Store& store, const std::filesystem::path& tarball,
-                                   const std::optional<std::string>& name, std::int64_t created);
+struct ImportRequest {
+  std::filesystem::path tarball;           // a root filesystem, plain or compressed
+  std::optional<std::string> name;         // named so when given
+  std::int64_t created = 0;                // unix seconds
+  std::vector<std::string> changes;        // docker's --change instructions (image_changes.h)
+  std::string message;                     // the history comment; empty for gantry's own
+  std::optional<Platform> platform;        // what the image says it runs on; the host when none
+};
+// An image from a root filesystem tarball. Throws UsageError naming a bad change or name before
+// anything is written, Error naming the tarball when it cannot be read.
+exporter::ImageRecord import_image(cache::Store& store, const ImportRequest& request);
 
 struct LoadedImage {
   std::string name;  // as the archive names it; empty for an unnamed image

@@ -14,12 +14,12 @@ _gantry() {
   case "$cmd" in
     build) words="-h --help -t --tag -f --file --build-arg --target --no-cache --no-cache-filter -o --output --annotation --progress -q --quiet --network --allow -m --memory --memory-swap --pids-limit -c --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --cgroup-parent --add-host --shm-size --ulimit --security-opt --secret --label --iidfile --print --load --platform --metadata-file --cache-from --cache-to --max-parallelism --ssh --explain-cache --pull --push --insecure-registry --registry-ca --rm --force-rm --compress --disable-content-trust --isolation --squash" ;;
     bake) words="-h --help -f --file --set --print --progress --max-parallelism --pull --allow --insecure-registry --registry-ca" ;;
-    images) words="-h --help -q --quiet --digests -f --filter --format" ;;
-    import) words="-h --help" ;;
+    images) words="-h --help -a --all -q --quiet --digests --no-trunc -f --filter --format" ;;
+    import) words="-h --help -c --change -m --message --platform" ;;
     tag) words="-h --help" ;;
     rmi) words="-h --help -f --force" ;;
     inspect) words="-h --help -f --format" ;;
-    history) words="-h --help --format" ;;
+    history) words="-h --help --format --no-trunc -q --quiet -H --human" ;;
     save) words="-h --help -o --output --format" ;;
     load) words="-h --help -i --input" ;;
     image) words="ls rm inspect history tag save load import prune -h --help" ;;

@@ -13,7 +13,9 @@
 
 namespace gantry::cli {
 
-using nlohmann::json;
+// Ordered, so that {{json .}} writes an object's keys in the order its maker gave them, as Go
+// writes a struct's fields; a map's keys are sorted wherever Go sorts them (printing, range).
+using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -307,6 +309,16 @@ std::string go_float(double value) {
   return buffer;
 }
 
+// A list's elements in order, or a map's by sorted key (with the keys), as Go visits them.
+std::vector<std::pair<std::string, const json*>> sorted_items(const json& value) {
+  std::vector<std::pair<std::string, const json*>> items;
+  for (auto it = value.begin(); it != value.end(); ++it)
+    items.emplace_back(value.is_object() ? it.key() : std::string(), &*it);
+  if (value.is_object())
+    std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return items;
+}
+
 std::string print_nested(const json& value) {
   if (value.is_null()) return "<nil>";
   if (value.is_string()) return value.get<std::string>();
@@ -315,11 +327,11 @@ std::string print_nested(const json& value) {
   if (value.is_number()) return value.dump();
   std::string out = value.is_array() ? "[" : "map[";
   bool first = true;
-  for (auto it = value.begin(); it != value.end(); ++it) {
+  for (const auto& [key, element] : sorted_items(value)) {
     if (!first) out += ' ';
     first = false;
-    if (value.is_object()) out += it.key() + ":";
-    out += print_nested(*it);
+    if (value.is_object()) out += key + ":";
+    out += print_nested(*element);
   }
   return out + "]";
 }
@@ -345,7 +357,8 @@ std::string type_name(const json& value) {
 
 class Evaluator {
  public:
-  Evaluator(const GoTemplate::Tree& tree, bool header) : tree_(tree), header_(header) {}
+  Evaluator(const GoTemplate::Tree& tree, bool header, const json* root = nullptr, const json* zeros = nullptr)
+      : tree_(tree), header_(header), root_(root), zeros_(zeros) {}
 
   void run(const NodeList& nodes, const json& dot, std::string& out) const {
     for (const Node& node : nodes) {
@@ -367,7 +380,7 @@ class Evaluator {
       run(node.otherwise, dot, out);
       return;
     }
-    for (const json& element : list) run(node.body, element, out);  // a map's values by sorted key, as Go ranges
+    for (const auto& item : sorted_items(list)) run(node.body, *item.second, out);  // a map's values by sorted key, as Go ranges
   }
 
   json pipeline(const Pipeline& pipeline, const json& dot) const {
@@ -388,12 +401,14 @@ class Evaluator {
   json operand(const Token& token, const json& dot) const {
     if (token.kind == Token::Literal) return token.literal;
     const json* value = &dot;
+    const json* zero = &dot == root_ ? zeros_ : nullptr;  // the zero values beside `value`, if any
     for (const std::string& key : token.path) {
       if (value->is_null()) return nullptr;
       if (!value->is_object()) tree_.fail(token.at, "can't evaluate field " + key + " in type " + type_name(*value));
       const auto found = value->find(key);
-      if (found == value->end()) return nullptr;  // a map's missing key, which prints <no value>
-      value = &*found;
+      zero = zero && zero->is_object() && zero->contains(key) ? &zero->at(key) : nullptr;
+      if (found == value->end() && !zero) return nullptr;  // a map's missing key, which prints <no value>
+      value = found == value->end() ? zero : &*found;
     }
     return *value;
   }
@@ -488,11 +503,13 @@ class Evaluator {
 
   const GoTemplate::Tree& tree_;
   bool header_;
+  const json* root_;   // the data render() was given
+  const json* zeros_;  // its zero values, looked up for fields it leaves out
 };
 
 }  // namespace
 
-std::string go_print(const json& value) { return value.is_null() ? "<no value>" : print_nested(value); }
+std::string go_print(const nlohmann::ordered_json& value) { return value.is_null() ? "<no value>" : print_nested(value); }
 
 GoTemplate::GoTemplate(const std::string& text) : tree_(std::make_unique<Tree>()) {
   tree_->text = text;
@@ -503,13 +520,19 @@ GoTemplate::~GoTemplate() = default;
 GoTemplate::GoTemplate(GoTemplate&&) noexcept = default;
 GoTemplate& GoTemplate::operator=(GoTemplate&&) noexcept = default;
 
-std::string GoTemplate::render(const json& data) const {
+std::string GoTemplate::render(const nlohmann::ordered_json& data) const {
   std::string out;
   Evaluator(*tree_, false).run(tree_->nodes, data, out);
   return out;
 }
 
-std::string GoTemplate::render_header(const json& column_names) const {
+std::string GoTemplate::render(const nlohmann::ordered_json& data, const nlohmann::ordered_json& zero_values) const {
+  std::string out;
+  Evaluator(*tree_, false, &data, &zero_values).run(tree_->nodes, data, out);
+  return out;
+}
+
+std::string GoTemplate::render_header(const nlohmann::ordered_json& column_names) const {
   std::string out;
   Evaluator(*tree_, true).run(tree_->nodes, column_names, out);
   return out;

@@ -58,6 +58,25 @@ TEST(GoTemplate, Json) {
   EXPECT_EQ(render("{{.Config.Env | json}}"), R"(["PATH=/bin","A=1"])");
 }
 
+TEST(GoTemplate, JsonKeepsTheOrderOfOrderedDataAndPrintingAndRangeSortAsGoDoesAMap) {
+  // Ordered data stands for a Go struct, whose fields json writes in their order.
+  const auto data = nlohmann::ordered_json::parse(R"({"Config": {"User": "u", "Env": ["A=1"], "Cmd": ["sh"]}})");
+  const GoTemplate json_config("{{json .Config}}");
+  EXPECT_EQ(json_config.render(data), R"({"User":"u","Env":["A=1"],"Cmd":["sh"]})");
+  EXPECT_EQ(GoTemplate("{{.Config}}").render(data), "map[Cmd:[sh] Env:[A=1] User:u]");
+  EXPECT_EQ(GoTemplate("{{range .Config}}{{.}};{{end}}").render(data), "[sh];[A=1];u;");
+}
+
+TEST(GoTemplate, ZeroValuesStandInForFieldsTheDataLeavesOut) {
+  const auto data = nlohmann::ordered_json::parse(R"({"Config": {"Cmd": ["sh"]}, "Os": "linux"})");
+  const auto zeros = nlohmann::ordered_json::parse(R"({"Config": {"User": "", "Env": [], "Labels": {}}, "Os": ""})");
+  EXPECT_EQ(GoTemplate("{{.Config.User}}|{{.Config.Env}}|{{.Config.Labels}}|{{.Os}}|{{.Config.Cmd}}").render(data, zeros),
+            "|[]|map[]|linux|[sh]");
+  EXPECT_EQ(GoTemplate("{{.Config.Nope}}|{{json .Config}}").render(data, zeros), R"(<no value>|{"Cmd":["sh"]})");
+  // Only from the top: a range's element has no zero values.
+  EXPECT_EQ(GoTemplate("{{range .Config.Cmd}}{{.}}{{end}}").render(data, zeros), "sh");
+}
+
 TEST(GoTemplate, Index) {
   EXPECT_EQ(render(R"({{index .Config.Labels "a"}})"), "1");
   EXPECT_EQ(render(R"({{index .Config.Labels "zz"}})"), "<no value>");

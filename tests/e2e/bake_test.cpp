@@ -95,7 +95,7 @@ TEST(Bake, BuildsIndependentTargetsAndADependentOneOnOneStore) {
   auto images = env.gantry({"images"});
   for (std::string name : {"app ", "tools ", "bundle "}) EXPECT_NE(images.out.find(name), std::string::npos) << images.out;
   auto app = json::parse(env.gantry({"inspect", "app:1"}).out)[0];
-  EXPECT_EQ(app["Config"]["config"]["Labels"]["team"], "core");
+  EXPECT_EQ(app["Config"]["Labels"]["team"], "core");
 
   // The dependent target saw both dependencies' images.
   fs::path rootfs = env.scratch() / "bundle-rootfs";

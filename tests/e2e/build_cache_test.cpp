@@ -127,7 +127,7 @@ TEST_F(BuildCacheTest, ABaseSavedAndLoadedElsewhereKeepsTheRegistryCache) {
   const Outcome loaded = second.gantry({"load", "-i", archive.string()});
   ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
   const auto manifest_on = [](const GantryEnv& env) {
-    return json::parse(env.gantry({"inspect", "busybox"}).out)[0]["Digest"].get<std::string>();
+    return json::parse(env.gantry({"inspect", "busybox"}).out)[0]["Descriptor"]["digest"].get<std::string>();
   };
   ASSERT_NE(manifest_on(second), manifest_on(*first_));
 
@@ -144,7 +144,7 @@ TEST_F(BuildCacheTest, InlineCacheTravelsInThePushedImage) {
 
   auto [first_id, pushed] = build(*first_, {"-t", image, "--push", "--cache-to", "type=inline"});
   ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
-  const json config = json::parse(first_->gantry({"inspect", image}).out)[0]["Config"];
+  const json config = first_->image_config(image);
   ASSERT_TRUE(config.contains("gantry.buildcache.v1")) << config.dump();
 
   auto second = machine();

@@ -20,7 +20,7 @@ namespace {
 std::vector<std::string> diff_ids(const GantryEnv& env, const std::string& image) {
   auto o = env.gantry({"inspect", image});
   EXPECT_EQ(o.exit_code, 0) << o.err;
-  return json::parse(o.out)[0]["Config"]["rootfs"]["diff_ids"].get<std::vector<std::string>>();
+  return json::parse(o.out)[0]["RootFS"]["Layers"].get<std::vector<std::string>>();
 }
 
 fs::path blob_file(const GantryEnv& env, const std::string& digest) {

@@ -115,7 +115,7 @@ TEST(CliFlags, MetadataFileHasTheDigestsAndNamesLikeBuildx) {
   ASSERT_EQ(o.exit_code, 0) << o.err;
   auto m = json::parse(read_file(metadata));
   auto inspected = json::parse(env.gantry({"inspect", "app:1"}).out)[0];
-  EXPECT_EQ(m["containerimage.digest"], inspected["Digest"]);
+  EXPECT_EQ(m["containerimage.digest"], inspected["Descriptor"]["digest"]);
   EXPECT_EQ(m["containerimage.config.digest"], inspected["Id"]);
   EXPECT_EQ(m["containerimage.config.digest"].get<std::string>() + "\n", o.out);
   EXPECT_EQ(m["image.name"], "app:1,app:2");

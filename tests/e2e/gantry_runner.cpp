@@ -153,6 +153,25 @@ int GantryEnv::spawn(std::vector<std::string> args, std::map<std::string, std::s
   return spawn_command(args, env);
 }
 
+namespace {
+
+// The store's blob of the digest `field` of `image`'s inspect output gives (Id, the config's; or
+// Descriptor.digest, the manifest's).
+nlohmann::json store_blob(const GantryEnv& env, const std::string& image, const std::string& field) {
+  const Outcome o = env.gantry({"inspect", "-f", "{{" + field + "}}", image});
+  if (o.exit_code != 0 || o.out.size() < 8) throw std::runtime_error("gantry inspect " + image + " failed: " + o.err);
+  const std::string digest = o.out.substr(0, o.out.find('\n'));
+  return nlohmann::json::parse(read_file(env.root() / "blobs/sha256" / digest.substr(7)));
+}
+
+}  // namespace
+
+nlohmann::json GantryEnv::image_config(const std::string& image) const { return store_blob(*this, image, ".Id"); }
+
+nlohmann::json GantryEnv::image_manifest(const std::string& image) const {
+  return store_blob(*this, image, ".Descriptor.digest");
+}
+
 void GantryEnv::import_busybox() const {
   // A fixed creation time: every test root gets the very same base image.
   auto o = gantry({"import", busybox_rootfs_tar().string(), "busybox:latest"}, {{"SOURCE_DATE_EPOCH", "0"}});

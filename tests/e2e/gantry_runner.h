@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/file_util.h"
 
 namespace gantry::e2e {
@@ -44,6 +46,11 @@ class GantryEnv {
   int spawn(std::vector<std::string> args, std::map<std::string, std::string> env = {}) const;
   // Imports the busybox rootfs as busybox:latest.
   void import_busybox() const;
+  // What docker's inspect shape leaves out, read from the store: the config of `image` (its
+  // history, rootfs, created, ...) and the manifest or index its name points to. Throws
+  // std::runtime_error when gantry cannot inspect the image.
+  nlohmann::json image_config(const std::string& image) const;
+  nlohmann::json image_manifest(const std::string& image) const;
   const std::filesystem::path& root() const { return root_; }
   const std::filesystem::path& scratch() const { return scratch_; }
 

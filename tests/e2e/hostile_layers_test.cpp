@@ -91,8 +91,8 @@ class HostileLayersTest : public ::testing::Test {
   void SetUp() override {
     env_.import_busybox();
     const json busybox = inspect("busybox");
-    busybox_diff_id_ = busybox["Config"]["rootfs"]["diff_ids"][0].get<std::string>();
-    busybox_layer_ = busybox["Manifest"]["layers"][0]["digest"].get<std::string>();
+    busybox_diff_id_ = busybox["RootFS"]["Layers"][0].get<std::string>();
+    busybox_layer_ = env_.image_manifest("busybox")["layers"][0]["digest"].get<std::string>();
   }
 
   json inspect(const std::string& image) const {
@@ -302,7 +302,7 @@ TEST_F(HostileLayersTest, AnOciArchiveWhoseIndexNamesAnIndexLoadsTheHostsPlatfor
   const fs::path archive = layout.archive(env_.scratch() / "multi.tar");
   const Outcome loaded = env_.gantry({"load", "-i", archive.string()});
   ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
-  EXPECT_EQ(inspect("multi:1")["Config"]["architecture"], "amd64");
+  EXPECT_EQ(inspect("multi:1")["Architecture"], "amd64");
   const Outcome built = env_.gantry(
       {"build", "-q", context("on-multi", "FROM multi:1\nRUN test -x /bin/busybox\n").string()});
   EXPECT_EQ(built.exit_code, 0) << built.err;
@@ -324,7 +324,7 @@ TEST_F(HostileLayersTest, AMultiPlatformBasePinnedByDigestBuilds) {
   ASSERT_EQ(built.exit_code, 0) << built.err;
   const Outcome image = fresh.gantry({"inspect", "pinned:1"});
   ASSERT_EQ(image.exit_code, 0) << image.err;
-  EXPECT_EQ(json::parse(image.out)[0]["Config"]["architecture"], "amd64");
+  EXPECT_EQ(json::parse(image.out)[0]["Architecture"], "amd64");
 }
 
 TEST_F(HostileLayersTest, AMalformedLocalCacheIsAWarningAndTheStepsRun) {

@@ -80,8 +80,9 @@ TEST(ImageCommands, TagInspectAndRmi) {
   ASSERT_EQ(env.gantry({"tag", "busybox", "mybox:2"}).exit_code, 0);
   auto a = json::parse(env.gantry({"inspect", "busybox"}).out);
   auto b = json::parse(env.gantry({"inspect", "mybox:2"}).out);
-  EXPECT_EQ(a[0]["Digest"], b[0]["Digest"]);
-  EXPECT_EQ(a[0]["Config"]["rootfs"]["diff_ids"].size(), 1u);
+  EXPECT_EQ(a[0]["Descriptor"], b[0]["Descriptor"]);
+  EXPECT_EQ(a[0]["RootFS"]["Layers"].size(), 1u);
+  EXPECT_EQ(b[0]["RepoTags"], json({"busybox:latest", "mybox:2"}));
   // Removing an image by id while two names use it needs -f.
   std::string id = a[0]["Id"].get<std::string>().substr(7, 12);
   EXPECT_NE(env.gantry({"rmi", id}).exit_code, 0);
@@ -93,7 +94,7 @@ TEST(ImageCommands, TagInspectAndRmi) {
 TEST(ImageCommands, SaveAndLoadRoundTripBothFormats) {
   GantryEnv env;
   env.import_busybox();
-  auto digest = json::parse(env.gantry({"inspect", "busybox"}).out)[0]["Digest"];
+  auto digest = json::parse(env.gantry({"inspect", "busybox"}).out)[0]["Descriptor"]["digest"];
   for (std::string format : {"docker", "oci"}) {
     fs::path archive = env.scratch() / (format + ".tar");
     auto s = env.gantry({"save", "--format", format, "-o", archive.string(), "busybox"});
@@ -105,7 +106,7 @@ TEST(ImageCommands, SaveAndLoadRoundTripBothFormats) {
     auto run = other.gantry({"history", "busybox"});
     EXPECT_EQ(run.exit_code, 0) << run.err;
     if (format == "oci") {
-      EXPECT_EQ(json::parse(other.gantry({"inspect", "busybox"}).out)[0]["Digest"], digest);
+      EXPECT_EQ(json::parse(other.gantry({"inspect", "busybox"}).out)[0]["Descriptor"]["digest"], digest);
     }
   }
 }
@@ -291,7 +292,7 @@ TEST(ImageCommands, ConfigAndHistoryAreWhatBuildKitWrites) {
   build(env, "cfg:1",
         "FROM busybox\nARG V=1\nCOPY --chown=1:1 Dockerfile /d\nWORKDIR /app\nEXPOSE 8000-8001 53/udp\n"
         "HEALTHCHECK --interval=5s CMD true\nONBUILD RUN echo hi\nCMD echo $V\n");
-  const json image = json::parse(env.gantry({"inspect", "cfg:1"}).out)[0]["Config"];
+  const json image = env.image_config("cfg:1");
   EXPECT_FALSE(image["config"].contains("Shell")) << image["config"].dump();
   EXPECT_EQ(image["config"]["ArgsEscaped"], true) << image["config"].dump();
   std::vector<std::string> created_by;

@@ -380,10 +380,11 @@ TEST_F(RegistryPullTest, APullKilledInTheMiddleOfALayerLeavesNothingBrokenAndThe
   const auto blob = [&](const std::string& digest) {
     return read_file(env_.root() / "blobs/sha256" / digest.substr(7));
   };
-  const std::string manifest = blob(inspected["Digest"].get<std::string>());
-  const std::string config = inspected["Manifest"]["config"]["digest"];
-  ASSERT_EQ(inspected["Manifest"]["layers"].size(), 1u);
-  const std::string layer = inspected["Manifest"]["layers"][0]["digest"];
+  const std::string manifest = blob(inspected["Descriptor"]["digest"].get<std::string>());
+  const json manifest_json = json::parse(manifest);
+  const std::string config = manifest_json["config"]["digest"];
+  ASSERT_EQ(manifest_json["layers"].size(), 1u);
+  const std::string layer = manifest_json["layers"][0]["digest"];
   HalfLayerRegistry registry(manifest, {{config, blob(config)}, {layer, blob(layer)}}, layer);
   const std::string name = registry.host() + "/drip/app:1";
 
@@ -399,7 +400,7 @@ TEST_F(RegistryPullTest, APullKilledInTheMiddleOfALayerLeavesNothingBrokenAndThe
   EXPECT_EQ(fresh.gantry({"images", "-q"}).out, "");
   const auto blobs = store_blobs(fresh);
   EXPECT_EQ(std::find(blobs.begin(), blobs.end(), layer), blobs.end());
-  EXPECT_EQ(std::find(blobs.begin(), blobs.end(), inspected["Digest"].get<std::string>()),
+  EXPECT_EQ(std::find(blobs.begin(), blobs.end(), inspected["Descriptor"]["digest"].get<std::string>()),
             blobs.end());
 
   registry.drip = false;

@@ -11,6 +11,7 @@
 namespace gantry::engine {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 namespace {
 
@@ -172,7 +173,7 @@ TEST_F(LocalImagesTest, AMissingArchiveOrTarballIsNamed) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "load `" + (tmp_.path() / "missing.tar").string() + "`: no such file");
   }
-  EXPECT_THROW(import_image(store_, tmp_.path() / "missing.tar", "x:1", 0), Error);
+  EXPECT_THROW(import_image(store_, {.tarball = tmp_.path() / "missing.tar", .name = "x:1"}), Error);
   EXPECT_TRUE(store_.images().list().empty());
 }
 
@@ -181,10 +182,38 @@ TEST_F(LocalImagesTest, ImportMakesANamedImageOfARootfsTarball) {
   write_file_atomic(rootfs.path() / "hello", "hi");
   const fs::path tar = tmp_.path() / "rootfs.tar";
   exporter::write_rootfs_tar({rootfs.path()}, tar);
-  const auto record = import_image(store_, tar, "base:1", 1'650'000'000);
+  const auto record = import_image(store_, {.tarball = tar, .name = "base:1", .created = 1'650'000'000});
   EXPECT_EQ(store_.images().find("base:1"), record.manifest);
   const auto view = exporter::read_image(store_.content(), record.manifest);
   EXPECT_EQ(view.config_json["created"], "2022-04-15T05:20:00Z");
+  EXPECT_EQ(view.config_json["history"][0]["comment"], "imported from a rootfs tarball");
+}
+
+TEST_F(LocalImagesTest, ImportAppliesChangesAndTheMessage) {
+  const TempDir rootfs(tmp_.path(), "rootfs-");
+  write_file_atomic(rootfs.path() / "hello", "hi");
+  const fs::path tar = tmp_.path() / "rootfs.tar";
+  exporter::write_rootfs_tar({rootfs.path()}, tar);
+  const auto record = import_image(
+      store_, {.tarball = tar, .name = "base:1", .changes = {"CMD [\"sh\"]", "ENV A=1"}, .message = "from CI"});
+  const auto view = exporter::read_image(store_.content(), record.manifest);
+  EXPECT_EQ(view.config_json["config"], json::parse(R"({"Cmd":["sh"],"Env":["A=1"]})"));
+  EXPECT_EQ(view.config_json["history"][0]["comment"], "from CI");
+  EXPECT_EQ(view.config_json["architecture"], host_platform().architecture);
+
+  const auto arm = import_image(store_, {.tarball = tar, .name = "base:arm", .platform = Platform::parse("linux/arm/v7")});
+  const auto arm_config = exporter::read_image(store_.content(), arm.manifest).config_json;
+  EXPECT_EQ(arm_config["architecture"], "arm");
+  EXPECT_EQ(arm_config["variant"], "v7");
+  EXPECT_EQ(arm_config["os"], "linux");
+}
+
+TEST_F(LocalImagesTest, AnImportWithABadChangeWritesNothing) {
+  const TempDir rootfs(tmp_.path(), "rootfs-");
+  const fs::path tar = tmp_.path() / "rootfs.tar";
+  exporter::write_rootfs_tar({rootfs.path()}, tar);
+  EXPECT_THROW(import_image(store_, {.tarball = tar, .name = "base:1", .changes = {"RUN true"}}), UsageError);
+  EXPECT_TRUE(store_.images().list().empty());
 }
 
 }  // namespace

@@ -1,0 +1,105 @@
+#include "engine/image_inspect.h"
+
+#include <cstdint>
+
+#include "engine/docker_image_config.h"
+#include "engine/local_images.h"
+#include "exporter/image.h"
+
+namespace gantry::engine {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";  // Go's zero time.Time, as JSON
+
+// docker's Comment: the config's own, else the last history entry's.
+std::string comment_of(const json& config) {
+  if (const std::string own = config.value("comment", ""); !own.empty()) return own;
+  const json history = config.value("history", json::array());
+  if (!history.is_array() || history.empty() || !history.back().is_object()) return "";
+  return history.back().value("comment", "");
+}
+
+// The OCI descriptor of what the name points to (a manifest, or an index).
+ordered_json descriptor_of(cache::Store& store, const Digest& target) {
+  const json blob = json::parse(store.content().read(target), nullptr, false);
+  std::string media_type = blob.is_object() ? blob.value("mediaType", "") : "";
+  if (media_type.empty()) media_type = "application/vnd.oci.image.manifest.v1+json";
+  ordered_json out = ordered_json::object();
+  out["mediaType"] = media_type;
+  out["digest"] = target.str();
+  out["size"] = store.content().size(target);
+  return out;
+}
+
+}  // namespace
+
+const ordered_json& inspect_zero_values() {
+  static const ordered_json zeros = ordered_json::parse(R"({
+    "Created": "", "Variant": "", "OsVersion": "",
+    "Config": {"User": "", "ExposedPorts": {}, "Env": [], "Entrypoint": [], "Cmd": [], "Volumes": {},
+               "WorkingDir": "", "Labels": {}, "StopSignal": "", "ArgsEscaped": false, "OnBuild": [], "Shell": []},
+    "GraphDriver": {"Data": {}},
+    "RootFS": {"Type": "", "Layers": []}})");
+  return zeros;
+}
+
+std::string go_rfc3339_nano(const std::string& created) {
+  // "YYYY-MM-DDTHH:MM:SS" then an optional ".digits", then the zone.
+  if (created.size() < 20 || created[10] != 'T' || created[19] != '.') return created;
+  std::size_t end = 20;
+  while (end < created.size() && created[end] >= '0' && created[end] <= '9') ++end;
+  std::size_t last = end;
+  while (last > 20 && created[last - 1] == '0') --last;
+  const std::string fraction = last > 20 ? created.substr(19, last - 19) : "";
+  return created.substr(0, 19) + fraction + created.substr(end);
+}
+
+ordered_json inspect_image(cache::Store& store, const std::string& ref) {
+  const Digest target = find_image(store, ref);
+  const exporter::ImageView view = exporter::read_image(store.content(), target);
+  const json& config = view.config_json;
+
+  ordered_json tags = ordered_json::array();
+  std::int64_t last_tagged = 0;
+  for (const auto& entry : store.images().list())
+    if (entry.manifest == target) {
+      tags.push_back(entry.name);
+      last_tagged = std::max(last_tagged, entry.updated);
+    }
+  ordered_json digests = ordered_json::array();
+  for (const auto& digest : store.images().repo_digests(target)) digests.push_back(digest.str());
+  ordered_json layers = ordered_json::array();
+  const json rootfs = config.value("rootfs", json::object());
+  for (const auto& diff_id : rootfs.value("diff_ids", json::array())) layers.push_back(ordered_json(diff_id));
+
+  ordered_json out = ordered_json::object();
+  out["Id"] = view.config.str();
+  out["RepoTags"] = tags;
+  out["RepoDigests"] = digests;
+  out["Parent"] = config.value("parent", "");
+  out["Comment"] = comment_of(config);
+  if (config.contains("created") && config.at("created").is_string())
+    out["Created"] = go_rfc3339_nano(config.at("created").get<std::string>());
+  out["DockerVersion"] = config.value("docker_version", "");
+  out["Author"] = config.value("author", "");
+  out["Config"] = docker_image_config(config.contains("config") ? config.at("config") : json());
+  out["Architecture"] = config.value("architecture", "");
+  if (const std::string variant = config.value("variant", ""); !variant.empty()) out["Variant"] = variant;
+  out["Os"] = config.value("os", "");
+  if (const std::string version = config.value("os.version", ""); !version.empty()) out["OsVersion"] = version;
+  out["Size"] = image_size(store, view);
+  out["GraphDriver"] = ordered_json{{"Data", nullptr}, {"Name", "overlayfs"}};
+  ordered_json rootfs_out = ordered_json::object();
+  if (const std::string type = rootfs.value("type", ""); !type.empty()) rootfs_out["Type"] = type;
+  if (!layers.empty()) rootfs_out["Layers"] = layers;
+  out["RootFS"] = rootfs_out;
+  out["Metadata"] = ordered_json{{"LastTagTime", last_tagged ? exporter::rfc3339_utc(last_tagged) : kZeroTime}};
+  out["Descriptor"] = descriptor_of(store, target);
+  return out;
+}
+
+}  // namespace gantry::engine
