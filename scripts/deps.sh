@@ -17,6 +17,9 @@ packages=(
   docker-registry debootstrap iproute2 tmux hyperfine python3
   # the token server of the local test registry (shared/tools/registry.sh --token)
   python3-jwt python3-cryptography
+  # docker itself, for the side-by-side test, which starts a dockerd of its own
+  # (scripts/test-dockerd.sh); where systemd runs, the package also starts the system dockerd
+  docker.io
 )
 
 missing=()
