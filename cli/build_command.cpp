@@ -212,8 +212,8 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
       ->allow_extra_args(false);
   cmd->add_option("-o,--output", f->outputs, "Output: type=image|oci|docker|tar|local|registry[,dest=PATH][,...]")
       ->allow_extra_args(false);
-  cmd->add_option("--progress", f->progress, "Progress output: auto, plain, tty, json, quiet")
-      ->check(CLI::IsMember({"auto", "plain", "tty", "json", "quiet"}));
+  cmd->add_option("--progress", f->progress, "Progress output: auto, plain, tty, json, rawjson (BuildKit's), quiet")
+      ->check(CLI::IsMember(progress_mode_names()));
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the image ID");
   cmd->add_option("--network", f->network, "Network for RUN: default (private, with outbound access), host, none")
       ->check(CLI::IsMember({"default", "host", "none"}));
