@@ -53,6 +53,16 @@ std::string output_lines(const std::string& text) {
   return out;
 }
 
+// The State line of /proc/PID/status of the pane's process, PID the last word of `panes`.
+std::string process_state(const std::string& panes) {
+  const std::string pid = panes.substr(panes.find_last_of(' ') + 1,
+                                       panes.find_last_not_of('\n') - panes.find_last_of(' '));
+  std::ifstream status("/proc/" + pid + "/status");
+  for (std::string l; std::getline(status, l);)
+    if (l.starts_with("State:")) return "pid " + pid + " " + l;
+  return "pid " + pid + " gone";
+}
+
 }  // namespace
 
 TerminalOutcome run_in_terminal(const std::vector<std::string>& argv, const fs::path& work_dir) {
@@ -64,11 +74,13 @@ TerminalOutcome run_in_terminal(const std::vector<std::string>& argv, const fs::
 
   TerminalOutcome result;
   // A bound on the wait, not a timing assertion: a command that hangs fails the test instead of
-  // hanging it.
+  // hanging it, and the screen says what was still running.
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::string last_state;
   while (std::chrono::steady_clock::now() < give_up) {
-    std::istringstream state(
-        server.tmux({"list-panes", "-F", "#{pane_dead} #{pane_dead_status}"}).out);
+    auto o = server.tmux({"list-panes", "-F", "#{pane_dead} #{pane_dead_status} #{pane_pid}"});
+    last_state = o.out + o.err;
+    std::istringstream state(o.out);
     int dead = 0, status = -1;
     if (state >> dead >> status && dead == 1) {
       result.exit_code = status;
@@ -78,6 +90,9 @@ TerminalOutcome run_in_terminal(const std::vector<std::string>& argv, const fs::
   }
   // -S - : from the start of the scrollback, for a line pushed off the top is still output.
   result.screen = output_lines(server.tmux({"capture-pane", "-p", "-S", "-"}).out);
+  if (result.exit_code == -1)
+    result.screen += "(still running after the wait; tmux: " + last_state +
+                     ", the pane's process: " + process_state(last_state) + ")\n";
   return result;
 }
 
