@@ -141,8 +141,8 @@ void add_bake_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--set", f->sets, "Override a target key: TARGET.KEY=VALUE (TARGET may be *; args.NAME, labels.NAME)")
       ->allow_extra_args(false);
   cmd->add_flag("--print", f->print, "Print the resolved targets as JSON and build nothing");
-  cmd->add_option("--progress", f->progress, "Progress output: auto, plain, tty, json, quiet")
-      ->check(CLI::IsMember({"auto", "plain", "tty", "json", "quiet"}));
+  cmd->add_option("--progress", f->progress, "Progress output: auto, plain, tty, json, rawjson (BuildKit's), quiet")
+      ->check(CLI::IsMember(progress_mode_names()));
   cmd->add_option("--max-parallelism", f->max_parallelism, "Run at most this many steps at once per target")
       ->check(CLI::Range(1, 4096));
   cmd->add_flag("--pull", f->pull,

@@ -217,8 +217,8 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--no-cache-filter", f->no_cache_filter, "Do not use the cache for these stages")
       ->allow_extra_args(false);
   add_output_flags(*cmd, f->output);
-  cmd->add_option("--progress", f->progress, "Progress output: auto, plain, tty, json, quiet")
-      ->check(CLI::IsMember({"auto", "plain", "tty", "json", "quiet"}));
+  cmd->add_option("--progress", f->progress, "Progress output: auto, plain, tty, json, rawjson (BuildKit's), quiet")
+      ->check(CLI::IsMember(progress_mode_names()));
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the image ID");
   cmd->add_option("--network", f->network, "Network for RUN: default (private, with outbound access), host, none")
       ->check(CLI::IsMember({"default", "host", "none"}));

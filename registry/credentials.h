@@ -67,7 +67,4 @@ std::string host_of_server(std::string server);
 // The key docker keeps a registry's credentials under (docker.io's: its v1 index URL).
 std::string auth_key_for(const std::string& host);
 
-std::string base64_encode(std::string_view data);
-std::string base64_decode(std::string_view text);  // throws Error on malformed input
-
 }  // namespace gantry::registry

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/base64.h"
 #include "base/file_util.h"
 #include "exporter/media_types.h"
 #include "registry/certs_directory.h"

@@ -43,6 +43,14 @@ std::string describe(const llb::Node& n) {
   return n.digest.short_hex();
 }
 
+// The vertices `n` reads, as progress events name them (scratch is none).
+std::vector<std::string> input_vertices(const llb::Node& n) {
+  std::vector<std::string> out;
+  for (const auto& i : n.inputs)
+    if (i.node) out.push_back(i.node->digest.hex());
+  return out;
+}
+
 // One build's execution: the state shared by the vertices while they run.
 class Run {
   // Set by the first failure or by Solver::cancel(); every vertex checks it.
@@ -69,7 +77,8 @@ class Run {
     for (const auto& n : def.nodes)
       if (!planned_run_.count(n->digest) && results_.count(n->digest) && !is_source(*n))
         progress_.event({.kind = ProgressEvent::Kind::Cached, .vertex = n->digest.hex(),
-                         .description = describe(*n), .location = n->meta.location});
+                         .description = describe(*n), .location = n->meta.location,
+                         .inputs = input_vertices(*n)});
     execute();
     results_cache_.mark_used();
     for (const auto& n : def.nodes) explainer_.remember(*n, keys_.at(n->digest));
@@ -203,7 +212,8 @@ class Run {
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
     ProgressEvent ev{.kind = ProgressEvent::Kind::Started, .vertex = n->digest.hex(),
-                     .description = describe(*n), .location = n->meta.location};
+                     .description = describe(*n), .location = n->meta.location,
+                     .inputs = input_vertices(*n)};
     if (auto it = miss_reasons_.find(n->digest); it != miss_reasons_.end()) ev.text = it->second;
     const bool visible = !is_source(*n) || !std::get<llb::SourceOp>(n->op).identifier.starts_with(kLocalPrefix);
     bool started = false;  // a step found by its content key is only reported cached
@@ -281,7 +291,8 @@ class Run {
     if (!hit) return std::nullopt;
     Result r = results_cache_.record(key, *hit);
     progress_.event({.kind = ProgressEvent::Kind::Cached, .vertex = n.digest.hex(),
-                     .description = describe(n), .location = n.meta.location});
+                     .description = describe(n), .location = n.meta.location,
+                     .inputs = input_vertices(n)});
     return r;
   }
 

@@ -56,6 +56,7 @@ struct ProgressEvent {
   std::string text;        // Log: the line; Error: the message; Started: why it missed the cache
   executor::Stream stream = executor::Stream::Stdout;
   double seconds = 0;      // Done/Error: how long the vertex ran
+  std::vector<std::string> inputs;  // digest hex of the vertices it reads (for a graph display)
 };
 
 // Receives every progress event; must be safe to call from several threads.

@@ -64,8 +64,8 @@ int wait_for(int pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-Outcome run_command(const std::vector<std::string>& argv,
-                    const std::map<std::string, std::string>& env) {
+Outcome run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                    const fs::path& stdin_path) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe");
@@ -73,7 +73,7 @@ Outcome run_command(const std::vector<std::string>& argv,
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 0, stdin_path.c_str(), O_RDONLY, 0);
 
   Environment environment(env);
   std::vector<char*> args;

@@ -19,9 +19,11 @@ struct Outcome {
   std::string err;  // stderr
 };
 
-// Runs argv (argv[0] looked up in PATH), with extra environment variables, to completion.
+// Runs argv (argv[0] looked up in PATH), with extra environment variables, to completion;
+// its standard input is the file `stdin_path`.
 Outcome run_command(const std::vector<std::string>& argv,
-                    const std::map<std::string, std::string>& env = {});
+                    const std::map<std::string, std::string>& env = {},
+                    const std::filesystem::path& stdin_path = "/dev/null");
 
 // Starts argv with its output discarded; returns the pid.
 int spawn_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
