@@ -23,6 +23,7 @@
 #include "frontend/dockerfile/run_mount.h"
 #include "frontend/dockerfile/shell_lexer.h"
 #include "frontend/dockerfile/stage_environment.h"
+#include "frontend/dockerfile/syntax_directive.h"
 #include "frontend/dockerfile/text.h"
 
 namespace gantry::frontend {
@@ -872,6 +873,11 @@ BuildPlan lower(const BuildOptions& options) {
   for (const auto& [k, v] : options.labels) result.image["config"]["Labels"][k] = v;
 
   BuildPlan plan{result.root, result.image, {}};
+  for (const Directive& d : ast.directives())
+    if (d.name == "syntax" && !names_docker_dockerfile(d.value))
+      plan.warnings.push_back(file + ":" + std::to_string(d.line) + ": # syntax=" + d.value +
+                              " is not run: gantry reads the Dockerfile with its built-in frontend, which follows "
+                              "docker/dockerfile:" + std::string(kDockerfileSyntaxVersion));
   for (const ParseWarning& w : ast.warnings())
     plan.warnings.push_back(file + ":" + std::to_string(w.line) + ": " + w.message);
   plan.warnings.insert(plan.warnings.end(), lowerer.warnings.begin(), lowerer.warnings.end());

@@ -1,9 +1,10 @@
-// Lowering of COPY/ADD's --chmod, --parents and --exclude: what the file op says, as BuildKit's
-// dockerfile2llb lowers them.
+// Lowering of COPY/ADD's --chmod, --parents and --exclude (what the file op says, as BuildKit's
+// dockerfile2llb lowers them), and the `# syntax=` warning.
 #include <gtest/gtest.h>
 
 #include "base/error.h"
 #include "frontend/dockerfile/frontend.h"
+#include "frontend/dockerfile/syntax_directive.h"
 #include "llb/definition.h"
 
 namespace gantry::frontend {
@@ -90,6 +91,21 @@ TEST(CopyFlags, ExcludePatternsAreExpandedAndKeyed) {
   // The step's digest (and so its cache key) changes with its patterns.
   EXPECT_NE(lower_text("FROM busybox\nCOPY --exclude=a . /app/\n").root.node->digest,
             lower_text("FROM busybox\nCOPY --exclude=b . /app/\n").root.node->digest);
+}
+
+TEST(CopyFlags, ASyntaxDirectiveNamingAnotherFrontendWarnsOnce) {
+  for (const char* ours : {"docker/dockerfile:1.7", "docker/dockerfile:1", "docker.io/docker/dockerfile:1.7-labs",
+                           "docker/dockerfile-upstream:master", "docker/dockerfile@sha256:abc"})
+    EXPECT_TRUE(names_docker_dockerfile(ours)) << ours;
+  for (const char* other : {"tonistiigi/dockerfile:x", "example.com/docker/dockerfile:1", "docker/dockerfiles:1"})
+    EXPECT_FALSE(names_docker_dockerfile(other)) << other;
+
+  EXPECT_TRUE(lower_text("# syntax=docker/dockerfile:1.7\nFROM busybox\n").warnings.empty());
+  const auto plan = lower_text("# syntax=tonistiigi/dockerfile:x\nFROM busybox\nRUN true\n");
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  EXPECT_EQ(plan.warnings[0],
+            "Dockerfile:1: # syntax=tonistiigi/dockerfile:x is not run: gantry reads the Dockerfile with its "
+            "built-in frontend, which follows docker/dockerfile:" + std::string(kDockerfileSyntaxVersion));
 }
 
 }  // namespace
