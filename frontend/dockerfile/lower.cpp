@@ -574,6 +574,13 @@ class Lowerer {
     std::string from = expand(env, ins, c.from);
     std::vector<std::string> excludes;
     for (const std::string& e : c.excludes) excludes.push_back(expand(env, ins, e));
+    // As BuildKit: the checksum verifies one downloaded file; given with anything else it
+    // would verify nothing.
+    if (!c.checksum.empty()) {
+      if (c.sources.size() + c.inline_files.size() != 1) fail(ins, "checksum can't be specified for multiple sources");
+      if (c.sources.empty() || !is_url(expand(env, ins, c.sources[0])))
+        fail(ins, "checksum requires HTTP(S) or Git sources");
+    }
 
     llb::FileOp op{.dest_input = 0};
     std::vector<llb::Output> inputs = {st.root};

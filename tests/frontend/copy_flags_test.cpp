@@ -93,6 +93,16 @@ TEST(CopyFlags, ExcludePatternsAreExpandedAndKeyed) {
             lower_text("FROM busybox\nCOPY --exclude=b . /app/\n").root.node->digest);
 }
 
+TEST(CopyFlags, AddChecksumIsRefusedWhereItWouldVerifyNothing) {
+  const std::string sum = "sha256:" + std::string(64, '0');
+  const auto plan = lower_text("FROM busybox\nADD --checksum=" + sum + " https://example.com/a.tgz /a\n");
+  EXPECT_EQ(std::get<llb::SourceOp>(plan.root.node->inputs[1].node->op).attrs.at("checksum"), sum);
+  EXPECT_EQ(error_of("FROM busybox\nADD --checksum=" + sum + " a.tgz /a\n"),
+            "Dockerfile:2: checksum requires HTTP(S) or Git sources");
+  EXPECT_EQ(error_of("FROM busybox\nADD --checksum=" + sum + " https://example.com/a https://example.com/b /d/\n"),
+            "Dockerfile:2: checksum can't be specified for multiple sources");
+}
+
 TEST(CopyFlags, ASyntaxDirectiveNamingAnotherFrontendWarnsOnce) {
   for (const char* ours : {"docker/dockerfile:1.7", "docker/dockerfile:1", "docker.io/docker/dockerfile:1.7-labs",
                            "docker/dockerfile-upstream:master", "docker/dockerfile@sha256:abc"})
