@@ -91,7 +91,7 @@ void BuildJob::solve(executor::Executor& executor, solver::ProgressSink& progres
   opts.path_patterns = [](const std::vector<std::string>& patterns) {
     std::vector<std::string> cleaned;
     for (const std::string& p : patterns)
-      for (std::string& line : frontend::read_dockerignore(p, "COPY pattern `" + p + "`"))
+      for (std::string& line : frontend::read_dockerignore(p, "COPY pattern"))
         cleaned.push_back(std::move(line));
     auto matcher = std::make_shared<frontend::DockerignoreMatcher>(cleaned);
     return cache::ExcludeRules{[matcher](std::string_view p) { return matcher->excluded(p); },

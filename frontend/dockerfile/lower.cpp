@@ -563,6 +563,16 @@ class Lowerer {
     add_history(st.image, "WORKDIR " + dir, makes_dir);
   }
 
+  // A --exclude or --parents pattern is matched as a .dockerignore line: refused here, with its
+  // line, where a .dockerignore's would be (not text, longer than any path).
+  void check_pattern(const std::string& flag, const std::string& pattern, const Instruction& ins) {
+    try {
+      (void)read_dockerignore(pattern, flag);
+    } catch (const Error& e) {
+      fail(ins, e.what());
+    }
+  }
+
   void apply(StageState& st, const Instruction& ins, const CopyInstruction& c) {
     const ShellEnv& env = st.vars.expansion();
     auto fail_here = [&](const std::string& what) { fail(ins, what); };
@@ -573,7 +583,10 @@ class Lowerer {
     std::optional<llb::Chown> chown = parse_chown(expand(env, ins, c.chown));
     std::string from = expand(env, ins, c.from);
     std::vector<std::string> excludes;
-    for (const std::string& e : c.excludes) excludes.push_back(expand(env, ins, e));
+    for (const std::string& e : c.excludes) {
+      excludes.push_back(expand(env, ins, e));
+      check_pattern("--exclude", excludes.back(), ins);
+    }
     // As BuildKit: the checksum verifies one downloaded file; given with anything else it
     // would verify nothing.
     if (!c.checksum.empty()) {
@@ -625,6 +638,7 @@ class Lowerer {
       if (c.parents) {
         copy.parents = true;
         copy.include_patterns = {clean_path(include)};
+        check_pattern("--parents", include, ins);
         if (copy.include_patterns[0].starts_with("../") || copy.include_patterns[0] == "..")
           fail(ins, "COPY --parents: " + go_quote(src) + " climbs out of " + go_quote(base));
       }

@@ -88,6 +88,8 @@ TEST(CopyFlags, ExcludePatternsAreExpandedAndKeyed) {
   EXPECT_EQ(copy.exclude_patterns, (std::vector<std::string>{"*.log", "!keep.log"}));
   const auto add = only_copy("FROM busybox\nADD --exclude=**/*.tmp dir /d/\n");
   EXPECT_EQ(add.exclude_patterns, std::vector<std::string>{"**/*.tmp"});
+  EXPECT_EQ(error_of("FROM busybox\nCOPY --exclude=" + std::string(5000, '*') + " . /app/\n"),
+            "Dockerfile:2: --exclude:1: a pattern of 5000 bytes, longer than any path (4096 bytes)");
   // The step's digest (and so its cache key) changes with its patterns.
   EXPECT_NE(lower_text("FROM busybox\nCOPY --exclude=a . /app/\n").root.node->digest,
             lower_text("FROM busybox\nCOPY --exclude=b . /app/\n").root.node->digest);
