@@ -178,6 +178,14 @@ TEST_F(CacheKeysTest, CopyPatternsKeyWhatTheyLeaveIn) {
   EXPECT_NE(patterned({}, true), parents);
 }
 
+TEST_F(CacheKeysTest, CopyWithParentsAndASymbolicMode) {
+  options_.path_patterns = [](const std::vector<std::string>&) { return cache::ExcludeRules{}; };
+  llb::FileCopy c{.src_input = 1, .src = "/", .dest = "/app/", .symbolic_mode = "u+x,g=rx", .parents = true,
+                  .include_patterns = {"src/*.c"}};
+  EXPECT_EQ(key_of(llb::file(llb::FileOp{.dest_input = 0, .actions = {c}}, {busybox(), context_source()})),
+            "105621e828b5250b9b3513efcea4d7b163edfca94dc0ad9afed16cb212d5e810");
+}
+
 TEST_F(CacheKeysTest, Merge) {
   EXPECT_EQ(key_of(llb::merge({busybox(), run(busybox(), "make")})),
             "97d913bef251f94ef6423f39a5bde3a0f6bb3dc8ea223c09d38dde3d786d0ad7");
