@@ -97,6 +97,16 @@ void BuildJob::solve(executor::Executor& executor, solver::ProgressSink& progres
     excluded = {[ignore](std::string_view p) { return ignore->excluded(p); },
                 [ignore](std::string_view dir) { return ignore->may_reinclude_below(dir); }};
   opts.local_dirs["context"] = {fs::absolute(request_.input.context), std::move(excluded)};
+  // COPY --exclude and --parents patterns match as .dockerignore lines do, as in BuildKit.
+  opts.path_patterns = [](const std::vector<std::string>& patterns) {
+    std::vector<std::string> cleaned;
+    for (const std::string& p : patterns)
+      for (std::string& line : frontend::read_dockerignore(p, "COPY pattern"))
+        cleaned.push_back(std::move(line));
+    auto matcher = std::make_shared<frontend::DockerignoreMatcher>(cleaned);
+    return cache::ExcludeRules{[matcher](std::string_view p) { return matcher->excluded(p); },
+                               [matcher](std::string_view dir) { return matcher->may_reinclude_below(dir); }};
+  };
   opts.secrets = request_.secrets;
   opts.default_network = network_of(request_.network);
   opts.entitlements = request_.entitlements;

@@ -64,20 +64,24 @@ json action_json(const FileAction& action) {
       [](const auto& a) -> json {
         using T = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<T, FileCopy>) {
-          return {{"action", "copy"},
-                  {"src_input", a.src_input},
-                  {"src", a.src},
-                  {"dest", a.dest},
-                  {"chown", chown_json(a.chown)},
-                  {"mode", optional_json(a.mode)},
-                  {"follow_symlinks", a.follow_symlinks},
-                  {"copy_dir_contents", a.copy_dir_contents},
-                  {"allow_wildcard", a.allow_wildcard},
-                  {"allow_empty_wildcard", a.allow_empty_wildcard},
-                  {"create_dest_path", a.create_dest_path},
-                  {"unpack_archive", a.unpack_archive},
-                  {"parents", a.parents},
-                  {"exclude_patterns", a.exclude_patterns}};
+          json copy = {{"action", "copy"},
+                       {"src_input", a.src_input},
+                       {"src", a.src},
+                       {"dest", a.dest},
+                       {"chown", chown_json(a.chown)},
+                       {"mode", optional_json(a.mode)},
+                       {"follow_symlinks", a.follow_symlinks},
+                       {"copy_dir_contents", a.copy_dir_contents},
+                       {"allow_wildcard", a.allow_wildcard},
+                       {"allow_empty_wildcard", a.allow_empty_wildcard},
+                       {"create_dest_path", a.create_dest_path},
+                       {"unpack_archive", a.unpack_archive},
+                       {"parents", a.parents},
+                       {"exclude_patterns", a.exclude_patterns}};
+          // Only when set: the copies without them keep the digests they had before.
+          if (!a.symbolic_mode.empty()) copy["symbolic_mode"] = a.symbolic_mode;
+          if (!a.include_patterns.empty()) copy["include_patterns"] = a.include_patterns;
+          return copy;
         } else if constexpr (std::is_same_v<T, FileMkdir>) {
           return {{"action", "mkdir"}, {"path", a.path}, {"mode", a.mode},
                   {"make_parents", a.make_parents}, {"chown", chown_json(a.chown)}};

@@ -107,14 +107,23 @@ struct FileCopy {
   std::string dest;    // absolute path in the destination; a trailing '/' means "into this dir"
   std::optional<Chown> chown;
   std::optional<std::uint32_t> mode;
+  // A symbolic --chmod ("u+x,g=rx", base/symbolic_mode.h) applied to each copied file's own
+  // mode; "" = none. Set instead of `mode`.
+  std::string symbolic_mode;
   bool follow_symlinks = true;      // follow a symlink named by src itself
   bool copy_dir_contents = true;    // a directory src copies its contents, not itself
   bool allow_wildcard = true;
   bool allow_empty_wildcard = false;
   bool create_dest_path = true;
   bool unpack_archive = false;      // ADD: a local tar archive is extracted at dest
-  bool parents = false;             // COPY --parents: keep src's parent directories
-  std::vector<std::string> exclude_patterns;  // COPY --exclude
+  // COPY --parents: src is the directory whose contents are filtered by include_patterns
+  // (.dockerignore-style, relative to src): what they match is copied with the directories
+  // that lead to it. A pattern without wildcards must match something.
+  bool parents = false;
+  std::vector<std::string> include_patterns;
+  // COPY/ADD --exclude: .dockerignore-style patterns, relative to each source copied (so
+  // they match what is below a directory source, never the named source itself).
+  std::vector<std::string> exclude_patterns;
 };
 
 struct FileMkdir {

@@ -7,7 +7,8 @@
 # Corpora grow outside the repository, in $FUZZ_DIR/corpus/<target> (default
 # /var/tmp/gantry-fuzz), kept between runs. Each run also starts from seeds this script makes
 # from the repository: testdata's Dockerfiles and .dockerignores, the BuildKit conformance data
-# in ../shared/conformance, fuzz/seeds/, and small tar layers it writes with python3's tarfile.
+# in ../shared/conformance, fuzz/seeds/ (fuzz/seeds/dockerfile/: the newer COPY/ADD flags and
+# directives), and small tar layers it writes with python3's tarfile.
 # A crash leaves its input in $FUZZ_DIR/crashes/<target>/. At the end one line per target gives
 # the seconds run, the inputs executed, the edges covered and the crashes of this run; the script
 # fails when any target crashed.
@@ -41,7 +42,7 @@ seeds=$fuzz_dir/seeds
 rm -rf "$seeds"
 mkdir -p "$seeds"/{dockerfile_fuzz,shell_lexer_fuzz,dockerignore_fuzz,layer_unpack_fuzz,image_manifest_fuzz}
 n=0
-for f in "$repo"/testdata/*/Dockerfile "$conformance"/buildkit-parser/testfiles*/*/Dockerfile; do
+for f in "$repo"/testdata/*/Dockerfile "$repo"/fuzz/seeds/dockerfile/* "$conformance"/buildkit-parser/testfiles*/*/Dockerfile; do
   [[ -f $f ]] && cp "$f" "$seeds/dockerfile_fuzz/$((n++))"
 done
 for f in "$repo"/testdata/*/.dockerignore "$repo"/fuzz/seeds/dockerignore/*; do

@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "solver/context_listing.h"
+#include "solver/copy_filters.h"
 
 namespace gantry::solver {
 
@@ -49,6 +50,35 @@ cache::ContextChecksummer& CacheKeyer::checksummer(const std::string& name) {
   return *slot;
 }
 
+cache::ContextChecksummer& CacheKeyer::excluding_checksummer(const std::string& name, const llb::FileCopy& copy) {
+  const LocalDir& dir = options_.local_dirs.at(name);  // checksummer(name) made sure it is there
+  if (!options_.path_patterns) throw Error("cache key: COPY --exclude needs a pattern matcher");
+  const cache::ExcludeRules patterns = options_.path_patterns(copy.exclude_patterns);
+  // The patterns apply below each source the copy resolves to, as the copy applies them.
+  const cache::SourceTree tree(dir.path, dir.excluded);
+  const bool wildcard = copy.allow_wildcard && cache::has_wildcard(copy.src);
+  cache::ExcludeRules rules = dir.excluded;
+  for (const std::string& name_read : wildcard ? tree.glob(copy.src) : std::vector<std::string>{copy.src})
+    if (auto entry = tree.find(name_read, copy.follow_symlinks))
+      rules = excluding_below(std::move(rules), entry->path, patterns);
+  excluding_checksummers_.push_back(std::make_unique<cache::ContextChecksummer>(db_, dir.path, std::move(rules)));
+  return *excluding_checksummers_.back();
+}
+
+namespace {
+// The paths of a local dir a copy reads, as checksum patterns: its source, or with --parents
+// what its include patterns name below it (up to a `**`, which checksum patterns lack).
+std::vector<std::string> paths_keyed(const llb::FileCopy& copy) {
+  if (!copy.parents) return {copy.src};
+  std::vector<std::string> out;
+  for (const std::string& pattern : copy.include_patterns) {
+    const std::string below = pattern.find("**") == std::string::npos ? pattern : literal_prefix(pattern);
+    out.push_back(copy.src.ends_with("/") ? copy.src + below : copy.src + "/" + below);
+  }
+  return out;
+}
+}  // namespace
+
 KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input_keys) {
   json op = llb::to_json(node.op);
   json content = json::array();  // checksums of what the op reads from local directories
@@ -86,9 +116,21 @@ KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input
         if (auto name = local_name(node, m.input); !name.empty())
           read(name, m.selector.empty() ? "." : m.selector);
   } else if (const auto* file = std::get_if<llb::FileOp>(&node.op)) {
-    for (const auto& action : file->actions)
-      if (const auto* copy = std::get_if<llb::FileCopy>(&action))
-        if (auto name = local_name(node, copy->src_input); !name.empty()) read(name, copy->src);
+    for (const auto& action : file->actions) {
+      const auto* copy = std::get_if<llb::FileCopy>(&action);
+      const std::string name = copy ? local_name(node, copy->src_input) : "";
+      if (name.empty()) continue;
+      if (copy->exclude_patterns.empty() && !copy->parents) {
+        read(name, copy->src);
+        continue;
+      }
+      cache::ContextChecksummer& sums = checksummer(name);
+      cache::ContextChecksummer& filtered = copy->exclude_patterns.empty() ? sums : excluding_checksummer(name, *copy);
+      for (const std::string& path : paths_keyed(*copy)) {
+        content.push_back({path, filtered.checksum(path).str()});
+        dirs.push_back(name);
+      }
+    }
   } else if (const auto* src = std::get_if<llb::SourceOp>(&node.op)) {
     // A local source's content is keyed where it is read, path by path; its own key must not
     // depend on anything else (not even the directory's location).

@@ -44,11 +44,15 @@ class CacheKeyer {
   // The local source name ("context") that input `index` of `node` is, or "".
   static std::string local_name(const llb::Node& node, int index);
   cache::ContextChecksummer& checksummer(const std::string& name);
+  // A checksummer of local dir `name` that also leaves out what `copy`'s --exclude patterns
+  // match below its sources, so that a change there keeps the copy's key.
+  cache::ContextChecksummer& excluding_checksummer(const std::string& name, const llb::FileCopy& copy);
 
   cache::Database& db_;
   const SolveOptions& options_;
   ImageProvider& images_;
   std::map<std::string, std::unique_ptr<cache::ContextChecksummer>> checksummers_;
+  std::vector<std::unique_ptr<cache::ContextChecksummer>> excluding_checksummers_;
 };
 
 }  // namespace gantry::solver

@@ -8,6 +8,7 @@
 
 #include "cache/context_checksum.h"
 #include "cache/source_tree.h"
+#include "solver/copy_filters.h"
 
 namespace gantry::solver {
 
@@ -50,6 +51,18 @@ std::vector<std::pair<std::string, std::string>> paths_read(const fs::path& root
     names = tree.glob(copy.src);
   else
     names.push_back(copy.src);  // find() takes it relative or /-rooted
+  // --parents reads below its source only what its patterns can match: from each one's
+  // literal start down.
+  if (copy.parents) {
+    std::vector<std::string> below;
+    for (const auto& name : names)
+      for (const auto& pattern : copy.include_patterns)
+        if (const std::string literal = literal_prefix(pattern); literal.empty())
+          below.push_back(name);
+        else
+          below.push_back(cache::join_relative(name, literal));
+    names = std::move(below);
+  }
   std::vector<std::pair<std::string, std::string>> out;
   for (auto& name : names) {
     const auto entry = tree.find(name, copy.follow_symlinks);

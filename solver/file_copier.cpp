@@ -45,12 +45,21 @@ void copy_with_sendfile(int in, int out, off_t size, const std::string& src, con
 
 }  // namespace
 
+mode_t FileCopier::mode_of(const struct stat& st) const {
+  if (attrs_.mode) return static_cast<mode_t>(*attrs_.mode);
+  if (attrs_.symbolic_mode) return static_cast<mode_t>(attrs_.symbolic_mode->apply(st.st_mode & 07777, S_ISDIR(st.st_mode)));
+  return st.st_mode & 07777;
+}
+
+void FileCopier::make_directory(const fs::path& dest) const {
+  if (::mkdir(dest.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir `" + dest.string() + "`");
+}
+
 // Through the open file: no path lookups (through an overlay mount they are the costly part).
 void FileCopier::apply_metadata(int fd, const fs::path& dest, const struct stat& st) const {
   if (::fchown(fd, attrs_.uid.value_or(st.st_uid), attrs_.gid.value_or(st.st_gid)) != 0)
     throw_errno("chown `" + dest.string() + "`");
-  const mode_t mode = attrs_.mode ? static_cast<mode_t>(*attrs_.mode) : (st.st_mode & 07777);
-  if (::fchmod(fd, mode) != 0) throw_errno("chmod `" + dest.string() + "`");
+  if (::fchmod(fd, mode_of(st)) != 0) throw_errno("chmod `" + dest.string() + "`");
   const struct timespec times[2] = {st.st_atim, st.st_mtim};
   ::futimens(fd, times);
 }
@@ -59,10 +68,7 @@ void FileCopier::apply_metadata(const fs::path& dest, const struct stat& st) con
   uid_t uid = attrs_.uid.value_or(st.st_uid);
   gid_t gid = attrs_.gid.value_or(st.st_gid);
   if (::lchown(dest.c_str(), uid, gid) != 0) throw_errno("chown `" + dest.string() + "`");
-  if (!S_ISLNK(st.st_mode)) {
-    mode_t mode = attrs_.mode ? static_cast<mode_t>(*attrs_.mode) : (st.st_mode & 07777);
-    if (::chmod(dest.c_str(), mode) != 0) throw_errno("chmod `" + dest.string() + "`");
-  }
+  if (!S_ISLNK(st.st_mode) && ::chmod(dest.c_str(), mode_of(st)) != 0) throw_errno("chmod `" + dest.string() + "`");
   struct timespec times[2] = {st.st_atim, st.st_mtim};
   ::utimensat(AT_FDCWD, dest.c_str(), times, AT_SYMLINK_NOFOLLOW);
 }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "base/symbolic_mode.h"
 #include "cache/source_tree.h"
 
 namespace gantry::solver {
@@ -20,6 +21,7 @@ struct CopyAttributes {
   std::optional<uid_t> uid;  // forced owner (--chown, or 0 for files from the build context)
   std::optional<gid_t> gid;
   std::optional<std::uint32_t> mode;  // --chmod
+  std::optional<SymbolicMode> symbolic_mode;  // --chmod=u+x: each file's mode changed
 };
 
 class FileCopier {
@@ -29,8 +31,21 @@ class FileCopier {
   // Copies `src` (found in the source tree) to dest (a host path), replacing what is there; a
   // directory is merged into an existing directory.
   void copy(const cache::SourceTree::Entry& src, const std::filesystem::path& dest) const;
+  // Copies the entry `name` of the directory `parent_fd` (at `relative` in the tree), whose lstat
+  // is `st`, to dest, as copy() does.
+  void copy(int parent_fd, const std::string& name, const std::string& relative, const struct stat& st,
+            const std::filesystem::path& dest) const {
+    copy_entry(parent_fd, name, relative, st, dest, false);
+  }
   // Copies the entries inside the directory `src` into the directory dest.
   void copy_contents(const cache::SourceTree::Entry& src, const std::filesystem::path& dest) const;
+  // Makes the directory dest, unless there is one, as a copy of the directory whose lstat is
+  // `st` without its entries (COPY --parents: the directories on the way to what it copies).
+  // Its metadata is set by finish_directory(), once what goes in it is there.
+  void make_directory(const std::filesystem::path& dest) const;
+  void finish_directory(const std::filesystem::path& dest, const struct stat& st) const {
+    apply_metadata(dest, st);
+  }
 
  private:
   // Copies `name` in `parent_fd` (at `relative` in the tree), whose lstat is `st`. `dest_absent`:
@@ -42,6 +57,8 @@ class FileCopier {
   void copy_file(int parent_fd, const std::string& name, const std::string& relative, const struct stat& st,
                  const std::filesystem::path& dest) const;
   void apply_metadata(const std::filesystem::path& dest, const struct stat& st) const;
+  // The mode the copy of a file whose lstat is `st` gets.
+  mode_t mode_of(const struct stat& st) const;
   void apply_metadata(int fd, const std::filesystem::path& dest, const struct stat& st) const;
 
   const cache::SourceTree& source_;

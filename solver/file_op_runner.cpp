@@ -2,14 +2,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
 
 #include "base/error.h"
+#include "base/symbolic_mode.h"
 #include "base/file_util.h"
 #include "base/unique_fd.h"
 #include "cache/source_tree.h"
+#include "solver/copy_filters.h"
 #include "solver/file_copier.h"
 #include "solver/op_runners.h"
 #include "solver/overlay_mount.h"
@@ -100,7 +103,13 @@ class FileOpApplier {
     const cache::SourceTree& tree = *src.tree;
     Owner owner = resolve_chown(dest_root_, c.chown);
     if (!owner.uid && src.from_context) owner = {0, 0};
-    FileCopier copier(tree, {owner.uid, owner.gid, c.mode});
+    CopyAttributes attrs{owner.uid, owner.gid, c.mode, std::nullopt};
+    if (!c.symbolic_mode.empty()) attrs.symbolic_mode = SymbolicMode::parse(c.symbolic_mode);
+    auto not_found = [&](const std::string& path) {
+      const std::string shown = shown_path(path);
+      fail(src.from_context ? "COPY failed: `" + shown + "` not found in the build context (or excluded by .dockerignore)"
+                            : "COPY failed: `/" + shown + "` not found in the source image or stage");
+    };
 
     // Every source is looked up inside its tree (a link to / finds the tree's root, never the
     // host's) before anything is copied.
@@ -111,20 +120,43 @@ class FileOpApplier {
     std::vector<cache::SourceTree::Entry> found;
     for (const auto& path : named) {
       auto entry = tree.find(path, c.follow_symlinks);
-      if (!entry) {
-        const std::string shown = shown_path(path);
-        fail(src.from_context ? "COPY failed: `" + shown + "` not found in the build context (or excluded by .dockerignore)"
-                              : "COPY failed: `/" + shown + "` not found in the source image or stage");
-      }
+      if (!entry) not_found(path);
       found.push_back(std::move(*entry));
     }
+    // --exclude: each source read through a tree that leaves out what the patterns match below it.
+    std::optional<cache::ExcludeRules> excluded;
+    if (!c.exclude_patterns.empty()) excluded = pattern_rules(c.exclude_patterns);
+    auto tree_for = [&](const cache::SourceTree::Entry& entry) -> std::optional<cache::SourceTree> {
+      if (!excluded || !S_ISDIR(entry.st.st_mode)) return std::nullopt;
+      return std::optional<cache::SourceTree>(std::in_place, tree.root(),
+                                              excluding_below(tree.rules(), entry.path, *excluded));
+    };
 
-    const bool dest_is_dir_hint = c.dest.ends_with('/') || named.size() > 1 || wildcard;
     const fs::path dest = resolve_in_root(dest_root_, c.dest);
     const uid_t parent_uid = owner.uid.value_or(0);
     const gid_t parent_gid = owner.gid.value_or(0);
+    if (c.parents) {
+      // What a pattern without wildcards names must be there, as BuildKit requires it.
+      for (const auto& pattern : c.include_patterns)
+        for (const auto& base : found)
+          if (!wildcard && !has_wildcard(pattern) && pattern != "." &&
+              !tree.find(cache::join_relative(base.path, pattern), false))
+            not_found(cache::join_relative(strip_root(c.src), pattern));
+      make_parents(dest_root_, dest, 0755, parent_uid, parent_gid);
+      if (!fs::is_directory(dest)) fail("COPY failed: `" + c.dest + "` exists and is not a directory");
+      for (const auto& base : found) {
+        if (!S_ISDIR(base.st.st_mode)) fail("COPY --parents: `" + shown_path(base.path) + "` is not a directory");
+        const auto filtered = tree_for(base);
+        copy_parents(c, filtered ? *filtered : tree, FileCopier(filtered ? *filtered : tree, attrs), base, dest);
+      }
+      return;
+    }
+
+    const bool dest_is_dir_hint = c.dest.ends_with('/') || named.size() > 1 || wildcard;
     for (std::size_t i = 0; i < found.size(); ++i) {
       const cache::SourceTree::Entry& entry = found[i];
+      const auto filtered = tree_for(entry);
+      const FileCopier copier(filtered ? *filtered : tree, attrs);
       if (S_ISDIR(entry.st.st_mode) && c.copy_dir_contents) {
         make_parents(dest_root_, dest, 0755, parent_uid, parent_gid);
         if (!fs::is_directory(dest)) fail("COPY failed: `" + c.dest + "` exists and is not a directory");
@@ -142,6 +174,53 @@ class FileOpApplier {
       }
       copier.copy(entry, target);
     }
+  }
+
+  cache::ExcludeRules pattern_rules(const std::vector<std::string>& patterns) const {
+    if (!ctx_.options.path_patterns) fail("COPY patterns (--exclude, --parents) need a pattern matcher");
+    return ctx_.options.path_patterns(patterns);
+  }
+
+  // A destination directory of COPY --parents: made when the first thing goes in it.
+  struct PendingDir {
+    fs::path dest;
+    bool made = false;
+    PendingDir* parent = nullptr;
+  };
+
+  // COPY --parents: what below `base` the include patterns match, each at its path relative to
+  // base under dest, with the directories on the way copied (without their other entries).
+  void copy_parents(const llb::FileCopy& c, const cache::SourceTree& tree, const FileCopier& copier,
+                    const cache::SourceTree::Entry& base, const fs::path& dest) {
+    const bool everything = std::find(c.include_patterns.begin(), c.include_patterns.end(), ".") != c.include_patterns.end();
+    const cache::ExcludeRules included = everything ? cache::ExcludeRules{} : pattern_rules(c.include_patterns);
+    auto matches = [&](const std::string& rel) { return everything || included.excluded(rel); };
+    auto ensure = [&](PendingDir& dir, auto& self) -> void {
+      if (dir.made) return;
+      if (dir.parent) self(*dir.parent, self);
+      copier.make_directory(dir.dest);
+      dir.made = true;
+    };
+    auto walk = [&](int dir_fd, const std::string& dir_path, const std::string& rel, PendingDir& here,
+                    auto& self) -> void {
+      for (const cache::DirectoryEntry& entry : tree.entries(dir_fd, dir_path)) {
+        const std::string child_path = cache::join_relative(dir_path, entry.name);
+        const std::string child_rel = cache::join_relative(rel, entry.name);
+        if (entry.error != 0) throw errno_error("copy `" + child_path + "`", entry.error);
+        if (matches(child_rel)) {
+          ensure(here, ensure);
+          copier.copy(dir_fd, entry.name, child_path, entry.st, here.dest / entry.name);
+        } else if (S_ISDIR(entry.st.st_mode) && may_match_below(c.include_patterns, child_rel)) {
+          const UniqueFd sub = cache::open_directory_at(dir_fd, entry.name.c_str(), child_path);
+          PendingDir next{here.dest / entry.name, false, &here};
+          self(sub.get(), child_path, child_rel, next, self);
+          if (next.made) copier.finish_directory(next.dest, entry.st);
+        }
+      }
+    };
+    const UniqueFd dir = cache::open_directory_at(base.parent.get(), base.name.c_str(), base.path.empty() ? "." : base.path);
+    PendingDir root{dest, true, nullptr};
+    walk(dir.get(), base.path, "", root, walk);
   }
 
   void apply_one(const llb::FileMkdir& m) {

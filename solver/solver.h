@@ -98,8 +98,15 @@ struct LocalDir {
   cache::ExcludeRules excluded;  // .dockerignore
 };
 
+// Turns .dockerignore-style patterns into rules whose excluded() says what they match.
+using PatternRules = std::function<cache::ExcludeRules(const std::vector<std::string>& patterns)>;
+
 struct SolveOptions {
   std::map<std::string, LocalDir> local_dirs;   // "context" -> the build context
+  // How COPY --exclude and --parents patterns match: the frontend's .dockerignore matcher,
+  // given by the caller (the solver does not depend on the frontend). A copy with such
+  // patterns fails when this is not set.
+  PatternRules path_patterns;
   std::map<std::string, std::string> secrets;   // --secret id -> value
   std::map<std::string, std::filesystem::path> ssh_sockets;  // --ssh id -> agent socket
   // What NetworkMode::Default means for this build: the build's --network.

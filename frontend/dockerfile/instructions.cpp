@@ -27,8 +27,7 @@ std::vector<FlagSpec> flags_of(std::string_view keyword) {
   using K = FlagKind;
   if (keyword == "ADD")
     return {{"chown", K::String}, {"chmod", K::String}, {"link", K::Bool},
-            {"keep-git-dir", K::Bool}, {"checksum", K::String}, {"exclude", K::List},
-            {"parents", K::Bool}};
+            {"keep-git-dir", K::Bool}, {"checksum", K::String}, {"exclude", K::List}};
   if (keyword == "COPY")
     return {{"from", K::String}, {"chown", K::String}, {"chmod", K::String}, {"link", K::Bool},
             {"parents", K::Bool}, {"exclude", K::List}};

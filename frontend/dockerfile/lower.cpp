@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "base/error.h"
+#include "base/symbolic_mode.h"
 #include "frontend/dockerfile/dockerignore.h"
 #include "frontend/dockerfile/history_text.h"
 #include "frontend/dockerfile/image_config.h"
@@ -22,6 +23,7 @@
 #include "frontend/dockerfile/run_mount.h"
 #include "frontend/dockerfile/shell_lexer.h"
 #include "frontend/dockerfile/stage_environment.h"
+#include "frontend/dockerfile/syntax_directive.h"
 #include "frontend/dockerfile/text.h"
 
 namespace gantry::frontend {
@@ -104,14 +106,47 @@ std::string absolute_in_input(std::string_view path) {
 
 bool is_url(std::string_view s) { return s.starts_with("http://") || s.starts_with("https://"); }
 
-std::uint32_t parse_mode(const std::string& text, const std::function<void(const std::string&)>& fail) {
-  if (text.empty() || text.size() > 5) fail("invalid chmod value " + go_quote(text) + " (expected an octal mode such as 0755)");
-  std::uint32_t mode = 0;
-  for (char c : text) {
-    if (c < '0' || c > '7') fail("invalid chmod value " + go_quote(text) + " (expected an octal mode such as 0755)");
-    mode = mode * 8 + static_cast<std::uint32_t>(c - '0');
+// A --chmod value, as BuildKit reads it: an octal number up to 07777, or else (Dockerfile
+// 1.14+) a symbolic mode applied to each file's own mode.
+struct Chmod {
+  std::optional<std::uint32_t> mode;
+  std::string symbolic;
+  // The mode of a file made with `default_mode` (a heredoc source).
+  std::uint32_t of_new_file(std::uint32_t default_mode) const {
+    if (mode) return *mode;
+    return symbolic.empty() ? default_mode : SymbolicMode::parse(symbolic).apply(default_mode, false);
   }
-  return mode;
+};
+
+Chmod parse_chmod(const std::string& text, const std::function<void(const std::string&)>& fail) {
+  if (text.empty()) return {};
+  const std::string octal_error =
+      "invalid chmod parameter: " + go_quote(text) + ": it should be an octal string between 0 and 07777 "
+      "or a symbolic mode such as u+x,g=rx";
+  if (text[0] >= '0' && text[0] <= '9') {
+    std::uint32_t mode = 0;
+    for (char c : text) {
+      if (c < '0' || c > '7') fail(octal_error);
+      mode = mode * 8 + static_cast<std::uint32_t>(c - '0');
+      if (mode > 07777) fail(octal_error);
+    }
+    return {.mode = mode};
+  }
+  try {
+    (void)SymbolicMode::parse(text);
+  } catch (const Error& e) {
+    fail(e.what());
+  }
+  return {.symbolic = text};
+}
+
+// COPY --parents SRC: the directory the copy starts from and what below it it copies, split at
+// a `/./` pivot as rsync --relative splits it ("x/./y/*.txt" -> "x", "y/*.txt"); without one
+// the parents are kept from the root of the source.
+std::pair<std::string, std::string> split_at_pivot(const std::string& src) {
+  const std::size_t pivot = src.find("/./");
+  if (pivot == std::string::npos) return {"/", src};
+  return {src.substr(0, pivot), src.substr(pivot + 3)};
 }
 
 std::optional<llb::Chown> parse_chown(const std::string& text) {
@@ -528,18 +563,37 @@ class Lowerer {
     add_history(st.image, "WORKDIR " + dir, makes_dir);
   }
 
+  // A --exclude or --parents pattern is matched as a .dockerignore line: refused here, with its
+  // line, where a .dockerignore's would be (not text, longer than any path).
+  void check_pattern(const std::string& flag, const std::string& pattern, const Instruction& ins) {
+    try {
+      (void)read_dockerignore(pattern, flag);
+    } catch (const Error& e) {
+      fail(ins, e.what());
+    }
+  }
+
   void apply(StageState& st, const Instruction& ins, const CopyInstruction& c) {
     const ShellEnv& env = st.vars.expansion();
     auto fail_here = [&](const std::string& what) { fail(ins, what); };
     std::string dest = resolve_dest(st, expand(env, ins, c.dest));
     if (c.sources.size() + c.inline_files.size() > 1 && !dest.ends_with("/"))
       fail(ins, "When using " + ins.keyword + " with more than one source file, the destination must be a directory and end with a /");
-    std::optional<std::uint32_t> mode;
-    if (!c.chmod.empty()) mode = parse_mode(expand(env, ins, c.chmod), fail_here);
+    const Chmod chmod = parse_chmod(expand(env, ins, c.chmod), fail_here);
     std::optional<llb::Chown> chown = parse_chown(expand(env, ins, c.chown));
     std::string from = expand(env, ins, c.from);
     std::vector<std::string> excludes;
-    for (const std::string& e : c.excludes) excludes.push_back(expand(env, ins, e));
+    for (const std::string& e : c.excludes) {
+      excludes.push_back(expand(env, ins, e));
+      check_pattern("--exclude", excludes.back(), ins);
+    }
+    // As BuildKit: the checksum verifies one downloaded file; given with anything else it
+    // would verify nothing.
+    if (!c.checksum.empty()) {
+      if (c.sources.size() + c.inline_files.size() != 1) fail(ins, "checksum can't be specified for multiple sources");
+      if (c.sources.empty() || !is_url(expand(env, ins, c.sources[0])))
+        fail(ins, "checksum requires HTTP(S) or Git sources");
+    }
 
     llb::FileOp op{.dest_input = 0};
     std::vector<llb::Output> inputs = {st.root};
@@ -556,7 +610,8 @@ class Lowerer {
         if (!c.checksum.empty()) attrs["checksum"] = expand(env, ins, c.checksum);
         inputs.push_back(llb::source(llb::SourceOp{src, attrs}, {.description = "fetch " + src}));
         op.actions.push_back(llb::FileCopy{.src_input = static_cast<int>(inputs.size() - 1), .src = "/" + filename,
-                                           .dest = dest, .chown = chown, .mode = mode});
+                                           .dest = dest, .chown = chown, .mode = chmod.mode,
+                                           .symbolic_mode = chmod.symbolic});
         continue;
       }
       if (src.find("://") != std::string::npos || src.starts_with("git@"))
@@ -565,8 +620,9 @@ class Lowerer {
         inputs.push_back(context_.collecting && from.empty() ? llb::Output{} : source_named(from, st, ins));
         source_input = static_cast<int>(inputs.size() - 1);
       }
+      const auto [base, include] = c.parents ? split_at_pivot(src) : std::pair<std::string, std::string>{src, ""};
       if (from.empty()) {
-        std::string rel = clean_path(src);
+        std::string rel = clean_path(c.parents ? base + "/" + include : src);
         while (rel.starts_with("/")) rel = clean_path(rel.substr(1));
         if (rel.starts_with("..")) fail(ins, "forbidden path outside the build context: " + src);
         context_.paths.insert(rel);
@@ -575,10 +631,18 @@ class Lowerer {
       // even when every source is one. Set only where there is a wildcard, so that the other
       // copies keep their cache keys.
       const bool wildcard = src.find_first_of("*?[") != std::string::npos;
-      op.actions.push_back(llb::FileCopy{.src_input = *source_input, .src = absolute_in_input(src), .dest = dest,
-                                         .chown = chown, .mode = mode, .allow_empty_wildcard = wildcard,
-                                         .unpack_archive = c.is_add,
-                                         .parents = c.parents, .exclude_patterns = excludes});
+      llb::FileCopy copy{.src_input = *source_input, .src = absolute_in_input(base), .dest = dest,
+                         .chown = chown, .mode = chmod.mode, .symbolic_mode = chmod.symbolic,
+                         .allow_empty_wildcard = wildcard, .unpack_archive = c.is_add,
+                         .exclude_patterns = excludes};
+      if (c.parents) {
+        copy.parents = true;
+        copy.include_patterns = {clean_path(include)};
+        check_pattern("--parents", include, ins);
+        if (copy.include_patterns[0].starts_with("../") || copy.include_patterns[0] == "..")
+          fail(ins, "COPY --parents: " + go_quote(src) + " climbs out of " + go_quote(base));
+      }
+      op.actions.push_back(std::move(copy));
     }
     for (const InlineFile& f : c.inline_files) {
       history += " <<" + f.name;
@@ -591,7 +655,7 @@ class Lowerer {
         }
       }
       op.actions.push_back(llb::FileMkfile{.path = dest.ends_with("/") ? dest + f.name : dest,
-                                           .mode = mode.value_or(0644), .data = std::move(data), .chown = chown});
+                                           .mode = chmod.of_new_file(0644), .data = std::move(data), .chown = chown});
     }
     history += " " + dest;
     std::string description = ins.keyword + " " + ins.text;
@@ -837,6 +901,11 @@ BuildPlan lower(const BuildOptions& options) {
   for (const auto& [k, v] : options.labels) result.image["config"]["Labels"][k] = v;
 
   BuildPlan plan{result.root, result.image, {}};
+  for (const Directive& d : ast.directives())
+    if (d.name == "syntax" && !names_docker_dockerfile(d.value))
+      plan.warnings.push_back(file + ":" + std::to_string(d.line) + ": # syntax=" + d.value +
+                              " is not run: gantry reads the Dockerfile with its built-in frontend, which follows "
+                              "docker/dockerfile:" + std::string(kDockerfileSyntaxVersion));
   for (const ParseWarning& w : ast.warnings())
     plan.warnings.push_back(file + ":" + std::to_string(w.line) + ": " + w.message);
   plan.warnings.insert(plan.warnings.end(), lowerer.warnings.begin(), lowerer.warnings.end());

@@ -175,6 +175,48 @@ TEST_F(CacheKeysTest, CopyFromAStageAndTheStepsAfterIt) {
             "43e0a3371bb052274d2302bbc6be2923d4a60e58c936fd2fdf7b15ce26aa98ff");
 }
 
+// --exclude and --parents: the key changes with the patterns and with the files they leave in,
+// not with the files they leave out; a copy without them keeps its key (pinned above).
+TEST_F(CacheKeysTest, CopyPatternsKeyWhatTheyLeaveIn) {
+  options_.path_patterns = [](const std::vector<std::string>& patterns) {
+    return cache::ExcludeRules{[patterns](std::string_view path) {
+      for (const auto& p : patterns)
+        if (path == p || path.starts_with(p + "/")) return true;
+      return false;
+    }};
+  };
+  write_file_atomic(context() / "src/notes.log", "one\n");
+  fs::create_directories(context() / "src/lib");
+  write_file_atomic(context() / "src/lib/util.c", "int util;\n");
+  auto patterned = [&](std::vector<std::string> exclude, bool parents = false) {
+    llb::FileCopy c{.src_input = 1, .src = parents ? "/" : "/src", .dest = "/app/", .exclude_patterns = std::move(exclude)};
+    if (parents) {
+      c.parents = true;
+      c.include_patterns = {"src/lib"};
+    }
+    return key_of(llb::file(llb::FileOp{.dest_input = 0, .actions = {c}}, {busybox(), context_source()}));
+  };
+  const std::string excluding_log = patterned({"notes.log"});
+  const std::string parents = patterned({}, true);
+  EXPECT_NE(excluding_log, patterned({"lib"})) << "the patterns are keyed";
+
+  write_file_atomic(context() / "src/notes.log", "two\n");
+  EXPECT_EQ(patterned({"notes.log"}), excluding_log) << "an excluded file changed";
+  EXPECT_EQ(patterned({}, true), parents) << "a file the --parents pattern does not name changed";
+
+  write_file_atomic(context() / "src/lib/util.c", "int util = 1;\n");
+  EXPECT_NE(patterned({"notes.log"}), excluding_log);
+  EXPECT_NE(patterned({}, true), parents);
+}
+
+TEST_F(CacheKeysTest, CopyWithParentsAndASymbolicMode) {
+  options_.path_patterns = [](const std::vector<std::string>&) { return cache::ExcludeRules{}; };
+  llb::FileCopy c{.src_input = 1, .src = "/", .dest = "/app/", .symbolic_mode = "u+x,g=rx", .parents = true,
+                  .include_patterns = {"src/*.c"}};
+  EXPECT_EQ(key_of(llb::file(llb::FileOp{.dest_input = 0, .actions = {c}}, {busybox(), context_source()})),
+            "105621e828b5250b9b3513efcea4d7b163edfca94dc0ad9afed16cb212d5e810");
+}
+
 TEST_F(CacheKeysTest, Merge) {
   EXPECT_EQ(key_of(llb::merge({busybox(), run(busybox(), "make")})),
             "97d913bef251f94ef6423f39a5bde3a0f6bb3dc8ea223c09d38dde3d786d0ad7");
