@@ -1,0 +1,218 @@
+#include "daemon/http_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "base/error.h"
+#include "base/unique_fd.h"
+
+namespace gantry::daemon {
+
+namespace {
+
+// Connections served at once per listener: each running build holds one for its whole length.
+constexpr std::size_t kWorkersPerListener = 32;
+// A body the handler did not read is read and dropped up to this much (so that the connection
+// can carry the next request); past it the reading stops, and the next request on the
+// connection is what is left of it (a 400, then the connection closes).
+constexpr std::size_t kMaxUnreadBody = 1 << 20;
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// A chunked response body: httplib's sink, guarded so that several threads (a build's steps)
+// may write to it, and remembering a failed write so that nothing follows it.
+class ChunkedBody : public ResponseStream {
+ public:
+  explicit ChunkedBody(httplib::DataSink& sink) : sink_(sink) {}
+
+  bool write(std::string_view data) override {
+    std::lock_guard lock(mutex_);
+    if (ok_ && !data.empty()) ok_ = sink_.write(data.data(), data.size());
+    return ok_;
+  }
+
+  bool client_connected() override {
+    std::lock_guard lock(mutex_);
+    // is_writable peeks at the socket: a client that hung up reads as end of file.
+    if (ok_) ok_ = sink_.is_writable();
+    return ok_;
+  }
+
+  bool ok() {
+    std::lock_guard lock(mutex_);
+    return ok_;
+  }
+
+ private:
+  httplib::DataSink& sink_;
+  std::mutex mutex_;
+  bool ok_ = true;
+};
+
+HttpRequest to_request(const httplib::Request& req, const httplib::ContentReader* reader) {
+  HttpRequest request{.method = req.method, .path = req.path, .query = {req.params.begin(), req.params.end()}};
+  for (const auto& [name, value] : req.headers) request.headers.emplace(lower(name), value);
+  request.read_body = [reader](const BodyChunkReceiver& receiver) {
+    if (!reader) return true;
+    return (*reader)([&receiver](const char* data, std::size_t size) { return receiver(data, size); });
+  };
+  return request;
+}
+
+void to_response(HttpResponse response, httplib::Response& res) {
+  res.status = response.status;
+  for (const auto& [name, value] : response.headers) res.set_header(name, value);
+  if (!response.stream) {
+    res.set_content(response.body, response.content_type);
+    return;
+  }
+  res.set_chunked_content_provider(
+      response.content_type, [stream = std::move(response.stream)](std::size_t, httplib::DataSink& sink) {
+        ChunkedBody body(sink);
+        stream(body);
+        if (!body.ok()) return false;  // the client is gone: httplib drops the connection
+        sink.done();
+        return true;
+      });
+}
+
+}  // namespace
+
+std::optional<std::string> HttpRequest::header(const std::string& lower_case_name) const {
+  const auto it = headers.find(lower_case_name);
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> HttpRequest::param(const std::string& name) const {
+  const auto it = query.find(name);
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> HttpRequest::params(const std::string& name) const {
+  std::vector<std::string> values;
+  for (auto [it, end] = query.equal_range(name); it != end; ++it) values.push_back(it->second);
+  return values;
+}
+
+struct HttpServer::Listener {
+  std::string socket_path;
+  httplib::Server server;
+  std::thread thread;
+  std::atomic<bool> done{false};  // listen_after_bind returned
+
+  ~Listener() {
+    if (!socket_path.empty()) ::unlink(socket_path.c_str());
+  }
+};
+
+namespace {
+
+// A socket file left by a daemon that died is removed; one that a live daemon answers on, or
+// a file that is no socket, is an error.
+void clear_stale_socket(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return;
+  if (!S_ISSOCK(st.st_mode)) throw Error("`" + path + "`: exists and is not a socket");
+  UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{.sun_family = AF_UNIX};
+  path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+  if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+    throw Error("`" + path + "`: another daemon is listening on it");
+  if (::unlink(path.c_str()) != 0) throw_errno("remove the stale socket `" + path + "`");
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpHandler handler) : handler_(std::move(handler)) {}
+
+HttpServer::~HttpServer() {
+  stop();
+  for (auto& l : listeners_)
+    if (l->thread.joinable()) l->thread.join();
+}
+
+void HttpServer::listen_unix(const std::string& path) {
+  if (path.empty() || path.size() >= sizeof(sockaddr_un::sun_path))
+    throw UsageError("unix socket `" + path + "`: the path is empty or too long");
+  clear_stale_socket(path);
+  auto listener = std::make_unique<Listener>();
+  httplib::Server& server = listener->server;
+  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkersPerListener); };
+  server.set_address_family(AF_UNIX);
+  auto serve = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
+    HttpRequest request = to_request(req, reader);
+    bool body_read = false;
+    auto read_body = request.read_body;
+    request.read_body = [&](const BodyChunkReceiver& receiver) {
+      body_read = true;
+      return read_body(receiver);
+    };
+    HttpResponse response = handler_(request);
+    // A body the handler left unread would be taken for the next request on the connection.
+    std::size_t dropped = 0;
+    if (!body_read) read_body([&dropped](const char*, std::size_t size) { return (dropped += size) <= kMaxUnreadBody; });
+    to_response(std::move(response), res);
+  };
+  auto plain = [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, nullptr); };
+  auto with_body = [serve](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    serve(req, res, &reader);
+  };
+  // Every path of every method goes to the handler, which routes it (HEAD is served as GET,
+  // without the body).
+  server.Get(".*", plain);
+  server.Options(".*", plain);
+  server.Post(".*", plain);
+  server.Post(".*", with_body);
+  server.Put(".*", plain);
+  server.Put(".*", with_body);
+  server.Patch(".*", plain);
+  server.Patch(".*", with_body);
+  server.Delete(".*", plain);
+  server.Delete(".*", with_body);
+  // The port means nothing on a unix socket, but 0 would send httplib looking for the one it got.
+  if (!server.bind_to_port(path, 80)) throw errno_error("listen on the unix socket `" + path + "`", errno);
+  listener->socket_path = path;
+  listeners_.push_back(std::move(listener));
+}
+
+void HttpServer::serve() {
+  for (auto& l : listeners_)
+    l->thread = std::thread([&listener = *l] {
+      listener.server.listen_after_bind();
+      listener.done = true;
+    });
+  // httplib's stop() reaches a server only once it runs.
+  for (auto& l : listeners_)
+    while (!l->server.is_running() && !l->done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  {
+    std::unique_lock lock(mutex_);
+    stop_asked_.wait(lock, [this] { return stopping_.load(); });
+  }
+  for (auto& l : listeners_) l->server.stop();
+  for (auto& l : listeners_) l->thread.join();
+}
+
+void HttpServer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stop_asked_.notify_all();
+}
+
+}  // namespace gantry::daemon
