@@ -62,6 +62,22 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
   if (get && path == "/_ping") return ping(request);
   if (get && path == "/version") return version(options_);
   if (get && path == "/info") return info(options_);
+  if (get && path == "/images/json") return list_images(options_, request);
+  if (path.starts_with("/images/")) {
+    const std::string rest = path.substr(8);
+    // A name may hold slashes (registry/team/app:1): the endpoint is what ends the path.
+    auto name_before = [&rest](const std::string& suffix) -> std::optional<std::string> {
+      if (!rest.ends_with(suffix) || rest.size() == suffix.size()) return std::nullopt;
+      return rest.substr(0, rest.size() - suffix.size());
+    };
+    if (get)
+      if (auto name = name_before("/json")) return inspect_image(options_, *name);
+    if (get)
+      if (auto name = name_before("/history")) return image_history(options_, *name);
+    if (method == "POST")
+      if (auto name = name_before("/tag")) return tag_image(options_, request, *name);
+    if (method == "DELETE" && !rest.empty()) return remove_image(options_, request, rest);
+  }
   return json_error(501, "gantry is a build engine: " + method + " " + path + " is not supported");
 }
 

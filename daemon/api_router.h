@@ -3,6 +3,8 @@
 // Every response says the daemon's API version and OS (API-Version, Server headers).
 //
 //   GET|HEAD /_ping, GET /version, GET /info                      system_routes.cpp
+//   GET /images/json, GET /images/{name}/json|history,
+//   POST /images/{name}/tag, DELETE /images/{name}                 image_routes.cpp
 // Anything else, containers' endpoints first, is 501: gantry is a build engine.
 #pragma once
 
@@ -27,6 +29,11 @@ class ApiRouter {
 HttpResponse ping(const HttpRequest& request);
 HttpResponse version(const DaemonOptions& options);
 HttpResponse info(const DaemonOptions& options);
+HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request);
+HttpResponse inspect_image(const DaemonOptions& options, const std::string& name);
+HttpResponse image_history(const DaemonOptions& options, const std::string& name);
+HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request, const std::string& name);
+HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request, const std::string& name);
 
 // A JSON response: {"message": text} with `status`.
 HttpResponse json_error(int status, const std::string& message);
