@@ -36,7 +36,7 @@ HttpResponse ApiRouter::handle(HttpRequest& request) {
   HttpResponse response;
   try {
     const VersionedPath versioned = split_api_version(request.path);
-    if (content_too_long(request))
+    if (versioned.path != "/build" && content_too_long(request))
       throw ApiError(413, "request body of " + request.method + " " + request.path + ": more than " +
                               std::to_string(kMaxRequestBody) + " bytes");
     response = route(request, versioned.path);
@@ -62,6 +62,7 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
   if (get && path == "/_ping") return ping(request);
   if (get && path == "/version") return version(options_);
   if (get && path == "/info") return info(options_);
+  if (method == "POST" && path == "/build") return build(options_, builds_, request);
   if (get && path == "/images/json") return list_images(options_, request);
   if (path.starts_with("/images/")) {
     const std::string rest = path.substr(8);

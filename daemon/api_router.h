@@ -5,6 +5,7 @@
 //   GET|HEAD /_ping, GET /version, GET /info                      system_routes.cpp
 //   GET /images/json, GET /images/{name}/json|history,
 //   POST /images/{name}/tag, DELETE /images/{name}                 image_routes.cpp
+//   POST /build                                                    build_route.cpp
 // Anything else, containers' endpoints first, is 501: gantry is a build engine.
 #pragma once
 
@@ -34,6 +35,7 @@ HttpResponse inspect_image(const DaemonOptions& options, const std::string& name
 HttpResponse image_history(const DaemonOptions& options, const std::string& name);
 HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request, const std::string& name);
 HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request, const std::string& name);
+HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, HttpRequest& request);
 
 // A JSON response: {"message": text} with `status`.
 HttpResponse json_error(int status, const std::string& message);
