@@ -38,11 +38,12 @@ int run_daemon(const GlobalOptions& global, const DaemonFlags& f) {
   spdlog::set_default_logger(log);
   // A client that hangs up mid-response is an error of that write, not the daemon's death.
   ::signal(SIGPIPE, SIG_IGN);
-  daemon::DaemonOptions options{.root = global.state_root(),
-                                .hosts = f.hosts.empty() ? std::vector<std::string>{default_host()} : f.hosts,
-                                .registry = f.registry.options(global.config),
-                                .gc_cap = global.gc_cap(),
-                                .version = GANTRY_VERSION};
+  daemon::DaemonOptions options{
+      .root = std::filesystem::absolute(global.state_root()),
+      .hosts = f.hosts.empty() ? std::vector<std::string>{default_host()} : f.hosts,
+      .registry = f.registry.options(global.config),
+      .gc_cap = global.gc_cap(),
+      .version = GANTRY_VERSION};
   if (!f.group.empty()) options.group = f.group;
   daemon::Daemon server(std::move(options));
   {
@@ -57,13 +58,16 @@ int run_daemon(const GlobalOptions& global, const DaemonFlags& f) {
 
 void add_daemon_command(CLI::App& app, GlobalOptions& global, Action& action) {
   auto f = std::make_shared<DaemonFlags>();
-  auto* cmd = app.add_subcommand("daemon", "Serve the Docker Engine API (builds and images) on unix sockets");
-  cmd->add_option("-H,--host", f->hosts,
-                  "Socket to listen on, unix:///PATH; repeatable (default unix:///run/gantry.sock as root)")
+  auto* cmd = app.add_subcommand("daemon",
+                                 "Serve the Docker Engine API (builds and images) on unix sockets");
+  cmd->add_option(
+         "-H,--host", f->hosts,
+         "Socket to listen on, unix:///PATH; repeatable (default unix:///run/gantry.sock as root)")
       ->allow_extra_args(false);
   cmd->add_option("--group", f->group, "Group the sockets belong to (mode 0660)");
   add_registry_flags(*cmd, f->registry);
-  cmd->callback([&global, &action, f] { action = [&global, f] { return run_daemon(global, *f); }; });
+  cmd->callback(
+      [&global, &action, f] { action = [&global, f] { return run_daemon(global, *f); }; });
 }
 
 }  // namespace gantry::cli

@@ -28,8 +28,9 @@ bool content_too_long(const HttpRequest& request) {
 }  // namespace
 
 HttpResponse json_error(int status, const std::string& message) {
-  return {.status = status, .body = nlohmann::json{{"message", message}}.dump(-1, ' ', false,
-                                                                           nlohmann::json::error_handler_t::replace)};
+  return {.status = status,
+          .body = nlohmann::json{{"message", message}}.dump(
+              -1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 HttpResponse ApiRouter::handle(HttpRequest& request) {
@@ -37,8 +38,8 @@ HttpResponse ApiRouter::handle(HttpRequest& request) {
   try {
     const VersionedPath versioned = split_api_version(request.path);
     if (versioned.path != "/build" && content_too_long(request))
-      throw ApiError(413, "request body of " + request.method + " " + request.path + ": more than " +
-                              std::to_string(kMaxRequestBody) + " bytes");
+      throw ApiError(413, "request body of " + request.method + " " + request.path +
+                              ": more than " + std::to_string(kMaxRequestBody) + " bytes");
     response = route(request, versioned.path);
   } catch (const ApiError& e) {
     response = json_error(e.status(), e.what());

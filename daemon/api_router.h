@@ -17,7 +17,8 @@ namespace gantry::daemon {
 
 class ApiRouter {
  public:
-  ApiRouter(const DaemonOptions& options, RunningBuilds& builds) : options_(options), builds_(builds) {}
+  ApiRouter(const DaemonOptions& options, RunningBuilds& builds)
+      : options_(options), builds_(builds) {}
   HttpResponse handle(HttpRequest& request);
 
  private:
@@ -33,8 +34,10 @@ HttpResponse info(const DaemonOptions& options);
 HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request);
 HttpResponse inspect_image(const DaemonOptions& options, const std::string& name);
 HttpResponse image_history(const DaemonOptions& options, const std::string& name);
-HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request, const std::string& name);
-HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request, const std::string& name);
+HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
+                       const std::string& name);
+HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request,
+                          const std::string& name);
 HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, HttpRequest& request);
 
 // A JSON response: {"message": text} with `status`.

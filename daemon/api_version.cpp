@@ -33,15 +33,18 @@ VersionedPath split_api_version(const std::string& path) {
   if (!path.starts_with("/v") || path.size() < 3 || path[2] < '0' || path[2] > '9')
     return {kApiVersion, path};
   const auto slash = path.find('/', 2);
-  const std::string text = path.substr(2, slash == std::string::npos ? std::string::npos : slash - 2);
+  const std::string text =
+      path.substr(2, slash == std::string::npos ? std::string::npos : slash - 2);
   const auto version = ApiVersion::parse(text);
-  if (!version) throw ApiError(404, "page not found: `" + path + "`: `v" + text + "` is not an API version");
+  if (!version)
+    throw ApiError(404, "page not found: `" + path + "`: `v" + text + "` is not an API version");
   if (*version > kApiVersion)
-    throw ApiError(400, "client version " + text + " is too new. Maximum supported API version is " +
-                            kApiVersion.str());
+    throw ApiError(400, "client version " + text +
+                            " is too new. Maximum supported API version is " + kApiVersion.str());
   if (*version < kMinApiVersion)
-    throw ApiError(400, "client version " + text + " is too old. Minimum supported API version is " +
-                            kMinApiVersion.str() + ", please upgrade your client to a newer version");
+    throw ApiError(400,
+                   "client version " + text + " is too old. Minimum supported API version is " +
+                       kMinApiVersion.str() + ", please upgrade your client to a newer version");
   return {*version, slash == std::string::npos ? "/" : path.substr(slash)};
 }
 

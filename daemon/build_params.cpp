@@ -21,7 +21,8 @@ namespace {
 using Query = std::multimap<std::string, std::string>;
 
 std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return text;
 }
 
@@ -53,10 +54,12 @@ std::map<std::string, std::string> string_map(const std::string& name, const std
   const json j = json_value(name, value);
   std::map<std::string, std::string> out;
   if (j.is_null()) return out;
-  if (!j.is_object()) throw UsageError("build parameter `" + name + "`: expected a JSON object of strings");
+  if (!j.is_object())
+    throw UsageError("build parameter `" + name + "`: expected a JSON object of strings");
   for (const auto& [key, v] : j.items()) {
     if (v.is_null()) continue;
-    if (!v.is_string()) throw UsageError("build parameter `" + name + "`: `" + key + "` is not a string");
+    if (!v.is_string())
+      throw UsageError("build parameter `" + name + "`: `" + key + "` is not a string");
     out[key] = v.get<std::string>();
   }
   return out;
@@ -72,14 +75,17 @@ std::vector<executor::Ulimit> ulimits_value(const std::string& value) {
       throw UsageError("build parameter `ulimits`: `" + u.dump() + "` has no \"Name\"");
     const std::string name = u["Name"].get<std::string>();
     if (!executor::resource_of(name))
-      throw UsageError("build parameter `ulimits`: `" + name + "` is not one of " + executor::resource_names());
+      throw UsageError("build parameter `ulimits`: `" + name + "` is not one of " +
+                       executor::resource_names());
     const json soft = u.value("Soft", json(-1)), hard = u.value("Hard", json(-1));
     if (!soft.is_number_integer() || !hard.is_number_integer() || soft.get<std::int64_t>() < -1 ||
         hard.get<std::int64_t>() < -1)
-      throw UsageError("build parameter `ulimits`: the limits of `" + name + "` are whole numbers, or -1 for unlimited");
+      throw UsageError("build parameter `ulimits`: the limits of `" + name +
+                       "` are whole numbers, or -1 for unlimited");
     const auto s = soft.get<std::int64_t>(), h = hard.get<std::int64_t>();
     if (h != -1 && (s == -1 || s > h))
-      throw UsageError("build parameter `ulimits`: the soft limit of `" + name + "` is above its hard limit");
+      throw UsageError("build parameter `ulimits`: the soft limit of `" + name +
+                       "` is above its hard limit");
     out.push_back({name, s, h});
   }
   return out;
@@ -89,9 +95,11 @@ std::vector<engine::CacheSpec> cache_from_value(const std::string& value) {
   const json j = json_value("cachefrom", value);
   std::vector<engine::CacheSpec> out;
   if (j.is_null()) return out;
-  if (!j.is_array()) throw UsageError("build parameter `cachefrom`: expected a JSON array of image references");
+  if (!j.is_array())
+    throw UsageError("build parameter `cachefrom`: expected a JSON array of image references");
   for (const auto& ref : j) {
-    if (!ref.is_string()) throw UsageError("build parameter `cachefrom`: `" + ref.dump() + "` is not a string");
+    if (!ref.is_string())
+      throw UsageError("build parameter `cachefrom`: `" + ref.dump() + "` is not a string");
     out.push_back(engine::parse_cache_from(ref.get<std::string>()));
   }
   return out;
@@ -100,25 +108,26 @@ std::vector<engine::CacheSpec> cache_from_value(const std::string& value) {
 std::string network_value(const std::string& value) {
   if (value.empty() || value == "default" || value == "bridge") return "default";
   if (value == "host" || value == "none") return value;
-  throw UsageError("build parameter `networkmode`: `" + value + "` is not one of default, bridge, host, none");
+  throw UsageError("build parameter `networkmode`: `" + value +
+                   "` is not one of default, bridge, host, none");
 }
 
 void check_platform(const std::string& value) {
   if (value.empty()) return;
   const Platform host = host_platform();
   if (Platform::parse(value) != host)
-    throw UsageError("build parameter `platform`: `" + value + "`: gantry builds for the host's platform " +
-                     host.str() + " only");
+    throw UsageError("build parameter `platform`: `" + value +
+                     "`: gantry builds for the host's platform " + host.str() + " only");
 }
 
 // The parameters gantry does not implement, with the values that ask for nothing. Docker's
 // clients send most of them with every build.
 bool asks_for_nothing(const std::string& name, const std::string& value) {
-  static const std::set<std::string> empty_or_zero{"cpusetcpus", "cpusetmems", "cpushares",    "cpuquota",
-                                                   "cpuperiod",  "memory",     "memswap",      "cgroupparent",
-                                                   "squash",     "remote",     "session",      "buildid",
-                                                   "securityopt"};
-  if (empty_or_zero.count(name)) return value.empty() || value == "0" || (name == "memswap" && value == "-1");
+  static const std::set<std::string> empty_or_zero{
+      "cpusetcpus",   "cpusetmems", "cpushares", "cpuquota", "cpuperiod", "memory",     "memswap",
+      "cgroupparent", "squash",     "remote",    "session",  "buildid",   "securityopt"};
+  if (empty_or_zero.count(name))
+    return value.empty() || value == "0" || (name == "memswap" && value == "-1");
   // No intermediate containers are made, so none is left behind to remove.
   if (name == "rm" || name == "forcerm") return true;
   if (name == "isolation") return value.empty() || value == "default";
@@ -156,7 +165,8 @@ BuildParams parse_build_params(const Query& query) {
     } else if (name == "shmsize") {
       const std::int64_t bytes = integer_value(name, value);
       if (bytes < 0) throw UsageError("build parameter `shmsize`: `" + value + "` is below 0");
-      p.shm_bytes = bytes == 0 ? executor::kDefaultShmBytes : bytes;  // 0: the default, as dockerd takes it
+      p.shm_bytes =
+          bytes == 0 ? executor::kDefaultShmBytes : bytes;  // 0: the default, as dockerd takes it
     } else if (name == "ulimits") {
       p.ulimits = ulimits_value(value);
     } else if (name == "platform") {
@@ -164,7 +174,8 @@ BuildParams parse_build_params(const Query& query) {
     } else if (name == "cachefrom") {
       p.cache_from = cache_from_value(value);
     } else if (!asks_for_nothing(name, value)) {
-      throw UsageError("build parameter `" + name + "=" + value + "`: gantry does not implement it");
+      throw UsageError("build parameter `" + name + "=" + value +
+                       "`: gantry does not implement it");
     }
   }
   return p;
@@ -184,10 +195,12 @@ json registry_config_file(const std::string& header) {
   if (!auths.is_object()) throw UsageError("X-Registry-Config: not base64 of a JSON object");
   json file = {{"auths", json::object()}};
   for (const auto& [registry, auth] : auths.items()) {
-    if (!auth.is_object()) throw UsageError("X-Registry-Config: the entry of `" + registry + "` is not an object");
+    if (!auth.is_object())
+      throw UsageError("X-Registry-Config: the entry of `" + registry + "` is not an object");
     json entry = json::object();
     for (const char* key : {"username", "password", "auth", "identitytoken"})
-      if (auth.contains(key) && auth[key].is_string() && !auth[key].get<std::string>().empty()) entry[key] = auth[key];
+      if (auth.contains(key) && auth[key].is_string() && !auth[key].get<std::string>().empty())
+        entry[key] = auth[key];
     file["auths"][registry] = entry;
   }
   return file;

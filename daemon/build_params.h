@@ -11,10 +11,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/cache_spec.h"
 #include "engine/pull_policy.h"
@@ -23,7 +22,7 @@
 namespace gantry::daemon {
 
 struct BuildParams {
-  std::vector<std::string> tags;  // familiar names
+  std::vector<std::string> tags;          // familiar names
   std::string dockerfile = "Dockerfile";  // a path in the context
   std::map<std::string, std::string> build_args;
   std::string target;

@@ -53,8 +53,10 @@ void spool_body(HttpRequest& request, const fs::path& path) {
     out.write(data, static_cast<std::streamsize>(size));
     return static_cast<bool>(out);
   });
-  if (too_big) throw ApiError(413, "build context: more than " + std::to_string(kMaxContextBytes) + " bytes");
-  if (!out) throw Error("write the build context to `" + path.string() + "`: " + std::strerror(errno));
+  if (too_big)
+    throw ApiError(413, "build context: more than " + std::to_string(kMaxContextBytes) + " bytes");
+  if (!out)
+    throw Error("write the build context to `" + path.string() + "`: " + std::strerror(errno));
   if (!complete) throw UsageError("build context: the client broke off while sending it");
   out.close();
 }
@@ -64,7 +66,8 @@ void spool_body(HttpRequest& request, const fs::path& path) {
 std::string dockerfile_in_context(const std::string& dockerfile) {
   const fs::path path = fs::path(dockerfile).relative_path().lexically_normal();
   if (path.empty() || *path.begin() == "..")
-    throw UsageError("build parameter `dockerfile`: `" + dockerfile + "` is not a path inside the context");
+    throw UsageError("build parameter `dockerfile`: `" + dockerfile +
+                     "` is not a path inside the context");
   return path.string();
 }
 
@@ -115,7 +118,8 @@ class HangUpWatch {
 engine::BuildRequest build_request(PendingBuild& p) {
   engine::BuildRequest r{.input = std::move(*p.input)};
   // Explanations of cache misses compare with the last build of the same Dockerfile and name.
-  r.input.identity = "docker-api|" + p.params.dockerfile + "|" + (p.params.tags.empty() ? "" : p.params.tags[0]);
+  r.input.identity =
+      "docker-api|" + p.params.dockerfile + "|" + (p.params.tags.empty() ? "" : p.params.tags[0]);
   r.target = p.params.target;
   r.build_args = p.params.build_args;
   r.labels = p.params.labels;
@@ -154,7 +158,8 @@ void run_build(PendingBuild& p, RunningBuilds& builds, std::int64_t gc_cap, Resp
 }  // namespace
 
 HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, HttpRequest& request) {
-  auto pending = std::make_shared<PendingBuild>(options.root, parse_build_params(request.query), options.registry);
+  auto pending = std::make_shared<PendingBuild>(options.root, parse_build_params(request.query),
+                                                options.registry);
   if (auto header = request.header("x-registry-config")) {
     const fs::path file = pending->scratch.path() / "registry-config.json";
     write_file_atomic(file, registry_config_file(*header).dump(), 0600);
@@ -163,8 +168,8 @@ HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, HttpRequ
   const fs::path tarball = pending->scratch.path() / "context.tar";
   spool_body(request, tarball);
   std::istringstream no_stdin;
-  pending->input.emplace(
-      engine::resolve_build_input(tarball, dockerfile_in_context(pending->params.dockerfile), no_stdin));
+  pending->input.emplace(engine::resolve_build_input(
+      tarball, dockerfile_in_context(pending->params.dockerfile), no_stdin));
   fs::remove(tarball);  // unpacked now
   return {.stream = [pending, &builds, gc_cap = options.gc_cap](ResponseStream& out) {
     run_build(*pending, builds, gc_cap, out);

@@ -1,7 +1,6 @@
 #include "daemon/classic_build_output.h"
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 namespace gantry::daemon {
@@ -11,7 +10,9 @@ using nlohmann::json;
 namespace {
 
 // dockerd ends every message with CRLF; JSON decoders skip it.
-std::string message(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\r\n"; }
+std::string message(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\r\n";
+}
 
 }  // namespace
 
@@ -23,7 +24,9 @@ std::string classic_step_line(const std::string& description) {
   return "Step " + step + " : " + description.substr(close + 2);
 }
 
-void ClassicBuildOutput::stream(const std::string& text) { out_.write(message({{"stream", text}})); }
+void ClassicBuildOutput::stream(const std::string& text) {
+  out_.write(message({{"stream", text}}));
+}
 
 void ClassicBuildOutput::event(const solver::ProgressEvent& e) {
   if (quiet_) return;
@@ -57,7 +60,8 @@ void ClassicBuildOutput::warning(const std::string& line) {
   if (!quiet_) stream("WARNING: " + line + "\n");
 }
 
-void ClassicBuildOutput::built(const exporter::ImageRecord& image, const std::vector<std::string>& tags) {
+void ClassicBuildOutput::built(const exporter::ImageRecord& image,
+                               const std::vector<std::string>& tags) {
   out_.write(message({{"aux", {{"ID", image.config.str()}}}}));
   if (quiet_) {
     stream(image.config.str() + "\n");

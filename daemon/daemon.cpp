@@ -37,7 +37,8 @@ void restrict_socket(const std::string& path, const std::optional<std::string>& 
 std::string unix_socket_path(const std::string& host) {
   constexpr std::string_view kScheme = "unix://";
   if (!host.starts_with(kScheme) || host.size() == kScheme.size())
-    throw UsageError("-H `" + host + "`: gantry listens on unix:///PATH sockets only (TCP is not supported yet)");
+    throw UsageError("-H `" + host +
+                     "`: gantry listens on unix:///PATH sockets only (TCP is not supported yet)");
   return host.substr(kScheme.size());
 }
 
@@ -45,14 +46,16 @@ Daemon::Daemon(DaemonOptions options)
     : options_(std::move(options)),
       builds_(std::make_unique<RunningBuilds>()),
       router_(std::make_unique<ApiRouter>(options_, *builds_)),
-      server_(std::make_unique<HttpServer>([this](HttpRequest& request) { return router_->handle(request); })) {
+      server_(std::make_unique<HttpServer>(
+          [this](HttpRequest& request) { return router_->handle(request); })) {
   if (options_.hosts.empty()) throw UsageError("daemon: no -H socket to listen on");
   if (options_.group) group_id(*options_.group);  // a misspelt group fails before any socket exists
   for (const auto& host : options_.hosts) {
     const std::string path = unix_socket_path(host);
     server_->listen_unix(path);
     restrict_socket(path, options_.group);
-    spdlog::info("listening on {} (API {}, store {})", host, kApiVersion.str(), options_.root.string());
+    spdlog::info("listening on {} (API {}, store {})", host, kApiVersion.str(),
+                 options_.root.string());
   }
 }
 

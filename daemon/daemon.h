@@ -20,12 +20,13 @@
 namespace gantry::daemon {
 
 struct DaemonOptions {
-  std::filesystem::path root;       // the store
-  std::vector<std::string> hosts;   // unix:///PATH, at least one
-  std::optional<std::string> group;  // the sockets' group (mode 0660), else root's (0600... as made)
+  std::filesystem::path root;      // the store
+  std::vector<std::string> hosts;  // unix:///PATH, at least one
+  // The group the sockets are given; without one they keep the daemon user's. Mode 0660.
+  std::optional<std::string> group;
   registry::RegistryOptions registry;  // for pulls (credentials come with each request)
-  std::int64_t gc_cap = 0;          // the build cache size the GC after each build keeps
-  std::string version;              // gantry's, for /version
+  std::int64_t gc_cap = 0;             // the build cache size the GC after each build keeps
+  std::string version;                 // gantry's, for /version
 };
 
 class ApiRouter;

@@ -28,7 +28,8 @@ constexpr std::size_t kWorkersPerListener = 32;
 constexpr std::size_t kMaxUnreadBody = 1 << 20;
 
 std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return text;
 }
 
@@ -63,11 +64,13 @@ class ChunkedBody : public ResponseStream {
 };
 
 HttpRequest to_request(const httplib::Request& req, const httplib::ContentReader* reader) {
-  HttpRequest request{.method = req.method, .path = req.path, .query = {req.params.begin(), req.params.end()}};
+  HttpRequest request{
+      .method = req.method, .path = req.path, .query = {req.params.begin(), req.params.end()}};
   for (const auto& [name, value] : req.headers) request.headers.emplace(lower(name), value);
   request.read_body = [reader](const BodyChunkReceiver& receiver) {
     if (!reader) return true;
-    return (*reader)([&receiver](const char* data, std::size_t size) { return receiver(data, size); });
+    return (*reader)(
+        [&receiver](const char* data, std::size_t size) { return receiver(data, size); });
   };
   return request;
 }
@@ -80,7 +83,8 @@ void to_response(HttpResponse response, httplib::Response& res) {
     return;
   }
   res.set_chunked_content_provider(
-      response.content_type, [stream = std::move(response.stream)](std::size_t, httplib::DataSink& sink) {
+      response.content_type,
+      [stream = std::move(response.stream)](std::size_t, httplib::DataSink& sink) {
         ChunkedBody body(sink);
         stream(body);
         if (!body.ok()) return false;  // the client is gone: httplib drops the connection
@@ -154,7 +158,8 @@ void HttpServer::listen_unix(const std::string& path) {
   httplib::Server& server = listener->server;
   server.new_task_queue = [] { return new httplib::ThreadPool(kWorkersPerListener); };
   server.set_address_family(AF_UNIX);
-  auto serve = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
+  auto serve = [this](const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader* reader) {
     HttpRequest request = to_request(req, reader);
     bool body_read = false;
     auto read_body = request.read_body;
@@ -165,13 +170,17 @@ void HttpServer::listen_unix(const std::string& path) {
     HttpResponse response = handler_(request);
     // A body the handler left unread would be taken for the next request on the connection.
     std::size_t dropped = 0;
-    if (!body_read) read_body([&dropped](const char*, std::size_t size) { return (dropped += size) <= kMaxUnreadBody; });
+    if (!body_read)
+      read_body([&dropped](const char*, std::size_t size) {
+        return (dropped += size) <= kMaxUnreadBody;
+      });
     to_response(std::move(response), res);
   };
-  auto plain = [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, nullptr); };
-  auto with_body = [serve](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-    serve(req, res, &reader);
+  auto plain = [serve](const httplib::Request& req, httplib::Response& res) {
+    serve(req, res, nullptr);
   };
+  auto with_body = [serve](const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader& reader) { serve(req, res, &reader); };
   // Every path of every method goes to the handler, which routes it (HEAD is served as GET,
   // without the body).
   server.Get(".*", plain);
@@ -185,7 +194,8 @@ void HttpServer::listen_unix(const std::string& path) {
   server.Delete(".*", plain);
   server.Delete(".*", with_body);
   // The port means nothing on a unix socket, but 0 would send httplib looking for the one it got.
-  if (!server.bind_to_port(path, 80)) throw errno_error("listen on the unix socket `" + path + "`", errno);
+  if (!server.bind_to_port(path, 80))
+    throw errno_error("listen on the unix socket `" + path + "`", errno);
   listener->socket_path = path;
   listeners_.push_back(std::move(listener));
 }
@@ -198,7 +208,8 @@ void HttpServer::serve() {
     });
   // httplib's stop() reaches a server only once it runs.
   for (auto& l : listeners_)
-    while (!l->server.is_running() && !l->done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (!l->server.is_running() && !l->done)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   {
     std::unique_lock lock(mutex_);
     stop_asked_.wait(lock, [this] { return stopping_.load(); });

@@ -32,8 +32,8 @@ namespace gantry::daemon {
 using BodyChunkReceiver = std::function<bool(const char* data, std::size_t size)>;
 
 struct HttpRequest {
-  std::string method;  // GET, HEAD, POST, DELETE, ...
-  std::string path;    // percent-decoded, without the query
+  std::string method;                             // GET, HEAD, POST, DELETE, ...
+  std::string path;                               // percent-decoded, without the query
   std::multimap<std::string, std::string> query;  // decoded; a name may repeat (t=a&t=b)
   std::map<std::string, std::string> headers;     // names in lower case
   // Feeds the body to `receiver`; false when the client broke off or the receiver said stop.

@@ -2,7 +2,6 @@
 // POST /images/{name}/tag, DELETE /images/{name}, in the shapes of API 1.41.
 #include <ctime>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
@@ -42,7 +41,8 @@ std::vector<std::string> image_filters(const std::string& text) {
   if (!filters.is_object()) throw UsageError("filters `" + text + "`: not a JSON object");
   for (const auto& [key, values] : filters.items()) {
     if (key != "reference" && key != "dangling" && key != "label")
-      throw UsageError("filters: `" + key + "` is not one gantry supports (reference, dangling, label)");
+      throw UsageError("filters: `" + key +
+                       "` is not one gantry supports (reference, dangling, label)");
     if (values.is_object()) {
       for (const auto& [value, on] : values.items())
         if (on == true) out.push_back(key + "=" + value);
@@ -64,7 +64,8 @@ auto on_image(const std::string& name, F&& f) {
   } catch (const ApiError&) {
     throw;
   } catch (const Error& e) {
-    if (std::string(e.what()).ends_with("no such image")) throw ApiError(404, "No such image: " + name);
+    if (std::string(e.what()).ends_with("no such image"))
+      throw ApiError(404, "No such image: " + name);
     throw;
   }
 }
@@ -91,7 +92,8 @@ json config_labels(const json& config) {
 
 HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request) {
   cache::Store store(options.root);
-  const auto filter = engine::ImageFilter::parse(image_filters(request.param("filters").value_or("null")));
+  const auto filter =
+      engine::ImageFilter::parse(image_filters(request.param("filters").value_or("null")));
   // One entry per image (config), with every name it has, as docker lists them.
   std::vector<json> images;
   std::map<Digest, std::size_t> by_config;
@@ -135,7 +137,8 @@ HttpResponse inspect_image(const DaemonOptions& options, const std::string& name
   const json& config = view.config_json;
   const std::int64_t size = engine::image_size(store, view);
   json layers = json::array();
-  for (const auto& diff_id : config.value("rootfs", json::object()).value("diff_ids", json::array()))
+  for (const auto& diff_id :
+       config.value("rootfs", json::object()).value("diff_ids", json::array()))
     layers.push_back(diff_id);
   const json body = {{"Id", view.config.str()},
                      {"RepoTags", names_of(store, manifest)},
@@ -177,7 +180,8 @@ HttpResponse image_history(const DaemonOptions& options, const std::string& name
   return {.body = body.dump()};
 }
 
-HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request, const std::string& name) {
+HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
+                       const std::string& name) {
   const std::string repo = request.param("repo").value_or("");
   const std::string tag = request.param("tag").value_or("");
   if (repo.empty()) throw UsageError("tag `" + name + "`: the repo parameter is missing");
@@ -191,17 +195,20 @@ HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
   return {.status = 201, .content_type = "text/plain", .body = ""};
 }
 
-HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request, const std::string& name) {
+HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request,
+                          const std::string& name) {
   // noprune asks to keep untagged parent images; gantry's images have none.
   const std::string force = request.param("force").value_or("");
   cache::Store store(options.root);
   engine::RemovedImage removed;
   try {
-    removed = on_image(name, [&] { return engine::remove_image(store, name, force == "1" || force == "true"); });
+    removed = on_image(
+        name, [&] { return engine::remove_image(store, name, force == "1" || force == "true"); });
   } catch (const ApiError&) {
     throw;
   } catch (const Error& e) {
-    if (std::string(e.what()).find("is referenced by") != std::string::npos) throw ApiError(409, e.what());
+    if (std::string(e.what()).find("is referenced by") != std::string::npos)
+      throw ApiError(409, e.what());
     throw;
   }
   json body = json::array();

@@ -5,9 +5,8 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "base/platform.h"
 #include "cache/store.h"
@@ -32,7 +31,8 @@ std::string operating_system() {
   for (std::string line; std::getline(in, line);) {
     if (!line.starts_with("PRETTY_NAME=")) continue;
     std::string value = line.substr(12);
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
     return value;
   }
   return "Linux";
@@ -54,20 +54,25 @@ HttpResponse ping(const HttpRequest&) {
 
 HttpResponse version(const DaemonOptions& options) {
   const Platform host = host_platform();
-  const json details = {{"ApiVersion", kApiVersion.str()}, {"MinAPIVersion", kMinApiVersion.str()},
-                        {"Os", host.os},                   {"Arch", host.architecture},
-                        {"KernelVersion", kernel_version()}, {"Experimental", "false"}};
-  const json body = {{"Platform", {{"Name", "gantry"}}},
-                     {"Components", json::array({{{"Name", "Engine"}, {"Version", options.version}, {"Details", details}}})},
-                     {"Version", options.version},
-                     {"ApiVersion", kApiVersion.str()},
-                     {"MinAPIVersion", kMinApiVersion.str()},
-                     {"GitCommit", ""},
-                     {"GoVersion", ""},
-                     {"Os", host.os},
-                     {"Arch", host.architecture},
-                     {"KernelVersion", kernel_version()},
-                     {"BuildTime", ""}};
+  const json details = {{"ApiVersion", kApiVersion.str()},
+                        {"MinAPIVersion", kMinApiVersion.str()},
+                        {"Os", host.os},
+                        {"Arch", host.architecture},
+                        {"KernelVersion", kernel_version()},
+                        {"Experimental", "false"}};
+  const json body = {
+      {"Platform", {{"Name", "gantry"}}},
+      {"Components",
+       json::array({{{"Name", "Engine"}, {"Version", options.version}, {"Details", details}}})},
+      {"Version", options.version},
+      {"ApiVersion", kApiVersion.str()},
+      {"MinAPIVersion", kMinApiVersion.str()},
+      {"GitCommit", ""},
+      {"GoVersion", ""},
+      {"Os", host.os},
+      {"Arch", host.architecture},
+      {"KernelVersion", kernel_version()},
+      {"BuildTime", ""}};
   return {.body = body.dump()};
 }
 
@@ -82,37 +87,40 @@ HttpResponse info(const DaemonOptions& options) {
   json mirrors = json::array();
   for (const auto& [registry, entries] : options.registry.mirrors)
     for (const auto& m : entries) mirrors.push_back(m);
-  const json body = {
-      {"ID", ""},
-      {"Containers", 0},
-      {"ContainersRunning", 0},
-      {"ContainersPaused", 0},
-      {"ContainersStopped", 0},
-      {"Images", images},
-      {"Driver", "overlayfs"},
-      {"DriverStatus", json::array()},
-      {"Plugins", {{"Volume", json::array()}, {"Network", json::array()}, {"Authorization", nullptr}, {"Log", json::array()}}},
-      {"MemoryLimit", false},
-      {"SwapLimit", false},
-      {"NCPU", std::thread::hardware_concurrency()},
-      {"MemTotal", static_cast<std::uint64_t>(si.totalram) * si.mem_unit},
-      {"DockerRootDir", options.root.string()},
-      {"Name", hostname},
-      {"Labels", json::array()},
-      {"ExperimentalBuild", false},
-      {"ServerVersion", options.version},
-      {"OperatingSystem", operating_system()},
-      {"OSType", host.os},
-      {"Architecture", host.architecture},
-      {"KernelVersion", kernel_version()},
-      {"IndexServerAddress", "https://index.docker.io/v1/"},
-      {"RegistryConfig",
-       {{"InsecureRegistryCIDRs", json::array()},
-        {"IndexConfigs", json::object()},
-        {"Mirrors", mirrors}}},
-      {"SecurityOptions", json::array()},
-      {"Swarm", {{"LocalNodeState", "inactive"}, {"ControlAvailable", false}}},
-      {"Warnings", json::array()}};
+  const json body = {{"ID", ""},
+                     {"Containers", 0},
+                     {"ContainersRunning", 0},
+                     {"ContainersPaused", 0},
+                     {"ContainersStopped", 0},
+                     {"Images", images},
+                     {"Driver", "overlayfs"},
+                     {"DriverStatus", json::array()},
+                     {"Plugins",
+                      {{"Volume", json::array()},
+                       {"Network", json::array()},
+                       {"Authorization", nullptr},
+                       {"Log", json::array()}}},
+                     {"MemoryLimit", false},
+                     {"SwapLimit", false},
+                     {"NCPU", std::thread::hardware_concurrency()},
+                     {"MemTotal", static_cast<std::uint64_t>(si.totalram) * si.mem_unit},
+                     {"DockerRootDir", options.root.string()},
+                     {"Name", hostname},
+                     {"Labels", json::array()},
+                     {"ExperimentalBuild", false},
+                     {"ServerVersion", options.version},
+                     {"OperatingSystem", operating_system()},
+                     {"OSType", host.os},
+                     {"Architecture", host.architecture},
+                     {"KernelVersion", kernel_version()},
+                     {"IndexServerAddress", "https://index.docker.io/v1/"},
+                     {"RegistryConfig",
+                      {{"InsecureRegistryCIDRs", json::array()},
+                       {"IndexConfigs", json::object()},
+                       {"Mirrors", mirrors}}},
+                     {"SecurityOptions", json::array()},
+                     {"Swarm", {{"LocalNodeState", "inactive"}, {"ControlAvailable", false}}},
+                     {"Warnings", json::array()}};
   return {.body = body.dump()};
 }
 

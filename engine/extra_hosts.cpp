@@ -13,7 +13,8 @@ namespace {
 
 bool is_ip_address(const std::string& text) {
   unsigned char address[sizeof(in6_addr)];
-  return ::inet_pton(AF_INET, text.c_str(), address) == 1 || ::inet_pton(AF_INET6, text.c_str(), address) == 1;
+  return ::inet_pton(AF_INET, text.c_str(), address) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), address) == 1;
 }
 
 bool is_host_name(const std::string& text) {
@@ -24,7 +25,8 @@ bool is_host_name(const std::string& text) {
 
 }  // namespace
 
-std::vector<executor::HostEntry> parse_extra_hosts(const std::vector<std::string>& values, const std::string& option) {
+std::vector<executor::HostEntry> parse_extra_hosts(const std::vector<std::string>& values,
+                                                   const std::string& option) {
   std::vector<executor::HostEntry> entries;
   for (const auto& value : values) {
     // HOST=IP first, as buildx takes it: an IPv6 address has colons of its own.
@@ -35,7 +37,8 @@ std::vector<executor::HostEntry> parse_extra_hosts(const std::vector<std::string
     }
     executor::HostEntry entry{value.substr(0, split), value.substr(split + 1)};
     if (!is_host_name(entry.name)) {
-      throw UsageError("invalid " + option + " `" + value + "`: `" + entry.name + "` is not a host name");
+      throw UsageError("invalid " + option + " `" + value + "`: `" + entry.name +
+                       "` is not a host name");
     }
     if (entry.address != executor::kHostGateway && !is_ip_address(entry.address)) {
       throw UsageError("invalid " + option + " `" + value + "`: `" + entry.address +

@@ -10,6 +10,7 @@
 namespace gantry::engine {
 
 // Throws UsageError naming `option` and the value that is not one of those forms.
-std::vector<executor::HostEntry> parse_extra_hosts(const std::vector<std::string>& values, const std::string& option);
+std::vector<executor::HostEntry> parse_extra_hosts(const std::vector<std::string>& values,
+                                                   const std::string& option);
 
 }  // namespace gantry::engine

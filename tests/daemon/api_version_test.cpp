@@ -59,11 +59,12 @@ TEST(ApiVersion, TheVersionsServedAreFromTheMinimumToTheDaemons) {
 }
 
 TEST(ApiVersion, ATooNewVersionGetsDockerdsMessage) {
-  EXPECT_EQ(message_of("/v1.50/version"),
-            "client version 1.50 is too new. Maximum supported API version is " + kApiVersion.str());
-  EXPECT_EQ(message_of("/v1.12/version"), "client version 1.12 is too old. Minimum supported API version is " +
-                                              kMinApiVersion.str() +
-                                              ", please upgrade your client to a newer version");
+  EXPECT_EQ(
+      message_of("/v1.50/version"),
+      "client version 1.50 is too new. Maximum supported API version is " + kApiVersion.str());
+  EXPECT_EQ(message_of("/v1.12/version"),
+            "client version 1.12 is too old. Minimum supported API version is " +
+                kMinApiVersion.str() + ", please upgrade your client to a newer version");
 }
 
 TEST(ApiVersion, APrefixThatIsNoVersionIsNotFound) {

@@ -32,15 +32,17 @@ TEST(BuildParams, NothingGivenIsADefaultBuild) {
 }
 
 TEST(BuildParams, TagsRepeatAndAreFamiliarNames) {
-  const BuildParams p = parse_build_params({{"t", "app"}, {"t", "docker.io/library/app:2"}, {"t", "reg:5000/x:1"}});
+  const BuildParams p =
+      parse_build_params({{"t", "app"}, {"t", "docker.io/library/app:2"}, {"t", "reg:5000/x:1"}});
   EXPECT_EQ(p.tags, (std::vector<std::string>{"app:latest", "app:2", "reg:5000/x:1"}));
 }
 
 TEST(BuildParams, JsonParametersAreRead) {
-  const BuildParams p = parse_build_params({{"buildargs", R"({"A":"1","B":null})"},
-                                            {"labels", R"({"team":"core"})"},
-                                            {"ulimits", R"([{"Name":"nofile","Soft":512,"Hard":1024}])"},
-                                            {"cachefrom", R"(["127.0.0.1:5000/cache:1"])"}});
+  const BuildParams p =
+      parse_build_params({{"buildargs", R"({"A":"1","B":null})"},
+                          {"labels", R"({"team":"core"})"},
+                          {"ulimits", R"([{"Name":"nofile","Soft":512,"Hard":1024}])"},
+                          {"cachefrom", R"(["127.0.0.1:5000/cache:1"])"}});
   // A build arg the client named without a value is left out.
   EXPECT_EQ(p.build_args, (std::map<std::string, std::string>{{"A", "1"}}));
   EXPECT_EQ(p.labels, (std::map<std::string, std::string>{{"team", "core"}}));
@@ -55,7 +57,8 @@ TEST(BuildParams, JsonParametersAreRead) {
 
 TEST(BuildParams, NullJsonIsNothing) {
   // docker 20.10 sends "null" for an empty list or map.
-  const BuildParams p = parse_build_params({{"buildargs", "null"}, {"labels", "null"}, {"ulimits", "null"}, {"cachefrom", "null"}});
+  const BuildParams p = parse_build_params(
+      {{"buildargs", "null"}, {"labels", "null"}, {"ulimits", "null"}, {"cachefrom", "null"}});
   EXPECT_TRUE(p.build_args.empty());
   EXPECT_TRUE(p.labels.empty());
   EXPECT_TRUE(p.ulimits.empty());
@@ -72,8 +75,10 @@ TEST(BuildParams, FlagsAreReadAsDockerdReadsThem) {
 }
 
 TEST(BuildParams, SandboxParameters) {
-  const BuildParams p = parse_build_params(
-      {{"extrahosts", "db:10.0.0.2"}, {"extrahosts", "gw:host-gateway"}, {"shmsize", "33554432"}, {"networkmode", "none"}});
+  const BuildParams p = parse_build_params({{"extrahosts", "db:10.0.0.2"},
+                                            {"extrahosts", "gw:host-gateway"},
+                                            {"shmsize", "33554432"},
+                                            {"networkmode", "none"}});
   ASSERT_EQ(p.extra_hosts.size(), 2u);
   EXPECT_EQ(p.extra_hosts[0].name, "db");
   EXPECT_EQ(p.extra_hosts[0].address, "10.0.0.2");
@@ -86,8 +91,9 @@ TEST(BuildParams, SandboxParameters) {
 
 TEST(BuildParams, TheHostsPlatformIsTheOnlyOne) {
   EXPECT_EQ(usage_error({{"platform", host_platform().str()}}), "");
-  EXPECT_NE(usage_error({{"platform", "linux/s390x"}}).find("build parameter `platform`: `linux/s390x`"),
-            std::string::npos);
+  EXPECT_NE(
+      usage_error({{"platform", "linux/s390x"}}).find("build parameter `platform`: `linux/s390x`"),
+      std::string::npos);
 }
 
 TEST(BuildParams, ParametersThatAskForNothingAreTaken) {
@@ -108,20 +114,30 @@ TEST(BuildParams, ParametersThatAskForNothingAreTaken) {
 }
 
 TEST(BuildParams, AParameterNotImplementedIsRefusedByName) {
-  EXPECT_EQ(usage_error({{"memory", "104857600"}}), "build parameter `memory=104857600`: gantry does not implement it");
-  EXPECT_EQ(usage_error({{"squash", "1"}}), "build parameter `squash=1`: gantry does not implement it");
-  EXPECT_EQ(usage_error({{"version", "2"}}), "build parameter `version=2`: gantry does not implement it");
-  EXPECT_EQ(usage_error({{"frobnicate", "yes"}}), "build parameter `frobnicate=yes`: gantry does not implement it");
+  EXPECT_EQ(usage_error({{"memory", "104857600"}}),
+            "build parameter `memory=104857600`: gantry does not implement it");
+  EXPECT_EQ(usage_error({{"squash", "1"}}),
+            "build parameter `squash=1`: gantry does not implement it");
+  EXPECT_EQ(usage_error({{"version", "2"}}),
+            "build parameter `version=2`: gantry does not implement it");
+  EXPECT_EQ(usage_error({{"frobnicate", "yes"}}),
+            "build parameter `frobnicate=yes`: gantry does not implement it");
 }
 
 TEST(BuildParams, MalformedValuesAreUsageErrors) {
-  EXPECT_EQ(usage_error({{"buildargs", "{nope"}}), "build parameter `buildargs`: `{nope` is not JSON");
-  EXPECT_EQ(usage_error({{"labels", "[1]"}}), "build parameter `labels`: expected a JSON object of strings");
-  EXPECT_EQ(usage_error({{"shmsize", "64m"}}), "build parameter `shmsize`: `64m` is not a whole number");
-  EXPECT_EQ(usage_error({{"networkmode", "container:x"}}),
-            "build parameter `networkmode`: `container:x` is not one of default, bridge, host, none");
-  EXPECT_EQ(usage_error({{"extrahosts", "nohost"}}), "invalid extrahosts `nohost`: expected HOST:IP or HOST=IP");
-  EXPECT_NE(usage_error({{"ulimits", R"([{"Name":"nosuch","Soft":1,"Hard":1}])"}}).find("`nosuch` is not one of"),
+  EXPECT_EQ(usage_error({{"buildargs", "{nope"}}),
+            "build parameter `buildargs`: `{nope` is not JSON");
+  EXPECT_EQ(usage_error({{"labels", "[1]"}}),
+            "build parameter `labels`: expected a JSON object of strings");
+  EXPECT_EQ(usage_error({{"shmsize", "64m"}}),
+            "build parameter `shmsize`: `64m` is not a whole number");
+  EXPECT_EQ(
+      usage_error({{"networkmode", "container:x"}}),
+      "build parameter `networkmode`: `container:x` is not one of default, bridge, host, none");
+  EXPECT_EQ(usage_error({{"extrahosts", "nohost"}}),
+            "invalid extrahosts `nohost`: expected HOST:IP or HOST=IP");
+  EXPECT_NE(usage_error({{"ulimits", R"([{"Name":"nosuch","Soft":1,"Hard":1}])"}})
+                .find("`nosuch` is not one of"),
             std::string::npos);
   EXPECT_EQ(usage_error({{"ulimits", R"([{"Name":"nofile","Soft":10,"Hard":5}])"}}),
             "build parameter `ulimits`: the soft limit of `nofile` is above its hard limit");
@@ -133,8 +149,9 @@ TEST(RegistryConfig, TheHeaderBecomesAConfigFilesAuths) {
       R"({"127.0.0.1:5000":{"username":"u","password":"p","serveraddress":"127.0.0.1:5000"},)"
       R"("https://index.docker.io/v1/":{"auth":"dTpw","email":"x@y"}})";
   const nlohmann::json file = registry_config_file(registry::base64_encode(auths));
-  EXPECT_EQ(file, nlohmann::json::parse(R"({"auths":{"127.0.0.1:5000":{"username":"u","password":"p"},)"
-                                        R"("https://index.docker.io/v1/":{"auth":"dTpw"}}})"));
+  EXPECT_EQ(file,
+            nlohmann::json::parse(R"({"auths":{"127.0.0.1:5000":{"username":"u","password":"p"},)"
+                                  R"("https://index.docker.io/v1/":{"auth":"dTpw"}}})"));
 }
 
 TEST(RegistryConfig, TheUrlAlphabetIsTaken) {
@@ -148,7 +165,8 @@ TEST(RegistryConfig, TheUrlAlphabetIsTaken) {
 
 TEST(RegistryConfig, AnEmptyMapIsNoCredentials) {
   EXPECT_EQ(registry_config_file("e30="), nlohmann::json::parse(R"({"auths":{}})"));  // {}
-  EXPECT_EQ(registry_config_file(registry::base64_encode("null")), nlohmann::json::parse(R"({"auths":{}})"));
+  EXPECT_EQ(registry_config_file(registry::base64_encode("null")),
+            nlohmann::json::parse(R"({"auths":{}})"));
 }
 
 TEST(RegistryConfig, AHeaderThatIsNotBase64JsonIsAUsageError) {

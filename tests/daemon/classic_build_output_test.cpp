@@ -78,8 +78,10 @@ TEST(ClassicBuildOutput, AFailureIsAnErrorDetail) {
   output.failed("Dockerfile:2: exit code: 3");
   const auto m = out.messages();
   ASSERT_EQ(m.size(), 1u);
-  EXPECT_EQ(m[0], nlohmann::json::parse(
-                      R"({"errorDetail":{"message":"Dockerfile:2: exit code: 3","code":1},"error":"Dockerfile:2: exit code: 3"})"));
+  EXPECT_EQ(
+      m[0],
+      nlohmann::json::parse(
+          R"({"errorDetail":{"message":"Dockerfile:2: exit code: 3","code":1},"error":"Dockerfile:2: exit code: 3"})"));
 }
 
 }  // namespace

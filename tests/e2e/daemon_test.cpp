@@ -3,6 +3,7 @@
 // classic builder's API path. Each test starts a daemon on a socket of its own, on a fresh
 // store holding the busybox image.
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -12,8 +13,6 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "base/unique_fd.h"
 #include "tests/e2e/gantry_runner.h"
@@ -50,7 +49,8 @@ bool process_running(const std::vector<std::string>& argv) {
 // suite) until `done` holds; returns whether it does.
 template <typename F>
 bool eventually(F done) {
-  for (auto deadline = std::chrono::steady_clock::now() + 120s; std::chrono::steady_clock::now() < deadline;) {
+  for (auto deadline = std::chrono::steady_clock::now() + 120s;
+       std::chrono::steady_clock::now() < deadline;) {
     if (done()) return true;
     std::this_thread::sleep_for(50ms);
   }
@@ -68,8 +68,8 @@ class GantryDaemon {
  public:
   explicit GantryDaemon(const GantryEnv& env)
       : socket_(env.scratch() / "gantry.sock"), log_(env.scratch() / "daemon.log") {
-    pid_ = spawn_command({"sh", "-c", "exec \"$0\" \"$@\" 2>\"$LOG\"", gantry_binary(), "--root", env.root().string(),
-                          "daemon", "-H", "unix://" + socket_.string()},
+    pid_ = spawn_command({"sh", "-c", "exec \"$0\" \"$@\" 2>\"$LOG\"", gantry_binary(), "--root",
+                          env.root().string(), "daemon", "-H", "unix://" + socket_.string()},
                          {{"LOG", log_.string()}});
     if (!eventually([this] { return can_connect(socket_); }))
       throw std::runtime_error("gantry daemon did not listen: " + log());
@@ -121,18 +121,22 @@ class DaemonWithDockerClient : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(DaemonWithDockerClient, VersionNegotiatesTheDaemonsApi) {
-  const auto o = docker({"version", "--format", "{{.Server.Platform.Name}} {{.Server.APIVersion}} {{.Server.Os}}"});
+  const auto o = docker(
+      {"version", "--format", "{{.Server.Platform.Name}} {{.Server.APIVersion}} {{.Server.Os}}"});
   ASSERT_EQ(o.exit_code, 0) << o.err << log();
   EXPECT_EQ(o.out, "gantry 1.41 linux\n");
 }
 
 TEST_P(DaemonWithDockerClient, BuildImagesInspectHistoryTagAndRmi) {
   const fs::path ctx = env_.scratch() / "ctx";
-  write_context(ctx, "FROM busybox\nRUN echo built-through-the-daemon > /proof\nCMD [\"cat\", \"/proof\"]\n");
+  write_context(
+      ctx, "FROM busybox\nRUN echo built-through-the-daemon > /proof\nCMD [\"cat\", \"/proof\"]\n");
   const auto build = docker({"build", "-t", "app", ctx.string()});
   ASSERT_EQ(build.exit_code, 0) << build.out << build.err << log();
   // Steps are numbered as BuildKit numbers them: those that make a layer (CMD makes none).
-  EXPECT_NE(build.out.find("Step 2/2 : RUN echo built-through-the-daemon > /proof\n"), std::string::npos) << build.out;
+  EXPECT_NE(build.out.find("Step 2/2 : RUN echo built-through-the-daemon > /proof\n"),
+            std::string::npos)
+      << build.out;
   EXPECT_NE(build.out.find("Successfully tagged app:latest\n"), std::string::npos) << build.out;
 
   // The image is in the store gantry's own commands read, and holds what the RUN made.
@@ -143,19 +147,24 @@ TEST_P(DaemonWithDockerClient, BuildImagesInspectHistoryTagAndRmi) {
   const auto id = docker({"image", "inspect", "--format", "{{.Id}}", "app"});
   ASSERT_EQ(id.exit_code, 0) << id.err;
   EXPECT_EQ(id.out, env_.gantry({"inspect", "--format", "{{.Id}}", "app"}).out);
-  EXPECT_NE(build.out.find("Successfully built " + id.out.substr(7, 12) + "\n"), std::string::npos) << build.out;
+  EXPECT_NE(build.out.find("Successfully built " + id.out.substr(7, 12) + "\n"), std::string::npos)
+      << build.out;
 
   const auto images = docker({"images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"});
   ASSERT_EQ(images.exit_code, 0) << images.err;
-  EXPECT_NE(images.out.find("app:latest " + id.out.substr(7, 12) + "\n"), std::string::npos) << images.out;
+  EXPECT_NE(images.out.find("app:latest " + id.out.substr(7, 12) + "\n"), std::string::npos)
+      << images.out;
   EXPECT_NE(images.out.find("busybox:latest "), std::string::npos) << images.out;
 
   const auto history = docker({"history", "--no-trunc", "--format", "{{.CreatedBy}}", "app"});
   ASSERT_EQ(history.exit_code, 0) << history.err;
-  EXPECT_NE(history.out.find("echo built-through-the-daemon > /proof"), std::string::npos) << history.out;
+  EXPECT_NE(history.out.find("echo built-through-the-daemon > /proof"), std::string::npos)
+      << history.out;
 
   ASSERT_EQ(docker({"tag", "app", "app:v2"}).exit_code, 0);
-  const auto gantry_images = [this] { return env_.gantry({"images", "--format", "{{.Repository}}:{{.Tag}}"}).out; };
+  const auto gantry_images = [this] {
+    return env_.gantry({"images", "--format", "{{.Repository}}:{{.Tag}}"}).out;
+  };
   EXPECT_NE(gantry_images().find("app:v2\n"), std::string::npos);
 
   const auto rmi = docker({"rmi", "app:v2"});
@@ -176,7 +185,8 @@ TEST_P(DaemonWithDockerClient, AFailingRunExitsOneWithItsOutput) {
   EXPECT_EQ(build.exit_code, 1) << build.out << build.err;
   EXPECT_NE(build.out.find("visible-output\n"), std::string::npos) << build.out;
   EXPECT_NE(build.err.find("exit code: 3"), std::string::npos) << build.err;
-  EXPECT_EQ(env_.gantry({"images", "--format", "{{.Repository}}"}).out.find("broken"), std::string::npos);
+  EXPECT_EQ(env_.gantry({"images", "--format", "{{.Repository}}"}).out.find("broken"),
+            std::string::npos);
 }
 
 TEST_P(DaemonWithDockerClient, AParameterGantryDoesNotImplementIsRefusedByName) {
@@ -184,27 +194,33 @@ TEST_P(DaemonWithDockerClient, AParameterGantryDoesNotImplementIsRefusedByName) 
   write_context(ctx, "FROM busybox\n");
   const auto build = docker({"build", "--memory", "64m", ctx.string()});
   EXPECT_EQ(build.exit_code, 1);
-  EXPECT_NE(build.err.find("build parameter `memory=67108864`: gantry does not implement it"), std::string::npos)
+  EXPECT_NE(build.err.find("build parameter `memory=67108864`: gantry does not implement it"),
+            std::string::npos)
       << build.err;
 }
 
 TEST_P(DaemonWithDockerClient, ContainerEndpointsSayGantryIsABuildEngine) {
   const auto ps = docker({"ps"});
   EXPECT_NE(ps.exit_code, 0);
-  EXPECT_NE(ps.err.find("gantry is a build engine: GET /containers/json is not supported"), std::string::npos)
+  EXPECT_NE(ps.err.find("gantry is a build engine: GET /containers/json is not supported"),
+            std::string::npos)
       << ps.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Clients, DaemonWithDockerClient,
                          ::testing::Values("/usr/bin/docker", "/usr/local/bin/docker"),
-                         [](const auto& info) { return info.param == "/usr/bin/docker" ? "Docker20" : "Docker28"; });
+                         [](const auto& info) {
+                           return info.param == "/usr/bin/docker" ? "Docker20" : "Docker28";
+                         });
 
 // A build that runs `sleep SECONDS`, started with docker 20.10; returns the client's pid once the
 // step's process runs.
-int start_sleeping_build(const GantryEnv& env, const GantryDaemon& daemon, const std::string& seconds) {
+int start_sleeping_build(const GantryEnv& env, const GantryDaemon& daemon,
+                         const std::string& seconds) {
   const fs::path ctx = env.scratch() / "sleepy";
   write_context(ctx, "FROM busybox\nRUN sleep " + seconds + "\n");
-  const int client = spawn_command({"/usr/bin/docker", "build", ctx.string()}, docker_env(env, daemon));
+  const int client =
+      spawn_command({"/usr/bin/docker", "build", ctx.string()}, docker_env(env, daemon));
   if (!eventually([&] { return process_running({"sleep", seconds}); }))
     throw std::runtime_error("the build's RUN never started: " + daemon.log());
   return client;
@@ -231,8 +247,9 @@ TEST(Daemon, AClientThatHangsUpCancelsItsBuild) {
   wait_for(client);
   EXPECT_TRUE(eventually([] { return !process_running({"sleep", "4344"}); })) << daemon.log();
   // The daemon goes on serving others.
-  const auto version = run_command({"/usr/bin/docker", "version", "--format", "{{.Server.APIVersion}}"},
-                                   docker_env(env, daemon));
+  const auto version =
+      run_command({"/usr/bin/docker", "version", "--format", "{{.Server.APIVersion}}"},
+                  docker_env(env, daemon));
   EXPECT_EQ(version.out, "1.41\n") << version.err;
   EXPECT_EQ(daemon.stop(), 0);
 }
@@ -250,7 +267,8 @@ TEST(Daemon, OnlyUnixSocketsAreServed) {
   GantryEnv env;
   const auto o = env.gantry({"daemon", "-H", "tcp://127.0.0.1:2375"});
   EXPECT_EQ(o.exit_code, 125);
-  EXPECT_NE(o.err.find("-H `tcp://127.0.0.1:2375`: gantry listens on unix:///PATH sockets only"), std::string::npos)
+  EXPECT_NE(o.err.find("-H `tcp://127.0.0.1:2375`: gantry listens on unix:///PATH sockets only"),
+            std::string::npos)
       << o.err;
 }
 
