@@ -67,6 +67,12 @@ HttpRequest to_request(const httplib::Request& req, const httplib::ContentReader
   HttpRequest request{
       .method = req.method, .path = req.path, .query = {req.params.begin(), req.params.end()}};
   for (const auto& [name, value] : req.headers) request.headers.emplace(lower(name), value);
+  // A request with neither a length nor chunks has no body (RFC 9112 6.3); httplib 0.11 would
+  // read one until the client closes, or its read timeout.
+  const bool has_body =
+      req.has_header("Content-Length") ||
+      lower(req.get_header_value("Transfer-Encoding")).find("chunked") != std::string::npos;
+  if (!has_body) reader = nullptr;
   request.read_body = [reader](const BodyChunkReceiver& receiver) {
     if (!reader) return true;
     return (*reader)(
