@@ -58,6 +58,8 @@ void spool_body(HttpRequest& request, const fs::path& path) {
   if (!out)
     throw Error("write the build context to `" + path.string() + "`: " + std::strerror(errno));
   if (!complete) throw UsageError("build context: the client broke off while sending it");
+  if (received == 0)
+    throw UsageError("build context: the request has no body (the context, as a tar archive)");
   out.close();
 }
 
@@ -168,8 +170,13 @@ HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, HttpRequ
   const fs::path tarball = pending->scratch.path() / "context.tar";
   spool_body(request, tarball);
   std::istringstream no_stdin;
-  pending->input.emplace(engine::resolve_build_input(
-      tarball, dockerfile_in_context(pending->params.dockerfile), no_stdin));
+  const std::string dockerfile = dockerfile_in_context(pending->params.dockerfile);
+  try {
+    pending->input.emplace(engine::resolve_build_input(tarball, dockerfile, no_stdin));
+  } catch (const Error& e) {
+    // A context that is no archive, or lacks its Dockerfile, is the client's to fix.
+    throw UsageError(std::string("build context (the request body): ") + e.what());
+  }
   fs::remove(tarball);  // unpacked now
   return {.stream = [pending, &builds, gc_cap = options.gc_cap](ResponseStream& out) {
     run_build(*pending, builds, gc_cap, out);
