@@ -73,9 +73,9 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
       return rest.substr(0, rest.size() - suffix.size());
     };
     if (get)
-      if (auto name = name_before("/json")) return inspect_image(options_, *name);
+      if (auto name = name_before("/json")) return inspect_image(options_, request, *name);
     if (get)
-      if (auto name = name_before("/history")) return image_history(options_, *name);
+      if (auto name = name_before("/history")) return image_history(options_, request, *name);
     if (method == "POST")
       if (auto name = name_before("/tag")) return tag_image(options_, request, *name);
     if (method == "DELETE" && !rest.empty()) return remove_image(options_, request, rest);

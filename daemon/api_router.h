@@ -32,8 +32,10 @@ HttpResponse ping(const HttpRequest& request);
 HttpResponse version(const DaemonOptions& options);
 HttpResponse info(const DaemonOptions& options);
 HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request);
-HttpResponse inspect_image(const DaemonOptions& options, const std::string& name);
-HttpResponse image_history(const DaemonOptions& options, const std::string& name);
+HttpResponse inspect_image(const DaemonOptions& options, const HttpRequest& request,
+                           const std::string& name);
+HttpResponse image_history(const DaemonOptions& options, const HttpRequest& request,
+                           const std::string& name);
 HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
                        const std::string& name);
 HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request,

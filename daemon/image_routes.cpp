@@ -1,8 +1,11 @@
 // The local image store's endpoints: GET /images/json, GET /images/{name}/json and /history,
 // POST /images/{name}/tag, DELETE /images/{name}, in the shapes of API 1.41.
+#include <algorithm>
 #include <ctime>
+#include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "base/error.h"
 #include "base/image_ref.h"
@@ -56,6 +59,18 @@ std::vector<std::string> image_filters(const std::string& text) {
   return out;
 }
 
+// Refuses, by name, a query parameter the endpoint does not take, unless its value asks for
+// nothing ("", 0, false).
+void check_params(const HttpRequest& request, const std::string& endpoint,
+                  std::initializer_list<std::string_view> taken) {
+  for (const auto& [name, value] : request.query) {
+    if (std::find(taken.begin(), taken.end(), name) != taken.end()) continue;
+    if (value.empty() || value == "0" || value == "false") continue;
+    throw UsageError(endpoint + ": the parameter `" + name + "=" + value +
+                     "` is not one gantry implements");
+  }
+}
+
 // The engine's "no such image" as docker's 404.
 template <typename F>
 auto on_image(const std::string& name, F&& f) {
@@ -91,6 +106,8 @@ json config_labels(const json& config) {
 }  // namespace
 
 HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request) {
+  // all: gantry keeps no intermediate images to show; digests: RepoDigests are always given.
+  check_params(request, "GET /images/json", {"filters", "all", "digests"});
   cache::Store store(options.root);
   const auto filter =
       engine::ImageFilter::parse(image_filters(request.param("filters").value_or("null")));
@@ -130,7 +147,9 @@ HttpResponse list_images(const DaemonOptions& options, const HttpRequest& reques
 }
 
 // A minimal ImageInspect: the fields the docker CLI shows and templates usually read.
-HttpResponse inspect_image(const DaemonOptions& options, const std::string& name) {
+HttpResponse inspect_image(const DaemonOptions& options, const HttpRequest& request,
+                           const std::string& name) {
+  check_params(request, "GET /images/{name}/json", {});
   cache::Store store(options.root);
   const Digest manifest = on_image(name, [&] { return engine::find_image(store, name); });
   const auto view = exporter::read_image(store.content(), manifest);
@@ -160,7 +179,9 @@ HttpResponse inspect_image(const DaemonOptions& options, const std::string& name
   return {.body = body.dump()};
 }
 
-HttpResponse image_history(const DaemonOptions& options, const std::string& name) {
+HttpResponse image_history(const DaemonOptions& options, const HttpRequest& request,
+                           const std::string& name) {
+  check_params(request, "GET /images/{name}/history", {});
   cache::Store store(options.root);
   const Digest manifest = on_image(name, [&] { return engine::find_image(store, name); });
   const auto view = exporter::read_image(store.content(), manifest);
@@ -182,6 +203,7 @@ HttpResponse image_history(const DaemonOptions& options, const std::string& name
 
 HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
                        const std::string& name) {
+  check_params(request, "POST /images/{name}/tag", {"repo", "tag"});
   const std::string repo = request.param("repo").value_or("");
   const std::string tag = request.param("tag").value_or("");
   if (repo.empty()) throw UsageError("tag `" + name + "`: the repo parameter is missing");
@@ -198,6 +220,7 @@ HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
 HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request,
                           const std::string& name) {
   // noprune asks to keep untagged parent images; gantry's images have none.
+  check_params(request, "DELETE /images/{name}", {"force", "noprune"});
   const std::string force = request.param("force").value_or("");
   cache::Store store(options.root);
   engine::RemovedImage removed;

@@ -263,6 +263,61 @@ TEST(Daemon, AnotherDaemonsLiveSocketIsNotTakenOver) {
   EXPECT_TRUE(can_connect(daemon.socket()));
 }
 
+// The API as any HTTP client speaks it: curl's output, then a line with the status code.
+Outcome curl(const GantryDaemon& daemon, std::vector<std::string> args) {
+  args.insert(args.begin(),
+              {"curl", "-sS", "-w", "\n%{http_code}", "--unix-socket", daemon.socket().string()});
+  return run_command(args);
+}
+
+TEST(Daemon, PingSaysWhatClientsNegotiateWith) {
+  GantryEnv env;
+  GantryDaemon daemon(env);
+  const auto head = curl(daemon, {"--head", "http://gantry/_ping"});
+  ASSERT_EQ(head.exit_code, 0) << head.err;
+  for (const char* header : {"API-Version: 1.41\r\n", "OSType: linux\r\n", "Builder-Version: 1\r\n",
+                             "Docker-Experimental: false\r\n"})
+    EXPECT_NE(head.out.find(header), std::string::npos) << head.out;
+  EXPECT_EQ(curl(daemon, {"http://gantry/_ping"}).out, "OK\n200");
+}
+
+TEST(Daemon, ATooNewApiVersionGetsDockerdsMessage) {
+  GantryEnv env;
+  GantryDaemon daemon(env);
+  EXPECT_EQ(curl(daemon, {"http://gantry/v1.99/version"}).out,
+            "{\"message\":\"client version 1.99 is too new. Maximum supported API version is "
+            "1.41\"}\n400");
+  EXPECT_EQ(curl(daemon, {"http://gantry/v1.24/version"}).out.substr(0, 1), "{");
+  EXPECT_TRUE(curl(daemon, {"http://gantry/v1.24/version"}).out.ends_with("\n200"));
+}
+
+TEST(Daemon, MalformedRequestsGet400WithAJsonMessage) {
+  GantryEnv env;
+  GantryDaemon daemon(env);
+  EXPECT_EQ(curl(daemon, {"-X", "POST", "http://gantry/v1.41/build?buildargs=%7Bnope"}).out,
+            "{\"message\":\"build parameter `buildargs`: `{nope` is not JSON\"}\n400");
+  EXPECT_EQ(
+      curl(daemon, {"http://gantry/images/json?filters=%7B%22since%22%3A%5B%22x%22%5D%7D"}).out,
+      "{\"message\":\"filters: `since` is not one gantry supports (reference, dangling, "
+      "label)\"}\n400");
+  EXPECT_EQ(curl(daemon, {"http://gantry/images/json?shared-size=1"}).out,
+            "{\"message\":\"GET /images/json: the parameter `shared-size=1` is not one gantry "
+            "implements\"}\n400");
+  EXPECT_EQ(curl(daemon, {"http://gantry/images/nosuch/json"}).out,
+            "{\"message\":\"No such image: nosuch\"}\n404");
+}
+
+TEST(Daemon, ARequestBodyOverTheLimitIsRefused) {
+  GantryEnv env;
+  GantryDaemon daemon(env);
+  const fs::path big = env.scratch() / "big";
+  std::ofstream(big) << std::string(2 << 20, 'x');
+  const auto o = curl(daemon, {"-X", "POST", "--data-binary", "@" + big.string(),
+                               "http://gantry/images/x/tag?repo=y"});
+  EXPECT_TRUE(o.out.ends_with("\n413")) << o.out << o.err;
+  EXPECT_TRUE(curl(daemon, {"http://gantry/_ping"}).out.ends_with("\n200"));
+}
+
 TEST(Daemon, OnlyUnixSocketsAreServed) {
   GantryEnv env;
   const auto o = env.gantry({"daemon", "-H", "tcp://127.0.0.1:2375"});
