@@ -2,19 +2,16 @@
 
 #include <httplib.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <system_error>
 #include <thread>
-
-#include "base/error.h"
-#include "base/unique_fd.h"
 
 namespace gantry::daemon {
 
@@ -99,27 +96,8 @@ void to_response(HttpResponse response, httplib::Response& res) {
       });
 }
 
-}  // namespace
-
-std::optional<std::string> HttpRequest::header(const std::string& lower_case_name) const {
-  const auto it = headers.find(lower_case_name);
-  if (it == headers.end()) return std::nullopt;
-  return it->second;
-}
-
-std::optional<std::string> HttpRequest::param(const std::string& name) const {
-  const auto it = query.find(name);
-  if (it == query.end()) return std::nullopt;
-  return it->second;
-}
-
-std::vector<std::string> HttpRequest::params(const std::string& name) const {
-  std::vector<std::string> values;
-  for (auto [it, end] = query.equal_range(name); it != end; ++it) values.push_back(it->second);
-  return values;
-}
-
-struct HttpServer::Listener {
+// One listening socket: an httplib::Server of its own, served by a thread of its own.
+struct Listener {
   std::string socket_path;
   httplib::Server server;
   std::thread thread;
@@ -130,36 +108,29 @@ struct HttpServer::Listener {
   }
 };
 
-namespace {
+class HttplibServer : public HttpServer {
+ public:
+  explicit HttplibServer(HttpHandler handler) : handler_(std::move(handler)) {}
+  ~HttplibServer() override;
+  void listen_unix(const std::string& path) override;
+  void serve() override;
+  void stop() override;
 
-// A socket file left by a daemon that died is removed; one that a live daemon answers on, or
-// a file that is no socket, is an error.
-void clear_stale_socket(const std::string& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) return;
-  if (!S_ISSOCK(st.st_mode)) throw Error("`" + path + "`: exists and is not a socket");
-  UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un addr{.sun_family = AF_UNIX};
-  path.copy(addr.sun_path, sizeof addr.sun_path - 1);
-  if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
-    throw Error("`" + path + "`: another daemon is listening on it");
-  if (::unlink(path.c_str()) != 0) throw_errno("remove the stale socket `" + path + "`");
-}
+ private:
+  HttpHandler handler_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::mutex mutex_;
+  std::condition_variable stop_asked_;
+  std::atomic<bool> stopping_{false};
+};
 
-}  // namespace
-
-HttpServer::HttpServer(HttpHandler handler) : handler_(std::move(handler)) {}
-
-HttpServer::~HttpServer() {
+HttplibServer::~HttplibServer() {
   stop();
   for (auto& l : listeners_)
     if (l->thread.joinable()) l->thread.join();
 }
 
-void HttpServer::listen_unix(const std::string& path) {
-  if (path.empty() || path.size() >= sizeof(sockaddr_un::sun_path))
-    throw UsageError("unix socket `" + path + "`: the path is empty or too long");
-  clear_stale_socket(path);
+void HttplibServer::listen_unix(const std::string& path) {
   auto listener = std::make_unique<Listener>();
   httplib::Server& server = listener->server;
   server.new_task_queue = [] { return new httplib::ThreadPool(kWorkersPerListener); };
@@ -201,12 +172,13 @@ void HttpServer::listen_unix(const std::string& path) {
   server.Delete(".*", with_body);
   // The port means nothing on a unix socket, but 0 would send httplib looking for the one it got.
   if (!server.bind_to_port(path, 80))
-    throw errno_error("listen on the unix socket `" + path + "`", errno);
+    throw std::system_error(errno, std::generic_category(),
+                            "listen on the unix socket `" + path + "`");
   listener->socket_path = path;
   listeners_.push_back(std::move(listener));
 }
 
-void HttpServer::serve() {
+void HttplibServer::serve() {
   for (auto& l : listeners_)
     l->thread = std::thread([&listener = *l] {
       listener.server.listen_after_bind();
@@ -224,7 +196,7 @@ void HttpServer::serve() {
   for (auto& l : listeners_) l->thread.join();
 }
 
-void HttpServer::stop() {
+void HttplibServer::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -232,4 +204,11 @@ void HttpServer::stop() {
   stop_asked_.notify_all();
 }
 
+}  // namespace
+
 }  // namespace gantry::daemon
+
+extern "C" gantry::daemon::HttpServer* gantry_make_http_server(
+    gantry::daemon::HttpHandler* handler) {
+  return new gantry::daemon::HttplibServer(std::move(*handler));
+}
