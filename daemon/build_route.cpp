@@ -141,10 +141,11 @@ void run_build(PendingBuild& p, RunningBuilds& builds, std::int64_t gc_cap, Resp
   try {
     engine::BuildJob job(build_request(p), p.store, p.registry, output);
     RunningBuilds::Entry running(builds, [&job] { job.cancel(); });
-    job.lower();
-    executor::Executor executor(p.store.root() / "executor");
     {
+      // Also while lower() pulls the base images: a cancel() then stops solve() at its start.
       HangUpWatch watch(out, job);
+      job.lower();
+      executor::Executor executor(p.store.root() / "executor");
       job.solve(executor, output);
     }
     const auto image = job.finish();
