@@ -151,7 +151,9 @@ engine::BuildRequest build_request(const BuildFlags& f) {
   for (const auto& o : f.outputs) r.outputs.push_back(engine::parse_output_spec(o));
   if (f.push) r.outputs.push_back(engine::parse_output_spec("type=registry"));
   r.secrets = read_secrets(f.secrets);
-  r.ssh_sockets = parse_ssh_sockets(f.ssh);
+  SshForwards ssh = parse_ssh_forwards(f.ssh);
+  r.ssh_sockets = std::move(ssh.sockets);
+  r.ssh_keys = std::move(ssh.keys);
   r.pull = f.pull_policy;
   r.explain_cache = f.explain_cache || f.progress == "plain";
   r.max_parallelism = f.max_parallelism;
@@ -239,7 +241,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
       ->allow_extra_args(false);
   cmd->add_option("--max-parallelism", f->max_parallelism, "Run at most this many steps at once")
       ->check(CLI::Range(1, 4096));
-  cmd->add_option("--ssh", f->ssh, "SSH agent for RUN --mount=type=ssh: default|ID[=SOCKET]")
+  cmd->add_option("--ssh", f->ssh, "SSH agent for RUN --mount=type=ssh: default|ID[=SOCKET|KEY[,KEY]]")
       ->allow_extra_args(false);
   cmd->add_flag("--explain-cache", f->explain_cache, "Say for every step that was not cached what changed");
   cmd->add_flag("--pull", f->pull,

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -8,6 +9,7 @@
 #include "cache/garbage_collector.h"
 #include "cli/cli_reference.h"
 #include "cli/command.h"
+#include "cli/empty_option_values.h"
 #include "cli/usage_message.h"
 #include "solver/solver.h"
 
@@ -66,7 +68,9 @@ int run(int argc, char** argv) {
   add_daemon_command(app, global, action);
 
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = with_empty_values_spelled_out(app, argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     std::cerr << "gantry: " << usage_message(app, e) << "\n";

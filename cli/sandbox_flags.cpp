@@ -23,12 +23,12 @@ std::optional<std::int64_t> limit_value(const std::string& text) {
 
 }  // namespace
 
-void add_sandbox_flags(CLI::App& command, SandboxFlags& flags) {
+void add_sandbox_flags(CLI::App& command, SandboxFlags& flags, const std::string& whose) {
   command.add_option("--add-host", flags.add_hosts,
-                     "Add a line to each RUN step's /etc/hosts: HOST:IP or HOST=IP (IP host-gateway: the host)")
+                     "Add a line to " + whose + " /etc/hosts: HOST:IP or HOST=IP (IP host-gateway: the host)")
       ->allow_extra_args(false);
-  command.add_option("--shm-size", flags.shm_size, "Size of each RUN step's /dev/shm (e.g. 64m, 1g; default 64m)");
-  command.add_option("--ulimit", flags.ulimits, "A ulimit of each RUN step: NAME=SOFT[:HARD] (e.g. nofile=1024:4096)")
+  command.add_option("--shm-size", flags.shm_size, "Size of " + whose + " /dev/shm (e.g. 64m, 1g; default 64m)");
+  command.add_option("--ulimit", flags.ulimits, "Set a ulimit of " + whose + " process: NAME=SOFT[:HARD] (e.g. nofile=1024:4096)")
       ->allow_extra_args(false);
 }
 

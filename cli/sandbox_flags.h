@@ -1,5 +1,5 @@
-// docker build's flags for the sandbox every RUN step runs in, besides its limits
-// (cli/limit_flags.h): --add-host, --shm-size, --ulimit.
+// docker build's (and docker run's) flags for the sandbox every RUN step (or gantry run's
+// container) runs in, besides its limits (cli/limit_flags.h): --add-host, --shm-size, --ulimit.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -17,7 +17,8 @@ struct SandboxFlags {
   std::vector<std::string> ulimits;    // NAME=SOFT[:HARD]
 };
 
-void add_sandbox_flags(CLI::App& command, SandboxFlags& flags);
+// `whose` says what the flags apply to in their help: "each RUN step's", "the container's".
+void add_sandbox_flags(CLI::App& command, SandboxFlags& flags, const std::string& whose = "each RUN step's");
 
 // --add-host's values as /etc/hosts entries. Throws UsageError naming the value that is not
 // HOST:IP, HOST=IP or HOST:host-gateway.

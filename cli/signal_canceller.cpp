@@ -35,8 +35,12 @@ sigset_t interrupt_signals() {
 }  // namespace
 
 SignalReceiver::SignalReceiver() {
+  // SIGWINCH too, though not taken here: a terminal relay (run -t, cli/terminal_relay.h) reads
+  // it from a signalfd of its own, which sees it only while no thread can take it first.
+  sigset_t blocked = interrupt_signals();
+  sigaddset(&blocked, SIGWINCH);
+  if (::pthread_sigmask(SIG_BLOCK, &blocked, &previous_mask_) != 0) throw_errno("block SIGINT/SIGTERM");
   const sigset_t set = interrupt_signals();
-  if (::pthread_sigmask(SIG_BLOCK, &set, &previous_mask_) != 0) throw_errno("block SIGINT/SIGTERM");
   signals_.reset(::signalfd(-1, &set, SFD_CLOEXEC));
   stop_.reset(::eventfd(0, EFD_CLOEXEC));
   if (!signals_ || !stop_) throw_errno("create signalfd");

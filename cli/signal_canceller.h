@@ -2,9 +2,9 @@
 // running steps are killed, mounts released and the error reported, instead of the process
 // dying mid-write.
 //
-// main() makes one SignalReceiver before any thread exists: it blocks both signals, so every
-// thread made later (tty progress, TBB workers, pulls) inherits them blocked and none can be
-// interrupted, and takes them on one thread of its own. While a SignalCanceller lives, a signal
+// main() makes one SignalReceiver before any thread exists: it blocks both signals (and
+// SIGWINCH, for cli/terminal_relay.h), so every thread made later (tty progress, TBB workers,
+// pulls) inherits them blocked and none can be interrupted, and takes them on one thread of its own. While a SignalCanceller lives, a signal
 // calls its `on_signal` (e.g. BuildJob::cancel) on that thread; with none, the process ends as
 // the signal would have ended it.
 //

@@ -1,6 +1,8 @@
 #include "engine/build_job.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 
 #include "base/error.h"
 #include "base/file_util.h"
@@ -11,6 +13,7 @@
 #include "engine/build_metadata.h"
 #include "engine/cache_export.h"
 #include "engine/registry_images.h"
+#include "engine/ssh_key_agent.h"
 #include "engine/store_images.h"
 #include "exporter/cache_manifest.h"
 #include "frontend/dockerfile/dockerignore.h"
@@ -98,6 +101,14 @@ void BuildJob::solve(executor::Executor& executor, solver::ProgressSink& progres
   opts.build_identity = request_.input.identity + "|" + request_.target;
   opts.max_parallelism = request_.max_parallelism;
   opts.ssh_sockets = request_.ssh_sockets;
+  // The agents holding --ssh ID=KEY keys live as long as the solve, in a scratch dir of its own.
+  std::optional<TempDir> agents_dir;
+  std::vector<std::unique_ptr<SshKeyAgent>> ssh_agents;
+  for (const auto& [id, keys] : request_.ssh_keys) {
+    if (!agents_dir) agents_dir.emplace(store_.scratch_dir());
+    ssh_agents.push_back(std::make_unique<SshKeyAgent>(agents_dir->path(), keys, "--ssh " + id));
+    opts.ssh_sockets[id] = ssh_agents.back()->socket();
+  }
   std::optional<BuildCacheImporter> imported_cache;
   if (!request_.cache_from.empty()) {
     imported_cache.emplace(store_, request_.cache_from, registry_);

@@ -62,7 +62,8 @@ struct BuildRequest {
   std::vector<std::string> tags;     // familiar names the image gets
   std::vector<OutputSpec> outputs;   // besides the local store, which always gets the image
   std::map<std::string, std::string> secrets;  // id -> value
-  std::map<std::string, std::filesystem::path> ssh_sockets;
+  std::map<std::string, std::filesystem::path> ssh_sockets;               // --ssh ID=SOCKET
+  std::map<std::string, std::vector<std::filesystem::path>> ssh_keys;    // --ssh ID=KEY[,KEY]: an agent each
   PullPolicy pull = PullPolicy::Missing;  // when FROM, COPY --from and RUN --mount=from images are pulled
   bool explain_cache = false;
   int max_parallelism = 0;

@@ -37,8 +37,16 @@ Container prepare_container(cache::Store& store, const ContainerRequest& request
   spec.rootfs.upper_dir = c.scratch.path() / "upper";
   spec.rootfs.work_dir = c.scratch.path() / "work";
 
-  spec.process.args = strings_of(cfg.value("Entrypoint", json()));
-  const auto cmd = request.command.empty() ? strings_of(cfg.value("Cmd", json())) : request.command;
+  if (request.entrypoint) {
+    if (!request.entrypoint->empty()) spec.process.args = {*request.entrypoint};
+  } else {
+    spec.process.args = strings_of(cfg.value("Entrypoint", json()));
+  }
+  // As docker: an entrypoint of the run's own drops the image's Cmd, which was meant for the
+  // image's entrypoint; clearing the entrypoint keeps it.
+  const bool own_entrypoint = request.entrypoint && !request.entrypoint->empty();
+  const auto cmd = !request.command.empty() || own_entrypoint ? request.command
+                                                              : strings_of(cfg.value("Cmd", json()));
   spec.process.args.insert(spec.process.args.end(), cmd.begin(), cmd.end());
   if (spec.process.args.empty())
     throw UsageError("image `" + request.image + "` has no command: give one after the image name");
@@ -50,6 +58,15 @@ Container prepare_container(cache::Store& store, const ContainerRequest& request
   spec.process.network = request.network;
   for (const auto& m : request.mounts) spec.mounts.emplace_back(m);
   spec.limits = request.limits;
+  if (!request.hostname.empty()) spec.process.hostname = request.hostname;
+  spec.process.extra_hosts = request.extra_hosts;
+  spec.ulimits = request.ulimits;
+  spec.shm_bytes = request.shm_bytes;
+  spec.capabilities = request.capabilities;
+  spec.privileged = request.privileged;
+  spec.readonly_root = request.readonly_root;
+  spec.init = request.init;
+  spec.stdio = request.stdio;
   return c;
 }
 

@@ -3,6 +3,8 @@
 // and a scratch upper layer that is thrown away with the Container.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,11 +18,23 @@ struct ContainerRequest {
   std::string image;                 // an image of the local store: a name or an id (find_image)
   std::vector<std::string> command;  // replaces the image's Cmd when not empty
   std::vector<std::string> env;      // KEY=VALUE, after the image's Env
-  std::vector<executor::BindMount> mounts;
+  std::vector<executor::MountSpec> mounts;
   std::string workdir;  // "" = the image's WorkingDir
   std::string user;     // "" = the image's User
   executor::Network network = executor::Network::Private;
   executor::Limits limits;
+  // docker run --entrypoint: replaces the image's Entrypoint and drops its Cmd (the command
+  // follows it); an empty one leaves no entrypoint (the command, or else the image's Cmd).
+  std::optional<std::string> entrypoint;
+  std::string hostname;  // "" = the executor's
+  std::vector<executor::HostEntry> extra_hosts;
+  std::vector<executor::Ulimit> ulimits;
+  std::int64_t shm_bytes = executor::kDefaultShmBytes;
+  std::optional<std::uint64_t> capabilities;  // none: Docker's default set
+  bool privileged = false;
+  bool readonly_root = false;
+  bool init = false;
+  executor::Stdio stdio;
 };
 
 struct Container {

@@ -21,6 +21,7 @@ namespace gantry::executor {
 // Docker's default capabilities (CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID,
 // SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP) as a mask.
 inline constexpr std::uint64_t kDefaultCapabilities = 0x00000000a80425fbULL;
+inline constexpr std::uint64_t kNetAdmin = 1ULL << 12;  // CAP_NET_ADMIN
 
 struct Credentials {
   uid_t uid = 0;
@@ -29,6 +30,7 @@ struct Credentials {
   bool all_capabilities = false;  // RUN --security=insecure
   unsigned last_capability = 0;   // the kernel's highest capability number
   std::string uid_text, gid_text;  // for messages
+  std::uint64_t capabilities = kDefaultCapabilities;  // kept unless all_capabilities
 };
 
 // The kernel's highest capability number (/proc/sys/kernel/cap_last_cap), read once.
@@ -36,7 +38,15 @@ unsigned last_capability();
 
 Credentials credentials_for(const Identity& id, bool all_capabilities, unsigned last_capability);
 
-// Drops the bounding set to the default set (unless all_capabilities) and switches to the
+// docker run's --cap-add and --cap-drop over Docker's default set, as docker combines them: ALL
+// added gives every capability (that gantry has) but those dropped, ALL dropped gives only those added, and
+// otherwise the defaults lose the dropped and gain the added. Names are docker's, with or
+// without CAP_, in any case ("net_admin", "CAP_SYS_TIME", "ALL"). Throws UsageError naming a
+// capability the kernel does not have.
+std::uint64_t capabilities_of(const std::vector<std::string>& add, const std::vector<std::string>& drop,
+                              unsigned last_capability);
+
+// Drops the bounding set to `capabilities` (unless all_capabilities) and switches to the
 // user's ids and groups. A non-root user ends with no effective capabilities, as in Docker.
 SetupFailure become_user(const Credentials& credentials) noexcept;
 

@@ -49,6 +49,7 @@ void plan_exec(ExecPlan& exec, const std::vector<std::string>& args, std::vector
 
 std::vector<int> fds_of(const ContainerPlan& plan) {
   std::vector<int> fds{0, 1, 2, plan.stdout_fd, plan.stderr_fd, plan.report_fd, plan.status_fd,
+                       plan.stdin_fd,
                        plan.network_fd, plan.root.get(), plan.dev.dev.get(), plan.dev.pts.get(),
                        plan.dev.shm.get()};
   for (const PreparedMount& mount : plan.mounts) fds.push_back(mount.tree.get());

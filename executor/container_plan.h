@@ -56,6 +56,11 @@ struct ContainerPlan {
   ExecPlan exec;
 
   int stdout_fd = -1, stderr_fd = -1, report_fd = -1, status_fd = -1;
+  int stdin_fd = -1;      // -1: /dev/null
+  bool terminal = false;  // stdin is a terminal's slave, to become the controlling terminal
+  bool readonly_root = false;
+  bool privileged = false;  // /proc unmasked, /sys writable
+  bool init = false;        // PID 1 stays, as a reaper of the command (executor/init_reaper.h)
   // Every fd above, sorted: the supervisor closes the rest of gantry's fd table.
   std::vector<int> fds_to_keep;
 };

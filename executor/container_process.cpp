@@ -4,6 +4,8 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -12,6 +14,8 @@
 
 #include <cerrno>
 
+#include "executor/detached_mount.h"
+#include "executor/init_reaper.h"
 #include "executor/mount_point_maker.h"
 #include "executor/root_filesystem.h"
 #include "executor/setup_report.h"
@@ -30,12 +34,20 @@ void reset_signals() noexcept {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
+// A session of its own, as runc gives: nothing in the container can reach gantry's terminal
+// (its /dev/tty is its own terminal, or none).
 SetupFailure redirect_stdio(const ContainerPlan& plan) noexcept {
-  UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (!null) return failed("open /dev/null in the container");
-  if (::dup2(null.get(), 0) < 0 || ::dup2(plan.stdout_fd, 1) < 0 || ::dup2(plan.stderr_fd, 2) < 0) {
+  UniqueFd null;
+  if (plan.stdin_fd < 0) {
+    null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!null) return failed("open /dev/null in the container");
+  }
+  if (::dup2(plan.stdin_fd < 0 ? null.get() : plan.stdin_fd, 0) < 0 || ::dup2(plan.stdout_fd, 1) < 0 ||
+      ::dup2(plan.stderr_fd, 2) < 0) {
     return failed("set up the container's stdio");
   }
+  if (::setsid() < 0) return failed("start the container's session");
+  if (plan.terminal && ::ioctl(0, TIOCSCTTY, 0) != 0) return failed("take the container's terminal");
   return {};
 }
 
@@ -46,7 +58,8 @@ SetupFailure die_with_parent(pid_t parent) noexcept {
   return {};
 }
 
-// Returns only when no candidate could be executed.
+}  // namespace
+
 SetupFailure exec_command(const ExecPlan& exec) noexcept {
   // Every fd the process did not ask for (gantry's own) closes on exec.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -59,6 +72,8 @@ SetupFailure exec_command(const ExecPlan& exec) noexcept {
   if (denied) return SetupFailure{"exec", exec.args.front().c_str(), EACCES, true};
   return SetupFailure{exec.not_found.c_str(), "", 0, true};  // the action says it whole
 }
+
+namespace {
 
 SetupFailure namespaces(const ContainerPlan& plan) noexcept {
   if (const int err = plan.cgroup->join()) return SetupFailure{"join the run's cgroup", "", err};
@@ -80,10 +95,14 @@ SetupFailure filesystem(const ContainerPlan& plan) noexcept {
   struct stat st;
   if (::fstat(root.get(), &st) != 0) return failed("stat the container root");
   MountPointMaker maker(root.get(), st.st_dev, upper.get(), plan.report_fd);
-  if (SetupFailure f = mount_system_dirs(root.get(), maker, plan.dev)) return f;
+  if (SetupFailure f = mount_system_dirs(root.get(), maker, plan.dev, plan.privileged)) return f;
   if (SetupFailure f = attach_mounts(plan.mounts, plan.staging.c_str(), maker)) return f;
   UniqueFd cwd;
   if (SetupFailure f = maker.ensure_kept_dir(plan.cwd, cwd)) return f;
+  // Last: the mount points and the working directory above are made in it.
+  if (plan.readonly_root) {
+    if (SetupFailure f = try_set_mount_attrs(root.get(), MOUNT_ATTR_RDONLY, "/", false)) return f;
+  }
   if (::sethostname(plan.hostname.data(), plan.hostname.size()) != 0) {
     return failed("set hostname", plan.hostname.c_str());
   }
@@ -111,6 +130,9 @@ SetupFailure set_up(const ContainerPlan& plan) noexcept {
   ::umask(022);
   reset_signals();
   if (SetupFailure f = resource_limits(plan)) return f;
+  if (plan.init) {
+    if (SetupFailure f = hide_gantry_memory()) return f;
+  }
   // While the container still has CAP_SYS_ADMIN, which loading a filter without no_new_privs
   // needs.
   if (plan.seccomp) {
@@ -118,6 +140,7 @@ SetupFailure set_up(const ContainerPlan& plan) noexcept {
   }
   if (SetupFailure f = become_user(plan.credentials)) return f;
   if (SetupFailure f = die_with_parent(supervisor)) return f;
+  if (plan.init) return run_init(plan);
   return exec_command(plan.exec);
 }
 

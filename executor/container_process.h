@@ -12,4 +12,7 @@ namespace gantry::executor {
 
 [[noreturn]] void run_container(const ContainerPlan& plan) noexcept;
 
+// Execs the command; returns only when no candidate could be executed.
+SetupFailure exec_command(const ExecPlan& exec) noexcept;
+
 }  // namespace gantry::executor

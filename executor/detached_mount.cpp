@@ -67,10 +67,10 @@ UniqueFd clone_tree(int dir_fd, const std::string& path, const std::string& what
   return tree;
 }
 
-SetupFailure try_set_mount_attrs(int mount_fd, unsigned attrs, const char* what) noexcept {
+SetupFailure try_set_mount_attrs(int mount_fd, unsigned attrs, const char* what, bool recursive) noexcept {
   mount_attr attr{};
   attr.attr_set = attrs;
-  if (::mount_setattr(mount_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0) {
+  if (::mount_setattr(mount_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) != 0) {
     return failed("set mount flags of", what);
   }
   return {};

@@ -35,9 +35,9 @@ SetupFailure try_new_filesystem(const char* type, std::span<const FilesystemOpti
 UniqueFd clone_tree(int dir_fd, const std::string& path, const std::string& what);
 SetupFailure try_clone_tree(int dir_fd, const char* path, const char* what, UniqueFd& out) noexcept;
 
-// Sets MOUNT_ATTR_* flags on every mount of a detached tree.
+// Sets MOUNT_ATTR_* flags on every mount of a detached tree (or on that mount alone).
 void set_mount_attrs(int mount_fd, unsigned attrs, const std::string& what);
-SetupFailure try_set_mount_attrs(int mount_fd, unsigned attrs, const char* what) noexcept;
+SetupFailure try_set_mount_attrs(int mount_fd, unsigned attrs, const char* what, bool recursive = true) noexcept;
 
 // Attaches a detached mount on top of the mount point `target_fd` (an O_PATH fd).
 void attach(int mount_fd, int target_fd, const std::string& what);

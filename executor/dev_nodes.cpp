@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <filesystem>
 #include <string>
 
 #include "base/error.h"
@@ -44,9 +45,39 @@ SetupFailure attach_in_dev(int tree_fd, int dev_fd, const char* name, const char
   return try_attach(tree_fd, point.get(), what);
 }
 
+// docker run --privileged: every device node of the host's /dev, at its path, mode and owner
+// (the directories gantry mounts on, and what is not a device, left out).
+void copy_host_devices(int dev) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator("/dev", ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const fs::path relative = it->path().lexically_relative("/dev");
+    struct stat st;
+    if (::lstat(it->path().c_str(), &st) != 0) continue;  // gone meanwhile
+    if (S_ISDIR(st.st_mode)) {
+      const std::string top = *relative.begin();
+      if (top == "pts" || top == "shm" || top == "mqueue") {
+        it.disable_recursion_pending();
+      } else if (::mkdirat(dev, relative.c_str(), st.st_mode & 07777) != 0 && errno != EEXIST) {
+        throw_errno("mkdir /dev/" + relative.string());
+      }
+      continue;
+    }
+    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) continue;
+    if (::mknodat(dev, relative.c_str(), st.st_mode, st.st_rdev) != 0) {
+      if (errno == EEXIST) continue;  // one of the default set
+      throw_errno("mknod /dev/" + relative.string());
+    }
+    if (::fchownat(dev, relative.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) {
+      throw_errno("chown /dev/" + relative.string());
+    }
+  }
+}
+
 }  // namespace
 
-DevTrees make_dev_trees(std::int64_t shm_bytes) {
+DevTrees make_dev_trees(std::int64_t shm_bytes, bool host_devices) {
   DevTrees trees;
   // The one writable filesystem without nodev: its nodes are the container's devices, and
   // the run's cgroup lets only Docker's default set be opened (executor/device_rules.h).
@@ -65,6 +96,7 @@ DevTrees make_dev_trees(std::int64_t shm_bytes) {
   for (const char* dir : kSubdirs) {
     if (::mkdirat(dev, dir, 0755) != 0) throw_errno(std::string("mkdir /dev/") + dir);
   }
+  if (host_devices) copy_host_devices(dev);
   trees.pts = new_filesystem(
       "devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}},
       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);

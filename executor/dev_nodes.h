@@ -15,7 +15,8 @@ namespace gantry::executor {
 struct DevTrees {
   UniqueFd dev, pts, shm;
 };
-DevTrees make_dev_trees(std::int64_t shm_bytes);
+// host_devices (docker run --privileged): every device node of the host's /dev besides.
+DevTrees make_dev_trees(std::int64_t shm_bytes, bool host_devices = false);
 
 // In the container: attaches the trees on its /dev (`dev_point_fd`, an O_PATH fd of the mount
 // point in the root `root_fd`), and a message queue filesystem of its IPC namespace (which

@@ -21,6 +21,7 @@
 #include "executor/mount_point_cleanup.h"
 #include "executor/network_pool.h"
 #include "executor/pipe.h"
+#include "executor/pseudo_terminal.h"
 #include "executor/resolv_conf.h"
 #include "executor/root_filesystem.h"
 #include "executor/sandbox_cgroup.h"
@@ -109,15 +110,21 @@ int read_status(int fd) {
 }
 
 // Streams both outputs line by line until the container has closed them, killing it if
-// `cancel` turns true. The flag can only be polled: check it a few times a second.
-bool stream_output(int stdout_fd, int stderr_fd, const LineSink& sink,
+// `cancel` turns true. The flag can only be polled: check it a few times a second. An output
+// of -1 is the caller's own fd, not streamed; with neither, this waits for the status instead.
+bool stream_output(int stdout_fd, int stderr_fd, int status_fd, const LineSink& sink,
                    const std::atomic<bool>* cancel, const Supervisor& supervisor) {
   std::array<LineSplitter, 2> splitters{LineSplitter(Stream::Stdout, sink),
                                         LineSplitter(Stream::Stderr, sink)};
-  std::array<pollfd, 2> fds{pollfd{stdout_fd, POLLIN, 0}, pollfd{stderr_fd, POLLIN, 0}};
+  std::array<pollfd, 3> fds{pollfd{stdout_fd, POLLIN, 0}, pollfd{stderr_fd, POLLIN, 0},
+                            pollfd{-1, POLLIN, 0}};
+  int open_streams = (stdout_fd >= 0) + (stderr_fd >= 0);
+  if (open_streams == 0) {
+    fds[2].fd = status_fd;
+    open_streams = 1;
+  }
   bool cancelled = false;
   std::array<char, 65536> buffer;
-  int open_streams = 2;
   while (open_streams > 0) {
     const int ready = ::poll(fds.data(), fds.size(), cancel && !cancelled ? 50 : -1);
     if (ready < 0 && errno != EINTR) throw_errno("poll the container's output");
@@ -127,6 +134,11 @@ bool stream_output(int stdout_fd, int stderr_fd, const LineSink& sink,
     }
     for (std::size_t i = 0; i < fds.size(); ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (i == 2) {  // the status is there to read
+        fds[i].fd = -1;
+        --open_streams;
+        continue;
+      }
       const ssize_t n = ::read(fds[i].fd, buffer.data(), buffer.size());
       if (n < 0 && errno == EINTR) continue;
       if (n > 0) {
@@ -165,14 +177,17 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
                         const std::atomic<bool>* cancel) {
   if (spec.process.args.empty()) throw UsageError("run: no command given");
   std::call_once(prepared_, [this] { prepare(); });
-  const RunCgroup cgroup = cgroups_->make_run(spec.limits);
+  const RunCgroup cgroup = cgroups_->make_run(spec.limits, spec.privileged);
   // Given back (or, after an insecure run, thrown away) only once the container is gone.
   std::optional<NetworkPool::Lease> network;
   if (spec.process.network != Network::Host) {
     network.emplace(networks_->acquire(spec.process.network));
-    if (spec.insecure) network->discard();
+    // A process that may reconfigure it leaves a namespace no other run should get.
+    if (spec.insecure || spec.privileged || (spec.capabilities && (*spec.capabilities & kNetAdmin))) {
+      network->discard();
+    }
   }
-  Pipe out = make_pipe(), err = make_pipe(), report = make_pipe(), status = make_pipe();
+  Pipe report = make_pipe(), status = make_pipe();
   const MountDirs dirs{.empty = state_dir_ / "empty",
                        .mount_points = state_dir_ / "mount-points",
                        .staging = state_dir_ / "staging"};
@@ -185,7 +200,21 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   plan.upper_dir = spec.rootfs.upper_dir.string();
   plan.staging = dirs.staging.string();
   plan.root = root_tree(spec.rootfs, dirs.mount_points);
-  plan.dev = make_dev_trees(spec.shm_bytes);
+  plan.dev = make_dev_trees(spec.shm_bytes, spec.privileged);
+  // The container's stdio: a terminal, the caller's fds, or pipes streamed to the sink.
+  std::optional<Pipe> out, err;
+  PseudoTerminal terminal;
+  if (spec.stdio.terminal) {
+    terminal = open_pseudo_terminal(plan.dev.pts.get());
+    plan.stdin_fd = plan.stdout_fd = plan.stderr_fd = terminal.slave.get();
+    plan.terminal = true;
+  } else {
+    plan.stdin_fd = spec.stdio.in;
+    if (spec.stdio.out < 0) out = make_pipe();
+    if (spec.stdio.err < 0) err = make_pipe();
+    plan.stdout_fd = out ? out->write.get() : spec.stdio.out;
+    plan.stderr_fd = err ? err->write.get() : spec.stdio.err;
+  }
   plan.mounts = prepare_mounts(etc_files(state_dir_, spec.process.hostname, spec.process.network,
                                          spec.process.extra_hosts),
                                spec.mounts, dirs);
@@ -195,17 +224,26 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   plan.resource_limits = plan_resource_limits(spec.ulimits);
   // From the root's own layers, as BuildKit reads them: not from what RUN --mount puts there.
   const Identity identity = resolve_user_in_root(plan.root.get(), spec.process.user);
-  plan.credentials = credentials_for(identity, spec.insecure, last_capability_);
-  plan.seccomp = spec.insecure ? nullptr : seccomp_.get();
+  const bool unconfined = spec.insecure || spec.privileged;
+  plan.credentials = credentials_for(identity, unconfined, last_capability_);
+  if (spec.capabilities) plan.credentials.capabilities = *spec.capabilities;
+  plan.seccomp = unconfined ? nullptr : seccomp_.get();
+  plan.readonly_root = spec.readonly_root;
+  plan.privileged = spec.privileged;
+  plan.init = spec.init;
+  // The user's own terminal, as a login gives it (a program may check who owns its tty).
+  if (terminal.slave && ::fchown(terminal.slave.get(), identity.uid, static_cast<gid_t>(-1)) != 0) {
+    throw_errno("give the container's terminal to uid " + std::to_string(identity.uid));
+  }
   plan_exec(plan.exec, spec.process.args, spec.process.env, identity.home);
-  plan.stdout_fd = out.write.get();
-  plan.stderr_fd = err.write.get();
   plan.report_fd = report.write.get();
   plan.status_fd = status.write.get();
   plan.fds_to_keep = fds_of(plan);
+  if (terminal.master) spec.stdio.terminal(std::move(terminal.master));
   Supervisor supervisor(plan);
-  out.write.reset();
-  err.write.reset();
+  if (out) out->write.reset();
+  if (err) err->write.reset();
+  terminal.slave.reset();
   report.write.reset();
   status.write.reset();
 
@@ -230,7 +268,8 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   if (setup.exec_error) throw CommandNotExecuted(*setup.error, *setup.exec_error);
   if (setup.error) throw Error(*setup.error);
 
-  const bool cancelled = stream_output(out.read.get(), err.read.get(), sink, cancel, supervisor);
+  const bool cancelled = stream_output(out ? out->read.get() : -1, err ? err->read.get() : -1,
+                                       status.read.get(), sink, cancel, supervisor);
   const int wait_status = read_status(status.read.get());
   cleanup.dismiss();
   supervisor.wait();

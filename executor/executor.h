@@ -29,10 +29,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace gantry::executor {
 
@@ -65,6 +67,12 @@ struct OverlayMount {
 struct TmpfsMount {
   std::string target;
   std::int64_t size_bytes = 0;  // 0 = the kernel's default
+  // gantry run's --tmpfs and --mount type=tmpfs set these; RUN's tmpfs keeps the defaults.
+  std::uint32_t mode = 01777;
+  bool readonly = false;
+  bool noexec = false;
+  bool nosuid = true;  // every mount is nodev: the container's devices are /dev's
+  std::vector<std::pair<std::string, std::string>> options;  // more tmpfs options (uid, gid, ...)
 };
 
 // A file whose content lives only in memory (a tmpfs): secrets. Never in the layer or logs.
@@ -130,6 +138,19 @@ struct Ulimit {
 // The size of a run's /dev/shm unless told otherwise: Docker's.
 inline constexpr std::int64_t kDefaultShmBytes = 64 << 20;
 
+// Where the container's standard streams go. By default (RUN steps) stdin is /dev/null and
+// stdout and stderr go line by line to run()'s sink; `gantry run` hands its own.
+struct Stdio {
+  int in = -1;   // an fd of the caller's that becomes the container's stdin; -1: /dev/null
+  int out = -1;  // fds of the caller's for its stdout and stderr; -1: the sink
+  int err = -1;
+  // A terminal instead: stdin, stdout and stderr are the slave of a new pseudo-terminal of the
+  // container's own /dev/pts (in, out and err are unused), the controlling terminal of its
+  // session. `terminal` gets the master from run()'s thread before the command starts, and
+  // relays its traffic (on a thread of its own) until a read returns EIO: the container is gone.
+  std::function<void(UniqueFd master)> terminal;
+};
+
 struct RunSpec {
   RootFs rootfs;
   ProcessSpec process;
@@ -139,6 +160,18 @@ struct RunSpec {
   std::vector<Ulimit> ulimits;  // the process's; the others stay gantry's
   bool insecure = false;  // RUN --security=insecure: all capabilities, no seccomp (and a
                           // network namespace that is not reused: it may have changed it)
+  // gantry run's (docker run's) settings; RUN steps keep the defaults.
+  Stdio stdio;
+  // The capabilities the process keeps, bit n for capability n (executor/capabilities.h); none:
+  // Docker's default set.
+  std::optional<std::uint64_t> capabilities;
+  // docker run --privileged: as insecure, and also every host device, /sys writable and no
+  // masked or read-only paths in /proc.
+  bool privileged = false;
+  bool readonly_root = false;  // the root filesystem read-only (its mounts keep their own mode)
+  // A reaper as PID 1 (docker run --init): the command runs as its child; it forwards signals
+  // to it, reaps every orphan, and exits with the command's status.
+  bool init = false;
 };
 
 // What a failed run ran into, from its cgroup: the likely reason it failed.

@@ -129,18 +129,17 @@ SetupFailure attach_root(int tree_fd, const char* mount_point, UniqueFd& root) n
   return {};
 }
 
-SetupFailure mount_system_dirs(int root_fd, MountPointMaker& maker, const DevTrees& dev) noexcept {
+SetupFailure mount_system_dirs(int root_fd, MountPointMaker& maker, const DevTrees& dev,
+                               bool privileged) noexcept {
   if (SetupFailure f = mount_kernel_filesystem(maker, "proc", kNoSuidDevExec, "proc", "/proc")) {
     return f;
   }
-  if (SetupFailure f = mount_kernel_filesystem(maker, "sysfs", MOUNT_ATTR_RDONLY | kNoSuidDevExec,
-                                               "sys", "/sys")) {
-    return f;
-  }
+  const unsigned sys_attrs = (privileged ? 0 : MOUNT_ATTR_RDONLY) | kNoSuidDevExec;
+  if (SetupFailure f = mount_kernel_filesystem(maker, "sysfs", sys_attrs, "sys", "/sys")) return f;
   UniqueFd dev_point;
   if (SetupFailure f = maker.ensure("dev", false, dev_point)) return f;
   if (SetupFailure f = attach_dev(dev, root_fd, dev_point.get())) return f;
-  return mask_paths(root_fd);
+  return privileged ? SetupFailure{} : mask_paths(root_fd);
 }
 
 SetupFailure pivot_into(int root_fd) noexcept {

@@ -29,8 +29,10 @@ UniqueFd root_tree(const RootFs& rootfs, const std::filesystem::path& mount_poin
 SetupFailure attach_root(int tree_fd, const char* mount_point, UniqueFd& root) noexcept;
 
 // In the container: a fresh /proc (with Docker's masked and read-only paths), a read-only /sys
-// of its network namespace, and /dev from `dev`.
-SetupFailure mount_system_dirs(int root_fd, MountPointMaker& maker, const DevTrees& dev) noexcept;
+// of its network namespace, and /dev from `dev`. Privileged (docker run --privileged): /proc
+// whole and /sys writable.
+SetupFailure mount_system_dirs(int root_fd, MountPointMaker& maker, const DevTrees& dev,
+                               bool privileged = false) noexcept;
 
 // In the container: pivot_root into the root and drop the old one, so the host tree is
 // unreachable.

@@ -190,11 +190,12 @@ fs::path SandboxCgroup::make_parent(const fs::path& own) {
   return dir;
 }
 
-RunCgroup SandboxCgroup::make_run(const Limits& limits) {
+RunCgroup SandboxCgroup::make_run(const Limits& limits, bool all_devices) {
   const std::string name = "run-" + std::to_string(runs_++);
   RunCgroup run;
   if (unified_parent_) {
-    const fs::path dir = *unified_parent_ / name;
+    // A stale one is removed as the parent's would be: its name starts with the parent's.
+    const fs::path dir = all_devices ? hierarchy_.unified / (name_ + "-" + name) : *unified_parent_ / name;
     make_dir(dir);
     run.dirs_.push_back(dir);
     if (limits.pids && unified_pids_) {
@@ -212,9 +213,11 @@ RunCgroup SandboxCgroup::make_run(const Limits& limits) {
     run.procs_.push_back(open_procs(dir));
     return run;
   }
-  UniqueFd devices(::fcntl(devices_procs_.get(), F_DUPFD_CLOEXEC, 0));
-  if (!devices) throw_errno("duplicate the devices cgroup's fd");
-  run.procs_.push_back(std::move(devices));
+  if (!all_devices) {
+    UniqueFd devices(::fcntl(devices_procs_.get(), F_DUPFD_CLOEXEC, 0));
+    if (!devices) throw_errno("duplicate the devices cgroup's fd");
+    run.procs_.push_back(std::move(devices));
+  }
   if (limits.pids && pids_parent_) {
     const fs::path dir = *pids_parent_ / name;
     make_dir(dir);

@@ -57,8 +57,10 @@ class SandboxCgroup {
   SandboxCgroup& operator=(const SandboxCgroup&) = delete;
   ~SandboxCgroup();  // every RunCgroup is gone by then
 
-  // Limits this host cannot enforce are left out (see unenforced()).
-  RunCgroup make_run(const Limits& limits);
+  // Limits this host cannot enforce are left out (see unenforced()). With all_devices (docker
+  // run --privileged) the run is not held to the device rules: on cgroup v2 its cgroup is then
+  // a sibling of the parent, named after it, rather than below it.
+  RunCgroup make_run(const Limits& limits, bool all_devices = false);
 
   // "memory", "pids": the limits of `limits` that runs go without on this host.
   std::vector<std::string> unenforced(const Limits& limits) const;

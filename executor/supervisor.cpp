@@ -59,14 +59,17 @@ int container_main(void* arg) {
 // process afterwards, which a fork of gantry's large address space costs on every RUN. The
 // supervisor, the only other user of that memory, is suspended until the exec (or the
 // container's exit); the container runs on a stack of its own.
+// With --init the container never execs (it stays as the command's init), so it gets a copy
+// of the memory instead, and the supervisor goes on at once (executor/init_reaper.h).
 pid_t start_container(const ContainerPlan& plan) noexcept {
   void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
   if (stack == MAP_FAILED) fail(plan, failed("map the container's stack"));
-  const pid_t pid = ::clone(container_main, static_cast<char*>(stack) + kStackSize,
-                            CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ContainerPlan*>(&plan));
+  const int flags = plan.init ? SIGCHLD : CLONE_VM | CLONE_VFORK | SIGCHLD;
+  const pid_t pid = ::clone(container_main, static_cast<char*>(stack) + kStackSize, flags,
+                            const_cast<ContainerPlan*>(&plan));
   const int saved = errno;
-  ::munmap(stack, kStackSize);  // the container has exec'd or exited: it no longer uses it
+  ::munmap(stack, kStackSize);  // the container has exec'd, exited or has a copy of its own
   if (pid < 0) fail(plan, SetupFailure{"start the container", "", saved});
   return pid;
 }
@@ -96,6 +99,7 @@ pid_t start_container(const ContainerPlan& plan) noexcept {
   // Only the container may hold these: their end-of-file tells gantry it is finished.
   ::close(plan.stdout_fd);
   ::close(plan.stderr_fd);
+  if (plan.stdin_fd >= 0) ::close(plan.stdin_fd);
   ::close(plan.report_fd);
 
   int status = 0;

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "base/error.h"
 #include "executor/detached_mount.h"
 #include "executor/path_in_root.h"
@@ -45,9 +47,14 @@ PreparedMount overlay(const OverlayMount& overlay, const MountDirs& dirs) {
 }
 
 PreparedMount tmpfs(const TmpfsMount& tmpfs) {
-  std::vector<std::pair<std::string, std::string>> options{{"mode", "1777"}};
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%o", static_cast<unsigned>(tmpfs.mode));
+  std::vector<std::pair<std::string, std::string>> options{{"mode", mode}};
   if (tmpfs.size_bytes > 0) options.emplace_back("size", std::to_string(tmpfs.size_bytes));
-  return prepared(new_filesystem("tmpfs", options, kNoSuidDev), tmpfs.target, false);
+  options.insert(options.end(), tmpfs.options.begin(), tmpfs.options.end());
+  const unsigned attrs = MOUNT_ATTR_NODEV | (tmpfs.nosuid ? MOUNT_ATTR_NOSUID : 0) |
+                         (tmpfs.noexec ? MOUNT_ATTR_NOEXEC : 0) | (tmpfs.readonly ? MOUNT_ATTR_RDONLY : 0);
+  return prepared(new_filesystem("tmpfs", options, attrs), tmpfs.target, false);
 }
 
 // The secret lives in a tmpfs of its own, so its content never touches a disk or the layer.

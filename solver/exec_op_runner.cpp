@@ -1,11 +1,19 @@
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "solver/cache_mount_lease.h"
 #include "solver/context_mask.h"
+#include "solver/file_copier.h"
 #include "solver/op_runners.h"
+#include "solver/overlay_mount.h"
+#include "solver/ssh_agent_proxy.h"
 
 namespace gantry::solver {
 
@@ -89,6 +97,43 @@ const Result& input_result(const std::vector<const Result*>& inputs, int i, cons
   return inputs[static_cast<std::size_t>(i)] ? *inputs[static_cast<std::size_t>(i)] : empty;
 }
 
+// What a cache mount's directory is known by: its id and, for a cache seeded from a stage or
+// image (from=), what that holds and the path in it (source=). As in BuildKit, another base is
+// another cache, and a cache is seeded only when it is made.
+std::string cache_key(const llb::Mount& m, const std::vector<const Result*>& inputs, const Result& empty) {
+  std::string key = m.cache_id.empty() ? m.dest : m.cache_id;
+  if (m.input < 0) return key;  // the key caches had before they could be seeded: they are kept
+  key += "\nseeded from";
+  for (const auto& layer : input_result(inputs, m.input, empty).layers) key += " " + layer;
+  return key + "\n" + m.selector;
+}
+
+// Makes the new directory `dir` of a cache: the content of `seed` at the mount's source for a
+// seeded cache (its mode and owner with it), else empty, mode 0755 and root's; then the mount's
+// mode, uid and gid where given.
+void fill_cache_dir(const OpContext& ctx, const llb::Node& node, const llb::Mount& m, const Result& seed,
+                    const fs::path& dir) {
+  const bool seeded = m.input >= 0;
+  if (seeded) {
+    if (seed.host_dir) throw Error(node.meta.location + ": cache mount `" + m.dest + "`: a local directory cannot seed a cache");
+    OverlayMount view(ctx.scratch, top_first_dirs(ctx.store, seed.layers));
+    const cache::SourceTree tree(view.path());
+    const auto found = tree.find(m.selector.empty() ? "/" : m.selector, true);
+    if (!found)
+      throw Error(node.meta.location + ": cache mount `" + m.dest + "`: source `" + shown_path(m.selector) +
+                  "` not found in the stage or image it is seeded from");
+    if (!S_ISDIR(found->st.st_mode))
+      throw Error(node.meta.location + ": cache mount `" + m.dest + "`: source `" + shown_path(m.selector) +
+                  "` is not a directory");
+    FileCopier(tree, {}).copy(*found, dir);
+  }
+  if ((m.mode || !seeded) && ::chmod(dir.c_str(), m.mode.value_or(0755)) != 0)
+    throw_errno("chmod cache mount `" + dir.string() + "`");
+  const uid_t uid = m.uid ? *m.uid : seeded ? static_cast<uid_t>(-1) : 0;  // -1: as seeded
+  const gid_t gid = m.gid ? *m.gid : seeded ? static_cast<gid_t>(-1) : 0;
+  if (::chown(dir.c_str(), uid, gid) != 0) throw_errno("chown cache mount `" + dir.string() + "`");
+}
+
 }  // namespace
 
 Result run_exec_op(const OpContext& ctx, const llb::Node& node,
@@ -124,8 +169,22 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
       throw Error(node.meta.location + ": secret `" + s.secret_id + "` is required but was not given (--secret id=" + s.secret_id + ",...)");
   }
 
+  // Held until the step is done: taken in the order of their keys, so that two steps that
+  // use the same locked caches cannot each hold one the other waits for; a cache that two
+  // mounts of this step name is one directory, as in BuildKit.
+  std::map<std::string, const llb::Mount*> caches;
+  for (std::size_t i = 1; i < op.mounts.size(); ++i)
+    if (op.mounts[i].type == llb::MountType::Cache) caches.emplace(cache_key(op.mounts[i], inputs, empty), &op.mounts[i]);
+  std::map<std::string, CacheMountLease> cache_leases;
+  for (const auto& [key, m] : caches)
+    cache_leases.try_emplace(
+        key, CacheMountDirs{ctx.store.root() / "cache-mounts", ctx.store.locks_dir(), ctx.scratch}, key, m->sharing,
+        [&](const fs::path& dir) { fill_cache_dir(ctx, node, *m, input_result(inputs, m->input, empty), dir); },
+        ctx.cancel);
+
   // rw upper dirs whose writes are discarded, and exclusion masks
   std::vector<std::unique_ptr<TempDir>> throwaway;
+  std::vector<std::unique_ptr<SshAgentProxy>> ssh_proxies;  // relaying while the step runs
   for (std::size_t i = 1; i < op.mounts.size(); ++i) {
     const auto& m = op.mounts[i];
     switch (m.type) {
@@ -156,18 +215,9 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
         spec.mounts.emplace_back(std::move(ov));
         break;
       }
-      case llb::MountType::Cache: {
-        std::string id = m.cache_id.empty() ? m.dest : m.cache_id;
-        fs::path dir = ctx.store.root() / "cache-mounts" / sha256_of(id).short_hex();
-        if (!fs::exists(dir)) {
-          fs::create_directories(dir);
-          ::chmod(dir.c_str(), m.mode.value_or(0755));
-          if (::chown(dir.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0)
-            throw_errno("chown cache mount `" + dir.string() + "`");
-        }
-        spec.mounts.emplace_back(executor::BindMount{dir, m.dest, m.readonly});
+      case llb::MountType::Cache:
+        spec.mounts.emplace_back(executor::BindMount{cache_leases.at(cache_key(m, inputs, empty)).dir(), m.dest, m.readonly});
         break;
-      }
       case llb::MountType::Tmpfs:
         spec.mounts.emplace_back(executor::TmpfsMount{m.dest, m.tmpfs_size});
         break;
@@ -191,7 +241,13 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
           break;
         }
         std::string target = m.dest.empty() ? "/run/buildkit/ssh_agent.0" : m.dest;
-        spec.mounts.emplace_back(executor::BindMount{it->second, target, false});
+        try {
+          ssh_proxies.push_back(std::make_unique<SshAgentProxy>(
+              ctx.scratch, it->second, SocketOwner{m.uid.value_or(0), m.gid.value_or(0), m.mode.value_or(0600)}));
+        } catch (const Error& e) {
+          throw Error(node.meta.location + ": --ssh " + id + ": " + e.what());
+        }
+        spec.mounts.emplace_back(executor::BindMount{ssh_proxies.back()->socket(), target, false});
         spec.process.env.push_back("SSH_AUTH_SOCK=" + target);
         break;
       }

@@ -117,7 +117,7 @@ class Run {
     if (!n) return;
     n = canonical_.at(n->digest);
     if (planned_run_.count(n->digest) || results_.count(n->digest)) return;
-    if (!is_source(*n) && !n->meta.ignore_cache)
+    if (!is_source(*n) && !uses_ignored_cache(n))
       if (auto hit = cached_result(keys_.at(n->digest).key)) {
         results_[n->digest] = std::move(*hit);
         return;
@@ -127,9 +127,33 @@ class Run {
     if (options_.explain_cache && !is_source(*n)) {
       std::vector<std::string> inputs;
       for (const auto& i : n->inputs) inputs.push_back(i.node ? describe(*i.node) : "scratch");
-      miss_reasons_[n->digest] = explainer_.explain(*n, keys_.at(n->digest), inputs);
+      miss_reasons_[n->digest] = reruns(*n) && !n->meta.ignore_cache
+                                     ? "a step it builds on does not use the cache (--no-cache-filter)"
+                                     : explainer_.explain(*n, keys_.at(n->digest), inputs);
     }
     for (const auto& i : n->inputs) plan(i.node.get());
+  }
+
+  // Whether `n` or a step below it ignores the cache (--no-cache-filter): then `n` is not taken
+  // from the cache by its key either, or a hit here would hide that step (a stage reached only
+  // through COPY --from would never run again). A step that copies from it may still be found
+  // by its content key once the stage has run again.
+  bool uses_ignored_cache(const llb::Node* n) {
+    if (!n) return false;
+    if (auto known = uses_ignored_.find(n->digest); known != uses_ignored_.end()) return known->second;
+    bool ignored = n->meta.ignore_cache;
+    for (const auto& i : n->inputs) ignored = uses_ignored_cache(canonical_node(i.node.get())) || ignored;
+    uses_ignored_[n->digest] = ignored;
+    return ignored;
+  }
+
+  const llb::Node* canonical_node(const llb::Node* n) const { return n ? canonical_.at(n->digest) : nullptr; }
+
+  // Whether planned step `n` runs again whatever the cache holds, its result replacing the
+  // cache's: plan() worked that out for every step it planned.
+  bool reruns(const llb::Node& n) const {
+    auto known = uses_ignored_.find(n.digest);
+    return known != uses_ignored_.end() && known->second;
   }
 
   // The store's record for `key`, else the cache importer's (then recorded in the store).
@@ -267,7 +291,7 @@ class Run {
     if (const auto* src = std::get_if<llb::SourceOp>(&n.op)) return run_source(n, *src);
     const Digest& key = keys_.at(n.digest).key;
     Result r = produce(n, inputs);
-    if (content != key) results_cache_.record(content, r, n.meta.ignore_cache);
+    if (content != key) results_cache_.record(content, r, reruns(n));
     return r;
   }
 
@@ -276,10 +300,10 @@ class Run {
       Result r;
       for (const auto* in : inputs)
         if (in) r.layers.insert(r.layers.end(), in->layers.begin(), in->layers.end());
-      return results_cache_.record(keys_.at(n.digest).key, r, n.meta.ignore_cache);
+      return results_cache_.record(keys_.at(n.digest).key, r, reruns(n));
     }
     const Digest& key = keys_.at(n.digest).key;
-    if (n.meta.ignore_cache) return run_step(n, inputs);
+    if (reruns(n)) return run_step(n, inputs);
     return with_step_lock(store_.locks_dir(), key, cancel_, [&] {
       // Whoever held the lock may have just recorded this very step.
       if (auto theirs = results_cache_.find(key)) return *theirs;
@@ -293,7 +317,7 @@ class Run {
     ++executed_;
     results_cache_.record_snapshot(r.layers.back());
     if (options_.on_new_snapshot) options_.on_new_snapshot(r.layers.back());
-    return results_cache_.record(keys_.at(n.digest).key, r, n.meta.ignore_cache);
+    return results_cache_.record(keys_.at(n.digest).key, r, reruns(n));
   }
 
   Result run_source(const llb::Node& n, const llb::SourceOp& src) {
@@ -330,6 +354,7 @@ class Run {
   std::unordered_map<Digest, std::string> miss_reasons_;
   std::unordered_map<Digest, FetchedFile> fetched_;  // ADD <url> downloads, by vertex
   std::set<Digest> planned_run_;
+  std::unordered_map<Digest, bool> uses_ignored_;  // memo of uses_ignored_cache()
   std::vector<const llb::Node*> order_;
   std::mutex mu_;
   std::unordered_map<Digest, Result> results_;

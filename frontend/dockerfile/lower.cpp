@@ -235,8 +235,10 @@ class Lowerer {
     st.index = def.index;
     st.label = !from.stage_name.empty() ? from.stage_name : stages_.size() > 1 ? "stage-" + std::to_string(def.index) : "";
     st.op_total = 1 + static_cast<int>(std::count_if(def.commands.begin(), def.commands.end(), makes_step));
-    st.ignore_cache = options_.no_cache || options_.no_cache_stages.count(from.stage_name) > 0 ||
-                      options_.no_cache_stages.count(std::to_string(def.index)) > 0;
+    // Stage names are matched as FROM ... AS declares them: without regard to case.
+    st.ignore_cache = options_.no_cache || options_.no_cache_stages.count(std::to_string(def.index)) > 0 ||
+                      std::any_of(options_.no_cache_stages.begin(), options_.no_cache_stages.end(),
+                                  [&](const std::string& name) { return !from.stage_name.empty() && iequals(name, from.stage_name); });
 
     ShellEnv from_env = global_args_;
     std::string ref = expand(from_env, def.from, from.image);
@@ -683,6 +685,11 @@ class Lowerer {
     } catch (const Error& e) {
       fail(ins, std::string("invalid --mount: ") + e.what());
     }
+    if (m.type == llb::MountType::Bind || m.type == llb::MountType::Cache || m.type == llb::MountType::Tmpfs) {
+      // As BuildKit: a relative target is in the working directory, and nothing mounts over /.
+      if (!m.target.starts_with('/')) m.target = clean_path(working_dir(st) + "/" + m.target);
+      if (m.target == "/") fail(ins, "invalid --mount: invalid mount target \"/\" in '" + spec + "'");
+    }
     llb::Mount mount{.dest = m.target, .readonly = m.readonly, .type = m.type};
     switch (m.type) {
       case llb::MountType::Bind:
@@ -829,6 +836,11 @@ BuildPlan lower(const BuildOptions& options) {
   declared.insert(lowerer.consumed_args.begin(), lowerer.consumed_args.end());
   for (const auto& [name, value] : options.build_args)
     if (!declared.count(name)) plan.warnings.push_back(file + ": build arg " + name + " was not consumed by any ARG");
+  for (const std::string& name : options.no_cache_stages)
+    if (std::none_of(stages.begin(), stages.end(), [&](const StageDef& s) {
+          return iequals(s.from_body().stage_name, name) || std::to_string(s.index) == name;
+        }))
+      plan.warnings.push_back(file + ": --no-cache-filter " + go_quote(name) + " names no stage: every step may come from the cache");
   return plan;
 }
 

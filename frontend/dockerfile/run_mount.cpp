@@ -73,8 +73,8 @@ RunMount parse_run_mount(std::string_view spec) {
 
   for (const auto& [key, value] : fields) {
     if (key == "target" || key == "dst" || key == "destination") m.target = value;
-    else if (key == "source" || key == "src") m.source = value;
-    else if (key == "from") m.from = value;
+    else if ((key == "source" || key == "src") && m.type != llb::MountType::Tmpfs && m.type != llb::MountType::Ssh) m.source = value;
+    else if (key == "from" && (m.type == llb::MountType::Bind || m.type == llb::MountType::Cache)) m.from = value;
     else if (key == "readonly" || key == "ro") { m.readonly = parse_bool(value, key, spec); readonly_set = true; }
     else if (key == "readwrite" || key == "rw") { m.readonly = !parse_bool(value, key, spec); readonly_set = true; }
     else if (key == "id") m.id = value;
@@ -99,8 +99,15 @@ RunMount parse_run_mount(std::string_view spec) {
       break;
     case llb::MountType::Cache:
       if (m.id.empty()) m.id = m.target;
+      // source= is a path in what seeds the cache: with nothing to seed it, it would mean nothing.
+      if (!m.source.empty() && m.from.empty())
+        throw Error("cache mount source '" + m.source + "' needs from= (the stage or image that seeds the cache) in '" +
+                    std::string(spec) + "'");
       break;
     case llb::MountType::Secret:
+      // As BuildKit: a secret's source is its id.
+      if (!m.source.empty() && !m.id.empty()) throw Error("both source and id can't be set in '" + std::string(spec) + "'");
+      if (!m.source.empty()) m.id = m.source;
       if (m.id.empty() && !m.target.empty()) m.id = m.target.substr(m.target.rfind('/') + 1);
       if (m.id.empty()) throw Error("secret mount requires an id or a target in '" + std::string(spec) + "'");
       if (m.target.empty() && m.env.empty()) m.target = "/run/secrets/" + m.id;

@@ -14,8 +14,8 @@ namespace gantry::frontend {
 struct RunMount {
   llb::MountType type = llb::MountType::Bind;
   std::string target;        // absolute path in the container
-  std::string from;          // bind/cache: a stage name or index, or an image; "" = context
-  std::string source;        // path inside `from`
+  std::string from;          // a stage name or index, or an image; bind: "" = context, cache: "" = nothing
+  std::string source;        // path inside `from` (secret: its id)
   bool readonly = false;
   std::string id;            // cache id, secret id or ssh id
   llb::CacheSharing sharing = llb::CacheSharing::Shared;

@@ -425,3 +425,44 @@ TEST(CacheKeys, NoCacheFilterRerunsOnlyThatStage) {
 }
 
 }  // namespace gantry::e2e
+
+namespace gantry::e2e {
+
+// A stage that the target reaches only through COPY --from (its FROM chain is another image)
+// runs again under --no-cache-filter, given in another case than FROM ... AS wrote it, and the
+// target copies what the new run made.
+TEST(CacheKeys, NoCacheFilterRerunsAStageReachedOnlyThroughCopyFrom) {
+  GantryEnv env;
+  env.import_busybox();
+  const fs::path context = env.scratch() / "ctx";
+  fs::create_directories(context);
+  write_file_atomic(context / "Dockerfile",
+                    "FROM busybox AS Producer\n"
+                    "RUN echo ran-producer && cat /proc/sys/kernel/random/uuid > /made.txt\n"
+                    "FROM busybox\n"
+                    "RUN echo ran-final-base\n"
+                    "COPY --from=producer /made.txt /made.txt\n");
+  int builds = 0;
+  auto build = [&](std::vector<std::string> extra, std::string* made) {
+    const fs::path out = env.scratch() / ("out" + std::to_string(++builds));
+    std::vector<std::string> args{"build", "--progress=plain", "--network=none", "-o", "type=local,dest=" + out.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(context.string());
+    auto o = env.gantry(args);
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    *made = read_file(out / "made.txt");
+    return o.err;
+  };
+  std::string first, second, third;
+  build({}, &first);
+  const std::string rerun = build({"--no-cache-filter", "PRODUCER"}, &second);
+  EXPECT_TRUE(step_printed(rerun, "ran-producer")) << rerun;
+  EXPECT_FALSE(step_printed(rerun, "ran-final-base")) << "a stage the filter does not name ran again\n" << rerun;
+  EXPECT_NE(rerun.find("a step it builds on does not use the cache (--no-cache-filter)"), std::string::npos) << rerun;
+  EXPECT_NE(first, second) << "the target kept the copy of the earlier run";
+  const std::string cached = build({}, &third);
+  EXPECT_FALSE(step_printed(cached, "ran-producer")) << cached;
+  EXPECT_EQ(third, second) << "the cache does not hold the stage's new run";
+}
+
+}  // namespace gantry::e2e

@@ -8,34 +8,13 @@
 #include <thread>
 
 #include "tests/e2e/gantry_runner.h"
+#include "tests/e2e/tmux_pane.h"
 
 namespace gantry::e2e {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// A tmux server of the test's own (its own socket), killed with the test.
-class TmuxPane {
- public:
-  explicit TmuxPane(const fs::path& socket) : socket_(socket.string()) {
-    auto o = tmux({"new-session", "-d", "-x", "120", "-y", "40", "sh"});
-    if (o.exit_code != 0) throw std::runtime_error("tmux new-session: " + o.err);
-  }
-  ~TmuxPane() { tmux({"kill-server"}); }
-  void type_line(const std::string& command) {
-    tmux({"send-keys", "-l", command});
-    tmux({"send-keys", "Enter"});
-  }
-  std::string screen() { return tmux({"capture-pane", "-p"}).out; }
-
- private:
-  Outcome tmux(std::vector<std::string> args) {
-    args.insert(args.begin(), {"tmux", "-S", socket_});
-    return run_command(args);
-  }
-  std::string socket_;
-};
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;

@@ -33,6 +33,19 @@ TEST_F(ContainerSpecTest, TheImageConfigGivesTheProcessUnlessTheRequestSaysOther
   EXPECT_EQ(custom.spec.process.user, "0:0");
 }
 
+// docker run --entrypoint: a new one drops the image's Cmd; an empty one keeps it, alone.
+TEST_F(ContainerSpecTest, AnEntrypointOfTheRunsOwnReplacesTheImagesAndItsCmd) {
+  import({{"bin/app", "#!/bin/sh"}}, "app:1", {{"Entrypoint", {"/bin/app"}}, {"Cmd", {"--serve"}}});
+  EXPECT_EQ(prepare_container(store_, {.image = "app:1", .entrypoint = "/bin/other"}).spec.process.args,
+            std::vector<std::string>{"/bin/other"});
+  EXPECT_EQ(prepare_container(store_, {.image = "app:1", .command = {"-v"}, .entrypoint = "/bin/other"}).spec.process.args,
+            (std::vector<std::string>{"/bin/other", "-v"}));
+  EXPECT_EQ(prepare_container(store_, {.image = "app:1", .entrypoint = ""}).spec.process.args,
+            std::vector<std::string>{"--serve"});
+  EXPECT_EQ(prepare_container(store_, {.image = "app:1", .command = {"sh"}, .entrypoint = ""}).spec.process.args,
+            std::vector<std::string>{"sh"});
+}
+
 TEST_F(ContainerSpecTest, TheRootfsIsTheImageLayersUnderAScratchUpperLayer) {
   import({{"etc/os-release", "ID=test"}}, "base:1", {{"Cmd", {"sh"}}});
   const Container c = prepare_container(store_, {.image = "base:1", .network = executor::Network::None});

@@ -159,6 +159,23 @@ TEST(Lower, UnusedStagesAreNotLoweredAndCopyFromStageUsesItsOutput) {
   EXPECT_EQ(exec_of(plan.root.node->inputs[1]).args.back(), "make");
 }
 
+TEST(Lower, NoCacheFilterNamesAStageInAnyCaseAndMarksOnlyItsSteps) {
+  BuildOptions options;
+  options.no_cache_stages = {"BUILD"};
+  auto plan = lower_text(
+      "FROM busybox AS Build\nRUN make\n"
+      "FROM busybox\nRUN true\nCOPY --from=build /out /bin/app\n", options);
+  EXPECT_FALSE(plan.root.node->meta.ignore_cache);
+  EXPECT_FALSE(plan.root.node->inputs[0].node->meta.ignore_cache);
+  EXPECT_TRUE(plan.root.node->inputs[1].node->meta.ignore_cache);
+  EXPECT_TRUE(plan.warnings.empty());
+
+  options.no_cache_stages = {"biuld", "1"};
+  plan = lower_text("FROM busybox AS build\nRUN make\nFROM busybox\nRUN true\n", options);
+  EXPECT_EQ(plan.warnings, (std::vector<std::string>{
+                               "Dockerfile: --no-cache-filter \"biuld\" names no stage: every step may come from the cache"}));
+}
+
 TEST(Lower, ArgsScopeAndBuildArgOverride) {
   BuildOptions options;
   options.build_args = {{"V", "2"}, {"UNUSED", "x"}};
@@ -225,6 +242,53 @@ TEST(Lower, RunMountsHeredocsAndInvalidMounts) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_TRUE(std::string(e.what()).starts_with("Dockerfile:2: invalid --mount: unexpected key 'foo'")) << e.what();
+  }
+}
+
+TEST(Lower, CacheMountFromAStageIsSeededFromItsSourceAndOptionsWithoutMeaningAreErrors) {
+  auto plan = lower_text(
+      "FROM busybox AS seed\nRUN make\nFROM busybox\n"
+      "RUN --mount=type=cache,target=/c,from=seed,source=data/,sharing=private,uid=7 true\n");
+  const auto& run = exec_of(plan.root);
+  ASSERT_EQ(run.mounts.size(), 2u);
+  EXPECT_EQ(run.mounts[1].sharing, llb::CacheSharing::Private);
+  EXPECT_EQ(run.mounts[1].selector, "/data/");
+  EXPECT_EQ(run.mounts[1].uid, 7u);
+  ASSERT_EQ(run.mounts[1].input, 1);
+  EXPECT_EQ(exec_of(plan.root.node->inputs[1]).args.back(), "make");
+
+  auto secret = lower_text("FROM busybox\nRUN --mount=type=secret,source=tok cat /run/secrets/tok\n");
+  EXPECT_EQ(exec_of(secret.root).mounts[1].secret_id, "tok") << "a secret's source is its id";
+
+  for (const auto& [mount, error] : std::vector<std::pair<std::string, std::string>>{
+           {"type=cache,target=/c,source=/data", "cache mount source '/data' needs from="},
+           {"type=tmpfs,target=/t,from=seed", "unexpected key 'from' for mount type tmpfs"},
+           {"type=ssh,source=/x", "unexpected key 'source' for mount type ssh"},
+           {"type=secret,id=a,source=b", "both source and id can't be set"},
+           {"type=secret,id=a,from=seed", "unexpected key 'from' for mount type secret"}}) {
+    try {
+      lower_text("FROM busybox AS seed\nFROM busybox\nRUN --mount=" + mount + " true\n");
+      ADD_FAILURE() << mount << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(error), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Lower, RelativeMountTargetsAreInTheWorkingDirectoryAndNoneMountsOverTheRoot) {
+  auto plan = lower_text("FROM busybox\nWORKDIR /app\nRUN --mount=type=cache,target=cache --mount=type=tmpfs,target=./t/ true\n");
+  const auto& run = exec_of(plan.root);
+  ASSERT_EQ(run.mounts.size(), 3u);
+  EXPECT_EQ(run.mounts[1].dest, "/app/cache");
+  EXPECT_EQ(run.mounts[1].cache_id, "cache") << "the cache's id is the target as written, as BuildKit's";
+  EXPECT_EQ(run.mounts[2].dest, "/app/t");
+  for (const std::string target : {"/", "."}) {
+    try {
+      lower_text("FROM busybox\nRUN --mount=type=cache,target=" + target + " true\n");
+      ADD_FAILURE() << target << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("Dockerfile:2: invalid --mount: invalid mount target \"/\""), std::string::npos) << e.what();
+    }
   }
 }
 

@@ -1,0 +1,171 @@
+#include "engine/ssh_key_agent.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/error.h"
+
+namespace gantry::engine {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Where Debian's openssh-client puts its programs (and where a local build would). The engine
+// reads no environment, so no $PATH: these are the places looked at.
+constexpr const char* kProgramDirs[] = {"/usr/bin", "/bin", "/usr/local/bin"};
+// What a program run here may print before it counts as runaway.
+constexpr std::size_t kMaxOutput = 64 * 1024;
+
+fs::path program(const std::string& name, const std::string& what) {
+  for (const char* dir : kProgramDirs) {
+    const fs::path candidate = fs::path(dir) / name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  throw Error(what + ": `" + name +
+              "` not found in /usr/bin, /bin or /usr/local/bin (install openssh-client)");
+}
+
+struct Pipe {
+  UniqueFd read, write;
+};
+
+Pipe make_pipe(const std::string& what) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno(what + ": pipe");
+  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// Starts `argv` in a session of its own (no terminal to prompt on) with default signal
+// handling, `in` as its stdin and `out` as its stdout and stderr.
+pid_t spawn(const fs::path& path, const std::vector<std::string>& argv,
+            const std::vector<std::string>& env, int in, int out, const std::string& what) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in, 0);
+  posix_spawn_file_actions_adddup2(&actions, out, 1);
+  posix_spawn_file_actions_adddup2(&actions, out, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  std::vector<char*> args, envp;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, path.c_str(), &actions, &attr, args.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    errno = rc;
+    throw_errno(what + ": start `" + path.string() + "`");
+  }
+  return pid;
+}
+
+// The exit status of child `pid`, or 128 + the signal that ended it.
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Reads `fd` until its end, or (with `line`) its first line.
+std::string read_from(int fd, bool line) {
+  std::string text;
+  char buffer[4096];
+  while (text.size() < kMaxOutput && !(line && text.find('\n') != std::string::npos)) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+std::string first_line(const std::string& text) {
+  std::string l = text.substr(0, text.find('\n'));
+  while (!l.empty() && (l.back() == '\r' || l.back() == ' ')) l.pop_back();
+  return l.empty() ? "no message" : l;
+}
+
+}  // namespace
+
+SshKeyAgent::SshKeyAgent(const fs::path& parent, const std::vector<fs::path>& keys,
+                         const std::string& what)
+    : what_(what), dir_(parent, "ssh-agent-"), socket_(dir_.path() / "agent.sock") {
+  const fs::path agent = program("ssh-agent", what_);
+  Pipe keep_alive = make_pipe(what_), report = make_pipe(what_);
+  child_ = spawn(agent,
+                 {"ssh-agent", "-a", socket_.string(), "--", "/bin/sh", "-c",
+                  "echo \"$SSH_AGENT_PID\" && exec cat >/dev/null"},
+                 {"PATH=/usr/bin:/bin"}, keep_alive.read.get(), report.write.get(), what_);
+  keep_alive_ = std::move(keep_alive.write);
+  report.write.reset();
+  try {
+    const std::string said = read_from(report.read.get(), true);
+    const std::string pid_text = said.substr(0, said.find('\n'));
+    const bool is_pid = !pid_text.empty() && pid_text.size() < 10 &&
+                        pid_text.find_first_not_of("0123456789") == std::string::npos;
+    if (!is_pid) throw Error(what_ + ": ssh-agent did not start: " + first_line(said));
+    agent_ = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, std::stoi(pid_text), 0)));
+    if (!agent_) throw_errno(what_ + ": ssh-agent " + pid_text);
+    for (const auto& key : keys) add_key(key);
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+SshKeyAgent::~SshKeyAgent() { stop(); }
+
+void SshKeyAgent::add_key(const fs::path& key) const {
+  // Given on stdin, the key is read as it is: ssh-add's check of the file's mode is for keys it
+  // finds itself, and a build's key is the user's choice.
+  UniqueFd file(::open(key.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) throw_errno(what_ + ": key `" + key.string() + "`");
+  Pipe output = make_pipe(what_);
+  const pid_t pid = spawn(program("ssh-add", what_), {"ssh-add", "-q", "-"},
+                          {"SSH_AUTH_SOCK=" + socket_.string(), "SSH_ASKPASS_REQUIRE=never"},
+                          file.get(), output.write.get(), what_);
+  output.write.reset();
+  const std::string said = read_from(output.read.get(), false);
+  if (wait_for(pid) != 0)
+    throw Error(what_ + ": key `" + key.string() +
+                "` could not be loaded (a key with a passphrase cannot be): " + first_line(said));
+}
+
+void SshKeyAgent::stop() noexcept {
+  if (agent_) {
+    // The agent removes its socket when told to stop; it is given a moment to.
+    if (::syscall(SYS_pidfd_send_signal, agent_.get(), SIGTERM, nullptr, 0) == 0) {
+      pollfd exited{agent_.get(), POLLIN, 0};
+      while (::poll(&exited, 1, 5000) < 0 && errno == EINTR) {
+      }
+    }
+    agent_.reset();
+  }
+  keep_alive_.reset();
+  if (child_ > 0) {
+    ::kill(child_, SIGKILL);
+    wait_for(child_);
+    child_ = -1;
+  }
+}
+
+}  // namespace gantry::engine
