@@ -35,5 +35,6 @@ void add_run_command(CLI::App& app, GlobalOptions& global, Action& action);
 void add_storage_commands(CLI::App& app, GlobalOptions& global, Action& action);
 void add_info_commands(CLI::App& app, GlobalOptions& global, Action& action);
 void add_registry_commands(CLI::App& app, GlobalOptions& global, Action& action);
+void add_daemon_command(CLI::App& app, GlobalOptions& global, Action& action);
 
 }  // namespace gantry::cli

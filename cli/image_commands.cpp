@@ -16,6 +16,7 @@
 #include "cli/format/list_format.h"
 #include "cli/standard_streams.h"
 #include "engine/image_filter.h"
+#include "engine/image_history.h"
 #include "engine/image_inspect.h"
 #include "engine/image_prune.h"
 #include "engine/local_images.h"
@@ -301,25 +302,6 @@ void add_inspect(CLI::App& parent, const std::string& name, GlobalOptions& globa
   });
 }
 
-// A line of an image's history, as its config records it.
-struct HistoryEntry {
-  std::string created, created_by, comment;
-  std::int64_t size = 0;  // of the layer the step made, uncompressed; 0 for a step that made none
-};
-
-// Newest first, as docker lists them.
-std::vector<HistoryEntry> history_of(cache::Store& store, const exporter::ImageView& view) {
-  const std::vector<std::int64_t> layers = engine::uncompressed_layer_sizes(store, view);
-  std::vector<HistoryEntry> entries;
-  std::size_t layer = 0;
-  for (const auto& h : view.config_json.value("history", json::array())) {
-    const bool empty = h.value("empty_layer", false);
-    entries.push_back({h.value("created", ""), h.value("created_by", ""), h.value("comment", ""),
-                       (!empty && layer < layers.size()) ? layers[layer++] : 0});
-  }
-  return {entries.rbegin(), entries.rend()};
-}
-
 // The fields of a `history --format` row, by the column names a table format heads them with.
 json history_row_headers() {
   return {{"ID", "IMAGE"},           {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"},
@@ -358,10 +340,10 @@ int run_history(cache::Store& store, const std::string& image, const HistoryFlag
   const ListFormat format(f.quiet ? "{{.ID}}" : given.is_default_table() ? docker_table : f.format,
                           history_row_headers());
   const auto view = exporter::read_image(store.content(), engine::find_image(store, image));
-  const std::vector<HistoryEntry> entries = history_of(store, view);
+  const std::vector<engine::HistoryEntry> entries = engine::image_history(store, view);
   std::vector<json> rows;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    const HistoryEntry& e = entries[i];
+    const engine::HistoryEntry& e = entries[i];
     const std::string created_at = rfc3339_local(e.created);
     rows.push_back({{"ID", i == 0 ? shown_id(view.config, f.no_trunc) : "<missing>"},
                     {"CreatedSince", f.human ? human_age(e.created) : created_at},

@@ -65,6 +65,7 @@ int run(int argc, char** argv) {
   add_info_commands(app, global, action);
   add_docs_command(app, action);
   add_registry_commands(app, global, action);
+  add_daemon_command(app, global, action);
 
   try {
     std::vector<std::string> args = with_empty_values_spelled_out(app, argc, argv);

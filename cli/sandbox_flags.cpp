@@ -1,7 +1,5 @@
 #include "cli/sandbox_flags.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -9,15 +7,11 @@
 
 #include "base/error.h"
 #include "base/quantities.h"
+#include "engine/extra_hosts.h"
 #include "executor/resource_limits.h"
 
 namespace gantry::cli {
 namespace {
-
-bool is_ip_address(const std::string& text) {
-  unsigned char address[sizeof(in6_addr)];
-  return ::inet_pton(AF_INET, text.c_str(), address) == 1 || ::inet_pton(AF_INET6, text.c_str(), address) == 1;
-}
 
 // A limit as docker writes it: a whole number, or -1 for unlimited.
 std::optional<std::int64_t> limit_value(const std::string& text) {
@@ -25,12 +19,6 @@ std::optional<std::int64_t> limit_value(const std::string& text) {
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || value < -1) return std::nullopt;
   return value;
-}
-
-bool is_host_name(const std::string& text) {
-  return !text.empty() && std::none_of(text.begin(), text.end(), [](unsigned char c) {
-    return std::isspace(c) || std::iscntrl(c) || c == '#';
-  });
 }
 
 }  // namespace
@@ -45,25 +33,7 @@ void add_sandbox_flags(CLI::App& command, SandboxFlags& flags, const std::string
 }
 
 std::vector<executor::HostEntry> parse_extra_hosts(const std::vector<std::string>& values) {
-  std::vector<executor::HostEntry> entries;
-  for (const auto& value : values) {
-    // HOST=IP first, as buildx takes it: an IPv6 address has colons of its own.
-    auto split = value.find('=');
-    if (split == std::string::npos) split = value.find(':');
-    if (split == std::string::npos) {
-      throw UsageError("invalid --add-host `" + value + "`: expected HOST:IP or HOST=IP");
-    }
-    executor::HostEntry entry{value.substr(0, split), value.substr(split + 1)};
-    if (!is_host_name(entry.name)) {
-      throw UsageError("invalid --add-host `" + value + "`: `" + entry.name + "` is not a host name");
-    }
-    if (entry.address != executor::kHostGateway && !is_ip_address(entry.address)) {
-      throw UsageError("invalid --add-host `" + value + "`: `" + entry.address +
-                       "` is not an IP address (or host-gateway)");
-    }
-    entries.push_back(std::move(entry));
-  }
-  return entries;
+  return engine::parse_extra_hosts(values, "--add-host");
 }
 
 std::int64_t parse_shm_size(const std::string& value) {

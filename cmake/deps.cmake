@@ -14,3 +14,6 @@ find_package(SQLite3 REQUIRED)                   # SQLite::SQLite3
 find_package(CURL REQUIRED)                      # CURL::libcurl
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp>=2.5)  # PkgConfig::SECCOMP
+# Debian's cpp-httplib is a split header and a shared library; its .pc gives the defines
+# (CPPHTTPLIB_OPENSSL_SUPPORT, ...) the library was built with, which the header must see.
+pkg_check_modules(CPPHTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib>=0.11)  # PkgConfig::CPPHTTPLIB

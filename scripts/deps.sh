@@ -12,6 +12,8 @@ packages=(
   libarchive-dev libssl-dev libtbb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libzstd-dev
   libseccomp-dev libsqlite3-dev libcurl4-openssl-dev zlib1g-dev
+  # gantry daemon's HTTP server
+  libcpp-httplib-dev
   # the demo's base image and the tools the tests check our output with
   busybox-static skopeo umoci podman runc jq tar gzip zstd pigz file
   docker-registry debootstrap iproute2 tmux hyperfine python3

@@ -1,0 +1,48 @@
+// Routes a Docker Engine API request to what serves it, and turns what that throws into
+// docker's JSON error bodies: ApiError its status, UsageError 400, any other Error 500.
+// Every response says the daemon's API version and OS (API-Version, Server headers).
+//
+//   GET|HEAD /_ping, GET /version, GET /info                      system_routes.cpp
+//   GET /images/json, GET /images/{name}/json|history,
+//   POST /images/{name}/tag, DELETE /images/{name}                 image_routes.cpp
+//   POST /build                                                    build_route.cpp
+// Anything else, containers' endpoints first, is 501: gantry is a build engine.
+#pragma once
+
+#include "daemon/daemon.h"
+#include "daemon/http_server.h"
+#include "daemon/running_builds.h"
+
+namespace gantry::daemon {
+
+class ApiRouter {
+ public:
+  ApiRouter(const DaemonOptions& options, RunningBuilds& builds)
+      : options_(options), builds_(builds) {}
+  HttpResponse handle(HttpRequest& request);
+
+ private:
+  HttpResponse route(HttpRequest& request, const std::string& path);
+  const DaemonOptions& options_;
+  RunningBuilds& builds_;
+};
+
+// The routes, each in its own file.
+HttpResponse ping(const HttpRequest& request);
+HttpResponse version(const DaemonOptions& options);
+HttpResponse info(const DaemonOptions& options);
+HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request);
+HttpResponse inspect_image(const DaemonOptions& options, const HttpRequest& request,
+                           const std::string& name);
+HttpResponse image_history(const DaemonOptions& options, const HttpRequest& request,
+                           const std::string& name);
+HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
+                       const std::string& name);
+HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request,
+                          const std::string& name);
+HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, HttpRequest& request);
+
+// A JSON response: {"message": text} with `status`.
+HttpResponse json_error(int status, const std::string& message);
+
+}  // namespace gantry::daemon

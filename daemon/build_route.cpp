@@ -1,0 +1,187 @@
+// POST /build: the context tarball arrives as the request body and is spooled to the store's
+// scratch space as it comes (never held whole in memory); the build then runs while its
+// progress streams back as the classic builder's JSON messages. A client that hangs up cancels
+// its build, as does the daemon's shutdown.
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "base/error.h"
+#include "base/file_util.h"
+#include "cache/garbage_collector.h"
+#include "cache/store.h"
+#include "daemon/api_error.h"
+#include "daemon/api_router.h"
+#include "daemon/build_params.h"
+#include "daemon/classic_build_output.h"
+#include "engine/build_input.h"
+#include "engine/build_job.h"
+#include "executor/executor.h"
+
+namespace gantry::daemon {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The largest build context the daemon takes (docker sets none; a context this big is a
+// mistake, like a missing .dockerignore).
+constexpr std::uint64_t kMaxContextBytes = std::uint64_t{16} << 30;
+
+// How often a build that writes nothing looks whether its client is still there.
+constexpr auto kClientCheckInterval = std::chrono::milliseconds(200);
+
+// Writes the request body to `path` as it arrives.
+void spool_body(HttpRequest& request, const fs::path& path) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw_errno("open `" + path.string() + "` for writing");
+  std::uint64_t received = 0;
+  bool too_big = false;
+  const bool complete = request.read_body([&](const char* data, std::size_t size) {
+    received += size;
+    if (received > kMaxContextBytes) {
+      too_big = true;
+      return false;
+    }
+    out.write(data, static_cast<std::streamsize>(size));
+    return static_cast<bool>(out);
+  });
+  if (too_big)
+    throw ApiError(413, "build context: more than " + std::to_string(kMaxContextBytes) + " bytes");
+  if (!out)
+    throw Error("write the build context to `" + path.string() + "`: " + std::strerror(errno));
+  if (!complete) throw UsageError("build context: the client broke off while sending it");
+  if (received == 0)
+    throw UsageError("build context: the request has no body (the context, as a tar archive)");
+  out.close();
+}
+
+// The Dockerfile's path in the context: a leading slash means the context's root (as dockerd
+// joins it), and no path may climb out of it.
+std::string dockerfile_in_context(const std::string& dockerfile) {
+  const fs::path path = fs::path(dockerfile).relative_path().lexically_normal();
+  if (path.empty() || *path.begin() == "..")
+    throw UsageError("build parameter `dockerfile`: `" + dockerfile +
+                     "` is not a path inside the context");
+  return path.string();
+}
+
+// Everything a build needs once its response starts streaming.
+struct PendingBuild {
+  cache::Store store;
+  TempDir scratch;
+  BuildParams params;
+  engine::RegistryAccess registry;
+  std::optional<engine::BuildInput> input;
+
+  PendingBuild(const fs::path& root, BuildParams p, registry::RegistryOptions options)
+      : store(root),
+        scratch(store.scratch_dir()),
+        params(std::move(p)),
+        registry{std::move(options), registry::CredentialStore({})} {}
+};
+
+// Cancels `job` once the client hangs up, looking every kClientCheckInterval, until stopped.
+class HangUpWatch {
+ public:
+  HangUpWatch(ResponseStream& out, engine::BuildJob& job)
+      : thread_([this, &out, &job] {
+          std::unique_lock lock(mutex_);
+          while (!stop_.wait_for(lock, kClientCheckInterval, [this] { return stopping_; })) {
+            if (out.client_connected()) continue;
+            spdlog::info("build: the client hung up; cancelling the build");
+            job.cancel();
+            return;
+          }
+        }) {}
+  ~HangUpWatch() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    stop_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable stop_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+engine::BuildRequest build_request(PendingBuild& p) {
+  engine::BuildRequest r{.input = std::move(*p.input)};
+  // Explanations of cache misses compare with the last build of the same Dockerfile and name.
+  r.input.identity =
+      "docker-api|" + p.params.dockerfile + "|" + (p.params.tags.empty() ? "" : p.params.tags[0]);
+  r.target = p.params.target;
+  r.build_args = p.params.build_args;
+  r.labels = p.params.labels;
+  r.no_cache = p.params.no_cache;
+  r.network = p.params.network;
+  r.extra_hosts = p.params.extra_hosts;
+  r.shm_bytes = p.params.shm_bytes;
+  r.ulimits = p.params.ulimits;
+  r.tags = p.params.tags;
+  r.pull = p.params.pull;
+  r.cache_from = p.params.cache_from;
+  return r;
+}
+
+void run_build(PendingBuild& p, RunningBuilds& builds, std::int64_t gc_cap, ResponseStream& out) {
+  ClassicBuildOutput output(out, p.params.quiet);
+  try {
+    engine::BuildJob job(build_request(p), p.store, p.registry, output);
+    RunningBuilds::Entry running(builds, [&job] { job.cancel(); });
+    {
+      // Also while lower() pulls the base images: a cancel() then stops solve() at its start.
+      HangUpWatch watch(out, job);
+      job.lower();
+      executor::Executor executor(p.store.root() / "executor");
+      job.solve(executor, output);
+    }
+    const auto image = job.finish();
+    cache::collect_if_over(p.store, gc_cap);
+    output.built(image, job.request().tags);
+    spdlog::info("build: {} built", image.config.str());
+  } catch (const std::exception& e) {
+    spdlog::info("build: failed: {}", e.what());
+    output.failed(e.what());
+  }
+}
+
+}  // namespace
+
+HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, HttpRequest& request) {
+  auto pending = std::make_shared<PendingBuild>(options.root, parse_build_params(request.query),
+                                                options.registry);
+  if (auto header = request.header("x-registry-config")) {
+    const fs::path file = pending->scratch.path() / "registry-config.json";
+    write_file_atomic(file, registry_config_file(*header).dump(), 0600);
+    pending->registry.credentials = registry::CredentialStore({file});
+  }
+  const fs::path tarball = pending->scratch.path() / "context.tar";
+  spool_body(request, tarball);
+  std::istringstream no_stdin;
+  const std::string dockerfile = dockerfile_in_context(pending->params.dockerfile);
+  try {
+    pending->input.emplace(engine::resolve_build_input(tarball, dockerfile, no_stdin));
+  } catch (const Error& e) {
+    // A context that is no archive, or lacks its Dockerfile, is the client's to fix.
+    throw UsageError(std::string("build context (the request body): ") + e.what());
+  }
+  fs::remove(tarball);  // unpacked now
+  return {.stream = [pending, &builds, gc_cap = options.gc_cap](ResponseStream& out) {
+    run_build(*pending, builds, gc_cap, out);
+  }};
+}
+
+}  // namespace gantry::daemon

@@ -1,0 +1,214 @@
+#include "daemon/http_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+namespace gantry::daemon {
+
+namespace {
+
+// Connections served at once per listener: each running build holds one for its whole length.
+constexpr std::size_t kWorkersPerListener = 32;
+// A body the handler did not read is read and dropped up to this much (so that the connection
+// can carry the next request); past it the reading stops, and the next request on the
+// connection is what is left of it (a 400, then the connection closes).
+constexpr std::size_t kMaxUnreadBody = 1 << 20;
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// A chunked response body: httplib's sink, guarded so that several threads (a build's steps)
+// may write to it, and remembering a failed write so that nothing follows it.
+class ChunkedBody : public ResponseStream {
+ public:
+  explicit ChunkedBody(httplib::DataSink& sink) : sink_(sink) {}
+
+  bool write(std::string_view data) override {
+    std::lock_guard lock(mutex_);
+    if (ok_ && !data.empty()) ok_ = sink_.write(data.data(), data.size());
+    return ok_;
+  }
+
+  bool client_connected() override {
+    std::lock_guard lock(mutex_);
+    // is_writable peeks at the socket: a client that hung up reads as end of file.
+    if (ok_) ok_ = sink_.is_writable();
+    return ok_;
+  }
+
+  bool ok() {
+    std::lock_guard lock(mutex_);
+    return ok_;
+  }
+
+ private:
+  httplib::DataSink& sink_;
+  std::mutex mutex_;
+  bool ok_ = true;
+};
+
+HttpRequest to_request(const httplib::Request& req, const httplib::ContentReader* reader) {
+  HttpRequest request{
+      .method = req.method, .path = req.path, .query = {req.params.begin(), req.params.end()}};
+  for (const auto& [name, value] : req.headers) request.headers.emplace(lower(name), value);
+  // A request with neither a length nor chunks has no body (RFC 9112 6.3); httplib 0.11 would
+  // read one until the client closes, or its read timeout.
+  const bool has_body =
+      req.has_header("Content-Length") ||
+      lower(req.get_header_value("Transfer-Encoding")).find("chunked") != std::string::npos;
+  if (!has_body) reader = nullptr;
+  request.read_body = [reader](const BodyChunkReceiver& receiver) {
+    if (!reader) return true;
+    return (*reader)(
+        [&receiver](const char* data, std::size_t size) { return receiver(data, size); });
+  };
+  return request;
+}
+
+void to_response(HttpResponse response, httplib::Response& res) {
+  res.status = response.status;
+  for (const auto& [name, value] : response.headers) res.set_header(name, value);
+  if (!response.stream) {
+    res.set_content(response.body, response.content_type);
+    return;
+  }
+  res.set_chunked_content_provider(
+      response.content_type,
+      [stream = std::move(response.stream)](std::size_t, httplib::DataSink& sink) {
+        ChunkedBody body(sink);
+        stream(body);
+        if (!body.ok()) return false;  // the client is gone: httplib drops the connection
+        sink.done();
+        return true;
+      });
+}
+
+// One listening socket: an httplib::Server of its own, served by a thread of its own.
+struct Listener {
+  std::string socket_path;
+  httplib::Server server;
+  std::thread thread;
+  std::atomic<bool> done{false};  // listen_after_bind returned
+
+  ~Listener() {
+    if (!socket_path.empty()) ::unlink(socket_path.c_str());
+  }
+};
+
+class HttplibServer : public HttpServer {
+ public:
+  explicit HttplibServer(HttpHandler handler) : handler_(std::move(handler)) {}
+  ~HttplibServer() override;
+  void listen_unix(const std::string& path) override;
+  void serve() override;
+  void stop() override;
+
+ private:
+  HttpHandler handler_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::mutex mutex_;
+  std::condition_variable stop_asked_;
+  std::atomic<bool> stopping_{false};
+};
+
+HttplibServer::~HttplibServer() {
+  stop();
+  for (auto& l : listeners_)
+    if (l->thread.joinable()) l->thread.join();
+}
+
+void HttplibServer::listen_unix(const std::string& path) {
+  auto listener = std::make_unique<Listener>();
+  httplib::Server& server = listener->server;
+  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkersPerListener); };
+  server.set_address_family(AF_UNIX);
+  auto serve = [this](const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader* reader) {
+    HttpRequest request = to_request(req, reader);
+    bool body_read = false;
+    auto read_body = request.read_body;
+    request.read_body = [&](const BodyChunkReceiver& receiver) {
+      body_read = true;
+      return read_body(receiver);
+    };
+    HttpResponse response = handler_(request);
+    // A body the handler left unread would be taken for the next request on the connection.
+    std::size_t dropped = 0;
+    if (!body_read)
+      read_body([&dropped](const char*, std::size_t size) {
+        return (dropped += size) <= kMaxUnreadBody;
+      });
+    to_response(std::move(response), res);
+  };
+  auto plain = [serve](const httplib::Request& req, httplib::Response& res) {
+    serve(req, res, nullptr);
+  };
+  auto with_body = [serve](const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader& reader) { serve(req, res, &reader); };
+  // Every path of every method goes to the handler, which routes it (HEAD is served as GET,
+  // without the body).
+  server.Get(".*", plain);
+  server.Options(".*", plain);
+  server.Post(".*", plain);
+  server.Post(".*", with_body);
+  server.Put(".*", plain);
+  server.Put(".*", with_body);
+  server.Patch(".*", plain);
+  server.Patch(".*", with_body);
+  server.Delete(".*", plain);
+  server.Delete(".*", with_body);
+  // The port means nothing on a unix socket, but 0 would send httplib looking for the one it got.
+  if (!server.bind_to_port(path, 80))
+    throw std::system_error(errno, std::generic_category(),
+                            "listen on the unix socket `" + path + "`");
+  listener->socket_path = path;
+  listeners_.push_back(std::move(listener));
+}
+
+void HttplibServer::serve() {
+  for (auto& l : listeners_)
+    l->thread = std::thread([&listener = *l] {
+      listener.server.listen_after_bind();
+      listener.done = true;
+    });
+  // httplib's stop() reaches a server only once it runs.
+  for (auto& l : listeners_)
+    while (!l->server.is_running() && !l->done)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  {
+    std::unique_lock lock(mutex_);
+    stop_asked_.wait(lock, [this] { return stopping_.load(); });
+  }
+  for (auto& l : listeners_) l->server.stop();
+  for (auto& l : listeners_) l->thread.join();
+}
+
+void HttplibServer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stop_asked_.notify_all();
+}
+
+}  // namespace
+
+}  // namespace gantry::daemon
+
+extern "C" gantry::daemon::HttpServer* gantry_make_http_server(
+    gantry::daemon::HttpHandler* handler) {
+  return new gantry::daemon::HttplibServer(std::move(*handler));
+}

@@ -1,0 +1,243 @@
+// The local image store's endpoints: GET /images/json, GET /images/{name}/json and /history,
+// POST /images/{name}/tag, DELETE /images/{name}, in the shapes of API 1.41.
+#include <algorithm>
+#include <ctime>
+#include <initializer_list>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "base/error.h"
+#include "base/image_ref.h"
+#include "cache/store.h"
+#include "daemon/api_error.h"
+#include "daemon/api_router.h"
+#include "engine/image_filter.h"
+#include "engine/image_history.h"
+#include "engine/local_images.h"
+#include "exporter/image.h"
+
+namespace gantry::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+// Unix seconds of a config's RFC 3339 `created` (UTC, as images have it); 0 when unreadable.
+std::int64_t unix_seconds(const std::string& created) {
+  std::tm tm{};
+  if (created.size() < 19 || !strptime(created.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
+  return timegm(&tm);
+}
+
+// dockerd's filters parameter: {"key": {"value": true}}, or the older {"key": ["value"]}, as
+// the engine's "key=value" filters.
+std::vector<std::string> image_filters(const std::string& text) {
+  json filters;
+  try {
+    filters = json::parse(text);
+  } catch (const json::exception&) {
+    throw UsageError("filters `" + text + "`: not JSON");
+  }
+  std::vector<std::string> out;
+  if (filters.is_null()) return out;
+  if (!filters.is_object()) throw UsageError("filters `" + text + "`: not a JSON object");
+  for (const auto& [key, values] : filters.items()) {
+    if (key != "reference" && key != "dangling" && key != "label")
+      throw UsageError("filters: `" + key +
+                       "` is not one gantry supports (reference, dangling, label)");
+    if (values.is_object()) {
+      for (const auto& [value, on] : values.items())
+        if (on == true) out.push_back(key + "=" + value);
+    } else if (values.is_array()) {
+      for (const auto& value : values)
+        if (value.is_string()) out.push_back(key + "=" + value.get<std::string>());
+    } else {
+      throw UsageError("filters: the values of `" + key + "` are not an object or an array");
+    }
+  }
+  return out;
+}
+
+// Refuses, by name, a query parameter the endpoint does not take, unless its value asks for
+// nothing ("", 0, false).
+void check_params(const HttpRequest& request, const std::string& endpoint,
+                  std::initializer_list<std::string_view> taken) {
+  for (const auto& [name, value] : request.query) {
+    if (std::find(taken.begin(), taken.end(), name) != taken.end()) continue;
+    if (value.empty() || value == "0" || value == "false") continue;
+    throw UsageError(endpoint + ": the parameter `" + name + "=" + value +
+                     "` is not one gantry implements");
+  }
+}
+
+// The engine's "no such image" as docker's 404.
+template <typename F>
+auto on_image(const std::string& name, F&& f) {
+  try {
+    return f();
+  } catch (const ApiError&) {
+    throw;
+  } catch (const Error& e) {
+    if (std::string(e.what()).ends_with("no such image"))
+      throw ApiError(404, "No such image: " + name);
+    throw;
+  }
+}
+
+std::vector<std::string> names_of(cache::Store& store, const Digest& manifest) {
+  std::vector<std::string> names;
+  for (const auto& entry : store.images().list())
+    if (entry.manifest == manifest) names.push_back(entry.name);
+  return names;
+}
+
+json repo_digests(cache::Store& store, const Digest& manifest) {
+  json out = json::array();
+  for (const auto& d : store.images().repo_digests(manifest)) out.push_back(d.str());
+  return out;
+}
+
+json config_labels(const json& config) {
+  const json labels = config.value("config", json::object()).value("Labels", json());
+  return labels.is_object() ? labels : json::object();
+}
+
+}  // namespace
+
+HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request) {
+  // all: gantry keeps no intermediate images to show; digests: RepoDigests are always given.
+  check_params(request, "GET /images/json", {"filters", "all", "digests"});
+  cache::Store store(options.root);
+  const auto filter =
+      engine::ImageFilter::parse(image_filters(request.param("filters").value_or("null")));
+  // One entry per image (config), with every name it has, as docker lists them.
+  std::vector<json> images;
+  std::map<Digest, std::size_t> by_config;
+  for (const auto& image : engine::list_images(store, filter)) {
+    const auto& view = image.view;
+    auto [it, added] = by_config.try_emplace(view.config, images.size());
+    if (added) {
+      const std::int64_t size = engine::image_size(store, view);
+      json digests = json::array();
+      for (const auto& d : image.repo_digests) digests.push_back(d.str());
+      images.push_back({{"Id", view.config.str()},
+                        {"ParentId", ""},
+                        {"RepoTags", json::array()},
+                        {"RepoDigests", digests},
+                        {"Created", unix_seconds(view.config_json.value("created", ""))},
+                        {"Size", size},
+                        {"SharedSize", -1},
+                        {"VirtualSize", size},
+                        {"Labels", config_labels(view.config_json)},
+                        {"Containers", -1}});
+    }
+    json& entry = images[it->second];
+    if (!image.name.empty()) entry["RepoTags"].push_back(image.name);
+  }
+  json body = json::array();
+  for (auto& image : images) {
+    // API 1.41 names an untagged image <none>:<none>, as dockerd did then.
+    if (image["RepoTags"].empty()) image["RepoTags"].push_back("<none>:<none>");
+    if (image["RepoDigests"].empty() && image["RepoTags"][0] == "<none>:<none>")
+      image["RepoDigests"].push_back("<none>@<none>");
+    body.push_back(std::move(image));
+  }
+  return {.body = body.dump()};
+}
+
+// A minimal ImageInspect: the fields the docker CLI shows and templates usually read.
+HttpResponse inspect_image(const DaemonOptions& options, const HttpRequest& request,
+                           const std::string& name) {
+  check_params(request, "GET /images/{name}/json", {});
+  cache::Store store(options.root);
+  const Digest manifest = on_image(name, [&] { return engine::find_image(store, name); });
+  const auto view = exporter::read_image(store.content(), manifest);
+  const json& config = view.config_json;
+  const std::int64_t size = engine::image_size(store, view);
+  json layers = json::array();
+  for (const auto& diff_id :
+       config.value("rootfs", json::object()).value("diff_ids", json::array()))
+    layers.push_back(diff_id);
+  const json body = {{"Id", view.config.str()},
+                     {"RepoTags", names_of(store, manifest)},
+                     {"RepoDigests", repo_digests(store, manifest)},
+                     {"Parent", ""},
+                     {"Comment", ""},
+                     {"Created", config.value("created", "")},
+                     {"DockerVersion", ""},
+                     {"Author", config.value("author", "")},
+                     {"Config", config.value("config", json::object())},
+                     {"Architecture", config.value("architecture", "")},
+                     {"Variant", config.value("variant", "")},
+                     {"Os", config.value("os", "")},
+                     {"Size", size},
+                     {"VirtualSize", size},
+                     {"GraphDriver", {{"Name", "overlayfs"}, {"Data", nullptr}}},
+                     {"RootFS", {{"Type", "layers"}, {"Layers", layers}}},
+                     {"Metadata", {{"LastTagTime", "0001-01-01T00:00:00Z"}}}};
+  return {.body = body.dump()};
+}
+
+HttpResponse image_history(const DaemonOptions& options, const HttpRequest& request,
+                           const std::string& name) {
+  check_params(request, "GET /images/{name}/history", {});
+  cache::Store store(options.root);
+  const Digest manifest = on_image(name, [&] { return engine::find_image(store, name); });
+  const auto view = exporter::read_image(store.content(), manifest);
+  json body = json::array();
+  bool newest = true;
+  for (const auto& entry : engine::image_history(store, view)) {
+    // Only the newest step's image is kept: the steps before it are <missing>, as docker shows
+    // a pulled image's.
+    body.push_back({{"Id", newest ? view.config.str() : "<missing>"},
+                    {"Created", unix_seconds(entry.created)},
+                    {"CreatedBy", entry.created_by},
+                    {"Tags", newest ? json(names_of(store, manifest)) : json(nullptr)},
+                    {"Size", entry.size},
+                    {"Comment", entry.comment}});
+    newest = false;
+  }
+  return {.body = body.dump()};
+}
+
+HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
+                       const std::string& name) {
+  check_params(request, "POST /images/{name}/tag", {"repo", "tag"});
+  const std::string repo = request.param("repo").value_or("");
+  const std::string tag = request.param("tag").value_or("");
+  if (repo.empty()) throw UsageError("tag `" + name + "`: the repo parameter is missing");
+  const std::string target = tag.empty() ? repo : repo + ":" + tag;
+  ImageRef::parse(target);  // a malformed name is a 400
+  cache::Store store(options.root);
+  on_image(name, [&] {
+    engine::tag_image(store, name, target);
+    return 0;
+  });
+  return {.status = 201, .content_type = "text/plain", .body = ""};
+}
+
+HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request,
+                          const std::string& name) {
+  // noprune asks to keep untagged parent images; gantry's images have none.
+  check_params(request, "DELETE /images/{name}", {"force", "noprune"});
+  const std::string force = request.param("force").value_or("");
+  cache::Store store(options.root);
+  engine::RemovedImage removed;
+  try {
+    removed = on_image(
+        name, [&] { return engine::remove_image(store, name, force == "1" || force == "true"); });
+  } catch (const ApiError&) {
+    throw;
+  } catch (const Error& e) {
+    if (std::string(e.what()).find("is referenced by") != std::string::npos)
+      throw ApiError(409, e.what());
+    throw;
+  }
+  json body = json::array();
+  for (const auto& t : removed.untagged) body.push_back({{"Untagged", t}});
+  if (removed.deleted) body.push_back({{"Deleted", removed.deleted->str()}});
+  return {.body = body.dump()};
+}
+
+}  // namespace gantry::daemon

@@ -1,0 +1,331 @@
+// `gantry daemon` end to end with the real docker clients, unmodified: docker 20.10 (Debian's
+// docker.io, /usr/bin/docker) and 28.x (/usr/local/bin/docker) with DOCKER_BUILDKIT=0, the
+// classic builder's API path. Each test starts a daemon on a socket of its own, on a fresh
+// store holding the busybox image.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "base/unique_fd.h"
+#include "tests/e2e/gantry_runner.h"
+
+namespace gantry::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+bool can_connect(const fs::path& socket_path) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{.sun_family = AF_UNIX};
+  socket_path.string().copy(addr.sun_path, sizeof addr.sun_path - 1);
+  return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+// Whether a process runs whose command line is exactly `argv` (a RUN step's, in its sandbox).
+bool process_running(const std::vector<std::string>& argv) {
+  std::string wanted;
+  for (const auto& a : argv) wanted += a + '\0';
+  std::unique_ptr<DIR, int (*)(DIR*)> proc(::opendir("/proc"), ::closedir);
+  while (dirent* e = ::readdir(proc.get())) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/cmdline", std::ios::binary);
+    std::stringstream cmdline;
+    cmdline << in.rdbuf();
+    if (cmdline.str() == wanted) return true;
+  }
+  return false;
+}
+
+// Waits (up to a bound far above what it takes, so that a hang fails instead of blocking the
+// suite) until `done` holds; returns whether it does.
+template <typename F>
+bool eventually(F done) {
+  for (auto deadline = std::chrono::steady_clock::now() + 120s;
+       std::chrono::steady_clock::now() < deadline;) {
+    if (done()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return done();
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class GantryDaemon {
+ public:
+  explicit GantryDaemon(const GantryEnv& env)
+      : socket_(env.scratch() / "gantry.sock"), log_(env.scratch() / "daemon.log") {
+    pid_ = spawn_command({"sh", "-c", "exec \"$0\" \"$@\" 2>\"$LOG\"", gantry_binary(), "--root",
+                          env.root().string(), "daemon", "-H", "unix://" + socket_.string()},
+                         {{"LOG", log_.string()}});
+    if (!eventually([this] { return can_connect(socket_); }))
+      throw std::runtime_error("gantry daemon did not listen: " + log());
+  }
+  ~GantryDaemon() {
+    if (pid_ > 0) stop();
+  }
+  // SIGTERM; the daemon's exit code.
+  int stop() {
+    ::kill(pid_, SIGTERM);
+    const int code = wait_for(pid_);
+    pid_ = -1;
+    return code;
+  }
+  const fs::path& socket() const { return socket_; }
+  std::string log() const { return read_text(log_); }
+
+ private:
+  fs::path socket_, log_;
+  int pid_ = -1;
+};
+
+std::map<std::string, std::string> docker_env(const GantryEnv& env, const GantryDaemon& daemon) {
+  return {{"DOCKER_HOST", "unix://" + daemon.socket().string()},
+          {"DOCKER_BUILDKIT", "0"},
+          {"DOCKER_CONFIG", (env.scratch() / "docker-config").string()}};
+}
+
+void write_context(const fs::path& dir, const std::string& dockerfile) {
+  fs::create_directories(dir);
+  std::ofstream(dir / "Dockerfile") << dockerfile;
+}
+
+class DaemonWithDockerClient : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(GetParam())) GTEST_SKIP() << GetParam() << " is not installed";
+    env_.import_busybox();
+    daemon_.emplace(env_);
+  }
+  Outcome docker(std::vector<std::string> args) {
+    args.insert(args.begin(), GetParam());
+    return run_command(args, docker_env(env_, *daemon_));
+  }
+  std::string log() const { return daemon_->log(); }
+
+  GantryEnv env_;
+  std::optional<GantryDaemon> daemon_;
+};
+
+TEST_P(DaemonWithDockerClient, VersionNegotiatesTheDaemonsApi) {
+  const auto o = docker(
+      {"version", "--format", "{{.Server.Platform.Name}} {{.Server.APIVersion}} {{.Server.Os}}"});
+  ASSERT_EQ(o.exit_code, 0) << o.err << log();
+  EXPECT_EQ(o.out, "gantry 1.41 linux\n");
+}
+
+TEST_P(DaemonWithDockerClient, BuildImagesInspectHistoryTagAndRmi) {
+  const fs::path ctx = env_.scratch() / "ctx";
+  write_context(
+      ctx, "FROM busybox\nRUN echo built-through-the-daemon > /proof\nCMD [\"cat\", \"/proof\"]\n");
+  const auto build = docker({"build", "-t", "app", ctx.string()});
+  ASSERT_EQ(build.exit_code, 0) << build.out << build.err << log();
+  // Steps are numbered as BuildKit numbers them: those that make a layer (CMD makes none).
+  EXPECT_NE(build.out.find("Step 2/2 : RUN echo built-through-the-daemon > /proof\n"),
+            std::string::npos)
+      << build.out;
+  EXPECT_NE(build.out.find("Successfully tagged app:latest\n"), std::string::npos) << build.out;
+
+  // The image is in the store gantry's own commands read, and holds what the RUN made.
+  const auto run = env_.gantry({"run", "--rm", "app"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "built-through-the-daemon\n");
+
+  const auto id = docker({"image", "inspect", "--format", "{{.Id}}", "app"});
+  ASSERT_EQ(id.exit_code, 0) << id.err;
+  EXPECT_EQ(id.out, env_.gantry({"inspect", "--format", "{{.Id}}", "app"}).out);
+  EXPECT_NE(build.out.find("Successfully built " + id.out.substr(7, 12) + "\n"), std::string::npos)
+      << build.out;
+
+  const auto images = docker({"images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"});
+  ASSERT_EQ(images.exit_code, 0) << images.err;
+  EXPECT_NE(images.out.find("app:latest " + id.out.substr(7, 12) + "\n"), std::string::npos)
+      << images.out;
+  EXPECT_NE(images.out.find("busybox:latest "), std::string::npos) << images.out;
+
+  const auto history = docker({"history", "--no-trunc", "--format", "{{.CreatedBy}}", "app"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_NE(history.out.find("echo built-through-the-daemon > /proof"), std::string::npos)
+      << history.out;
+
+  ASSERT_EQ(docker({"tag", "app", "app:v2"}).exit_code, 0);
+  const auto gantry_images = [this] {
+    return env_.gantry({"images", "--format", "{{.Repository}}:{{.Tag}}"}).out;
+  };
+  EXPECT_NE(gantry_images().find("app:v2\n"), std::string::npos);
+
+  const auto rmi = docker({"rmi", "app:v2"});
+  ASSERT_EQ(rmi.exit_code, 0) << rmi.err;
+  EXPECT_NE(rmi.out.find("Untagged: app:v2"), std::string::npos) << rmi.out;
+  EXPECT_EQ(gantry_images().find("app:v2\n"), std::string::npos);
+  EXPECT_NE(gantry_images().find("app:latest\n"), std::string::npos);
+
+  const auto missing = docker({"rmi", "no-such-image"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("No such image: no-such-image"), std::string::npos) << missing.err;
+}
+
+TEST_P(DaemonWithDockerClient, AFailingRunExitsOneWithItsOutput) {
+  const fs::path ctx = env_.scratch() / "ctx";
+  write_context(ctx, "FROM busybox\nRUN echo visible-output && exit 3\n");
+  const auto build = docker({"build", "-t", "broken", ctx.string()});
+  EXPECT_EQ(build.exit_code, 1) << build.out << build.err;
+  EXPECT_NE(build.out.find("visible-output\n"), std::string::npos) << build.out;
+  EXPECT_NE(build.err.find("exit code: 3"), std::string::npos) << build.err;
+  EXPECT_EQ(env_.gantry({"images", "--format", "{{.Repository}}"}).out.find("broken"),
+            std::string::npos);
+}
+
+TEST_P(DaemonWithDockerClient, AParameterGantryDoesNotImplementIsRefusedByName) {
+  const fs::path ctx = env_.scratch() / "ctx";
+  write_context(ctx, "FROM busybox\n");
+  const auto build = docker({"build", "--memory", "64m", ctx.string()});
+  EXPECT_EQ(build.exit_code, 1);
+  EXPECT_NE(build.err.find("build parameter `memory=67108864`: gantry does not implement it"),
+            std::string::npos)
+      << build.err;
+}
+
+TEST_P(DaemonWithDockerClient, ContainerEndpointsSayGantryIsABuildEngine) {
+  const auto ps = docker({"ps"});
+  EXPECT_NE(ps.exit_code, 0);
+  EXPECT_NE(ps.err.find("gantry is a build engine: GET /containers/json is not supported"),
+            std::string::npos)
+      << ps.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Clients, DaemonWithDockerClient,
+                         ::testing::Values("/usr/bin/docker", "/usr/local/bin/docker"),
+                         [](const auto& info) {
+                           return info.param == "/usr/bin/docker" ? "Docker20" : "Docker28";
+                         });
+
+// A build that runs `sleep SECONDS`, started with docker 20.10; returns the client's pid once the
+// step's process runs.
+int start_sleeping_build(const GantryEnv& env, const GantryDaemon& daemon,
+                         const std::string& seconds) {
+  const fs::path ctx = env.scratch() / "sleepy";
+  write_context(ctx, "FROM busybox\nRUN sleep " + seconds + "\n");
+  const int client =
+      spawn_command({"/usr/bin/docker", "build", ctx.string()}, docker_env(env, daemon));
+  if (!eventually([&] { return process_running({"sleep", seconds}); }))
+    throw std::runtime_error("the build's RUN never started: " + daemon.log());
+  return client;
+}
+
+TEST(Daemon, SigtermCancelsTheRunningBuildsRemovesTheSocketAndExitsZero) {
+  GantryEnv env;
+  env.import_busybox();
+  GantryDaemon daemon(env);
+  const int client = start_sleeping_build(env, daemon, "4343");
+  EXPECT_EQ(daemon.stop(), 0) << daemon.log();
+  EXPECT_FALSE(fs::exists(daemon.socket()));
+  EXPECT_NE(wait_for(client), 0);  // its build was cancelled
+  EXPECT_TRUE(eventually([] { return !process_running({"sleep", "4343"}); }));
+  EXPECT_NE(daemon.log().find("build cancelled"), std::string::npos) << daemon.log();
+}
+
+TEST(Daemon, AClientThatHangsUpCancelsItsBuild) {
+  GantryEnv env;
+  env.import_busybox();
+  GantryDaemon daemon(env);
+  const int client = start_sleeping_build(env, daemon, "4344");
+  ::kill(client, SIGKILL);
+  wait_for(client);
+  EXPECT_TRUE(eventually([] { return !process_running({"sleep", "4344"}); })) << daemon.log();
+  // The daemon goes on serving others.
+  const auto version =
+      run_command({"/usr/bin/docker", "version", "--format", "{{.Server.APIVersion}}"},
+                  docker_env(env, daemon));
+  EXPECT_EQ(version.out, "1.41\n") << version.err;
+  EXPECT_EQ(daemon.stop(), 0);
+}
+
+TEST(Daemon, AnotherDaemonsLiveSocketIsNotTakenOver) {
+  GantryEnv env;
+  GantryDaemon daemon(env);
+  const auto second = env.gantry({"daemon", "-H", "unix://" + daemon.socket().string()});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("another daemon is listening on it"), std::string::npos) << second.err;
+  EXPECT_TRUE(can_connect(daemon.socket()));
+}
+
+// The API as any HTTP client speaks it: curl's output, then a line with the status code.
+Outcome curl(const GantryDaemon& daemon, std::vector<std::string> args) {
+  args.insert(args.begin(),
+              {"curl", "-sS", "-w", "\n%{http_code}", "--unix-socket", daemon.socket().string()});
+  return run_command(args);
+}
+
+TEST(Daemon, PingSaysWhatClientsNegotiateWith) {
+  GantryEnv env;
+  GantryDaemon daemon(env);
+  const auto head = curl(daemon, {"--head", "http://gantry/_ping"});
+  ASSERT_EQ(head.exit_code, 0) << head.err;
+  for (const char* header : {"API-Version: 1.41\r\n", "OSType: linux\r\n", "Builder-Version: 1\r\n",
+                             "Docker-Experimental: false\r\n"})
+    EXPECT_NE(head.out.find(header), std::string::npos) << head.out;
+  EXPECT_EQ(curl(daemon, {"http://gantry/_ping"}).out, "OK\n200");
+}
+
+TEST(Daemon, ATooNewApiVersionGetsDockerdsMessage) {
+  GantryEnv env;
+  GantryDaemon daemon(env);
+  EXPECT_EQ(curl(daemon, {"http://gantry/v1.99/version"}).out,
+            "{\"message\":\"client version 1.99 is too new. Maximum supported API version is "
+            "1.41\"}\n400");
+  EXPECT_EQ(curl(daemon, {"http://gantry/v1.24/version"}).out.substr(0, 1), "{");
+  EXPECT_TRUE(curl(daemon, {"http://gantry/v1.24/version"}).out.ends_with("\n200"));
+}
+
+TEST(Daemon, MalformedRequestsGet400WithAJsonMessage) {
+  GantryEnv env;
+  GantryDaemon daemon(env);
+  EXPECT_EQ(curl(daemon, {"-X", "POST", "http://gantry/v1.41/build?buildargs=%7Bnope"}).out,
+            "{\"message\":\"build parameter `buildargs`: `{nope` is not JSON\"}\n400");
+  EXPECT_EQ(
+      curl(daemon, {"http://gantry/images/json?filters=%7B%22since%22%3A%5B%22x%22%5D%7D"}).out,
+      "{\"message\":\"filters: `since` is not one gantry supports (reference, dangling, "
+      "label)\"}\n400");
+  EXPECT_EQ(curl(daemon, {"http://gantry/images/json?shared-size=1"}).out,
+            "{\"message\":\"GET /images/json: the parameter `shared-size=1` is not one gantry "
+            "implements\"}\n400");
+  EXPECT_EQ(curl(daemon, {"http://gantry/images/nosuch/json"}).out,
+            "{\"message\":\"No such image: nosuch\"}\n404");
+}
+
+TEST(Daemon, ARequestBodyOverTheLimitIsRefused) {
+  GantryEnv env;
+  GantryDaemon daemon(env);
+  const fs::path big = env.scratch() / "big";
+  std::ofstream(big) << std::string(2 << 20, 'x');
+  const auto o = curl(daemon, {"-X", "POST", "--data-binary", "@" + big.string(),
+                               "http://gantry/images/x/tag?repo=y"});
+  EXPECT_TRUE(o.out.ends_with("\n413")) << o.out << o.err;
+  EXPECT_TRUE(curl(daemon, {"http://gantry/_ping"}).out.ends_with("\n200"));
+}
+
+TEST(Daemon, OnlyUnixSocketsAreServed) {
+  GantryEnv env;
+  const auto o = env.gantry({"daemon", "-H", "tcp://127.0.0.1:2375"});
+  EXPECT_EQ(o.exit_code, 125);
+  EXPECT_NE(o.err.find("-H `tcp://127.0.0.1:2375`: gantry listens on unix:///PATH sockets only"),
+            std::string::npos)
+      << o.err;
+}
+
+}  // namespace
+}  // namespace gantry::e2e
