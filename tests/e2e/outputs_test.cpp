@@ -268,8 +268,7 @@ TEST_F(OutputStreamsTest, AnnotationsGoOnTheManifestAndItsDescriptor) {
   b = env_.gantry({"build", "-q", "--network=none", "-t", "stored:1", "--annotation", "k=stored",
                    testdata("busybox-app").string()});
   ASSERT_EQ(b.exit_code, 0) << b.err;
-  auto inspect = env_.gantry({"inspect", "stored:1"});
-  EXPECT_EQ(json::parse(inspect.out)[0]["Manifest"]["annotations"]["k"], "stored") << inspect.out;
+  EXPECT_EQ(env_.image_manifest("stored:1")["annotations"]["k"], "stored");
 }
 
 TEST_F(OutputStreamsTest, AnAnnotationLevelAnOutputLacksIsAnErrorNamingIt) {
