@@ -14,6 +14,7 @@
 #include "daemon/api_router.h"
 #include "engine/image_filter.h"
 #include "engine/image_history.h"
+#include "engine/image_inspect.h"
 #include "engine/local_images.h"
 #include "exporter/image.h"
 
@@ -92,12 +93,6 @@ std::vector<std::string> names_of(cache::Store& store, const Digest& manifest) {
   return names;
 }
 
-json repo_digests(cache::Store& store, const Digest& manifest) {
-  json out = json::array();
-  for (const auto& d : store.images().repo_digests(manifest)) out.push_back(d.str());
-  return out;
-}
-
 json config_labels(const json& config) {
   const json labels = config.value("config", json::object()).value("Labels", json());
   return labels.is_object() ? labels : json::object();
@@ -146,37 +141,12 @@ HttpResponse list_images(const DaemonOptions& options, const HttpRequest& reques
   return {.body = body.dump()};
 }
 
-// A minimal ImageInspect: the fields the docker CLI shows and templates usually read.
+// docker's ImageInspect, as `gantry inspect` prints it (engine/image_inspect.h).
 HttpResponse inspect_image(const DaemonOptions& options, const HttpRequest& request,
                            const std::string& name) {
   check_params(request, "GET /images/{name}/json", {});
   cache::Store store(options.root);
-  const Digest manifest = on_image(name, [&] { return engine::find_image(store, name); });
-  const auto view = exporter::read_image(store.content(), manifest);
-  const json& config = view.config_json;
-  const std::int64_t size = engine::image_size(store, view);
-  json layers = json::array();
-  for (const auto& diff_id :
-       config.value("rootfs", json::object()).value("diff_ids", json::array()))
-    layers.push_back(diff_id);
-  const json body = {{"Id", view.config.str()},
-                     {"RepoTags", names_of(store, manifest)},
-                     {"RepoDigests", repo_digests(store, manifest)},
-                     {"Parent", ""},
-                     {"Comment", ""},
-                     {"Created", config.value("created", "")},
-                     {"DockerVersion", ""},
-                     {"Author", config.value("author", "")},
-                     {"Config", config.value("config", json::object())},
-                     {"Architecture", config.value("architecture", "")},
-                     {"Variant", config.value("variant", "")},
-                     {"Os", config.value("os", "")},
-                     {"Size", size},
-                     {"VirtualSize", size},
-                     {"GraphDriver", {{"Name", "overlayfs"}, {"Data", nullptr}}},
-                     {"RootFS", {{"Type", "layers"}, {"Layers", layers}}},
-                     {"Metadata", {{"LastTagTime", "0001-01-01T00:00:00Z"}}}};
-  return {.body = body.dump()};
+  return {.body = on_image(name, [&] { return engine::inspect_image(store, name); }).dump()};
 }
 
 HttpResponse image_history(const DaemonOptions& options, const HttpRequest& request,
