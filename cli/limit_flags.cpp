@@ -71,7 +71,7 @@ std::optional<std::set<unsigned>> parse_cpu_list(const std::string& text) {
 void add_limit_flags(CLI::App& command, LimitFlags& flags) {
   command.add_option("-m,--memory", flags.memory, "Memory limit of each RUN step or container (e.g. 512m, 2g)");
   command.add_option("--memory-swap", flags.memory_swap,
-                     "Memory plus swap limit, with --memory (-1: unlimited swap; default: no swap)");
+                     "Memory plus swap limit, with --memory (-1: unlimited swap; default: twice --memory)");
   command.add_option("--pids-limit", flags.pids_limit,
                      "Most processes and threads each RUN step or container may have (default " +
                          std::to_string(executor::kDefaultPidsLimit) + "; -1: no limit)");

@@ -121,18 +121,19 @@ void write_memory(const fs::path& dir, const Limits& limits, bool v1) {
   const std::int64_t memory = *limits.memory_bytes;
   if (v1) {
     write_setting(dir / "memory.limit_in_bytes", std::to_string(memory));
-    // Memory plus swap; the same as the memory limit unless told: no swap (no such file
-    // without swap accounting).
-    const std::string memsw = std::to_string(limits.memory_swap_bytes.value_or(memory));
+    // Memory plus swap; unless told, as docker: as much swap as memory (no such file without
+    // swap accounting).
+    const std::string memsw = std::to_string(limits.memory_swap_bytes.value_or(2 * memory));
     if (const int err = try_write(dir / "memory.memsw.limit_in_bytes", memsw); err != 0 && err != ENOENT) {
       throw errno_error("write `" + memsw + "` to `" + (dir / "memory.memsw.limit_in_bytes").string() + "`", err);
     }
     return;
   }
   write_setting(dir / "memory.max", std::to_string(memory));
-  // v2 limits swap on its own: what --memory-swap allows beyond the memory, none unless told.
-  const std::optional<std::int64_t> total = limits.memory_swap_bytes;
-  const std::string swap = !total ? "0" : *total == -1 ? "max" : std::to_string(*total - memory);
+  // v2 limits swap on its own: what --memory-swap allows beyond the memory; unless told, as
+  // docker: as much as the memory.
+  const std::int64_t total = limits.memory_swap_bytes.value_or(2 * memory);
+  const std::string swap = total == -1 ? "max" : std::to_string(total - memory);
   if (const int err = try_write(dir / "memory.swap.max", swap); err != 0 && err != ENOENT) {
     throw errno_error("write `" + swap + "` to `" + (dir / "memory.swap.max").string() + "`", err);
   }

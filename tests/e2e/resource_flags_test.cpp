@@ -95,6 +95,15 @@ TEST_F(ResourceFlagsTest, MemoryAndSwapLimitsAreTheStepsCgroups) {
     EXPECT_NE(o.err.find("memory/memory.memsw.limit_in_bytes=9223372036854"), std::string::npos)
         << o.err;
   }
+  // Without --memory-swap, as docker: as much swap as memory.
+  o = build(dockerfile, {"--no-cache", "-m", "64m"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  if (host_is_v1("memory") && fs::exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")) {
+    EXPECT_NE(o.err.find("memory/memory.memsw.limit_in_bytes=134217728\n"), std::string::npos)
+        << o.err;
+  } else if (!host_is_v1("memory")) {
+    EXPECT_NE(o.err.find("memory.swap.max=67108864\n"), std::string::npos) << o.err;
+  }
 }
 
 TEST_F(ResourceFlagsTest, CpuSharesPeriodAndQuotaAreTheStepsCgroups) {
