@@ -68,6 +68,12 @@ CREATE TABLE IF NOT EXISTS uncompressed_layers (
   diff_id TEXT NOT NULL,
   size INTEGER NOT NULL
 );
+-- A layer's content size (cache/layer_content_sizes.h), by diff_id. A store opened before this
+-- table existed gains it empty here and measures its layers when they are first listed.
+CREATE TABLE IF NOT EXISTS layer_content_sizes (
+  diff_id TEXT PRIMARY KEY,
+  size INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cache_results (
   key TEXT PRIMARY KEY,
   result TEXT NOT NULL,
@@ -107,7 +113,8 @@ Store::Store(fs::path root)
       snapshots_(root_ / "snapshots"),
       db_(root_ / "metadata.db"),
       images_(db_),
-      uncompressed_layers_(db_) {
+      uncompressed_layers_(db_),
+      layer_content_sizes_(db_) {
   db_.exec(kSchema);
   content_.clean_ingest();
   snapshots_.clean_staging();

@@ -3,7 +3,7 @@
 //   ingest/              blobs being written
 //   snapshots/<id>/fs    unpacked layers
 //   metadata.db          SQLite (WAL): image names, build cache, layer <-> blob links, what
-//                        compressed layer blobs hold uncompressed
+//                        compressed layer blobs hold uncompressed, layers' content sizes
 //   tmp/<pid>-XXXXXX     scratch space of a running process (mount points, throw-away dirs,
 //                        an import's unpacked rootfs), and its records of staging directories
 //                        beside destinations outside the store (staging_beside.h)
@@ -25,6 +25,7 @@
 #include "base/file_util.h"
 #include "base/unique_fd.h"
 #include "cache/sqlite_db.h"
+#include "cache/layer_content_sizes.h"
 #include "cache/uncompressed_layers.h"
 
 namespace gantry::cache {
@@ -40,6 +41,7 @@ class Store {
   Database& db() { return db_; }
   ImageStore& images() { return images_; }
   UncompressedLayers& uncompressed_layers() { return uncompressed_layers_; }
+  LayerContentSizes& layer_content_sizes() { return layer_content_sizes_; }
   // A scratch directory for this process, removed with the object (or, after a crash, when
   // the next Store is opened).
   TempDir scratch_dir() const;
@@ -73,6 +75,7 @@ class Store {
   Database db_;
   ImageStore images_;
   UncompressedLayers uncompressed_layers_;
+  LayerContentSizes layer_content_sizes_;
 };
 
 }  // namespace gantry::cache

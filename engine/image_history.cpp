@@ -5,7 +5,7 @@
 namespace gantry::engine {
 
 std::vector<HistoryEntry> image_history(cache::Store& store, const exporter::ImageView& view) {
-  const std::vector<std::int64_t> layers = uncompressed_layer_sizes(store, view);
+  const std::vector<std::int64_t> layers = layer_content_sizes(store, view);
   std::vector<HistoryEntry> entries;
   std::size_t layer = 0;
   for (const auto& h : view.config_json.value("history", nlohmann::json::array())) {

@@ -13,7 +13,7 @@ namespace gantry::engine {
 
 struct HistoryEntry {
   std::string created, created_by, comment;
-  std::int64_t size = 0;  // of the layer the step made, uncompressed; 0 for a step that made none
+  std::int64_t size = 0;  // of the layer the step made (its content size); 0 for a step that made none
   bool empty_layer = false;
 };
 

@@ -98,7 +98,7 @@ std::vector<ListedImage> list_images(cache::Store& store, const ImageFilter& fil
 
 std::int64_t image_size(cache::Store& store, const exporter::ImageView& image) {
   std::int64_t size = 0;
-  for (std::int64_t layer : uncompressed_layer_sizes(store, image)) size += layer;
+  for (std::int64_t layer : layer_content_sizes(store, image)) size += layer;
   return size;
 }
 

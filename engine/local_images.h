@@ -36,7 +36,7 @@ struct ListedImage {
 // Named images by name, then untagged ones (docker's <none>:<none>), those `filter` matches.
 std::vector<ListedImage> list_images(cache::Store& store, const ImageFilter& filter);
 
-// The bytes of the image's layers uncompressed, as docker's SIZE column counts them.
+// The content size of the image's layers (exporter/content_size.h), as docker's SIZE column counts them.
 std::int64_t image_size(cache::Store& store, const exporter::ImageView& image);
 
 // Names `target` (any reference) for the image `source` names.

@@ -3,7 +3,7 @@
 #include "base/error.h"
 #include "base/image_ref.h"
 #include "cache/garbage_collector.h"
-#include "exporter/layer_check.h"
+#include "exporter/content_size.h"
 #include "exporter/media_types.h"
 
 namespace gantry::engine {
@@ -189,24 +189,30 @@ std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& bl
   return unpack_into_new_snapshot(store, blob);
 }
 
-std::vector<std::int64_t> uncompressed_layer_sizes(cache::Store& store, const exporter::ImageView& image) {
+std::vector<std::int64_t> layer_content_sizes(cache::Store& store, const exporter::ImageView& image) {
   std::vector<std::int64_t> sizes;
-  std::vector<Digest> compressed;
-  std::vector<std::size_t> compressed_at;
   const json diff_ids = image.config_json.value("rootfs", json::object()).value("diff_ids", json::array());
   const json layers = image.manifest_json.value("layers", json::array());
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    sizes.push_back(layers[i].value("size", std::int64_t{0}));
-    const Digest blob = Digest::parse(layers[i].value("digest", ""));
-    // A plain tar is its own size; a compressed one is measured.
-    const bool plain = i < diff_ids.size() && diff_ids[i].is_string() && diff_ids[i].get<std::string>() == blob.str();
-    if (!plain && store.content().has(blob)) {
-      compressed.push_back(blob);
-      compressed_at.push_back(i);
+    if (i >= diff_ids.size() || !diff_ids[i].is_string()) {
+      sizes.push_back(0);
+      continue;
     }
+    const Digest diff_id = Digest::parse(diff_ids[i].get<std::string>());
+    if (auto known = store.layer_content_sizes().find(diff_id)) {
+      sizes.push_back(*known);
+      continue;
+    }
+    // Measured once, from the unpacked layer when there is one, else from its blob's entries.
+    std::optional<std::int64_t> measured;
+    if (auto snapshot = layer_snapshot(store, diff_id)) {
+      measured = exporter::directory_content_size(store.snapshots().dir(*snapshot));
+    } else if (const Digest blob = Digest::parse(layers[i].value("digest", "")); store.content().has(blob)) {
+      measured = exporter::tar_content_size(store.content().path(blob), "layer " + blob.str());
+    }
+    if (measured) store.layer_content_sizes().record(diff_id, *measured);
+    sizes.push_back(measured.value_or(0));
   }
-  const auto uncompressed = exporter::uncompressed_layers(store.content(), store.uncompressed_layers(), compressed);
-  for (std::size_t k = 0; k < compressed.size(); ++k) sizes[compressed_at[k]] = uncompressed[k].size;
   return sizes;
 }
 

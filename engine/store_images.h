@@ -47,10 +47,11 @@ class SnapshotUnpacker : public registry::LayerUnpacker {
 // layer with its diff_id was unpacked before or a build made a snapshot that packs to it.
 std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& blob);
 
-// The size of each of the image's layers uncompressed (the tar its diff_id names), bottom first:
-// the same however the image came in (built, imported, loaded, pulled), as docker shows them.
-// Compressed blobs not read through before are read now (and what they hold recorded).
-std::vector<std::int64_t> uncompressed_layer_sizes(cache::Store& store, const exporter::ImageView& image);
+// The content size of each of the image's layers (exporter/content_size.h), bottom first, as
+// docker shows them: the same however the image came in (built, imported, loaded, pulled). A
+// layer not measured before is measured now, from its snapshot or its blob, and recorded; one
+// the store holds neither of counts 0.
+std::vector<std::int64_t> layer_content_sizes(cache::Store& store, const exporter::ImageView& image);
 
 // Looks `ref` up in the local image store; throws Error naming it when it is not there.
 frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref);

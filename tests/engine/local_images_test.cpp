@@ -90,12 +90,31 @@ TEST_F(LocalImagesTest, TagNamesTheSameImageAndListShowsNamedThenUntagged) {
   EXPECT_EQ(dangling[0].view.manifest, loose.manifest);
 }
 
-TEST_F(LocalImagesTest, ImageSizeIsTheLayersUncompressed) {
-  const auto app = import({{"big", std::string(100'000, 'a')}}, "app:1");
+// docker's SIZE: the files' bytes, not the tar's (no headers, no padding, no directories).
+TEST_F(LocalImagesTest, ImageSizeIsTheLayersContentSize) {
+  const auto app = import({{"big", std::string(100'000, 'a')}, {"dir/small", "hi"}}, "app:1");
   const auto view = exporter::read_image(store_.content(), app.manifest);
   const std::int64_t compressed = view.manifest_json["layers"][0]["size"].get<std::int64_t>();
   EXPECT_LT(compressed, 10'000);  // 100 KB of one letter gzips to little
-  EXPECT_GT(image_size(store_, view), 100'000);  // the tar: the file and its headers
+  EXPECT_EQ(image_size(store_, view), 100'002);
+}
+
+TEST_F(LocalImagesTest, ALayersContentSizeIsRecordedOnceMeasured) {
+  const auto app = import({{"file", "twelve bytes"}}, "app:1");
+  const auto view = exporter::read_image(store_.content(), app.manifest);
+  const Digest diff_id = Digest::parse(view.config_json["rootfs"]["diff_ids"][0].get<std::string>());
+  EXPECT_EQ(store_.layer_content_sizes().find(diff_id), std::nullopt);
+  EXPECT_EQ(image_size(store_, view), 12);
+  EXPECT_EQ(store_.layer_content_sizes().find(diff_id), 12);
+}
+
+// A store from before layer_content_sizes existed opens with the table added, and its images
+// are measured when first listed.
+TEST_F(LocalImagesTest, AStoreWithoutContentSizesGainsThem) {
+  const auto app = import({{"file", "twelve bytes"}}, "app:1");
+  store_.db().exec("DROP TABLE layer_content_sizes");
+  cache::Store reopened(tmp_.path() / "root");
+  EXPECT_EQ(image_size(reopened, exporter::read_image(reopened.content(), app.manifest)), 12);
 }
 
 TEST_F(LocalImagesTest, RemovingANameLeavesTheImageItsOtherNames) {
