@@ -106,6 +106,16 @@ std::string absolute_in_input(std::string_view path) {
 
 bool is_url(std::string_view s) { return s.starts_with("http://") || s.starts_with("https://"); }
 
+// A Git repository as BuildKit tells one in ADD: a git:// or ssh:// URL, git@host:path, or an
+// http(s) URL whose path (before any #ref:subdir and ?query) ends in .git.
+bool is_git_source(std::string_view s) {
+  if (s.starts_with("git://") || s.starts_with("ssh://") || s.starts_with("git@")) return true;
+  if (!is_url(s)) return false;
+  s = s.substr(0, s.find('#'));
+  s = s.substr(0, s.find('?'));
+  return s.ends_with(".git");
+}
+
 // A --chmod value, as BuildKit reads it: an octal number up to 07777, or else (Dockerfile
 // 1.14+) a symbolic mode applied to each file's own mode.
 struct Chmod {
@@ -587,6 +597,8 @@ class Lowerer {
       excludes.push_back(expand(env, ins, e));
       check_pattern("--exclude", excludes.back(), ins);
     }
+    // --keep-git-dir only says what to do with a Git source, which gantry refuses below.
+    if (c.keep_git_dir) fail(ins, "--keep-git-dir: only for Git sources, which gantry does not fetch yet");
     // As BuildKit: the checksum verifies one downloaded file; given with anything else it
     // would verify nothing.
     if (!c.checksum.empty()) {
@@ -603,6 +615,9 @@ class Lowerer {
     for (const std::string& word : c.sources) {
       std::string src = expand(env, ins, word);
       history += " " + src;
+      // Not fetched as a file: that would put an HTML page or an error where a tree belongs.
+      if (c.is_add && is_git_source(src))
+        fail(ins, "Git source " + go_quote(src) + ": gantry does not fetch Git repositories yet");
       if (c.is_add && is_url(src)) {
         std::string filename = src.substr(src.rfind('/') + 1);
         if (filename.empty() || filename.find('?') != std::string::npos) filename = "__unnamed__";

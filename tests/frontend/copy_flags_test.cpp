@@ -105,6 +105,18 @@ TEST(CopyFlags, AddChecksumIsRefusedWhereItWouldVerifyNothing) {
             "Dockerfile:2: checksum can't be specified for multiple sources");
 }
 
+TEST(CopyFlags, GitSourcesAreRefusedNotFetchedAsFiles) {
+  for (const char* git : {"https://example.com/r.git", "https://example.com/r.git#v1:sub", "git://example.com/r",
+                          "ssh://git@example.com/r", "git@example.com:r.git"})
+    EXPECT_EQ(error_of("FROM busybox\nADD " + std::string(git) + " /r\n"),
+              "Dockerfile:2: Git source \"" + std::string(git) + "\": gantry does not fetch Git repositories yet")
+        << git;
+  EXPECT_EQ(error_of("FROM busybox\nADD --keep-git-dir=true https://example.com/a.tgz /a\n"),
+            "Dockerfile:2: --keep-git-dir: only for Git sources, which gantry does not fetch yet");
+  // A plain file whose name merely contains .git is a file.
+  lower_text("FROM busybox\nADD https://example.com/a.github.tgz /a\n");
+}
+
 TEST(CopyFlags, ASyntaxDirectiveNamingAnotherFrontendWarnsOnce) {
   for (const char* ours : {"docker/dockerfile:1.7", "docker/dockerfile:1", "docker.io/docker/dockerfile:1.7-labs",
                            "docker/dockerfile-upstream:master", "docker/dockerfile@sha256:abc"})
