@@ -65,6 +65,7 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
   if (get && path == "/info") return info(options_);
   if (method == "POST" && path == "/build") return build(options_, builds_, request);
   if (get && path == "/images/json") return list_images(options_, request);
+  if (get && path == "/images/get") return save_images(options_, request, request.params("names"));
   if (path.starts_with("/images/")) {
     const std::string rest = path.substr(8);
     // A name may hold slashes (registry/team/app:1): the endpoint is what ends the path.
@@ -76,6 +77,8 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
       if (auto name = name_before("/json")) return inspect_image(options_, request, *name);
     if (get)
       if (auto name = name_before("/history")) return image_history(options_, request, *name);
+    if (get)
+      if (auto name = name_before("/get")) return save_images(options_, request, {*name});
     if (method == "POST")
       if (auto name = name_before("/tag")) return tag_image(options_, request, *name);
     if (method == "DELETE" && !rest.empty()) return remove_image(options_, request, rest);

@@ -207,6 +207,36 @@ TEST_P(DaemonWithDockerClient, ContainerEndpointsSayGantryIsABuildEngine) {
       << ps.err;
 }
 
+TEST_P(DaemonWithDockerClient, SaveWritesAnArchiveAnotherStoreLoadsWithTheSameId) {
+  ASSERT_EQ(docker({"tag", "busybox", "app:v1"}).exit_code, 0);
+  const fs::path archive = env_.scratch() / "saved.tar";
+  const auto save = docker({"save", "-o", archive.string(), "app:v1"});
+  ASSERT_EQ(save.exit_code, 0) << save.err << log();
+
+  GantryEnv other;
+  const auto load = other.gantry({"load", "-i", archive.string()});
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  EXPECT_EQ(load.out, "Loaded image: app:v1\n");
+  EXPECT_EQ(other.gantry({"inspect", "--format", "{{.Id}}", "app:v1"}).out,
+            env_.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out);
+
+  // Several names in one archive, through GET /images/get?names=...&names=...
+  const fs::path both = env_.scratch() / "both.tar";
+  const auto save_both = docker({"save", "-o", both.string(), "app:v1", "busybox"});
+  ASSERT_EQ(save_both.exit_code, 0) << save_both.err << log();
+  GantryEnv third;
+  const auto load_both = third.gantry({"load", "-i", both.string()});
+  ASSERT_EQ(load_both.exit_code, 0) << load_both.err;
+  EXPECT_NE(load_both.out.find("Loaded image: app:v1\n"), std::string::npos) << load_both.out;
+  EXPECT_NE(load_both.out.find("Loaded image: busybox:latest\n"), std::string::npos)
+      << load_both.out;
+
+  const auto missing = docker({"save", "-o", (env_.scratch() / "none.tar").string(), "nope"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("No such image: nope"), std::string::npos) << missing.err;
+  EXPECT_FALSE(fs::exists(env_.scratch() / "none.tar"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, DaemonWithDockerClient,
                          ::testing::Values("/usr/bin/docker", "/usr/local/bin/docker"),
                          [](const auto& info) {
