@@ -1,6 +1,8 @@
 // The image archive endpoints: GET /images/get?names=... and GET /images/{name}/get stream a
 // docker-archive of the images as `gantry save` writes it (engine::save_images); the archive is
 // written into a pipe on a thread of its own and sent on as it comes, never held whole.
+// POST /images/load spools the archive it is sent (docker or OCI) to the store's scratch space,
+// since a loader reads it more than once, and loads it as `gantry load` does.
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -9,21 +11,29 @@
 #include <cstring>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
 #include "base/error.h"
+#include "base/file_util.h"
 #include "base/unique_fd.h"
 #include "cache/store.h"
 #include "daemon/api_router.h"
 #include "daemon/route_params.h"
+#include "daemon/request_body.h"
 #include "engine/local_images.h"
+#include "exporter/image.h"
 
 namespace gantry::daemon {
 
 namespace {
 
 constexpr std::size_t kChunkBytes = 64 * 1024;
+
+// The largest archive POST /images/load takes (docker sets none; it bounds what a client can
+// make the daemon write to its disk).
+constexpr std::uint64_t kMaxArchiveBytes = std::uint64_t{64} << 30;
 
 // What a save needs once its response starts streaming.
 struct PendingSave {
@@ -79,6 +89,35 @@ HttpResponse save_images(const DaemonOptions& options, const HttpRequest& reques
   save->names = std::move(names);
   return {.content_type = "application/x-tar",
           .stream = [save](ResponseStream& out) { stream_archive(*save, out); }};
+}
+
+HttpResponse load_images(const DaemonOptions& options, HttpRequest& request) {
+  // quiet asks for no progress bars; gantry sends none either way, only what was loaded.
+  check_params(request, "POST /images/load", {"quiet"});
+  cache::Store store(options.root);
+  const TempDir scratch = store.scratch_dir();
+  const auto archive = scratch.path() / "archive.tar";
+  spool_body(request, archive, "image archive", kMaxArchiveBytes,
+             "a docker-archive or oci-archive tar");
+  std::vector<engine::LoadedImage> loaded;
+  try {
+    loaded = engine::load_images(store, archive);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    // An archive the loader cannot read is the client's to fix.
+    throw UsageError(std::string("image archive (the request body): ") + e.what());
+  }
+  // docker's JSON messages, one a line, as docker load prints them.
+  std::string body;
+  for (const auto& image : loaded) {
+    const std::string line =
+        image.name.empty()
+            ? "Loaded image ID: " + exporter::read_image(store.content(), image.manifest).config.str()
+            : "Loaded image: " + image.name;
+    body += nlohmann::json{{"stream", line + "\n"}}.dump() + "\r\n";
+  }
+  return {.body = body};
 }
 
 }  // namespace gantry::daemon

@@ -237,6 +237,42 @@ TEST_P(DaemonWithDockerClient, SaveWritesAnArchiveAnotherStoreLoadsWithTheSameId
   EXPECT_FALSE(fs::exists(env_.scratch() / "none.tar"));
 }
 
+TEST_P(DaemonWithDockerClient, LoadTakesAnArchiveKeepingItsNamesAndId) {
+  GantryEnv source;
+  source.import_busybox();
+  ASSERT_EQ(source.gantry({"tag", "busybox", "loaded:v1"}).exit_code, 0);
+  const fs::path archive = env_.scratch() / "loaded.tar";
+  ASSERT_EQ(source.gantry({"save", "-o", archive.string(), "loaded:v1"}).exit_code, 0);
+
+  const auto load = docker({"load", "-i", archive.string()});
+  ASSERT_EQ(load.exit_code, 0) << load.err << log();
+  EXPECT_EQ(load.out, "Loaded image: loaded:v1\n");
+  const auto id = docker({"image", "inspect", "--format", "{{.Id}}", "loaded:v1"});
+  ASSERT_EQ(id.exit_code, 0) << id.err;
+  EXPECT_EQ(id.out, source.gantry({"inspect", "--format", "{{.Id}}", "loaded:v1"}).out);
+
+  // An OCI archive of an image without a name is loaded untagged, by its id.
+  const fs::path oci = env_.scratch() / "unnamed.tar";
+  const std::string busybox_id = source.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out;
+  ASSERT_EQ(source.gantry({"save", "--format", "oci", "-o", oci.string(), busybox_id.substr(0, 19)})
+                .exit_code,
+            0);
+  GantryEnv empty;
+  GantryDaemon other(empty);
+  auto env = docker_env(empty, other);
+  const auto load_oci = run_command({GetParam(), "load", "-i", oci.string()}, env);
+  ASSERT_EQ(load_oci.exit_code, 0) << load_oci.err << other.log();
+  EXPECT_EQ(load_oci.out, "Loaded image ID: " + busybox_id);
+
+  // Not an archive: a one-line error naming the request body, and nothing loaded.
+  const fs::path junk = env_.scratch() / "junk.tar";
+  std::ofstream(junk) << "not a tar archive";
+  const auto bad = run_command({GetParam(), "load", "-i", junk.string()}, env);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("image archive (the request body)"), std::string::npos) << bad.err;
+  EXPECT_EQ(empty.gantry({"images", "-q"}).out, busybox_id.substr(7, 12) + "\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, DaemonWithDockerClient,
                          ::testing::Values("/usr/bin/docker", "/usr/local/bin/docker"),
                          [](const auto& info) {
