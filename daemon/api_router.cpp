@@ -65,6 +65,8 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
   if (get && path == "/version") return version(options_);
   if (get && path == "/info") return info(options_);
   if (method == "POST" && path == "/build") return build(options_, builds_, request);
+  if (method == "POST" && path == "/build/prune") return prune_build_cache(options_, request);
+  if (get && path == "/system/df") return system_df(options_, request);
   if (get && path == "/images/json") return list_images(options_, request);
   if (method == "POST" && path == "/images/load") return load_images(options_, request);
   if (get && path == "/images/get") return save_images(options_, request, request.params("names"));

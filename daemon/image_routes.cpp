@@ -9,6 +9,7 @@
 #include "cache/store.h"
 #include "daemon/api_error.h"
 #include "daemon/api_router.h"
+#include "daemon/image_summaries.h"
 #include "daemon/route_params.h"
 #include "engine/image_filter.h"
 #include "engine/image_history.h"
@@ -72,12 +73,7 @@ json config_labels(const json& config) {
 
 }  // namespace
 
-HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request) {
-  // all: gantry keeps no intermediate images to show; digests: RepoDigests are always given.
-  check_params(request, "GET /images/json", {"filters", "all", "digests"});
-  cache::Store store(options.root);
-  const auto filter =
-      engine::ImageFilter::parse(image_filters(request.param("filters").value_or("null")));
+json image_summaries(cache::Store& store, const engine::ImageFilter& filter) {
   // One entry per image (config), with every name it has, as docker lists them.
   std::vector<json> images;
   std::map<Digest, std::size_t> by_config;
@@ -110,7 +106,16 @@ HttpResponse list_images(const DaemonOptions& options, const HttpRequest& reques
       image["RepoDigests"].push_back("<none>@<none>");
     body.push_back(std::move(image));
   }
-  return {.body = body.dump()};
+  return body;
+}
+
+HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request) {
+  // all: gantry keeps no intermediate images to show; digests: RepoDigests are always given.
+  check_params(request, "GET /images/json", {"filters", "all", "digests"});
+  cache::Store store(options.root);
+  const auto filter =
+      engine::ImageFilter::parse(image_filters(request.param("filters").value_or("null")));
+  return {.body = image_summaries(store, filter).dump()};
 }
 
 // docker's ImageInspect, as `gantry inspect` prints it (engine/image_inspect.h).

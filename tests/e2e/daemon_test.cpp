@@ -273,6 +273,32 @@ TEST_P(DaemonWithDockerClient, LoadTakesAnArchiveKeepingItsNamesAndId) {
   EXPECT_EQ(empty.gantry({"images", "-q"}).out, busybox_id.substr(7, 12) + "\n");
 }
 
+TEST_P(DaemonWithDockerClient, SystemDfAndBuilderPrune) {
+  const fs::path ctx = env_.scratch() / "ctx";
+  write_context(ctx, "FROM busybox\nRUN echo cached > /proof\n");
+  const auto build = docker({"build", "-q", "-t", "app", ctx.string()});
+  ASSERT_EQ(build.exit_code, 0) << build.err << log();
+  ASSERT_NE(env_.gantry({"du"}).out.find("(1 records)"), std::string::npos);
+
+  const auto df = docker({"system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Size}}"});
+  ASSERT_EQ(df.exit_code, 0) << df.err << log();
+  EXPECT_TRUE(df.out.starts_with("Images 2 ")) << df.out;
+  EXPECT_NE(df.out.find("Containers 0 0B\n"), std::string::npos) << df.out;
+  EXPECT_NE(df.out.find("Build Cache 0 0B\n"), std::string::npos) << df.out;
+
+  const auto prune = docker({"builder", "prune", "-f"});
+  ASSERT_EQ(prune.exit_code, 0) << prune.err << log();
+  EXPECT_NE(prune.out.find("Total reclaimed space: "), std::string::npos) << prune.out;
+  EXPECT_NE(env_.gantry({"du"}).out.find("(0 records)"), std::string::npos);
+  EXPECT_EQ(env_.gantry({"run", "--rm", "app", "cat", "/proof"}).out, "cached\n");
+
+  const auto refused = docker({"builder", "prune", "-f", "--filter", "type=regular"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("build prune filter `type`: gantry implements only `until`"),
+            std::string::npos)
+      << refused.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, DaemonWithDockerClient,
                          ::testing::Values("/usr/bin/docker", "/usr/local/bin/docker"),
                          [](const auto& info) {
@@ -391,6 +417,38 @@ TEST(Daemon, OnlyUnixSocketsAreServed) {
   EXPECT_NE(o.err.find("-H `tcp://127.0.0.1:2375`: gantry listens on unix:///PATH sockets only"),
             std::string::npos)
       << o.err;
+}
+
+TEST(Daemon, SystemDfCountsALayerSharedByImagesOnce) {
+  GantryEnv env;
+  env.import_busybox();
+  GantryDaemon daemon(env);
+  const fs::path ctx = env.scratch() / "ctx";
+  write_context(ctx, "FROM busybox\nRUN echo more > /more\n");
+  ASSERT_EQ(env.gantry({"build", "-t", "app", ctx.string()}).exit_code, 0);
+  auto size_of = [&](const std::string& image) {
+    return std::stoll(env.gantry({"inspect", "--format", "{{.Size}}", image}).out);
+  };
+  const std::int64_t busybox = size_of("busybox"), app = size_of("app");
+  ASSERT_GT(app, busybox);
+
+  const auto df = curl(daemon, {"http://gantry/v1.41/system/df"});
+  ASSERT_TRUE(df.out.ends_with("\n200")) << df.out;
+  const auto body = nlohmann::json::parse(df.out.substr(0, df.out.rfind('\n')));
+  // app's layers are busybox's and one more: together they are app's size.
+  EXPECT_EQ(body["LayersSize"], app);
+  ASSERT_EQ(body["Images"].size(), 2u);
+  for (const auto& image : body["Images"]) {
+    // What each shares with the other is busybox's layer.
+    EXPECT_EQ(image["SharedSize"], busybox) << image.dump();
+    EXPECT_EQ(image["Containers"], 0);
+  }
+  EXPECT_EQ(body["Containers"], nlohmann::json::array());
+  EXPECT_EQ(body["Volumes"], nlohmann::json::array());
+  EXPECT_EQ(body["BuildCache"], nlohmann::json::array());
+  EXPECT_EQ(curl(daemon, {"http://gantry/v1.41/system/df?type=volume"}).out,
+            R"({"message":"GET /system/df: the parameter `type=volume` is not one gantry implements"})"
+            "\n400");
 }
 
 }  // namespace
