@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -20,8 +19,8 @@
 #include "base/unique_fd.h"
 #include "cache/store.h"
 #include "daemon/api_router.h"
-#include "daemon/route_params.h"
 #include "daemon/request_body.h"
+#include "daemon/route_params.h"
 #include "engine/local_images.h"
 #include "exporter/image.h"
 

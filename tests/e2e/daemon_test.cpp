@@ -451,5 +451,23 @@ TEST(Daemon, SystemDfCountsALayerSharedByImagesOnce) {
             "\n400");
 }
 
+TEST(Daemon, ImageArchiveEndpointsRefuseWhatTheyDoNotImplementByName) {
+  GantryEnv env;
+  env.import_busybox();
+  GantryDaemon daemon(env);
+  EXPECT_EQ(curl(daemon, {"http://gantry/v1.41/images/get?names=busybox&platform=linux/arm64"}).out,
+            R"({"message":"GET /images/get: the parameter `platform=linux/arm64` is not one gantry implements"})"
+            "\n400");
+  EXPECT_EQ(curl(daemon, {"http://gantry/v1.41/images/get"}).out,
+            R"j({"message":"GET /images/get: no image named (the names parameter)"})j"
+            "\n400");
+  EXPECT_EQ(curl(daemon, {"-X", "POST", "http://gantry/v1.41/images/load?platform=linux/arm64"}).out,
+            R"({"message":"POST /images/load: the parameter `platform=linux/arm64` is not one gantry implements"})"
+            "\n400");
+  EXPECT_EQ(curl(daemon, {"-X", "POST", "http://gantry/v1.41/images/load"}).out,
+            R"j({"message":"image archive: the request has no body (a docker-archive or oci-archive tar)"})j"
+            "\n400");
+}
+
 }  // namespace
 }  // namespace gantry::e2e
