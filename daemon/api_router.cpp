@@ -12,7 +12,7 @@ namespace gantry::daemon {
 
 namespace {
 
-// The body no endpoint but /build reads may be at most this big.
+// The body no endpoint but /build and /images/load reads may be at most this big.
 constexpr std::uint64_t kMaxRequestBody = 1 << 20;
 
 bool content_too_long(const HttpRequest& request) {
@@ -37,7 +37,8 @@ HttpResponse ApiRouter::handle(HttpRequest& request) {
   HttpResponse response;
   try {
     const VersionedPath versioned = split_api_version(request.path);
-    if (versioned.path != "/build" && content_too_long(request))
+    const bool big_body = versioned.path == "/build" || versioned.path == "/images/load";
+    if (!big_body && content_too_long(request))
       throw ApiError(413, "request body of " + request.method + " " + request.path +
                               ": more than " + std::to_string(kMaxRequestBody) + " bytes");
     response = route(request, versioned.path);
@@ -64,7 +65,11 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
   if (get && path == "/version") return version(options_);
   if (get && path == "/info") return info(options_);
   if (method == "POST" && path == "/build") return build(options_, builds_, request);
+  if (method == "POST" && path == "/build/prune") return prune_build_cache(options_, request);
+  if (get && path == "/system/df") return system_df(options_, request);
   if (get && path == "/images/json") return list_images(options_, request);
+  if (method == "POST" && path == "/images/load") return load_images(options_, request);
+  if (get && path == "/images/get") return save_images(options_, request, request.params("names"));
   if (path.starts_with("/images/")) {
     const std::string rest = path.substr(8);
     // A name may hold slashes (registry/team/app:1): the endpoint is what ends the path.
@@ -76,6 +81,8 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
       if (auto name = name_before("/json")) return inspect_image(options_, request, *name);
     if (get)
       if (auto name = name_before("/history")) return image_history(options_, request, *name);
+    if (get)
+      if (auto name = name_before("/get")) return save_images(options_, request, {*name});
     if (method == "POST")
       if (auto name = name_before("/tag")) return tag_image(options_, request, *name);
     if (method == "DELETE" && !rest.empty()) return remove_image(options_, request, rest);

@@ -5,7 +5,9 @@
 //   GET|HEAD /_ping, GET /version, GET /info                      system_routes.cpp
 //   GET /images/json, GET /images/{name}/json|history,
 //   POST /images/{name}/tag, DELETE /images/{name}                 image_routes.cpp
+//   GET /images/get, GET /images/{name}/get, POST /images/load     image_archive_routes.cpp
 //   POST /build                                                    build_route.cpp
+//   GET /system/df, POST /build/prune                              disk_usage_routes.cpp
 // Anything else, containers' endpoints first, is 501: gantry is a build engine.
 #pragma once
 
@@ -40,6 +42,11 @@ HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
                        const std::string& name);
 HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request,
                           const std::string& name);
+HttpResponse save_images(const DaemonOptions& options, const HttpRequest& request,
+                         std::vector<std::string> names);
+HttpResponse load_images(const DaemonOptions& options, HttpRequest& request);
+HttpResponse system_df(const DaemonOptions& options, const HttpRequest& request);
+HttpResponse prune_build_cache(const DaemonOptions& options, const HttpRequest& request);
 HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, HttpRequest& request);
 
 // A JSON response: {"message": text} with `status`.

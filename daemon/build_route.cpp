@@ -8,7 +8,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -21,6 +20,7 @@
 #include "daemon/api_router.h"
 #include "daemon/build_params.h"
 #include "daemon/classic_build_output.h"
+#include "daemon/request_body.h"
 #include "engine/build_input.h"
 #include "engine/build_job.h"
 #include "executor/executor.h"
@@ -37,31 +37,6 @@ constexpr std::uint64_t kMaxContextBytes = std::uint64_t{16} << 30;
 
 // How often a build that writes nothing looks whether its client is still there.
 constexpr auto kClientCheckInterval = std::chrono::milliseconds(200);
-
-// Writes the request body to `path` as it arrives.
-void spool_body(HttpRequest& request, const fs::path& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw_errno("open `" + path.string() + "` for writing");
-  std::uint64_t received = 0;
-  bool too_big = false;
-  const bool complete = request.read_body([&](const char* data, std::size_t size) {
-    received += size;
-    if (received > kMaxContextBytes) {
-      too_big = true;
-      return false;
-    }
-    out.write(data, static_cast<std::streamsize>(size));
-    return static_cast<bool>(out);
-  });
-  if (too_big)
-    throw ApiError(413, "build context: more than " + std::to_string(kMaxContextBytes) + " bytes");
-  if (!out)
-    throw Error("write the build context to `" + path.string() + "`: " + std::strerror(errno));
-  if (!complete) throw UsageError("build context: the client broke off while sending it");
-  if (received == 0)
-    throw UsageError("build context: the request has no body (the context, as a tar archive)");
-  out.close();
-}
 
 // The Dockerfile's path in the context: a leading slash means the context's root (as dockerd
 // joins it), and no path may climb out of it.
@@ -169,7 +144,7 @@ HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, HttpRequ
     pending->registry.credentials = registry::CredentialStore({file});
   }
   const fs::path tarball = pending->scratch.path() / "context.tar";
-  spool_body(request, tarball);
+  spool_body(request, tarball, "build context", kMaxContextBytes, "the context, as a tar archive");
   std::istringstream no_stdin;
   const std::string dockerfile = dockerfile_in_context(pending->params.dockerfile);
   try {

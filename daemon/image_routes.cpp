@@ -1,17 +1,16 @@
 // The local image store's endpoints: GET /images/json, GET /images/{name}/json and /history,
 // POST /images/{name}/tag, DELETE /images/{name}, in the shapes of API 1.41.
-#include <algorithm>
 #include <ctime>
-#include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <string_view>
 
 #include "base/error.h"
 #include "base/image_ref.h"
 #include "cache/store.h"
 #include "daemon/api_error.h"
 #include "daemon/api_router.h"
+#include "daemon/image_summaries.h"
+#include "daemon/route_params.h"
 #include "engine/image_filter.h"
 #include "engine/image_history.h"
 #include "engine/image_inspect.h"
@@ -60,32 +59,6 @@ std::vector<std::string> image_filters(const std::string& text) {
   return out;
 }
 
-// Refuses, by name, a query parameter the endpoint does not take, unless its value asks for
-// nothing ("", 0, false).
-void check_params(const HttpRequest& request, const std::string& endpoint,
-                  std::initializer_list<std::string_view> taken) {
-  for (const auto& [name, value] : request.query) {
-    if (std::find(taken.begin(), taken.end(), name) != taken.end()) continue;
-    if (value.empty() || value == "0" || value == "false") continue;
-    throw UsageError(endpoint + ": the parameter `" + name + "=" + value +
-                     "` is not one gantry implements");
-  }
-}
-
-// The engine's "no such image" as docker's 404.
-template <typename F>
-auto on_image(const std::string& name, F&& f) {
-  try {
-    return f();
-  } catch (const ApiError&) {
-    throw;
-  } catch (const Error& e) {
-    if (std::string(e.what()).ends_with("no such image"))
-      throw ApiError(404, "No such image: " + name);
-    throw;
-  }
-}
-
 std::vector<std::string> names_of(cache::Store& store, const Digest& manifest) {
   std::vector<std::string> names;
   for (const auto& entry : store.images().list())
@@ -100,12 +73,7 @@ json config_labels(const json& config) {
 
 }  // namespace
 
-HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request) {
-  // all: gantry keeps no intermediate images to show; digests: RepoDigests are always given.
-  check_params(request, "GET /images/json", {"filters", "all", "digests"});
-  cache::Store store(options.root);
-  const auto filter =
-      engine::ImageFilter::parse(image_filters(request.param("filters").value_or("null")));
+json image_summaries(cache::Store& store, const engine::ImageFilter& filter) {
   // One entry per image (config), with every name it has, as docker lists them.
   std::vector<json> images;
   std::map<Digest, std::size_t> by_config;
@@ -138,7 +106,16 @@ HttpResponse list_images(const DaemonOptions& options, const HttpRequest& reques
       image["RepoDigests"].push_back("<none>@<none>");
     body.push_back(std::move(image));
   }
-  return {.body = body.dump()};
+  return body;
+}
+
+HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request) {
+  // all: gantry keeps no intermediate images to show; digests: RepoDigests are always given.
+  check_params(request, "GET /images/json", {"filters", "all", "digests"});
+  cache::Store store(options.root);
+  const auto filter =
+      engine::ImageFilter::parse(image_filters(request.param("filters").value_or("null")));
+  return {.body = image_summaries(store, filter).dump()};
 }
 
 // docker's ImageInspect, as `gantry inspect` prints it (engine/image_inspect.h).

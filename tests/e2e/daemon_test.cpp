@@ -207,6 +207,98 @@ TEST_P(DaemonWithDockerClient, ContainerEndpointsSayGantryIsABuildEngine) {
       << ps.err;
 }
 
+TEST_P(DaemonWithDockerClient, SaveWritesAnArchiveAnotherStoreLoadsWithTheSameId) {
+  ASSERT_EQ(docker({"tag", "busybox", "app:v1"}).exit_code, 0);
+  const fs::path archive = env_.scratch() / "saved.tar";
+  const auto save = docker({"save", "-o", archive.string(), "app:v1"});
+  ASSERT_EQ(save.exit_code, 0) << save.err << log();
+
+  GantryEnv other;
+  const auto load = other.gantry({"load", "-i", archive.string()});
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  EXPECT_EQ(load.out, "Loaded image: app:v1\n");
+  EXPECT_EQ(other.gantry({"inspect", "--format", "{{.Id}}", "app:v1"}).out,
+            env_.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out);
+
+  // Several names in one archive, through GET /images/get?names=...&names=...
+  const fs::path both = env_.scratch() / "both.tar";
+  const auto save_both = docker({"save", "-o", both.string(), "app:v1", "busybox"});
+  ASSERT_EQ(save_both.exit_code, 0) << save_both.err << log();
+  GantryEnv third;
+  const auto load_both = third.gantry({"load", "-i", both.string()});
+  ASSERT_EQ(load_both.exit_code, 0) << load_both.err;
+  EXPECT_NE(load_both.out.find("Loaded image: app:v1\n"), std::string::npos) << load_both.out;
+  EXPECT_NE(load_both.out.find("Loaded image: busybox:latest\n"), std::string::npos)
+      << load_both.out;
+
+  const auto missing = docker({"save", "-o", (env_.scratch() / "none.tar").string(), "nope"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("No such image: nope"), std::string::npos) << missing.err;
+  EXPECT_FALSE(fs::exists(env_.scratch() / "none.tar"));
+}
+
+TEST_P(DaemonWithDockerClient, LoadTakesAnArchiveKeepingItsNamesAndId) {
+  GantryEnv source;
+  source.import_busybox();
+  ASSERT_EQ(source.gantry({"tag", "busybox", "loaded:v1"}).exit_code, 0);
+  const fs::path archive = env_.scratch() / "loaded.tar";
+  ASSERT_EQ(source.gantry({"save", "-o", archive.string(), "loaded:v1"}).exit_code, 0);
+
+  const auto load = docker({"load", "-i", archive.string()});
+  ASSERT_EQ(load.exit_code, 0) << load.err << log();
+  EXPECT_EQ(load.out, "Loaded image: loaded:v1\n");
+  const auto id = docker({"image", "inspect", "--format", "{{.Id}}", "loaded:v1"});
+  ASSERT_EQ(id.exit_code, 0) << id.err;
+  EXPECT_EQ(id.out, source.gantry({"inspect", "--format", "{{.Id}}", "loaded:v1"}).out);
+
+  // An OCI archive of an image without a name is loaded untagged, by its id.
+  const fs::path oci = env_.scratch() / "unnamed.tar";
+  const std::string busybox_id = source.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out;
+  ASSERT_EQ(source.gantry({"save", "--format", "oci", "-o", oci.string(), busybox_id.substr(0, 19)})
+                .exit_code,
+            0);
+  GantryEnv empty;
+  GantryDaemon other(empty);
+  auto env = docker_env(empty, other);
+  const auto load_oci = run_command({GetParam(), "load", "-i", oci.string()}, env);
+  ASSERT_EQ(load_oci.exit_code, 0) << load_oci.err << other.log();
+  EXPECT_EQ(load_oci.out, "Loaded image ID: " + busybox_id);
+
+  // Not an archive: a one-line error naming the request body, and nothing loaded.
+  const fs::path junk = env_.scratch() / "junk.tar";
+  std::ofstream(junk) << "not a tar archive";
+  const auto bad = run_command({GetParam(), "load", "-i", junk.string()}, env);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("image archive (the request body)"), std::string::npos) << bad.err;
+  EXPECT_EQ(empty.gantry({"images", "-q"}).out, busybox_id.substr(7, 12) + "\n");
+}
+
+TEST_P(DaemonWithDockerClient, SystemDfAndBuilderPrune) {
+  const fs::path ctx = env_.scratch() / "ctx";
+  write_context(ctx, "FROM busybox\nRUN echo cached > /proof\n");
+  const auto build = docker({"build", "-q", "-t", "app", ctx.string()});
+  ASSERT_EQ(build.exit_code, 0) << build.err << log();
+  ASSERT_NE(env_.gantry({"du"}).out.find("(1 records)"), std::string::npos);
+
+  const auto df = docker({"system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Size}}"});
+  ASSERT_EQ(df.exit_code, 0) << df.err << log();
+  EXPECT_TRUE(df.out.starts_with("Images 2 ")) << df.out;
+  EXPECT_NE(df.out.find("Containers 0 0B\n"), std::string::npos) << df.out;
+  EXPECT_NE(df.out.find("Build Cache 0 0B\n"), std::string::npos) << df.out;
+
+  const auto prune = docker({"builder", "prune", "-f"});
+  ASSERT_EQ(prune.exit_code, 0) << prune.err << log();
+  EXPECT_NE(prune.out.find("Total reclaimed space: "), std::string::npos) << prune.out;
+  EXPECT_NE(env_.gantry({"du"}).out.find("(0 records)"), std::string::npos);
+  EXPECT_EQ(env_.gantry({"run", "--rm", "app", "cat", "/proof"}).out, "cached\n");
+
+  const auto refused = docker({"builder", "prune", "-f", "--filter", "type=regular"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("build prune filter `type`: gantry implements only `until`"),
+            std::string::npos)
+      << refused.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, DaemonWithDockerClient,
                          ::testing::Values("/usr/bin/docker", "/usr/local/bin/docker"),
                          [](const auto& info) {
@@ -325,6 +417,56 @@ TEST(Daemon, OnlyUnixSocketsAreServed) {
   EXPECT_NE(o.err.find("-H `tcp://127.0.0.1:2375`: gantry listens on unix:///PATH sockets only"),
             std::string::npos)
       << o.err;
+}
+
+TEST(Daemon, SystemDfCountsALayerSharedByImagesOnce) {
+  GantryEnv env;
+  env.import_busybox();
+  GantryDaemon daemon(env);
+  const fs::path ctx = env.scratch() / "ctx";
+  write_context(ctx, "FROM busybox\nRUN echo more > /more\n");
+  ASSERT_EQ(env.gantry({"build", "-t", "app", ctx.string()}).exit_code, 0);
+  auto size_of = [&](const std::string& image) {
+    return std::stoll(env.gantry({"inspect", "--format", "{{.Size}}", image}).out);
+  };
+  const std::int64_t busybox = size_of("busybox"), app = size_of("app");
+  ASSERT_GT(app, busybox);
+
+  const auto df = curl(daemon, {"http://gantry/v1.41/system/df"});
+  ASSERT_TRUE(df.out.ends_with("\n200")) << df.out;
+  const auto body = nlohmann::json::parse(df.out.substr(0, df.out.rfind('\n')));
+  // app's layers are busybox's and one more: together they are app's size.
+  EXPECT_EQ(body["LayersSize"], app);
+  ASSERT_EQ(body["Images"].size(), 2u);
+  for (const auto& image : body["Images"]) {
+    // What each shares with the other is busybox's layer.
+    EXPECT_EQ(image["SharedSize"], busybox) << image.dump();
+    EXPECT_EQ(image["Containers"], 0);
+  }
+  EXPECT_EQ(body["Containers"], nlohmann::json::array());
+  EXPECT_EQ(body["Volumes"], nlohmann::json::array());
+  EXPECT_EQ(body["BuildCache"], nlohmann::json::array());
+  EXPECT_EQ(curl(daemon, {"http://gantry/v1.41/system/df?type=volume"}).out,
+            R"({"message":"GET /system/df: the parameter `type=volume` is not one gantry implements"})"
+            "\n400");
+}
+
+TEST(Daemon, ImageArchiveEndpointsRefuseWhatTheyDoNotImplementByName) {
+  GantryEnv env;
+  env.import_busybox();
+  GantryDaemon daemon(env);
+  EXPECT_EQ(curl(daemon, {"http://gantry/v1.41/images/get?names=busybox&platform=linux/arm64"}).out,
+            R"({"message":"GET /images/get: the parameter `platform=linux/arm64` is not one gantry implements"})"
+            "\n400");
+  EXPECT_EQ(curl(daemon, {"http://gantry/v1.41/images/get"}).out,
+            R"j({"message":"GET /images/get: no image named (the names parameter)"})j"
+            "\n400");
+  EXPECT_EQ(curl(daemon, {"-X", "POST", "http://gantry/v1.41/images/load?platform=linux/arm64"}).out,
+            R"({"message":"POST /images/load: the parameter `platform=linux/arm64` is not one gantry implements"})"
+            "\n400");
+  EXPECT_EQ(curl(daemon, {"-X", "POST", "http://gantry/v1.41/images/load"}).out,
+            R"j({"message":"image archive: the request has no body (a docker-archive or oci-archive tar)"})j"
+            "\n400");
 }
 
 }  // namespace

@@ -1,0 +1,85 @@
+// What the store holds and trimming it: GET /system/df (as `gantry du` measures it, in docker's
+// shape) and POST /build/prune (as `gantry prune`).
+//
+// /system/df's LayersSize and each image's Size and SharedSize are the content sizes of the
+// images' layers, each layer counted once however many images share it, as dockerd's layer store
+// counts them. gantry has no containers or volumes. BuildCache is empty: gantry's cache records
+// have no ids or times the API could list them by (`gantry du` shows the build cache's size).
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cache/garbage_collector.h"
+#include "cache/store.h"
+#include "daemon/api_router.h"
+#include "daemon/build_prune_params.h"
+#include "daemon/image_summaries.h"
+#include "daemon/route_params.h"
+#include "engine/image_filter.h"
+#include "engine/local_images.h"
+#include "engine/store_images.h"
+
+namespace gantry::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+// The layers (diff_id, content size) of every image, by image id.
+std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> image_layers(
+    cache::Store& store, const engine::ImageFilter& filter) {
+  std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> layers;
+  for (const auto& image : engine::list_images(store, filter)) {
+    auto [it, added] = layers.try_emplace(image.view.config.str());
+    if (!added) continue;
+    const json diff_ids =
+        image.view.config_json.value("rootfs", json::object()).value("diff_ids", json::array());
+    const auto sizes = engine::layer_content_sizes(store, image.view);
+    for (std::size_t i = 0; i < sizes.size() && i < diff_ids.size(); ++i)
+      it->second.emplace_back(diff_ids[i].get<std::string>(), sizes[i]);
+  }
+  return layers;
+}
+
+}  // namespace
+
+HttpResponse system_df(const DaemonOptions& options, const HttpRequest& request) {
+  check_params(request, "GET /system/df", {});
+  cache::Store store(options.root);
+  const auto filter = engine::ImageFilter::parse({});
+  const auto layers = image_layers(store, filter);
+  std::map<std::string, int> users;  // diff_id -> how many images have it
+  std::map<std::string, std::int64_t> layer_size;
+  for (const auto& [id, image] : layers)
+    for (const auto& [diff_id, size] : image) {
+      ++users[diff_id];
+      layer_size[diff_id] = size;
+    }
+  std::int64_t layers_size = 0;
+  for (const auto& [diff_id, size] : layer_size) layers_size += size;
+
+  json images = image_summaries(store, filter);
+  for (auto& image : images) {
+    std::int64_t shared = 0;
+    if (auto it = layers.find(image["Id"].get<std::string>()); it != layers.end())
+      for (const auto& [diff_id, size] : it->second)
+        if (users[diff_id] > 1) shared += size;
+    image["SharedSize"] = shared;
+    image["Containers"] = 0;
+  }
+  const json body{{"LayersSize", layers_size},
+                  {"Images", images},
+                  {"Containers", json::array()},
+                  {"Volumes", json::array()},
+                  {"BuildCache", json::array()}};
+  return {.body = body.dump()};
+}
+
+HttpResponse prune_build_cache(const DaemonOptions& options, const HttpRequest& request) {
+  const cache::PruneOptions prune = parse_build_prune_params(request.query);
+  cache::Store store(options.root);
+  const cache::PruneReport report = cache::prune(store, prune);
+  // The build cache has no per-record ids to list (see above): what was deleted is its size.
+  return {.body = json{{"CachesDeleted", json::array()}, {"SpaceReclaimed", report.bytes}}.dump()};
+}
+
+}  // namespace gantry::daemon

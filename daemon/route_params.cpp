@@ -1,0 +1,17 @@
+#include "daemon/route_params.h"
+
+#include <algorithm>
+
+namespace gantry::daemon {
+
+void check_params(const HttpRequest& request, const std::string& endpoint,
+                  std::initializer_list<std::string_view> taken) {
+  for (const auto& [name, value] : request.query) {
+    if (std::find(taken.begin(), taken.end(), name) != taken.end()) continue;
+    if (value.empty() || value == "0" || value == "false") continue;
+    throw UsageError(endpoint + ": the parameter `" + name + "=" + value +
+                     "` is not one gantry implements");
+  }
+}
+
+}  // namespace gantry::daemon
