@@ -17,13 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 // A store with busybox and app:1, an image whose config sets every field docker prints.
 class DockerImageOutput : public ::testing::Test {
  protected:

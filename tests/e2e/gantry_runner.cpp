@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -176,6 +177,13 @@ void GantryEnv::import_busybox() const {
   // A fixed creation time: every test root gets the very same base image.
   auto o = gantry({"import", busybox_rootfs_tar().string(), "busybox:latest"}, {{"SOURCE_DATE_EPOCH", "0"}});
   if (o.exit_code != 0) throw std::runtime_error("gantry import failed: " + o.err);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
 }  // namespace gantry::e2e

@@ -38,6 +38,9 @@ std::filesystem::path testdata(const std::string& name);
 std::filesystem::path shared_tools(); // ../shared/tools
 std::filesystem::path busybox_rootfs_tar();  // made by scripts/mkrootfs-busybox.sh when missing
 
+// `text` cut at its newlines, without them (a last line without one counts).
+std::vector<std::string> lines_of(const std::string& text);
+
 // A fresh gantry state root and scratch dir per test, removed afterwards.
 class GantryEnv {
  public:

@@ -34,13 +34,6 @@ fs::path context_with(const GantryEnv& env, const std::string& name, const std::
   return dir;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 // The file `name` in the one cache directory of the store that has it.
 fs::path cache_file(const GantryEnv& env, const std::string& name) {
   std::error_code ec;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/e2e/gantry_runner.h"
 #include "tests/e2e/terminal_run.h"
 
 namespace gantry::e2e {
@@ -13,13 +14,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
 
 std::string joined(const std::vector<std::string>& lines) {
   std::string out;

@@ -16,13 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
 // The row where the shell echoed gantry's exit status, or -1 while it runs. (The typed command
 // line holds "gantry-exit=$?" too, not a number.)
 int exit_row(const std::vector<std::string>& lines) {
