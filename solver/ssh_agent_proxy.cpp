@@ -138,6 +138,8 @@ void SshAgentProxy::relay() const {
       return;  // nothing to relay with: the step's connections end, and its ssh tells it
     }
     if (fds[0].revents != 0) return;
+    // The relays that were polled; one accepted below has no pollfd until the next round.
+    const std::size_t polled = relays.size();
     if (fds[1].revents & POLLIN) {
       UniqueFd step(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
       if (step) {
@@ -150,7 +152,7 @@ void SshAgentProxy::relay() const {
       }
     }
     std::vector<bool> ended(relays.size(), false);
-    for (std::size_t i = 0; i < relays.size(); ++i) {
+    for (std::size_t i = 0; i < polled; ++i) {
       Relay& r = *relays[i];
       const pollfd& step = fds[2 + 2 * i];
       const pollfd& agent = fds[3 + 2 * i];
