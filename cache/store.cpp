@@ -104,6 +104,25 @@ CREATE TABLE IF NOT EXISTS file_hashes (
 );
 )sql";
 
+// Raised with every change to kSchema: a database at this user_version has all of it.
+constexpr int kSchemaVersion = 1;
+
+// Creates what the database lacks of kSchema, in one write transaction (BEGIN IMMEDIATE waits
+// out other writers): gantry processes opening a fresh root at once would otherwise race
+// statement by statement, and SQLite fails a statement whose snapshot another's commit made
+// stale ("database is locked") without waiting. A store at the version takes no write lock.
+void ensure_schema(Database& db) {
+  auto version = [&] {
+    Statement get = db.prepare("PRAGMA user_version");
+    return get.step() ? get.integer(0) : 0;
+  };
+  if (version() == kSchemaVersion) return;
+  Database::Transaction schema(db);
+  db.exec(kSchema);
+  db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+  schema.commit();
+}
+
 }  // namespace
 
 Store::Store(fs::path root)
@@ -115,7 +134,7 @@ Store::Store(fs::path root)
       images_(db_),
       uncompressed_layers_(db_),
       layer_content_sizes_(db_) {
-  db_.exec(kSchema);
+  ensure_schema(db_);
   content_.clean_ingest();
   snapshots_.clean_staging();
   std::error_code ec;

@@ -110,13 +110,26 @@ TEST(Store, RepoDigestsOfAnUntaggedImageStayUntilItIsForgotten) {
   EXPECT_EQ(store.images().repo_digests(new_image).size(), 1u);
 }
 
+// A store at the schema's version opens without taking the write lock: a reader is not held up
+// by another process's long write.
+TEST(Store, AStoreAtTheSchemaVersionOpensWhileAnotherWrites) {
+  TempDir root(fs::temp_directory_path());
+  { Store store(root.path()); }
+  Store writer(root.path());
+  Database::Transaction held(writer.db());
+  Store reader(root.path());  // would wait 60 s for `held` if opening wrote
+  EXPECT_EQ(reader.images().find("x:1"), std::nullopt);
+}
+
 TEST(Store, AStoreMadeBeforeRepoDigestsOpens) {
   TempDir root(fs::temp_directory_path());
   const auto image = sha256_of("m");
   {
     Store store(root.path());
     store.images().set("x:1", image);
+    // As such a store is: without the table, and at schema version 0 (none recorded).
     store.db().exec("DROP TABLE repo_digests");
+    store.db().exec("PRAGMA user_version=0");
   }
   Store store(root.path());
   EXPECT_EQ(store.images().find("x:1"), image);

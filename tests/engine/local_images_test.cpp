@@ -113,6 +113,7 @@ TEST_F(LocalImagesTest, ALayersContentSizeIsRecordedOnceMeasured) {
 TEST_F(LocalImagesTest, AStoreWithoutContentSizesGainsThem) {
   const auto app = import({{"file", "twelve bytes"}}, "app:1");
   store_.db().exec("DROP TABLE layer_content_sizes");
+  store_.db().exec("PRAGMA user_version=0");  // as such a store is: no schema version recorded
   cache::Store reopened(tmp_.path() / "root");
   EXPECT_EQ(image_size(reopened, exporter::read_image(reopened.content(), app.manifest)), 12);
 }
