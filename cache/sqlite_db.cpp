@@ -1,5 +1,8 @@
 #include "cache/sqlite_db.h"
 
+#include <chrono>
+#include <thread>
+
 #include "base/error.h"
 
 namespace gantry::cache {
@@ -30,7 +33,7 @@ Database::Database(const std::filesystem::path& file) : file_(file) {
     fail(db_, "open metadata database `" + file.string() + "`");
   // Other gantry processes may hold the write lock for a while (a big commit): wait for them.
   sqlite3_busy_timeout(db_, 60000);
-  exec("PRAGMA journal_mode=WAL");
+  use_wal();
   exec("PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
   exec("PRAGMA mmap_size=268435456");  // pages read from the database file: no read() each
@@ -45,12 +48,24 @@ Database::Database(const std::filesystem::path& file) : file_(file) {
 
 Database::~Database() { sqlite3_close_v2(db_); }
 
+// Turning a new database to WAL needs it alone, and SQLite answers SQLITE_BUSY at once, without
+// the busy handler, while another process opens the same new root: try again, as the busy
+// timeout would.
+void Database::use_wal() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) == SQLITE_BUSY &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  exec("PRAGMA journal_mode=WAL");  // done: a no-op; still failing: the error, named
+}
+
 void Database::exec(const std::string& sql) {
   char* msg = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
     std::string text = msg ? msg : "unknown error";
     sqlite3_free(msg);
-    throw Error("metadata database `" + file_.string() + "`: " + text);
+    // Named by its first words: a script (the schema) would make the message a page long.
+    throw Error("metadata database `" + file_.string() + "`: " + sql.substr(0, sql.find_first_of("(\n", 1)) + ": " + text);
   }
 }
 

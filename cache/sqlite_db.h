@@ -40,6 +40,7 @@ class Database {
   };
 
  private:
+  void use_wal();
   friend class Statement;
   sqlite3* db_ = nullptr;
   std::filesystem::path file_;

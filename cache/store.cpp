@@ -68,6 +68,12 @@ CREATE TABLE IF NOT EXISTS uncompressed_layers (
   diff_id TEXT NOT NULL,
   size INTEGER NOT NULL
 );
+-- Where a registry has a blob: the repositories of that registry a pull read it from or a push
+-- wrote it to (registry/blob_sources.h), for cross-repository mounts on the next push.
+CREATE TABLE IF NOT EXISTS registry_blob_sources (
+  digest TEXT NOT NULL, registry TEXT NOT NULL, repository TEXT NOT NULL,
+  PRIMARY KEY(digest, registry, repository)
+);
 -- A layer's content size (cache/layer_content_sizes.h), by diff_id. A store opened before this
 -- table existed gains it empty here and measures its layers when they are first listed.
 CREATE TABLE IF NOT EXISTS layer_content_sizes (
@@ -105,7 +111,7 @@ CREATE TABLE IF NOT EXISTS file_hashes (
 )sql";
 
 // Raised with every change to kSchema: a database at this user_version has all of it.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Creates what the database lacks of kSchema, in one write transaction (BEGIN IMMEDIATE waits
 // out other writers): gantry processes opening a fresh root at once would otherwise race

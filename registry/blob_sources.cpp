@@ -2,10 +2,7 @@
 
 namespace gantry::registry {
 
-BlobSources::BlobSources(cache::Database& db) : db_(db) {
-  db_.exec("CREATE TABLE IF NOT EXISTS registry_blob_sources(digest TEXT NOT NULL, registry TEXT NOT NULL, "
-           "repository TEXT NOT NULL, PRIMARY KEY(digest, registry, repository))");
-}
+BlobSources::BlobSources(cache::Database& db) : db_(db) {}
 
 void BlobSources::record(const Digest& blob, const std::string& registry, const std::string& repository) {
   db_.prepare("INSERT OR IGNORE INTO registry_blob_sources(digest, registry, repository) VALUES(?, ?, ?)")

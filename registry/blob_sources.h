@@ -13,7 +13,7 @@ namespace gantry::registry {
 
 class BlobSources {
  public:
-  explicit BlobSources(cache::Database& db);  // creates its table when missing
+  explicit BlobSources(cache::Database& db);  // a Store's: its schema has the table
 
   void record(const Digest& blob, const std::string& registry, const std::string& repository);
   std::vector<std::string> repositories(const Digest& blob, const std::string& registry);
