@@ -16,17 +16,19 @@ set -euo pipefail
 
 data=${GANTRY_TEST_DOCKERD_DATA:-/var/tmp/gantry-test-docker}
 sock=${GANTRY_TEST_DOCKERD_SOCK:-/run/gantry-test-docker.sock}
-exec_root=/run/gantry-test-docker-exec
-pidfile=/run/gantry-test-docker.pid
+# Named after the socket, so that a second instance on another socket shares nothing with this one.
+exec_root=${sock%.sock}-exec
+pidfile=${sock%.sock}.pid
 log=$data.log
 
 answers() { DOCKER_HOST=unix://$sock /usr/bin/docker version >/dev/null 2>&1; }
 
-# The pid in the pid file when that process is a dockerd (a recycled pid is never signalled).
+# The pid in the pid file when that process is this dockerd, started with this pid file (a
+# recycled pid, or the host's own dockerd, is never signalled).
 our_pid() {
   [[ -f $pidfile ]] || return 1
   local pid; pid=$(<"$pidfile")
-  [[ $pid =~ ^[0-9]+$ ]] && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *dockerd* ]] || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"dockerd "*"--pidfile $pidfile "* ]] || return 1
   echo "$pid"
 }
 

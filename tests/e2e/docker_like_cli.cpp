@@ -1,11 +1,17 @@
 #include "tests/e2e/docker_like_cli.h"
 
+#include <cstdlib>
+
 namespace gantry::e2e {
 
 namespace {
 
-// scripts/test-dockerd.sh's default socket.
-constexpr const char* kDockerSocket = "unix:///run/gantry-test-docker.sock";
+// The socket scripts/test-dockerd.sh starts its dockerd on: its default, or the one the
+// environment gives it.
+std::string docker_socket() {
+  const char* given = std::getenv("GANTRY_TEST_DOCKERD_SOCK");
+  return std::string("unix://") + (given && *given ? given : "/run/gantry-test-docker.sock");
+}
 
 }  // namespace
 
@@ -19,7 +25,7 @@ std::optional<std::string> DockerCli::start_daemon() {
 
 std::vector<std::string> DockerCli::command_line(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {"env", "DOCKER_BUILDKIT=1", "/usr/bin/docker", "-H",
-                                   kDockerSocket};
+                                   docker_socket()};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
