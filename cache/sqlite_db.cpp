@@ -53,10 +53,11 @@ Database::~Database() { sqlite3_close_v2(db_); }
 // timeout would.
 void Database::use_wal() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) == SQLITE_BUSY &&
+  int rc;
+  while ((rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr)) == SQLITE_BUSY &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  exec("PRAGMA journal_mode=WAL");  // done: a no-op; still failing: the error, named
+  if (rc != SQLITE_OK) fail(db_, "metadata database `" + file_.string() + "`: PRAGMA journal_mode=WAL");
 }
 
 void Database::exec(const std::string& sql) {
