@@ -111,6 +111,9 @@ TEST(CopyFlags, GitSourcesAreRefusedNotFetchedAsFiles) {
     EXPECT_EQ(error_of("FROM busybox\nADD " + std::string(git) + " /r\n"),
               "Dockerfile:2: Git source \"" + std::string(git) + "\": gantry does not fetch Git repositories yet")
         << git;
+  // A Git source given a checksum is refused as a Git source, not as a source a checksum can't verify.
+  EXPECT_EQ(error_of("FROM busybox\nADD --checksum=sha256:" + std::string(64, '0') + " git@example.com:r.git /r\n"),
+            "Dockerfile:2: Git source \"git@example.com:r.git\": gantry does not fetch Git repositories yet");
   EXPECT_EQ(error_of("FROM busybox\nADD --keep-git-dir=true https://example.com/a.tgz /a\n"),
             "Dockerfile:2: --keep-git-dir: only for Git sources, which gantry does not fetch yet");
   // A plain file whose name merely contains .git is a file.
