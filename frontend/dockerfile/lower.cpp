@@ -574,13 +574,17 @@ class Lowerer {
   }
 
   // A --exclude or --parents pattern is matched as a .dockerignore line: refused here, with its
-  // line, where a .dockerignore's would be (not text, longer than any path).
+  // line, where a .dockerignore's would be (not text, longer than any path), and where it would
+  // not be read as exactly one pattern (a comment, blank, more than one line).
   void check_pattern(const std::string& flag, const std::string& pattern, const Instruction& ins) {
+    std::vector<std::string> read;
     try {
-      (void)read_dockerignore(pattern, flag);
+      read = read_dockerignore(pattern, flag);
     } catch (const Error& e) {
       fail(ins, e.what());
     }
+    if (read.size() != 1)
+      fail(ins, flag + " " + go_quote(pattern) + ": not one pattern (it is blank, a `#` comment or more than one line)");
   }
 
   void apply(StageState& st, const Instruction& ins, const CopyInstruction& c) {
@@ -656,7 +660,10 @@ class Lowerer {
       if (c.parents) {
         copy.parents = true;
         copy.include_patterns = {clean_path(include)};
-        check_pattern("--parents", include, ins);
+        // The cleaned pattern: what is left after a pivot may be empty, which is "everything".
+        check_pattern("--parents", copy.include_patterns[0], ins);
+        if (copy.include_patterns[0].starts_with("!"))
+          fail(ins, "COPY --parents: " + go_quote(src) + ": a `!` re-include names nothing to copy");
         if (copy.include_patterns[0].starts_with("../") || copy.include_patterns[0] == "..")
           fail(ins, "COPY --parents: " + go_quote(src) + " climbs out of " + go_quote(base));
       }
