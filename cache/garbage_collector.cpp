@@ -1,6 +1,7 @@
 #include "cache/garbage_collector.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -201,6 +202,12 @@ PruneReport prune_locked(Store& store, const PruneOptions& options) {
   if (options.all) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(store.root() / "cache-mounts", ec)) {
+      // The lock a RUN step's lease holds on it (solver/cache_mount_lease.h): one in use is
+      // kept, and one removed is locked until it is gone, so no step starts on it meanwhile.
+      const fs::path lock_file = store.locks_dir() / ("cache-mount-" + entry.path().filename().string());
+      const UniqueFd lock(::open(lock_file.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600));
+      if (!lock) throw_errno("open lock `" + lock_file.string() + "`");
+      if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) continue;
       report.bytes += directory_size(entry.path());
       fs::remove_all(entry.path(), ec);
     }

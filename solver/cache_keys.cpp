@@ -120,10 +120,6 @@ KeyParts CacheKeyer::key(const llb::Node& node, const std::vector<Digest>& input
       const auto* copy = std::get_if<llb::FileCopy>(&action);
       const std::string name = copy ? local_name(node, copy->src_input) : "";
       if (name.empty()) continue;
-      if (copy->exclude_patterns.empty() && !copy->parents) {
-        read(name, copy->src);
-        continue;
-      }
       cache::ContextChecksummer& sums = checksummer(name);
       cache::ContextChecksummer& filtered = copy->exclude_patterns.empty() ? sums : excluding_checksummer(name, *copy);
       for (const std::string& path : paths_keyed(*copy)) {

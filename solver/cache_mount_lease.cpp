@@ -26,9 +26,10 @@ CacheMountLease::CacheMountLease(CacheMountDirs dirs, const std::string& key,
   if (ec) throw Error("create `" + dirs_.mounts.string() + "`: " + ec.message());
   for (;;) {
     for (int index = 0;; ++index) {
-      // Locked waits for the directories there are rather than making another one.
-      if (index > 0 && sharing == llb::CacheSharing::Locked && !fs::exists(directory(index))) break;
       if (try_hold(index, sharing, fill)) return;
+      // Locked waits for the first directory, the one its other users write, never one that
+      // a private user left (whose content it would not see next time).
+      if (sharing == llb::CacheSharing::Locked) break;
     }
     if (cancel.load()) throw Cancelled();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

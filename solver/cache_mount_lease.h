@@ -10,7 +10,8 @@
 //   shared  (the default) uses the first directory not held exclusively, with any number of
 //           other shared users at once; a new one when every directory is held exclusively.
 //   private uses the first directory nobody holds, or a new one.
-//   locked  waits until a directory of the cache is free (the first one, made when missing).
+//   locked  waits until the cache's first directory is free (made when missing), never taking
+//           another one that a private user left.
 //
 // A new directory is made in a staging dir (on the same filesystem), filled (seeded, its mode
 // and owner set) by the caller's `fill` and then renamed into place, so that nobody ever sees it

@@ -50,11 +50,15 @@ std::string literal_prefix(std::string_view pattern) {
   return out;
 }
 
-bool may_match_below(const std::vector<std::string>& patterns, std::string_view dir) {
-  for (const std::string& p : patterns) {
-    const std::string literal = literal_prefix(p);
+std::vector<std::string> literal_prefixes(const std::vector<std::string>& patterns) {
+  std::vector<std::string> out;
+  for (const std::string& p : patterns) out.push_back(literal_prefix(p));
+  return out;
+}
+
+bool may_match_below(const std::vector<std::string>& prefixes, std::string_view dir) {
+  for (const std::string& literal : prefixes)
     if (is_ancestor_or_self(dir, literal) || is_ancestor_or_self(literal, dir)) return true;
-  }
   return false;
 }
 

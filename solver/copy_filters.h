@@ -24,8 +24,11 @@ cache::ExcludeRules excluding_below(cache::ExcludeRules base, std::string source
 // "a/b", "**/x" -> "", "a/b" -> "a/b".
 std::string literal_prefix(std::string_view pattern);
 
+// The literal_prefix() of each of `patterns`, worked out once for all the directories of a walk.
+std::vector<std::string> literal_prefixes(const std::vector<std::string>& patterns);
+
 // Whether something at or below the directory `dir` (relative, "" for the start) may match one
-// of `patterns`: whether a walk for them must enter it.
-bool may_match_below(const std::vector<std::string>& patterns, std::string_view dir);
+// of the patterns whose literal_prefixes() are `prefixes`: whether a walk for them must enter it.
+bool may_match_below(const std::vector<std::string>& prefixes, std::string_view dir);
 
 }  // namespace gantry::solver

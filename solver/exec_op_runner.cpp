@@ -173,15 +173,19 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
   // Held until the step is done: taken in the order of their keys, so that two steps that
   // use the same locked caches cannot each hold one the other waits for; a cache that two
   // mounts of this step name is one directory, as in BuildKit.
-  std::map<std::string, const llb::Mount*> caches;
+  std::map<std::string, std::vector<const llb::Mount*>> caches;  // the mounts of each key, the first leasing
   for (std::size_t i = 1; i < op.mounts.size(); ++i)
-    if (op.mounts[i].type == llb::MountType::Cache) caches.emplace(cache_key(op.mounts[i], inputs, empty), &op.mounts[i]);
+    if (op.mounts[i].type == llb::MountType::Cache) caches[cache_key(op.mounts[i], inputs, empty)].push_back(&op.mounts[i]);
   std::map<std::string, CacheMountLease> cache_leases;
-  for (const auto& [key, m] : caches)
-    cache_leases.try_emplace(
+  std::map<const llb::Mount*, fs::path> cache_dirs;  // each cache mount's leased directory
+  for (const auto& [key, mounts] : caches) {
+    const llb::Mount* m = mounts.front();
+    const CacheMountLease& lease = cache_leases.try_emplace(
         key, CacheMountDirs{ctx.store.root() / "cache-mounts", ctx.store.locks_dir(), ctx.scratch}, key, m->sharing,
         [&](const fs::path& dir) { fill_cache_dir(ctx, node, *m, input_result(inputs, m->input, empty), dir); },
-        ctx.cancel);
+        ctx.cancel).first->second;
+    for (const llb::Mount* each : mounts) cache_dirs.emplace(each, lease.dir());
+  }
 
   // rw upper dirs whose writes are discarded, and exclusion masks
   std::vector<std::unique_ptr<TempDir>> throwaway;
@@ -217,7 +221,7 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
         break;
       }
       case llb::MountType::Cache:
-        spec.mounts.emplace_back(executor::BindMount{cache_leases.at(cache_key(m, inputs, empty)).dir(), m.dest, m.readonly});
+        spec.mounts.emplace_back(executor::BindMount{cache_dirs.at(&m), m.dest, m.readonly});
         break;
       case llb::MountType::Tmpfs:
         spec.mounts.emplace_back(executor::TmpfsMount{m.dest, m.tmpfs_size});

@@ -52,6 +52,9 @@ mode_t FileCopier::mode_of(const struct stat& st) const {
 }
 
 void FileCopier::make_directory(const fs::path& dest) const {
+  // A symlink the image has there is replaced, as copy_entry replaces one: followed, it would
+  // send the copy and the finishing chmod to wherever it points on the host.
+  remove_existing(dest, true);
   if (::mkdir(dest.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir `" + dest.string() + "`");
 }
 

@@ -39,7 +39,8 @@ class FileCopier {
   }
   // Copies the entries inside the directory `src` into the directory dest.
   void copy_contents(const cache::SourceTree::Entry& src, const std::filesystem::path& dest) const;
-  // Makes the directory dest, unless there is one, as a copy of the directory whose lstat is
+  // Makes the directory dest, unless there is one (anything else there, a symlink too, is
+  // replaced), as a copy of the directory whose lstat is
   // `st` without its entries (COPY --parents: the directories on the way to what it copies).
   // Its metadata is set by finish_directory(), once what goes in it is there.
   void make_directory(const std::filesystem::path& dest) const;

@@ -144,10 +144,11 @@ class FileOpApplier {
             not_found(cache::join_relative(strip_root(c.src), pattern));
       make_parents(dest_root_, dest, 0755, parent_uid, parent_gid);
       if (!fs::is_directory(dest)) fail("COPY failed: `" + c.dest + "` exists and is not a directory");
+      const ParentsSelection selection = parents_selection(c.include_patterns);
       for (const auto& base : found) {
         if (!S_ISDIR(base.st.st_mode)) fail("COPY --parents: `" + shown_path(base.path) + "` is not a directory");
         const auto filtered = tree_for(base);
-        copy_parents(c, filtered ? *filtered : tree, FileCopier(filtered ? *filtered : tree, attrs), base, dest);
+        copy_parents(selection, filtered ? *filtered : tree, FileCopier(filtered ? *filtered : tree, attrs), base, dest);
       }
       return;
     }
@@ -188,13 +189,27 @@ class FileOpApplier {
     PendingDir* parent = nullptr;
   };
 
+  // What the include patterns of a COPY --parents select: worked out once for all its bases
+  // and the directories below them.
+  struct ParentsSelection {
+    bool everything = false;             // a pattern is "."
+    cache::ExcludeRules included;        // what they match, as the rules "exclude" it
+    std::vector<std::string> prefixes;   // their literal prefixes: the directories a walk enters
+  };
+
+  ParentsSelection parents_selection(const std::vector<std::string>& patterns) const {
+    ParentsSelection s;
+    s.everything = std::find(patterns.begin(), patterns.end(), ".") != patterns.end();
+    if (!s.everything) s.included = pattern_rules(patterns);
+    s.prefixes = literal_prefixes(patterns);
+    return s;
+  }
+
   // COPY --parents: what below `base` the include patterns match, each at its path relative to
   // base under dest, with the directories on the way copied (without their other entries).
-  void copy_parents(const llb::FileCopy& c, const cache::SourceTree& tree, const FileCopier& copier,
+  void copy_parents(const ParentsSelection& selection, const cache::SourceTree& tree, const FileCopier& copier,
                     const cache::SourceTree::Entry& base, const fs::path& dest) {
-    const bool everything = std::find(c.include_patterns.begin(), c.include_patterns.end(), ".") != c.include_patterns.end();
-    const cache::ExcludeRules included = everything ? cache::ExcludeRules{} : pattern_rules(c.include_patterns);
-    auto matches = [&](const std::string& rel) { return everything || included.excluded(rel); };
+    auto matches = [&](const std::string& rel) { return selection.everything || selection.included.excluded(rel); };
     auto ensure = [&](PendingDir& dir, auto& self) -> void {
       if (dir.made) return;
       if (dir.parent) self(*dir.parent, self);
@@ -210,7 +225,7 @@ class FileOpApplier {
         if (matches(child_rel)) {
           ensure(here, ensure);
           copier.copy(dir_fd, entry.name, child_path, entry.st, here.dest / entry.name);
-        } else if (S_ISDIR(entry.st.st_mode) && may_match_below(c.include_patterns, child_rel)) {
+        } else if (S_ISDIR(entry.st.st_mode) && may_match_below(selection.prefixes, child_rel)) {
           const UniqueFd sub = cache::open_directory_at(dir_fd, entry.name.c_str(), child_path);
           PendingDir next{here.dest / entry.name, false, &here};
           self(sub.get(), child_path, child_rel, next, self);

@@ -28,6 +28,16 @@ constexpr unsigned char kSignRequest = 13;
 constexpr char kFailure[] = {0, 0, 0, 1, 5};
 // The protocol's own bound on a message; a longer one is no agent request.
 constexpr std::uint32_t kMaxMessage = 256 * 1024;
+// Connections relayed at once (each holds two fds of gantry's): a step that opens more has
+// the extra ones closed at once, so that it cannot use up gantry's fds.
+constexpr std::size_t kMaxRelays = 64;
+
+// The length of the message at the start of `buffer` (which holds at least 4 bytes).
+std::uint32_t message_length(const std::string& buffer) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(buffer.data());
+  return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) | (std::uint32_t{bytes[2]} << 8) |
+         std::uint32_t{bytes[3]};
+}
 
 sockaddr_un address_of(const fs::path& path) {
   sockaddr_un address{};
@@ -60,25 +70,43 @@ bool send_all(int fd, const char* data, std::size_t size) {
   return true;
 }
 
-// One connection of a step, and the one to the agent it is relayed to.
+// One connection of a step, and the one to the agent it is relayed to. One request at a time
+// is with the agent, so that the answers the proxy gives itself keep their place in line.
 struct Relay {
   UniqueFd step, agent;
-  std::string from_step;  // what the step sent that is not a whole message yet
+  std::string from_step;   // what the step sent that is not passed on yet
+  std::string from_agent;  // what the agent sent that is not a whole answer yet
+  bool awaiting = false;   // a request is with the agent: the step's next ones wait for its answer
 
-  // Passes the whole messages in from_step on, or answers them; false to end the connection.
+  // Passes the whole messages in from_step on, or answers them, up to one that goes to the
+  // agent; false to end the connection.
   bool pass_requests() {
-    while (from_step.size() >= 4) {
-      const auto* bytes = reinterpret_cast<const unsigned char*>(from_step.data());
-      const std::uint32_t length = (std::uint32_t{bytes[0]} << 24) |
-                                   (std::uint32_t{bytes[1]} << 16) |
-                                   (std::uint32_t{bytes[2]} << 8) | std::uint32_t{bytes[3]};
+    while (!awaiting && from_step.size() >= 4) {
+      const std::uint32_t length = message_length(from_step);
       if (length == 0 || length > kMaxMessage) return false;
       if (from_step.size() < 4 + std::size_t{length}) return true;
-      const bool allowed = bytes[4] == kRequestIdentities || bytes[4] == kSignRequest;
+      const unsigned char type = static_cast<unsigned char>(from_step[4]);
+      const bool allowed = type == kRequestIdentities || type == kSignRequest;
       const bool sent = allowed ? send_all(agent.get(), from_step.data(), 4 + std::size_t{length})
                                 : send_all(step.get(), kFailure, sizeof kFailure);
       if (!sent) return false;
+      awaiting = allowed;
       from_step.erase(0, 4 + std::size_t{length});
+    }
+    return true;
+  }
+
+  // Passes the whole answers in from_agent on to the step, then the requests that waited for
+  // them; false to end the connection.
+  bool pass_answers() {
+    while (from_agent.size() >= 4) {
+      const std::uint32_t length = message_length(from_agent);
+      if (length > kMaxMessage) return false;
+      if (from_agent.size() < 4 + std::size_t{length}) return true;
+      if (!send_all(step.get(), from_agent.data(), 4 + std::size_t{length})) return false;
+      from_agent.erase(0, 4 + std::size_t{length});
+      awaiting = false;
+      if (!pass_requests()) return false;
     }
     return true;
   }
@@ -130,7 +158,7 @@ void SshAgentProxy::relay() const {
   for (;;) {
     std::vector<pollfd> fds = {{stop_read_.get(), POLLIN, 0}, {listener_.get(), POLLIN, 0}};
     for (const auto& r : relays) {
-      fds.push_back({r->step.get(), POLLIN, 0});
+      fds.push_back({r->awaiting ? -1 : r->step.get(), POLLIN, 0});  // -1: not polled
       fds.push_back({r->agent.get(), POLLIN, 0});
     }
     if (::poll(fds.data(), fds.size(), -1) < 0) {
@@ -142,7 +170,7 @@ void SshAgentProxy::relay() const {
     const std::size_t polled = relays.size();
     if (fds[1].revents & POLLIN) {
       UniqueFd step(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      if (step) {
+      if (step && relays.size() < kMaxRelays) {
         try {
           relays.push_back(
               std::make_unique<Relay>(Relay{std::move(step), connect_to(agent_socket_), {}}));
@@ -157,11 +185,7 @@ void SshAgentProxy::relay() const {
       const pollfd& step = fds[2 + 2 * i];
       const pollfd& agent = fds[3 + 2 * i];
       if (step.revents != 0) ended[i] = !read_some(r.step.get(), r.from_step) || !r.pass_requests();
-      if (!ended[i] && agent.revents != 0) {
-        std::string answer;
-        ended[i] = !read_some(r.agent.get(), answer) ||
-                   !send_all(r.step.get(), answer.data(), answer.size());
-      }
+      if (!ended[i] && agent.revents != 0) ended[i] = !read_some(r.agent.get(), r.from_agent) || !r.pass_answers();
     }
     for (std::size_t i = relays.size(); i-- > 0;)
       if (ended[i]) relays.erase(relays.begin() + static_cast<std::ptrdiff_t>(i));

@@ -11,7 +11,9 @@
 //   bind proxy.socket() into the container; run the step
 //   // the destructor stops relaying, closes every connection and removes the socket
 //
-// One thread per proxy relays every connection while the proxy lives.
+// One thread per proxy relays every connection while the proxy lives, up to 64 at once (one
+// more is closed as soon as it is accepted), each with one request at a time at the agent, so
+// that the answers come back in the order of the requests.
 #pragma once
 
 #include <sys/types.h>

@@ -574,13 +574,17 @@ class Lowerer {
   }
 
   // A --exclude or --parents pattern is matched as a .dockerignore line: refused here, with its
-  // line, where a .dockerignore's would be (not text, longer than any path).
+  // line, where a .dockerignore's would be (not text, longer than any path), and where it would
+  // not be read as exactly one pattern (a comment, blank, more than one line).
   void check_pattern(const std::string& flag, const std::string& pattern, const Instruction& ins) {
+    std::vector<std::string> read;
     try {
-      (void)read_dockerignore(pattern, flag);
+      read = read_dockerignore(pattern, flag);
     } catch (const Error& e) {
       fail(ins, e.what());
     }
+    if (read.size() != 1)
+      fail(ins, flag + " " + go_quote(pattern) + ": not one pattern (it is blank, a `#` comment or more than one line)");
   }
 
   void apply(StageState& st, const Instruction& ins, const CopyInstruction& c) {
@@ -597,14 +601,21 @@ class Lowerer {
       excludes.push_back(expand(env, ins, e));
       check_pattern("--exclude", excludes.back(), ins);
     }
-    // --keep-git-dir only says what to do with a Git source, which gantry refuses below.
+    std::vector<std::string> sources;
+    for (const std::string& word : c.sources) {
+      sources.push_back(expand(env, ins, word));
+      // Not fetched as a file: that would put an HTML page or an error where a tree belongs.
+      // Refused before the flags are checked against it, so that this is what is said.
+      if (c.is_add && is_git_source(sources.back()))
+        fail(ins, "Git source " + go_quote(sources.back()) + ": gantry does not fetch Git repositories yet");
+    }
+    // --keep-git-dir only says what to do with a Git source, which gantry refuses above.
     if (c.keep_git_dir) fail(ins, "--keep-git-dir: only for Git sources, which gantry does not fetch yet");
     // As BuildKit: the checksum verifies one downloaded file; given with anything else it
     // would verify nothing.
     if (!c.checksum.empty()) {
-      if (c.sources.size() + c.inline_files.size() != 1) fail(ins, "checksum can't be specified for multiple sources");
-      if (c.sources.empty() || !is_url(expand(env, ins, c.sources[0])))
-        fail(ins, "checksum requires HTTP(S) or Git sources");
+      if (sources.size() + c.inline_files.size() != 1) fail(ins, "checksum can't be specified for multiple sources");
+      if (sources.empty() || !is_url(sources[0])) fail(ins, "checksum requires HTTP(S) or Git sources");
     }
 
     llb::FileOp op{.dest_input = 0};
@@ -612,12 +623,8 @@ class Lowerer {
     std::optional<int> source_input;
     std::string history = ins.keyword;  // the sources and the destination, without the flags
 
-    for (const std::string& word : c.sources) {
-      std::string src = expand(env, ins, word);
+    for (const std::string& src : sources) {
       history += " " + src;
-      // Not fetched as a file: that would put an HTML page or an error where a tree belongs.
-      if (c.is_add && is_git_source(src))
-        fail(ins, "Git source " + go_quote(src) + ": gantry does not fetch Git repositories yet");
       if (c.is_add && is_url(src)) {
         std::string filename = src.substr(src.rfind('/') + 1);
         if (filename.empty() || filename.find('?') != std::string::npos) filename = "__unnamed__";
@@ -653,7 +660,10 @@ class Lowerer {
       if (c.parents) {
         copy.parents = true;
         copy.include_patterns = {clean_path(include)};
-        check_pattern("--parents", include, ins);
+        // The cleaned pattern: what is left after a pivot may be empty, which is "everything".
+        check_pattern("--parents", copy.include_patterns[0], ins);
+        if (copy.include_patterns[0].starts_with("!"))
+          fail(ins, "COPY --parents: " + go_quote(src) + ": a `!` re-include names nothing to copy");
         if (copy.include_patterns[0].starts_with("../") || copy.include_patterns[0] == "..")
           fail(ins, "COPY --parents: " + go_quote(src) + " climbs out of " + go_quote(base));
       }

@@ -1,10 +1,14 @@
 #include "cache/garbage_collector.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "base/file_util.h"
+#include "base/unique_fd.h"
 
 namespace gantry::cache {
 
@@ -97,6 +101,21 @@ TEST_F(GarbageCollectorTest, AllKeepsOnlyWhatImagesUse) {
   EXPECT_TRUE(store_.content().has(layer));
   EXPECT_FALSE(store_.content().has(orphan));
   EXPECT_EQ(report.blobs, 1);
+}
+
+TEST_F(GarbageCollectorTest, AllRemovesTheCacheMountDirectoriesNoStepHolds) {
+  for (const char* name : {"held", "free"}) {
+    fs::create_directories(store_.root() / "cache-mounts" / name);
+    write_file_atomic(store_.root() / "cache-mounts" / name / "data", "x");
+  }
+  // A running step's lease on `held`, as solver/cache_mount_lease.cpp takes it.
+  const fs::path lock_file = store_.locks_dir() / "cache-mount-held";
+  const UniqueFd lease(::open(lock_file.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600));
+  ASSERT_TRUE(lease);
+  ASSERT_EQ(::flock(lease.get(), LOCK_SH), 0);
+  prune(store_, {.all = true});
+  EXPECT_EQ(read_file(store_.root() / "cache-mounts/held/data"), "x");
+  EXPECT_FALSE(fs::exists(store_.root() / "cache-mounts/free"));
 }
 
 TEST_F(GarbageCollectorTest, UntaggedImagesKeepTheirBlobsUntilForgotten) {

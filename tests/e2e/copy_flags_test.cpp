@@ -92,6 +92,32 @@ TEST_F(CopyFlagsTest, ParentsCopyFromAStageWithAbsolutePaths) {
   EXPECT_EQ(listing("l"), (Paths{"lib/", "lib/one.so", "lib/deep/", "lib/deep/two.so"}));
 }
 
+TEST_F(CopyFlagsTest, ParentsReplaceASymlinkTheImageHasOnTheWayInsteadOfFollowingItToTheHost) {
+  // The image's /p/x links to an absolute path that exists on the host only, in this test's
+  // scratch dir: followed on the host, the copy would land there and chmod it.
+  const fs::path host_dir = env_.scratch() / "host";
+  fs::create_directories(host_dir);
+  fs::permissions(host_dir, fs::perms::owner_all, fs::perm_options::replace);
+  write_file_atomic(host_dir / "sentinel", "host\n");
+  fs::create_directories(ctx() / "image");
+  fs::create_symlink(host_dir, ctx() / "image/x");
+  write("x/passwd", "image\n");
+  fs::permissions(ctx() / "x", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                   fs::perms::others_read | fs::perms::others_exec, fs::perm_options::replace);
+  const Outcome o = build("FROM scratch\nCOPY image/ /p/\nCOPY --parents x/passwd /p/\n");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_FALSE(fs::is_symlink(out() / "p/x"));
+  ASSERT_TRUE(fs::is_directory(out() / "p/x"));
+  EXPECT_EQ(read_file(out() / "p/x/passwd"), "image\n");
+  EXPECT_EQ(mode_of("p/x"), 0755u);
+  // The host's directory is as it was.
+  EXPECT_FALSE(fs::exists(host_dir / "passwd"));
+  EXPECT_EQ(read_file(host_dir / "sentinel"), "host\n");
+  struct stat st {};
+  ASSERT_EQ(::stat(host_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+}
+
 TEST_F(CopyFlagsTest, ExcludeLeavesOutWhatItsPatternsMatchBelowEachSource) {
   write("dir1/file-101.png", "2");
   write("dir1/file-102.txt", "3");

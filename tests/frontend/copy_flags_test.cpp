@@ -90,6 +90,29 @@ TEST(CopyFlags, ExcludePatternsAreExpandedAndKeyed) {
   EXPECT_EQ(add.exclude_patterns, std::vector<std::string>{"**/*.tmp"});
   EXPECT_EQ(error_of("FROM busybox\nCOPY --exclude=" + std::string(5000, '*') + " . /app/\n"),
             "Dockerfile:2: --exclude:1: a pattern of 5000 bytes, longer than any path (4096 bytes)");
+  // A value that a .dockerignore would not read as exactly one pattern is refused, naming the flag.
+  EXPECT_EQ(error_of("FROM busybox\nCOPY --exclude=#a . /app/\n"),
+            "Dockerfile:2: --exclude \"#a\": not one pattern (it is blank, a `#` comment or more than one line)");
+  EXPECT_EQ(error_of("FROM busybox\nARG E\nCOPY --exclude=$E . /app/\n"),
+            "Dockerfile:3: --exclude \"\": not one pattern (it is blank, a `#` comment or more than one line)");
+  const auto two_lines = [](const std::string& dockerfile) {
+    try {
+      lower({.dockerfile = dockerfile, .build_args = {{"P", "a\nb"}}, .resolve_image = busybox});
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(two_lines("FROM busybox\nARG P\nCOPY --exclude=$P . /app/\n"),
+            "Dockerfile:3: --exclude \"a\\nb\": not one pattern (it is blank, a `#` comment or more than one line)");
+  EXPECT_EQ(two_lines("FROM busybox\nARG P\nCOPY --parents x/./$P /p/\n"),
+            "Dockerfile:3: --parents \"a\\nb\": not one pattern (it is blank, a `#` comment or more than one line)");
+  EXPECT_EQ(error_of("FROM busybox\nCOPY --parents x/./#a /p/\n"),
+            "Dockerfile:2: --parents \"#a\": not one pattern (it is blank, a `#` comment or more than one line)");
+  EXPECT_EQ(error_of("FROM busybox\nCOPY --parents x/./!a /p/\n"),
+            "Dockerfile:2: COPY --parents: \"x/./!a\": a `!` re-include names nothing to copy");
+  // Nothing after the pivot is everything below it, not a blank pattern.
+  EXPECT_EQ(only_copy("FROM busybox\nCOPY --parents x/./ /p/\n").include_patterns, std::vector<std::string>{"."});
   // The step's digest (and so its cache key) changes with its patterns.
   EXPECT_NE(lower_text("FROM busybox\nCOPY --exclude=a . /app/\n").root.node->digest,
             lower_text("FROM busybox\nCOPY --exclude=b . /app/\n").root.node->digest);
@@ -111,6 +134,9 @@ TEST(CopyFlags, GitSourcesAreRefusedNotFetchedAsFiles) {
     EXPECT_EQ(error_of("FROM busybox\nADD " + std::string(git) + " /r\n"),
               "Dockerfile:2: Git source \"" + std::string(git) + "\": gantry does not fetch Git repositories yet")
         << git;
+  // A Git source given a checksum is refused as a Git source, not as a source a checksum can't verify.
+  EXPECT_EQ(error_of("FROM busybox\nADD --checksum=sha256:" + std::string(64, '0') + " git@example.com:r.git /r\n"),
+            "Dockerfile:2: Git source \"git@example.com:r.git\": gantry does not fetch Git repositories yet");
   EXPECT_EQ(error_of("FROM busybox\nADD --keep-git-dir=true https://example.com/a.tgz /a\n"),
             "Dockerfile:2: --keep-git-dir: only for Git sources, which gantry does not fetch yet");
   // A plain file whose name merely contains .git is a file.

@@ -116,6 +116,25 @@ TEST_F(CacheMountLeaseTest, LockedUserWaitingIsCancelled) {
   canceller.join();
 }
 
+TEST_F(CacheMountLeaseTest, LockedUserWaitsForTheFirstDirectoryNotOneAPrivateUserLeft) {
+  std::optional<CacheMountLease> first(lease("id", CacheSharing::Private));
+  fs::path left;
+  {
+    auto second = lease("id", CacheSharing::Private);
+    left = second.dir();
+  }
+  ASSERT_TRUE(fs::exists(left));
+  ASSERT_NE(left, first->dir());
+  // The first directory is held and the one the private user left is free: a locked user
+  // waits (here until cancelled) rather than taking it.
+  cancel_ = true;
+  EXPECT_THROW(lease("id", CacheSharing::Locked), Cancelled);
+  cancel_ = false;
+  const fs::path first_dir = first->dir();
+  first.reset();
+  EXPECT_EQ(lease("id", CacheSharing::Locked).dir(), first_dir);
+}
+
 TEST_F(CacheMountLeaseTest, AFailedFillLeavesNoDirectoryBehind) {
   auto failing = [](const fs::path& dir) {
     write_file_atomic(dir / "half", "x");

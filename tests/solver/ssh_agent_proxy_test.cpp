@@ -3,6 +3,7 @@
 #include "solver/ssh_agent_proxy.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,13 +21,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-UniqueFd unix_socket_at(const fs::path& path, bool listen) {
+UniqueFd unix_socket_at(const fs::path& path, bool listen, int backlog = 4) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   std::strcpy(address.sun_path, path.c_str());
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   const auto* a = reinterpret_cast<const sockaddr*>(&address);
-  if (listen ? ::bind(fd.get(), a, sizeof address) != 0 || ::listen(fd.get(), 4) != 0
+  if (listen ? ::bind(fd.get(), a, sizeof address) != 0 || ::listen(fd.get(), backlog) != 0
              : ::connect(fd.get(), a, sizeof address) != 0)
     throw_errno("socket `" + path.string() + "`");
   return fd;
@@ -136,6 +137,39 @@ TEST(SshAgentProxy, RelaysListingAndSigningAndAnswersTheRestItself) {
   }
   EXPECT_EQ(agent.types(), (std::vector<int>{11, 13}))
       << "the agent saw a request a step may not make";
+}
+
+TEST(SshAgentProxy, AnswersComeBackInTheOrderOfTheRequests) {
+  TempDir dir(fs::temp_directory_path(), "proxy-test-");
+  FakeAgent agent(dir.path() / "agent");
+  SshAgentProxy proxy(dir.path(), dir.path() / "agent", {});
+  UniqueFd step = unix_socket_at(proxy.socket(), false);
+  // In one write: the agent's answer to the first is due before the proxy's own to the second.
+  const std::string requests = message(11) + message(19) + message(13) + message(17);
+  ASSERT_EQ(::write(step.get(), requests.data(), requests.size()), static_cast<ssize_t>(requests.size()));
+  const std::string success = message(6), failure = message(5);
+  EXPECT_EQ(read_exactly(step.get(), 4 * success.size()), success + failure + success + failure);
+}
+
+TEST(SshAgentProxy, AStepThatOpensTooManyConnectionsHasTheExtraOneClosed) {
+  TempDir dir(fs::temp_directory_path(), "proxy-test-");
+  // An agent that takes connections and never answers: what is checked is what the proxy holds.
+  const UniqueFd agent = unix_socket_at(dir.path() / "agent", true, 256);
+  SshAgentProxy proxy(dir.path(), dir.path() / "agent", {});
+  std::vector<UniqueFd> held;
+  for (int i = 0; i < 64; ++i) held.push_back(unix_socket_at(proxy.socket(), false));
+  const UniqueFd extra = unix_socket_at(proxy.socket(), false);
+  char byte;
+  EXPECT_EQ(::read(extra.get(), &byte, 1), 0) << "the 65th connection is closed";
+  // Accepted before it, in order, the 64 are still open and relayed: a request no agent
+  // needs is answered.
+  for (const UniqueFd& step : held) {
+    pollfd p{step.get(), POLLIN, 0};
+    EXPECT_EQ(::poll(&p, 1, 0), 0) << "a held connection was closed";
+  }
+  const std::string request = message(19);
+  ASSERT_EQ(::write(held.back().get(), request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  EXPECT_EQ(read_exactly(held.back().get(), 5), message(5));
 }
 
 TEST(SshAgentProxy, AnAgentThatIsNotThereIsNamed) {
