@@ -78,13 +78,23 @@ TerminalOutcome run_in_terminal(const std::vector<std::string>& argv, const fs::
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   std::string last_state;
   while (std::chrono::steady_clock::now() < give_up) {
-    auto o = server.tmux({"list-panes", "-F", "#{pane_dead} #{pane_dead_status} #{pane_pid}"});
+    // tmux marks the pane dead when its pty closes, which can come before it has reaped the
+    // process: until then the status and signal are empty, so the wait goes on.
+    auto o = server.tmux({"list-panes", "-F",
+                          "#{pane_dead} #{?pane_dead_status,#{pane_dead_status},-} "
+                          "#{?pane_dead_signal,#{pane_dead_signal},-} #{pane_pid}"});
     last_state = o.out + o.err;
     std::istringstream state(o.out);
-    int dead = 0, status = -1;
-    if (state >> dead >> status && dead == 1) {
-      result.exit_code = status;
-      break;
+    std::string dead, status, signal;
+    if (state >> dead >> status >> signal && dead == "1") {
+      if (status != "-") {
+        result.exit_code = std::stoi(status);
+        break;
+      }
+      if (signal != "-") {
+        result.exit_code = 128 + std::stoi(signal);  // as a shell reports a killed command
+        break;
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
