@@ -78,8 +78,10 @@ class OciLayout : public SpecifiedOutput {
  public:
   using SpecifiedOutput::SpecifiedOutput;
   void write(cache::Store& store, const BuiltImage& image) override {
-    exporter::write_oci_layout(store.content(), named(names(image), commit(store, image).manifest), spec_.dest,
+    cache::StagingBeside staging = store.staging_beside(spec_.dest);
+    exporter::write_oci_layout(store.content(), named(names(image), commit(store, image).manifest), staging.path(),
                                spec_.annotations.manifest_descriptor);
+    staging.commit();
   }
 };
 
