@@ -15,7 +15,7 @@ std::vector<HistoryEntry> image_history(cache::Store& store, const exporter::Ima
     const bool empty = exporter::bool_member(h, "empty_layer");
     entries.push_back({exporter::string_member(h, "created"), exporter::string_member(h, "created_by"),
                        exporter::string_member(h, "comment"),
-                       (!empty && layer < layers.size()) ? layers[layer++] : 0, empty});
+                       (!empty && layer < layers.size()) ? layers[layer++] : 0});
   }
   return {entries.rbegin(), entries.rend()};
 }

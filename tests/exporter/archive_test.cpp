@@ -221,8 +221,12 @@ TEST_F(ArchiveTest, ImportMakesTheSameImageFromTheSameTarball) {
   write_rootfs_tar({rootfs}, tar);
   fs::create_directories(tmp_.path() / "first");
   fs::create_directories(tmp_.path() / "again");
-  const ImageRecord first = import_rootfs(tar, tmp_.path() / "first", store_, 1'650'000'000);
-  EXPECT_EQ(import_rootfs(tar, tmp_.path() / "again", store_, 1'650'000'000).manifest, first.manifest);
+  const auto import = [&](const char* unpack_dir) {
+    return import_rootfs(tar, tmp_.path() / unpack_dir, store_, 1'650'000'000, json::object(), kImportComment,
+                         std::nullopt);
+  };
+  const ImageRecord first = import("first");
+  EXPECT_EQ(import("again").manifest, first.manifest);
 
   const ImageView view = read_image(store_, first.manifest);
   ASSERT_EQ(view.manifest_json["layers"].size(), 1u);
