@@ -188,7 +188,11 @@ exporter::PackOptions BuildJob::local_pack() const {
   // export compresses its own way (as BuildKit's image exporter does).
   exporter::PackOptions pack{.compression = exporter::Compression::Uncompressed, .clamp_mtime = epoch};
   for (const auto& o : request_.outputs)
-    if (o.type == "image" && o.sets_packing()) pack = o.pack_options(epoch);
+    if (o.type == "image" && o.sets_packing()) {
+      pack = o.pack_options(epoch);
+      // oci-mediatypes= or compression-level= alone is no request to compress what is kept.
+      if (!o.attrs.count("compression")) pack.compression = exporter::Compression::Uncompressed;
+    }
   return pack;
 }
 
