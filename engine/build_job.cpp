@@ -6,7 +6,6 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
-#include "base/image_ref.h"
 #include "base/quantities.h"
 #include "base/scope_guard.h"
 #include "cache/source_tree.h"
@@ -209,7 +208,7 @@ std::vector<std::string> BuildJob::local_names() const {
   // type=docker without a file is buildx's load into docker: here, the local store.
   for (const auto& o : request_.outputs)
     if (o.type == "image" || (o.type == "docker" && o.tar && o.dest.empty()))
-      for (const auto& n : o.names) names.push_back(ImageRef::parse(n).familiar());
+      names.insert(names.end(), o.names.begin(), o.names.end());
   return names;
 }
 
