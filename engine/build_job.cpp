@@ -6,7 +6,6 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
-#include "base/image_ref.h"
 #include "base/quantities.h"
 #include "base/scope_guard.h"
 #include "cache/source_tree.h"
@@ -188,7 +187,11 @@ exporter::PackOptions BuildJob::local_pack() const {
   // export compresses its own way (as BuildKit's image exporter does).
   exporter::PackOptions pack{.compression = exporter::Compression::Uncompressed, .clamp_mtime = epoch};
   for (const auto& o : request_.outputs)
-    if (o.type == "image" && o.sets_packing()) pack = o.pack_options(epoch);
+    if (o.type == "image" && o.sets_packing()) {
+      pack = o.pack_options(epoch);
+      // oci-mediatypes= or compression-level= alone is no request to compress what is kept.
+      if (!o.attrs.count("compression")) pack.compression = exporter::Compression::Uncompressed;
+    }
   return pack;
 }
 
@@ -205,7 +208,7 @@ std::vector<std::string> BuildJob::local_names() const {
   // type=docker without a file is buildx's load into docker: here, the local store.
   for (const auto& o : request_.outputs)
     if (o.type == "image" || (o.type == "docker" && o.tar && o.dest.empty()))
-      for (const auto& n : o.names) names.push_back(ImageRef::parse(n).familiar());
+      names.insert(names.end(), o.names.begin(), o.names.end());
   return names;
 }
 

@@ -4,9 +4,12 @@
 #include <type_traits>
 
 #include "base/error.h"
+#include "base/scope_guard.h"
+#include "frontend/dockerfile/image_config.h"
 #include "frontend/dockerfile/instructions.h"
 #include "frontend/dockerfile/parser.h"
 #include "frontend/dockerfile/shell_lexer.h"
+#include "frontend/dockerfile/stage_environment.h"
 
 namespace gantry::engine {
 
@@ -20,21 +23,11 @@ constexpr const char* kFileName = "--change:";  // what the parser's messages st
 const std::vector<std::string> kChangeInstructions{"CMD",        "ENTRYPOINT", "ENV",  "EXPOSE", "LABEL",
                                                    "ONBUILD",    "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"};
 
-// The image's environment, for expanding the words of a change.
-ShellEnv environment_of(const json& config) {
-  ShellEnv env;
-  for (const auto& entry : config.value("Env", json::array())) {
-    if (!entry.is_string()) continue;
-    const std::string text = entry.get<std::string>();
-    const auto eq = text.find('=');
-    env[text.substr(0, eq)] = eq == std::string::npos ? "" : text.substr(eq + 1);
-  }
-  return env;
-}
-
 class ChangeApplier {
  public:
-  ChangeApplier(json& config, const std::string& change) : config_(config), change_(change) {}
+  // `image` holds the config being changed as its "config" (the form StageEnvironment reads).
+  ChangeApplier(json& image, StageEnvironment& vars, const std::string& change)
+      : image_(image), config_(image["config"]), vars_(vars), change_(change) {}
 
   // `what` may be the parser's "--change:1: what": the line of a one-line change says nothing.
   [[noreturn]] void fail(std::string what) const {
@@ -44,7 +37,7 @@ class ChangeApplier {
 
   std::string expand(const std::string& word) const {
     try {
-      return lexer_.process_word(word, environment_of(config_));
+      return lexer_.process_word(word, vars_.expansion());
     } catch (const Error& e) {
       fail(e.what());
     }
@@ -55,36 +48,14 @@ class ChangeApplier {
     return json::array({"/bin/sh", "-c", args.empty() ? "" : args[0]});
   }
 
-  void set_env(const std::string& key, const std::string& value) {
-    json env = config_.value("Env", json::array());
-    if (!env.is_array()) env = json::array();
-    const std::string entry = key + "=" + value;
-    const auto same_key = std::find_if(env.begin(), env.end(), [&](const json& e) {
-      return e.is_string() && e.get<std::string>().substr(0, e.get<std::string>().find('=')) == key;
-    });
-    if (same_key != env.end()) *same_key = entry;
-    else env.push_back(entry);
-    config_["Env"] = env;
-  }
-
   void expose(const std::string& spec) {
-    std::string ports = spec, proto = "tcp";
-    if (const auto slash = spec.find('/'); slash != std::string::npos) {
-      ports = spec.substr(0, slash);
-      proto = spec.substr(slash + 1);
-      std::transform(proto.begin(), proto.end(), proto.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::vector<std::string> keys;
+    try {
+      keys = expand_port_range(spec);
+    } catch (const Error& e) {
+      fail(e.what());
     }
-    if (proto != "tcp" && proto != "udp" && proto != "sctp") fail("invalid proto: " + proto);
-    const auto number = [&](const std::string& text) {
-      if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), ::isdigit) || std::stoi(text) > 65535)
-        fail("invalid containerPort: " + spec);
-      return std::stoi(text);
-    };
-    const auto dash = ports.find('-');
-    const int first = number(ports.substr(0, dash));
-    const int last = dash == std::string::npos ? first : number(ports.substr(dash + 1));
-    if (last < first) fail("invalid range specified for containerPort: " + spec);
-    for (int port = first; port <= last; ++port) config_["ExposedPorts"][std::to_string(port) + "/" + proto] = json::object();
+    for (const std::string& key : keys) config_["ExposedPorts"][key] = json::object();
   }
 
   void apply(const Instruction& ins, bool& cmd_set) {
@@ -98,12 +69,12 @@ class ChangeApplier {
             config_["Entrypoint"] = command(body.args, body.shell_form);
             if (!cmd_set) config_["Cmd"] = nullptr;
           } else if constexpr (std::is_same_v<T, EnvInstruction>) {
-            for (const KeyValue& kv : body.vars) set_env(expand(kv.key), expand(kv.value));
+            for (const KeyValue& kv : body.vars) vars_.set_env(image_, expand(kv.key), expand(kv.value));
           } else if constexpr (std::is_same_v<T, LabelInstruction>) {
             for (const KeyValue& kv : body.labels) config_["Labels"][expand(kv.key)] = expand(kv.value);
           } else if constexpr (std::is_same_v<T, ExposeInstruction>) {
             for (const std::string& word : body.ports)
-              for (const std::string& port : lexer_.process_words(word, environment_of(config_))) expose(port);
+              for (const std::string& port : lexer_.process_words(word, vars_.expansion())) expose(port);
           } else if constexpr (std::is_same_v<T, OnbuildInstruction>) {
             config_["OnBuild"].push_back(body.expression);
           } else if constexpr (std::is_same_v<T, StopSignalInstruction>) {
@@ -122,15 +93,15 @@ class ChangeApplier {
             const std::string current = config_.value("WorkingDir", "");
             if (!path.starts_with("/")) path = (current.empty() ? "/" : current + "/") + path;
             config_["WorkingDir"] = path;
-          } else {
-            fail(ins.keyword + " is not a valid change command");
           }
         },
         ins.body);
   }
 
  private:
+  json& image_;
   json& config_;
+  StageEnvironment& vars_;
   const std::string& change_;
   ShellLexer lexer_;
 };
@@ -139,14 +110,15 @@ class ChangeApplier {
 
 void apply_image_changes(json& config, const std::vector<std::string>& changes) {
   if (!config.is_object()) config = json::object();
+  json image = {{"config", std::move(config)}};
+  const ScopeGuard give_back([&]() noexcept { config = std::move(image["config"]); });
+  StageEnvironment vars(image);
   bool cmd_set = false;
   for (const std::string& change : changes) {
-    ChangeApplier applier(config, change);
+    ChangeApplier applier(image, vars, change);
     Ast ast;
     try {
       ast = parse(change, "--change");
-    } catch (const UsageError&) {
-      throw;
     } catch (const Error& e) {
       applier.fail(e.what());
     }

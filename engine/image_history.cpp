@@ -1,6 +1,7 @@
 #include "engine/image_history.h"
 
 #include "engine/store_images.h"
+#include "exporter/json_fields.h"
 
 namespace gantry::engine {
 
@@ -8,10 +9,13 @@ std::vector<HistoryEntry> image_history(cache::Store& store, const exporter::Ima
   const std::vector<std::int64_t> layers = layer_content_sizes(store, view);
   std::vector<HistoryEntry> entries;
   std::size_t layer = 0;
-  for (const auto& h : view.config_json.value("history", nlohmann::json::array())) {
-    const bool empty = h.value("empty_layer", false);
-    entries.push_back({h.value("created", ""), h.value("created_by", ""), h.value("comment", ""),
-                       (!empty && layer < layers.size()) ? layers[layer++] : 0, empty});
+  // The config comes from whoever made the image: an entry that is not an object is skipped.
+  for (const auto& h : exporter::array_member(view.config_json, "history")) {
+    if (!h.is_object()) continue;
+    const bool empty = exporter::bool_member(h, "empty_layer");
+    entries.push_back({exporter::string_member(h, "created"), exporter::string_member(h, "created_by"),
+                       exporter::string_member(h, "comment"),
+                       (!empty && layer < layers.size()) ? layers[layer++] : 0});
   }
   return {entries.rbegin(), entries.rend()};
 }

@@ -14,7 +14,6 @@ namespace gantry::engine {
 struct HistoryEntry {
   std::string created, created_by, comment;
   std::int64_t size = 0;  // of the layer the step made (its content size); 0 for a step that made none
-  bool empty_layer = false;
 };
 
 std::vector<HistoryEntry> image_history(cache::Store& store, const exporter::ImageView& view);

@@ -5,6 +5,7 @@
 #include "engine/docker_image_config.h"
 #include "engine/local_images.h"
 #include "exporter/image.h"
+#include "exporter/json_fields.h"
 
 namespace gantry::engine {
 
@@ -17,16 +18,16 @@ constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";  // Go's zero time.Tim
 
 // docker's Comment: the config's own, else the last history entry's.
 std::string comment_of(const json& config) {
-  if (const std::string own = config.value("comment", ""); !own.empty()) return own;
-  const json history = config.value("history", json::array());
-  if (!history.is_array() || history.empty() || !history.back().is_object()) return "";
-  return history.back().value("comment", "");
+  if (std::string own = exporter::string_member(config, "comment"); !own.empty()) return own;
+  const json history = exporter::array_member(config, "history");
+  return history.empty() ? "" : exporter::string_member(history.back(), "comment");
 }
 
-// The OCI descriptor of what the name points to (a manifest, or an index).
-ordered_json descriptor_of(cache::Store& store, const Digest& target) {
-  const json blob = json::parse(store.content().read(target), nullptr, false);
-  std::string media_type = blob.is_object() ? blob.value("mediaType", "") : "";
+// The OCI descriptor of what the name points to: the manifest `view` read, or an index.
+ordered_json descriptor_of(cache::Store& store, const Digest& target, const exporter::ImageView& view) {
+  const json blob = target == view.manifest ? view.manifest_json
+                                            : json::parse(store.content().read(target), nullptr, false);
+  std::string media_type = exporter::string_member(blob, "mediaType");
   if (media_type.empty()) media_type = "application/vnd.oci.image.manifest.v1+json";
   ordered_json out = ordered_json::object();
   out["mediaType"] = media_type;
@@ -73,32 +74,36 @@ ordered_json inspect_image(cache::Store& store, const std::string& ref) {
   ordered_json digests = ordered_json::array();
   for (const auto& digest : store.images().repo_digests(target)) digests.push_back(digest.str());
   ordered_json layers = ordered_json::array();
-  const json rootfs = config.value("rootfs", json::object());
-  for (const auto& diff_id : rootfs.value("diff_ids", json::array())) layers.push_back(ordered_json(diff_id));
+  // The config comes from whoever made the image: a field of the wrong type reads as absent.
+  const json rootfs = exporter::object_member(config, "rootfs");
+  for (const auto& diff_id : exporter::array_member(rootfs, "diff_ids"))
+    if (diff_id.is_string()) layers.push_back(ordered_json(diff_id));
 
   ordered_json out = ordered_json::object();
   out["Id"] = view.config.str();
   out["RepoTags"] = tags;
   out["RepoDigests"] = digests;
-  out["Parent"] = config.value("parent", "");
+  out["Parent"] = exporter::string_member(config, "parent");
   out["Comment"] = comment_of(config);
   if (config.contains("created") && config.at("created").is_string())
     out["Created"] = go_rfc3339_nano(config.at("created").get<std::string>());
-  out["DockerVersion"] = config.value("docker_version", "");
-  out["Author"] = config.value("author", "");
+  out["DockerVersion"] = exporter::string_member(config, "docker_version");
+  out["Author"] = exporter::string_member(config, "author");
   out["Config"] = docker_image_config(config.contains("config") ? config.at("config") : json());
-  out["Architecture"] = config.value("architecture", "");
-  if (const std::string variant = config.value("variant", ""); !variant.empty()) out["Variant"] = variant;
-  out["Os"] = config.value("os", "");
-  if (const std::string version = config.value("os.version", ""); !version.empty()) out["OsVersion"] = version;
+  out["Architecture"] = exporter::string_member(config, "architecture");
+  if (const std::string variant = exporter::string_member(config, "variant"); !variant.empty())
+    out["Variant"] = variant;
+  out["Os"] = exporter::string_member(config, "os");
+  if (const std::string version = exporter::string_member(config, "os.version"); !version.empty())
+    out["OsVersion"] = version;
   out["Size"] = image_size(store, view);
   out["GraphDriver"] = ordered_json{{"Data", nullptr}, {"Name", "overlayfs"}};
   ordered_json rootfs_out = ordered_json::object();
-  if (const std::string type = rootfs.value("type", ""); !type.empty()) rootfs_out["Type"] = type;
+  if (const std::string type = exporter::string_member(rootfs, "type"); !type.empty()) rootfs_out["Type"] = type;
   if (!layers.empty()) rootfs_out["Layers"] = layers;
   out["RootFS"] = rootfs_out;
   out["Metadata"] = ordered_json{{"LastTagTime", last_tagged ? exporter::rfc3339_utc(last_tagged) : kZeroTime}};
-  out["Descriptor"] = descriptor_of(store, target);
+  out["Descriptor"] = descriptor_of(store, target, view);
   return out;
 }
 

@@ -38,11 +38,8 @@ class SpecifiedOutput : public ImageOutput {
 
  protected:
   // name= when given (familiar names), else the build's tags.
-  std::vector<std::string> names(const BuiltImage& image) const {
-    if (spec_.names.empty()) return image.tags;
-    std::vector<std::string> out;
-    for (const auto& n : spec_.names) out.push_back(ImageRef::parse(n).familiar());
-    return out;
+  const std::vector<std::string>& names(const BuiltImage& image) const {
+    return spec_.names.empty() ? image.tags : spec_.names;
   }
   // The image again, its layers compressed and its manifest annotated as the output asks.
   exporter::ImageRecord commit(cache::Store& store, const BuiltImage& image) const {
@@ -78,8 +75,10 @@ class OciLayout : public SpecifiedOutput {
  public:
   using SpecifiedOutput::SpecifiedOutput;
   void write(cache::Store& store, const BuiltImage& image) override {
-    exporter::write_oci_layout(store.content(), named(names(image), commit(store, image).manifest), spec_.dest,
+    cache::StagingBeside staging = store.staging_beside(spec_.dest);
+    exporter::write_oci_layout(store.content(), named(names(image), commit(store, image).manifest), staging.path(),
                                spec_.annotations.manifest_descriptor);
+    staging.commit();
   }
 };
 

@@ -121,11 +121,10 @@ std::vector<std::string> split_names(const std::string& text, const std::string&
     std::string name = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     if (name.empty()) throw UsageError(where + ": an empty name in name=");
     try {
-      ImageRef::parse(name);
+      names.push_back(ImageRef::parse(name).familiar());
     } catch (const Error& e) {
       throw UsageError(where + ": name `" + name + "`: " + e.what());
     }
-    names.push_back(std::move(name));
     if (comma == std::string::npos) break;
     pos = comma + 1;
   }

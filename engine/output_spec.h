@@ -23,7 +23,8 @@ struct OutputSpec {
   // "" for type=image and registry, and type=docker without dest= (the local store has it).
   std::string dest;
   std::map<std::string, std::string> attrs;  // every key=value given, keys in lower case
-  std::vector<std::string> names;            // name=, split at commas: what the output calls the image
+  std::vector<std::string> names;            // name=, split at commas, each in its familiar form
+                                             // (ImageRef::familiar): what the output calls the image
   bool push = false;                         // type=registry, type=image,push=true
   bool tar = true;                           // oci, docker: tar=false writes an OCI image layout directory
   ImageAnnotations annotations;              // annotation*.KEY=V

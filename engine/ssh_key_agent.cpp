@@ -5,11 +5,11 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "base/child_process.h"
 #include "base/error.h"
 
 namespace gantry::engine {
@@ -33,25 +33,15 @@ fs::path program(const std::string& name, const std::string& what) {
               "` not found in /usr/bin, /bin or /usr/local/bin (install openssh-client)");
 }
 
-struct Pipe {
-  UniqueFd read, write;
-};
-
-Pipe make_pipe(const std::string& what) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno(what + ": pipe");
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
-
 // Starts `argv` in a session of its own (no terminal to prompt on) with default signal
-// handling, `in` as its stdin and `out` as its stdout and stderr.
-pid_t spawn(const fs::path& path, const std::vector<std::string>& argv,
-            const std::vector<std::string>& env, int in, int out, const std::string& what) {
+// handling, `in` as its stdin, `out` as its stdout and `err` as its stderr.
+pid_t spawn(const fs::path& path, const std::vector<std::string>& argv, const std::vector<std::string>& env,
+            int in, int out, int err, const std::string& what) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in, 0);
   posix_spawn_file_actions_adddup2(&actions, out, 1);
-  posix_spawn_file_actions_adddup2(&actions, out, 2);
+  posix_spawn_file_actions_adddup2(&actions, err, 2);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t all, none;
@@ -70,26 +60,16 @@ pid_t spawn(const fs::path& path, const std::vector<std::string>& argv,
   const int rc = ::posix_spawn(&pid, path.c_str(), &actions, &attr, args.data(), envp.data());
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    errno = rc;
-    throw_errno(what + ": start `" + path.string() + "`");
-  }
+  if (rc != 0) throw errno_error(what + ": start `" + path.string() + "`", rc);
   return pid;
 }
 
-// The exit status of child `pid`, or 128 + the signal that ended it.
-int wait_for(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// Reads `fd` until its end, or (with `line`) its first line.
-std::string read_from(int fd, bool line) {
+// Reads `fd` until its first line, its end, or kMaxOutput bytes: the agent's report, whose pipe
+// the agent's command keeps open as its stderr.
+std::string first_line_from(int fd) {
   std::string text;
   char buffer[4096];
-  while (text.size() < kMaxOutput && !(line && text.find('\n') != std::string::npos)) {
+  while (text.size() < kMaxOutput && text.find('\n') == std::string::npos) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
@@ -111,14 +91,14 @@ SshKeyAgent::SshKeyAgent(const fs::path& parent, const std::vector<fs::path>& ke
     : what_(what), dir_(parent, "ssh-agent-"), socket_(dir_.path() / "agent.sock") {
   const fs::path agent = program("ssh-agent", what_);
   Pipe keep_alive = make_pipe(what_), report = make_pipe(what_);
-  child_ = spawn(agent,
-                 {"ssh-agent", "-a", socket_.string(), "--", "/bin/sh", "-c",
-                  "echo \"$SSH_AGENT_PID\" && exec cat >/dev/null"},
-                 {"PATH=/usr/bin:/bin"}, keep_alive.read.get(), report.write.get(), what_);
+  child_.emplace(spawn(agent,
+                       {"ssh-agent", "-a", socket_.string(), "--", "/bin/sh", "-c",
+                        "echo \"$SSH_AGENT_PID\" && exec cat >/dev/null"},
+                       {"PATH=/usr/bin:/bin"}, keep_alive.read.get(), report.write.get(), report.write.get(), what_));
   keep_alive_ = std::move(keep_alive.write);
   report.write.reset();
   try {
-    const std::string said = read_from(report.read.get(), true);
+    const std::string said = first_line_from(report.read.get());
     const std::string pid_text = said.substr(0, said.find('\n'));
     const bool is_pid = !pid_text.empty() && pid_text.size() < 10 &&
                         pid_text.find_first_not_of("0123456789") == std::string::npos;
@@ -139,15 +119,16 @@ void SshKeyAgent::add_key(const fs::path& key) const {
   // finds itself, and a build's key is the user's choice.
   UniqueFd file(::open(key.c_str(), O_RDONLY | O_CLOEXEC));
   if (!file) throw_errno(what_ + ": key `" + key.string() + "`");
-  Pipe output = make_pipe(what_);
-  const pid_t pid = spawn(program("ssh-add", what_), {"ssh-add", "-q", "-"},
-                          {"SSH_AUTH_SOCK=" + socket_.string(), "SSH_ASKPASS_REQUIRE=never"},
-                          file.get(), output.write.get(), what_);
-  output.write.reset();
-  const std::string said = read_from(output.read.get(), false);
-  if (wait_for(pid) != 0)
-    throw Error(what_ + ": key `" + key.string() +
-                "` could not be loaded (a key with a passphrase cannot be): " + first_line(said));
+  Pipe out = make_pipe(what_), err = make_pipe(what_);
+  Child ssh_add(spawn(program("ssh-add", what_), {"ssh-add", "-q", "-"},
+                      {"SSH_AUTH_SOCK=" + socket_.string(), "SSH_ASKPASS_REQUIRE=never"}, file.get(),
+                      out.write.get(), err.write.get(), what_));
+  out.write.reset();
+  err.write.reset();
+  const ChildOutput said = drain(std::move(out.read), std::move(err.read), kMaxOutput, what_ + ": ssh-add");
+  if (ssh_add.wait() != 0)
+    throw Error(what_ + ": key `" + key.string() + "` could not be loaded (a key with a passphrase cannot be): " +
+                first_line(said.err.empty() ? said.out : said.err));
 }
 
 void SshKeyAgent::stop() noexcept {
@@ -161,11 +142,7 @@ void SshKeyAgent::stop() noexcept {
     agent_.reset();
   }
   keep_alive_.reset();
-  if (child_ > 0) {
-    ::kill(child_, SIGKILL);
-    wait_for(child_);
-    child_ = -1;
-  }
+  child_.reset();
 }
 
 }  // namespace gantry::engine

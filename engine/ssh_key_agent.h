@@ -15,12 +15,12 @@
 // keys outlives its build by more than that.
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/child_process.h"
 #include "base/file_util.h"
 #include "base/unique_fd.h"
 
@@ -48,7 +48,7 @@ class SshKeyAgent {
   TempDir dir_;
   std::filesystem::path socket_;
   UniqueFd keep_alive_;  // the write end of the pipe the agent's `cat` reads
-  pid_t child_ = -1;     // the `cat`
+  std::optional<Child> child_;  // the `cat`
   UniqueFd agent_;       // a pidfd of the agent itself
 };
 

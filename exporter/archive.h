@@ -27,7 +27,8 @@ using TaggedManifests = std::vector<std::pair<std::string, Digest>>;
 // Annotations of every index.json entry besides the names (which win over them).
 using DescriptorAnnotations = std::map<std::string, std::string>;
 
-// `dir` must not exist, or be an empty directory.
+// Fills `dir`, an empty directory (an export's staging directory, renamed into place by the
+// caller: cache/staging_beside.h), with the layout's files.
 void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
                       const std::filesystem::path& dir, const DescriptorAnnotations& annotations = {});
 // Adds `manifest` (an OCI manifest) and the blobs it names to the OCI layout `dir` (made when

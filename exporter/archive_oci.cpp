@@ -69,18 +69,12 @@ void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& t
                       const fs::path& dir, const DescriptorAnnotations& annotations) {
   const Layout layout = plan_layout(store, tagged_manifests, annotations);
   std::error_code ec;
-  if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
-    throw Error("OCI layout `" + dir.string() + "`: exists and is not an empty directory");
-  const fs::path parent = dir.has_parent_path() ? dir.parent_path() : ".";
-  TempDir temp(parent, "." + dir.filename().string() + ".tmp-");
-  fs::create_directories(temp.path() / "blobs" / "sha256");
-  write_file_atomic(temp.path() / "oci-layout", kOciLayoutFile);
-  write_file_atomic(temp.path() / "index.json", layout.index_json);
-  for (const Digest& blob : layout.blobs) {
-    link_or_copy(store, blob, temp.path() / "blobs" / "sha256" / blob.hex());
-  }
-  if (::rename(temp.path().c_str(), dir.c_str()) != 0) throw_errno("rename into place `" + dir.string() + "`");
-  temp.release();
+  if (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec))
+    throw Error("OCI layout `" + dir.string() + "`: is not an empty directory");
+  fs::create_directories(dir / "blobs" / "sha256");
+  write_file_atomic(dir / "oci-layout", kOciLayoutFile);
+  write_file_atomic(dir / "index.json", layout.index_json);
+  for (const Digest& blob : layout.blobs) link_or_copy(store, blob, dir / "blobs" / "sha256" / blob.hex());
 }
 
 void update_oci_layout(const cache::ContentStore& store, const Digest& manifest, const std::string& tag,

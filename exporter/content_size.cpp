@@ -1,35 +1,47 @@
 #include "exporter/content_size.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
-#include <cerrno>
 #include <cstring>
 #include <set>
 #include <utility>
 
 #include "base/error.h"
+#include "cache/directory_entries.h"
 #include "exporter/libarchive_handle.h"
 
 namespace gantry::exporter {
 
 namespace fs = std::filesystem;
 
-std::int64_t directory_content_size(const fs::path& dir) {
+namespace {
+
+struct SizeWalk {
   std::int64_t size = 0;
-  std::set<std::pair<dev_t, ino_t>> counted;
-  std::error_code ec;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
-  if (ec) throw Error("`" + dir.string() + "`: " + ec.message());
-  for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
-    if (ec) throw Error("`" + dir.string() + "`: " + ec.message());
-    struct stat st {};
-    if (::lstat(it->path().c_str(), &st) != 0)
-      throw Error("`" + it->path().string() + "`: " + std::strerror(errno));
-    if (S_ISDIR(st.st_mode) || st.st_size == 0) continue;
-    if (counted.insert({st.st_dev, st.st_ino}).second) size += st.st_size;
+  std::set<std::pair<dev_t, ino_t>> linked;  // inodes of more than one name, counted once
+};
+
+void add_directory(int dir_fd, const fs::path& path, SizeWalk& walk) {
+  for (const cache::DirectoryEntry& entry : cache::stat_directory(dir_fd, path.string())) {
+    if (entry.error != 0) throw Error("`" + (path / entry.name).string() + "`: " + std::strerror(entry.error));
+    if (S_ISDIR(entry.st.st_mode)) {
+      const fs::path child = path / entry.name;
+      add_directory(cache::open_directory_at(dir_fd, entry.name.c_str(), child.string()).get(), child, walk);
+      continue;
+    }
+    if (entry.st.st_size == 0) continue;
+    if (entry.st.st_nlink > 1 && !walk.linked.insert({entry.st.st_dev, entry.st.st_ino}).second) continue;
+    walk.size += entry.st.st_size;
   }
-  if (ec) throw Error("`" + dir.string() + "`: " + ec.message());
-  return size;
+}
+
+}  // namespace
+
+std::int64_t directory_content_size(const fs::path& dir) {
+  SizeWalk walk;
+  add_directory(cache::open_directory_at(AT_FDCWD, dir.c_str(), dir.string()).get(), dir, walk);
+  return walk.size;
 }
 
 std::int64_t tar_content_size(const fs::path& blob, const std::string& label) {

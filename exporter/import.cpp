@@ -16,7 +16,7 @@ ImageRecord import_rootfs(const std::filesystem::path& tarball, const std::files
   ArchiveReader reader = open_tar_reader(tarball, label);
   extract_tar(reader.get(), unpack_dir, label);
   const LayerBlob layer = pack_layer(unpack_dir, store, {.clamp_mtime = created});
-  nlohmann::json image = {{"config", config.is_object() ? config : nlohmann::json::object()},
+  nlohmann::json image = {{"config", config},
                           {"history", {{{"created_by", "gantry import"}, {"comment", comment}}}}};
   if (platform) {
     image["os"] = platform->os;

@@ -26,8 +26,7 @@ inline constexpr const char* kImportComment = "imported from a rootfs tarball";
 // one history entry's comment, and `platform` what it says it runs on (the host's when none).
 ImageRecord import_rootfs(const std::filesystem::path& tarball, const std::filesystem::path& unpack_dir,
                           const cache::ContentStore& store, std::int64_t created,
-                          const nlohmann::json& config = nlohmann::json::object(),
-                          const std::string& comment = kImportComment,
-                          const std::optional<Platform>& platform = std::nullopt);
+                          const nlohmann::json& config, const std::string& comment,
+                          const std::optional<Platform>& platform);
 
 }  // namespace gantry::exporter

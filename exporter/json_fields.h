@@ -12,6 +12,15 @@ namespace gantry::exporter {
 // `object[key]` when `object` is an object and that member a string; "" otherwise.
 std::string string_member(const nlohmann::json& object, std::string_view key);
 
+// `object[key]` when `object` is an object and that member a boolean; false otherwise.
+bool bool_member(const nlohmann::json& object, std::string_view key);
+
+// `object[key]` when `object` is an object and that member an array; an empty array otherwise.
+nlohmann::json array_member(const nlohmann::json& object, std::string_view key);
+
+// `object[key]` when `object` is an object and that member an object; an empty object otherwise.
+nlohmann::json object_member(const nlohmann::json& object, std::string_view key);
+
 // `text` parsed; throws Error "<what>: not valid JSON (at byte N)".
 nlohmann::json parse_json(std::string_view text, const std::string& what);
 

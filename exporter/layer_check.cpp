@@ -31,8 +31,8 @@ std::vector<LayerClaim> layer_claims(const json& manifest, const json& config) {
   return claims;
 }
 
-}  // namespace
-
+// What each of `blobs` holds uncompressed, in the same order: as `known` recorded it, or read
+// through now and recorded there. Throws Error naming a blob that cannot be read.
 std::vector<cache::UncompressedLayer> uncompressed_layers(const cache::ContentStore& store,
                                                           cache::UncompressedLayers& known,
                                                           const std::vector<Digest>& blobs) {
@@ -52,6 +52,8 @@ std::vector<cache::UncompressedLayer> uncompressed_layers(const cache::ContentSt
   for (const auto& layer : found) out.push_back(*layer);
   return out;
 }
+
+}  // namespace
 
 void check_image_layers(const cache::ContentStore& store, cache::UncompressedLayers& known, const json& manifest,
                         const json& config) {

@@ -13,18 +13,12 @@
 
 namespace gantry::exporter {
 
-// What each of `blobs` (layer blobs in `store`) holds uncompressed, in the same order: as `known`
-// recorded it, or read through now (those on every core) and recorded there, a fact about the
-// blob's bytes whatever any config claims. Throws Error naming a blob that cannot be read.
-std::vector<cache::UncompressedLayer> uncompressed_layers(const cache::ContentStore& store,
-                                                          cache::UncompressedLayers& known,
-                                                          const std::vector<Digest>& blobs);
-
 // Every layer of `manifest` (an image manifest whose blobs are in `store`) must hold, uncompressed,
 // the diff_id at the same place in `config`'s rootfs. A blob whose digest is its diff_id is a plain
-// tar proven by its digest; any other is taken from uncompressed_layers. Throws Error "layer
-// <digest>: ..." for a layer that is not what the config claims, or when the two list different
-// numbers of layers.
+// tar proven by its digest; any other is read through once (those on every core) and what it holds
+// recorded in `known`, a fact about the blob's bytes whatever any config claims. Throws Error
+// "layer <digest>: ..." for a layer that is not what the config claims, or when the two list
+// different numbers of layers.
 void check_image_layers(const cache::ContentStore& store, cache::UncompressedLayers& known,
                         const nlohmann::json& manifest, const nlohmann::json& config);
 

@@ -1,17 +1,13 @@
 #include "registry/credential_helper.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
+#include "base/child_process.h"
 #include "base/error.h"
-#include "base/unique_fd.h"
 
 extern char** environ;
 
@@ -49,69 +45,6 @@ std::string explanation(const std::string& out, const std::string& err, const st
       text.replace(at, secret.size(), "<secret>");
   if (text.size() > 200) text = text.substr(0, 200) + "...";
   return text;
-}
-
-// A started program, killed and reaped if its owner gives up on it.
-class Child {
- public:
-  explicit Child(pid_t pid) : pid_(pid) {}
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    wait();
-  }
-  // The exit status, or 128 + the signal that ended it.
-  int wait() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_;
-};
-
-struct Pipe {
-  UniqueFd read, write;
-};
-
-Pipe make_pipe(const std::string& what) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno(what + ": pipe");
-  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
-}
-
-// Reads `out` and `err` to their ends (both at once: a program blocked on a full stderr would
-// never close its stdout).
-void drain(UniqueFd out, UniqueFd err, std::string& out_text, std::string& err_text,
-           const std::string& what) {
-  pollfd fds[2] = {{out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}};
-  std::string* texts[2] = {&out_text, &err_text};
-  int open = 2;
-  while (open > 0) {
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(what + ": poll");
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buffer[4096];
-      ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        fds[i].fd = -1;
-        --open;
-        continue;
-      }
-      if (texts[i]->size() + static_cast<std::size_t>(n) > kMaxOutput)
-        throw Error(what + ": printed more than " + std::to_string(kMaxOutput) + " bytes");
-      texts[i]->append(buffer, static_cast<std::size_t>(n));
-    }
-  }
 }
 
 }  // namespace
@@ -169,10 +102,9 @@ CredentialHelper::Answer CredentialHelper::run(const std::string& verb, const st
   out.write.reset();
   err.write.reset();
 
-  Answer answer;
-  drain(std::move(out.read), std::move(err.read), answer.out, answer.err, what);
-  answer.exit_status = child.wait();
-  return answer;
+  ChildOutput said = drain(std::move(out.read), std::move(err.read), kMaxOutput, what);
+  const int exit_status = child.wait();
+  return {.exit_status = exit_status, .out = std::move(said.out), .err = std::move(said.err)};
 }
 
 std::optional<Credentials> CredentialHelper::get(const std::string& server_url) const {

@@ -1,5 +1,10 @@
 #include "frontend/dockerfile/image_config.h"
 
+#include <algorithm>
+
+#include "base/error.h"
+#include "frontend/dockerfile/text.h"
+
 namespace gantry::frontend {
 
 using nlohmann::json;
@@ -7,6 +12,30 @@ using nlohmann::json;
 json empty_image_config() {
   return {{"architecture", "amd64"}, {"os", "linux"}, {"config", json::object()},
           {"history", json::array()}};
+}
+
+std::vector<std::string> expand_port_range(const std::string& spec) {
+  std::string proto = "tcp";
+  std::string ports = spec;
+  if (auto slash = spec.find('/'); slash != std::string::npos) {
+    proto = to_lower(spec.substr(slash + 1));
+    ports = spec.substr(0, slash);
+  }
+  if (proto != "tcp" && proto != "udp" && proto != "sctp") throw Error("invalid proto: " + proto);
+  auto number = [&](const std::string& s) {
+    if (s.empty() || s.size() > 5 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      throw Error("invalid containerPort: " + spec);
+    int n = std::stoi(s);
+    if (n > 65535) throw Error("invalid containerPort: " + spec);
+    return n;
+  };
+  std::size_t dash = ports.find('-');
+  int first = number(ports.substr(0, dash));
+  int last = dash == std::string::npos ? first : number(ports.substr(dash + 1));
+  if (last < first) throw Error("invalid range specified for containerPort: " + spec);
+  std::vector<std::string> out;
+  for (int p = first; p <= last; ++p) out.push_back(std::to_string(p) + "/" + proto);
+  return out;
 }
 
 std::optional<std::string> get_env(const json& image, std::string_view key) {

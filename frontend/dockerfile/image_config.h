@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,11 @@ namespace gantry::frontend {
 
 // The config every stage starts from when it has no base image (FROM scratch).
 nlohmann::json empty_image_config();
+
+// EXPOSE's "PORT[-PORT][/PROTO]" as the config's ExposedPorts keys ("80/tcp", ...). Throws
+// Error with docker's message ("invalid proto: x", "invalid containerPort: x", ...), which the
+// caller prefixes with where the spec came from.
+std::vector<std::string> expand_port_range(const std::string& spec);
 
 // Env entries ("KEY=VALUE") of config.Env.
 std::optional<std::string> get_env(const nlohmann::json& image, std::string_view key);

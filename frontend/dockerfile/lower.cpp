@@ -466,37 +466,19 @@ class Lowerer {
         fail(ins, err.what());
       }
       for (const std::string& port : ports) {
-        for (const std::string& key : expand_port_range(port, ins)) {
+        std::vector<std::string> keys;
+        try {
+          keys = expand_port_range(port);
+        } catch (const Error& err) {
+          fail(ins, err.what());
+        }
+        for (const std::string& key : keys) {
           st.image["config"]["ExposedPorts"][key] = json::object();
           exposed.insert(key);
         }
       }
     }
     add_history(st.image, "EXPOSE " + go_port_set(exposed), false);
-  }
-
-  std::vector<std::string> expand_port_range(const std::string& spec, const Instruction& ins) const {
-    std::string proto = "tcp";
-    std::string ports = spec;
-    if (auto slash = spec.find('/'); slash != std::string::npos) {
-      proto = to_lower(spec.substr(slash + 1));
-      ports = spec.substr(0, slash);
-    }
-    if (proto != "tcp" && proto != "udp" && proto != "sctp") fail(ins, "invalid proto: " + proto);
-    auto number = [&](const std::string& s) {
-      if (s.empty() || s.size() > 5 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        fail(ins, "invalid containerPort: " + spec);
-      int n = std::stoi(s);
-      if (n > 65535) fail(ins, "invalid containerPort: " + spec);
-      return n;
-    };
-    std::size_t dash = ports.find('-');
-    int first = number(ports.substr(0, dash));
-    int last = dash == std::string::npos ? first : number(ports.substr(dash + 1));
-    if (last < first) fail(ins, "invalid range specified for containerPort: " + spec);
-    std::vector<std::string> out;
-    for (int p = first; p <= last; ++p) out.push_back(std::to_string(p) + "/" + proto);
-    return out;
   }
 
   void apply(StageState& st, const Instruction& ins, const VolumeInstruction& v) {

@@ -124,6 +124,18 @@ TEST_F(BuildJobTest, EachOutputIsWrittenByItsType) {
     EXPECT_GT(fs::file_size(tmp_.path() / archive), 1024u) << archive;
 }
 
+TEST_F(BuildJobTest, TheStoreKeepsLayersUncompressedUnlessTheImageOutputSaysCompression) {
+  const auto layer_type = [this](const std::string& output) {
+    auto r = request("FROM scratch\nCOPY hello.txt /\n");
+    r.outputs = {parse_output_spec(output)};
+    const auto image = build(std::move(r));
+    return exporter::read_image(store_.content(), image.manifest).manifest_json["layers"][0]["mediaType"];
+  };
+  EXPECT_EQ(layer_type("type=image,oci-mediatypes=false"), "application/vnd.docker.image.rootfs.diff.tar");
+  EXPECT_EQ(layer_type("type=image,compression-level=3"), "application/vnd.oci.image.layer.v1.tar");
+  EXPECT_EQ(layer_type("type=image,compression=gzip"), "application/vnd.oci.image.layer.v1.tar+gzip");
+}
+
 TEST_F(BuildJobTest, ARegistryOutputWithoutANameFailsBeforeTheBuild) {
   auto r = request("FROM scratch\nCOPY hello.txt /\n");
   r.outputs = {parse_output_spec("type=registry")};

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/image_history.h"
 #include "engine/image_inspect.h"
 #include "tests/engine/store_fixture.h"
 
@@ -78,6 +79,36 @@ TEST_F(ImageInspectTest, AnUntaggedImageHasNoTagsAndGosZeroTime) {
   const nlohmann::ordered_json out = inspect_image(store_, app.config.str());
   EXPECT_EQ(out["RepoTags"].dump(), "[]");
   EXPECT_EQ(out["Metadata"]["LastTagTime"], "0001-01-01T00:00:00Z");
+}
+
+TEST_F(ImageInspectTest, AConfigsFieldsOfTheWrongTypeReadAsAbsent) {
+  // A loaded image's config comes from anyone: inspect and history do not fail on it.
+  const json config = json::parse(R"({"author": 5, "history": "x", "os": ["linux"], "comment": {},
+                                      "variant": 1, "docker_version": null, "config": "sh"})");
+  const auto bad = exporter::write_image(store_.content(), config, {}, 1'700'000'000);
+  store_.images().set("bad:1", bad.manifest);
+  const nlohmann::ordered_json out = inspect_image(store_, "bad:1");
+  EXPECT_EQ(out["Author"], "");
+  EXPECT_EQ(out["Os"], "");
+  EXPECT_EQ(out["Comment"], "");
+  EXPECT_EQ(out["DockerVersion"], "");
+  EXPECT_FALSE(out.contains("Variant"));
+  EXPECT_EQ(out["Config"].dump(), "{}");
+  EXPECT_EQ(out["Descriptor"]["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_TRUE(image_history(store_, exporter::read_image(store_.content(), bad.manifest)).empty());
+}
+
+TEST_F(ImageInspectTest, HistorySkipsEntriesThatAreNotObjectsAndFieldsOfTheWrongType) {
+  const json config = json::parse(R"({"history": [5, "x", {"created_by": 7, "comment": "kept",
+                                      "empty_layer": "yes"}, {"created_by": "RUN true", "empty_layer": true}]})");
+  const auto odd = exporter::write_image(store_.content(), config, {}, 1'700'000'000);
+  const auto entries = image_history(store_, exporter::read_image(store_.content(), odd.manifest));
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].created_by, "RUN true");
+  EXPECT_EQ(entries[1].created_by, "");
+  EXPECT_EQ(entries[1].comment, "kept");
+  EXPECT_EQ(entries[1].size, 0);
+  EXPECT_EQ(entries[1].created, "2023-11-14T22:13:20Z");
 }
 
 }  // namespace

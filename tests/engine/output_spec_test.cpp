@@ -68,6 +68,9 @@ TEST(OutputSpecTest, NamesAreSplitAtCommasAndMayBeQuotedAsCsv) {
   EXPECT_EQ(parse_output_spec("type=image,name=a:1").names, (std::vector<std::string>{"a:1"}));
   EXPECT_FALSE(parse_output_spec("type=image,name=a:1").push);
   EXPECT_TRUE(parse_output_spec("type=registry,name=a:1").push);
+  // Kept in familiar form, as the store names images.
+  EXPECT_EQ(parse_output_spec(R"(type=image,"name=docker.io/library/a:1,docker.io/team/b")").names,
+            (std::vector<std::string>{"a:1", "team/b:latest"}));
   // A doubled quote inside quotes is one quote.
   EXPECT_EQ(parse_output_spec(R"(type=oci,"dest=a""b")").dest, "a\"b");
   EXPECT_EQ(error_of(R"(type=image,"name=a:1)"), R"(invalid --output `type=image,"name=a:1`: a quote is not closed)");

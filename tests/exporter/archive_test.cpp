@@ -85,6 +85,7 @@ TEST_F(ArchiveTest, OciLayoutPassesRealTools) {
   if (!fs::exists(kValidator)) GTEST_SKIP() << kValidator << " is absent";
   const ImageRecord image = busybox_image();
   const fs::path layout = tmp_.path() / "layout";
+  fs::create_directory(layout);
   write_oci_layout(store_, {{"gantry-test/busybox:1.0", image.manifest}}, layout);
   const json index = json::parse(read_file(layout / "index.json"));
   EXPECT_EQ(index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"], "1.0");
@@ -96,6 +97,7 @@ TEST_F(ArchiveTest, OciLayoutPassesRealTools) {
 TEST_F(ArchiveTest, DescriptorAnnotationsGoOnEveryIndexEntryAndTheNamesWin) {
   const ImageRecord image = busybox_image();
   const fs::path layout = tmp_.path() / "annotated";
+  fs::create_directory(layout);
   write_oci_layout(store_, {{"busybox:1", image.manifest}, {"busybox:2", image.manifest}}, layout,
                    {{"org.example.k", "v"}, {"org.opencontainers.image.ref.name", "overridden"}});
   const json index = json::parse(read_file(layout / "index.json"));
@@ -157,6 +159,7 @@ TEST_F(ArchiveTest, LoadReadsDockerArchiveBackWithTheSameImageId) {
 TEST_F(ArchiveTest, LoadRejectsATamperedBlobAndTagsNothing) {
   const ImageRecord image = busybox_image();
   const fs::path layout = tmp_.path() / "layout";
+  fs::create_directory(layout);
   write_oci_layout(store_, {{"busybox", image.manifest}}, layout);
   // Swap the config blob's bytes for others: its name no longer matches its content.
   const fs::path config = layout / "blobs/sha256" / image.config.hex();
@@ -218,8 +221,12 @@ TEST_F(ArchiveTest, ImportMakesTheSameImageFromTheSameTarball) {
   write_rootfs_tar({rootfs}, tar);
   fs::create_directories(tmp_.path() / "first");
   fs::create_directories(tmp_.path() / "again");
-  const ImageRecord first = import_rootfs(tar, tmp_.path() / "first", store_, 1'650'000'000);
-  EXPECT_EQ(import_rootfs(tar, tmp_.path() / "again", store_, 1'650'000'000).manifest, first.manifest);
+  const auto import = [&](const char* unpack_dir) {
+    return import_rootfs(tar, tmp_.path() / unpack_dir, store_, 1'650'000'000, json::object(), kImportComment,
+                         std::nullopt);
+  };
+  const ImageRecord first = import("first");
+  EXPECT_EQ(import("again").manifest, first.manifest);
 
   const ImageView view = read_image(store_, first.manifest);
   ASSERT_EQ(view.manifest_json["layers"].size(), 1u);
