@@ -170,17 +170,8 @@ HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& reque
   check_params(request, "DELETE /images/{name}", {"force", "noprune"});
   const std::string force = request.param("force").value_or("");
   cache::Store store(options.root);
-  engine::RemovedImage removed;
-  try {
-    removed = on_image(
-        name, [&] { return engine::remove_image(store, name, force == "1" || force == "true"); });
-  } catch (const ApiError&) {
-    throw;
-  } catch (const Error& e) {
-    if (std::string(e.what()).find("is referenced by") != std::string::npos)
-      throw ApiError(409, e.what());
-    throw;
-  }
+  const engine::RemovedImage removed =
+      on_image(name, [&] { return engine::remove_image(store, name, force == "1" || force == "true"); });
   json body = json::array();
   for (const auto& t : removed.untagged) body.push_back({{"Untagged", t}});
   if (removed.deleted) body.push_back({{"Deleted", removed.deleted->str()}});
