@@ -59,13 +59,6 @@ std::vector<std::string> image_filters(const std::string& text) {
   return out;
 }
 
-std::vector<std::string> names_of(cache::Store& store, const Digest& manifest) {
-  std::vector<std::string> names;
-  for (const auto& entry : store.images().list())
-    if (entry.manifest == manifest) names.push_back(entry.name);
-  return names;
-}
-
 json config_labels(const json& config) {
   const json labels = config.value("config", json::object()).value("Labels", json());
   return labels.is_object() ? labels : json::object();
@@ -132,6 +125,8 @@ HttpResponse image_history(const DaemonOptions& options, const HttpRequest& requ
   cache::Store store(options.root);
   const Digest manifest = on_image(name, [&] { return engine::find_image(store, name); });
   const auto view = exporter::read_image(store.content(), manifest);
+  json tags = json::array();
+  for (const auto& entry : store.images().names_of(manifest)) tags.push_back(entry.name);
   json body = json::array();
   bool newest = true;
   for (const auto& entry : engine::image_history(store, view)) {
@@ -140,7 +135,7 @@ HttpResponse image_history(const DaemonOptions& options, const HttpRequest& requ
     body.push_back({{"Id", newest ? view.config.str() : "<missing>"},
                     {"Created", unix_seconds(entry.created)},
                     {"CreatedBy", entry.created_by},
-                    {"Tags", newest ? json(names_of(store, manifest)) : json(nullptr)},
+                    {"Tags", newest ? tags : json(nullptr)},
                     {"Size", entry.size},
                     {"Comment", entry.comment}});
     newest = false;

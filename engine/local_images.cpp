@@ -114,8 +114,7 @@ RemovedImage remove_image(cache::Store& store, const std::string& ref, bool forc
   }
   const Digest manifest = find_image(store, ref);
   std::vector<std::string> tags;
-  for (const auto& e : store.images().list())
-    if (e.manifest == manifest) tags.push_back(e.name);
+  for (const auto& e : store.images().names_of(manifest)) tags.push_back(e.name);
   if (tags.size() > 1 && !force)
     throw ImageInUse("image `" + ref + "` is referenced by " + std::to_string(tags.size()) +
                 " names: remove them by name or use -f");
