@@ -57,7 +57,7 @@ struct PendingBuild {
   std::optional<engine::BuildInput> input;
 
   PendingBuild(const fs::path& root, BuildParams p, registry::RegistryOptions options)
-      : store(root),
+      : store(root, cache::Store::Recovery::Skip),
         scratch(store.scratch_dir()),
         params(std::move(p)),
         registry{std::move(options), registry::CredentialStore({})} {}

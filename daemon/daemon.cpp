@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "cache/store.h"
 #include "daemon/api_router.h"
 #include "daemon/api_version.h"
 #include "daemon/http_server.h"
@@ -78,6 +79,9 @@ Daemon::Daemon(DaemonOptions options)
       server_(make_http_server([this](HttpRequest& request) { return router_->handle(request); })) {
   if (options_.hosts.empty()) throw UsageError("daemon: no -H socket to listen on");
   if (options_.group) group_id(*options_.group);  // a misspelt group fails before any socket exists
+  // What crashed processes left half-done is removed once, here: each request opens its own
+  // Store (a SQLite connection per thread) and skips that walk of the store.
+  cache::Store recovered(options_.root);
   for (const auto& host : options_.hosts) {
     const std::string path = unix_socket_path(host);
     listen_on(*server_, path);

@@ -44,7 +44,7 @@ std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> image_l
 
 HttpResponse system_df(const DaemonOptions& options, const HttpRequest& request) {
   check_params(request, "GET /system/df", {});
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const auto filter = engine::ImageFilter::parse({});
   const auto layers = image_layers(store, filter);
   std::map<std::string, int> users;  // diff_id -> how many images have it
@@ -76,7 +76,7 @@ HttpResponse system_df(const DaemonOptions& options, const HttpRequest& request)
 
 HttpResponse prune_build_cache(const DaemonOptions& options, const HttpRequest& request) {
   const cache::PruneOptions prune = parse_build_prune_params(request.query);
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const cache::PruneReport report = cache::prune(store, prune);
   // The build cache has no per-record ids to list (see above): what was deleted is its size.
   return {.body = json{{"CachesDeleted", json::array()}, {"SpaceReclaimed", report.bytes}}.dump()};

@@ -36,7 +36,7 @@ constexpr std::uint64_t kMaxArchiveBytes = std::uint64_t{64} << 30;
 
 // What a save needs once its response starts streaming.
 struct PendingSave {
-  explicit PendingSave(const DaemonOptions& options) : store(options.root) {}
+  explicit PendingSave(const DaemonOptions& options) : store(options.root, cache::Store::Recovery::Skip) {}
   cache::Store store;
   std::vector<std::string> names;
   std::string what;  // the names, for the log
@@ -93,7 +93,7 @@ HttpResponse save_images(const DaemonOptions& options, const HttpRequest& reques
 HttpResponse load_images(const DaemonOptions& options, HttpRequest& request) {
   // quiet asks for no progress bars; gantry sends none either way, only what was loaded.
   check_params(request, "POST /images/load", {"quiet"});
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const TempDir scratch = store.scratch_dir();
   const auto archive = scratch.path() / "archive.tar";
   spool_body(request, archive, "image archive", kMaxArchiveBytes,

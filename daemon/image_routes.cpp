@@ -105,7 +105,7 @@ json image_summaries(cache::Store& store, const engine::ImageFilter& filter) {
 HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request) {
   // all: gantry keeps no intermediate images to show; digests: RepoDigests are always given.
   check_params(request, "GET /images/json", {"filters", "all", "digests"});
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const auto filter =
       engine::ImageFilter::parse(image_filters(request.param("filters").value_or("null")));
   return {.body = image_summaries(store, filter).dump()};
@@ -115,14 +115,14 @@ HttpResponse list_images(const DaemonOptions& options, const HttpRequest& reques
 HttpResponse inspect_image(const DaemonOptions& options, const HttpRequest& request,
                            const std::string& name) {
   check_params(request, "GET /images/{name}/json", {});
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   return {.body = on_image(name, [&] { return engine::inspect_image(store, name); }).dump()};
 }
 
 HttpResponse image_history(const DaemonOptions& options, const HttpRequest& request,
                            const std::string& name) {
   check_params(request, "GET /images/{name}/history", {});
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const Digest manifest = on_image(name, [&] { return engine::find_image(store, name); });
   const auto view = exporter::read_image(store.content(), manifest);
   json tags = json::array();
@@ -151,7 +151,7 @@ HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
   if (repo.empty()) throw UsageError("tag `" + name + "`: the repo parameter is missing");
   const std::string target = tag.empty() ? repo : repo + ":" + tag;
   ImageRef::parse(target);  // a malformed name is a 400
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   on_image(name, [&] {
     engine::tag_image(store, name, target);
     return 0;
@@ -164,7 +164,7 @@ HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& reque
   // noprune asks to keep untagged parent images; gantry's images have none.
   check_params(request, "DELETE /images/{name}", {"force", "noprune"});
   const std::string force = request.param("force").value_or("");
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const engine::RemovedImage removed =
       on_image(name, [&] { return engine::remove_image(store, name, force == "1" || force == "true"); });
   json body = json::array();

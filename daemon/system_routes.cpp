@@ -77,7 +77,7 @@ HttpResponse version(const DaemonOptions& options) {
 }
 
 HttpResponse info(const DaemonOptions& options) {
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const Platform host = host_platform();
   struct sysinfo si {};
   ::sysinfo(&si);

@@ -171,6 +171,19 @@ TEST(Store, ReopenKeepsStateAndCleansStaging) {
   EXPECT_FALSE(fs::exists(root.path() / "snapshots" / "staging-999999999-dead"));
 }
 
+TEST(Store, AStoreOpenedWithoutRecoveryLeavesWhatACrashLeftForTheNextOneThatRecovers) {
+  TempDir root(fs::temp_directory_path());
+  { Store store(root.path()); }
+  const fs::path dead = root.path() / "snapshots" / "staging-999999999-dead";
+  fs::create_directories(dead / "fs");
+  {
+    Store skipping(root.path(), Store::Recovery::Skip);
+    EXPECT_TRUE(fs::exists(dead));
+  }
+  Store recovering(root.path());
+  EXPECT_FALSE(fs::exists(dead));
+}
+
 TEST(Store, UncommittedStagingIsRemoved) {
   TempDir root(fs::temp_directory_path());
   Store store(root.path());
