@@ -163,10 +163,10 @@ HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& reque
                           const std::string& name) {
   // noprune asks to keep untagged parent images; gantry's images have none.
   check_params(request, "DELETE /images/{name}", {"force", "noprune"});
-  const std::string force = request.param("force").value_or("");
+  const bool force = bool_param(request.param("force").value_or(""));
   cache::Store store(options.root, cache::Store::Recovery::Skip);
   const engine::RemovedImage removed =
-      on_image(name, [&] { return engine::remove_image(store, name, force == "1" || force == "true"); });
+      on_image(name, [&] { return engine::remove_image(store, name, force); });
   json body = json::array();
   for (const auto& t : removed.untagged) body.push_back({{"Untagged", t}});
   if (removed.deleted) body.push_back({{"Deleted", removed.deleted->str()}});

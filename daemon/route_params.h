@@ -1,5 +1,5 @@
 // What the routes share in reading a request: refusing the parameters an endpoint does not
-// implement, by name, and docker's 404 for an image the store does not have (409 for one in use).
+// implement, by name, reading a boolean as dockerd does, and docker's 404 for an image the store does not have (409 for one in use).
 #pragma once
 
 #include <initializer_list>
@@ -17,6 +17,10 @@ namespace gantry::daemon {
 // nothing ("", 0, false).
 void check_params(const HttpRequest& request, const std::string& endpoint,
                   std::initializer_list<std::string_view> taken);
+
+// dockerd's reading of a boolean parameter: anything but "", 0, no, false and none (in any
+// case) is true.
+bool bool_param(const std::string& value);
 
 // Runs `f`, turning the engine's NoSuchImage into docker's 404 naming `name`, and its
 // ImageInUse (an image rmi would take several names from) into docker's 409.

@@ -399,6 +399,24 @@ TEST(Daemon, MalformedRequestsGet400WithAJsonMessage) {
             "{\"message\":\"No such image: nosuch\"}\n404");
 }
 
+TEST(Daemon, RmiForceIsReadAsDockerdReadsABoolean) {
+  GantryEnv env;
+  env.import_busybox();
+  ASSERT_EQ(env.gantry({"tag", "busybox", "other"}).exit_code, 0);
+  const std::string id = env.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out.substr(7, 12);
+  GantryDaemon daemon(env);
+  // Two names: removing by id needs force, and "no" does not ask for it.
+  const auto refused = curl(daemon, {"-X", "DELETE", "http://gantry/v1.41/images/" + id + "?force=no"});
+  EXPECT_EQ(refused.out, "{\"message\":\"image `" + id +
+                             "` is referenced by 2 names: remove them by name or use -f\"}\n409");
+  const auto removed = curl(daemon, {"-X", "DELETE", "http://gantry/v1.41/images/" + id + "?force=Yes"});
+  ASSERT_TRUE(removed.out.ends_with("\n200")) << removed.out;
+  const auto body = nlohmann::json::parse(removed.out.substr(0, removed.out.rfind('\n')));
+  EXPECT_EQ(body[0], nlohmann::json({{"Untagged", "busybox:latest"}}));
+  EXPECT_EQ(body[1], nlohmann::json({{"Untagged", "other:latest"}}));
+  EXPECT_EQ(env.gantry({"inspect", "busybox"}).exit_code, 1);
+}
+
 TEST(Daemon, ARequestBodyOverTheLimitIsRefused) {
   GantryEnv env;
   GantryDaemon daemon(env);
