@@ -1,5 +1,6 @@
 // What the routes share in reading a request: refusing the parameters an endpoint does not
-// implement, by name, reading a boolean as dockerd does, and docker's 404 for an image the store does not have (409 for one in use).
+// implement, by name, reading a boolean as dockerd does, and docker's 404 for an image the
+// store does not have (409 for one in use).
 #pragma once
 
 #include <initializer_list>
