@@ -75,12 +75,8 @@ void stream_archive(PendingSave& save, ResponseStream& out) {
   writer.join();
 }
 
-}  // namespace
-
-HttpResponse save_images(const DaemonOptions& options, const HttpRequest& request,
-                         std::vector<std::string> names) {
-  check_params(request, "GET /images/get", {"names"});
-  if (names.empty()) throw UsageError("GET /images/get: no image named (the names parameter)");
+// A docker-archive of the images `names` name, streamed.
+HttpResponse archive_of(const DaemonOptions& options, std::vector<std::string> names) {
   auto save = std::make_shared<PendingSave>(options);
   // Every name is looked up before the body starts, so that a missing one is docker's 404.
   for (const auto& name : names) on_image(name, [&] { return engine::find_image(save->store, name); });
@@ -88,6 +84,21 @@ HttpResponse save_images(const DaemonOptions& options, const HttpRequest& reques
   save->names = std::move(names);
   return {.content_type = "application/x-tar",
           .stream = [save](ResponseStream& out) { stream_archive(*save, out); }};
+}
+
+}  // namespace
+
+HttpResponse save_images(const DaemonOptions& options, const HttpRequest& request) {
+  check_params(request, "GET /images/get", {"names"});
+  std::vector<std::string> names = request.params("names");
+  if (names.empty()) throw UsageError("GET /images/get: no image named (the names parameter)");
+  return archive_of(options, std::move(names));
+}
+
+HttpResponse save_image(const DaemonOptions& options, const HttpRequest& request,
+                        const std::string& name) {
+  check_params(request, "GET /images/{name}/get", {});
+  return archive_of(options, {name});
 }
 
 HttpResponse load_images(const DaemonOptions& options, HttpRequest& request) {

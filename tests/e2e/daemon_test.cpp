@@ -479,6 +479,10 @@ TEST(Daemon, ImageArchiveEndpointsRefuseWhatTheyDoNotImplementByName) {
   EXPECT_EQ(curl(daemon, {"http://gantry/v1.41/images/get"}).out,
             R"j({"message":"GET /images/get: no image named (the names parameter)"})j"
             "\n400");
+  // The per-name endpoint takes no names: another image asked for there is refused, not dropped.
+  EXPECT_EQ(curl(daemon, {"http://gantry/v1.41/images/busybox/get?names=other"}).out,
+            R"({"message":"GET /images/{name}/get: the parameter `names=other` is not one gantry implements"})"
+            "\n400");
   EXPECT_EQ(curl(daemon, {"-X", "POST", "http://gantry/v1.41/images/load?platform=linux/arm64"}).out,
             R"({"message":"POST /images/load: the parameter `platform=linux/arm64` is not one gantry implements"})"
             "\n400");
