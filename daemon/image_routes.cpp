@@ -2,6 +2,7 @@
 // POST /images/{name}/tag, DELETE /images/{name}, in the shapes of API 1.41.
 #include <ctime>
 #include <map>
+#include <numeric>
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
@@ -15,6 +16,7 @@
 #include "engine/image_history.h"
 #include "engine/image_inspect.h"
 #include "engine/local_images.h"
+#include "engine/store_images.h"
 #include "exporter/image.h"
 
 namespace gantry::daemon {
@@ -66,15 +68,24 @@ json config_labels(const json& config) {
 
 }  // namespace
 
-json image_summaries(cache::Store& store, const engine::ImageFilter& filter) {
+LayerSizes measure_layers(cache::Store& store, const std::vector<engine::ListedImage>& listed) {
+  LayerSizes sizes;
+  for (const auto& image : listed)
+    if (!sizes.contains(image.view.config))
+      sizes.emplace(image.view.config, engine::layer_content_sizes(store, image.view));
+  return sizes;
+}
+
+json image_summaries(const std::vector<engine::ListedImage>& listed, const LayerSizes& sizes) {
   // One entry per image (config), with every name it has, as docker lists them.
   std::vector<json> images;
   std::map<Digest, std::size_t> by_config;
-  for (const auto& image : engine::list_images(store, filter)) {
+  for (const auto& image : listed) {
     const auto& view = image.view;
     auto [it, added] = by_config.try_emplace(view.config, images.size());
     if (added) {
-      const std::int64_t size = engine::image_size(store, view);
+      const auto& layers = sizes.at(view.config);
+      const std::int64_t size = std::accumulate(layers.begin(), layers.end(), std::int64_t{0});
       json digests = json::array();
       for (const auto& d : image.repo_digests) digests.push_back(d.str());
       images.push_back({{"Id", view.config.str()},
@@ -108,7 +119,8 @@ HttpResponse list_images(const DaemonOptions& options, const HttpRequest& reques
   cache::Store store(options.root, cache::Store::Recovery::Skip);
   const auto filter =
       engine::ImageFilter::parse(image_filters(request.param("filters").value_or("null")));
-  return {.body = image_summaries(store, filter).dump()};
+  const auto listed = engine::list_images(store, filter);
+  return {.body = image_summaries(listed, measure_layers(store, listed)).dump()};
 }
 
 // docker's ImageInspect, as `gantry inspect` prints it (engine/image_inspect.h).
