@@ -3,9 +3,11 @@
 // classic builder's API path. Each test starts a daemon on a socket of its own, on a fresh
 // store holding the busybox image.
 #include <dirent.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -66,11 +68,14 @@ std::string read_text(const fs::path& path) {
 
 class GantryDaemon {
  public:
-  explicit GantryDaemon(const GantryEnv& env)
+  // `flags`: more of `gantry daemon`'s.
+  explicit GantryDaemon(const GantryEnv& env, const std::vector<std::string>& flags = {})
       : socket_(env.scratch() / "gantry.sock"), log_(env.scratch() / "daemon.log") {
-    pid_ = spawn_command({"sh", "-c", "exec \"$0\" \"$@\" 2>\"$LOG\"", gantry_binary(), "--root",
-                          env.root().string(), "daemon", "-H", "unix://" + socket_.string()},
-                         {{"LOG", log_.string()}});
+    std::vector<std::string> command{"sh", "-c", "exec \"$0\" \"$@\" 2>\"$LOG\"", gantry_binary(),
+                                     "--root", env.root().string(), "daemon", "-H",
+                                     "unix://" + socket_.string()};
+    command.insert(command.end(), flags.begin(), flags.end());
+    pid_ = spawn_command(command, {{"LOG", log_.string()}});
     if (!eventually([this] { return can_connect(socket_); }))
       throw std::runtime_error("gantry daemon did not listen: " + log());
   }
@@ -353,6 +358,26 @@ TEST(Daemon, AnotherDaemonsLiveSocketIsNotTakenOver) {
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find("another daemon is listening on it"), std::string::npos) << second.err;
   EXPECT_TRUE(can_connect(daemon.socket()));
+}
+
+TEST(Daemon, GroupGivesTheSocketToTheGroupWithMode0660) {
+  GantryEnv env;
+  const group* own = ::getgrgid(::getgid());
+  ASSERT_NE(own, nullptr);
+  GantryDaemon daemon(env, {"--group", own->gr_name});
+  struct stat st {};
+  ASSERT_EQ(::stat(daemon.socket().c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, ::getgid());
+  EXPECT_EQ(st.st_mode & 07777, 0660u);
+}
+
+TEST(Daemon, AnUnknownGroupIsAUsageErrorNamingItAndNoSocketIsMade) {
+  GantryEnv env;
+  const fs::path socket = env.scratch() / "gantry.sock";
+  const auto o = env.gantry({"daemon", "-H", "unix://" + socket.string(), "--group", "nosuchgroup"});
+  EXPECT_EQ(o.exit_code, 125);
+  EXPECT_NE(o.err.find("--group `nosuchgroup`: no such group"), std::string::npos) << o.err;
+  EXPECT_FALSE(fs::exists(socket));
 }
 
 // The API as any HTTP client speaks it: curl's output, then a line with the status code.
