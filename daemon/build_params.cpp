@@ -127,39 +127,40 @@ bool asks_for_nothing(const std::string& name, const std::string& value) {
 
 BuildParams parse_build_params(const Query& query) {
   BuildParams p;
+  engine::BuildRequest& r = p.request;
   for (const auto& [name, value] : query) {
     if (name == "t") {
-      p.tags.push_back(ImageRef::parse(value).familiar());
+      r.tags.push_back(ImageRef::parse(value).familiar());
     } else if (name == "dockerfile") {
       if (!value.empty()) p.dockerfile = value;
     } else if (name == "buildargs") {
-      p.build_args = string_map(name, value);
+      r.build_args = string_map(name, value);
     } else if (name == "target") {
-      p.target = value;
+      r.target = value;
     } else if (name == "nocache") {
-      p.no_cache = bool_param(value);
+      r.no_cache = bool_param(value);
     } else if (name == "pull") {
-      p.pull = bool_param(value) ? engine::PullPolicy::Always : engine::PullPolicy::Missing;
+      r.pull = bool_param(value) ? engine::PullPolicy::Always : engine::PullPolicy::Missing;
     } else if (name == "labels") {
-      p.labels = string_map(name, value);
+      r.labels = string_map(name, value);
     } else if (name == "networkmode") {
-      p.network = network_value(value);
+      r.network = network_value(value);
     } else if (name == "q") {
       p.quiet = bool_param(value);
     } else if (name == "extrahosts") {
       auto hosts = engine::parse_extra_hosts({value}, "extrahosts");
-      p.extra_hosts.insert(p.extra_hosts.end(), hosts.begin(), hosts.end());
+      r.extra_hosts.insert(r.extra_hosts.end(), hosts.begin(), hosts.end());
     } else if (name == "shmsize") {
       const std::int64_t bytes = integer_value(name, value);
       if (bytes < 0) throw UsageError("build parameter `shmsize`: `" + value + "` is below 0");
-      p.shm_bytes =
+      r.shm_bytes =
           bytes == 0 ? executor::kDefaultShmBytes : bytes;  // 0: the default, as dockerd takes it
     } else if (name == "ulimits") {
-      p.ulimits = ulimits_value(value);
+      r.ulimits = ulimits_value(value);
     } else if (name == "platform") {
       check_platform(value);
     } else if (name == "cachefrom") {
-      p.cache_from = cache_from_value(value);
+      r.cache_from = cache_from_value(value);
     } else if (!asks_for_nothing(name, value)) {
       throw UsageError("build parameter `" + name + "=" + value +
                        "`: gantry does not implement it");
