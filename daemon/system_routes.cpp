@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -12,6 +13,8 @@
 #include "cache/store.h"
 #include "daemon/api_router.h"
 #include "daemon/api_version.h"
+#include "engine/image_filter.h"
+#include "engine/local_images.h"
 
 namespace gantry::daemon {
 
@@ -83,7 +86,11 @@ HttpResponse info(const DaemonOptions& options) {
   ::sysinfo(&si);
   char hostname[256] = {};
   ::gethostname(hostname, sizeof hostname - 1);
-  const std::size_t images = store.images().list().size() + store.images().untagged().size();
+  // Images by id, as /images/json lists them: an image with several names is one.
+  std::set<Digest> ids;
+  for (const auto& image : engine::list_images(store, engine::ImageFilter::parse({})))
+    ids.insert(image.view.config);
+  const std::size_t images = ids.size();
   json mirrors = json::array();
   for (const auto& [registry, entries] : options.registry.mirrors)
     for (const auto& m : entries) mirrors.push_back(m);

@@ -442,6 +442,23 @@ TEST(Daemon, RmiForceIsReadAsDockerdReadsABoolean) {
   EXPECT_EQ(env.gantry({"inspect", "busybox"}).exit_code, 1);
 }
 
+TEST(Daemon, InfoCountsImagesNotNames) {
+  GantryEnv env;
+  env.import_busybox();
+  ASSERT_EQ(env.gantry({"tag", "busybox", "other"}).exit_code, 0);
+  GantryDaemon daemon(env);
+  auto images = [&] {
+    const auto o = curl(daemon, {"http://gantry/v1.41/info"});
+    return nlohmann::json::parse(o.out.substr(0, o.out.rfind('\n'))).at("Images");
+  };
+  EXPECT_EQ(images(), 1);  // busybox and other are one image
+  // Another creation time makes another image.
+  ASSERT_EQ(env.gantry({"import", busybox_rootfs_tar().string(), "later:1"}, {{"SOURCE_DATE_EPOCH", "1"}})
+                .exit_code,
+            0);
+  EXPECT_EQ(images(), 2);
+}
+
 TEST(Daemon, ARequestBodyOverTheLimitIsRefused) {
   GantryEnv env;
   GantryDaemon daemon(env);
