@@ -96,8 +96,7 @@ engine::BuildRequest build_request(PendingBuild& p) {
   engine::BuildRequest r = std::move(p.params.request);
   r.input = std::move(*p.input);
   // Explanations of cache misses compare with the last build of the same Dockerfile and name.
-  r.input.identity =
-      "docker-api|" + p.params.dockerfile + "|" + (r.tags.empty() ? "" : r.tags[0]);
+  r.input.identity = "docker-api|" + p.params.dockerfile + "|" + (r.tags.empty() ? "" : r.tags[0]);
   return r;
 }
 

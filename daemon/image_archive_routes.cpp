@@ -36,7 +36,8 @@ constexpr std::uint64_t kMaxArchiveBytes = std::uint64_t{64} << 30;
 
 // What a save needs once its response starts streaming.
 struct PendingSave {
-  explicit PendingSave(const DaemonOptions& options) : store(options.root, cache::Store::Recovery::Skip) {}
+  explicit PendingSave(const DaemonOptions& options)
+      : store(options.root, cache::Store::Recovery::Skip) {}
   cache::Store store;
   std::vector<std::string> names;
   std::string what;  // the names, for the log

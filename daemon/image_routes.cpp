@@ -2,8 +2,8 @@
 // POST /images/{name}/tag, DELETE /images/{name}, in the shapes of API 1.41.
 #include <ctime>
 #include <map>
-#include <numeric>
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "base/error.h"
 #include "base/image_ref.h"

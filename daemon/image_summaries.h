@@ -19,6 +19,7 @@ using LayerSizes = std::map<Digest, std::vector<std::int64_t>>;
 LayerSizes measure_layers(cache::Store& store, const std::vector<engine::ListedImage>& listed);
 
 // An image's Size is the sum of its layers' sizes in `sizes`.
-nlohmann::json image_summaries(const std::vector<engine::ListedImage>& listed, const LayerSizes& sizes);
+nlohmann::json image_summaries(const std::vector<engine::ListedImage>& listed,
+                               const LayerSizes& sizes);
 
 }  // namespace gantry::daemon

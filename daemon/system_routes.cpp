@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "base/platform.h"

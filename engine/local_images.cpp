@@ -117,7 +117,7 @@ RemovedImage remove_image(cache::Store& store, const std::string& ref, bool forc
   for (const auto& e : store.images().names_of(manifest)) tags.push_back(e.name);
   if (tags.size() > 1 && !force)
     throw ImageInUse("image `" + ref + "` is referenced by " + std::to_string(tags.size()) +
-                " names: remove them by name or use -f");
+                     " names: remove them by name or use -f");
   for (const auto& t : tags)
     for (auto& name : store.images().remove(t)) removed.untagged.push_back(std::move(name));
   if (store.images().forget_untagged(manifest)) removed.deleted = manifest;

@@ -71,10 +71,11 @@ class GantryDaemon {
   // `flags`: more of `gantry daemon`'s.
   explicit GantryDaemon(const GantryEnv& env, const std::vector<std::string>& flags = {})
       : socket_(env.scratch() / "gantry.sock"), log_(env.scratch() / "daemon.log") {
-    std::vector<std::string> command{"sh", "-c", "exec \"$0\" \"$@\" 2>\"$LOG\"", gantry_binary(),
-                                     "--root", env.root().string(), "daemon", "-H",
+    std::vector<std::string> command{"--root", env.root().string(), "daemon", "-H",
                                      "unix://" + socket_.string()};
     command.insert(command.end(), flags.begin(), flags.end());
+    // The daemon's stderr goes to the log.
+    command.insert(command.begin(), {"sh", "-c", "exec \"$0\" \"$@\" 2>\"$LOG\"", gantry_binary()});
     pid_ = spawn_command(command, {{"LOG", log_.string()}});
     if (!eventually([this] { return can_connect(socket_); }))
       throw std::runtime_error("gantry daemon did not listen: " + log());
@@ -374,7 +375,8 @@ TEST(Daemon, GroupGivesTheSocketToTheGroupWithMode0660) {
 TEST(Daemon, AnUnknownGroupIsAUsageErrorNamingItAndNoSocketIsMade) {
   GantryEnv env;
   const fs::path socket = env.scratch() / "gantry.sock";
-  const auto o = env.gantry({"daemon", "-H", "unix://" + socket.string(), "--group", "nosuchgroup"});
+  const auto o =
+      env.gantry({"daemon", "-H", "unix://" + socket.string(), "--group", "nosuchgroup"});
   EXPECT_EQ(o.exit_code, 125);
   EXPECT_NE(o.err.find("--group `nosuchgroup`: no such group"), std::string::npos) << o.err;
   EXPECT_FALSE(fs::exists(socket));
@@ -428,13 +430,16 @@ TEST(Daemon, RmiForceIsReadAsDockerdReadsABoolean) {
   GantryEnv env;
   env.import_busybox();
   ASSERT_EQ(env.gantry({"tag", "busybox", "other"}).exit_code, 0);
-  const std::string id = env.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out.substr(7, 12);
+  const std::string id =
+      env.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out.substr(7, 12);
   GantryDaemon daemon(env);
   // Two names: removing by id needs force, and "no" does not ask for it.
-  const auto refused = curl(daemon, {"-X", "DELETE", "http://gantry/v1.41/images/" + id + "?force=no"});
+  const auto refused =
+      curl(daemon, {"-X", "DELETE", "http://gantry/v1.41/images/" + id + "?force=no"});
   EXPECT_EQ(refused.out, "{\"message\":\"image `" + id +
                              "` is referenced by 2 names: remove them by name or use -f\"}\n409");
-  const auto removed = curl(daemon, {"-X", "DELETE", "http://gantry/v1.41/images/" + id + "?force=Yes"});
+  const auto removed =
+      curl(daemon, {"-X", "DELETE", "http://gantry/v1.41/images/" + id + "?force=Yes"});
   ASSERT_TRUE(removed.out.ends_with("\n200")) << removed.out;
   const auto body = nlohmann::json::parse(removed.out.substr(0, removed.out.rfind('\n')));
   EXPECT_EQ(body[0], nlohmann::json({{"Untagged", "busybox:latest"}}));
@@ -453,9 +458,10 @@ TEST(Daemon, InfoCountsImagesNotNames) {
   };
   EXPECT_EQ(images(), 1);  // busybox and other are one image
   // Another creation time makes another image.
-  ASSERT_EQ(env.gantry({"import", busybox_rootfs_tar().string(), "later:1"}, {{"SOURCE_DATE_EPOCH", "1"}})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      env.gantry({"import", busybox_rootfs_tar().string(), "later:1"}, {{"SOURCE_DATE_EPOCH", "1"}})
+          .exit_code,
+      0);
   EXPECT_EQ(images(), 2);
 }
 
@@ -522,9 +528,10 @@ TEST(Daemon, ImageArchiveEndpointsRefuseWhatTheyDoNotImplementByName) {
             R"j({"message":"GET /images/get: no image named (the names parameter)"})j"
             "\n400");
   // The per-name endpoint takes no names: another image asked for there is refused, not dropped.
-  EXPECT_EQ(curl(daemon, {"http://gantry/v1.41/images/busybox/get?names=other"}).out,
-            R"({"message":"GET /images/{name}/get: the parameter `names=other` is not one gantry implements"})"
-            "\n400");
+  EXPECT_EQ(
+      curl(daemon, {"http://gantry/v1.41/images/busybox/get?names=other"}).out,
+      R"({"message":"GET /images/{name}/get: the parameter `names=other` is not one gantry implements"})"
+      "\n400");
   EXPECT_EQ(curl(daemon, {"-X", "POST", "http://gantry/v1.41/images/load?platform=linux/arm64"}).out,
             R"({"message":"POST /images/load: the parameter `platform=linux/arm64` is not one gantry implements"})"
             "\n400");
