@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <optional>
 
 #include "base/error.h"
 #include "base/scope_guard.h"
@@ -84,15 +83,14 @@ Daemon::Daemon(DaemonOptions options)
       server_(make_http_server([this](HttpRequest& request) { return router_->handle(request); })) {
   if (options_.hosts.empty()) throw UsageError("daemon: no -H socket to listen on");
   // Looked up once, and before any socket exists, so that a misspelt group leaves none.
-  const std::optional<gid_t> gid =
-      options_.group ? std::optional(group_id(*options_.group)) : std::nullopt;
+  const gid_t gid = options_.group ? group_id(*options_.group) : 0;
   // What crashed processes left half-done is removed once, here: each request opens its own
   // Store (a SQLite connection per thread) and skips that walk of the store.
   cache::Store recovered(options_.root);
   for (const auto& host : options_.hosts) {
     const std::string path = unix_socket_path(host);
     listen_on(*server_, path);
-    if (gid && ::chown(path.c_str(), ::geteuid(), *gid) != 0)
+    if (options_.group && ::chown(path.c_str(), ::geteuid(), gid) != 0)
       throw_errno("give the socket `" + path + "` to the group `" + *options_.group + "`");
     spdlog::info("listening on {} (API {}, store {})", host, kApiVersion.str(),
                  options_.root.string());
