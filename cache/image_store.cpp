@@ -89,6 +89,14 @@ std::vector<ImageEntry> ImageStore::list() const {
   return out;
 }
 
+std::vector<ImageEntry> ImageStore::names_of(const Digest& manifest) const {
+  std::vector<ImageEntry> out;
+  auto st = db_.prepare("SELECT name, updated FROM images WHERE manifest = ? ORDER BY name");
+  st.bind(1, manifest.str());
+  while (st.step()) out.push_back({st.text(0), manifest, st.integer(1)});
+  return out;
+}
+
 std::vector<ImageEntry> ImageStore::untagged() const {
   std::vector<ImageEntry> out;
   auto st = db_.prepare("SELECT manifest, untagged FROM untagged_images ORDER BY untagged, manifest");

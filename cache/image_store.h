@@ -48,6 +48,7 @@ class ImageStore {
   // `name`, then each "repository@digest"; nothing when there was no such name.
   std::vector<std::string> remove(const std::string& name);
   std::vector<ImageEntry> list() const;  // sorted by name
+  std::vector<ImageEntry> names_of(const Digest& manifest) const;  // the names of one image, sorted
   std::vector<ImageEntry> untagged() const;  // oldest first
   // Keeps an image that came in without a name (the load of an untagged archive) as untagged,
   // unless a name points to it: listed, and kept by the GC, until it is forgotten.

@@ -131,7 +131,7 @@ void ensure_schema(Database& db) {
 
 }  // namespace
 
-Store::Store(fs::path root)
+Store::Store(fs::path root, Recovery recovery)
     : root_(create_root(root)),
       lock_(root_),
       content_(root_),
@@ -141,11 +141,12 @@ Store::Store(fs::path root)
       uncompressed_layers_(db_),
       layer_content_sizes_(db_) {
   ensure_schema(db_);
-  content_.clean_ingest();
-  snapshots_.clean_staging();
   std::error_code ec;
   fs::create_directories(root_ / "tmp", ec);
   fs::create_directories(locks_dir(), ec);
+  if (recovery == Recovery::Skip) return;
+  content_.clean_ingest();
+  snapshots_.clean_staging();
   for (const auto& entry : fs::directory_iterator(root_ / "tmp", ec))
     if (auto pid = owner_of_temp_name(entry.path().filename().string(), "");
         pid && !process_alive(*pid)) {

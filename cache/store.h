@@ -9,7 +9,8 @@
 //                        beside destinations outside the store (staging_beside.h)
 // Opening a Store creates what is missing, migrates the schema and removes what crashed
 // processes left half-done (temp blobs, staging snapshots, scratch and staging directories), so
-// the next build starts clean.
+// the next build starts clean. A long-running process that recovered once when it started
+// (the daemon) opens its further Stores with Recovery::Skip: that walk is not for every request.
 #pragma once
 
 #include <filesystem>
@@ -32,7 +33,8 @@ namespace gantry::cache {
 
 class Store {
  public:
-  explicit Store(std::filesystem::path root);
+  enum class Recovery { Run, Skip };
+  explicit Store(std::filesystem::path root, Recovery recovery = Recovery::Run);
 
   const std::filesystem::path& root() const { return root_; }
   ContentStore& content() { return content_; }

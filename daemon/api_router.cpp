@@ -69,7 +69,7 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
   if (get && path == "/system/df") return system_df(options_, request);
   if (get && path == "/images/json") return list_images(options_, request);
   if (method == "POST" && path == "/images/load") return load_images(options_, request);
-  if (get && path == "/images/get") return save_images(options_, request, request.params("names"));
+  if (get && path == "/images/get") return save_images(options_, request);
   if (path.starts_with("/images/")) {
     const std::string rest = path.substr(8);
     // A name may hold slashes (registry/team/app:1): the endpoint is what ends the path.
@@ -82,7 +82,7 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
     if (get)
       if (auto name = name_before("/history")) return image_history(options_, request, *name);
     if (get)
-      if (auto name = name_before("/get")) return save_images(options_, request, {*name});
+      if (auto name = name_before("/get")) return save_image(options_, request, *name);
     if (method == "POST")
       if (auto name = name_before("/tag")) return tag_image(options_, request, *name);
     if (method == "DELETE" && !rest.empty()) return remove_image(options_, request, rest);

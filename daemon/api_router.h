@@ -42,8 +42,9 @@ HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
                        const std::string& name);
 HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request,
                           const std::string& name);
-HttpResponse save_images(const DaemonOptions& options, const HttpRequest& request,
-                         std::vector<std::string> names);
+HttpResponse save_images(const DaemonOptions& options, const HttpRequest& request);
+HttpResponse save_image(const DaemonOptions& options, const HttpRequest& request,
+                        const std::string& name);
 HttpResponse load_images(const DaemonOptions& options, HttpRequest& request);
 HttpResponse system_df(const DaemonOptions& options, const HttpRequest& request);
 HttpResponse prune_build_cache(const DaemonOptions& options, const HttpRequest& request);

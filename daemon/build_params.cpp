@@ -1,7 +1,5 @@
 #include "daemon/build_params.h"
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <set>
 
@@ -9,6 +7,7 @@
 #include "base/error.h"
 #include "base/image_ref.h"
 #include "base/platform.h"
+#include "daemon/route_params.h"
 #include "engine/extra_hosts.h"
 #include "executor/resource_limits.h"
 
@@ -19,18 +18,6 @@ using nlohmann::json;
 namespace {
 
 using Query = std::multimap<std::string, std::string>;
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
-// dockerd's reading of a boolean parameter: anything but "", 0, no, false and none is true.
-bool flag_value(const std::string& value) {
-  const std::string v = lower(value);
-  return !(v.empty() || v == "0" || v == "no" || v == "false" || v == "none");
-}
 
 std::int64_t integer_value(const std::string& name, const std::string& value) {
   std::int64_t n = 0;
@@ -140,39 +127,40 @@ bool asks_for_nothing(const std::string& name, const std::string& value) {
 
 BuildParams parse_build_params(const Query& query) {
   BuildParams p;
+  engine::BuildRequest& r = p.request;
   for (const auto& [name, value] : query) {
     if (name == "t") {
-      p.tags.push_back(ImageRef::parse(value).familiar());
+      r.tags.push_back(ImageRef::parse(value).familiar());
     } else if (name == "dockerfile") {
       if (!value.empty()) p.dockerfile = value;
     } else if (name == "buildargs") {
-      p.build_args = string_map(name, value);
+      r.build_args = string_map(name, value);
     } else if (name == "target") {
-      p.target = value;
+      r.target = value;
     } else if (name == "nocache") {
-      p.no_cache = flag_value(value);
+      r.no_cache = bool_param(value);
     } else if (name == "pull") {
-      p.pull = flag_value(value) ? engine::PullPolicy::Always : engine::PullPolicy::Missing;
+      r.pull = bool_param(value) ? engine::PullPolicy::Always : engine::PullPolicy::Missing;
     } else if (name == "labels") {
-      p.labels = string_map(name, value);
+      r.labels = string_map(name, value);
     } else if (name == "networkmode") {
-      p.network = network_value(value);
+      r.network = network_value(value);
     } else if (name == "q") {
-      p.quiet = flag_value(value);
+      p.quiet = bool_param(value);
     } else if (name == "extrahosts") {
       auto hosts = engine::parse_extra_hosts({value}, "extrahosts");
-      p.extra_hosts.insert(p.extra_hosts.end(), hosts.begin(), hosts.end());
+      r.extra_hosts.insert(r.extra_hosts.end(), hosts.begin(), hosts.end());
     } else if (name == "shmsize") {
       const std::int64_t bytes = integer_value(name, value);
       if (bytes < 0) throw UsageError("build parameter `shmsize`: `" + value + "` is below 0");
-      p.shm_bytes =
+      r.shm_bytes =
           bytes == 0 ? executor::kDefaultShmBytes : bytes;  // 0: the default, as dockerd takes it
     } else if (name == "ulimits") {
-      p.ulimits = ulimits_value(value);
+      r.ulimits = ulimits_value(value);
     } else if (name == "platform") {
       check_platform(value);
     } else if (name == "cachefrom") {
-      p.cache_from = cache_from_value(value);
+      r.cache_from = cache_from_value(value);
     } else if (!asks_for_nothing(name, value)) {
       throw UsageError("build parameter `" + name + "=" + value +
                        "`: gantry does not implement it");

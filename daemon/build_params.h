@@ -15,26 +15,16 @@
 #include <string>
 #include <vector>
 
-#include "engine/cache_spec.h"
-#include "engine/pull_policy.h"
-#include "executor/executor.h"
+#include "engine/build_job.h"
 
 namespace gantry::daemon {
 
 struct BuildParams {
-  std::vector<std::string> tags;          // familiar names
+  // What the parameters ask of the engine (tags, build args, target, nocache, pull, labels,
+  // network, extra hosts, shm size, ulimits, cache-from); its input comes with the body.
+  engine::BuildRequest request;
   std::string dockerfile = "Dockerfile";  // a path in the context
-  std::map<std::string, std::string> build_args;
-  std::string target;
-  bool no_cache = false;
-  engine::PullPolicy pull = engine::PullPolicy::Missing;
-  std::map<std::string, std::string> labels;
-  std::string network = "default";  // default | host | none
   bool quiet = false;
-  std::vector<executor::HostEntry> extra_hosts;
-  std::int64_t shm_bytes = executor::kDefaultShmBytes;
-  std::vector<executor::Ulimit> ulimits;
-  std::vector<engine::CacheSpec> cache_from;
 };
 
 // Throws UsageError naming the parameter that is malformed, unknown or not implemented.

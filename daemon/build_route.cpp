@@ -57,7 +57,7 @@ struct PendingBuild {
   std::optional<engine::BuildInput> input;
 
   PendingBuild(const fs::path& root, BuildParams p, registry::RegistryOptions options)
-      : store(root),
+      : store(root, cache::Store::Recovery::Skip),
         scratch(store.scratch_dir()),
         params(std::move(p)),
         registry{std::move(options), registry::CredentialStore({})} {}
@@ -93,21 +93,10 @@ class HangUpWatch {
 };
 
 engine::BuildRequest build_request(PendingBuild& p) {
-  engine::BuildRequest r{.input = std::move(*p.input)};
+  engine::BuildRequest r = std::move(p.params.request);
+  r.input = std::move(*p.input);
   // Explanations of cache misses compare with the last build of the same Dockerfile and name.
-  r.input.identity =
-      "docker-api|" + p.params.dockerfile + "|" + (p.params.tags.empty() ? "" : p.params.tags[0]);
-  r.target = p.params.target;
-  r.build_args = p.params.build_args;
-  r.labels = p.params.labels;
-  r.no_cache = p.params.no_cache;
-  r.network = p.params.network;
-  r.extra_hosts = p.params.extra_hosts;
-  r.shm_bytes = p.params.shm_bytes;
-  r.ulimits = p.params.ulimits;
-  r.tags = p.params.tags;
-  r.pull = p.params.pull;
-  r.cache_from = p.params.cache_from;
+  r.input.identity = "docker-api|" + p.params.dockerfile + "|" + (r.tags.empty() ? "" : r.tags[0]);
   return r;
 }
 

@@ -7,8 +7,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "base/error.h"
+#include "base/scope_guard.h"
 #include "base/unique_fd.h"
+#include "cache/store.h"
 #include "daemon/api_router.h"
 #include "daemon/api_version.h"
 #include "daemon/http_server.h"
@@ -27,16 +31,9 @@ gid_t group_id(const std::string& name) {
   return found->gr_gid;
 }
 
-// The socket is for the owner and the group only: whoever can connect can build and remove
-// images as the daemon's user.
-void restrict_socket(const std::string& path, const std::optional<std::string>& group) {
-  if (group && ::chown(path.c_str(), ::geteuid(), group_id(*group)) != 0)
-    throw_errno("give the socket `" + path + "` to the group `" + *group + "`");
-  if (::chmod(path.c_str(), 0660) != 0) throw_errno("make the socket `" + path + "` mode 0660");
-}
-
-// A socket file left by a daemon that died is removed; one that a live daemon answers on, or
-// a file that is no socket, is an error.
+// A socket file left by a daemon that died (nothing listens: ECONNREFUSED) is removed; one
+// that a live daemon answers on, a file that is no socket, or one that cannot be probed is an
+// error.
 void clear_stale_socket(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return;
@@ -46,18 +43,26 @@ void clear_stale_socket(const std::string& path) {
   path.copy(addr.sun_path, sizeof addr.sun_path - 1);
   if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
     throw Error("`" + path + "`: another daemon is listening on it");
+  if (errno != ECONNREFUSED)
+    throw_errno("connect to the socket `" + path + "` to see whether it is stale");
   if (::unlink(path.c_str()) != 0) throw_errno("remove the stale socket `" + path + "`");
 }
 
-// Listens on the unix socket `path`, replacing one a dead daemon left.
+// Listens on the unix socket `path`, replacing one a dead daemon left. The socket is for the
+// owner and the group only, from the moment it exists (whoever can connect can build and
+// remove images as the daemon's user): it is made under a umask that leaves it mode 0660.
 void listen_on(HttpServer& server, const std::string& path) {
   if (path.size() >= sizeof(sockaddr_un::sun_path))
     throw UsageError("unix socket `" + path + "`: the path is too long");
   clear_stale_socket(path);
-  try {
-    server.listen_unix(path);
-  } catch (const std::system_error& e) {
-    throw Error(e.what());
+  {
+    const mode_t previous = ::umask(0117);
+    ScopeGuard restore_umask([previous]() noexcept { ::umask(previous); });
+    try {
+      server.listen_unix(path);
+    } catch (const std::system_error& e) {
+      throw Error(e.what());
+    }
   }
 }
 
@@ -77,11 +82,16 @@ Daemon::Daemon(DaemonOptions options)
       router_(std::make_unique<ApiRouter>(options_, *builds_)),
       server_(make_http_server([this](HttpRequest& request) { return router_->handle(request); })) {
   if (options_.hosts.empty()) throw UsageError("daemon: no -H socket to listen on");
-  if (options_.group) group_id(*options_.group);  // a misspelt group fails before any socket exists
+  // Looked up once, and before any socket exists, so that a misspelt group leaves none.
+  const gid_t gid = options_.group ? group_id(*options_.group) : 0;
+  // What crashed processes left half-done is removed once, here: each request opens its own
+  // Store (a SQLite connection per thread) and skips that walk of the store.
+  cache::Store recovered(options_.root);
   for (const auto& host : options_.hosts) {
     const std::string path = unix_socket_path(host);
     listen_on(*server_, path);
-    restrict_socket(path, options_.group);
+    if (options_.group && ::chown(path.c_str(), ::geteuid(), gid) != 0)
+      throw_errno("give the socket `" + path + "` to the group `" + *options_.group + "`");
     spdlog::info("listening on {} (API {}, store {})", host, kApiVersion.str(),
                  options_.root.string());
   }

@@ -16,7 +16,6 @@
 #include "daemon/route_params.h"
 #include "engine/image_filter.h"
 #include "engine/local_images.h"
-#include "engine/store_images.h"
 
 namespace gantry::daemon {
 
@@ -26,16 +25,16 @@ namespace {
 
 // The layers (diff_id, content size) of every image, by image id.
 std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> image_layers(
-    cache::Store& store, const engine::ImageFilter& filter) {
+    const std::vector<engine::ListedImage>& listed, const LayerSizes& sizes) {
   std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> layers;
-  for (const auto& image : engine::list_images(store, filter)) {
+  for (const auto& image : listed) {
     auto [it, added] = layers.try_emplace(image.view.config.str());
     if (!added) continue;
     const json diff_ids =
         image.view.config_json.value("rootfs", json::object()).value("diff_ids", json::array());
-    const auto sizes = engine::layer_content_sizes(store, image.view);
-    for (std::size_t i = 0; i < sizes.size() && i < diff_ids.size(); ++i)
-      it->second.emplace_back(diff_ids[i].get<std::string>(), sizes[i]);
+    const auto& layer_sizes = sizes.at(image.view.config);
+    for (std::size_t i = 0; i < layer_sizes.size() && i < diff_ids.size(); ++i)
+      it->second.emplace_back(diff_ids[i].get<std::string>(), layer_sizes[i]);
   }
   return layers;
 }
@@ -44,9 +43,11 @@ std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> image_l
 
 HttpResponse system_df(const DaemonOptions& options, const HttpRequest& request) {
   check_params(request, "GET /system/df", {});
-  cache::Store store(options.root);
-  const auto filter = engine::ImageFilter::parse({});
-  const auto layers = image_layers(store, filter);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
+  // Listed and measured once: the summaries' sizes and the sharing come from the same.
+  const auto listed = engine::list_images(store, engine::ImageFilter::parse({}));
+  const LayerSizes sizes = measure_layers(store, listed);
+  const auto layers = image_layers(listed, sizes);
   std::map<std::string, int> users;  // diff_id -> how many images have it
   std::map<std::string, std::int64_t> layer_size;
   for (const auto& [id, image] : layers)
@@ -57,7 +58,7 @@ HttpResponse system_df(const DaemonOptions& options, const HttpRequest& request)
   std::int64_t layers_size = 0;
   for (const auto& [diff_id, size] : layer_size) layers_size += size;
 
-  json images = image_summaries(store, filter);
+  json images = image_summaries(listed, sizes);
   for (auto& image : images) {
     std::int64_t shared = 0;
     if (auto it = layers.find(image["Id"].get<std::string>()); it != layers.end())
@@ -76,7 +77,7 @@ HttpResponse system_df(const DaemonOptions& options, const HttpRequest& request)
 
 HttpResponse prune_build_cache(const DaemonOptions& options, const HttpRequest& request) {
   const cache::PruneOptions prune = parse_build_prune_params(request.query);
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const cache::PruneReport report = cache::prune(store, prune);
   // The build cache has no per-record ids to list (see above): what was deleted is its size.
   return {.body = json{{"CachesDeleted", json::array()}, {"SpaceReclaimed", report.bytes}}.dump()};

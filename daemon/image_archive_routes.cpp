@@ -36,7 +36,8 @@ constexpr std::uint64_t kMaxArchiveBytes = std::uint64_t{64} << 30;
 
 // What a save needs once its response starts streaming.
 struct PendingSave {
-  explicit PendingSave(const DaemonOptions& options) : store(options.root) {}
+  explicit PendingSave(const DaemonOptions& options)
+      : store(options.root, cache::Store::Recovery::Skip) {}
   cache::Store store;
   std::vector<std::string> names;
   std::string what;  // the names, for the log
@@ -75,12 +76,8 @@ void stream_archive(PendingSave& save, ResponseStream& out) {
   writer.join();
 }
 
-}  // namespace
-
-HttpResponse save_images(const DaemonOptions& options, const HttpRequest& request,
-                         std::vector<std::string> names) {
-  check_params(request, "GET /images/get", {"names"});
-  if (names.empty()) throw UsageError("GET /images/get: no image named (the names parameter)");
+// A docker-archive of the images `names` name, streamed.
+HttpResponse archive_of(const DaemonOptions& options, std::vector<std::string> names) {
   auto save = std::make_shared<PendingSave>(options);
   // Every name is looked up before the body starts, so that a missing one is docker's 404.
   for (const auto& name : names) on_image(name, [&] { return engine::find_image(save->store, name); });
@@ -90,10 +87,25 @@ HttpResponse save_images(const DaemonOptions& options, const HttpRequest& reques
           .stream = [save](ResponseStream& out) { stream_archive(*save, out); }};
 }
 
+}  // namespace
+
+HttpResponse save_images(const DaemonOptions& options, const HttpRequest& request) {
+  check_params(request, "GET /images/get", {"names"});
+  std::vector<std::string> names = request.params("names");
+  if (names.empty()) throw UsageError("GET /images/get: no image named (the names parameter)");
+  return archive_of(options, std::move(names));
+}
+
+HttpResponse save_image(const DaemonOptions& options, const HttpRequest& request,
+                        const std::string& name) {
+  check_params(request, "GET /images/{name}/get", {});
+  return archive_of(options, {name});
+}
+
 HttpResponse load_images(const DaemonOptions& options, HttpRequest& request) {
   // quiet asks for no progress bars; gantry sends none either way, only what was loaded.
   check_params(request, "POST /images/load", {"quiet"});
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const TempDir scratch = store.scratch_dir();
   const auto archive = scratch.path() / "archive.tar";
   spool_body(request, archive, "image archive", kMaxArchiveBytes,

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "base/error.h"
 #include "base/image_ref.h"
@@ -15,6 +16,7 @@
 #include "engine/image_history.h"
 #include "engine/image_inspect.h"
 #include "engine/local_images.h"
+#include "engine/store_images.h"
 #include "exporter/image.h"
 
 namespace gantry::daemon {
@@ -59,13 +61,6 @@ std::vector<std::string> image_filters(const std::string& text) {
   return out;
 }
 
-std::vector<std::string> names_of(cache::Store& store, const Digest& manifest) {
-  std::vector<std::string> names;
-  for (const auto& entry : store.images().list())
-    if (entry.manifest == manifest) names.push_back(entry.name);
-  return names;
-}
-
 json config_labels(const json& config) {
   const json labels = config.value("config", json::object()).value("Labels", json());
   return labels.is_object() ? labels : json::object();
@@ -73,15 +68,24 @@ json config_labels(const json& config) {
 
 }  // namespace
 
-json image_summaries(cache::Store& store, const engine::ImageFilter& filter) {
+LayerSizes measure_layers(cache::Store& store, const std::vector<engine::ListedImage>& listed) {
+  LayerSizes sizes;
+  for (const auto& image : listed)
+    if (!sizes.contains(image.view.config))
+      sizes.emplace(image.view.config, engine::layer_content_sizes(store, image.view));
+  return sizes;
+}
+
+json image_summaries(const std::vector<engine::ListedImage>& listed, const LayerSizes& sizes) {
   // One entry per image (config), with every name it has, as docker lists them.
   std::vector<json> images;
   std::map<Digest, std::size_t> by_config;
-  for (const auto& image : engine::list_images(store, filter)) {
+  for (const auto& image : listed) {
     const auto& view = image.view;
     auto [it, added] = by_config.try_emplace(view.config, images.size());
     if (added) {
-      const std::int64_t size = engine::image_size(store, view);
+      const auto& layers = sizes.at(view.config);
+      const std::int64_t size = std::accumulate(layers.begin(), layers.end(), std::int64_t{0});
       json digests = json::array();
       for (const auto& d : image.repo_digests) digests.push_back(d.str());
       images.push_back({{"Id", view.config.str()},
@@ -112,26 +116,29 @@ json image_summaries(cache::Store& store, const engine::ImageFilter& filter) {
 HttpResponse list_images(const DaemonOptions& options, const HttpRequest& request) {
   // all: gantry keeps no intermediate images to show; digests: RepoDigests are always given.
   check_params(request, "GET /images/json", {"filters", "all", "digests"});
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const auto filter =
       engine::ImageFilter::parse(image_filters(request.param("filters").value_or("null")));
-  return {.body = image_summaries(store, filter).dump()};
+  const auto listed = engine::list_images(store, filter);
+  return {.body = image_summaries(listed, measure_layers(store, listed)).dump()};
 }
 
 // docker's ImageInspect, as `gantry inspect` prints it (engine/image_inspect.h).
 HttpResponse inspect_image(const DaemonOptions& options, const HttpRequest& request,
                            const std::string& name) {
   check_params(request, "GET /images/{name}/json", {});
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   return {.body = on_image(name, [&] { return engine::inspect_image(store, name); }).dump()};
 }
 
 HttpResponse image_history(const DaemonOptions& options, const HttpRequest& request,
                            const std::string& name) {
   check_params(request, "GET /images/{name}/history", {});
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const Digest manifest = on_image(name, [&] { return engine::find_image(store, name); });
   const auto view = exporter::read_image(store.content(), manifest);
+  json tags = json::array();
+  for (const auto& entry : store.images().names_of(manifest)) tags.push_back(entry.name);
   json body = json::array();
   bool newest = true;
   for (const auto& entry : engine::image_history(store, view)) {
@@ -140,7 +147,7 @@ HttpResponse image_history(const DaemonOptions& options, const HttpRequest& requ
     body.push_back({{"Id", newest ? view.config.str() : "<missing>"},
                     {"Created", unix_seconds(entry.created)},
                     {"CreatedBy", entry.created_by},
-                    {"Tags", newest ? json(names_of(store, manifest)) : json(nullptr)},
+                    {"Tags", newest ? tags : json(nullptr)},
                     {"Size", entry.size},
                     {"Comment", entry.comment}});
     newest = false;
@@ -156,7 +163,7 @@ HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
   if (repo.empty()) throw UsageError("tag `" + name + "`: the repo parameter is missing");
   const std::string target = tag.empty() ? repo : repo + ":" + tag;
   ImageRef::parse(target);  // a malformed name is a 400
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   on_image(name, [&] {
     engine::tag_image(store, name, target);
     return 0;
@@ -168,19 +175,10 @@ HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& reque
                           const std::string& name) {
   // noprune asks to keep untagged parent images; gantry's images have none.
   check_params(request, "DELETE /images/{name}", {"force", "noprune"});
-  const std::string force = request.param("force").value_or("");
-  cache::Store store(options.root);
-  engine::RemovedImage removed;
-  try {
-    removed = on_image(
-        name, [&] { return engine::remove_image(store, name, force == "1" || force == "true"); });
-  } catch (const ApiError&) {
-    throw;
-  } catch (const Error& e) {
-    if (std::string(e.what()).find("is referenced by") != std::string::npos)
-      throw ApiError(409, e.what());
-    throw;
-  }
+  const bool force = bool_param(request.param("force").value_or(""));
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
+  const engine::RemovedImage removed =
+      on_image(name, [&] { return engine::remove_image(store, name, force); });
   json body = json::array();
   for (const auto& t : removed.untagged) body.push_back({{"Untagged", t}});
   if (removed.deleted) body.push_back({{"Deleted", removed.deleted->str()}});

@@ -1,6 +1,7 @@
 #include "daemon/route_params.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace gantry::daemon {
 
@@ -12,6 +13,12 @@ void check_params(const HttpRequest& request, const std::string& endpoint,
     throw UsageError(endpoint + ": the parameter `" + name + "=" + value +
                      "` is not one gantry implements");
   }
+}
+
+bool bool_param(const std::string& value) {
+  std::string v = value;
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+  return !(v.empty() || v == "0" || v == "no" || v == "false" || v == "none");
 }
 
 }  // namespace gantry::daemon

@@ -1,5 +1,6 @@
 // What the routes share in reading a request: refusing the parameters an endpoint does not
-// implement, by name, and docker's 404 for an image the store does not have.
+// implement, by name, reading a boolean as dockerd does, and docker's 404 for an image the
+// store does not have (409 for one in use).
 #pragma once
 
 #include <initializer_list>
@@ -9,6 +10,7 @@
 #include "base/error.h"
 #include "daemon/api_error.h"
 #include "daemon/http_server.h"
+#include "engine/local_images.h"
 
 namespace gantry::daemon {
 
@@ -17,17 +19,20 @@ namespace gantry::daemon {
 void check_params(const HttpRequest& request, const std::string& endpoint,
                   std::initializer_list<std::string_view> taken);
 
-// Runs `f`, turning the engine's "no such image" into docker's 404 naming `name`.
+// dockerd's reading of a boolean parameter: anything but "", 0, no, false and none (in any
+// case) is true.
+bool bool_param(const std::string& value);
+
+// Runs `f`, turning the engine's NoSuchImage into docker's 404 naming `name`, and its
+// ImageInUse (an image rmi would take several names from) into docker's 409.
 template <typename F>
 auto on_image(const std::string& name, F&& f) {
   try {
     return f();
-  } catch (const ApiError&) {
-    throw;
-  } catch (const Error& e) {
-    if (std::string(e.what()).ends_with("no such image"))
-      throw ApiError(404, "No such image: " + name);
-    throw;
+  } catch (const engine::NoSuchImage&) {
+    throw ApiError(404, "No such image: " + name);
+  } catch (const engine::ImageInUse& e) {
+    throw ApiError(409, e.what());
   }
 }
 

@@ -6,12 +6,15 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "base/platform.h"
 #include "cache/store.h"
 #include "daemon/api_router.h"
 #include "daemon/api_version.h"
+#include "engine/image_filter.h"
+#include "engine/local_images.h"
 
 namespace gantry::daemon {
 
@@ -77,13 +80,17 @@ HttpResponse version(const DaemonOptions& options) {
 }
 
 HttpResponse info(const DaemonOptions& options) {
-  cache::Store store(options.root);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
   const Platform host = host_platform();
   struct sysinfo si {};
   ::sysinfo(&si);
   char hostname[256] = {};
   ::gethostname(hostname, sizeof hostname - 1);
-  const std::size_t images = store.images().list().size() + store.images().untagged().size();
+  // Images by id, as /images/json lists them: an image with several names is one.
+  std::set<Digest> ids;
+  for (const auto& image : engine::list_images(store, engine::ImageFilter::parse({})))
+    ids.insert(image.view.config);
+  const std::size_t images = ids.size();
   json mirrors = json::array();
   for (const auto& [registry, entries] : options.registry.mirrors)
     for (const auto& m : entries) mirrors.push_back(m);

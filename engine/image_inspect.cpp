@@ -66,11 +66,10 @@ ordered_json inspect_image(cache::Store& store, const std::string& ref) {
 
   ordered_json tags = ordered_json::array();
   std::int64_t last_tagged = 0;
-  for (const auto& entry : store.images().list())
-    if (entry.manifest == target) {
-      tags.push_back(entry.name);
-      last_tagged = std::max(last_tagged, entry.updated);
-    }
+  for (const auto& entry : store.images().names_of(target)) {
+    tags.push_back(entry.name);
+    last_tagged = std::max(last_tagged, entry.updated);
+  }
   ordered_json digests = ordered_json::array();
   for (const auto& digest : store.images().repo_digests(target)) digests.push_back(digest.str());
   ordered_json layers = ordered_json::array();

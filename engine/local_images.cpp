@@ -76,7 +76,7 @@ Digest find_image(cache::Store& store, const std::string& ref) {
     throw Error("image `" + ref + "`: the prefix matches " + std::to_string(ids.size()) +
                 " images: give more of the id");
   if (found) return *found;
-  throw Error("image `" + ref + "`: no such image");
+  throw NoSuchImage("image `" + ref + "`: no such image");
 }
 
 std::optional<Digest> image_with_config(cache::Store& store, const Digest& config) {
@@ -114,11 +114,10 @@ RemovedImage remove_image(cache::Store& store, const std::string& ref, bool forc
   }
   const Digest manifest = find_image(store, ref);
   std::vector<std::string> tags;
-  for (const auto& e : store.images().list())
-    if (e.manifest == manifest) tags.push_back(e.name);
+  for (const auto& e : store.images().names_of(manifest)) tags.push_back(e.name);
   if (tags.size() > 1 && !force)
-    throw Error("image `" + ref + "` is referenced by " + std::to_string(tags.size()) +
-                " names: remove them by name or use -f");
+    throw ImageInUse("image `" + ref + "` is referenced by " + std::to_string(tags.size()) +
+                     " names: remove them by name or use -f");
   for (const auto& t : tags)
     for (auto& name : store.images().remove(t)) removed.untagged.push_back(std::move(name));
   if (store.images().forget_untagged(manifest)) removed.deleted = manifest;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/digest.h"
+#include "base/error.h"
 #include "base/platform.h"
 #include "cache/store.h"
 #include "engine/image_filter.h"
@@ -18,10 +19,22 @@
 
 namespace gantry::engine {
 
+// Nothing in the store matches the reference a user gave: "image `ref`: no such image".
+class NoSuchImage : public Error {
+ public:
+  using Error::Error;
+};
+
+// An image with several names that remove_image was asked to remove by id without `force`.
+class ImageInUse : public Error {
+ public:
+  using Error::Error;
+};
+
 // The manifest a user's reference names: a name (NAME[:TAG], or NAME@DIGEST of a manifest the
 // store has), else an image id or manifest digest of a named or untagged image, whole or a
-// unique prefix of four or more hex digits. Throws Error naming it when none matches or a
-// prefix matches several images.
+// unique prefix of four or more hex digits. Throws NoSuchImage naming it when none matches,
+// Error when a prefix matches several images.
 Digest find_image(cache::Store& store, const std::string& ref);
 
 // The image of the store (named or untagged) whose config, and so whose id, is `config`.
@@ -47,7 +60,7 @@ struct RemovedImage {
   std::optional<Digest> deleted;      // the manifest, when no name or untagged entry is left
 };
 // Removes a name, or an image by id with its names; an image with several names needs `force`.
-// Throws Error naming `ref` when nothing matches or `force` is needed.
+// Throws NoSuchImage naming `ref` when nothing matches, ImageInUse when `force` is needed.
 RemovedImage remove_image(cache::Store& store, const std::string& ref, bool force);
 
 struct ImportRequest {

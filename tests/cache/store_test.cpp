@@ -34,6 +34,22 @@ TEST(Store, ImagesTagRetagAndRemove) {
   EXPECT_FALSE(store.images().find("alpha:1"));
 }
 
+TEST(Store, NamesOfAnImageAreTheNamesPointingToItSorted) {
+  TempDir root(fs::temp_directory_path());
+  Store store(root.path());
+  auto a = store.content().put("manifest a");
+  auto b = store.content().put("manifest b");
+  store.images().set("zeta:1", a);
+  store.images().set("alpha:1", a);
+  store.images().set("beta:1", b);
+  const auto names = store.images().names_of(a);
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(names[0].name, "alpha:1");
+  EXPECT_EQ(names[1].name, "zeta:1");
+  EXPECT_EQ(names[0].manifest, a);
+  EXPECT_TRUE(store.images().names_of(store.content().put("manifest c")).empty());
+}
+
 TEST(Store, MovingTheLastNameLeavesTheOldImageUntaggedUntilForgotten) {
   TempDir root(fs::temp_directory_path());
   Store store(root.path());
@@ -153,6 +169,19 @@ TEST(Store, ReopenKeepsStateAndCleansStaging) {
   EXPECT_TRUE(again.snapshots().exists(id));
   EXPECT_EQ(read_file(again.snapshots().dir(id) / "file"), "data");
   EXPECT_FALSE(fs::exists(root.path() / "snapshots" / "staging-999999999-dead"));
+}
+
+TEST(Store, AStoreOpenedWithoutRecoveryLeavesWhatACrashLeftForTheNextOneThatRecovers) {
+  TempDir root(fs::temp_directory_path());
+  { Store store(root.path()); }
+  const fs::path dead = root.path() / "snapshots" / "staging-999999999-dead";
+  fs::create_directories(dead / "fs");
+  {
+    Store skipping(root.path(), Store::Recovery::Skip);
+    EXPECT_TRUE(fs::exists(dead));
+  }
+  Store recovering(root.path());
+  EXPECT_FALSE(fs::exists(dead));
 }
 
 TEST(Store, UncommittedStagingIsRemoved) {

@@ -22,19 +22,19 @@ std::string usage_error(const Query& query) {
 
 TEST(BuildParams, NothingGivenIsADefaultBuild) {
   const BuildParams p = parse_build_params({});
-  EXPECT_TRUE(p.tags.empty());
+  EXPECT_TRUE(p.request.tags.empty());
   EXPECT_EQ(p.dockerfile, "Dockerfile");
-  EXPECT_EQ(p.network, "default");
-  EXPECT_FALSE(p.no_cache);
+  EXPECT_EQ(p.request.network, "default");
+  EXPECT_FALSE(p.request.no_cache);
   EXPECT_FALSE(p.quiet);
-  EXPECT_EQ(p.pull, engine::PullPolicy::Missing);
-  EXPECT_EQ(p.shm_bytes, executor::kDefaultShmBytes);
+  EXPECT_EQ(p.request.pull, engine::PullPolicy::Missing);
+  EXPECT_EQ(p.request.shm_bytes, executor::kDefaultShmBytes);
 }
 
 TEST(BuildParams, TagsRepeatAndAreFamiliarNames) {
   const BuildParams p =
       parse_build_params({{"t", "app"}, {"t", "docker.io/library/app:2"}, {"t", "reg:5000/x:1"}});
-  EXPECT_EQ(p.tags, (std::vector<std::string>{"app:latest", "app:2", "reg:5000/x:1"}));
+  EXPECT_EQ(p.request.tags, (std::vector<std::string>{"app:latest", "app:2", "reg:5000/x:1"}));
 }
 
 TEST(BuildParams, JsonParametersAreRead) {
@@ -44,34 +44,34 @@ TEST(BuildParams, JsonParametersAreRead) {
                           {"ulimits", R"([{"Name":"nofile","Soft":512,"Hard":1024}])"},
                           {"cachefrom", R"(["127.0.0.1:5000/cache:1"])"}});
   // A build arg the client named without a value is left out.
-  EXPECT_EQ(p.build_args, (std::map<std::string, std::string>{{"A", "1"}}));
-  EXPECT_EQ(p.labels, (std::map<std::string, std::string>{{"team", "core"}}));
-  ASSERT_EQ(p.ulimits.size(), 1u);
-  EXPECT_EQ(p.ulimits[0].name, "nofile");
-  EXPECT_EQ(p.ulimits[0].soft, 512);
-  EXPECT_EQ(p.ulimits[0].hard, 1024);
-  ASSERT_EQ(p.cache_from.size(), 1u);
-  EXPECT_EQ(p.cache_from[0].type, "registry");
-  EXPECT_EQ(p.cache_from[0].location, "127.0.0.1:5000/cache:1");
+  EXPECT_EQ(p.request.build_args, (std::map<std::string, std::string>{{"A", "1"}}));
+  EXPECT_EQ(p.request.labels, (std::map<std::string, std::string>{{"team", "core"}}));
+  ASSERT_EQ(p.request.ulimits.size(), 1u);
+  EXPECT_EQ(p.request.ulimits[0].name, "nofile");
+  EXPECT_EQ(p.request.ulimits[0].soft, 512);
+  EXPECT_EQ(p.request.ulimits[0].hard, 1024);
+  ASSERT_EQ(p.request.cache_from.size(), 1u);
+  EXPECT_EQ(p.request.cache_from[0].type, "registry");
+  EXPECT_EQ(p.request.cache_from[0].location, "127.0.0.1:5000/cache:1");
 }
 
 TEST(BuildParams, NullJsonIsNothing) {
   // docker 20.10 sends "null" for an empty list or map.
   const BuildParams p = parse_build_params(
       {{"buildargs", "null"}, {"labels", "null"}, {"ulimits", "null"}, {"cachefrom", "null"}});
-  EXPECT_TRUE(p.build_args.empty());
-  EXPECT_TRUE(p.labels.empty());
-  EXPECT_TRUE(p.ulimits.empty());
-  EXPECT_TRUE(p.cache_from.empty());
+  EXPECT_TRUE(p.request.build_args.empty());
+  EXPECT_TRUE(p.request.labels.empty());
+  EXPECT_TRUE(p.request.ulimits.empty());
+  EXPECT_TRUE(p.request.cache_from.empty());
 }
 
 TEST(BuildParams, FlagsAreReadAsDockerdReadsThem) {
-  EXPECT_TRUE(parse_build_params({{"nocache", "1"}}).no_cache);
-  EXPECT_TRUE(parse_build_params({{"nocache", "True"}}).no_cache);
-  EXPECT_FALSE(parse_build_params({{"nocache", "0"}}).no_cache);
-  EXPECT_FALSE(parse_build_params({{"nocache", "false"}}).no_cache);
+  EXPECT_TRUE(parse_build_params({{"nocache", "1"}}).request.no_cache);
+  EXPECT_TRUE(parse_build_params({{"nocache", "True"}}).request.no_cache);
+  EXPECT_FALSE(parse_build_params({{"nocache", "0"}}).request.no_cache);
+  EXPECT_FALSE(parse_build_params({{"nocache", "false"}}).request.no_cache);
   EXPECT_TRUE(parse_build_params({{"q", "1"}}).quiet);
-  EXPECT_EQ(parse_build_params({{"pull", "1"}}).pull, engine::PullPolicy::Always);
+  EXPECT_EQ(parse_build_params({{"pull", "1"}}).request.pull, engine::PullPolicy::Always);
 }
 
 TEST(BuildParams, SandboxParameters) {
@@ -79,14 +79,14 @@ TEST(BuildParams, SandboxParameters) {
                                             {"extrahosts", "gw:host-gateway"},
                                             {"shmsize", "33554432"},
                                             {"networkmode", "none"}});
-  ASSERT_EQ(p.extra_hosts.size(), 2u);
-  EXPECT_EQ(p.extra_hosts[0].name, "db");
-  EXPECT_EQ(p.extra_hosts[0].address, "10.0.0.2");
-  EXPECT_EQ(p.extra_hosts[1].address, executor::kHostGateway);
-  EXPECT_EQ(p.shm_bytes, 32 << 20);
-  EXPECT_EQ(p.network, "none");
-  EXPECT_EQ(parse_build_params({{"shmsize", "0"}}).shm_bytes, executor::kDefaultShmBytes);
-  EXPECT_EQ(parse_build_params({{"networkmode", "bridge"}}).network, "default");
+  ASSERT_EQ(p.request.extra_hosts.size(), 2u);
+  EXPECT_EQ(p.request.extra_hosts[0].name, "db");
+  EXPECT_EQ(p.request.extra_hosts[0].address, "10.0.0.2");
+  EXPECT_EQ(p.request.extra_hosts[1].address, executor::kHostGateway);
+  EXPECT_EQ(p.request.shm_bytes, 32 << 20);
+  EXPECT_EQ(p.request.network, "none");
+  EXPECT_EQ(parse_build_params({{"shmsize", "0"}}).request.shm_bytes, executor::kDefaultShmBytes);
+  EXPECT_EQ(parse_build_params({{"networkmode", "bridge"}}).request.network, "default");
 }
 
 TEST(BuildParams, TheHostsPlatformIsTheOnlyOne) {

@@ -3,9 +3,11 @@
 // classic builder's API path. Each test starts a daemon on a socket of its own, on a fresh
 // store holding the busybox image.
 #include <dirent.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -66,11 +68,15 @@ std::string read_text(const fs::path& path) {
 
 class GantryDaemon {
  public:
-  explicit GantryDaemon(const GantryEnv& env)
+  // `flags`: more of `gantry daemon`'s.
+  explicit GantryDaemon(const GantryEnv& env, const std::vector<std::string>& flags = {})
       : socket_(env.scratch() / "gantry.sock"), log_(env.scratch() / "daemon.log") {
-    pid_ = spawn_command({"sh", "-c", "exec \"$0\" \"$@\" 2>\"$LOG\"", gantry_binary(), "--root",
-                          env.root().string(), "daemon", "-H", "unix://" + socket_.string()},
-                         {{"LOG", log_.string()}});
+    std::vector<std::string> command{"--root", env.root().string(), "daemon", "-H",
+                                     "unix://" + socket_.string()};
+    command.insert(command.end(), flags.begin(), flags.end());
+    // The daemon's stderr goes to the log.
+    command.insert(command.begin(), {"sh", "-c", "exec \"$0\" \"$@\" 2>\"$LOG\"", gantry_binary()});
+    pid_ = spawn_command(command, {{"LOG", log_.string()}});
     if (!eventually([this] { return can_connect(socket_); }))
       throw std::runtime_error("gantry daemon did not listen: " + log());
   }
@@ -355,6 +361,27 @@ TEST(Daemon, AnotherDaemonsLiveSocketIsNotTakenOver) {
   EXPECT_TRUE(can_connect(daemon.socket()));
 }
 
+TEST(Daemon, GroupGivesTheSocketToTheGroupWithMode0660) {
+  GantryEnv env;
+  const group* own = ::getgrgid(::getgid());
+  ASSERT_NE(own, nullptr);
+  GantryDaemon daemon(env, {"--group", own->gr_name});
+  struct stat st {};
+  ASSERT_EQ(::stat(daemon.socket().c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, ::getgid());
+  EXPECT_EQ(st.st_mode & 07777, 0660u);
+}
+
+TEST(Daemon, AnUnknownGroupIsAUsageErrorNamingItAndNoSocketIsMade) {
+  GantryEnv env;
+  const fs::path socket = env.scratch() / "gantry.sock";
+  const auto o =
+      env.gantry({"daemon", "-H", "unix://" + socket.string(), "--group", "nosuchgroup"});
+  EXPECT_EQ(o.exit_code, 125);
+  EXPECT_NE(o.err.find("--group `nosuchgroup`: no such group"), std::string::npos) << o.err;
+  EXPECT_FALSE(fs::exists(socket));
+}
+
 // The API as any HTTP client speaks it: curl's output, then a line with the status code.
 Outcome curl(const GantryDaemon& daemon, std::vector<std::string> args) {
   args.insert(args.begin(),
@@ -397,6 +424,45 @@ TEST(Daemon, MalformedRequestsGet400WithAJsonMessage) {
             "implements\"}\n400");
   EXPECT_EQ(curl(daemon, {"http://gantry/images/nosuch/json"}).out,
             "{\"message\":\"No such image: nosuch\"}\n404");
+}
+
+TEST(Daemon, RmiForceIsReadAsDockerdReadsABoolean) {
+  GantryEnv env;
+  env.import_busybox();
+  ASSERT_EQ(env.gantry({"tag", "busybox", "other"}).exit_code, 0);
+  const std::string id =
+      env.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out.substr(7, 12);
+  GantryDaemon daemon(env);
+  // Two names: removing by id needs force, and "no" does not ask for it.
+  const auto refused =
+      curl(daemon, {"-X", "DELETE", "http://gantry/v1.41/images/" + id + "?force=no"});
+  EXPECT_EQ(refused.out, "{\"message\":\"image `" + id +
+                             "` is referenced by 2 names: remove them by name or use -f\"}\n409");
+  const auto removed =
+      curl(daemon, {"-X", "DELETE", "http://gantry/v1.41/images/" + id + "?force=Yes"});
+  ASSERT_TRUE(removed.out.ends_with("\n200")) << removed.out;
+  const auto body = nlohmann::json::parse(removed.out.substr(0, removed.out.rfind('\n')));
+  EXPECT_EQ(body[0], nlohmann::json({{"Untagged", "busybox:latest"}}));
+  EXPECT_EQ(body[1], nlohmann::json({{"Untagged", "other:latest"}}));
+  EXPECT_EQ(env.gantry({"inspect", "busybox"}).exit_code, 1);
+}
+
+TEST(Daemon, InfoCountsImagesNotNames) {
+  GantryEnv env;
+  env.import_busybox();
+  ASSERT_EQ(env.gantry({"tag", "busybox", "other"}).exit_code, 0);
+  GantryDaemon daemon(env);
+  auto images = [&] {
+    const auto o = curl(daemon, {"http://gantry/v1.41/info"});
+    return nlohmann::json::parse(o.out.substr(0, o.out.rfind('\n'))).at("Images");
+  };
+  EXPECT_EQ(images(), 1);  // busybox and other are one image
+  // Another creation time makes another image.
+  ASSERT_EQ(
+      env.gantry({"import", busybox_rootfs_tar().string(), "later:1"}, {{"SOURCE_DATE_EPOCH", "1"}})
+          .exit_code,
+      0);
+  EXPECT_EQ(images(), 2);
 }
 
 TEST(Daemon, ARequestBodyOverTheLimitIsRefused) {
@@ -461,6 +527,11 @@ TEST(Daemon, ImageArchiveEndpointsRefuseWhatTheyDoNotImplementByName) {
   EXPECT_EQ(curl(daemon, {"http://gantry/v1.41/images/get"}).out,
             R"j({"message":"GET /images/get: no image named (the names parameter)"})j"
             "\n400");
+  // The per-name endpoint takes no names: another image asked for there is refused, not dropped.
+  EXPECT_EQ(
+      curl(daemon, {"http://gantry/v1.41/images/busybox/get?names=other"}).out,
+      R"({"message":"GET /images/{name}/get: the parameter `names=other` is not one gantry implements"})"
+      "\n400");
   EXPECT_EQ(curl(daemon, {"-X", "POST", "http://gantry/v1.41/images/load?platform=linux/arm64"}).out,
             R"({"message":"POST /images/load: the parameter `platform=linux/arm64` is not one gantry implements"})"
             "\n400");

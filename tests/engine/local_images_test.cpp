@@ -27,7 +27,7 @@ TEST_F(LocalImagesTest, FindsAnImageByTagByIdPrefixAndByManifestDigest) {
   try {
     find_image(store_, "team/other:1");
     FAIL() << "an unknown name was found";
-  } catch (const Error& e) {
+  } catch (const NoSuchImage& e) {
     EXPECT_STREQ(e.what(), "image `team/other:1`: no such image");
   }
 }
@@ -134,7 +134,7 @@ TEST_F(LocalImagesTest, RemovingByIdNeedsForceWhenTheImageHasSeveralNames) {
   try {
     remove_image(store_, id, false);
     FAIL() << "removed an image with two names without force";
-  } catch (const Error& e) {
+  } catch (const ImageInUse& e) {
     EXPECT_EQ(std::string(e.what()), "image `" + id + "` is referenced by 2 names: remove them by name or use -f");
   }
   EXPECT_EQ(store_.images().list().size(), 2u);  // nothing removed
