@@ -12,7 +12,8 @@
 //   // after the run: run.limits_hit() says what it ran into; ~RunCgroup removes its cgroups
 //
 // A gantry killed by SIGKILL leaves its (empty) cgroups behind; the next Executor on the host
-// removes those of processes that no longer exist.
+// removes those of processes that no longer exist, below gantry's own cgroup only (not below a
+// --cgroup-parent, which gantries in other PID namespaces may share).
 #pragma once
 
 #include <atomic>
@@ -93,7 +94,8 @@ class SandboxCgroup {
   Parent& parent_for(const std::string& cgroup_parent);
   void make_unified_parent(Parent& parent, const std::string& cgroup_parent);
   void make_v1_parents(Parent& parent, const std::string& cgroup_parent);
-  std::filesystem::path make_parent(const std::filesystem::path& base, bool cpuset = false);
+  std::filesystem::path make_parent(const std::filesystem::path& base, const std::string& cgroup_parent,
+                                    bool cpuset = false);
 
   CgroupHierarchy hierarchy_;
   std::string name_;                            // gantry-<pid>-<n>
