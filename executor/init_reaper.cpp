@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,8 +81,11 @@ SetupFailure run_init(const ContainerPlan& plan) noexcept {
                                 CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ContainerPlan*>(&plan));
   if (command < 0) return failed("start the command");
   ::munmap(stack, kStackSize);
-  // The command has exec'd (or reported why not): the report ends here.
-  ::close(plan.report_fd);
+  // The command has exec'd (or reported why not): the report ends here, and the init lets go
+  // of every other fd of the plan too (root and mount trees, cgroup and namespace fds), which it
+  // would otherwise hold for as long as the command runs. It keeps stdin, stdout and stderr, as
+  // tini does.
+  ::syscall(SYS_close_range, 3U, ~0U, 0);
 
   while (true) {
     siginfo_t info{};
