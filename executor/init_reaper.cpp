@@ -25,6 +25,13 @@ constexpr std::size_t kStackSize = 256 << 10;
 
 int command_main(void* arg) {
   const auto* plan = static_cast<const ContainerPlan*>(arg);
+  // With a terminal, the command takes its foreground of its own (as tini does): ^C then reaches
+  // the command alone, not the init too, which would forward it again. tcsetpgrp from what is a
+  // background group until then works because SIGTTOU is still blocked.
+  if (plan->terminal && (::setpgid(0, 0) != 0 || ::tcsetpgrp(0, ::getpid()) != 0)) {
+    report_failure(plan->report_fd, failed("make the command the terminal's foreground"));
+    ::_exit(127);
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
