@@ -196,7 +196,7 @@ LimitsHit RunCgroup::limits_hit() const {
   LimitsHit hit;
   if (pids_dir_) hit.refused_forks = counter(*pids_dir_ / "pids.events", "max");
   if (memory_dir_) {
-    hit.oom_kills = counter(*memory_dir_ / (memory_v1_ ? "memory.oom_control" : "memory.events"),
+    hit.oom_kills = counter(*memory_dir_ / (v1_ ? "memory.oom_control" : "memory.events"),
                             "oom_kill");
   }
   return hit;
@@ -286,6 +286,7 @@ void SandboxCgroup::make_unified_parent(Parent& parent, const std::string& cgrou
 
 void SandboxCgroup::make_v1_parents(Parent& parent, const std::string& cgroup_parent) {
   const fs::path devices = make_parent(hierarchy_.devices->base(cgroup_parent), cgroup_parent);
+  parent.devices = devices;
   write_setting(devices / "devices.deny", "a");
   for (const std::string& line : v1_device_allow_lines()) {
     // A rule gantry's own cgroup does not allow cannot be granted below it (EPERM): the runs
@@ -328,11 +329,12 @@ RunCgroup SandboxCgroup::make_run(const Limits& limits, bool all_devices) {
     run.procs_.push_back(open_procs(dir));
     return run;
   }
+  run.v1_ = true;
   if (!all_devices) {
     UniqueFd devices(::fcntl(parent.devices_procs.get(), F_DUPFD_CLOEXEC, 0));
     if (!devices) throw_errno("duplicate the devices cgroup's fd");
     run.procs_.push_back(std::move(devices));
-    run.views_.emplace_back("devices", hierarchy_.devices->base(limits.cgroup_parent) / name_);
+    run.views_.emplace_back("devices", *parent.devices);
   }
   // The run's own cgroup in one controller's tree, which it joins.
   auto own = [&](const fs::path& controller_parent, const char* controller) {
@@ -349,7 +351,6 @@ RunCgroup SandboxCgroup::make_run(const Limits& limits, bool all_devices) {
   if (limits.memory_bytes && parent.memory) {
     run.memory_dir_ = own(*parent.memory, "memory");
     write_memory(*run.memory_dir_, limits, true);
-    run.memory_v1_ = true;
   }
   if (wants_cpu(limits) && parent.cpu) write_cpu(own(*parent.cpu, "cpu"), limits, true);
   if (wants_cpuset(limits) && parent.cpuset) {
