@@ -43,18 +43,23 @@ std::uint64_t mask_of(const std::vector<std::string>& names, const char* flag, u
   for (const std::string& name : names) {
     const std::string wanted = upper_without_prefix(name);
     if (wanted == "ALL") continue;
-    const auto* end = std::end(kCapabilityNames);
-    const auto* found = std::find(std::begin(kCapabilityNames), end, wanted);
-    const auto number = static_cast<unsigned>(found - std::begin(kCapabilityNames));
-    if (found == end || number > last_capability) {
+    const std::optional<unsigned> number = capability_number(wanted);
+    if (!number || *number > last_capability) {
       throw UsageError(std::string(flag) + " `" + name + "`: not a capability of this kernel");
     }
-    mask |= 1ULL << number;
+    mask |= 1ULL << *number;
   }
   return mask;
 }
 
 }  // namespace
+
+std::optional<unsigned> capability_number(std::string_view name) {
+  const auto* end = std::end(kCapabilityNames);
+  const auto* found = std::find(std::begin(kCapabilityNames), end, name);
+  if (found == end) return std::nullopt;
+  return static_cast<unsigned>(found - std::begin(kCapabilityNames));
+}
 
 unsigned last_capability() {
   const std::string text = read_file("/proc/sys/kernel/cap_last_cap");

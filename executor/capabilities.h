@@ -11,7 +11,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "executor/setup_failure.h"
@@ -33,6 +35,10 @@ struct Credentials {
   std::string uid_text, gid_text;  // for messages
   std::uint64_t capabilities = kDefaultCapabilities;  // kept unless all_capabilities
 };
+
+// The kernel's number of a capability named as the kernel names it, without CAP_ ("SYS_ADMIN");
+// none for a name it does not know.
+std::optional<unsigned> capability_number(std::string_view name);
 
 // The kernel's highest capability number (/proc/sys/kernel/cap_last_cap), read once.
 unsigned last_capability();

@@ -19,8 +19,8 @@ constexpr unsigned kReadOnly =
 
 CgroupView make_cgroup_view(const RunCgroup& run) {
   CgroupView view;
-  const bool v1 = !run.views().empty() && !run.views().front().first.empty();
-  if (v1) {
+  // On v1 a tmpfs holds a directory per controller (none when the run joined none).
+  if (run.v1() && !run.views().empty()) {
     view.tmpfs = new_filesystem("tmpfs", {{"size", "0"}, {"mode", "0755"}}, 0);
     for (const auto& [controller, dir] : run.views()) {
       if (::mkdirat(view.tmpfs.get(), controller.c_str(), 0555) != 0) {

@@ -6,7 +6,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 #include <filesystem>
 #include <string>
 
@@ -57,7 +59,9 @@ void copy_host_devices(int dev) {
     if (::lstat(it->path().c_str(), &st) != 0) continue;  // gone meanwhile
     if (S_ISDIR(st.st_mode)) {
       const std::string top = *relative.begin();
-      if (top == "pts" || top == "shm" || top == "mqueue") {
+      const bool mounted_on = std::any_of(std::begin(kSubdirs), std::end(kSubdirs),
+                                          [&](const char* dir) { return top == dir; });
+      if (mounted_on) {
         it.disable_recursion_pending();
       } else if (::mkdirat(dev, relative.c_str(), st.st_mode & 07777) != 0 && errno != EEXIST) {
         throw_errno("mkdir /dev/" + relative.string());

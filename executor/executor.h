@@ -127,8 +127,8 @@ inline constexpr std::int64_t kDefaultPidsLimit = 4096;
 // Executor::unenforced_limits). Docker's flags, in docker's units.
 struct Limits {
   std::optional<std::int64_t> memory_bytes;  // none: no limit
-  // Memory and swap together (--memory-swap), with memory_bytes only: none = no swap beyond
-  // memory_bytes, -1 = as much swap as the host has.
+  // Memory and swap together (--memory-swap), with memory_bytes only: none = as much swap as
+  // memory (twice memory_bytes in all, as docker), -1 = as much swap as the host has.
   std::optional<std::int64_t> memory_swap_bytes;
   std::optional<std::int64_t> pids = kDefaultPidsLimit;  // none: no limit
   // The CPU time the run gets against others when the CPUs are busy (--cpu-shares, cgroup v1's

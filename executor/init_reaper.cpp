@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,13 @@ constexpr std::size_t kStackSize = 256 << 10;
 
 int command_main(void* arg) {
   const auto* plan = static_cast<const ContainerPlan*>(arg);
+  // With a terminal, the command takes its foreground of its own (as tini does): ^C then reaches
+  // the command alone, not the init too, which would forward it again. tcsetpgrp from what is a
+  // background group until then works because SIGTTOU is still blocked.
+  if (plan->terminal && (::setpgid(0, 0) != 0 || ::tcsetpgrp(0, ::getpid()) != 0)) {
+    report_failure(plan->report_fd, failed("make the command the terminal's foreground"));
+    ::_exit(127);
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -80,8 +88,11 @@ SetupFailure run_init(const ContainerPlan& plan) noexcept {
                                 CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ContainerPlan*>(&plan));
   if (command < 0) return failed("start the command");
   ::munmap(stack, kStackSize);
-  // The command has exec'd (or reported why not): the report ends here.
-  ::close(plan.report_fd);
+  // The command has exec'd (or reported why not): the report ends here, and the init lets go
+  // of every other fd of the plan too (root and mount trees, cgroup and namespace fds), which it
+  // would otherwise hold for as long as the command runs. It keeps stdin, stdout and stderr, as
+  // tini does.
+  ::syscall(SYS_close_range, 3U, ~0U, 0);
 
   while (true) {
     siginfo_t info{};

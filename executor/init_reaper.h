@@ -16,7 +16,8 @@
 
 namespace gantry::executor {
 
-// Before the capabilities are dropped (it needs CAP_SYS_RESOURCE): what /proc/1 shows.
+// What /proc/1 shows: a name instead of gantry's command line and environment, overwritten in
+// place (no capability needed).
 SetupFailure hide_gantry_memory() noexcept;
 
 // After every other set-up step, instead of exec: starts the command and reaps until it ends.

@@ -196,7 +196,7 @@ LimitsHit RunCgroup::limits_hit() const {
   LimitsHit hit;
   if (pids_dir_) hit.refused_forks = counter(*pids_dir_ / "pids.events", "max");
   if (memory_dir_) {
-    hit.oom_kills = counter(*memory_dir_ / (memory_v1_ ? "memory.oom_control" : "memory.events"),
+    hit.oom_kills = counter(*memory_dir_ / (v1_ ? "memory.oom_control" : "memory.events"),
                             "oom_kill");
   }
   return hit;
@@ -221,9 +221,11 @@ SandboxCgroup::~SandboxCgroup() {
   for (auto it = parents_.rbegin(); it != parents_.rend(); ++it) ::rmdir(it->c_str());
 }
 
-fs::path SandboxCgroup::make_parent(const fs::path& base, bool cpuset) {
+fs::path SandboxCgroup::make_parent(const fs::path& base, const std::string& cgroup_parent, bool cpuset) {
   make_dirs(base, cpuset);
-  remove_stale(base);
+  // Only below gantry's own cgroup: a --cgroup-parent may be shared with gantries in other PID
+  // namespaces, whose live pids kill(pid, 0) cannot see.
+  if (cgroup_parent.empty()) remove_stale(base);
   const fs::path dir = base / name_;
   make_dir(dir);
   parents_.push_back(dir);
@@ -253,7 +255,7 @@ SandboxCgroup::Parent& SandboxCgroup::parent_for(const std::string& cgroup_paren
 void SandboxCgroup::make_unified_parent(Parent& parent, const std::string& cgroup_parent) {
   const CgroupTree& tree = *hierarchy_.unified;
   const fs::path base = tree.base(cgroup_parent);
-  const fs::path dir = make_parent(base);
+  const fs::path dir = make_parent(base, cgroup_parent);
   parent.unified = dir;
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) throw_errno("open cgroup `" + dir.string() + "`");
@@ -283,7 +285,8 @@ void SandboxCgroup::make_unified_parent(Parent& parent, const std::string& cgrou
 }
 
 void SandboxCgroup::make_v1_parents(Parent& parent, const std::string& cgroup_parent) {
-  const fs::path devices = make_parent(hierarchy_.devices->base(cgroup_parent));
+  const fs::path devices = make_parent(hierarchy_.devices->base(cgroup_parent), cgroup_parent);
+  parent.devices = devices;
   write_setting(devices / "devices.deny", "a");
   for (const std::string& line : v1_device_allow_lines()) {
     // A rule gantry's own cgroup does not allow cannot be granted below it (EPERM): the runs
@@ -294,10 +297,10 @@ void SandboxCgroup::make_v1_parents(Parent& parent, const std::string& cgroup_pa
     }
   }
   parent.devices_procs = open_procs(devices);
-  if (hierarchy_.pids) parent.pids = make_parent(hierarchy_.pids->base(cgroup_parent));
-  if (hierarchy_.memory) parent.memory = make_parent(hierarchy_.memory->base(cgroup_parent));
-  if (hierarchy_.cpu) parent.cpu = make_parent(hierarchy_.cpu->base(cgroup_parent));
-  if (hierarchy_.cpuset) parent.cpuset = make_parent(hierarchy_.cpuset->base(cgroup_parent), true);
+  if (hierarchy_.pids) parent.pids = make_parent(hierarchy_.pids->base(cgroup_parent), cgroup_parent);
+  if (hierarchy_.memory) parent.memory = make_parent(hierarchy_.memory->base(cgroup_parent), cgroup_parent);
+  if (hierarchy_.cpu) parent.cpu = make_parent(hierarchy_.cpu->base(cgroup_parent), cgroup_parent);
+  if (hierarchy_.cpuset) parent.cpuset = make_parent(hierarchy_.cpuset->base(cgroup_parent), cgroup_parent, true);
   parent.swap_accounting = parent.memory && fs::exists(*parent.memory / "memory.memsw.limit_in_bytes");
 }
 
@@ -326,11 +329,12 @@ RunCgroup SandboxCgroup::make_run(const Limits& limits, bool all_devices) {
     run.procs_.push_back(open_procs(dir));
     return run;
   }
+  run.v1_ = true;
   if (!all_devices) {
     UniqueFd devices(::fcntl(parent.devices_procs.get(), F_DUPFD_CLOEXEC, 0));
     if (!devices) throw_errno("duplicate the devices cgroup's fd");
     run.procs_.push_back(std::move(devices));
-    run.views_.emplace_back("devices", hierarchy_.devices->base(limits.cgroup_parent) / name_);
+    run.views_.emplace_back("devices", *parent.devices);
   }
   // The run's own cgroup in one controller's tree, which it joins.
   auto own = [&](const fs::path& controller_parent, const char* controller) {
@@ -347,7 +351,6 @@ RunCgroup SandboxCgroup::make_run(const Limits& limits, bool all_devices) {
   if (limits.memory_bytes && parent.memory) {
     run.memory_dir_ = own(*parent.memory, "memory");
     write_memory(*run.memory_dir_, limits, true);
-    run.memory_v1_ = true;
   }
   if (wants_cpu(limits) && parent.cpu) write_cpu(own(*parent.cpu, "cpu"), limits, true);
   if (wants_cpuset(limits) && parent.cpuset) {

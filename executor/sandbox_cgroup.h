@@ -12,7 +12,8 @@
 //   // after the run: run.limits_hit() says what it ran into; ~RunCgroup removes its cgroups
 //
 // A gantry killed by SIGKILL leaves its (empty) cgroups behind; the next Executor on the host
-// removes those of processes that no longer exist.
+// removes those of processes that no longer exist, below gantry's own cgroup only (not below a
+// --cgroup-parent, which gantries in other PID namespaces may share).
 #pragma once
 
 #include <atomic>
@@ -48,6 +49,8 @@ class RunCgroup {
   // The cgroup directories the run has joined, by controller on v1 ("memory", ...) or with ""
   // for the v2 tree: what the container sees at /sys/fs/cgroup.
   const std::vector<std::pair<std::string, std::filesystem::path>>& views() const { return views_; }
+  // Made on cgroup v1 (a tree per controller) rather than v2.
+  bool v1() const { return v1_; }
 
  private:
   friend class SandboxCgroup;
@@ -57,7 +60,7 @@ class RunCgroup {
   std::vector<UniqueFd> procs_;              // cgroup.procs of every cgroup the run joins
   std::vector<std::pair<std::string, std::filesystem::path>> views_;
   std::optional<std::filesystem::path> pids_dir_, memory_dir_;
-  bool memory_v1_ = false;  // memory.oom_control (v1) rather than memory.events (v2)
+  bool v1_ = false;
 };
 
 class SandboxCgroup {
@@ -85,7 +88,8 @@ class SandboxCgroup {
   // host lacks it. On v2 they are all `unified`, when it could enable them for its runs.
   struct Parent {
     std::optional<std::filesystem::path> unified;
-    UniqueFd devices_procs;  // v1: the parent's cgroup.procs in the devices tree
+    std::optional<std::filesystem::path> devices;  // v1: the parent in the devices tree
+    UniqueFd devices_procs;                         // v1: its cgroup.procs
     std::optional<std::filesystem::path> pids, memory, cpu, cpuset;
     bool swap_accounting = false;  // the memory controller limits swap too
   };
@@ -93,7 +97,8 @@ class SandboxCgroup {
   Parent& parent_for(const std::string& cgroup_parent);
   void make_unified_parent(Parent& parent, const std::string& cgroup_parent);
   void make_v1_parents(Parent& parent, const std::string& cgroup_parent);
-  std::filesystem::path make_parent(const std::filesystem::path& base, bool cpuset = false);
+  std::filesystem::path make_parent(const std::filesystem::path& base, const std::string& cgroup_parent,
+                                    bool cpuset = false);
 
   CgroupHierarchy hierarchy_;
   std::string name_;                            // gantry-<pid>-<n>

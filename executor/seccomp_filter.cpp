@@ -2,7 +2,6 @@
 
 #include <sched.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "executor/seccomp_context.h"
 
 namespace gantry::executor {
 namespace {
@@ -50,8 +50,6 @@ constexpr std::array kNamespaceFlags = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC
                                         CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
                                         CLONE_NEWCGROUP};
 
-using Context = std::unique_ptr<void, decltype([](scmp_filter_ctx c) { seccomp_release(c); })>;
-
 void check(int rc, const std::string& what) {
   if (rc < 0) throw errno_error("seccomp: " + what, -rc);
 }
@@ -85,7 +83,7 @@ std::vector<MaskedValue> refused_blocks(const std::array<std::uint32_t, 5>& allo
 }  // namespace
 
 SeccompFilter::SeccompFilter() {
-  Context ctx(seccomp_init(SCMP_ACT_ALLOW));
+  SeccompContext ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) throw Error("seccomp: cannot create a filter");
   // Without these, a 32-bit syscall would bypass a filter written for x86_64 only.
   for (std::uint32_t arch : {SCMP_ARCH_X86, SCMP_ARCH_X32}) {

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <linux/filter.h>
-#include <seccomp.h>
 
 #include <utility>
 #include <vector>
@@ -17,7 +16,7 @@ class SeccompFilter {
  public:
   // Builds the profile with libseccomp for the native, x86 and x32 ABIs.
   SeccompFilter();
-  // A program compiled from another profile (compile_bpf).
+  // A program compiled from another profile (seccomp_context.h compile_bpf).
   explicit SeccompFilter(std::vector<sock_filter> program) : program_(std::move(program)) {}
 
   // Loads the filter into the calling process, which must hold CAP_SYS_ADMIN unless it has
@@ -28,8 +27,5 @@ class SeccompFilter {
  private:
   std::vector<sock_filter> program_;
 };
-
-// The BPF program of a libseccomp filter, for SeccompFilter. Throws Error.
-std::vector<sock_filter> compile_bpf(scmp_filter_ctx ctx);
 
 }  // namespace gantry::executor

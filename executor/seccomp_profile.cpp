@@ -3,7 +3,6 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -16,63 +15,18 @@
 
 #include "base/error.h"
 #include "executor/capabilities.h"
+#include "executor/seccomp_context.h"
 
 namespace gantry::executor {
 namespace {
 
 using nlohmann::json;
-using Context = std::unique_ptr<void, decltype([](scmp_filter_ctx c) { seccomp_release(c); })>;
 
-// The capabilities by number, as Docker's profiles name them.
-constexpr std::array<const char*, 41> kCapabilityNames = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-
+// A capability as Docker's profiles name it ("CAP_SYS_ADMIN"), in Docker's default set.
 bool has_capability(const std::string& name) {
-  for (std::size_t i = 0; i < kCapabilityNames.size(); ++i) {
-    if (name == kCapabilityNames[i]) return (kDefaultCapabilities >> i) & 1;
-  }
-  return false;
+  if (!name.starts_with("CAP_")) return false;
+  const std::optional<unsigned> number = capability_number(std::string_view(name).substr(4));
+  return number && ((kDefaultCapabilities >> *number) & 1);
 }
 
 // Go's name for this machine's architecture, as profiles' includes/excludes name it.
@@ -307,7 +261,7 @@ class ProfileCompiler {
 
   const json& profile_;
   const std::string& name_;
-  Context ctx_;
+  SeccompContext ctx_;
 };
 
 }  // namespace

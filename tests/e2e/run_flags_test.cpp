@@ -224,6 +224,14 @@ TEST_F(RunFlagsTest, InitReapsOrphansForwardsSignalsAndPassesTheExitCodeOn) {
   EXPECT_EQ(run({"--init", "busybox", "sh", "-c", "kill -KILL $$"}).exit_code, 137);
   const Outcome missing = run({"--init", "busybox", "no-such-tool"});
   EXPECT_EQ(missing.exit_code, 127) << missing.err;
+  // The init holds only stdin, stdout and stderr, none of the fds it set the container up with.
+  // It lets go of them once the command has started, before it takes signals: the list is read
+  // when the command gets a signal back from it. (The undumpable init's fds are for
+  // CAP_SYS_PTRACE to list.)
+  o = run({"--init", "--cap-add", "SYS_PTRACE", "busybox", "sh", "-c",
+           "trap 'ls /proc/1/fd; exit 0' USR1; kill -USR1 1; sleep 30 & wait"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.out, "0\n1\n2\n");
 }
 
 TEST_F(RunFlagsTest, NameAndDetachAreRefusedInOneLine) {

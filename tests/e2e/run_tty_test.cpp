@@ -73,4 +73,19 @@ TEST(RunTty, TheContainerHasItsOwnTerminalThatFollowsGantrysSize) {
   EXPECT_SCREEN(pane, R"(\nterminal-restored\s*\n)");
 }
 
+TEST(RunTty, WithAnInitTheCommandIsTheTerminalsForegroundAlone) {
+  GantryEnv env;
+  env.import_busybox();
+  TmuxPane pane(env.scratch() / "tmux.sock", 120, 40);
+  // Fields 5 and 8 of /proc/self/stat: the shell's process group and the terminal's foreground
+  // group. Both are the shell's own, not the init's: ^C reaches the command, and not the init,
+  // which would forward it a second time.
+  pane.type_line("GANTRY_ROOT=" + env.root().string() + " " + gantry_binary() +
+                 " run -it --init busybox sh -c 'read -r a b c d pgrp e f fg rest < /proc/self/stat;"
+                 " echo \"pid=$$ pgrp=$pgrp fg=$fg\"; sleep 60'; echo gantry-exit=$?");
+  EXPECT_SCREEN(pane, R"(\npid=(\d+) pgrp=\1 fg=\1\s*\n)");
+  pane.key("C-c");
+  EXPECT_SCREEN(pane, R"(gantry-exit=130\s*\n)");  // after the echoed ^C
+}
+
 }  // namespace gantry::e2e

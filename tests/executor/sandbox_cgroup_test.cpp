@@ -248,6 +248,31 @@ TEST_P(SandboxCgroupTest, ACgroupParentHoldsTheRunsCgroups) {
   }
 }
 
+TEST_P(SandboxCgroupTest, ACgroupParentKeepsCgroupsNamedAfterPidsItCannotSee) {
+  const CgroupHierarchy hierarchy = GetParam().hierarchy();
+  const std::string parent = "gantry-unit-shared-" + std::to_string(::getpid());
+  const fs::path tree = hierarchy.is_unified() ? hierarchy.unified->mount : hierarchy.devices->mount;
+  // A gantry in another PID namespace may share the --cgroup-parent: its pid is no process here.
+  pid_t elsewhere = ::fork();
+  if (elsewhere == 0) ::_exit(0);
+  ::waitpid(elsewhere, nullptr, 0);
+  const fs::path shared = tree / parent / ("gantry-" + std::to_string(elsewhere) + "-1");
+  ASSERT_EQ(::mkdir((tree / parent).c_str(), 0755), 0) << std::strerror(errno);
+  ASSERT_EQ(::mkdir(shared.c_str(), 0755), 0) << std::strerror(errno);
+  {
+    SandboxCgroup sandbox(hierarchy);
+    Limits limits;
+    limits.cgroup_parent = "/" + parent;
+    const RunCgroup run = sandbox.make_run(limits);
+    EXPECT_TRUE(fs::exists(shared)) << "another gantry's cgroup below a --cgroup-parent was removed";
+  }
+  ::rmdir(shared.c_str());
+  for (const auto& controller : {hierarchy.unified, hierarchy.devices, hierarchy.pids, hierarchy.memory,
+                                 hierarchy.cpu, hierarchy.cpuset}) {
+    if (controller) ::rmdir((controller->mount / parent).c_str());
+  }
+}
+
 TEST(CgroupTree, ACgroupParentIsBelowTheRootOrBelowGantrysOwn) {
   const CgroupTree tree{"/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory/user/gantry"};
   EXPECT_EQ(tree.base(""), "/sys/fs/cgroup/memory/user/gantry");
