@@ -73,8 +73,8 @@ TEST(NamedContextLowering, FromAnImageNameUsesTheContextsImageAndConfig) {
   NamedBuild build;
   build.contexts["busybox"] = {.image = image("mine", 'b')};
   // Every spelling of the name is the context, not the image of that name.
-  for (const std::string& from : {"busybox", "busybox:latest", "docker.io/library/busybox"}) {
-    auto plan = build.lower_text("FROM " + from + "\nRUN true\n");
+  for (const char* from : {"busybox", "busybox:latest", "docker.io/library/busybox"}) {
+    auto plan = build.lower_text(std::string("FROM ") + from + "\nRUN true\n");
     const auto& base = source_of(plan.root.node->inputs[0]);
     EXPECT_EQ(base.identifier, "docker-image://mine@sha256:" + std::string(64, 'b')) << from;
     EXPECT_EQ(plan.image_config["config"]["WorkingDir"], "/mine");
