@@ -50,8 +50,8 @@ std::vector<std::string> build_context_flags(const engine::BakeTarget& t,
   std::vector<std::string> out;
   for (const auto& [name, value] : t.contexts) {
     if (value.starts_with("target:"))
-      throw UsageError("target." + t.name + ".contexts." + name + ": `" + value +
-                       "`: a context from another target is not supported; name its image "
+      throw UsageError(name + "=" + value +
+                       ": a context from another target is not supported; name its image "
                        "with docker-image://");
     std::string resolved = value;
     if (value.starts_with(kLayout))
@@ -109,8 +109,13 @@ int run_bake(const GlobalOptions& global, const BakeFlags& f) {
   }
   engine::check_granted(file, targets, parse_allow(f.allow));
   // A bad context is a usage error before anything is built, as for build.
-  for (const auto& t : targets)
-    parse_build_contexts(build_context_flags(t, file.path.parent_path()));
+  for (const auto& t : targets) {
+    try {
+      parse_build_contexts(build_context_flags(t, file.path.parent_path()));
+    } catch (const UsageError& e) {
+      throw UsageError(path.string() + ": target." + t.name + ".contexts: " + e.what());
+    }
+  }
 
   auto progress = make_progress_display(parse_progress_mode(f.progress));
   std::vector<engine::BakeTargetBuild> builds;
