@@ -306,9 +306,14 @@ class Lowerer {
   // scratch (a stage's root is a layer stack) with an empty config.
   void base_on_named(StageState& st, const NamedContext& named, const std::string& name, llb::OpMetadata meta) const {
     if (named.image) return base_on_image(st, *named.image, std::move(meta));
-    llb::FileOp copy{.dest_input = 0, .actions = {llb::FileCopy{.src_input = 1, .src = "/", .dest = "/"}}};
-    st.root = llb::file(std::move(copy), {llb::Output{}, named_files(named, name)}, std::move(meta));
+    st.root = directory_layer(named, name, std::move(meta));
     st.image = empty_image_config();
+  }
+
+  // A directory context's files copied onto scratch: a layer, where a local source is no input.
+  llb::Output directory_layer(const NamedContext& named, const std::string& name, llb::OpMetadata meta) const {
+    llb::FileOp copy{.dest_input = 0, .actions = {llb::FileCopy{.src_input = 1, .src = "/", .dest = "/"}}};
+    return llb::file(std::move(copy), {llb::Output{}, named_files(named, name)}, std::move(meta));
   }
 
   // A stage that a named context of its name replaces: that context, none of its instructions.
@@ -841,7 +846,11 @@ class Lowerer {
         mount.gid = m.gid;
         mount.mode = m.mode;
         if (!m.from.empty()) {
-          inputs->push_back(source_named(m.from, st, ins));
+          // A cache is seeded from layers: a directory context is copied into one first.
+          const NamedContext* named = find_stage(m.from, st.index, ins) < 0 ? named_context(m.from, ins) : nullptr;
+          inputs->push_back(named && !named->image
+                                ? directory_layer(*named, m.from, {.description = "[context " + m.from + "] copy for a cache"})
+                                : source_named(m.from, st, ins));
           mount.input = static_cast<int>(inputs->size() - 1);
           mount.selector = m.source.empty() ? "" : absolute_in_input(m.source);
         }

@@ -133,6 +133,18 @@ TEST(NamedContextLowering, CopyFromAndMountFromReadTheDirectoryItself) {
   EXPECT_EQ(std::get<llb::FileCopy>(file_of(copy).actions[0]).src, "/x");
 }
 
+TEST(NamedContextLowering, ACacheMountIsSeededFromADirectoryCopiedIntoALayer) {
+  NamedBuild build;
+  build.contexts["seed"] = {.local_source = "context:seed"};
+  auto plan = build.lower_text("FROM busybox\nRUN --mount=type=cache,from=seed,source=/s,target=/c ls /c\n");
+  const auto& run = exec_of(plan.root);
+  ASSERT_EQ(run.mounts.size(), 2u);
+  EXPECT_EQ(run.mounts[1].selector, "/s");
+  const llb::Output& seed = plan.root.node->inputs[run.mounts[1].input];
+  EXPECT_EQ(std::get<llb::FileCopy>(file_of(seed).actions[0]).src, "/");
+  EXPECT_EQ(source_of(seed.node->inputs[1]).identifier, "local://context:seed");
+}
+
 TEST(NamedContextLowering, UnusedContextsAreNotResolvedAndFailuresNameTheLine) {
   NamedBuild build;
   build.contexts["unused"] = {.local_source = "context:unused"};
