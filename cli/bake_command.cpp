@@ -9,6 +9,7 @@
 #include "base/image_ref.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
+#include "cli/build_context_flags.h"
 #include "cli/build_notes.h"
 #include "cli/command.h"
 #include "cli/entitlement_flags.h"
@@ -41,9 +42,31 @@ struct BakeFlags {
   RegistryFlags registry;
 };
 
+// A target's `contexts` as --build-context takes them, directories and OCI layouts relative to
+// the bake file. buildx's `target:NAME` (another target's result) is refused by name.
+std::vector<std::string> build_context_flags(const engine::BakeTarget& t,
+                                             const fs::path& bake_dir) {
+  constexpr std::string_view kLayout = "oci-layout://";
+  std::vector<std::string> out;
+  for (const auto& [name, value] : t.contexts) {
+    if (value.starts_with("target:"))
+      throw UsageError(name + "=" + value +
+                       ": a context from another target is not supported; name its image "
+                       "with docker-image://");
+    std::string resolved = value;
+    if (value.starts_with(kLayout))
+      resolved = std::string(kLayout) + (bake_dir / value.substr(kLayout.size())).string();
+    else if (value.find("://") == std::string::npos && !value.starts_with("git@"))
+      resolved = (bake_dir / value).lexically_normal().string();
+    out.push_back(name + "=" + resolved);
+  }
+  return out;
+}
+
 engine::BuildRequest build_request(const engine::BakeTarget& t, const fs::path& bake_dir, const BakeFlags& f) {
   const fs::path context = bake_dir / t.context;
   engine::BuildRequest r{.input = engine::resolve_build_input(context.string(), (context / t.dockerfile).string(), std::cin)};
+  r.named_contexts = parse_build_contexts(build_context_flags(t, bake_dir));
   r.target = t.target;
   r.build_args = t.args;
   r.labels = t.labels;
@@ -85,6 +108,14 @@ int run_bake(const GlobalOptions& global, const BakeFlags& f) {
     return 0;
   }
   engine::check_granted(file, targets, parse_allow(f.allow));
+  // A bad context is a usage error before anything is built, as for build.
+  for (const auto& t : targets) {
+    try {
+      parse_build_contexts(build_context_flags(t, file.path.parent_path()));
+    } catch (const UsageError& e) {
+      throw UsageError(path.string() + ": target." + t.name + ".contexts: " + e.what());
+    }
+  }
 
   auto progress = make_progress_display(parse_progress_mode(f.progress));
   std::vector<engine::BakeTargetBuild> builds;
@@ -138,7 +169,7 @@ void add_bake_command(CLI::App& app, GlobalOptions& global, Action& action) {
       "      depends_on: [base]       # built and named before this target");
   cmd->add_option("TARGET", f->targets, "Targets or groups to build (default: the group `default`)");
   cmd->add_option("-f,--file", f->file, "Bake file (default ./gantry.yaml, then ./gantry.yml)");
-  cmd->add_option("--set", f->sets, "Override a target key: TARGET.KEY=VALUE (TARGET may be *; args.NAME, labels.NAME)")
+  cmd->add_option("--set", f->sets, "Override a target key: TARGET.KEY=VALUE (TARGET may be *; args.NAME, labels.NAME, contexts.NAME)")
       ->allow_extra_args(false);
   cmd->add_flag("--print", f->print, "Print the resolved targets as JSON and build nothing");
   cmd->add_option("--progress", f->progress, "Progress output: auto, plain, tty, json, rawjson (BuildKit's), quiet")

@@ -8,6 +8,7 @@
 #include "base/image_ref.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
+#include "cli/build_context_flags.h"
 #include "cli/build_notes.h"
 #include "cli/build_platform.h"
 #include "cli/command.h"
@@ -39,6 +40,7 @@ struct BuildFlags {
   std::string context = ".";
   std::vector<std::string> tags;
   std::string dockerfile;
+  std::vector<std::string> build_contexts;
   std::vector<std::string> build_args;
   std::string target;
   bool no_cache = false;
@@ -138,6 +140,7 @@ std::unique_ptr<ProgressDisplay> make_progress(const BuildFlags& f, bool stdout_
 
 engine::BuildRequest build_request(const BuildFlags& f) {
   engine::BuildRequest r{.input = engine::resolve_build_input(f.context, f.dockerfile, std::cin)};
+  r.named_contexts = parse_build_contexts(f.build_contexts);
   r.target = f.target;
   r.build_args = parse_build_args(f.build_args);
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) r.source_date_epoch = epoch;
@@ -206,10 +209,13 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   f->progress = default_progress(global.config);
   f->max_parallelism = default_max_parallelism(global.config);
   auto* cmd = app.add_subcommand("build", "Build an image from a Dockerfile");
-  cmd->add_option("PATH", f->context, "Build context: a directory, a tarball, or - (stdin) (default .)");
+  cmd->add_option("PATH", f->context, "Build context: a directory, a tarball, an http(s) URL, or - (stdin) (default .)");
   cmd->add_option("-t,--tag", f->tags, "Name and optionally a tag (name:tag)")
       ->allow_extra_args(false);
   cmd->add_option("-f,--file", f->dockerfile, "Name of the Dockerfile, or - for stdin (default PATH/Dockerfile)");
+  cmd->add_option("--build-context", f->build_contexts,
+                  "Additional build context: NAME=DIR|docker-image://REF|oci-layout://PATH[:TAG][@DIGEST]|URL")
+      ->allow_extra_args(false);
   cmd->add_option("--build-arg", f->build_args, "Set a build-time variable (NAME=VALUE or NAME)")
       ->allow_extra_args(false);
   cmd->add_option("--target", f->target, "The stage to build");

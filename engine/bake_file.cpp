@@ -16,7 +16,7 @@ namespace {
 const std::set<std::string> kTargetKeys{"context",    "dockerfile", "target",   "args",
                                         "tags",       "labels",     "outputs",  "no-cache",
                                         "network",    "depends_on", "cache-from", "cache-to",
-                                        "entitlements"};
+                                        "entitlements", "contexts"};
 
 class FileErrors {
  public:
@@ -96,6 +96,7 @@ BakeTarget parse_target(const std::string& name, const YAML::Node& node, const F
     else if (key == "dockerfile") t.dockerfile = scalar(kv.second, at, errors);
     else if (key == "target") t.target = scalar(kv.second, at, errors);
     else if (key == "args") t.args = string_map(kv.second, at, errors);
+    else if (key == "contexts") t.contexts = string_map(kv.second, at, errors);
     else if (key == "tags") t.tags = string_list(kv.second, at, errors);
     else if (key == "labels") t.labels = string_map(kv.second, at, errors);
     else if (key == "outputs") t.outputs = string_list(kv.second, at, errors);
@@ -163,7 +164,8 @@ void apply_override(BakeFile& file, const std::string& assignment) {
   const std::string key = assignment.substr(dot + 1, eq - dot - 1);
   const std::string value = assignment.substr(eq + 1);
   const std::string base = key.substr(0, key.find('.'));
-  if (!kTargetKeys.count(base) || ((base == "args" || base == "labels") == (key == base)))
+  const bool keyed = base == "args" || base == "labels" || base == "contexts";
+  if (!kTargetKeys.count(base) || keyed == (key == base))
     throw UsageError("invalid --set `" + assignment + "`: unknown key `" + key + "`");
   bool matched = false;
   for (auto& [name, t] : file.targets) {
@@ -172,6 +174,7 @@ void apply_override(BakeFile& file, const std::string& assignment) {
     const std::string at = "--set " + assignment;
     if (base == "args") t.args[key.substr(5)] = value;
     else if (base == "labels") t.labels[key.substr(7)] = value;
+    else if (base == "contexts") t.contexts[key.substr(9)] = value;
     else if (key == "context") t.context = value;
     else if (key == "dockerfile") t.dockerfile = value;
     else if (key == "target") t.target = value;
@@ -232,7 +235,8 @@ nlohmann::json to_json(const std::vector<BakeTarget>& targets) {
                              {"args", t.args},       {"tags", t.tags},             {"labels", t.labels},
                              {"outputs", t.outputs}, {"no-cache", t.no_cache},     {"network", t.network},
                              {"depends_on", t.depends_on}, {"cache-from", t.cache_from},
-                             {"cache-to", t.cache_to}, {"entitlements", t.entitlements}};
+                             {"cache-to", t.cache_to}, {"entitlements", t.entitlements},
+                             {"contexts", t.contexts}};
   return out;
 }
 

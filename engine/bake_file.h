@@ -9,6 +9,8 @@
 //       dockerfile: Dockerfile     # relative to the context (default Dockerfile)
 //       target: runtime            # the Dockerfile stage
 //       args: {VERSION: "1.2"}
+//       contexts: {src: ../src, alpine: "docker-image://busybox:latest"}  # as build --build-context;
+//                                  # directories and oci-layout:// paths relative to the bake file
 //       tags: [app:1]
 //       labels: {k: v}
 //       outputs: ["type=oci,dest=out/app.tar"]   # as build -o takes them
@@ -40,6 +42,7 @@ struct BakeTarget {
   std::string dockerfile = "Dockerfile";
   std::string target;
   std::map<std::string, std::string> args;
+  std::map<std::string, std::string> contexts;  // --build-context NAME=VALUE, as written
   std::vector<std::string> tags;
   std::map<std::string, std::string> labels;
   std::vector<std::string> outputs;
@@ -62,7 +65,8 @@ std::filesystem::path find_bake_file(const std::filesystem::path& dir);
 
 BakeFile parse_bake_file(const std::string& yaml, const std::filesystem::path& path);
 
-// --set TARGET.KEY=VALUE (TARGET may be `*`): KEY is a target key, or args.NAME / labels.NAME;
+// --set TARGET.KEY=VALUE (TARGET may be `*`): KEY is a target key, or args.NAME / labels.NAME /
+// contexts.NAME;
 // list keys (tags, outputs, depends_on, entitlements) take a comma-separated list.
 void apply_override(BakeFile& file, const std::string& assignment);
 

@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "cache/source_tree.h"
+#include "engine/remote_context.h"
 #include "exporter/libarchive_handle.h"
 #include "exporter/tar_extractor.h"
 
@@ -64,6 +65,19 @@ BuildInput resolve_build_input(const std::string& path, const std::string& file,
     }
     input.context = input.unpacked->path();
     input.identity = "stdin";
+  } else if (is_http_url(path) && !is_git_url(path)) {
+    RemoteContext remote = fetch_remote_context(path, fs::temp_directory_path());
+    if (!remote.unpacked) {
+      // Not an archive: the Dockerfile itself (docker's rule), and no context.
+      if (!file.empty())
+        throw UsageError("-f " + file + ": `" + path +
+                         "` is a Dockerfile, not a context archive to find it in");
+      stdin_dockerfile = read_file(remote.dir.path() / "context");
+      fs::remove(remote.dir.path() / "context");
+    }
+    input.unpacked.emplace(std::move(remote.dir));
+    input.context = input.unpacked->path();
+    input.identity = path;
   } else if (fs::is_directory(path)) {
     input.context = path;
     input.identity = fs::absolute(path).string();

@@ -1,7 +1,8 @@
 // Where a build's Dockerfile and context come from, as `docker build` takes them:
 //   PATH      a directory (the context), or a tarball (plain, gzip or zstd) whose content is the
 //             context, or `-`: stdin holds a Dockerfile (a build without context) or a context
-//             tarball (told apart by its bytes)
+//             tarball (told apart by its bytes), or an http(s) URL (remote_context.h): a
+//             context tarball (plain or compressed), or a Dockerfile (a build without context)
 //   -f FILE   the Dockerfile (default PATH/Dockerfile; inside a tarball context, a path in it),
 //             or `-`: stdin holds the Dockerfile
 // A tarball or an empty context lives in a temp dir that the BuildInput owns.

@@ -80,6 +80,12 @@ const llb::Definition& BuildJob::lower() {
   opts.resolve_image = [this](const std::string& ref) {
     return resolve_or_pull_image(store_, ref, registry_, request_.pull, messages_);
   };
+  named_contexts_ = std::make_unique<NamedContexts>(request_.named_contexts, store_, registry_,
+                                                    request_.pull, messages_, fs::temp_directory_path());
+  opts.named_contexts = named_contexts_->names();
+  opts.resolve_named_context = [this](const std::string& name) {
+    return named_contexts_->resolve(name);
+  };
   plan_ = frontend::lower(opts);
   for (const auto& w : plan_->warnings) messages_.warning(w);
   definition_ = llb::marshal(plan_->root);
@@ -96,6 +102,8 @@ void BuildJob::solve(executor::Executor& executor, solver::ProgressSink& progres
     excluded = {[ignore](std::string_view p) { return ignore->excluded(p); },
                 [ignore](std::string_view dir) { return ignore->may_reinclude_below(dir); }};
   opts.local_dirs["context"] = {fs::absolute(request_.input.context), std::move(excluded)};
+  if (named_contexts_)
+    for (const auto& [name, dir] : named_contexts_->local_dirs()) opts.local_dirs[name] = dir;
   // COPY --exclude and --parents patterns match as .dockerignore lines do, as in BuildKit.
   opts.path_patterns = [](const std::vector<std::string>& patterns) {
     std::vector<std::string> cleaned;

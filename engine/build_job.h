@@ -33,6 +33,7 @@
 #include "engine/image_annotations.h"
 #include "engine/image_output.h"
 #include "engine/messages.h"
+#include "engine/named_contexts.h"
 #include "engine/output_spec.h"
 #include "engine/pull_policy.h"
 #include "engine/registry_access.h"
@@ -46,6 +47,8 @@ namespace gantry::engine {
 
 struct BuildRequest {
   BuildInput input;  // context directory and Dockerfile
+  // --build-context, by name as frontend/dockerfile/named_context.h gives it.
+  std::map<std::string, BuildContextSource> named_contexts;
   std::string target;  // the stage ("" = the last)
   std::map<std::string, std::string> build_args;
   // $SOURCE_DATE_EPOCH as the front end's environment gives it ("" when unset); a build arg of
@@ -118,6 +121,8 @@ class BuildJob {
   RegistryAccess registry_;
   Messages& messages_;
   std::vector<std::unique_ptr<ImageOutput>> outputs_;  // one per request.outputs but type=image
+  // --build-context: resolved as lower() meets them, their downloads kept for the solve.
+  std::unique_ptr<NamedContexts> named_contexts_;
   std::optional<frontend::BuildPlan> plan_;
   std::optional<llb::Definition> definition_;
   std::optional<solver::Result> result_;

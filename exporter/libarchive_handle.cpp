@@ -14,6 +14,8 @@ ArchiveReader open_tar_reader(const std::filesystem::path& file, const std::stri
   if (!reader) throw Error(label + ": cannot allocate an archive reader");
   archive_read_support_filter_gzip(reader.get());
   archive_read_support_filter_zstd(reader.get());
+  archive_read_support_filter_bzip2(reader.get());
+  archive_read_support_filter_xz(reader.get());
   archive_read_support_format_tar(reader.get());
   if (archive_read_open_filename(reader.get(), file.c_str(), 1 << 20) != ARCHIVE_OK)
     throw Error(label + ": " + archive_message(reader.get()));

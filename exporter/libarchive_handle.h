@@ -27,7 +27,8 @@ using ArchiveEntry = std::unique_ptr<archive_entry, ArchiveEntryFree>;
 // libarchive's message for the last failure on `a`, or "unknown error".
 std::string archive_message(archive* a);
 
-// Opens `file` as a tar, plain or compressed with gzip or zstd (sniffed from the bytes). Throws
+// Opens `file` as a tar, plain or compressed with gzip, zstd, bzip2 or xz (sniffed from the
+// bytes). Throws
 // Error "<label>: ..." when it cannot be opened or is not a tar.
 ArchiveReader open_tar_reader(const std::filesystem::path& file, const std::string& label);
 

@@ -5,6 +5,7 @@
 //   llb::Definition def = llb::marshal(plan.root);   // deterministic for the same inputs
 //
 // Contract with the solver and exporter:
+// - FROM <named context>: its image's source, or a copy of its directory onto scratch.
 // - FROM <image>: source "docker-image://<ref>@<manifest digest>"; FROM scratch: a scratch
 //   Output; FROM <stage>: that stage's Output and config. Only stages the target needs are
 //   lowered, each once.
@@ -41,6 +42,19 @@ struct ImageInfo {
 // Resolves FROM / COPY --from=<image> refs; throws gantry::Error naming the ref when unknown.
 using ImageResolver = std::function<ImageInfo(const std::string& ref)>;
 
+// What a --build-context gives the name it is known by (named_context.h): an image, with its
+// files and config, or a directory, whose files are the source "local://<local_source>" (the
+// solver is given the directory under that name). FROM a directory starts from its files and
+// an empty config.
+struct NamedContext {
+  std::optional<ImageInfo> image;
+  std::string local_source;
+};
+
+// Resolves a --build-context by its name, when the Dockerfile first uses it (an image unused is
+// never pulled); throws gantry::Error naming the context when it cannot be had.
+using NamedContextResolver = std::function<NamedContext(const std::string& name)>;
+
 struct BuildOptions {
   std::string dockerfile_name = "Dockerfile";    // for messages
   std::string dockerfile;                         // its content
@@ -52,6 +66,11 @@ struct BuildOptions {
   std::set<std::string> no_cache_stages;          // --no-cache-filter: stage names
   bool no_cache = false;                          // --no-cache
   ImageResolver resolve_image;
+  // --build-context names (as named_context_key gives them): each stands for its context
+  // wherever FROM, COPY --from or RUN --mount=from names it, before any image of that name,
+  // and a stage of that name is replaced by it, as in BuildKit.
+  std::set<std::string> named_contexts;
+  NamedContextResolver resolve_named_context;
 };
 
 struct BuildPlan {

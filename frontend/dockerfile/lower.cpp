@@ -19,6 +19,7 @@
 #include "frontend/dockerfile/history_text.h"
 #include "frontend/dockerfile/image_config.h"
 #include "frontend/dockerfile/instructions.h"
+#include "frontend/dockerfile/named_context.h"
 #include "frontend/dockerfile/parser.h"
 #include "frontend/dockerfile/run_mount.h"
 #include "frontend/dockerfile/shell_lexer.h"
@@ -169,8 +170,10 @@ std::optional<llb::Chown> parse_chown(const std::string& text) {
 class Lowerer {
  public:
   Lowerer(const BuildOptions& options, const std::vector<StageDef>& stages, const ShellEnv& global_args,
-          std::map<std::string, ImageInfo>& images, ContextSource& context, char escape)
-      : options_(options), stages_(stages), global_args_(global_args), images_(images), context_(context),
+          std::map<std::string, ImageInfo>& images, std::map<std::string, NamedContext>& named,
+          ContextSource& context, char escape)
+      : options_(options), stages_(stages), global_args_(global_args), images_(images), named_(named),
+        context_(context),
         lexer_(ShellLexerOptions{.escape = escape}), escape_(escape), results_(stages.size()),
         in_progress_(stages.size(), false) {
     for (const StageDef& def : stages_)
@@ -186,8 +189,11 @@ class Lowerer {
                          " stages (FROM, COPY --from or RUN --mount from another stage)");
     in_progress_[index] = true;
     ++chain_depth_;  // a failure ends the whole lowering: the count need not come back down then
-    StageState st = start(def);
-    for (const Instruction& ins : def.commands) apply(st, ins);
+    // A named context of the stage's name replaces the whole stage, as in BuildKit.
+    const NamedContext* replacement = named_context(def.from_body().stage_name, def.from);
+    StageState st = replacement ? replaced_stage(def, *replacement) : start(def);
+    if (!replacement)
+      for (const Instruction& ins : def.commands) apply(st, ins);
     --chain_depth_;
     results_[index] = std::move(st);
     return *results_[index];
@@ -255,6 +261,74 @@ class Lowerer {
         llb::SourceOp{"docker-image://" + info.ref + "@" + info.manifest_digest.str(), {}}, std::move(meta));
   }
 
+  // The --build-context that `name` (a FROM base, a stage name, a --from value) stands for, or
+  // nothing when none does.
+  const NamedContext* named_context(const std::string& name, const Instruction& ins) {
+    if (name.empty() || options_.named_contexts.empty()) return nullptr;
+    const std::optional<std::string> key = find_named_context_key(name);
+    if (!key || !options_.named_contexts.count(*key)) return nullptr;
+    if (auto it = named_.find(*key); it != named_.end()) return &it->second;
+    if (!options_.resolve_named_context)
+      fail(ins, "build context " + go_quote(*key) + ": no context resolver given");
+    NamedContext context;
+    try {
+      context = options_.resolve_named_context(*key);
+    } catch (const Error& e) {
+      fail(ins, e.what());
+    }
+    return &named_.emplace(*key, std::move(context)).first->second;
+  }
+
+  // The files of a named context, as COPY --from and RUN --mount=from read them.
+  llb::Output named_files(const NamedContext& named, const std::string& name) const {
+    if (named.image) return image_source(*named.image, {.description = "[context " + name + "] load " + named.image->ref});
+    return llb::source(llb::SourceOp{"local://" + named.local_source, {}},
+                       {.description = "[context " + name + "] load build context"});
+  }
+
+  // The stage's base: the image's files and its config, less what a new image sets anew.
+  void base_on_image(StageState& st, const ImageInfo& info, llb::OpMetadata meta) const {
+    st.root = image_source(info, std::move(meta));
+    st.image = info.config.is_object() ? info.config : json::object();
+    st.image.erase("rootfs");
+    st.image.erase("created");
+    if (!st.image.contains("architecture")) st.image["architecture"] = "amd64";
+    if (!st.image.contains("os")) st.image["os"] = "linux";
+    if (!st.image["config"].is_object()) st.image["config"] = json::object();
+    if (!st.image["history"].is_array()) st.image["history"] = json::array();
+    // find, not operator[]: that would add "Shell": null to every image built on this one.
+    const json& config = st.image["config"];
+    if (const auto shell = config.find("Shell"); shell != config.end() && shell->is_array() && !shell->empty())
+      st.shell = shell->get<std::vector<std::string>>();
+  }
+
+  // The stage's base is a named context: its image, or its directory's files copied onto
+  // scratch (a stage's root is a layer stack) with an empty config.
+  void base_on_named(StageState& st, const NamedContext& named, const std::string& name, llb::OpMetadata meta) const {
+    if (named.image) return base_on_image(st, *named.image, std::move(meta));
+    st.root = directory_layer(named, name, std::move(meta));
+    st.image = empty_image_config();
+  }
+
+  // A directory context's files copied onto scratch: a layer, where a local source is no input.
+  llb::Output directory_layer(const NamedContext& named, const std::string& name, llb::OpMetadata meta) const {
+    llb::FileOp copy{.dest_input = 0, .actions = {llb::FileCopy{.src_input = 1, .src = "/", .dest = "/"}}};
+    return llb::file(std::move(copy), {llb::Output{}, named_files(named, name)}, std::move(meta));
+  }
+
+  // A stage that a named context of its name replaces: that context, none of its instructions.
+  StageState replaced_stage(const StageDef& def, const NamedContext& named) const {
+    const std::string& name = def.from_body().stage_name;
+    StageState st;
+    st.index = def.index;
+    st.label = name;
+    st.op_total = 1;
+    base_on_named(st, named, name, meta(st, def.from, "FROM " + name + " (build context)"));
+    if (!get_env(st.image, "PATH")) set_env(st.image, "PATH", kDefaultPath);
+    st.vars = StageEnvironment(st.image);
+    return st;
+  }
+
   // A stage named `ref` (or numbered) defined before stage `current`, or -1.
   int find_stage(const std::string& ref, int current, const Instruction& ins) const {
     if (!ref.empty() && std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -266,11 +340,12 @@ class Lowerer {
     return named != stage_by_name_.end() && named->second < current ? named->second : -1;
   }
 
-  // The filesystem named by --from (a stage or an image); "" = the build context.
+  // The filesystem named by --from (a stage, a named context or an image); "" = the build context.
   llb::Output source_named(const std::string& from, const StageState& st, const Instruction& ins) {
     if (from.empty()) return context_.get();
     int index = find_stage(from, st.index, ins);
     if (index >= 0) return stage(index).root;
+    if (const NamedContext* named = named_context(from, ins)) return named_files(*named, from);
     return image_source(image(from, ins), {.description = "load " + from});
   }
 
@@ -304,20 +379,11 @@ class Lowerer {
       st.image = base.image;
       st.shell = base.shell;
       meta(st, def.from, "FROM " + ref);
+    } else if (const NamedContext* named = named_context(ref, def.from)) {
+      base_on_named(st, *named, ref, meta(st, def.from, "FROM " + ref + " (build context)"));
     } else {
       const ImageInfo& info = image(ref, def.from);
-      st.root = image_source(info, meta(st, def.from, "FROM " + info.ref));
-      st.image = info.config.is_object() ? info.config : json::object();
-      st.image.erase("rootfs");
-      st.image.erase("created");
-      if (!st.image.contains("architecture")) st.image["architecture"] = "amd64";
-      if (!st.image.contains("os")) st.image["os"] = "linux";
-      if (!st.image["config"].is_object()) st.image["config"] = json::object();
-      if (!st.image["history"].is_array()) st.image["history"] = json::array();
-      // find, not operator[]: that would add "Shell": null to every image built on this one.
-      const json& config = st.image["config"];
-      if (const auto shell = config.find("Shell"); shell != config.end() && shell->is_array() && !shell->empty())
-        st.shell = shell->get<std::vector<std::string>>();
+      base_on_image(st, info, meta(st, def.from, "FROM " + info.ref));
     }
     if (!get_env(st.image, "PATH")) set_env(st.image, "PATH", kDefaultPath);
     st.vars = StageEnvironment(st.image);
@@ -780,7 +846,11 @@ class Lowerer {
         mount.gid = m.gid;
         mount.mode = m.mode;
         if (!m.from.empty()) {
-          inputs->push_back(source_named(m.from, st, ins));
+          // A cache is seeded from layers: a directory context is copied into one first.
+          const NamedContext* named = find_stage(m.from, st.index, ins) < 0 ? named_context(m.from, ins) : nullptr;
+          inputs->push_back(named && !named->image
+                                ? directory_layer(*named, m.from, {.description = "[context " + m.from + "] copy for a cache"})
+                                : source_named(m.from, st, ins));
           mount.input = static_cast<int>(inputs->size() - 1);
           mount.selector = m.source.empty() ? "" : absolute_in_input(m.source);
         }
@@ -807,6 +877,7 @@ class Lowerer {
   const std::vector<StageDef>& stages_;
   const ShellEnv& global_args_;
   std::map<std::string, ImageInfo>& images_;
+  std::map<std::string, NamedContext>& named_;  // the named contexts resolved, by name
   ContextSource& context_;
   ShellLexer lexer_;
   char escape_;
@@ -898,11 +969,12 @@ BuildPlan lower(const BuildOptions& options) {
   if (options.dockerignore) exclude = read_dockerignore(*options.dockerignore, options.dockerignore_name);
 
   std::map<std::string, ImageInfo> images;
+  std::map<std::string, NamedContext> named;
   ContextSource paths_pass;
-  Lowerer(options, stages, globals, images, paths_pass, ast.escape()).stage(target);
+  Lowerer(options, stages, globals, images, named, paths_pass, ast.escape()).stage(target);
 
   ContextSource context{.collecting = false, .paths = paths_pass.paths, .exclude = exclude};
-  Lowerer lowerer(options, stages, globals, images, context, ast.escape());
+  Lowerer lowerer(options, stages, globals, images, named, context, ast.escape());
   StageState result = lowerer.stage(target);
 
   for (const auto& [k, v] : options.labels) result.image["config"]["Labels"][k] = v;
