@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "base/error.h"
 #include "base/image_ref.h"
@@ -16,8 +17,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool starts_with(const std::vector<std::string>& whole, const std::vector<std::string>& prefix) {
-  return prefix.size() <= whole.size() && std::equal(prefix.begin(), prefix.end(), whole.begin());
+// Where each of a record's layers is in the image's, in order; nothing when one is not there. A
+// step's result is mostly a prefix of the image's layers, but a COPY --link layer (made on
+// scratch, merged in) or a merge over it is found further up: those records belong to the image
+// too, and are what lets a later build keep the linked step when the steps below it change.
+std::optional<std::vector<std::size_t>> positions_in(const std::vector<std::string>& image,
+                                                     const std::vector<std::string>& layers) {
+  std::vector<std::size_t> positions;
+  std::size_t next = 0;
+  for (const auto& layer : layers) {
+    while (next < image.size() && image[next] != layer) ++next;
+    if (next == image.size()) return std::nullopt;
+    positions.push_back(next++);
+  }
+  return positions;
 }
 
 // The solver lists records in the order it met them, which depends on what was cached; the
@@ -37,7 +50,7 @@ exporter::CacheManifest collect(cache::Store& store, const CacheSpec& to,
   for (const auto& record : in_stable_order(records)) {
     const auto& layers = record.result.layers;
     if (layers.empty() || record.result.host_dir) continue;
-    if (!to.max_mode() && !starts_with(target.layers, layers)) continue;
+    if (!to.max_mode() && !positions_in(target.layers, layers)) continue;
     exporter::CacheEntry entry{record.key, {}, record.result.created};
     for (const auto& snapshot : layers) {
       auto [it, added] = index_of.emplace(snapshot, cache.layers.size());
@@ -55,10 +68,10 @@ std::string inline_build_cache(const std::vector<solver::CacheRecord>& records, 
   std::vector<exporter::CacheEntry> entries;
   for (const auto& record : in_stable_order(records)) {
     const auto& layers = record.result.layers;
-    if (layers.empty() || record.result.host_dir || !starts_with(target.layers, layers)) continue;
-    exporter::CacheEntry entry{record.key, {}, record.result.created};
-    for (std::size_t i = 0; i < layers.size(); ++i) entry.layers.push_back(i);
-    entries.push_back(std::move(entry));
+    if (layers.empty() || record.result.host_dir) continue;
+    auto positions = positions_in(target.layers, layers);
+    if (!positions) continue;
+    entries.push_back({record.key, std::move(*positions), record.result.created});
   }
   return exporter::inline_cache_json(entries);
 }

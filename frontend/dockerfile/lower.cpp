@@ -598,11 +598,13 @@ class Lowerer {
     return config.contains("User") && config["User"].is_string() ? config["User"].get<std::string>() : "";
   }
 
-  // `path` made absolute against the working directory; a trailing '/' kept.
+  // `path` made absolute against the working directory; a trailing '/' kept. "" is the working
+  // directory as "." is (BuildKit's reading): a directory, which matters where the copy cannot
+  // see that it is one (--link).
   std::string resolve_dest(const StageState& st, const std::string& path) const {
     std::string joined = path.starts_with("/") ? path : working_dir(st) + "/" + path;
     std::string cleaned = clean_path(joined);
-    if ((path.ends_with("/") || path.ends_with("/.") || path == ".") && cleaned != "/") cleaned += '/';
+    if ((path.ends_with("/") || path.ends_with("/.") || path == "." || path.empty()) && cleaned != "/") cleaned += '/';
     return cleaned;
   }
 
@@ -643,6 +645,7 @@ class Lowerer {
       fail(ins, "When using " + ins.keyword + " with more than one source file, the destination must be a directory and end with a /");
     const Chmod chmod = parse_chmod(expand(env, ins, c.chmod), fail_here);
     std::optional<llb::Chown> chown = parse_chown(expand(env, ins, c.chown));
+    if (c.link && chown) chown = numeric_chown(*chown, ins);
     std::string from = expand(env, ins, c.from);
     std::vector<std::string> excludes;
     for (const std::string& e : c.excludes) {
@@ -666,8 +669,10 @@ class Lowerer {
       if (sources.empty() || !is_url(sources[0])) fail(ins, "checksum requires HTTP(S) or Git sources");
     }
 
+    // --link copies onto scratch: a layer of its own, which reads nothing of the stage and so
+    // keeps its cache (and its blob) when a step before it changes; merged on top below.
     llb::FileOp op{.dest_input = 0};
-    std::vector<llb::Output> inputs = {st.root};
+    std::vector<llb::Output> inputs = {c.link ? llb::Output{} : st.root};
     std::optional<int> source_input;
     std::string history = ins.keyword;  // the sources and the destination, without the flags
 
@@ -732,8 +737,30 @@ class Lowerer {
     }
     history += " " + dest;
     std::string description = ins.keyword + " " + ins.text;
-    st.root = deepened(llb::file(std::move(op), std::move(inputs), meta(st, ins, description)), ins);
+    llb::OpMetadata copy_meta = meta(st, ins, description);
+    if (c.link) {
+      // As BuildKit names it: the merge is the same step, "LINK" before the instruction.
+      llb::OpMetadata merge_meta = copy_meta;
+      merge_meta.description.insert(copy_meta.description.size() - description.size(), "LINK ");
+      const llb::Output layer = deepened(llb::file(std::move(op), std::move(inputs), std::move(copy_meta)), ins);
+      st.root = deepened(llb::merge({st.root, layer}, std::move(merge_meta)), ins);
+    } else {
+      st.root = deepened(llb::file(std::move(op), std::move(inputs), std::move(copy_meta)), ins);
+    }
     add_history(st.image, history + " # buildkit", true);
+  }
+
+  // The owner of a --link copy, which is made on scratch: there is no /etc/passwd or /etc/group
+  // to look a name up in, so only numbers (and root, which BuildKit takes as 0) can be given.
+  llb::Chown numeric_chown(const llb::Chown& chown, const Instruction& ins) const {
+    auto numeric = [&](const std::string& name, const std::string& what, const std::string& file) -> std::string {
+      if (name == "root") return "0";
+      if (name.empty() || std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+        return name;
+      fail(ins, "--chown with --link: the " + what + " " + go_quote(name) +
+                    " is a name, and a --link copy cannot read the stage's " + file + " to look it up; give a number");
+    };
+    return {numeric(chown.user, "user", "/etc/passwd"), numeric(chown.group, "group", "/etc/group")};
   }
 
   // RUN's environment: the config Env (PATH included), then ARGs not shadowed by it, then proxy
