@@ -573,7 +573,8 @@ class Lowerer {
     if (c.keep_git_dir || url.keep_git_dir.value_or(false)) attrs["keep-git-dir"] = "true";
     if (url.submodules == false) attrs["submodules"] = "false";
     inputs.push_back(llb::source(llb::SourceOp{llb::kGitSourcePrefix + url.remote, std::move(attrs)},
-                                 {.description = "load git source " + url.shown()}));
+                                 {.description = "load git source " + url.shown(),
+                                  .location = options_.dockerfile_name + ":" + std::to_string(ins.line)}));
   }
 
   void apply(StageState& st, const Instruction& ins, const CopyInstruction& c) {
