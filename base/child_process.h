@@ -12,7 +12,9 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "base/unique_fd.h"
 
@@ -24,6 +26,17 @@ struct Pipe {
 
 // A pipe whose ends are closed on exec. Throws Error "<what>: pipe: <cause>".
 Pipe make_pipe(const std::string& what);
+
+// The program `name` in /usr/bin, /bin or /usr/local/bin: a library reads no environment, so no
+// $PATH; Debian's packages put their programs there. Throws Error "<what>: `name` not found in
+// ... (<install_hint>)".
+std::filesystem::path find_program(const std::string& name, const std::string& what, const std::string& install_hint);
+
+// Starts `argv` in a session of its own (no terminal to prompt on) with default signal
+// handling, exactly `env` as its environment, `in` as its stdin, `out` as its stdout and `err`
+// as its stderr. Throws Error "<what>: start `path`: <cause>".
+pid_t spawn_program(const std::filesystem::path& path, const std::vector<std::string>& argv,
+                    const std::vector<std::string>& env, int in, int out, int err, const std::string& what);
 
 // A started program, killed (SIGKILL) and reaped on destruction unless waited for.
 class Child {

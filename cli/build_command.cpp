@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "base/git_url.h"
 #include "base/image_ref.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
@@ -26,6 +27,7 @@
 #include "engine/build_input.h"
 #include "engine/build_job.h"
 #include "engine/cache_spec.h"
+#include "engine/git_build_input.h"
 #include "engine/output_spec.h"
 #include "executor/executor.h"
 #include "llb/definition.h"
@@ -138,11 +140,34 @@ std::unique_ptr<ProgressDisplay> make_progress(const BuildFlags& f, bool stdout_
   return make_progress_display(f.quiet ? ProgressMode::Quiet : parse_progress_mode(f.progress), stdout_taken);
 }
 
-engine::BuildRequest build_request(const BuildFlags& f) {
-  engine::BuildRequest r{.input = engine::resolve_build_input(f.context, f.dockerfile, std::cin)};
+// The agent Git sources use for ssh remotes: --ssh default's socket, else $SSH_AUTH_SOCK.
+fs::path git_ssh_agent(const SshForwards& ssh) {
+  if (auto it = ssh.sockets.find("default"); it != ssh.sockets.end()) return it->second;
+  const char* agent = std::getenv("SSH_AUTH_SOCK");
+  return agent ? agent : "";
+}
+
+// PATH as docker reads it: a directory, a tarball or `-`, else a Git repository's URL.
+engine::BuildInput build_input(const BuildFlags& f, const std::map<std::string, std::string>& build_args,
+                               cache::Store& store, const engine::RegistryAccess& registry) {
+  std::error_code ec;
+  if (f.context != "-" && !fs::exists(f.context, ec))
+    if (auto git = parse_git_url(f.context, GitUrlUse::Context)) {
+      // BuildKit keeps a Git context's .git when this build arg is set (or the URL's query says so).
+      auto arg = build_args.find("BUILDKIT_CONTEXT_KEEP_GIT_DIR");
+      const bool keep = git->keep_git_dir.value_or(arg != build_args.end() && (arg->second == "1" || arg->second == "true"));
+      const auto access = engine::git_access(registry, git_ssh_agent(parse_ssh_forwards(f.ssh)));
+      return engine::resolve_git_build_input(store, *git, f.dockerfile, std::cin, access, keep);
+    }
+  return engine::resolve_build_input(f.context, f.dockerfile, std::cin);
+}
+
+engine::BuildRequest build_request(const BuildFlags& f, cache::Store& store, const engine::RegistryAccess& registry) {
+  const auto build_args = parse_build_args(f.build_args);
+  engine::BuildRequest r{.input = build_input(f, build_args, store, registry)};
   r.named_contexts = parse_build_contexts(f.build_contexts);
   r.target = f.target;
-  r.build_args = parse_build_args(f.build_args);
+  r.build_args = build_args;
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) r.source_date_epoch = epoch;
   r.labels = parse_labels(f.labels);
   r.no_cache = f.no_cache;
@@ -159,6 +184,7 @@ engine::BuildRequest build_request(const BuildFlags& f) {
   if (f.push) r.outputs.push_back(engine::parse_output_spec("type=registry"));
   r.secrets = read_secrets(f.secrets);
   SshForwards ssh = parse_ssh_forwards(f.ssh);
+  r.ssh_agent = git_ssh_agent(ssh);
   r.ssh_sockets = std::move(ssh.sockets);
   r.ssh_keys = std::move(ssh.keys);
   r.pull = f.pull_policy;
@@ -176,7 +202,8 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   check_legacy_build_flags(f.legacy);
   cache::Store store(global.state_root());
   StderrMessages messages;
-  engine::BuildJob job(build_request(f), store, f.registry.access(global.config), messages);
+  const auto registry = f.registry.access(global.config);
+  engine::BuildJob job(build_request(f, store, registry), store, registry, messages);
   const llb::Definition& def = job.lower();
   if (f.print == "llb") {
     std::cout << llb::to_json(def).dump(2) << "\n";
@@ -209,7 +236,7 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   f->progress = default_progress(global.config);
   f->max_parallelism = default_max_parallelism(global.config);
   auto* cmd = app.add_subcommand("build", "Build an image from a Dockerfile");
-  cmd->add_option("PATH", f->context, "Build context: a directory, a tarball, an http(s) URL, or - (stdin) (default .)");
+  cmd->add_option("PATH", f->context, "Build context: a directory, a tarball, an http(s) URL, a Git URL, or - (stdin) (default .)");
   cmd->add_option("-t,--tag", f->tags, "Name and optionally a tag (name:tag)")
       ->allow_extra_args(false);
   cmd->add_option("-f,--file", f->dockerfile, "Name of the Dockerfile, or - for stdin (default PATH/Dockerfile)");

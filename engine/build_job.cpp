@@ -11,6 +11,7 @@
 #include "cache/source_tree.h"
 #include "engine/build_metadata.h"
 #include "engine/cache_export.h"
+#include "engine/git_build_input.h"
 #include "engine/registry_images.h"
 #include "engine/ssh_key_agent.h"
 #include "engine/store_images.h"
@@ -137,6 +138,8 @@ void BuildJob::solve(executor::Executor& executor, solver::ProgressSink& progres
     ssh_agents.push_back(std::make_unique<SshKeyAgent>(agents_dir->path(), keys, "--ssh " + id));
     opts.ssh_sockets[id] = ssh_agents.back()->socket();
   }
+  const auto default_agent = opts.ssh_sockets.find("default");
+  opts.git = git_access(registry_, default_agent != opts.ssh_sockets.end() ? default_agent->second : request_.ssh_agent);
   std::optional<BuildCacheImporter> imported_cache;
   if (!request_.cache_from.empty()) {
     imported_cache.emplace(store_, request_.cache_from, registry_);

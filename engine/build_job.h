@@ -73,6 +73,9 @@ struct BuildRequest {
   std::map<std::string, std::string> secrets;  // id -> value
   std::map<std::string, std::filesystem::path> ssh_sockets;               // --ssh ID=SOCKET
   std::map<std::string, std::vector<std::filesystem::path>> ssh_keys;    // --ssh ID=KEY[,KEY]: an agent each
+  // The agent ADD <git url> uses for ssh remotes when --ssh gives no `default`: the front end's
+  // $SSH_AUTH_SOCK ("" = none).
+  std::filesystem::path ssh_agent;
   PullPolicy pull = PullPolicy::Missing;  // when FROM, COPY --from and RUN --mount=from images are pulled
   bool explain_cache = false;
   int max_parallelism = 0;

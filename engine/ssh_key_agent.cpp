@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -18,50 +17,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Where Debian's openssh-client puts its programs (and where a local build would). The engine
-// reads no environment, so no $PATH: these are the places looked at.
-constexpr const char* kProgramDirs[] = {"/usr/bin", "/bin", "/usr/local/bin"};
 // What a program run here may print before it counts as runaway.
 constexpr std::size_t kMaxOutput = 64 * 1024;
 
 fs::path program(const std::string& name, const std::string& what) {
-  for (const char* dir : kProgramDirs) {
-    const fs::path candidate = fs::path(dir) / name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  throw Error(what + ": `" + name +
-              "` not found in /usr/bin, /bin or /usr/local/bin (install openssh-client)");
-}
-
-// Starts `argv` in a session of its own (no terminal to prompt on) with default signal
-// handling, `in` as its stdin, `out` as its stdout and `err` as its stderr.
-pid_t spawn(const fs::path& path, const std::vector<std::string>& argv, const std::vector<std::string>& env,
-            int in, int out, int err, const std::string& what) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in, 0);
-  posix_spawn_file_actions_adddup2(&actions, out, 1);
-  posix_spawn_file_actions_adddup2(&actions, err, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  std::vector<char*> args, envp;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, path.c_str(), &actions, &attr, args.data(), envp.data());
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw errno_error(what + ": start `" + path.string() + "`", rc);
-  return pid;
+  return find_program(name, what, "install openssh-client");
 }
 
 // Reads `fd` until its first line, its end, or kMaxOutput bytes: the agent's report, whose pipe
@@ -91,7 +51,7 @@ SshKeyAgent::SshKeyAgent(const fs::path& parent, const std::vector<fs::path>& ke
     : what_(what), dir_(parent, "ssh-agent-"), socket_(dir_.path() / "agent.sock") {
   const fs::path agent = program("ssh-agent", what_);
   Pipe keep_alive = make_pipe(what_), report = make_pipe(what_);
-  child_.emplace(spawn(agent,
+  child_.emplace(spawn_program(agent,
                        {"ssh-agent", "-a", socket_.string(), "--", "/bin/sh", "-c",
                         "echo \"$SSH_AGENT_PID\" && exec cat >/dev/null"},
                        {"PATH=/usr/bin:/bin"}, keep_alive.read.get(), report.write.get(), report.write.get(), what_));
@@ -120,7 +80,7 @@ void SshKeyAgent::add_key(const fs::path& key) const {
   UniqueFd file(::open(key.c_str(), O_RDONLY | O_CLOEXEC));
   if (!file) throw_errno(what_ + ": key `" + key.string() + "`");
   Pipe out = make_pipe(what_), err = make_pipe(what_);
-  Child ssh_add(spawn(program("ssh-add", what_), {"ssh-add", "-q", "-"},
+  Child ssh_add(spawn_program(program("ssh-add", what_), {"ssh-add", "-q", "-"},
                       {"SSH_AUTH_SOCK=" + socket_.string(), "SSH_ASKPASS_REQUIRE=never"}, file.get(),
                       out.write.get(), err.write.get(), what_));
   out.write.reset();

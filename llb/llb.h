@@ -40,10 +40,16 @@ struct Output {
 //   "docker-image://<name>@sha256:<hex>"  an image, pinned by its manifest digest
 //   "local://<name>"                     a local directory given to the solver (e.g. "context")
 //   "https://..." / "http://..."         a remote file (ADD <url>)
+//   "git+<remote>"                       a Git repository (ADD <git url>): <remote> as git
+//                                        takes it, without fragment or query
 // attrs by kind:
 //   local: "include" / "exclude" (JSON arrays of .dockerignore-style patterns),
 //          "followpaths" (JSON array of the paths the build reads, for checksumming)
 //   http:  "checksum" (sha256:...), "filename", "chmod"
+//   git:   "ref" (branch, tag, full ref or commit; none: the default branch), "subdir",
+//          "checksum" (hex prefix of the commit), "keep-git-dir" ("true"), "submodules" ("false")
+inline constexpr const char* kGitSourcePrefix = "git+";
+
 struct SourceOp {
   std::string identifier;
   std::map<std::string, std::string> attrs;

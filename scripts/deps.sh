@@ -17,6 +17,8 @@ packages=(
   # the demo's base image and the tools the tests check our output with
   busybox-static skopeo umoci podman runc jq tar gzip zstd pigz file
   docker-registry debootstrap iproute2 tmux hyperfine python3
+  # Git sources (ADD <git url>, a Git build context) are fetched with git
+  git
   # --ssh ID=KEY: the agent a build starts for its keys (ssh-agent, ssh-add); the tests make keys with ssh-keygen
   openssh-client
   # the token server of the local test registry (shared/tools/registry.sh --token)

@@ -35,6 +35,24 @@ bool is_http(const llb::SourceOp& s) {
   return s.identifier.starts_with("http://") || s.identifier.starts_with("https://");
 }
 
+// "git+<remote>" with its ref, subdir, checksum and flags in attrs (llb.h).
+std::optional<GitCheckoutSpec> git_checkout_spec(const llb::SourceOp& s) {
+  if (!s.identifier.starts_with(llb::kGitSourcePrefix)) return std::nullopt;
+  const std::string remote = s.identifier.substr(std::string_view(llb::kGitSourcePrefix).size());
+  auto url = parse_git_url(remote, GitUrlUse::Add);
+  if (!url || !url->ref.empty() || !url->subdir.empty())
+    throw Error("source `" + s.identifier + "`: not a Git remote");
+  auto attr = [&](const char* name) {
+    auto it = s.attrs.find(name);
+    return it == s.attrs.end() ? std::string() : it->second;
+  };
+  url->ref = attr("ref");
+  url->subdir = attr("subdir");
+  url->checksum = attr("checksum");
+  return GitCheckoutSpec{.url = *url, .keep_git_dir = attr("keep-git-dir") == "true",
+                         .submodules = attr("submodules") != "false"};
+}
+
 bool is_source(const llb::Node& n) { return std::holds_alternative<llb::SourceOp>(n.op); }
 
 std::string describe(const llb::Node& n) {
@@ -114,6 +132,21 @@ class Run {
         fetched_.emplace(n->digest, std::move(fetched));
         continue;
       }
+      if (const auto* src = std::get_if<llb::SourceOp>(&n->op))
+        if (auto spec = git_checkout_spec(*src)) {
+          // The key of a Git source is the commit its ref names now: asked, not fetched.
+          std::string commit;
+          Digest key;
+          try {
+            commit = resolve_git_commit(spec->url, options_.git);
+            key = git_checkout_key(commit, *spec);
+          } catch (const Error& e) {
+            throw Error(n->meta.location.empty() ? e.what() : n->meta.location + ": " + e.what());
+          }
+          keys_[n->digest] = KeyParts{key, llb::to_json(n->op), nlohmann::json::array(), {}};
+          git_commits_.emplace(n->digest, GitCommit{std::move(*spec), std::move(commit)});
+          continue;
+        }
       std::vector<Digest> in;
       for (const auto& i : n->inputs)
         in.push_back(i.is_scratch() ? CacheKeyer::scratch_key() : keys_.at(i.node->digest).key);
@@ -340,6 +373,12 @@ class Run {
       r.host_dir = it->second.path;
     } else if (src.identifier.starts_with(kImagePrefix)) {
       r.layers = images_.layers(src.identifier);
+    } else if (auto git = git_commits_.find(n.digest); git != git_commits_.end()) {
+      try {
+        r.layers = {git_checkout(store_, git->second.spec, git->second.commit, options_.git)};
+      } catch (const Error& e) {
+        throw Error(n.meta.location.empty() ? e.what() : n.meta.location + ": " + e.what());
+      }
     } else if (auto it = fetched_.find(n.digest); it != fetched_.end()) {
       r.layers = {it->second.staging.commit()};
       results_cache_.record_snapshot(r.layers.back());
@@ -364,6 +403,11 @@ class Run {
   std::unordered_map<Digest, KeyParts> keys_;              // vertex digest -> cache key
   std::unordered_map<Digest, std::string> miss_reasons_;
   std::unordered_map<Digest, FetchedFile> fetched_;  // ADD <url> downloads, by vertex
+  struct GitCommit {
+    GitCheckoutSpec spec;
+    std::string commit;
+  };
+  std::unordered_map<Digest, GitCommit> git_commits_;  // ADD <git url>: the commit its ref names
   std::set<Digest> planned_run_;
   std::unordered_map<Digest, bool> uses_ignored_;  // memo of uses_ignored_cache()
   std::vector<const llb::Node*> order_;

@@ -31,6 +31,7 @@
 #include "executor/executor.h"
 #include "llb/definition.h"
 #include "solver/entitlements.h"
+#include "solver/git_source.h"
 
 namespace gantry::solver {
 
@@ -109,6 +110,7 @@ struct SolveOptions {
   PatternRules path_patterns;
   std::map<std::string, std::string> secrets;   // --secret id -> value
   std::map<std::string, std::filesystem::path> ssh_sockets;  // --ssh id -> agent socket
+  GitAccess git;  // how ADD <git url> reaches its remote
   // What NetworkMode::Default means for this build: the build's --network.
   executor::Network default_network = executor::Network::Private;
   Entitlements entitlements;  // what the graph's steps may ask for (--allow)

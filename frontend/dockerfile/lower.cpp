@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "base/error.h"
+#include "base/git_url.h"
 #include "base/symbolic_mode.h"
 #include "frontend/dockerfile/dockerignore.h"
 #include "frontend/dockerfile/history_text.h"
@@ -106,16 +107,6 @@ std::string absolute_in_input(std::string_view path) {
 }
 
 bool is_url(std::string_view s) { return s.starts_with("http://") || s.starts_with("https://"); }
-
-// A Git repository as BuildKit tells one in ADD: a git:// or ssh:// URL, git@host:path, or an
-// http(s) URL whose path (before any #ref:subdir and ?query) ends in .git.
-bool is_git_source(std::string_view s) {
-  if (s.starts_with("git://") || s.starts_with("ssh://") || s.starts_with("git@")) return true;
-  if (!is_url(s)) return false;
-  s = s.substr(0, s.find('#'));
-  s = s.substr(0, s.find('?'));
-  return s.ends_with(".git");
-}
 
 // A --chmod value, as BuildKit reads it: an octal number up to 07777, or else (Dockerfile
 // 1.14+) a symbolic mode applied to each file's own mode.
@@ -637,6 +628,23 @@ class Lowerer {
       fail(ins, flag + " " + go_quote(pattern) + ": not one pattern (it is blank, a `#` comment or more than one line)");
   }
 
+  // ADD <git url>: the repository as a source input, its flags agreeing with the URL's query.
+  void add_git_source(const GitUrl& url, const CopyInstruction& c, const std::string& checksum,
+                      const Instruction& ins, std::vector<llb::Output>& inputs) const {
+    if (c.keep_git_dir && url.keep_git_dir == false) fail(ins, "inconsistent keep-git-dir configuration");
+    if (!checksum.empty() && !url.checksum.empty() && checksum != url.checksum)
+      fail(ins, "checksum mismatch " + go_quote(checksum) + " != " + go_quote(url.checksum));
+    std::map<std::string, std::string> attrs;
+    if (!url.ref.empty()) attrs["ref"] = url.ref;
+    if (!url.subdir.empty()) attrs["subdir"] = url.subdir;
+    if (!checksum.empty() || !url.checksum.empty()) attrs["checksum"] = checksum.empty() ? url.checksum : checksum;
+    if (c.keep_git_dir || url.keep_git_dir.value_or(false)) attrs["keep-git-dir"] = "true";
+    if (url.submodules == false) attrs["submodules"] = "false";
+    inputs.push_back(llb::source(llb::SourceOp{llb::kGitSourcePrefix + url.remote, std::move(attrs)},
+                                 {.description = "load git source " + url.shown(),
+                                  .location = options_.dockerfile_name + ":" + std::to_string(ins.line)}));
+  }
+
   void apply(StageState& st, const Instruction& ins, const CopyInstruction& c) {
     const ShellEnv& env = st.vars.expansion();
     auto fail_here = [&](const std::string& what) { fail(ins, what); };
@@ -653,20 +661,25 @@ class Lowerer {
       check_pattern("--exclude", excludes.back(), ins);
     }
     std::vector<std::string> sources;
+    std::map<std::string, GitUrl> git_sources;  // ADD's Git sources, by their text
     for (const std::string& word : c.sources) {
       sources.push_back(expand(env, ins, word));
-      // Not fetched as a file: that would put an HTML page or an error where a tree belongs.
-      // Refused before the flags are checked against it, so that this is what is said.
-      if (c.is_add && is_git_source(sources.back()))
-        fail(ins, "Git source " + go_quote(sources.back()) + ": gantry does not fetch Git repositories yet");
+      if (!c.is_add) continue;
+      try {
+        if (auto git = parse_git_url(sources.back(), GitUrlUse::Add)) git_sources.emplace(sources.back(), *git);
+      } catch (const Error& e) {
+        fail(ins, e.what());
+      }
     }
-    // --keep-git-dir only says what to do with a Git source, which gantry refuses above.
-    if (c.keep_git_dir) fail(ins, "--keep-git-dir: only for Git sources, which gantry does not fetch yet");
-    // As BuildKit: the checksum verifies one downloaded file; given with anything else it
-    // would verify nothing.
+    // --keep-git-dir only says what to do with a Git source: with none it would do nothing.
+    if (c.keep_git_dir && git_sources.empty()) fail(ins, "--keep-git-dir: only for Git sources");
+    // As BuildKit: the checksum verifies one downloaded file or the commit of one Git source;
+    // given with anything else it would verify nothing.
+    const std::string checksum = expand(env, ins, c.checksum);
     if (!c.checksum.empty()) {
       if (sources.size() + c.inline_files.size() != 1) fail(ins, "checksum can't be specified for multiple sources");
-      if (sources.empty() || !is_url(sources[0])) fail(ins, "checksum requires HTTP(S) or Git sources");
+      if (sources.empty() || (!is_url(sources[0]) && git_sources.empty()))
+        fail(ins, "checksum requires HTTP(S) or Git sources");
     }
 
     // --link copies onto scratch: a layer of its own, which reads nothing of the stage and so
@@ -678,11 +691,18 @@ class Lowerer {
 
     for (const std::string& src : sources) {
       history += " " + src;
+      if (auto git = git_sources.find(src); git != git_sources.end()) {
+        add_git_source(git->second, c, checksum, ins, inputs);
+        op.actions.push_back(llb::FileCopy{.src_input = static_cast<int>(inputs.size() - 1), .src = "/", .dest = dest,
+                                           .chown = chown, .mode = chmod.mode, .symbolic_mode = chmod.symbolic,
+                                           .exclude_patterns = excludes});
+        continue;
+      }
       if (c.is_add && is_url(src)) {
         std::string filename = src.substr(src.rfind('/') + 1);
         if (filename.empty() || filename.find('?') != std::string::npos) filename = "__unnamed__";
         std::map<std::string, std::string> attrs = {{"filename", filename}};
-        if (!c.checksum.empty()) attrs["checksum"] = expand(env, ins, c.checksum);
+        if (!checksum.empty()) attrs["checksum"] = checksum;
         inputs.push_back(llb::source(llb::SourceOp{src, attrs}, {.description = "fetch " + src}));
         op.actions.push_back(llb::FileCopy{.src_input = static_cast<int>(inputs.size() - 1), .src = "/" + filename,
                                            .dest = dest, .chown = chown, .mode = chmod.mode,
@@ -690,7 +710,7 @@ class Lowerer {
         continue;
       }
       if (src.find("://") != std::string::npos || src.starts_with("git@"))
-        fail(ins, "unsupported source " + go_quote(src) + " (only local paths and http(s) URLs are supported)");
+        fail(ins, "unsupported source " + go_quote(src) + " (only local paths, and for ADD http(s) and Git URLs, are supported)");
       if (!source_input) {
         inputs.push_back(context_.collecting && from.empty() ? llb::Output{} : source_named(from, st, ins));
         source_input = static_cast<int>(inputs.size() - 1);

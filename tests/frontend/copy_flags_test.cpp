@@ -128,19 +128,43 @@ TEST(CopyFlags, AddChecksumIsRefusedWhereItWouldVerifyNothing) {
             "Dockerfile:2: checksum can't be specified for multiple sources");
 }
 
-TEST(CopyFlags, GitSourcesAreRefusedNotFetchedAsFiles) {
-  for (const char* git : {"https://example.com/r.git", "https://example.com/r.git#v1:sub", "git://example.com/r",
-                          "ssh://git@example.com/r", "git@example.com:r.git"})
-    EXPECT_EQ(error_of("FROM busybox\nADD " + std::string(git) + " /r\n"),
-              "Dockerfile:2: Git source \"" + std::string(git) + "\": gantry does not fetch Git repositories yet")
-        << git;
-  // A Git source given a checksum is refused as a Git source, not as a source a checksum can't verify.
-  EXPECT_EQ(error_of("FROM busybox\nADD --checksum=sha256:" + std::string(64, '0') + " git@example.com:r.git /r\n"),
-            "Dockerfile:2: Git source \"git@example.com:r.git\": gantry does not fetch Git repositories yet");
+// The Git source ADD copies from: its remote, ref and subdir, and its flags.
+llb::SourceOp git_source_of(const std::string& dockerfile) {
+  const auto plan = lower_text(dockerfile);
+  const auto& copy = std::get<llb::FileCopy>(std::get<llb::FileOp>(plan.root.node->op).actions.at(0));
+  EXPECT_EQ(copy.src, "/");
+  return std::get<llb::SourceOp>(plan.root.node->inputs.at(static_cast<std::size_t>(copy.src_input)).node->op);
+}
+
+TEST(CopyFlags, AddOfAGitUrlCopiesTheRepository) {
+  const auto plain = git_source_of("FROM busybox\nADD https://example.com/r.git#v1:sub /r\n");
+  EXPECT_EQ(plain.identifier, "git+https://example.com/r.git");
+  EXPECT_EQ(plain.attrs, (std::map<std::string, std::string>{{"ref", "v1"}, {"subdir", "sub"}}));
+  for (const char* git : {"git://example.com/r", "ssh://git@example.com/r", "git@example.com:r.git"})
+    EXPECT_EQ(git_source_of("FROM busybox\nADD " + std::string(git) + " /r\n").identifier, "git+" + std::string(git));
+  const auto kept = git_source_of("FROM busybox\nADD --keep-git-dir=true --checksum=abc123 git@example.com:r.git /r\n");
+  EXPECT_EQ(kept.attrs, (std::map<std::string, std::string>{{"checksum", "abc123"}, {"keep-git-dir", "true"}}));
+  const auto query = git_source_of("FROM busybox\nADD https://h/r.git?branch=dev&keep-git-dir=1&submodules=0 /r\n");
+  EXPECT_EQ(query.attrs, (std::map<std::string, std::string>{
+                             {"ref", "refs/heads/dev"}, {"keep-git-dir", "true"}, {"submodules", "false"}}));
+  // A plain file whose name merely contains .git is a file; a github.com/ path is a path in ADD.
+  const auto file = lower_text("FROM busybox\nADD https://example.com/a.github.tgz /a\n");
+  EXPECT_EQ(std::get<llb::SourceOp>(file.root.node->inputs.at(1).node->op).identifier, "https://example.com/a.github.tgz");
+}
+
+TEST(CopyFlags, GitFlagsThatWouldDoNothingOrDisagreeAreErrors) {
   EXPECT_EQ(error_of("FROM busybox\nADD --keep-git-dir=true https://example.com/a.tgz /a\n"),
-            "Dockerfile:2: --keep-git-dir: only for Git sources, which gantry does not fetch yet");
-  // A plain file whose name merely contains .git is a file.
-  lower_text("FROM busybox\nADD https://example.com/a.github.tgz /a\n");
+            "Dockerfile:2: --keep-git-dir: only for Git sources");
+  EXPECT_EQ(error_of("FROM busybox\nADD --keep-git-dir=true https://h/r.git?keep-git-dir=false /a\n"),
+            "Dockerfile:2: inconsistent keep-git-dir configuration");
+  EXPECT_EQ(error_of("FROM busybox\nADD --checksum=abc https://h/r.git?checksum=def /a\n"),
+            "Dockerfile:2: checksum mismatch \"abc\" != \"def\"");
+  EXPECT_EQ(error_of("FROM busybox\nADD https://h/r.git?colour=red /a\n"),
+            "Dockerfile:2: Git URL `https://h/r.git?colour=red`: unexpected query `colour` (known: ref, branch, tag, "
+            "checksum, commit, subdir, keep-git-dir, submodules)");
+  EXPECT_EQ(error_of("FROM busybox\nCOPY git@example.com:r.git /r\n"),
+            "Dockerfile:2: unsupported source \"git@example.com:r.git\" (only local paths, and for ADD http(s) and Git "
+            "URLs, are supported)");
 }
 
 TEST(CopyFlags, ASyntaxDirectiveNamingAnotherFrontendWarnsOnce) {
