@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "base/error.h"
+#include "base/git_url.h"
 #include "cache/source_tree.h"
 #include "engine/remote_context.h"
 #include "exporter/libarchive_handle.h"
@@ -65,7 +66,7 @@ BuildInput resolve_build_input(const std::string& path, const std::string& file,
     }
     input.context = input.unpacked->path();
     input.identity = "stdin";
-  } else if (is_http_url(path) && !is_git_url(path)) {
+  } else if (is_http_url(path) && !parse_git_url(path, GitUrlUse::Context)) {
     RemoteContext remote = fetch_remote_context(path, fs::temp_directory_path());
     if (!remote.unpacked) {
       // Not an archive: the Dockerfile itself (docker's rule), and no context.

@@ -81,8 +81,14 @@ const llb::Definition& BuildJob::lower() {
   opts.resolve_image = [this](const std::string& ref) {
     return resolve_or_pull_image(store_, ref, registry_, request_.pull, messages_);
   };
-  named_contexts_ = std::make_unique<NamedContexts>(request_.named_contexts, store_, registry_,
-                                                    request_.pull, messages_, fs::temp_directory_path());
+  // Git contexts are fetched while lowering, before --ssh ID=KEY agents start: they use an agent
+  // socket the request names, as a Git build context does.
+  const auto default_agent = request_.ssh_sockets.find("default");
+  named_contexts_ = std::make_unique<NamedContexts>(
+      request_.named_contexts, store_, registry_, request_.pull, messages_,
+      fs::temp_directory_path(),
+      git_access(registry_, default_agent != request_.ssh_sockets.end() ? default_agent->second
+                                                                         : request_.ssh_agent));
   opts.named_contexts = named_contexts_->names();
   opts.resolve_named_context = [this](const std::string& name) {
     return named_contexts_->resolve(name);

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "base/error.h"
+#include "base/git_url.h"
 #include "base/image_ref.h"
 #include "cache/source_tree.h"
 #include "engine/registry_images.h"
@@ -42,8 +43,7 @@ BuildContextSource parse_build_context(const std::string& name, const std::strin
   const std::string flag = "--build-context " + name + "=" + value;
   BuildContextSource source{.value = value};
   if (value.empty()) throw UsageError(flag + ": no context given");
-  if (is_git_url(value))
-    throw UsageError(flag + ": Git repositories are not supported as build contexts yet");
+  std::error_code ec;
   if (value.starts_with(kImageScheme)) {
     source.kind = BuildContextSource::Kind::Image;
     source.location = value.substr(kImageScheme.size());
@@ -65,6 +65,12 @@ BuildContextSource parse_build_context(const std::string& name, const std::strin
     source.location = source.layout.dir.string();
     if (!fs::is_directory(source.layout.dir))
       throw UsageError(flag + ": `" + source.location + "` is not a directory");
+  } else if (fs::is_directory(value, ec)) {
+    source.location = value;
+  } else if (auto git = parse_git_url(value, GitUrlUse::Context)) {
+    source.kind = BuildContextSource::Kind::Git;
+    source.location = git->shown();
+    source.git = std::move(*git);
   } else if (is_http_url(value)) {
     source.kind = BuildContextSource::Kind::Url;
     source.location = value;
@@ -72,23 +78,21 @@ BuildContextSource parse_build_context(const std::string& name, const std::strin
     throw UsageError(flag + ": unsupported context source `" + value.substr(0, value.find("://")) +
                      "` (a directory, docker-image://, oci-layout:// or an http(s) URL)");
   } else {
-    source.location = value;
-    std::error_code ec;
-    if (!fs::is_directory(value, ec))
-      throw UsageError(flag + ": `" + value + "` is not a directory");
+    throw UsageError(flag + ": `" + value + "` is not a directory");
   }
   return source;
 }
 
 NamedContexts::NamedContexts(std::map<std::string, BuildContextSource> sources, cache::Store& store,
                              RegistryAccess registry, PullPolicy pull, Messages& messages,
-                             fs::path temp_parent)
+                             fs::path temp_parent, solver::GitAccess git)
     : sources_(std::move(sources)),
       store_(store),
       registry_(std::move(registry)),
       pull_(pull),
       messages_(messages),
-      temp_parent_(std::move(temp_parent)) {}
+      temp_parent_(std::move(temp_parent)),
+      git_(std::move(git)) {}
 
 std::set<std::string> NamedContexts::names() const {
   std::set<std::string> out;
@@ -125,6 +129,15 @@ frontend::NamedContext NamedContexts::resolve_source(const std::string& name,
       // A tarball is a context like any other; its own .dockerignore is no user's choice made
       // on disk, and BuildKit applies none to a URL.
       return directory(name, downloads_.back().path(), false);
+    }
+    case BuildContextSource::Kind::Git: {
+      const solver::GitCheckoutSpec spec{.url = source.git,
+                                         .keep_git_dir = source.git.keep_git_dir.value_or(false),
+                                         .submodules = source.git.submodules.value_or(true)};
+      const std::string commit = solver::resolve_git_commit(source.git, git_);
+      const std::string checkout = solver::git_checkout(store_, spec, commit, git_);
+      // BuildKit applies no .dockerignore to a Git context but the build's own.
+      return directory(name, fs::absolute(store_.snapshots().dir(checkout)), false);
     }
   }
   throw Error("unknown kind of build context");

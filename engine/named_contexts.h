@@ -6,7 +6,9 @@
 //          | oci-layout://PATH[:TAG][@sha256:DIGEST]   an image in an OCI layout directory
 //          | http(s)://URL            a tarball, unpacked (remote_context.h); any other body is
 //                                     the single file `context`, as BuildKit has it
-// Git repositories are refused by name: gantry does not fetch them as contexts yet.
+//          | a Git URL (base/git_url.h: URL#ref:subdir or ?ref=&subdir=)   the commit's
+//                                     checkout (solver/git_source.h: cached by commit)
+// A directory that exists is a directory, even when its name reads as a Git URL.
 //
 // parse_build_context checks a value when the request is made; a NamedContexts resolves each
 // context when the frontend first uses it (an unused image is never pulled, an unused URL never
@@ -21,34 +23,38 @@
 #include <vector>
 
 #include "base/file_util.h"
+#include "base/git_url.h"
 #include "cache/store.h"
 #include "engine/messages.h"
 #include "engine/oci_layout_image.h"
 #include "engine/pull_policy.h"
 #include "engine/registry_access.h"
 #include "frontend/dockerfile/frontend.h"
+#include "solver/git_source.h"
 #include "solver/solver.h"
 
 namespace gantry::engine {
 
 struct BuildContextSource {
-  enum class Kind { Directory, Image, OciLayout, Url };
+  enum class Kind { Directory, Image, OciLayout, Url, Git };
   Kind kind = Kind::Directory;
   std::string value;     // as given: the directory, docker-image://REF, oci-layout://..., the URL
   std::string location;  // the directory, the image reference or the URL
   OciLayoutRef layout;   // Kind::OciLayout
+  GitUrl git;            // Kind::Git
 };
 
-// Throws UsageError "--build-context NAME=VALUE: ..." for a Git URL, an unknown scheme, a
-// directory that is not there, a bad image reference or OCI layout reference.
+// Throws UsageError "--build-context NAME=VALUE: ..." for an unknown scheme, a directory that is
+// not there, a bad image reference, OCI layout reference or Git URL.
 BuildContextSource parse_build_context(const std::string& name, const std::string& value);
 
 class NamedContexts {
  public:
-  // `sources` by name (as named_context_key gives it); `temp_parent` is where downloads go.
+  // `sources` by name (as named_context_key gives it); `temp_parent` is where downloads go;
+  // `git` is how Git contexts reach their remotes.
   NamedContexts(std::map<std::string, BuildContextSource> sources, cache::Store& store,
                 RegistryAccess registry, PullPolicy pull, Messages& messages,
-                std::filesystem::path temp_parent);
+                std::filesystem::path temp_parent, solver::GitAccess git);
 
   std::set<std::string> names() const;
   // What `name` stands for; throws Error "build context NAME: ..." when it cannot be had.
@@ -70,6 +76,7 @@ class NamedContexts {
   PullPolicy pull_;
   Messages& messages_;
   std::filesystem::path temp_parent_;
+  solver::GitAccess git_;
   std::vector<TempDir> downloads_;
   std::map<std::string, solver::LocalDir> local_dirs_;
 };

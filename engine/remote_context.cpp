@@ -77,15 +77,6 @@ bool is_http_url(std::string_view text) {
   return text.starts_with("http://") || text.starts_with("https://");
 }
 
-bool is_git_url(std::string_view text) {
-  if (text.starts_with("git://") || text.starts_with("ssh://") || text.starts_with("git@"))
-    return true;
-  if (!is_http_url(text)) return false;
-  text = text.substr(0, text.find('#'));
-  text = text.substr(0, text.find('?'));
-  return text.ends_with(".git");
-}
-
 RemoteContext fetch_remote_context(const std::string& url, const fs::path& temp_parent,
                                    std::int64_t max_bytes) {
   const std::string label = "remote context `" + url + "`";

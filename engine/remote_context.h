@@ -22,10 +22,6 @@ constexpr std::int64_t kMaxRemoteContextBytes = std::int64_t{4} << 30;
 // An http:// or https:// URL.
 bool is_http_url(std::string_view text);
 
-// A Git repository as BuildKit tells one in a context: git://, ssh://, git@host:path, or an
-// http(s) URL whose path (before #ref:subdir and ?query) ends in .git.
-bool is_git_url(std::string_view text);
-
 struct RemoteContext {
   TempDir dir;
   bool unpacked = false;  // the body was an archive, unpacked in `dir`; else `dir`/context holds it

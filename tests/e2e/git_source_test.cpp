@@ -177,6 +177,31 @@ TEST(GitSource, ABuildContextAtARefAndSubdir) {
   EXPECT_EQ(read_file(out / "other.txt"), "hello from app v2\n");
 }
 
+// --build-context NAME=<git url>: FROM NAME and COPY --from=NAME read the commit's checkout.
+TEST(GitSource, ANamedContextFromARepository) {
+  GantryEnv env;
+  env.import_busybox();
+  GitServer server(env.scratch());
+  ASSERT_TRUE(server.running()) << "git daemon did not start";
+  server.commit({{"conf/app.conf", "port=8080\n"}, {"README", "outside the subdir\n"}}, "one");
+  const fs::path ctx = env.scratch() / "ctx", out = env.scratch() / "out";
+  fs::create_directories(ctx);
+  write_file_atomic(ctx / "Dockerfile",
+                    "FROM busybox:latest\nCOPY --from=conf app.conf /etc/app.conf\n"
+                    "RUN cat /etc/app.conf\n");
+  auto o = env.gantry({"build", "--progress=plain", "--network=none", "--build-context",
+                       "conf=" + server.url() + "#main:conf", "-o",
+                       "type=local,dest=" + out.string(), ctx.string()});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(read_file(out / "etc/app.conf"), "port=8080\n");
+
+  const auto missing = env.gantry({"build", "--build-context", "conf=" + server.url() + "#nosuch",
+                                   ctx.string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("build context conf=" + server.url() + "#nosuch"), std::string::npos)
+      << missing.err;
+}
+
 TEST(GitSource, AddCopiesTheRepositoryWithoutOrWithItsGitDir) {
   GantryEnv env;
   env.import_busybox();

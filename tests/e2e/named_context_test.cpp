@@ -289,8 +289,6 @@ TEST_F(NamedContexts, BadValuesAreUsageErrorsNamingThem) {
   refused("Upper=.", "invalid context name `Upper`");
   refused("src=" + (env.scratch() / "nothere").string(),
           "--build-context src=" + (env.scratch() / "nothere").string());
-  refused("src=git@example.com:team/repo.git", "Git repositories are not supported");
-  refused("src=https://example.com/team/repo.git#main", "Git repositories are not supported");
   refused("src=ftp://example.com/ctx.tar", "unsupported context source `ftp`");
   refused("src=docker-image://Bad:ref", "--build-context src=docker-image://Bad:ref");
   refused("src=oci-layout://" + ctx.string() + "@sha256:beef", "--build-context src=oci-layout://");

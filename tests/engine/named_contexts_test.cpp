@@ -46,11 +46,17 @@ TEST(ParseBuildContext, TellsTheKindsApartAndRefusesWhatItCannotTake) {
   EXPECT_EQ(layout.layout.tag, "v1");
 
   EXPECT_EQ(usage_error("a", ""), "--build-context a=: no context given");
-  EXPECT_EQ(usage_error("a", "git://host/repo"),
-            "--build-context a=git://host/repo: Git repositories are not supported as build "
-            "contexts yet");
-  EXPECT_NE(usage_error("a", "https://host/repo.git#v1:sub").find("Git repositories"),
-            std::string::npos);
+  const auto git = parse_build_context("a", "https://host/repo.git#v1:sub");
+  EXPECT_EQ(git.kind, BuildContextSource::Kind::Git);
+  EXPECT_EQ(git.git.remote, "https://host/repo.git");
+  EXPECT_EQ(git.git.ref, "v1");
+  EXPECT_EQ(git.git.subdir, "sub");
+  EXPECT_EQ(parse_build_context("a", "git@host:team/repo.git").kind, BuildContextSource::Kind::Git);
+  // An existing directory is a directory, whatever its name reads as.
+  const fs::path dir_like_git = dir.path() / "repo.git";
+  fs::create_directories(dir_like_git);
+  EXPECT_EQ(parse_build_context("a", dir_like_git.string()).kind,
+            BuildContextSource::Kind::Directory);
   EXPECT_EQ(usage_error("a", "s3://bucket/x"),
             "--build-context a=s3://bucket/x: unsupported context source `s3` (a directory, "
             "docker-image://, "
@@ -81,15 +87,10 @@ TEST(ParseOciLayoutRef, CutsAtTheFirstAtThenTheFirstColon) {
   EXPECT_THROW(parse_oci_layout_ref("layout:"), UsageError);
 }
 
-TEST(RemoteUrls, GitUrlsAreToldFromOtherUrls) {
+TEST(RemoteUrls, HttpUrlsAreToldFromOtherUrls) {
   EXPECT_TRUE(is_http_url("http://h/x"));
   EXPECT_TRUE(is_http_url("https://h/x"));
   EXPECT_FALSE(is_http_url("ftp://h/x"));
-  EXPECT_TRUE(is_git_url("git@github.com:a/b.git"));
-  EXPECT_TRUE(is_git_url("ssh://git@host/a/b"));
-  EXPECT_TRUE(is_git_url("https://host/a/b.git#main:dir"));
-  EXPECT_FALSE(is_git_url("https://host/a/b.tar.gz"));
-  EXPECT_FALSE(is_git_url("/srv/repo.git"));
 }
 
 // Answers one request on a loopback port with `status` and `body`, then closes.
