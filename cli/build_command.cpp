@@ -203,7 +203,7 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   // As buildx, the build checks are listed once the build is over, whether it worked or not.
   ScopeGuard list_checks([&]() noexcept {
     try {
-      if (!f.quiet) messages.print_build_checks();
+      if (!f.quiet && parse_progress_mode(f.progress) != ProgressMode::Quiet) messages.print_build_checks();
     } catch (...) {  // stderr gone: nothing more to say
     }
   });
