@@ -14,9 +14,11 @@
 #include <optional>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 #include "base/error.h"
 #include "base/platform.h"
+#include "base/scope_guard.h"
 #include "base/symbolic_mode.h"
 #include "frontend/dockerfile/dockerignore.h"
 #include "frontend/dockerfile/file_checks.h"
@@ -394,11 +396,12 @@ class Lowerer {
       std::visit([&](const auto& body) { apply(st, ins, body); }, ins.body);
       return;
     }
-    // UndefinedVar: the names the instruction's words referenced while they were not set.
+    // UndefinedVar: the names the instruction's words referenced while they were not set. A
+    // COPY --from may lower another stage meanwhile, with sets of its own.
     std::set<std::string> undefined;
-    undefined_ = &undefined;
+    std::set<std::string>* const outer = std::exchange(undefined_, &undefined);
+    ScopeGuard restore([&]() noexcept { undefined_ = outer; });
     std::visit([&](const auto& body) { apply(st, ins, body); }, ins.body);
-    undefined_ = nullptr;
     const std::set<std::string> declared(st.declared_args.begin(), st.declared_args.end());
     check_undefined_vars(undefined, st.vars.expansion(), declared, ins.line, ins.end_line, ins.comments, *checks_);
   }
@@ -1026,6 +1029,8 @@ CheckConfig check_config(const BuildOptions& options, const Ast& ast) {
 
 }  // namespace
 
+namespace {
+
 // --call=outline: the target's description, and what the stages lowered for it read: their ARGs,
 // the global ARGs they use (and those these name in their defaults), secrets and SSH agents.
 Outline outline_of(const StageDef& target, const Lowerer& lowerer,
@@ -1060,6 +1065,8 @@ Outline outline_of(const StageDef& target, const Lowerer& lowerer,
   out.ssh = first_of_each(lowerer.ssh);
   return out;
 }
+
+}  // namespace
 
 BuildPlan lower(const BuildOptions& options) {
   check_flag_values(options.build_args, "--build-arg");
