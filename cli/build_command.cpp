@@ -172,6 +172,17 @@ engine::BuildRequest build_request(const BuildFlags& f) {
   return r;
 }
 
+// --call=check|outline|targets builds nothing: a flag about what a build makes would do nothing.
+void check_nothing_to_make(const BuildFlags& f, const std::string& call) {
+  const std::vector<std::pair<bool, std::string>> flags = {
+      {!f.tags.empty(), "-t/--tag"},          {!f.output.outputs.empty(), "-o/--output"},
+      {f.push, "--push"},                     {!f.print.empty(), "--print"},
+      {!f.iidfile.empty(), "--iidfile"},      {!f.metadata_file.empty(), "--metadata-file"},
+      {!f.cache_to.empty(), "--cache-to"},    {!f.output.annotations.empty(), "--annotation"}};
+  for (const auto& [given, flag] : flags)
+    if (given) throw UsageError(flag + ": --call=" + call + " builds nothing for it to apply to");
+}
+
 // --call=check|outline|targets: the frontend's answer instead of a build.
 int run_call(const BuildCall& call, engine::BuildJob& job) {
   const CallSource source{job.request().input.dockerfile_name, job.request().input.dockerfile};
@@ -196,6 +207,7 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   if (f.check && !f.call.empty() && f.call != "check")
     throw UsageError("--check is --call=check: it cannot be given with --call=" + f.call);
   const BuildCall call = parse_build_call(f.check ? "check" : f.call);
+  if (call.method != CallMethod::Build) check_nothing_to_make(f, f.check ? "check" : f.call);
   cache::Store store(global.state_root());
   StderrMessages messages;
   engine::BuildJob job(build_request(f), store, f.registry.access(global.config), messages);

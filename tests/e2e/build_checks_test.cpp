@@ -182,6 +182,10 @@ TEST_F(BuildChecksTest, UnknownCallsAreUsageErrors) {
   EXPECT_EQ(build("FROM busybox\n", {"--call=subrequests.describe"}).exit_code, 125);
   EXPECT_EQ(build("FROM busybox\n", {"--call=targets,format=yaml"}).exit_code, 125);
   EXPECT_EQ(build("FROM busybox\n", {"--check", "--call=outline"}).exit_code, 125);
+  // Nothing is built, so nothing is named or written.
+  const Outcome tagged = build("FROM busybox\n", {"--check", "-t", "app:1"});
+  EXPECT_EQ(tagged.exit_code, 125);
+  EXPECT_NE(tagged.err.find("-t/--tag: --call=check builds nothing for it to apply to"), std::string::npos) << tagged.err;
 }
 
 }  // namespace
