@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "base/file_util.h"
 #include "base/image_ref.h"
+#include "base/scope_guard.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
 #include "cli/build_context_flags.h"
@@ -122,6 +123,14 @@ int run_bake(const GlobalOptions& global, const BakeFlags& f) {
   for (const auto& t : targets)
     builds.push_back({t.name, t.depends_on, [&t, dir = file.path.parent_path(), &f] { return build_request(t, dir, f); }});
   StderrMessages messages;
+  // As buildx bake: the targets' broken build checks are listed once the display is done.
+  ScopeGuard list_checks([&]() noexcept {
+    try {
+      progress->finish();
+      if (parse_progress_mode(f.progress) != ProgressMode::Quiet) messages.print_build_checks();
+    } catch (...) {  // stderr gone: nothing more to say
+    }
+  });
   std::vector<engine::BakedImage> baked;
   {
     const fs::path root = global.state_root();

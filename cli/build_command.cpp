@@ -7,8 +7,10 @@
 #include "base/file_util.h"
 #include "base/git_url.h"
 #include "base/image_ref.h"
+#include "base/scope_guard.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
+#include "cli/build_call.h"
 #include "cli/build_context_flags.h"
 #include "cli/build_notes.h"
 #include "cli/build_platform.h"
@@ -59,6 +61,8 @@ struct BuildFlags {
   std::vector<std::string> labels;
   std::string iidfile;
   std::string print;
+  std::string call;     // --call; --check is --call=check
+  bool check = false;
   bool explain_cache = false;
   bool load = false;  // the local store always gets the image; accepted as buildx takes it
   std::string platform;
@@ -197,13 +201,54 @@ engine::BuildRequest build_request(const BuildFlags& f, cache::Store& store, con
   return r;
 }
 
+// --call=check|outline|targets builds nothing: a flag about what a build makes would do nothing.
+void check_nothing_to_make(const BuildFlags& f, const std::string& call) {
+  const std::vector<std::pair<bool, std::string>> flags = {
+      {!f.tags.empty(), "-t/--tag"},          {!f.output.outputs.empty(), "-o/--output"},
+      {f.push, "--push"},                     {!f.print.empty(), "--print"},
+      {!f.iidfile.empty(), "--iidfile"},      {!f.metadata_file.empty(), "--metadata-file"},
+      {!f.cache_to.empty(), "--cache-to"},    {!f.output.annotations.empty(), "--annotation"}};
+  for (const auto& [given, flag] : flags)
+    if (given) throw UsageError(flag + ": --call=" + call + " builds nothing for it to apply to");
+}
+
+// --call=check|outline|targets: the frontend's answer instead of a build.
+int run_call(const BuildCall& call, engine::BuildJob& job) {
+  const CallSource source{job.request().input.dockerfile_name, job.request().input.dockerfile};
+  switch (call.method) {
+    case CallMethod::Check:
+      return print_check(std::cout, call, job.check(), source);
+    case CallMethod::Outline:
+      print_outline(std::cout, call, job.outline(), source);
+      return 0;
+    case CallMethod::Targets:
+      print_targets(std::cout, call, frontend::list_targets(source.text, source.file_name), source);
+      return 0;
+    case CallMethod::Build:
+      break;
+  }
+  throw Error("--call: no method to run");
+}
+
 int run_build(const GlobalOptions& global, const BuildFlags& f) {
   check_build_platform(f.platform);
   check_legacy_build_flags(f.legacy);
+  if (f.check && !f.call.empty() && f.call != "check")
+    throw UsageError("--check is --call=check: it cannot be given with --call=" + f.call);
+  const BuildCall call = parse_build_call(f.check ? "check" : f.call);
+  if (call.method != CallMethod::Build) check_nothing_to_make(f, f.check ? "check" : f.call);
   cache::Store store(global.state_root());
   StderrMessages messages;
   const auto registry = f.registry.access(global.config);
   engine::BuildJob job(build_request(f, store, registry), store, registry, messages);
+  if (call.method != CallMethod::Build) return run_call(call, job);
+  // As buildx, the build checks are listed once the build is over, whether it worked or not.
+  ScopeGuard list_checks([&]() noexcept {
+    try {
+      if (!f.quiet && parse_progress_mode(f.progress) != ProgressMode::Quiet) messages.print_build_checks();
+    } catch (...) {  // stderr gone: nothing more to say
+    }
+  });
   const llb::Definition& def = job.lower();
   if (f.print == "llb") {
     std::cout << llb::to_json(def).dump(2) << "\n";
@@ -266,6 +311,10 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--iidfile", f->iidfile, "Write the image ID to this file");
   cmd->add_option("--print", f->print, "Print the build graph instead of building: llb or dot")
       ->check(CLI::IsMember({"llb", "dot"}));
+  cmd->add_option("--call", f->call,
+                  "Ask the Dockerfile instead of building: build (default), check, outline, targets "
+                  "[,format=json][,ignorestatus=true]");
+  cmd->add_flag("--check", f->check, "Run the build checks only (--call=check)");
   cmd->add_flag("--load", f->load, "Keep the image in the local store (always done; for buildx scripts)");
   cmd->add_option("--platform", f->platform, "Target platform (linux/amd64 only)");
   cmd->add_option("--metadata-file", f->metadata_file, "Write the image digests and names to this JSON file");

@@ -67,7 +67,7 @@ std::optional<std::int64_t> BuildJob::source_date_epoch() const {
   return parse_epoch_seconds("SOURCE_DATE_EPOCH", v);
 }
 
-const llb::Definition& BuildJob::lower() {
+frontend::BuildOptions BuildJob::lowering_options() {
   frontend::BuildOptions opts;
   opts.dockerfile_name = request_.input.dockerfile_name;
   opts.dockerfile = request_.input.dockerfile;
@@ -93,11 +93,48 @@ const llb::Definition& BuildJob::lower() {
   opts.resolve_named_context = [this](const std::string& name) {
     return named_contexts_->resolve(name);
   };
-  plan_ = frontend::lower(opts);
+  return opts;
+}
+
+const llb::Definition& BuildJob::lower() {
+  frontend::BuildOptions opts = lowering_options();
+  frontend::CheckReport checks;
+  opts.checks = &checks;
+  const auto tell_checks = [&] {
+    for (const auto& w : checks.warnings()) messages_.build_check(w);
+  };
+  try {
+    plan_ = frontend::lower(opts);
+  } catch (const Error&) {
+    tell_checks();  // those found before the failure: they may say why it failed
+    throw;
+  }
+  tell_checks();
   for (const auto& w : plan_->warnings) messages_.warning(w);
+  if (auto failure = checks.failure()) throw Error(request_.input.dockerfile_name + ": " + *failure);
   definition_ = llb::marshal(plan_->root);
   return *definition_;
 }
+
+CheckOutcome BuildJob::check() {
+  frontend::BuildOptions opts = lowering_options();
+  frontend::CheckReport checks;
+  opts.checks = &checks;
+  opts.all_stages = request_.target.empty();
+  CheckOutcome outcome;
+  try {
+    frontend::lower(opts);
+    if (auto failure = checks.failure()) outcome.error = request_.input.dockerfile_name + ": " + *failure;
+  } catch (const UsageError&) {
+    throw;  // the request is at fault, not the Dockerfile
+  } catch (const Error& e) {
+    outcome.error = e.what();
+  }
+  outcome.warnings = checks.warnings();
+  return outcome;
+}
+
+frontend::Outline BuildJob::outline() { return frontend::lower(lowering_options()).outline; }
 
 void BuildJob::solve(executor::Executor& executor, solver::ProgressSink& progress) {
   if (!definition_) throw Error("build: solve() before lower()");

@@ -85,6 +85,13 @@ struct BuildRequest {
   std::vector<CacheSpec> cache_to;    // where the build's cache records are exported
 };
 
+// What --call=check found: the checks' warnings, and the error that stopped the lowering (or
+// error=true's "lint violation found"), if one did.
+struct CheckOutcome {
+  std::vector<frontend::CheckWarning> warnings;
+  std::optional<std::string> error;
+};
+
 class BuildJob {
  public:
   BuildJob(BuildRequest request, cache::Store& store, RegistryAccess registry, Messages& messages);
@@ -93,8 +100,14 @@ class BuildJob {
   const BuildRequest& request() const { return request_; }
 
   // Lowers the Dockerfile; its images (FROM, COPY --from, RUN --mount=from) come from the store,
-  // or are pulled as request.pull says. The Dockerfile's warnings go to the messages.
+  // or are pulled as request.pull says. The Dockerfile's warnings and broken build checks go to
+  // the messages; with `# check=error=true` a broken check fails it.
   const llb::Definition& lower();
+  // --call=check: runs the build checks on every stage (on those the target needs when it is
+  // named) and builds nothing. Errors are in the outcome, not thrown.
+  CheckOutcome check();
+  // --call=outline: what the target stage reads (its images are resolved as lower() does).
+  frontend::Outline outline();
   // Runs the lowered graph; throws solver::Cancelled when cancel() was called (even before).
   void solve(executor::Executor& executor, solver::ProgressSink& progress);
   // Safe from any thread (a signal handler's, another job's).
@@ -105,6 +118,7 @@ class BuildJob {
   exporter::ImageRecord finish();
 
  private:
+  frontend::BuildOptions lowering_options();
   // SOURCE_DATE_EPOCH from the build args, else from the request.
   std::optional<std::int64_t> source_date_epoch() const;
   // How the local store keeps the layers (uncompressed unless -o type=image,compression=...).

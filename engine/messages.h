@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "frontend/dockerfile/build_checks.h"
+
 namespace gantry::engine {
 
 class Messages {
@@ -13,6 +15,9 @@ class Messages {
   virtual ~Messages() = default;
   virtual void info(const std::string& line) = 0;
   virtual void warning(const std::string& line) = 0;  // the text after "WARNING: "
+  // A build check the Dockerfile broke. buildx lists them after the build; whoever cannot wait
+  // that long gets it as a warning line.
+  virtual void build_check(const frontend::CheckWarning& w) { warning(w.short_text()); }
 };
 
 }  // namespace gantry::engine

@@ -1,7 +1,8 @@
 // Any bytes as a Dockerfile: parsed, each instruction typed, the whole file lowered to a build
-// graph (every FROM image resolves to a small busybox-like config) and the graph and image config
-// serialized as the CLI does. Each step must succeed or throw gantry::Error: any other exception
-// (a raw library error the user would see) or a crash is a finding.
+// graph with the build checks on every stage (every FROM image resolves to a small busybox-like
+// config) and the graph and image config serialized as the CLI does. Each step must succeed or
+// throw gantry::Error: any other exception (a raw library error the user would see) or a crash
+// is a finding.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -45,7 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.dockerfile = text;
     options.build_args = {{"A", "1"}, {"HTTP_PROXY", "http://proxy"}};
     options.resolve_image = any_image;
+    // The build checks too, on every stage, as --check runs them.
+    CheckReport checks;
+    options.checks = &checks;
+    options.all_stages = true;
     BuildPlan plan = lower(options);
+    for (const CheckWarning& w : checks.warnings()) (void)w.short_text();
     (void)plan.image_config.dump();
     (void)gantry::llb::to_json(gantry::llb::marshal(plan.root)).dump();
   } catch (const gantry::Error&) {

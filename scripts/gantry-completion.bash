@@ -12,7 +12,7 @@ _gantry() {
   done
   local words
   case "$cmd" in
-    build) words="-h --help -t --tag -f --file --build-context --build-arg --target --no-cache --no-cache-filter -o --output --annotation --progress -q --quiet --network --allow -m --memory --memory-swap --pids-limit -c --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --cgroup-parent --add-host --shm-size --ulimit --security-opt --secret --label --iidfile --print --load --platform --metadata-file --cache-from --cache-to --max-parallelism --ssh --explain-cache --pull --push --insecure-registry --registry-ca --rm --force-rm --compress --disable-content-trust --isolation --squash" ;;
+    build) words="-h --help -t --tag -f --file --build-context --build-arg --target --no-cache --no-cache-filter -o --output --annotation --progress -q --quiet --network --allow -m --memory --memory-swap --pids-limit -c --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --cgroup-parent --add-host --shm-size --ulimit --security-opt --secret --label --iidfile --print --call --check --load --platform --metadata-file --cache-from --cache-to --max-parallelism --ssh --explain-cache --pull --push --insecure-registry --registry-ca --rm --force-rm --compress --disable-content-trust --isolation --squash" ;;
     bake) words="-h --help -f --file --set --print --progress --max-parallelism --pull --allow --insecure-registry --registry-ca" ;;
     images) words="-h --help -a --all -q --quiet --digests --no-trunc -f --filter --format" ;;
     import) words="-h --help -c --change -m --message --platform" ;;

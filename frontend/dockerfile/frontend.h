@@ -29,6 +29,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/digest.h"
+#include "frontend/dockerfile/build_checks.h"
+#include "frontend/dockerfile/outline.h"
 #include "llb/llb.h"
 
 namespace gantry::frontend {
@@ -71,12 +73,20 @@ struct BuildOptions {
   // and a stage of that name is replaced by it, as in BuildKit.
   std::set<std::string> named_contexts;
   NamedContextResolver resolve_named_context;
+  // Where the build checks' warnings go (see build_checks.h); null: no checks run. lower()
+  // sets its config from `# check=` or the BUILDKIT_DOCKERFILE_CHECK build arg, and fills it
+  // as far as it gets, also when it fails.
+  CheckReport* checks = nullptr;
+  // Every stage is lowered, not only those the target needs, so that all are checked
+  // (--check without --target); the plan is still the target's.
+  bool all_stages = false;
 };
 
 struct BuildPlan {
   llb::Output root;                    // the target stage's filesystem
   nlohmann::json image_config;         // OCI config for the target stage
   std::vector<std::string> warnings;   // "Dockerfile:3: ..." lines
+  Outline outline;                     // what the target reads (--call=outline)
 };
 
 // Errors are gantry::Error "<dockerfile_name>:<line>: <what is wrong>".

@@ -159,7 +159,7 @@ std::vector<KeyValue> key_values(const NodeReader& r, std::vector<std::string> a
   if (args.empty()) r.fail(r.keyword() + " requires at least one argument");
   std::vector<KeyValue> out;
   for (std::size_t i = 0; i + 1 < args.size(); i += 3)  // key, value, separator
-    out.push_back({args[i], args[i + 1]});
+    out.push_back({args[i], args[i + 1], i + 2 < args.size() && args[i + 2].empty()});
   return out;
 }
 
@@ -330,8 +330,10 @@ InstructionBody parse_body(const NodeReader& r, const Ast& ast, const Node& node
 
 Instruction parse_instruction(const Ast& ast, const Node& node, const std::string& file_name) {
   NodeReader reader(ast, node, file_name);
-  return Instruction{reader.keyword(), reader.text(), node.start_line, node.end_line,
-                     parse_body(reader, ast, node, file_name)};
+  Instruction ins{reader.keyword(), reader.text(), node.start_line, node.end_line,
+                  parse_body(reader, ast, node, file_name), {}};
+  for (std::string_view comment : ast.comments(node)) ins.comments.emplace_back(comment);
+  return ins;
 }
 
 std::int64_t parse_duration(std::string_view text) {

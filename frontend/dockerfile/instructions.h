@@ -20,6 +20,7 @@ namespace gantry::frontend {
 struct KeyValue {
   std::string key;
   std::string value;
+  bool legacy_form = false;  // `ENV key value`, without '=' (a build check warns of it)
 };
 
 struct ArgDeclaration {
@@ -101,6 +102,7 @@ struct Instruction {
   int line = 0;         // start line
   int end_line = 0;
   InstructionBody body;
+  std::vector<std::string> comments;  // the comment lines right above it (Ast::comments)
 };
 
 // Checks one parser node. `file_name` prefixes error messages.

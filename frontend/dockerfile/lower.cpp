@@ -7,16 +7,22 @@
 // image lookups are cached across the passes, so this costs nothing noticeable.
 #include "frontend/dockerfile/frontend.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cmath>
 #include <optional>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 #include "base/error.h"
 #include "base/git_url.h"
+#include "base/platform.h"
+#include "base/scope_guard.h"
 #include "base/symbolic_mode.h"
 #include "frontend/dockerfile/dockerignore.h"
+#include "frontend/dockerfile/file_checks.h"
 #include "frontend/dockerfile/history_text.h"
 #include "frontend/dockerfile/image_config.h"
 #include "frontend/dockerfile/instructions.h"
@@ -78,6 +84,10 @@ struct StageState {
   int op_total = 0;
   bool ignore_cache = false;
   int index = 0;
+  // For the build checks: where CMD, ENTRYPOINT and HEALTHCHECK were last set in this stage,
+  // and whether a WORKDIR of its own was.
+  int cmd_line = 0, entrypoint_line = 0, healthcheck_line = 0;
+  bool workdir_set = false;
 };
 
 // The one local context source of the build.
@@ -107,6 +117,11 @@ std::string absolute_in_input(std::string_view path) {
 }
 
 bool is_url(std::string_view s) { return s.starts_with("http://") || s.starts_with("https://"); }
+
+bool is_ip_address(const std::string& text) {
+  unsigned char address[sizeof(in6_addr)];
+  return ::inet_pton(AF_INET, text.c_str(), address) == 1 || ::inet_pton(AF_INET6, text.c_str(), address) == 1;
+}
 
 // A --chmod value, as BuildKit reads it: an octal number up to 07777, or else (Dockerfile
 // 1.14+) a symbolic mode applied to each file's own mode.
@@ -160,13 +175,16 @@ std::optional<llb::Chown> parse_chown(const std::string& text) {
 
 class Lowerer {
  public:
+  // `checks` (null: none) gets the warnings of the checks made while stages are lowered;
+  // `ignored` is the .dockerignore (null: none) CopyIgnoredFile compares COPY sources with.
   Lowerer(const BuildOptions& options, const std::vector<StageDef>& stages, const ShellEnv& global_args,
           std::map<std::string, ImageInfo>& images, std::map<std::string, NamedContext>& named,
-          ContextSource& context, char escape)
+          ContextSource& context, char escape, CheckReport* checks = nullptr,
+          const std::vector<std::string>* ignored = nullptr)
       : options_(options), stages_(stages), global_args_(global_args), images_(images), named_(named),
         context_(context),
         lexer_(ShellLexerOptions{.escape = escape}), escape_(escape), results_(stages.size()),
-        in_progress_(stages.size(), false) {
+        in_progress_(stages.size(), false), checks_(checks), ignored_(ignored) {
     for (const StageDef& def : stages_)
       if (!def.from_body().stage_name.empty()) stage_by_name_.emplace(def.from_body().stage_name, def.index);
   }
@@ -192,6 +210,11 @@ class Lowerer {
 
   std::vector<std::string> warnings;
   std::set<std::string> consumed_args;
+  // For --call=outline, from the stages lowered: the ARGs they declare (but those that take a
+  // global ARG's value), the global ARGs they use, and the secrets and SSH agents they mount.
+  std::map<std::string, OutlineArg> outline_args;
+  std::set<std::string> used_global_args;
+  std::vector<OutlineMount> secrets, ssh;
 
  private:
   [[noreturn]] void fail(const Instruction& ins, const std::string& what) const {
@@ -200,10 +223,20 @@ class Lowerer {
 
   std::string expand(const ShellEnv& env, const Instruction& ins, std::string_view word) const {
     try {
-      return lexer_.process_word(word, env);
+      if (!undefined_) return lexer_.process_word(word, env);
+      std::set<std::string> referenced;
+      std::string expanded = lexer_.process_word(word, env, &referenced);
+      for (const std::string& name : referenced)
+        if (!env.count(name)) undefined_->insert(name);
+      return expanded;
     } catch (const Error& e) {
       fail(ins, e.what());
     }
+  }
+
+  // A build check's warning about `ins`, when checks are made.
+  void warn(const CheckRule& rule, const Instruction& ins, std::string message, int line = 0) const {
+    if (checks_) checks_->add(rule, line ? line : ins.line, line ? line : ins.end_line, std::move(message), ins.comments);
   }
 
   llb::OpMetadata meta(StageState& st, const Instruction& ins, const std::string& text) const {
@@ -353,6 +386,12 @@ class Lowerer {
 
     ShellEnv from_env = global_args_;
     std::string ref = expand(from_env, def.from, from.image);
+    for (const std::string& word : {from.image, from.platform}) {
+      try {
+        (void)lexer_.process_word(word, from_env, &used_global_args);
+      } catch (const Error&) {  // expanded above, or below with the error reported
+      }
+    }
     if (ref.empty()) fail(def.from, "base name (" + from.image + ") should not be blank");
     if (!from.platform.empty()) {
       std::string platform = expand(from_env, def.from, from.platform);
@@ -374,6 +413,7 @@ class Lowerer {
       base_on_named(st, *named, ref, meta(st, def.from, "FROM " + ref + " (build context)"));
     } else {
       const ImageInfo& info = image(ref, def.from);
+      check_base_platform(ref, info, def.from);
       base_on_image(st, info, meta(st, def.from, "FROM " + info.ref));
     }
     if (!get_env(st.image, "PATH")) set_env(st.image, "PATH", kDefaultPath);
@@ -409,7 +449,86 @@ class Lowerer {
   }
 
   void apply(StageState& st, const Instruction& ins) {
+    if (!checks_) {
+      std::visit([&](const auto& body) { apply(st, ins, body); }, ins.body);
+      return;
+    }
+    // UndefinedVar: the names the instruction's words referenced while they were not set. A
+    // COPY --from may lower another stage meanwhile, with sets of its own.
+    std::set<std::string> undefined;
+    std::set<std::string>* const outer = std::exchange(undefined_, &undefined);
+    ScopeGuard restore([&]() noexcept { undefined_ = outer; });
     std::visit([&](const auto& body) { apply(st, ins, body); }, ins.body);
+    const std::set<std::string> declared(st.declared_args.begin(), st.declared_args.end());
+    check_undefined_vars(undefined, st.vars.expansion(), declared, ins.line, ins.end_line, ins.comments, *checks_);
+  }
+
+  // InvalidBaseImagePlatform: an image of another platform than the build's.
+  void check_base_platform(const std::string& ref, const ImageInfo& info, const Instruction& from) const {
+    if (!checks_ || !info.config.is_object()) return;
+    const auto actual = Platform::from_json(info.config);
+    const Platform expected = Platform::parse(kPlatform);
+    if (actual && (actual->os != expected.os || actual->architecture != expected.architecture))
+      warn(check_rules::kInvalidBaseImagePlatform, from,
+           "Base image " + ref + " was pulled with platform " + go_quote(actual->str()) + ", expected " +
+               go_quote(expected.str()) + " for current build");
+  }
+
+  // MultipleInstructionsDisallowed: of two CMDs (ENTRYPOINTs, HEALTHCHECKs) in a stage, the
+  // first is the one that does nothing, and the one pointed at.
+  void check_used_once(int* last_line, const Instruction& ins) const {
+    if (*last_line)
+      warn(check_rules::kMultipleInstructionsDisallowed, ins,
+           "Multiple " + ins.keyword + " instructions should not be used in the same stage because only the last one will be used",
+           *last_line);
+    *last_line = ins.line;
+  }
+
+  // JSONArgsRecommended: a shell-form CMD or ENTRYPOINT where no SHELL was chosen.
+  void check_json_args(const StageState& st, const Instruction& ins, bool shell_form) const {
+    const json& config = st.image["config"];
+    const auto shell = config.find("Shell");
+    if (shell_form && (shell == config.end() || !shell->is_array() || shell->empty()))
+      warn(check_rules::kJSONArgsRecommended, ins,
+           "JSON arguments recommended for " + ins.keyword + " to prevent unintended behavior related to OS signals");
+  }
+
+  void check_key_values(const Instruction& ins, const std::vector<KeyValue>& pairs) const {
+    for (const KeyValue& kv : pairs)
+      if (kv.legacy_form)
+        warn(check_rules::kLegacyKeyValueFormat, ins,
+             "\"" + ins.keyword + " key=value\" should be used instead of legacy \"" + ins.keyword + " key value\" format");
+  }
+
+  void check_secret_name(const Instruction& ins, const std::string& name) const {
+    if (names_a_secret(name))
+      warn(check_rules::kSecretsUsedInArgOrEnv, ins,
+           "Do not use ARG or ENV instructions for sensitive data (" + ins.keyword + " " + go_quote(name) + ")");
+  }
+
+  // CopyIgnoredFile: a context source the .dockerignore leaves out. As BuildKit, only for a
+  // .dockerignore without `!` re-includes, which would take more than a look at the names.
+  void check_ignored_source(const Instruction& ins, const CopyInstruction& c, const std::string& src) const {
+    if (!checks_ || !ignored_ || ignored_->empty()) return;
+    if (std::any_of(ignored_->begin(), ignored_->end(), [](const std::string& p) { return p.starts_with("!"); })) return;
+    std::string path = clean_path(src);
+    if (path == "." || path == "/") {
+      // The context's root is left out only by a pattern that leaves out all of it.
+      if (std::none_of(ignored_->begin(), ignored_->end(),
+                       [](const std::string& p) { return p == "*" || p == "**" || p == "**/*"; }))
+        return;
+    }
+    const DockerignoreMatcher matcher(*ignored_);
+    bool excluded = false;
+    for (std::string at = path; !excluded && !at.empty() && at != "." && at != "/";) {
+      excluded = matcher.excluded(at);
+      const std::size_t slash = at.rfind('/');
+      at = slash == std::string::npos ? "" : at.substr(0, slash);
+    }
+    if (excluded || ((path == "." || path == "/") && matcher.excluded("*")))
+      warn(check_rules::kCopyIgnoredFile, ins,
+           std::string("Attempting to ") + (c.is_add ? "Add" : "Copy") + " file " + go_quote(path) +
+               " that is excluded by .dockerignore");
   }
 
   void apply(StageState&, const Instruction& ins, const FromInstruction&) {
@@ -430,7 +549,12 @@ class Lowerer {
       } else if (auto g = global_args_.find(decl.name); g != global_args_.end()) {
         value = g->second;
       }
+      if (!value || decl.default_value || options_.build_args.count(decl.name) || !global_args_.count(decl.name))
+        outline_args[decl.name] = {decl.name, value.value_or(""), description_of(decl.name, ins.comments), ins.line};
+      else
+        used_global_args.insert(decl.name);
       consumed_args.insert(decl.name);
+      check_secret_name(ins, decl.name);
       history += " " + decl.name + (value ? "=" + *value : "");
       if (std::find(st.declared_args.begin(), st.declared_args.end(), decl.name) == st.declared_args.end())
         st.declared_args.push_back(decl.name);
@@ -456,7 +580,9 @@ class Lowerer {
 
   void apply(StageState& st, const Instruction& ins, const EnvInstruction& e) {
     std::string history = "ENV";
+    check_key_values(ins, e.vars);
     for (const auto& [k, v] : expand_pairs(st, ins, e.vars)) {
+      check_secret_name(ins, k);
       st.vars.set_env(st.image, k, v);
       history += " " + k + "=" + v;
     }
@@ -465,6 +591,7 @@ class Lowerer {
 
   void apply(StageState& st, const Instruction& ins, const LabelInstruction& l) {
     std::string history = "LABEL";
+    check_key_values(ins, l.labels);
     for (const auto& [k, v] : expand_pairs(st, ins, l.labels)) {
       st.image["config"]["Labels"][k] = v;
       history += " " + k + "=" + v;
@@ -484,7 +611,9 @@ class Lowerer {
     return out;
   }
 
-  void apply(StageState& st, const Instruction&, const CmdInstruction& c) {
+  void apply(StageState& st, const Instruction& ins, const CmdInstruction& c) {
+    check_used_once(&st.cmd_line, ins);
+    check_json_args(st, ins, c.shell_form);
     json cmd = command_args(st, c.args, c.shell_form);
     st.image["config"]["Cmd"] = cmd;
     st.image["config"]["ArgsEscaped"] = true;  // BuildKit sets it for every CMD, for docker's sake
@@ -492,7 +621,9 @@ class Lowerer {
     add_history(st.image, "CMD " + go_quote_list(cmd), false);
   }
 
-  void apply(StageState& st, const Instruction&, const EntrypointInstruction& e) {
+  void apply(StageState& st, const Instruction& ins, const EntrypointInstruction& e) {
+    check_used_once(&st.entrypoint_line, ins);
+    check_json_args(st, ins, e.shell_form);
     json entrypoint = command_args(st, e.args, e.shell_form);
     st.image["config"]["Entrypoint"] = entrypoint;
     // A new ENTRYPOINT makes an inherited CMD meaningless; one set in this stage stays.
@@ -522,7 +653,8 @@ class Lowerer {
       } catch (const Error& err) {
         fail(ins, err.what());
       }
-      for (const std::string& port : ports) {
+      for (const std::string& spec : ports) {
+        const std::string port = exposed_port(ins, spec);
         std::vector<std::string> keys;
         try {
           keys = expand_port_range(port);
@@ -536,6 +668,34 @@ class Lowerer {
       }
     }
     add_history(st.image, "EXPOSE " + go_port_set(exposed), false);
+  }
+
+  // The container port of an EXPOSE word. As BuildKit, "[ip:][hostport:]port[/proto]" is taken,
+  // the address and host port checked and dropped (they mean nothing in an image), with a
+  // warning; so is a protocol not in lower case.
+  std::string exposed_port(const Instruction& ins, const std::string& spec) const {
+    const std::size_t last_colon = spec.rfind(':');
+    const std::string port = last_colon == std::string::npos ? spec : spec.substr(last_colon + 1);
+    const std::size_t slash = port.find('/');
+    if (slash != std::string::npos && port.substr(slash + 1) != to_lower(port.substr(slash + 1)))
+      warn(check_rules::kExposeProtoCasing, ins, "Defined protocol '" + spec + "' in EXPOSE instruction should be lowercase");
+    if (last_colon == std::string::npos) return port;
+    warn(check_rules::kExposeInvalidFormat, ins,
+         "EXPOSE instruction should not define an IP address or host-port mapping, found '" + spec + "'");
+    const std::string front = spec.substr(0, last_colon);
+    const std::size_t host_colon = front.rfind(':');
+    const std::string host_port = host_colon == std::string::npos ? front : front.substr(host_colon + 1);
+    std::string ip = host_colon == std::string::npos ? "" : front.substr(0, host_colon);
+    if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+    if (!ip.empty() && !is_ip_address(ip)) fail(ins, "invalid IP address: " + ip);
+    if (!host_port.empty()) {
+      try {
+        (void)expand_port_range(host_port);
+      } catch (const Error&) {
+        fail(ins, "invalid hostPort: " + host_port);
+      }
+    }
+    return port;
   }
 
   void apply(StageState& st, const Instruction& ins, const VolumeInstruction& v) {
@@ -561,7 +721,8 @@ class Lowerer {
     add_history(st.image, "STOPSIGNAL " + signal, false);
   }
 
-  void apply(StageState& st, const Instruction&, const HealthcheckInstruction& h) {
+  void apply(StageState& st, const Instruction& ins, const HealthcheckInstruction& h) {
+    check_used_once(&st.healthcheck_line, ins);
     json hc = {{"Test", h.none ? json::array({"NONE"}) : json(h.test)}};
     if (h.interval_ns) hc["Interval"] = h.interval_ns;
     if (h.timeout_ns) hc["Timeout"] = h.timeout_ns;
@@ -602,6 +763,11 @@ class Lowerer {
   void apply(StageState& st, const Instruction& ins, const WorkdirInstruction& w) {
     std::string path = expand(st.vars.expansion(), ins, w.path);
     if (path.empty()) fail(ins, "WORKDIR requires a non-empty path");
+    // Only the stage's first WORKDIR: the later ones are relative to it.
+    if (!st.workdir_set && !path.starts_with("/"))
+      warn(check_rules::kWorkdirRelativePath, ins,
+           "Relative workdir " + go_quote(path) + " can have unexpected results if the base image changes");
+    st.workdir_set = true;
     std::string dir = clean_path(path.starts_with("/") ? path : working_dir(st) + "/" + path);
     st.image["config"]["WorkingDir"] = dir;
     // The root always exists: BuildKit makes no step and no layer for it.
@@ -711,6 +877,7 @@ class Lowerer {
       }
       if (src.find("://") != std::string::npos || src.starts_with("git@"))
         fail(ins, "unsupported source " + go_quote(src) + " (only local paths, and for ADD http(s) and Git URLs, are supported)");
+      if (from.empty()) check_ignored_source(ins, c, src);
       if (!source_input) {
         inputs.push_back(context_.collecting && from.empty() ? llb::Output{} : source_named(from, st, ins));
         source_input = static_cast<int>(inputs.size() - 1);
@@ -906,10 +1073,12 @@ class Lowerer {
         mount.tmpfs_size = m.size;
         break;
       case llb::MountType::Secret:
+        secrets.push_back({m.id, m.required, ins.line});
         if (!m.env.empty()) op->secret_env.push_back({m.env, m.id, m.required});
         if (m.target.empty()) return;
         [[fallthrough]];
       case llb::MountType::Ssh:
+        if (m.type == llb::MountType::Ssh) ssh.push_back({m.id, m.required, ins.line});
         mount.secret_id = m.id;
         mount.required = m.required;
         mount.uid = m.uid;
@@ -934,6 +1103,10 @@ class Lowerer {
   // The depth of each step made (see deepened()); holding the nodes, no address is reused.
   std::unordered_map<std::shared_ptr<const llb::Node>, int> depth_;
   std::map<std::string, int, std::less<>> stage_by_name_;
+  CheckReport* checks_;
+  const std::vector<std::string>* ignored_;
+  // While an instruction is applied with checks on: the names its words referenced unset.
+  mutable std::set<std::string>* undefined_ = nullptr;
 };
 
 }  // namespace
@@ -948,6 +1121,69 @@ void check_flag_values(const std::map<std::string, std::string>& values, const s
       if (auto fault = text_fault(text)) throw UsageError(flag + " " + go_quote(name) + ": " + *fault);
 }
 
+// The build arg that, as in BuildKit, sets the build checks in place of the `# check=` directive.
+constexpr const char* kCheckBuildArg = "BUILDKIT_DOCKERFILE_CHECK";
+
+// The checks' config: the build arg's, else the directive's.
+CheckConfig check_config(const BuildOptions& options, const Ast& ast) {
+  const std::string& file = options.dockerfile_name;
+  if (auto arg = options.build_args.find(kCheckBuildArg); arg != options.build_args.end()) {
+    try {
+      return parse_check_config(arg->second);
+    } catch (const Error& e) {
+      throw UsageError(std::string("--build-arg ") + kCheckBuildArg + ": " + e.what());
+    }
+  }
+  for (const Directive& d : ast.directives()) {
+    if (d.name != "check") continue;
+    try {
+      return parse_check_config(d.value);
+    } catch (const Error& e) {
+      throw Error(file + ":" + std::to_string(d.line) + ": # check=" + d.value + ": " + e.what());
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+namespace {
+
+// --call=outline: the target's description, and what the stages lowered for it read: their ARGs,
+// the global ARGs they use (and those these name in their defaults), secrets and SSH agents.
+Outline outline_of(const StageDef& target, const Lowerer& lowerer,
+                   const std::map<std::string, OutlineArg>& global_args,
+                   const std::map<std::string, std::set<std::string>>& global_arg_deps) {
+  Outline out;
+  out.name = target.from_body().stage_name;
+  out.description = description_of(out.name, target.from.comments);
+  std::map<std::string, OutlineArg> args = lowerer.outline_args;
+  std::vector<std::string> pending(lowerer.used_global_args.begin(), lowerer.used_global_args.end());
+  std::set<std::string> seen;
+  while (!pending.empty()) {
+    const std::string name = pending.back();
+    pending.pop_back();
+    if (!seen.insert(name).second) continue;
+    if (auto deps = global_arg_deps.find(name); deps != global_arg_deps.end())
+      pending.insert(pending.end(), deps->second.begin(), deps->second.end());
+    if (auto global = global_args.find(name); global != global_args.end()) args.emplace(name, global->second);
+  }
+  for (auto& [name, arg] : args) out.args.push_back(std::move(arg));
+  const auto by_line = [](const auto& a, const auto& b) { return a.line < b.line; };
+  std::stable_sort(out.args.begin(), out.args.end(), by_line);
+  const auto first_of_each = [&](const std::vector<OutlineMount>& mounts) {
+    std::vector<OutlineMount> unique;
+    for (const OutlineMount& m : mounts)
+      if (std::none_of(unique.begin(), unique.end(), [&](const OutlineMount& u) { return u.id == m.id; }))
+        unique.push_back(m);
+    std::stable_sort(unique.begin(), unique.end(), by_line);
+    return unique;
+  };
+  out.secrets = first_of_each(lowerer.secrets);
+  out.ssh = first_of_each(lowerer.ssh);
+  return out;
+}
+
 }  // namespace
 
 BuildPlan lower(const BuildOptions& options) {
@@ -955,6 +1191,10 @@ BuildPlan lower(const BuildOptions& options) {
   check_flag_values(options.labels, "--label");
   const std::string& file = options.dockerfile_name;
   Ast ast = parse(options.dockerfile, file);
+  if (options.checks) {
+    *options.checks = CheckReport(check_config(options, ast), file);
+    check_file(ast, *options.checks);
+  }
 
   // Split into global ARGs and stages.
   std::vector<Instruction> global_args;
@@ -996,44 +1236,76 @@ BuildPlan lower(const BuildOptions& options) {
   // Global ARGs: usable in FROM lines and as defaults for ARGs re-declared in a stage.
   ShellEnv globals = kPlatformArgs;
   std::set<std::string> declared(kProxyArgs.begin(), kProxyArgs.end());
+  declared.insert(kCheckBuildArg);
   ShellLexer lexer(ShellLexerOptions{.escape = ast.escape()});
+  FromLineArgs from_args{.defaults = kPlatformArgs};
+  std::map<std::string, OutlineArg> global_arg_outline;
+  std::map<std::string, std::set<std::string>> global_arg_deps;  // the ARGs a default names
   for (const Instruction& ins : global_args) {
     for (const ArgDeclaration& decl : std::get<ArgInstruction>(ins.body).args) {
       declared.insert(decl.name);
+      from_args.declared.insert(decl.name);
+      if (decl.default_value && from_args.defaults_valid) {
+        try {
+          from_args.defaults[decl.name] = lexer.process_word(*decl.default_value, from_args.defaults);
+        } catch (const Error&) {
+          from_args.defaults_valid = false;
+        }
+      }
       if (auto it = options.build_args.find(decl.name); it != options.build_args.end()) {
         globals[decl.name] = it->second;
       } else if (decl.default_value) {
         try {
-          globals[decl.name] = lexer.process_word(*decl.default_value, globals);
+          globals[decl.name] = lexer.process_word(*decl.default_value, globals, &global_arg_deps[decl.name]);
         } catch (const Error& e) {
           throw Error(file + ":" + std::to_string(ins.line) + ": " + e.what());
         }
       }
+      const auto value = globals.find(decl.name);
+      global_arg_outline[decl.name] = {decl.name, value == globals.end() ? "" : value->second,
+                                       description_of(decl.name, ins.comments), ins.line};
     }
+  }
+
+  if (options.checks) {
+    from_args.values = globals;
+    check_from_lines(ast, from_args, ast.escape(), *options.checks);
   }
 
   std::vector<std::string> exclude;
   if (options.dockerignore) exclude = read_dockerignore(*options.dockerignore, options.dockerignore_name);
 
+  // The stages lowered: those the target needs, or with all_stages every one, the target last.
   std::map<std::string, ImageInfo> images;
   std::map<std::string, NamedContext> named;
   ContextSource paths_pass;
-  Lowerer(options, stages, globals, images, named, paths_pass, ast.escape()).stage(target);
+  {
+    Lowerer first(options, stages, globals, images, named, paths_pass, ast.escape());
+    if (options.all_stages)
+      for (const StageDef& s : stages) first.stage(s.index);
+    first.stage(target);
+  }
 
   ContextSource context{.collecting = false, .paths = paths_pass.paths, .exclude = exclude};
-  Lowerer lowerer(options, stages, globals, images, named, context, ast.escape());
+  Lowerer lowerer(options, stages, globals, images, named, context, ast.escape(), options.checks,
+                  &exclude);
+  if (options.all_stages)
+    for (const StageDef& s : stages) lowerer.stage(s.index);
   StageState result = lowerer.stage(target);
 
   for (const auto& [k, v] : options.labels) result.image["config"]["Labels"][k] = v;
 
-  BuildPlan plan{result.root, result.image, {}};
+  BuildPlan plan{result.root, result.image, {}, outline_of(stages[target], lowerer, global_arg_outline, global_arg_deps)};
   for (const Directive& d : ast.directives())
     if (d.name == "syntax" && !names_docker_dockerfile(d.value))
       plan.warnings.push_back(file + ":" + std::to_string(d.line) + ": # syntax=" + d.value +
                               " is not run: gantry reads the Dockerfile with its built-in frontend, which follows "
                               "docker/dockerfile:" + std::string(kDockerfileSyntaxVersion));
-  for (const ParseWarning& w : ast.warnings())
-    plan.warnings.push_back(file + ":" + std::to_string(w.line) + ": " + w.message);
+  // The parser's warnings (empty continuation lines) are the NoEmptyContinuation check's; they
+  // are plain warnings only when no checks run.
+  if (!options.checks)
+    for (const ParseWarning& w : ast.warnings())
+      plan.warnings.push_back(file + ":" + std::to_string(w.line) + ": " + w.message);
   plan.warnings.insert(plan.warnings.end(), lowerer.warnings.begin(), lowerer.warnings.end());
   declared.insert(lowerer.consumed_args.begin(), lowerer.consumed_args.end());
   for (const auto& [name, value] : options.build_args)

@@ -41,6 +41,14 @@ const Node* Ast::sub(const Node& n) const {
   return s < 0 ? nullptr : &subs_[static_cast<std::size_t>(s)];
 }
 
+std::vector<std::string_view> Ast::comments(const Node& n) const {
+  std::vector<std::string_view> out;
+  if (n.extras == Node::kNoExtras) return out;
+  const Extras& e = extras_[n.extras];
+  for (std::uint32_t i = 0; i < e.comment_count; ++i) out.push_back(text(comments_[e.comment_first + i]));
+  return out;
+}
+
 std::string Ast::dump(const Node& n) const {
   std::string out = to_lower(keyword(n));
   auto node_flags = flags(n);
@@ -115,9 +123,12 @@ class Parser {
     while (next_line(&raw)) {
       if (line_number_ == 1 && raw.starts_with("\xEF\xBB\xBF")) raw.remove_prefix(3);
       std::string_view text = trim_left_space(trim_newline(raw));
+      const std::size_t directives_before = ast_.directives_.size();
       check_directive(text);
-      if (is_comment(text))
+      if (is_comment(text)) {
+        if (ast_.directives_.size() == directives_before) keep_comment(text);
         text = {};
+      }
       else
         check_text(raw);
       const int start_line = line_number_;
@@ -157,6 +168,7 @@ class Parser {
         read_heredocs(line, start_line, &node);
       node.start_line = start_line;
       node.end_line = line_number_;
+      attach_comments(&node);
       if (ast_.start_line_ < 0) ast_.start_line_ = start_line;
       ast_.end_line_ = line_number_;
       ast_.nodes_.push_back(node);
@@ -283,6 +295,25 @@ class Parser {
       ast_.extras_.push_back({});
     }
     return node->extras;
+  }
+
+  // A comment line above the next instruction (see Ast::comments).
+  void keep_comment(std::string_view line) {
+    std::string_view comment = trim_space(line.substr(1));
+    if (comment.empty()) {
+      pending_comments_.clear();
+      return;
+    }
+    pending_comments_.push_back(source_ref(comment));
+  }
+
+  void attach_comments(Node* node) {
+    if (pending_comments_.empty()) return;
+    Ast::Extras& extras = ast_.extras_[add_extras(node)];
+    extras.comment_first = static_cast<std::uint32_t>(ast_.comments_.size());
+    extras.comment_count = static_cast<std::uint32_t>(pending_comments_.size());
+    ast_.comments_.insert(ast_.comments_.end(), pending_comments_.begin(), pending_comments_.end());
+    pending_comments_.clear();
   }
 
   std::uint32_t word_count() const { return static_cast<std::uint32_t>(ast_.words_.size()); }
@@ -638,6 +669,7 @@ class Parser {
   int directive_line_ = 0;
   bool directives_done_ = false;
   std::set<std::string> seen_directives_;
+  std::vector<TextRef> pending_comments_;  // comments since the last instruction
 };
 
 Ast parse(std::string content, std::string_view file_name) {

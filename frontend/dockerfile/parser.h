@@ -131,6 +131,10 @@ class Ast {
   std::vector<Heredoc> heredocs(const Node& n) const;
   // The sub-instruction of an ONBUILD node, or null.
   const Node* sub(const Node& n) const;
+  // The comment lines right above the instruction, without `#` and surrounding blanks, as
+  // BuildKit keeps them: a bare `#` line starts the list over, parser directives are not in it.
+  // Build checks read `# check=` overrides from them and --call=targets|outline descriptions.
+  std::vector<std::string_view> comments(const Node& n) const;
 
   char escape() const { return escape_; }
   int start_line() const { return start_line_; }
@@ -165,6 +169,8 @@ class Ast {
     std::uint32_t heredoc_first = 0;
     std::uint32_t heredoc_count = 0;
     std::int32_t sub = -1;
+    std::uint32_t comment_first = 0;
+    std::uint32_t comment_count = 0;
   };
   std::span<const TextRef> words(std::uint32_t first, std::uint32_t count) const {
     return std::span<const TextRef>(words_).subspan(first, count);
@@ -176,6 +182,7 @@ class Ast {
   std::vector<TextRef> words_;
   std::vector<Extras> extras_;
   std::vector<HeredocRecord> heredocs_;
+  std::vector<TextRef> comments_;
   std::vector<Directive> directives_;
   std::vector<ParseWarning> warnings_;
   char escape_ = '\\';
