@@ -16,6 +16,7 @@
 #include "daemon/api_router.h"
 #include "daemon/api_version.h"
 #include "daemon/http_server.h"
+#include "daemon/image_events.h"
 #include "daemon/running_builds.h"
 
 namespace gantry::daemon {
@@ -79,7 +80,8 @@ std::string unix_socket_path(const std::string& host) {
 Daemon::Daemon(DaemonOptions options)
     : options_(std::move(options)),
       builds_(std::make_unique<RunningBuilds>()),
-      router_(std::make_unique<ApiRouter>(options_, *builds_)),
+      events_(std::make_unique<ImageEvents>()),
+      router_(std::make_unique<ApiRouter>(options_, *builds_, *events_)),
       server_(make_http_server([this](HttpRequest& request) { return router_->handle(request); })) {
   if (options_.hosts.empty()) throw UsageError("daemon: no -H socket to listen on");
   // Looked up once, and before any socket exists, so that a misspelt group leaves none.
@@ -104,6 +106,7 @@ void Daemon::serve() { server_->serve(); }
 void Daemon::shutdown() {
   spdlog::info("shutting down: cancelling the running builds, accepting no more requests");
   builds_->cancel_all();
+  events_->close();
   server_->stop();
 }
 
