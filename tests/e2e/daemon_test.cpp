@@ -495,6 +495,19 @@ TEST(Daemon, SigtermCancelsTheRunningBuildsRemovesTheSocketAndExitsZero) {
   EXPECT_NE(daemon.log().find("build cancelled"), std::string::npos) << daemon.log();
 }
 
+TEST(Daemon, SigtermEndsTheEventStreamsItServes) {
+  GantryEnv env;
+  GantryDaemon daemon(env);
+  // A live stream (no since, no until) that would otherwise last for as long as the client.
+  const int client = spawn_command(
+      {"curl", "-sSfN", "--unix-socket", daemon.socket().string(), "http://gantry/events"});
+  ASSERT_TRUE(eventually([&] {
+    return daemon.log().find("GET /events: 200") != std::string::npos;
+  })) << daemon.log();
+  EXPECT_EQ(daemon.stop(), 0) << daemon.log();
+  EXPECT_EQ(wait_for(client), 0);  // the stream ended as a whole response, not cut off
+}
+
 TEST(Daemon, AClientThatHangsUpCancelsItsBuild) {
   GantryEnv env;
   env.import_busybox();
