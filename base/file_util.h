@@ -33,6 +33,13 @@ class TempDir {
  public:
   explicit TempDir(const std::filesystem::path& parent, std::string_view prefix = "tmp-");
   TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  // The directory held before is removed, as by the destructor.
+  TempDir& operator=(TempDir&& o) noexcept {
+    if (this == &o) return *this;
+    TempDir replaced(std::move(*this));
+    path_ = std::exchange(o.path_, {});
+    return *this;
+  }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   ~TempDir();

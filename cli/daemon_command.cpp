@@ -1,6 +1,6 @@
-// `gantry daemon`: the Docker Engine API on unix sockets (daemon/), with dockerd's -H and
-// --group, until SIGTERM or SIGINT, which drain it: no new connection, the running builds
-// cancelled, the sockets removed, exit 0. Logs go to stderr.
+// `gantry daemon`: the Docker Engine API on unix sockets and TCP (daemon/), with dockerd's -H,
+// --group and TLS flags, until SIGTERM or SIGINT, which drain it: no new connection, the running
+// builds cancelled, the sockets removed, exit 0. Logs go to stderr.
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "base/error.h"
 #include "cli/command.h"
@@ -21,11 +23,50 @@ namespace {
 struct DaemonFlags {
   std::vector<std::string> hosts;
   std::string group;
+  bool tls = false;
+  bool tlsverify = false;
+  std::string tlscacert, tlscert, tlskey;  // empty: not given
+  bool insecure_tcp = false;
+  CLI::Option* tlsverify_option = nullptr;  // given at all (even =false), it turns TLS on
   RegistryFlags registry;
 };
 
-// dockerd's socket for root; for another user, one in its runtime directory.
-std::string default_host() {
+// Where dockerd looks for the TLS files not given: $DOCKER_CERT_PATH, else $DOCKER_CONFIG, else
+// ~/.docker.
+std::filesystem::path default_cert_dir() {
+  for (const char* variable : {"DOCKER_CERT_PATH", "DOCKER_CONFIG"})
+    if (const char* dir = std::getenv(variable); dir && *dir) return dir;
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home && *home ? home : "/root") / ".docker";
+}
+
+// dockerd's TLS flags read as dockerd (since 20.10) reads them: --tlsverify, even =false, turns
+// TLS on; --tls alone verifies clients too; --tlsverify=false serves any client over TLS.
+std::optional<daemon::TlsFiles> tls_files(const DaemonFlags& f) {
+  const bool verify_given = f.tlsverify_option->count() > 0;
+  if (!f.tls && !verify_given) {
+    for (const auto& [flag, value] :
+         {std::pair{"--tlscacert", &f.tlscacert}, std::pair{"--tlscert", &f.tlscert},
+          std::pair{"--tlskey", &f.tlskey}})
+      if (!value->empty())
+        throw UsageError(std::string(flag) + ": TLS is off; add --tlsverify (or --tls)");
+    return std::nullopt;
+  }
+  const bool verify = verify_given ? f.tlsverify : true;
+  if (!verify && !f.tlscacert.empty())
+    throw UsageError("--tlscacert: clients are not verified (--tlsverify=false), so no CA is read");
+  auto file = [&f](const std::string& given, const char* name) {
+    return given.empty() ? (default_cert_dir() / name).string() : given;
+  };
+  return daemon::TlsFiles{.cert = file(f.tlscert, "cert.pem"),
+                          .key = file(f.tlskey, "key.pem"),
+                          .client_ca = verify ? file(f.tlscacert, "ca.pem") : ""};
+}
+
+// With TLS, dockerd's TCP port on loopback; else dockerd's socket for root, and for another user
+// one in its runtime directory.
+std::string default_host(bool tls) {
+  if (tls) return "tcp://127.0.0.1:2376";
   if (::geteuid() == 0) return "unix:///run/gantry.sock";
   if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime && *runtime)
     return std::string("unix://") + runtime + "/gantry.sock";
@@ -38,9 +79,12 @@ int run_daemon(const GlobalOptions& global, const DaemonFlags& f) {
   spdlog::set_default_logger(log);
   // A client that hangs up mid-response is an error of that write, not the daemon's death.
   ::signal(SIGPIPE, SIG_IGN);
+  std::optional<daemon::TlsFiles> tls = tls_files(f);
   daemon::DaemonOptions options{
       .root = std::filesystem::absolute(global.state_root()),
-      .hosts = f.hosts.empty() ? std::vector<std::string>{default_host()} : f.hosts,
+      .hosts = f.hosts.empty() ? std::vector<std::string>{default_host(tls.has_value())} : f.hosts,
+      .tls = std::move(tls),
+      .insecure_tcp = f.insecure_tcp,
       .registry = f.registry.options(global.config),
       .gc_cap = global.gc_cap(),
       .version = GANTRY_VERSION};
@@ -58,13 +102,28 @@ int run_daemon(const GlobalOptions& global, const DaemonFlags& f) {
 
 void add_daemon_command(CLI::App& app, GlobalOptions& global, Action& action) {
   auto f = std::make_shared<DaemonFlags>();
-  auto* cmd = app.add_subcommand("daemon",
-                                 "Serve the Docker Engine API (builds and images) on unix sockets");
-  cmd->add_option(
-         "-H,--host", f->hosts,
-         "Socket to listen on, unix:///PATH; repeatable (default unix:///run/gantry.sock as root)")
+  auto* cmd = app.add_subcommand(
+      "daemon", "Serve the Docker Engine API (builds and images) on unix sockets and TCP with TLS");
+  cmd->add_option("-H,--host", f->hosts,
+                  "Socket to listen on, unix:///PATH or tcp://HOST:PORT (port 2376 with TLS, "
+                  "else 2375); repeatable (default unix:///run/gantry.sock as root, "
+                  "tcp://127.0.0.1:2376 with TLS)")
       ->allow_extra_args(false);
-  cmd->add_option("--group", f->group, "Group the sockets belong to (mode 0660)");
+  cmd->add_option("--group", f->group, "Group the unix sockets belong to (mode 0660)");
+  cmd->add_flag("--tls", f->tls,
+                "Serve TCP over TLS; clients need a certificate unless --tlsverify=false");
+  f->tlsverify_option =
+      cmd->add_flag("--tlsverify", f->tlsverify,
+                    "Serve TCP over TLS to clients with a certificate signed by --tlscacert only; "
+                    "=false serves any client");
+  cmd->add_option("--tlscacert", f->tlscacert,
+                  "CA that signs the client certificates (default ca.pem in $DOCKER_CERT_PATH, "
+                  "$DOCKER_CONFIG or ~/.docker)");
+  cmd->add_option("--tlscert", f->tlscert, "Server certificate, PEM (default cert.pem there)");
+  cmd->add_option("--tlskey", f->tlskey, "Server private key, PEM (default key.pem there)");
+  cmd->add_flag("--insecure-tcp", f->insecure_tcp,
+                "Allow TCP listeners that serve clients without a certificate (plain TCP, or "
+                "--tlsverify=false): anyone who reaches the port controls the daemon");
   add_registry_flags(*cmd, f->registry);
   cmd->callback(
       [&global, &action, f] { action = [&global, f] { return run_daemon(global, *f); }; });

@@ -96,9 +96,7 @@ class HangUpWatch {
 
 engine::BuildRequest build_request(PendingBuild& p) {
   engine::BuildRequest r = std::move(p.params.request);
-  // The input owns a TempDir, which moves but does not assign: it is made anew in place.
-  std::destroy_at(&r.input);
-  std::construct_at(&r.input, std::move(*p.input));
+  r.input = std::move(*p.input);
   // Explanations of cache misses compare with the last build of the same Dockerfile and name.
   r.input.identity = "docker-api|" + p.params.dockerfile + "|" + (r.tags.empty() ? "" : r.tags[0]);
   return r;

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <stdexcept>
+#include <variant>
 
 #include "base/error.h"
 #include "base/scope_guard.h"
@@ -17,6 +19,7 @@
 #include "daemon/api_version.h"
 #include "daemon/http_server.h"
 #include "daemon/image_events.h"
+#include "daemon/listen_address.h"
 #include "daemon/running_builds.h"
 
 namespace gantry::daemon {
@@ -51,8 +54,10 @@ void clear_stale_socket(const std::string& path) {
 
 // Listens on the unix socket `path`, replacing one a dead daemon left. The socket is for the
 // owner and the group only, from the moment it exists (whoever can connect can build and
-// remove images as the daemon's user): it is made under a umask that leaves it mode 0660.
-void listen_on(HttpServer& server, const std::string& path) {
+// remove images as the daemon's user): it is made under a umask that leaves it mode 0660, then
+// given to `group` if there is one.
+void listen_on_unix(HttpServer& server, const std::string& path,
+                    const std::optional<std::string>& group, gid_t gid) {
   if (path.size() >= sizeof(sockaddr_un::sun_path))
     throw UsageError("unix socket `" + path + "`: the path is too long");
   clear_stale_socket(path);
@@ -65,17 +70,53 @@ void listen_on(HttpServer& server, const std::string& path) {
       throw Error(e.what());
     }
   }
+  if (group && ::chown(path.c_str(), ::geteuid(), gid) != 0)
+    throw_errno("give the socket `" + path + "` to the group `" + *group + "`");
+}
+
+// Whether TCP listeners serve only clients with a certificate the CA signed.
+bool clients_verified(const DaemonOptions& options) {
+  return options.tls && !options.tls->client_ca.empty();
+}
+
+// Refuses a TCP listener that anyone reaching its port could use, unless --insecure-tcp asks for
+// one, and options that no listener would apply.
+void check_listeners(const DaemonOptions& options, const std::vector<ListenAddress>& addresses) {
+  bool unix_socket = false, tcp = false;
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    if (std::holds_alternative<UnixAddress>(addresses[i])) {
+      unix_socket = true;
+      continue;
+    }
+    tcp = true;
+    if (!clients_verified(options) && !options.insecure_tcp)
+      throw UsageError("-H `" + options.hosts[i] + "`: " +
+                       (options.tls ? "TLS without client certificates (--tlsverify=false)"
+                                    : "TCP without TLS") +
+                       " lets anyone who reaches the port use the daemon (build, pull, push and "
+                       "remove images); give --tlsverify with --tlscacert, --tlscert and "
+                       "--tlskey, or --insecure-tcp to accept that");
+  }
+  if (options.insecure_tcp && (!tcp || clients_verified(options)))
+    throw UsageError("--insecure-tcp: no -H tcp:// listener serves clients without a certificate");
+  if (options.tls && !tcp)
+    throw UsageError(
+        "--tls/--tlsverify: no -H tcp:// listener to speak TLS on (unix sockets never do)");
+  if (options.group && !unix_socket)
+    throw UsageError("--group `" + *options.group + "`: no -H unix:// socket to give to it");
+}
+
+void listen_on_tcp(HttpServer& server, const TcpAddress& address, const DaemonOptions& options) {
+  try {
+    server.listen_tcp(address.host, address.port, options.tls);
+  } catch (const std::system_error& e) {
+    throw Error(e.what());
+  } catch (const std::invalid_argument& e) {  // a TLS file
+    throw Error(std::string("TLS: ") + e.what());
+  }
 }
 
 }  // namespace
-
-std::string unix_socket_path(const std::string& host) {
-  constexpr std::string_view kScheme = "unix://";
-  if (!host.starts_with(kScheme) || host.size() == kScheme.size())
-    throw UsageError("-H `" + host +
-                     "`: gantry listens on unix:///PATH sockets only (TCP is not supported yet)");
-  return host.substr(kScheme.size());
-}
 
 Daemon::Daemon(DaemonOptions options)
     : options_(std::move(options)),
@@ -84,18 +125,32 @@ Daemon::Daemon(DaemonOptions options)
       router_(std::make_unique<ApiRouter>(options_, *builds_, *events_)),
       server_(make_http_server([this](HttpRequest& request) { return router_->handle(request); })) {
   if (options_.hosts.empty()) throw UsageError("daemon: no -H socket to listen on");
-  // Looked up once, and before any socket exists, so that a misspelt group leaves none.
+  // Every -H is read and checked, and the group looked up, before any socket exists, so that a
+  // mistake leaves none.
+  std::vector<ListenAddress> addresses;
+  for (const auto& host : options_.hosts)
+    addresses.push_back(parse_listen_address(host, options_.tls.has_value()));
+  check_listeners(options_, addresses);
   const gid_t gid = options_.group ? group_id(*options_.group) : 0;
   // What crashed processes left half-done is removed once, here: each request opens its own
   // Store (a SQLite connection per thread) and skips that walk of the store.
   cache::Store recovered(options_.root);
-  for (const auto& host : options_.hosts) {
-    const std::string path = unix_socket_path(host);
-    listen_on(*server_, path);
-    if (options_.group && ::chown(path.c_str(), ::geteuid(), gid) != 0)
-      throw_errno("give the socket `" + path + "` to the group `" + *options_.group + "`");
-    spdlog::info("listening on {} (API {}, store {})", host, kApiVersion.str(),
-                 options_.root.string());
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    if (const auto* unix_address = std::get_if<UnixAddress>(&addresses[i]))
+      listen_on_unix(*server_, unix_address->path, options_.group, gid);
+    else
+      listen_on_tcp(*server_, std::get<TcpAddress>(addresses[i]), options_);
+  }
+  // Said once every listener is there: a daemon that failed to start says nothing else.
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    const bool tcp = std::holds_alternative<TcpAddress>(addresses[i]);
+    if (tcp && !clients_verified(options_))
+      spdlog::warn(
+          "{}: serving clients without a certificate (--insecure-tcp): anyone who "
+          "reaches the port can build, pull, push and remove images",
+          options_.hosts[i]);
+    spdlog::info("listening on {}{} (API {}, store {})", options_.hosts[i],
+                 tcp && options_.tls ? " with TLS" : "", kApiVersion.str(), options_.root.string());
   }
 }
 

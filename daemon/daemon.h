@@ -1,5 +1,10 @@
 // `gantry daemon`: the Docker Engine API for what a build engine owns (builds and the local
-// image store), served on unix sockets to the docker CLI and other API clients.
+// image store), served on unix sockets and TCP (TLS, as dockerd's) to the docker CLI and other
+// API clients, all listeners at once.
+//
+// Whoever can send requests can build and remove images as the daemon's user, so a TCP listener
+// must require client certificates (`tls` with a client CA, dockerd's --tlsverify), unless
+// `insecure_tcp` says that an unauthenticated one is wanted (it is then logged as a warning).
 //
 //   Daemon daemon(options);      // binds every socket; throws Error naming the one at fault
 //   std::thread t([&] { daemon.serve(); });
@@ -15,15 +20,18 @@
 #include <string>
 #include <vector>
 
+#include "daemon/tls_files.h"
 #include "registry/registry_options.h"
 
 namespace gantry::daemon {
 
 struct DaemonOptions {
   std::filesystem::path root;      // the store
-  std::vector<std::string> hosts;  // unix:///PATH, at least one
-  // The group the sockets are given; without one they keep the daemon user's. Mode 0660.
+  std::vector<std::string> hosts;  // unix:///PATH, tcp://HOST:PORT (listen_address.h); at least one
+  // The group the unix sockets are given; without one they keep the daemon user's. Mode 0660.
   std::optional<std::string> group;
+  std::optional<TlsFiles> tls;         // for every TCP listener; unix sockets never speak TLS
+  bool insecure_tcp = false;           // TCP listeners may serve clients without a certificate
   registry::RegistryOptions registry;  // for pulls (credentials come with each request)
   std::int64_t gc_cap = 0;             // the build cache size the GC after each build keeps
   std::string version;                 // gantry's, for /version
@@ -50,8 +58,5 @@ class Daemon {
   std::unique_ptr<ApiRouter> router_;
   std::unique_ptr<HttpServer> server_;
 };
-
-// The path of a unix:// host; throws UsageError naming any other.
-std::string unix_socket_path(const std::string& host);
 
 }  // namespace gantry::daemon

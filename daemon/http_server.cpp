@@ -10,8 +10,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
+
+#include "daemon/tls_context.h"
 
 namespace gantry::daemon {
 
@@ -96,10 +100,11 @@ void to_response(HttpResponse response, httplib::Response& res) {
       });
 }
 
-// One listening socket: an httplib::Server of its own, served by a thread of its own.
+// One listening socket: an httplib::Server (an SSLServer for TLS) of its own, served by a thread
+// of its own.
 struct Listener {
-  std::string socket_path;
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server;
+  std::string socket_path;  // a unix socket's, removed with the listener
   std::thread thread;
   std::atomic<bool> done{false};  // listen_after_bind returned
 
@@ -108,15 +113,38 @@ struct Listener {
   }
 };
 
+// A server speaking TLS as `files` say; throws std::invalid_argument naming a file at fault.
+std::unique_ptr<httplib::Server> make_tls_server(const TlsFiles& files) {
+  // httplib calls this from its constructor, which must not be left by an exception (it would
+  // leak the context): the error is kept and thrown once the server is made.
+  std::optional<std::invalid_argument> error;
+  auto server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& context) {
+    try {
+      configure_tls_context(context, files);
+      return true;
+    } catch (const std::invalid_argument& e) {
+      error = e;
+      return false;
+    }
+  });
+  if (error) throw *error;
+  if (!server->is_valid()) throw std::invalid_argument("`" + files.cert + "`: set up TLS with it");
+  return server;
+}
+
 class HttplibServer : public HttpServer {
  public:
   explicit HttplibServer(HttpHandler handler) : handler_(std::move(handler)) {}
   ~HttplibServer() override;
   void listen_unix(const std::string& path) override;
+  void listen_tcp(const std::string& host, int port, const std::optional<TlsFiles>& tls) override;
   void serve() override;
   void stop() override;
 
  private:
+  // A listener whose server sends every request to the handler, not bound yet.
+  std::unique_ptr<Listener> routed(std::unique_ptr<httplib::Server> server);
+
   HttpHandler handler_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::mutex mutex_;
@@ -130,11 +158,11 @@ HttplibServer::~HttplibServer() {
     if (l->thread.joinable()) l->thread.join();
 }
 
-void HttplibServer::listen_unix(const std::string& path) {
+std::unique_ptr<Listener> HttplibServer::routed(std::unique_ptr<httplib::Server> server_ptr) {
   auto listener = std::make_unique<Listener>();
-  httplib::Server& server = listener->server;
+  listener->server = std::move(server_ptr);
+  httplib::Server& server = *listener->server;
   server.new_task_queue = [] { return new httplib::ThreadPool(kWorkersPerListener); };
-  server.set_address_family(AF_UNIX);
   auto serve = [this](const httplib::Request& req, httplib::Response& res,
                       const httplib::ContentReader* reader) {
     HttpRequest request = to_request(req, reader);
@@ -167,29 +195,44 @@ void HttplibServer::listen_unix(const std::string& path) {
   server.Put(".*", with_body);
   server.Patch(".*", with_body);
   server.Delete(".*", with_body);
+  return listener;
+}
+
+void HttplibServer::listen_unix(const std::string& path) {
+  auto listener = routed(std::make_unique<httplib::Server>());
+  listener->server->set_address_family(AF_UNIX);
   // The port means nothing on a unix socket, but 0 would send httplib looking for the one it got.
-  if (!server.bind_to_port(path, 80))
+  if (!listener->server->bind_to_port(path, 80))
     throw std::system_error(errno, std::generic_category(),
                             "listen on the unix socket `" + path + "`");
   listener->socket_path = path;
   listeners_.push_back(std::move(listener));
 }
 
+void HttplibServer::listen_tcp(const std::string& host, int port,
+                               const std::optional<TlsFiles>& tls) {
+  auto listener = routed(tls ? make_tls_server(*tls) : std::make_unique<httplib::Server>());
+  if (!listener->server->bind_to_port(host, port))
+    throw std::system_error(errno, std::generic_category(),
+                            "listen on `" + host + "` port " + std::to_string(port));
+  listeners_.push_back(std::move(listener));
+}
+
 void HttplibServer::serve() {
   for (auto& l : listeners_)
     l->thread = std::thread([&listener = *l] {
-      listener.server.listen_after_bind();
+      listener.server->listen_after_bind();
       listener.done = true;
     });
   // httplib's stop() reaches a server only once it runs.
   for (auto& l : listeners_)
-    while (!l->server.is_running() && !l->done)
+    while (!l->server->is_running() && !l->done)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
   {
     std::unique_lock lock(mutex_);
     stop_asked_.wait(lock, [this] { return stopping_.load(); });
   }
-  for (auto& l : listeners_) l->server.stop();
+  for (auto& l : listeners_) l->server->stop();
   for (auto& l : listeners_) l->thread.join();
 }
 

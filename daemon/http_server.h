@@ -10,6 +10,7 @@
 //
 //   auto server = make_http_server([](HttpRequest& r) { return HttpResponse{.body = "{}"}; });
 //   server->listen_unix("/run/gantry.sock");
+//   server->listen_tcp("0.0.0.0", 2376, TlsFiles{...});   // as many listeners as wanted
 //   std::thread t([&] { server->serve(); });   // until stop()
 //   server->stop();                            // stops accepting; serve() returns
 #pragma once
@@ -22,6 +23,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "daemon/tls_files.h"
 
 namespace gantry::daemon {
 
@@ -76,6 +79,10 @@ class HttpServer {
   // Listens on a unix socket bound at `path`, which must not exist. Throws std::system_error
   // naming it.
   virtual void listen_unix(const std::string& path) = 0;
+  // Listens on TCP `host`:`port` (a name or an IP address); with `tls`, speaks TLS only there.
+  // Throws std::system_error naming the address, std::invalid_argument naming a TLS file at fault.
+  virtual void listen_tcp(const std::string& host, int port,
+                          const std::optional<TlsFiles>& tls) = 0;
   // Serves every listener until stop(); returns once they all stopped accepting and the
   // connections being served are done.
   virtual void serve() = 0;

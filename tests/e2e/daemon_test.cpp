@@ -17,8 +17,9 @@
 #include <sstream>
 #include <thread>
 
+#include "base/file_util.h"
 #include "base/unique_fd.h"
-#include "tests/e2e/gantry_runner.h"
+#include "tests/e2e/gantry_daemon.h"
 #include "tests/e2e/local_registry.h"
 
 namespace gantry::e2e {
@@ -26,13 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-bool can_connect(const fs::path& socket_path) {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un addr{.sun_family = AF_UNIX};
-  socket_path.string().copy(addr.sun_path, sizeof addr.sun_path - 1);
-  return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-}
 
 // Whether a process runs whose command line is exactly `argv` (a RUN step's, in its sandbox).
 bool process_running(const std::vector<std::string>& argv) {
@@ -48,57 +42,6 @@ bool process_running(const std::vector<std::string>& argv) {
   }
   return false;
 }
-
-// Waits (up to a bound far above what it takes, so that a hang fails instead of blocking the
-// suite) until `done` holds; returns whether it does.
-template <typename F>
-bool eventually(F done) {
-  for (auto deadline = std::chrono::steady_clock::now() + 120s;
-       std::chrono::steady_clock::now() < deadline;) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class GantryDaemon {
- public:
-  // `flags`: more of `gantry daemon`'s.
-  explicit GantryDaemon(const GantryEnv& env, const std::vector<std::string>& flags = {})
-      : socket_(env.scratch() / "gantry.sock"), log_(env.scratch() / "daemon.log") {
-    std::vector<std::string> command{"--root", env.root().string(), "daemon", "-H",
-                                     "unix://" + socket_.string()};
-    command.insert(command.end(), flags.begin(), flags.end());
-    // The daemon's stderr goes to the log.
-    command.insert(command.begin(), {"sh", "-c", "exec \"$0\" \"$@\" 2>\"$LOG\"", gantry_binary()});
-    pid_ = spawn_command(command, {{"LOG", log_.string()}});
-    if (!eventually([this] { return can_connect(socket_); }))
-      throw std::runtime_error("gantry daemon did not listen: " + log());
-  }
-  ~GantryDaemon() {
-    if (pid_ > 0) stop();
-  }
-  // SIGTERM; the daemon's exit code.
-  int stop() {
-    ::kill(pid_, SIGTERM);
-    const int code = wait_for(pid_);
-    pid_ = -1;
-    return code;
-  }
-  const fs::path& socket() const { return socket_; }
-  std::string log() const { return read_text(log_); }
-
- private:
-  fs::path socket_, log_;
-  int pid_ = -1;
-};
 
 std::map<std::string, std::string> docker_env(const GantryEnv& env, const GantryDaemon& daemon) {
   return {{"DOCKER_HOST", "unix://" + daemon.socket().string()},
@@ -332,7 +275,7 @@ TEST_P(DaemonWithDockerClient, LoginPushAndPullThroughARegistryWithBasicAuth) {
   ASSERT_EQ(logged_in.exit_code, 0) << logged_in.err << log();
   EXPECT_NE(logged_in.out.find("Login Succeeded"), std::string::npos) << logged_in.out;
   // The docker CLI stored the credentials itself, in the test's own config dir.
-  EXPECT_NE(read_text(env_.scratch() / "docker-config" / "config.json").find(host),
+  EXPECT_NE(read_file(env_.scratch() / "docker-config" / "config.json").find(host),
             std::string::npos);
 
   const std::string image = host + "/team/app:v1";
@@ -646,15 +589,6 @@ TEST(Daemon, ARequestBodyOverTheLimitIsRefused) {
                                "http://gantry/images/x/tag?repo=y"});
   EXPECT_TRUE(o.out.ends_with("\n413")) << o.out << o.err;
   EXPECT_TRUE(curl(daemon, {"http://gantry/_ping"}).out.ends_with("\n200"));
-}
-
-TEST(Daemon, OnlyUnixSocketsAreServed) {
-  GantryEnv env;
-  const auto o = env.gantry({"daemon", "-H", "tcp://127.0.0.1:2375"});
-  EXPECT_EQ(o.exit_code, 125);
-  EXPECT_NE(o.err.find("-H `tcp://127.0.0.1:2375`: gantry listens on unix:///PATH sockets only"),
-            std::string::npos)
-      << o.err;
 }
 
 TEST(Daemon, SystemDfCountsALayerSharedByImagesOnce) {
