@@ -147,7 +147,7 @@ int run_image_prune(cache::Store& store, bool all, bool force) {
     std::getline(std::cin, answer);
     if (answer != "y" && answer != "Y" && answer != "yes") return 0;
   }
-  auto report = engine::prune_images(store, all);
+  auto report = engine::prune_images(store, {.all = all});
   if (!report.deleted.empty()) {
     std::cout << "Deleted Images:\n";
     for (const auto& name : report.untagged) std::cout << "untagged: " << name << "\n";

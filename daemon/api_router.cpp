@@ -12,7 +12,7 @@ namespace gantry::daemon {
 
 namespace {
 
-// The body no endpoint but /build and /images/load reads may be at most this big.
+// The body no endpoint but /build, /images/load and /images/create reads may be at most this big.
 constexpr std::uint64_t kMaxRequestBody = 1 << 20;
 
 bool content_too_long(const HttpRequest& request) {
@@ -37,7 +37,9 @@ HttpResponse ApiRouter::handle(HttpRequest& request) {
   HttpResponse response;
   try {
     const VersionedPath versioned = split_api_version(request.path);
-    const bool big_body = versioned.path == "/build" || versioned.path == "/images/load";
+    // An import's tarball (POST /images/create?fromSrc=-) is as big as an image.
+    const bool big_body = versioned.path == "/build" || versioned.path == "/images/load" ||
+                          versioned.path == "/images/create";
     if (!big_body && content_too_long(request))
       throw ApiError(413, "request body of " + request.method + " " + request.path +
                               ": more than " + std::to_string(kMaxRequestBody) + " bytes");
@@ -64,12 +66,16 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
   if (get && path == "/_ping") return ping(request);
   if (get && path == "/version") return version(options_);
   if (get && path == "/info") return info(options_);
-  if (method == "POST" && path == "/build") return build(options_, builds_, request);
+  if (method == "POST" && path == "/build") return build(options_, builds_, events_, request);
   if (method == "POST" && path == "/build/prune") return prune_build_cache(options_, request);
   if (get && path == "/system/df") return system_df(options_, request);
   if (get && path == "/images/json") return list_images(options_, request);
-  if (method == "POST" && path == "/images/load") return load_images(options_, request);
-  if (get && path == "/images/get") return save_images(options_, request);
+  if (method == "POST" && path == "/images/load") return load_images(options_, events_, request);
+  if (get && path == "/images/get") return save_images(options_, events_, request);
+  if (method == "POST" && path == "/images/prune") return prune_images(options_, events_, request);
+  if (method == "POST" && path == "/images/create") return create_image(options_, events_, request);
+  if (method == "POST" && path == "/auth") return login(options_, request);
+  if (get && path == "/events") return events(events_, request);
   if (path.starts_with("/images/")) {
     const std::string rest = path.substr(8);
     // A name may hold slashes (registry/team/app:1): the endpoint is what ends the path.
@@ -82,10 +88,12 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
     if (get)
       if (auto name = name_before("/history")) return image_history(options_, request, *name);
     if (get)
-      if (auto name = name_before("/get")) return save_image(options_, request, *name);
+      if (auto name = name_before("/get")) return save_image(options_, events_, request, *name);
     if (method == "POST")
-      if (auto name = name_before("/tag")) return tag_image(options_, request, *name);
-    if (method == "DELETE" && !rest.empty()) return remove_image(options_, request, rest);
+      if (auto name = name_before("/tag")) return tag_image(options_, events_, request, *name);
+    if (method == "POST")
+      if (auto name = name_before("/push")) return push_image(options_, events_, request, *name);
+    if (method == "DELETE" && !rest.empty()) return remove_image(options_, events_, request, rest);
   }
   return json_error(501, "gantry is a build engine: " + method + " " + path + " is not supported");
 }

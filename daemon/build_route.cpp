@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "base/image_ref.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
 #include "daemon/api_error.h"
@@ -24,6 +25,7 @@
 #include "engine/build_input.h"
 #include "engine/build_job.h"
 #include "executor/executor.h"
+#include "exporter/image.h"
 
 namespace gantry::daemon {
 
@@ -100,7 +102,8 @@ engine::BuildRequest build_request(PendingBuild& p) {
   return r;
 }
 
-void run_build(PendingBuild& p, RunningBuilds& builds, std::int64_t gc_cap, ResponseStream& out) {
+void run_build(PendingBuild& p, RunningBuilds& builds, ImageEvents& events, std::int64_t gc_cap,
+               ResponseStream& out) {
   ClassicBuildOutput output(out, p.params.quiet);
   try {
     engine::BuildJob job(build_request(p), p.store, p.registry, output);
@@ -115,6 +118,11 @@ void run_build(PendingBuild& p, RunningBuilds& builds, std::int64_t gc_cap, Resp
     const auto image = job.finish();
     cache::collect_if_over(p.store, gc_cap);
     output.built(image, job.request().tags);
+    // Each name the build gave is a tag event, as dockerd's classic builder tags.
+    const auto labels =
+        config_labels(exporter::read_image(p.store.content(), image.manifest).config_json);
+    for (const auto& tag : job.request().tags)
+      events.publish("tag", image.config.str(), ImageRef::parse(tag).familiar(), labels);
     spdlog::info("build: {} built", image.config.str());
   } catch (const std::exception& e) {
     spdlog::info("build: failed: {}", e.what());
@@ -124,7 +132,8 @@ void run_build(PendingBuild& p, RunningBuilds& builds, std::int64_t gc_cap, Resp
 
 }  // namespace
 
-HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, HttpRequest& request) {
+HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, ImageEvents& events,
+                   HttpRequest& request) {
   auto pending = std::make_shared<PendingBuild>(options.root, parse_build_params(request.query),
                                                 options.registry);
   if (auto header = request.header("x-registry-config")) {
@@ -143,8 +152,8 @@ HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, HttpRequ
     throw UsageError(std::string("build context (the request body): ") + e.what());
   }
   fs::remove(tarball);  // unpacked now
-  return {.stream = [pending, &builds, gc_cap = options.gc_cap](ResponseStream& out) {
-    run_build(*pending, builds, gc_cap, out);
+  return {.stream = [pending, &builds, &events, gc_cap = options.gc_cap](ResponseStream& out) {
+    run_build(*pending, builds, events, gc_cap, out);
   }};
 }
 

@@ -18,6 +18,7 @@
 #include "daemon/api_router.h"
 #include "daemon/api_version.h"
 #include "daemon/http_server.h"
+#include "daemon/image_events.h"
 #include "daemon/listen_address.h"
 #include "daemon/running_builds.h"
 
@@ -120,7 +121,8 @@ void listen_on_tcp(HttpServer& server, const TcpAddress& address, const DaemonOp
 Daemon::Daemon(DaemonOptions options)
     : options_(std::move(options)),
       builds_(std::make_unique<RunningBuilds>()),
-      router_(std::make_unique<ApiRouter>(options_, *builds_)),
+      events_(std::make_unique<ImageEvents>()),
+      router_(std::make_unique<ApiRouter>(options_, *builds_, *events_)),
       server_(make_http_server([this](HttpRequest& request) { return router_->handle(request); })) {
   if (options_.hosts.empty()) throw UsageError("daemon: no -H socket to listen on");
   // Every -H is read and checked, and the group looked up, before any socket exists, so that a
@@ -159,6 +161,7 @@ void Daemon::serve() { server_->serve(); }
 void Daemon::shutdown() {
   spdlog::info("shutting down: cancelling the running builds, accepting no more requests");
   builds_->cancel_all();
+  events_->close();
   server_->stop();
 }
 

@@ -39,6 +39,7 @@ struct DaemonOptions {
 
 class ApiRouter;
 class HttpServer;
+class ImageEvents;
 class RunningBuilds;
 
 class Daemon {
@@ -47,12 +48,13 @@ class Daemon {
   ~Daemon();
 
   void serve();
-  // Safe from any thread (a signal's).
+  // Safe from any thread (a signal's). The event streams (GET /events) end too.
   void shutdown();
 
  private:
   DaemonOptions options_;
   std::unique_ptr<RunningBuilds> builds_;
+  std::unique_ptr<ImageEvents> events_;  // GET /events' streams, fed by the routes
   std::unique_ptr<ApiRouter> router_;
   std::unique_ptr<HttpServer> server_;
 };

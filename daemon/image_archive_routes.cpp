@@ -36,11 +36,13 @@ constexpr std::uint64_t kMaxArchiveBytes = std::uint64_t{64} << 30;
 
 // What a save needs once its response starts streaming.
 struct PendingSave {
-  explicit PendingSave(const DaemonOptions& options)
-      : store(options.root, cache::Store::Recovery::Skip) {}
+  PendingSave(const DaemonOptions& options, ImageEvents& events)
+      : store(options.root, cache::Store::Recovery::Skip), events(events) {}
   cache::Store store;
+  ImageEvents& events;
   std::vector<std::string> names;
-  std::string what;  // the names, for the log
+  std::vector<std::string> ids;  // of the images saved, for the events
+  std::string what;              // the names, for the log
 };
 
 // Writes the archive into a pipe on a thread while the response sends what comes out of it.
@@ -59,6 +61,7 @@ void stream_archive(PendingSave& save, ResponseStream& out) {
       engine::save_images(save.store, save.names,
                           exporter::OutputTarget::stream(write_end->get(), "the response"),
                           engine::ArchiveFormat::Docker);
+      for (const auto& id : save.ids) save.events.publish("save", id, id);
     } catch (const std::exception& e) {
       spdlog::error("save {}: {}", save.what, e.what());
     }
@@ -77,10 +80,14 @@ void stream_archive(PendingSave& save, ResponseStream& out) {
 }
 
 // A docker-archive of the images `names` name, streamed.
-HttpResponse archive_of(const DaemonOptions& options, std::vector<std::string> names) {
-  auto save = std::make_shared<PendingSave>(options);
+HttpResponse archive_of(const DaemonOptions& options, ImageEvents& events,
+                        std::vector<std::string> names) {
+  auto save = std::make_shared<PendingSave>(options, events);
   // Every name is looked up before the body starts, so that a missing one is docker's 404.
-  for (const auto& name : names) on_image(name, [&] { return engine::find_image(save->store, name); });
+  for (const auto& name : names) {
+    const Digest manifest = on_image(name, [&] { return engine::find_image(save->store, name); });
+    save->ids.push_back(exporter::read_image(save->store.content(), manifest).config.str());
+  }
   for (const auto& name : names) save->what += (save->what.empty() ? "`" : ", `") + name + "`";
   save->names = std::move(names);
   return {.content_type = "application/x-tar",
@@ -89,20 +96,21 @@ HttpResponse archive_of(const DaemonOptions& options, std::vector<std::string> n
 
 }  // namespace
 
-HttpResponse save_images(const DaemonOptions& options, const HttpRequest& request) {
+HttpResponse save_images(const DaemonOptions& options, ImageEvents& events,
+                         const HttpRequest& request) {
   check_params(request, "GET /images/get", {"names"});
   std::vector<std::string> names = request.params("names");
   if (names.empty()) throw UsageError("GET /images/get: no image named (the names parameter)");
-  return archive_of(options, std::move(names));
+  return archive_of(options, events, std::move(names));
 }
 
-HttpResponse save_image(const DaemonOptions& options, const HttpRequest& request,
-                        const std::string& name) {
+HttpResponse save_image(const DaemonOptions& options, ImageEvents& events,
+                        const HttpRequest& request, const std::string& name) {
   check_params(request, "GET /images/{name}/get", {});
-  return archive_of(options, {name});
+  return archive_of(options, events, {name});
 }
 
-HttpResponse load_images(const DaemonOptions& options, HttpRequest& request) {
+HttpResponse load_images(const DaemonOptions& options, ImageEvents& events, HttpRequest& request) {
   // quiet asks for no progress bars; gantry sends none either way, only what was loaded.
   check_params(request, "POST /images/load", {"quiet"});
   cache::Store store(options.root, cache::Store::Recovery::Skip);
@@ -122,10 +130,10 @@ HttpResponse load_images(const DaemonOptions& options, HttpRequest& request) {
   // docker's JSON messages, one a line, as docker load prints them.
   std::string body;
   for (const auto& image : loaded) {
-    const std::string line =
-        image.name.empty()
-            ? "Loaded image ID: " + exporter::read_image(store.content(), image.manifest).config.str()
-            : "Loaded image: " + image.name;
+    const auto view = exporter::read_image(store.content(), image.manifest);
+    events.publish("load", view.config.str(), view.config.str(), config_labels(view.config_json));
+    const std::string line = image.name.empty() ? "Loaded image ID: " + view.config.str()
+                                                : "Loaded image: " + image.name;
     body += nlohmann::json{{"stream", line + "\n"}}.dump() + "\r\n";
   }
   return {.body = body};

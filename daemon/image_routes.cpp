@@ -1,5 +1,7 @@
 // The local image store's endpoints: GET /images/json, GET /images/{name}/json and /history,
-// POST /images/{name}/tag, DELETE /images/{name}, in the shapes of API 1.41.
+// POST /images/{name}/tag, DELETE /images/{name}, POST /images/prune, in the shapes of API 1.41.
+// What changes the store is published as dockerd's image events: tag, untag, delete.
+#include <chrono>
 #include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -10,11 +12,13 @@
 #include "cache/store.h"
 #include "daemon/api_error.h"
 #include "daemon/api_router.h"
+#include "daemon/image_prune_params.h"
 #include "daemon/image_summaries.h"
 #include "daemon/route_params.h"
 #include "engine/image_filter.h"
 #include "engine/image_history.h"
 #include "engine/image_inspect.h"
+#include "engine/image_prune.h"
 #include "engine/local_images.h"
 #include "engine/store_images.h"
 #include "exporter/image.h"
@@ -59,11 +63,6 @@ std::vector<std::string> image_filters(const std::string& text) {
     }
   }
   return out;
-}
-
-json config_labels(const json& config) {
-  const json labels = config.value("config", json::object()).value("Labels", json());
-  return labels.is_object() ? labels : json::object();
 }
 
 }  // namespace
@@ -155,8 +154,8 @@ HttpResponse image_history(const DaemonOptions& options, const HttpRequest& requ
   return {.body = body.dump()};
 }
 
-HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
-                       const std::string& name) {
+HttpResponse tag_image(const DaemonOptions& options, ImageEvents& events,
+                       const HttpRequest& request, const std::string& name) {
   check_params(request, "POST /images/{name}/tag", {"repo", "tag"});
   const std::string repo = request.param("repo").value_or("");
   const std::string tag = request.param("tag").value_or("");
@@ -168,21 +167,64 @@ HttpResponse tag_image(const DaemonOptions& options, const HttpRequest& request,
     engine::tag_image(store, name, target);
     return 0;
   });
+  const auto view = exporter::read_image(store.content(), engine::find_image(store, target));
+  events.publish("tag", view.config.str(), ImageRef::parse(target).familiar(),
+                 config_labels(view.config_json));
   return {.status = 201, .content_type = "text/plain", .body = ""};
 }
 
-HttpResponse remove_image(const DaemonOptions& options, const HttpRequest& request,
-                          const std::string& name) {
+HttpResponse remove_image(const DaemonOptions& options, ImageEvents& events,
+                          const HttpRequest& request, const std::string& name) {
   // noprune asks to keep untagged parent images; gantry's images have none.
   check_params(request, "DELETE /images/{name}", {"force", "noprune"});
   const bool force = bool_param(request.param("force").value_or(""));
   cache::Store store(options.root, cache::Store::Recovery::Skip);
+  // The image's id, for the events, before it may be gone.
+  const std::string id =
+      exporter::read_image(store.content(),
+                           on_image(name, [&] { return engine::find_image(store, name); }))
+          .config.str();
   const engine::RemovedImage removed =
       on_image(name, [&] { return engine::remove_image(store, name, force); });
   json body = json::array();
-  for (const auto& t : removed.untagged) body.push_back({{"Untagged", t}});
-  if (removed.deleted) body.push_back({{"Deleted", removed.deleted->str()}});
+  for (const auto& t : removed.untagged) {
+    body.push_back({{"Untagged", t}});
+    events.publish("untag", id, id);  // dockerd names the image by its id here
+  }
+  if (removed.deleted) {
+    body.push_back({{"Deleted", removed.deleted->str()}});
+    events.publish("delete", id, id);
+  }
   return {.body = body.dump()};
+}
+
+HttpResponse prune_images(const DaemonOptions& options, ImageEvents& events,
+                          const HttpRequest& request) {
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const engine::ImagePruneRequest prune = parse_image_prune_params(request, now);
+  cache::Store store(options.root, cache::Store::Recovery::Skip);
+  // The id of each name, for the untag events: the report names what went, not whose it was.
+  std::map<std::string, std::string> id_of;
+  if (prune.all)
+    for (const auto& entry : store.images().list())
+      id_of[entry.name] = exporter::read_image(store.content(), entry.manifest).config.str();
+  const engine::ImagePruneReport report = engine::prune_images(store, prune);
+  json deleted = json::array();
+  for (const auto& name : report.untagged) {
+    deleted.push_back({{"Untagged", name}});
+    if (const auto it = id_of.find(name); it != id_of.end())
+      events.publish("untag", it->second, it->second);
+  }
+  for (const auto& id : report.deleted) {
+    deleted.push_back({{"Deleted", id}});
+    events.publish("delete", id, id);
+  }
+  // dockerd answers null, not [], when nothing was deleted.
+  return {.body = json{{"ImagesDeleted", deleted.empty() ? json(nullptr) : deleted},
+                       {"SpaceReclaimed", report.reclaimed_bytes}}
+                      .dump()};
 }
 
 }  // namespace gantry::daemon

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "daemon/api_error.h"
@@ -18,6 +20,12 @@ namespace gantry::daemon {
 // nothing ("", 0, false).
 void check_params(const HttpRequest& request, const std::string& endpoint,
                   std::initializer_list<std::string_view> taken);
+
+// dockerd's filters parameter, {"key": {"value": true}} or the older {"key": ["value"]}: each
+// key with its values. Empty text or null: none. Throws UsageError naming `endpoint` for text
+// that is not such JSON.
+std::map<std::string, std::vector<std::string>> filter_values(const std::string& text,
+                                                              const std::string& endpoint);
 
 // dockerd's reading of a boolean parameter: anything but "", 0, no, false and none (in any
 // case) is true.

@@ -142,8 +142,14 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
     store.images().set(image.familiar(), manifest.digest);
     store.images().add_repo_digest(image.familiar(), registry_digest, manifest.digest);
   }
+  std::set<Digest> fetched;
+  for (const LayerDownload& d : downloads)
+    if (d.fetched) fetched.insert(d.blob.digest);
+  std::vector<PulledLayer> pulled;
+  // A blob the manifest names twice was downloaded once: its second mention already exists.
+  for (const auto& layer : layers) pulled.push_back({layer.digest, fetched.erase(layer.digest) > 0});
   return {manifest.digest, registry_digest, downloaded.load(), static_cast<int>(layers.size() + 1) - downloaded.load(),
-          host, {}};
+          host, {}, std::move(pulled)};
 }
 
 }  // namespace

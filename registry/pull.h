@@ -28,6 +28,12 @@
 
 namespace gantry::registry {
 
+// A layer of the image pulled, in the manifest's order: downloaded, or already in the store.
+struct PulledLayer {
+  Digest digest;  // the blob's, as the manifest names it
+  bool downloaded = false;
+};
+
 struct PullReport {
   Digest manifest;           // the platform manifest, what the local name points to
   Digest registry_digest;    // what the registry knows the image by: the index's digest for an index
@@ -35,6 +41,7 @@ struct PullReport {
   int blobs_present = 0;     // already in the store
   std::string source;        // the host the image came from: a mirror or the registry
   std::vector<std::string> mirror_failures;  // "<mirror>: <why>" for each mirror passed over
+  std::vector<PulledLayer> layers;
 };
 
 // Throws Error "pull <image>: <what failed>" naming the blob at fault, or the platforms an

@@ -3,6 +3,7 @@
 #include <tbb/parallel_for_each.h>
 
 #include <atomic>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
@@ -23,20 +24,30 @@ struct Pusher {
   const ImageRef& destination;
   const PushOptions& options;
   std::atomic<int> uploaded{0}, mounted{0}, present{0};
+  std::mutex blobs_mutex;
+  std::map<Digest, PushedBlob> blobs;
+
+  void record(const Digest& blob, PushedBlob pushed) {
+    std::lock_guard lock(blobs_mutex);
+    blobs[blob] = std::move(pushed);
+  }
 
   void push_blob(const Digest& blob, const std::vector<std::string>& mount_candidates) {
     if (client.has_blob(destination.path, blob)) {
       ++present;
+      record(blob, {PushedBlob::How::Present, {}});
       return;
     }
     for (const auto& from : mount_candidates)
       if (from != destination.path && client.mount_blob(destination.path, blob, from)) {
         ++mounted;
+        record(blob, {PushedBlob::How::Mounted, from});
         return;
       }
     client.upload_blob(destination.path, blob, store.content().path(blob), store.content().size(blob),
                        options.chunk_size);
     ++uploaded;
+    record(blob, {PushedBlob::How::Uploaded, {}});
   }
 
   // Pushes a manifest's blobs (or an index's manifests), then the manifest itself under `reference`.
@@ -81,7 +92,7 @@ PushReport push_image(cache::Store& store, const Digest& manifest, const ImageRe
     Pusher pusher{store, client, destination, push};
     const std::string reference = destination.tag.empty() ? manifest.str() : destination.tag;
     Digest pushed = pusher.push_manifest(manifest, reference);
-    return {pushed, pusher.uploaded, pusher.mounted, pusher.present};
+    return {pushed, pusher.uploaded, pusher.mounted, pusher.present, std::move(pusher.blobs)};
   } catch (const Error& e) {
     throw Error("push " + destination.familiar() + ": " + e.what());
   } catch (const json::exception& e) {

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "base/digest.h"
 #include "base/image_ref.h"
@@ -21,11 +23,19 @@ struct PushOptions {
   std::int64_t chunk_size = 0;  // bytes per PATCH; 0 uploads each blob in one PUT
 };
 
+// What became of one blob: uploaded, linked from another repository of the registry, or
+// found there already.
+struct PushedBlob {
+  enum class How { Uploaded, Mounted, Present } how = How::Uploaded;
+  std::string mounted_from;  // the repository, for Mounted
+};
+
 struct PushReport {
   Digest manifest;
   int blobs_uploaded = 0;
   int blobs_mounted = 0;
   int blobs_present = 0;  // the registry had them
+  std::map<Digest, PushedBlob> blobs;  // every blob of the image
 };
 
 // Pushes the image whose manifest is `manifest` to `destination` (its tag, or its digest when

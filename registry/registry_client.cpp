@@ -358,6 +358,9 @@ Digest RegistryClient::put_manifest(const std::string& repository, const std::st
 
 void RegistryClient::check_login() {
   HttpResponse r = send({.url = "/v2/"}, "");
+  if (r.status == 401)
+    throw LoginRefused(status_error("registry " + host_ + ": login", r).what(),
+                       endpoint().base_url + "/v2/");
   if (r.status != 200) throw status_error("registry " + host_ + ": login", r);
 }
 

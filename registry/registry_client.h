@@ -30,12 +30,23 @@
 #include <string_view>
 
 #include "base/digest.h"
+#include "base/error.h"
 #include "registry/auth_challenge.h"
 #include "registry/credentials.h"
 #include "registry/http_transport.h"
 #include "registry/registry_options.h"
 
 namespace gantry::registry {
+
+// The registry answered 401 to the credentials a login showed it.
+class LoginRefused : public Error {
+ public:
+  LoginRefused(const std::string& message, std::string url) : Error(message), url_(std::move(url)) {}
+  const std::string& url() const { return url_; }  // what was asked: "https://host:port/v2/"
+
+ private:
+  std::string url_;
+};
 
 struct RemoteManifest {
   std::string media_type;
@@ -66,6 +77,7 @@ class RegistryClient {
   Digest put_manifest(const std::string& repository, const std::string& reference,
                       const std::string& media_type, const std::string& bytes);
   // Proves the credentials: a 200 from GET /v2/ with them (after a token round for Bearer).
+  // Throws LoginRefused when the registry answers 401.
   void check_login();
 
  private:

@@ -12,12 +12,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "base/file_util.h"
 #include "base/unique_fd.h"
 #include "tests/e2e/gantry_daemon.h"
+#include "tests/e2e/local_registry.h"
 
 namespace gantry::e2e {
 namespace {
@@ -247,6 +250,163 @@ TEST_P(DaemonWithDockerClient, SystemDfAndBuilderPrune) {
       << refused.err;
 }
 
+TEST_P(DaemonWithDockerClient, LoginPushAndPullThroughARegistryWithBasicAuth) {
+  if (!LocalRegistry::available()) GTEST_SKIP() << "docker-registry is not installed";
+  LocalRegistry registry(LocalRegistry::Mode::Basic, env_.scratch() / "registry");
+  const std::string host = registry.host();
+  const fs::path wrong = env_.scratch() / "wrong-password";
+  std::ofstream(wrong) << "not-the-password\n";
+  const fs::path right = env_.scratch() / "password";
+  std::ofstream(right) << LocalRegistry::password() << "\n";
+  const auto env = docker_env(env_, *daemon_);
+  auto login = [&](const fs::path& password) {
+    return run_command({GetParam(), "login", "-u", LocalRegistry::user(), "--password-stdin", host},
+                       env, password);
+  };
+
+  // The daemon asks the registry, as dockerd does; the client keeps nothing of a refused login.
+  const auto refused = login(wrong);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("login attempt to http://" + host +
+                             "/v2/ failed with status: 401 Unauthorized"),
+            std::string::npos)
+      << refused.err << log();
+  const auto logged_in = login(right);
+  ASSERT_EQ(logged_in.exit_code, 0) << logged_in.err << log();
+  EXPECT_NE(logged_in.out.find("Login Succeeded"), std::string::npos) << logged_in.out;
+  // The docker CLI stored the credentials itself, in the test's own config dir.
+  EXPECT_NE(read_file(env_.scratch() / "docker-config" / "config.json").find(host),
+            std::string::npos);
+
+  const std::string image = host + "/team/app:v1";
+  ASSERT_EQ(docker({"tag", "busybox", image}).exit_code, 0);
+  const auto push = docker({"push", image});
+  ASSERT_EQ(push.exit_code, 0) << push.out << push.err << log();
+  EXPECT_NE(push.out.find("The push refers to repository [" + host + "/team/app]"),
+            std::string::npos)
+      << push.out;
+  EXPECT_NE(push.out.find(": Pushed"), std::string::npos) << push.out;
+  const auto digest_at = push.out.find("v1: digest: sha256:");
+  ASSERT_NE(digest_at, std::string::npos) << push.out;
+  const std::string digest = push.out.substr(digest_at + 12, 71);
+  // The registry has what the push said, under that digest.
+  const auto manifest = run_command({"curl", "-s", "-u",
+                                     LocalRegistry::user() + ":" + LocalRegistry::password(), "-H",
+                                     "Accept: application/vnd.oci.image.manifest.v1+json, "
+                                     "application/vnd.docker.distribution.manifest.v2+json",
+                                     "-o", "/dev/null", "-w", "%{http_code}",
+                                     "http://" + host + "/v2/team/app/manifests/" + digest});
+  EXPECT_EQ(manifest.out, "200") << digest;
+
+  // A daemon on another, empty store pulls it with the same client credentials.
+  GantryEnv empty;
+  GantryDaemon other(empty);
+  auto other_env = env;
+  other_env["DOCKER_HOST"] = "unix://" + other.socket().string();
+  const auto pull = run_command({GetParam(), "pull", image}, other_env);
+  ASSERT_EQ(pull.exit_code, 0) << pull.out << pull.err << other.log();
+  EXPECT_NE(pull.out.find("v1: Pulling from team/app"), std::string::npos) << pull.out;
+  EXPECT_NE(pull.out.find(": Pull complete"), std::string::npos) << pull.out;
+  EXPECT_NE(pull.out.find("Digest: " + digest), std::string::npos) << pull.out;
+  EXPECT_NE(pull.out.find("Status: Downloaded newer image for " + image), std::string::npos)
+      << pull.out;
+  const auto id =
+      run_command({GetParam(), "image", "inspect", "--format", "{{.Id}}", image}, other_env);
+  ASSERT_EQ(id.exit_code, 0) << id.err;
+  EXPECT_EQ(id.out, env_.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out);
+  const auto again = run_command({GetParam(), "pull", image}, other_env);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("Status: Image is up to date for " + image), std::string::npos)
+      << again.out;
+
+  // Without the credentials the registry refuses the pull, and the daemon says so.
+  auto logged_out = other_env;
+  logged_out["DOCKER_CONFIG"] = (empty.scratch() / "no-docker-config").string();
+  const auto anonymous = run_command({GetParam(), "pull", host + "/team/app:v1"}, logged_out);
+  EXPECT_NE(anonymous.exit_code, 0);
+  EXPECT_NE(anonymous.err.find("401"), std::string::npos) << anonymous.err;
+}
+
+TEST_P(DaemonWithDockerClient, ImagePruneRemovesDanglingImagesAndWithAllEveryImage) {
+  const std::string old_id = env_.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out;
+  // Another image takes the name: the first one is left dangling.
+  ASSERT_EQ(
+      env_.gantry({"import", "--change", "ENV SECOND=1", busybox_rootfs_tar().string(), "busybox"})
+          .exit_code,
+      0);
+  const auto dangling = docker({"images", "--filter", "dangling=true", "-q", "--no-trunc"});
+  ASSERT_EQ(dangling.out, old_id) << dangling.err;
+
+  const auto prune = docker({"image", "prune", "-f"});
+  ASSERT_EQ(prune.exit_code, 0) << prune.err << log();
+  EXPECT_NE(prune.out.find("deleted: " + old_id), std::string::npos) << prune.out;
+  EXPECT_NE(prune.out.find("Total reclaimed space: "), std::string::npos) << prune.out;
+  EXPECT_EQ(docker({"images", "--filter", "dangling=true", "-q"}).out, "");
+  EXPECT_NE(env_.gantry({"images", "--format", "{{.Repository}}"}).out.find("busybox"),
+            std::string::npos);
+
+  // A label the image lacks keeps it; -a then removes the named image too.
+  const auto labelled = docker({"image", "prune", "-a", "-f", "--filter", "label=team=none"});
+  ASSERT_EQ(labelled.exit_code, 0) << labelled.err << log();
+  EXPECT_EQ(labelled.out.find("untagged:"), std::string::npos) << labelled.out;
+  const auto all = docker({"image", "prune", "-a", "-f"});
+  ASSERT_EQ(all.exit_code, 0) << all.err << log();
+  EXPECT_NE(all.out.find("untagged: busybox:latest"), std::string::npos) << all.out;
+  EXPECT_EQ(env_.gantry({"images", "-q"}).out, "");
+
+  const auto refused = docker({"image", "prune", "-f", "--filter", "reference=busybox"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("the filter `reference` is not one gantry supports"),
+            std::string::npos)
+      << refused.err;
+}
+
+TEST_P(DaemonWithDockerClient, EventsListATagAnotherClientMade) {
+  const std::string since = std::to_string(std::time(nullptr) - 1);
+  // The tag is made by a client of another kind, before `docker events` asks.
+  const auto tag = run_command({"curl", "-sSf", "--unix-socket", daemon_->socket().string(), "-X",
+                                "POST", "http://gantry/images/busybox/tag?repo=app&tag=evt"});
+  ASSERT_EQ(tag.exit_code, 0) << tag.err << log();
+  ASSERT_EQ(docker({"rmi", "app:evt"}).exit_code, 0);
+  const std::string until = std::to_string(std::time(nullptr) + 1);
+  const auto events =
+      docker({"events", "--filter", "type=image", "--since", since, "--until", until});
+  ASSERT_EQ(events.exit_code, 0) << events.err << log();
+  const std::string id = env_.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out;
+  EXPECT_NE(events.out.find(" image tag " + id.substr(0, id.size() - 1) + " (name=app:evt)"),
+            std::string::npos)
+      << events.out;
+  EXPECT_NE(events.out.find(" image untag " + id.substr(0, id.size() - 1)), std::string::npos)
+      << events.out;
+
+  const auto tags =
+      docker({"events", "--filter", "event=tag", "--filter", "image=app", "--since", since,
+              "--until", until, "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"});
+  ASSERT_EQ(tags.exit_code, 0) << tags.err << log();
+  EXPECT_EQ(tags.out, "image tag app:evt\n");
+
+  const auto refused =
+      docker({"events", "--filter", "container=x", "--since", since, "--until", until});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("the filter `container` is not one gantry supports"),
+            std::string::npos)
+      << refused.err;
+}
+
+TEST_P(DaemonWithDockerClient, ImportMakesAnImageOfTheTarballSent) {
+  const auto import = docker(
+      {"import", "--change", "ENV FROM_IMPORT=1", busybox_rootfs_tar().string(), "imported:v1"});
+  ASSERT_EQ(import.exit_code, 0) << import.err << log();
+  ASSERT_TRUE(import.out.starts_with("sha256:")) << import.out;
+  const auto env =
+      docker({"image", "inspect", "--format", "{{.Id}} {{.Config.Env}}", "imported:v1"});
+  ASSERT_EQ(env.exit_code, 0) << env.err;
+  EXPECT_EQ(env.out.substr(0, import.out.size() - 1), import.out.substr(0, import.out.size() - 1));
+  EXPECT_NE(env.out.find("FROM_IMPORT=1"), std::string::npos) << env.out;
+  EXPECT_EQ(env_.gantry({"run", "--rm", "imported:v1", "sh", "-c", "echo $FROM_IMPORT"}).out,
+            "1\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(Clients, DaemonWithDockerClient,
                          ::testing::Values("/usr/bin/docker", "/usr/local/bin/docker"),
                          [](const auto& info) {
@@ -276,6 +436,19 @@ TEST(Daemon, SigtermCancelsTheRunningBuildsRemovesTheSocketAndExitsZero) {
   EXPECT_NE(wait_for(client), 0);  // its build was cancelled
   EXPECT_TRUE(eventually([] { return !process_running({"sleep", "4343"}); }));
   EXPECT_NE(daemon.log().find("build cancelled"), std::string::npos) << daemon.log();
+}
+
+TEST(Daemon, SigtermEndsTheEventStreamsItServes) {
+  GantryEnv env;
+  GantryDaemon daemon(env);
+  // A live stream (no since, no until) that would otherwise last for as long as the client.
+  const int client = spawn_command(
+      {"curl", "-sSfN", "--unix-socket", daemon.socket().string(), "http://gantry/events"});
+  ASSERT_TRUE(eventually([&] {
+    return daemon.log().find("GET /events: 200") != std::string::npos;
+  })) << daemon.log();
+  EXPECT_EQ(daemon.stop(), 0) << daemon.log();
+  EXPECT_EQ(wait_for(client), 0);  // the stream ended as a whole response, not cut off
 }
 
 TEST(Daemon, AClientThatHangsUpCancelsItsBuild) {

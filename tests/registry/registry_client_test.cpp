@@ -78,8 +78,15 @@ TEST_F(RegistryClientTest, PullPicksThePlatformOfAnIndexAndVerifiesEveryBlob) {
   auto amd64 = make_image(source, "amd64");
   auto arm64 = make_image(source, "arm64");
   const std::string host = registry_->host();
-  for (const auto& image : {amd64, arm64})
-    push_image(source, image.manifest, ImageRef::parse(host + "/multi/app@" + image.manifest.str()), {}, CredentialStore({}));
+  for (const auto& image : {amd64, arm64}) {
+    const auto pushed = push_image(source, image.manifest,
+                                   ImageRef::parse(host + "/multi/app@" + image.manifest.str()), {},
+                                   CredentialStore({}));
+    // The config and the layer, each new to the registry.
+    EXPECT_EQ(pushed.blobs.size(), 2u);
+    for (const auto& [blob, outcome] : pushed.blobs)
+      EXPECT_EQ(outcome.how, PushedBlob::How::Uploaded) << blob.str();
+  }
   namespace mt = exporter::media_types;
   auto entry = [&](const exporter::ImageRecord& r, const std::string& arch) {
     return json{{"mediaType", mt::kOciManifest}, {"digest", r.manifest.str()}, {"size", r.size},
@@ -94,7 +101,15 @@ TEST_F(RegistryClientTest, PullPicksThePlatformOfAnIndexAndVerifiesEveryBlob) {
                            Platform::parse("linux/amd64"));
   EXPECT_EQ(report.manifest, amd64.manifest);
   EXPECT_EQ(report.blobs_downloaded, 2);
+  ASSERT_EQ(report.layers.size(), 1u);
+  EXPECT_TRUE(report.layers[0].downloaded);
   EXPECT_EQ(fresh.images().find(host + "/multi/app:1"), amd64.manifest);
+  // Pulled again, the layer is one the store has.
+  const auto again = pull_image(fresh, ImageRef::parse(host + "/multi/app:1"), {},
+                                CredentialStore({}), Platform::parse("linux/amd64"));
+  ASSERT_EQ(again.layers.size(), 1u);
+  EXPECT_EQ(again.layers[0].digest, report.layers[0].digest);
+  EXPECT_FALSE(again.layers[0].downloaded);
   // As docker records it, the repository's digest of the image is the index's.
   EXPECT_EQ(report.registry_digest, index_digest);
   ASSERT_EQ(fresh.images().repo_digests(amd64.manifest).size(), 1u);
@@ -119,6 +134,13 @@ TEST_F(RegistryClientTest, BasicAuthErrorsSayWhatToDo) {
   EXPECT_NE(message_of([&] { RegistryClient(host, {}, Credentials{"gantry", "wrong"}).check_login(); })
                 .find("rejected the credentials of user `gantry`"),
             std::string::npos);
+  // A refusal says what was asked, for the daemon's POST /auth to answer dockerd's 401.
+  try {
+    RegistryClient(host, {}, Credentials{"gantry", "wrong"}).check_login();
+    ADD_FAILURE() << "the login was not refused";
+  } catch (const LoginRefused& e) {
+    EXPECT_EQ(e.url(), "http://" + host + "/v2/");
+  }
   RegistryClient good(host, {}, Credentials{LocalRegistry::user(), LocalRegistry::password()});
   good.check_login();
   EXPECT_FALSE(good.has_blob("a/b", d));
