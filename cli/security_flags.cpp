@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "executor/capabilities.h"
 #include "executor/seccomp_profile.h"
 
 namespace gantry::cli {
@@ -27,7 +28,8 @@ executor::SecurityOptions::Seccomp seccomp_profile(const std::string& option,
     out.seccomp_profile = read_file(file);
     // Compiled now, so that a bad profile is a usage error before anything runs; the executor
     // compiles it again on first use.
-    (void)executor::compile_docker_profile(out.seccomp_profile, file);
+    (void)executor::compile_docker_profile(out.seccomp_profile, file,
+                                           executor::kDefaultCapabilities);
   } catch (const Error& e) {
     throw UsageError("--security-opt `" + option + "`: " + e.what());
   }
