@@ -78,7 +78,8 @@ int run_container(const GlobalOptions& global, const RunFlags& f) {
                     : f.network == "none" ? executor::Network::None
                                           : executor::Network::Private;
   request.limits = parse_limits(f.limits);
-  request.security = parse_security_options(f.security);
+  request.security = parse_security_options(
+      f.security, request.capabilities.value_or(executor::kDefaultCapabilities));
   const engine::PullPolicy pull = engine::parse_pull_policy(f.pull, "--pull");
 
   cache::Store store(global.state_root());

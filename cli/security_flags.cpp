@@ -18,6 +18,7 @@ bool host_has_selinux() { return ::access("/sys/fs/selinux/enforce", F_OK) == 0;
 
 executor::SecurityOptions::Seccomp seccomp_profile(const std::string& option,
                                                    const std::string& file,
+                                                   std::uint64_t capabilities,
                                                    executor::SecurityOptions& out) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) {
@@ -25,9 +26,9 @@ executor::SecurityOptions::Seccomp seccomp_profile(const std::string& option,
   }
   try {
     out.seccomp_profile = read_file(file);
-    // Compiled now, so that a bad profile is a usage error before anything runs; the executor
-    // compiles it again on first use.
-    (void)executor::compile_docker_profile(out.seccomp_profile, file);
+    // Compiled now, for the run's capabilities (which pick the rules that apply), so that a bad
+    // profile is a usage error before anything runs; the executor compiles it again on first use.
+    (void)executor::compile_docker_profile(out.seccomp_profile, file, capabilities);
   } catch (const Error& e) {
     throw UsageError("--security-opt `" + option + "`: " + e.what());
   }
@@ -45,7 +46,8 @@ void add_security_flags(CLI::App& command, SecurityFlags& flags) {
       ->allow_extra_args(false);
 }
 
-executor::SecurityOptions parse_security_options(const SecurityFlags& flags) {
+executor::SecurityOptions parse_security_options(const SecurityFlags& flags,
+                                                 std::uint64_t capabilities) {
   executor::SecurityOptions out;
   for (const std::string& option : flags.options) {
     // docker's older form KEY:VALUE is still accepted by docker; a file path may hold ':' too,
@@ -61,7 +63,7 @@ executor::SecurityOptions parse_security_options(const SecurityFlags& flags) {
       if (value == "unconfined") {
         out.seccomp = executor::SecurityOptions::Seccomp::Unconfined;
       } else {
-        out.seccomp = seccomp_profile(option, value, out);
+        out.seccomp = seccomp_profile(option, value, capabilities, out);
       }
     } else if (key == "no-new-privileges") {
       if (split != std::string::npos && value != "true" && value != "false") {

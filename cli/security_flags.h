@@ -6,9 +6,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "executor/capabilities.h"
 #include "executor/executor.h"
 
 namespace gantry::cli {
@@ -19,8 +21,9 @@ struct SecurityFlags {
 
 void add_security_flags(CLI::App& command, SecurityFlags& flags);
 
-// Reads and checks a seccomp profile file (compiling it). Throws UsageError naming the option
-// and what is wrong with it.
-executor::SecurityOptions parse_security_options(const SecurityFlags& flags);
+// Reads and checks a seccomp profile file (compiling it for a run with `capabilities`, a mask as
+// Credentials::capabilities). Throws UsageError naming the option and what is wrong with it.
+executor::SecurityOptions parse_security_options(
+    const SecurityFlags& flags, std::uint64_t capabilities = executor::kDefaultCapabilities);
 
 }  // namespace gantry::cli

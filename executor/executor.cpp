@@ -159,7 +159,10 @@ bool stream_output(int stdout_fd, int stderr_fd, int status_fd, const LineSink& 
 Executor::Executor(std::filesystem::path state_dir) : state_dir_(std::move(state_dir)) {}
 
 void Executor::prepare() {
-  seccomp_ = std::make_unique<SeccompFilter>();
+  // The default profile for the default capabilities, the filter of most runs, compiled before
+  // the first.
+  default_seccomp_[kDefaultCapabilities] =
+      std::make_unique<const SeccompFilter>(kDefaultCapabilities);
   cgroups_ = std::make_unique<SandboxCgroup>(CgroupHierarchy::of_this_process());
   last_capability_ = last_capability();
   std::filesystem::create_directories(state_dir_);
@@ -229,7 +232,7 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   const bool unconfined = spec.insecure || spec.privileged;
   plan.credentials = credentials_for(identity, unconfined, last_capability_);
   if (spec.capabilities) plan.credentials.capabilities = *spec.capabilities;
-  plan.seccomp = seccomp_for(spec);
+  plan.seccomp = seccomp_for(spec, plan.credentials.capabilities);
   plan.no_new_privileges = spec.security.no_new_privileges;
   plan.readonly_root = spec.readonly_root;
   plan.privileged = spec.privileged;
@@ -291,18 +294,22 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
   return result;
 }
 
-const SeccompFilter* Executor::seccomp_for(const RunSpec& spec) {
+const SeccompFilter* Executor::seccomp_for(const RunSpec& spec, std::uint64_t capabilities) {
   if (spec.insecure || spec.privileged) return nullptr;
+  const std::lock_guard lock(seccomp_mutex_);
   switch (spec.security.seccomp) {
-    case SecurityOptions::Seccomp::Default: return seccomp_.get();
+    case SecurityOptions::Seccomp::Default: {
+      auto& filter = default_seccomp_[capabilities];
+      if (!filter) filter = std::make_unique<const SeccompFilter>(capabilities);
+      return filter.get();
+    }
     case SecurityOptions::Seccomp::Unconfined: return nullptr;
     case SecurityOptions::Seccomp::Profile: break;
   }
-  const std::lock_guard lock(profiles_mutex_);
-  auto& filter = profiles_[spec.security.seccomp_profile];
+  auto& filter = profiles_[{spec.security.seccomp_profile, capabilities}];
   if (!filter) {
-    filter = std::make_unique<const SeccompFilter>(
-        compile_docker_profile(spec.security.seccomp_profile, spec.security.seccomp_profile_name));
+    filter = std::make_unique<const SeccompFilter>(compile_docker_profile(
+        spec.security.seccomp_profile, spec.security.seccomp_profile_name, capabilities));
   }
   return filter.get();
 }

@@ -265,15 +265,15 @@ class Executor {
 
  private:
   void prepare();  // once, before the first run
-  const SeccompFilter* seccomp_for(const RunSpec& spec);
+  const SeccompFilter* seccomp_for(const RunSpec& spec, std::uint64_t capabilities);
 
   std::filesystem::path state_dir_;
   std::once_flag prepared_;
-  // Compiled once: loading a ready BPF program is one syscall per run.
-  std::unique_ptr<const SeccompFilter> seccomp_;
-  // The users' profiles, by their text: compiled on first use.
-  std::mutex profiles_mutex_;
-  std::map<std::string, std::unique_ptr<const SeccompFilter>> profiles_;
+  // Compiled once per capability set (the default profile) and per profile text and capability
+  // set (the users' profiles), on first use: loading a ready BPF program is one syscall per run.
+  std::mutex seccomp_mutex_;
+  std::map<std::uint64_t, std::unique_ptr<const SeccompFilter>> default_seccomp_;
+  std::map<std::pair<std::string, std::uint64_t>, std::unique_ptr<const SeccompFilter>> profiles_;
   std::unique_ptr<NetworkPool> networks_;
   // The parent cgroup of every run, with the device rules.
   std::unique_ptr<SandboxCgroup> cgroups_;

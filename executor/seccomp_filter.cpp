@@ -1,7 +1,8 @@
 #include "executor/seccomp_filter.h"
 
-#include <sched.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -20,24 +21,79 @@
 namespace gantry::executor {
 namespace {
 
-// Refused with EPERM: each needs CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_BOOT, CAP_SYS_TIME,
-// CAP_SYS_RAWIO, CAP_SYS_NICE, CAP_SYSLOG or CAP_DAC_READ_SEARCH in Docker's profile, none of
-// which a default container has. ptrace stays allowed, as Docker does on kernels >= 4.8.
+constexpr std::uint64_t cap(int number) { return 1ULL << number; }
+
+// A syscall refused with EPERM unless the run has one of `openers` (a capability mask), as
+// Docker's default profile has it.
+struct Denied {
+  const char* name;
+  std::uint64_t openers;
+};
+
+constexpr std::uint64_t kNever = 0;
+
+// None of the openers is in a default container's set. ptrace stays allowed, as Docker does on
+// kernels >= 4.8.
 constexpr std::array kDenied = {
-    "acct",          "add_key",        "bpf",           "clock_adjtime",   "clock_settime",
-    "create_module", "delete_module",  "fanotify_init", "finit_module",    "fsconfig",
-    "fsmount",       "fsopen",         "fspick",        "get_kernel_syms", "get_mempolicy",
-    "init_module",   "ioperm",         "iopl",          "kexec_file_load", "kexec_load",
-    "keyctl",        "lookup_dcookie", "mbind",         "mount",           "mount_setattr",
-    "move_mount",    "move_pages",     "nfsservctl",    "open_by_handle_at", "open_tree",
-    "perf_event_open", "pivot_root",   "quotactl",      "quotactl_fd",     "reboot",
-    "request_key",   "set_mempolicy",  "setns",         "settimeofday",    "stime",
-    "swapoff",       "swapon",         "_sysctl",       "sysfs",           "syslog",
-    "umount",        "umount2",        "unshare",       "uselib",          "userfaultfd",
-    "ustat",         "vhangup",        "vm86",          "vm86old",
+    Denied{"acct", cap(CAP_SYS_PACCT)},
+    Denied{"add_key", kNever},
+    Denied{"bpf", cap(CAP_SYS_ADMIN) | cap(CAP_BPF)},
+    Denied{"clock_adjtime", kNever},
+    Denied{"clock_settime", cap(CAP_SYS_TIME)},
+    Denied{"create_module", kNever},
+    Denied{"delete_module", cap(CAP_SYS_MODULE)},
+    Denied{"fanotify_init", cap(CAP_SYS_ADMIN)},
+    Denied{"finit_module", cap(CAP_SYS_MODULE)},
+    Denied{"fsconfig", cap(CAP_SYS_ADMIN)},
+    Denied{"fsmount", cap(CAP_SYS_ADMIN)},
+    Denied{"fsopen", cap(CAP_SYS_ADMIN)},
+    Denied{"fspick", cap(CAP_SYS_ADMIN)},
+    Denied{"get_kernel_syms", kNever},
+    Denied{"get_mempolicy", cap(CAP_SYS_NICE)},
+    Denied{"init_module", cap(CAP_SYS_MODULE)},
+    Denied{"ioperm", cap(CAP_SYS_RAWIO)},
+    Denied{"iopl", cap(CAP_SYS_RAWIO)},
+    Denied{"kexec_file_load", kNever},
+    Denied{"kexec_load", kNever},
+    Denied{"keyctl", kNever},
+    Denied{"lookup_dcookie", cap(CAP_SYS_ADMIN)},
+    Denied{"mbind", cap(CAP_SYS_NICE)},
+    Denied{"mount", cap(CAP_SYS_ADMIN)},
+    Denied{"mount_setattr", cap(CAP_SYS_ADMIN)},
+    Denied{"move_mount", cap(CAP_SYS_ADMIN)},
+    Denied{"move_pages", kNever},
+    Denied{"nfsservctl", kNever},
+    Denied{"open_by_handle_at", cap(CAP_DAC_READ_SEARCH)},
+    Denied{"open_tree", cap(CAP_SYS_ADMIN)},
+    Denied{"perf_event_open", cap(CAP_SYS_ADMIN) | cap(CAP_PERFMON)},
+    Denied{"pivot_root", kNever},
+    Denied{"quotactl", cap(CAP_SYS_ADMIN)},
+    Denied{"quotactl_fd", cap(CAP_SYS_ADMIN)},
+    Denied{"reboot", cap(CAP_SYS_BOOT)},
+    Denied{"request_key", kNever},
+    Denied{"set_mempolicy", cap(CAP_SYS_NICE)},
+    Denied{"setns", cap(CAP_SYS_ADMIN)},
+    Denied{"settimeofday", cap(CAP_SYS_TIME)},
+    Denied{"stime", cap(CAP_SYS_TIME)},
+    Denied{"swapoff", kNever},
+    Denied{"swapon", kNever},
+    Denied{"_sysctl", kNever},
+    Denied{"sysfs", kNever},
+    Denied{"syslog", cap(CAP_SYS_ADMIN) | cap(CAP_SYSLOG)},
+    Denied{"umount", cap(CAP_SYS_ADMIN)},
+    Denied{"umount2", cap(CAP_SYS_ADMIN)},
+    Denied{"unshare", cap(CAP_SYS_ADMIN)},
+    Denied{"uselib", kNever},
+    Denied{"userfaultfd", kNever},
+    Denied{"ustat", kNever},
+    Denied{"vhangup", cap(CAP_SYS_TTY_CONFIG)},
+    Denied{"vm86", kNever},
+    Denied{"vm86old", kNever},
     // io_uring runs I/O from kernel workers that escape the checks on the calling task (its
     // operations never pass through this filter); Docker's profile has refused it since 25.0.
-    "io_uring_enter", "io_uring_register", "io_uring_setup",
+    Denied{"io_uring_enter", kNever},
+    Denied{"io_uring_register", kNever},
+    Denied{"io_uring_setup", kNever},
 };
 
 // The personas Docker's profile lets personality(2) set: Linux, Linux with UNAME26, 32-bit
@@ -82,7 +138,7 @@ std::vector<MaskedValue> refused_blocks(const std::array<std::uint32_t, 5>& allo
 
 }  // namespace
 
-SeccompFilter::SeccompFilter() {
+SeccompFilter::SeccompFilter(std::uint64_t capabilities) {
   SeccompContext ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) throw Error("seccomp: cannot create a filter");
   // Without these, a 32-bit syscall would bypass a filter written for x86_64 only.
@@ -90,13 +146,17 @@ SeccompFilter::SeccompFilter() {
     const int rc = seccomp_arch_add(ctx.get(), arch);
     if (rc != -EEXIST) check(rc, "add architecture");
   }
-  for (const char* name : kDenied) {
-    const int nr = seccomp_syscall_resolve_name(name);
+  for (const Denied& denied : kDenied) {
+    if (capabilities & denied.openers) continue;
+    const int nr = seccomp_syscall_resolve_name(denied.name);
     if (nr == __NR_SCMP_ERROR) continue;  // not a syscall on any of our ABIs
-    check(seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(EPERM), nr, 0), std::string("deny ") + name);
+    check(seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(EPERM), nr, 0),
+          std::string("deny ") + denied.name);
   }
-  // clone is fine for threads and processes, not for new namespaces.
+  const bool sys_admin = capabilities & cap(CAP_SYS_ADMIN);
+  // clone is fine for threads and processes, not for new namespaces (without CAP_SYS_ADMIN).
   for (int flag : kNamespaceFlags) {
+    if (sys_admin) break;
     const auto mask = static_cast<scmp_datum_t>(flag);
     check(seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
                            SCMP_A0(SCMP_CMP_MASKED_EQ, mask, mask)),
@@ -110,7 +170,9 @@ SeccompFilter::SeccompFilter() {
   }
   // clone3 passes its flags in memory, out of the filter's reach: ENOSYS makes libc fall back
   // to clone, which is checked above.
-  check(seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "deny clone3");
+  if (!sys_admin) {
+    check(seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "deny clone3");
+  }
 
   program_ = compile_bpf(ctx.get());
 }

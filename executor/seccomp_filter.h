@@ -1,12 +1,15 @@
-// The default seccomp profile: what Docker's default profile refuses to a container that has
-// no CAP_SYS_ADMIN (new namespaces, mounts, kernel modules, keyrings, bpf, reboot, ...), and
-// what it refuses to every container: io_uring, and personality(2) beyond the plain personas.
-// It is compiled to BPF once per Executor and only loaded in each run, which is one syscall.
+// The default seccomp profile: what Docker's default profile refuses to a container without
+// the capability that opens each call (CAP_SYS_ADMIN: new namespaces, mounts, bpf, ...;
+// CAP_SYS_MODULE: kernel modules; CAP_SYS_TIME: setting the clock; ...), and what it refuses to
+// every container: keyrings, io_uring, and personality(2) beyond the plain personas. It is
+// compiled to BPF once per Executor and capability set, and only loaded in each run, which is
+// one syscall.
 // A profile of the user's (--security-opt seccomp=FILE) is compiled by seccomp_profile.h.
 #pragma once
 
 #include <linux/filter.h>
 
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -14,8 +17,9 @@ namespace gantry::executor {
 
 class SeccompFilter {
  public:
-  // Builds the profile with libseccomp for the native, x86 and x32 ABIs.
-  SeccompFilter();
+  // Builds the profile for a run with `capabilities` (a mask, as Credentials::capabilities) with
+  // libseccomp for the native, x86 and x32 ABIs.
+  explicit SeccompFilter(std::uint64_t capabilities);
   // A program compiled from another profile (seccomp_context.h compile_bpf).
   explicit SeccompFilter(std::vector<sock_filter> program) : program_(std::move(program)) {}
 

@@ -22,11 +22,11 @@ namespace {
 
 using nlohmann::json;
 
-// A capability as Docker's profiles name it ("CAP_SYS_ADMIN"), in Docker's default set.
-bool has_capability(const std::string& name) {
+// A capability as Docker's profiles name it ("CAP_SYS_ADMIN"), in `capabilities` (a mask).
+bool has_capability(const std::string& name, std::uint64_t capabilities) {
   if (!name.starts_with("CAP_")) return false;
   const std::optional<unsigned> number = capability_number(std::string_view(name).substr(4));
-  return number && ((kDefaultCapabilities >> *number) & 1);
+  return number && ((capabilities >> *number) & 1);
 }
 
 // Go's name for this machine's architecture, as profiles' includes/excludes name it.
@@ -63,7 +63,8 @@ bool kernel_at_least(const std::string& version) {
 
 class ProfileCompiler {
  public:
-  ProfileCompiler(const json& profile, const std::string& name) : profile_(profile), name_(name) {}
+  ProfileCompiler(const json& profile, const std::string& name, std::uint64_t capabilities)
+      : profile_(profile), name_(name), capabilities_(capabilities) {}
 
   std::vector<sock_filter> compile() {
     for (const char* unsupported : {"flags", "listenerPath", "listenerMetadata"}) {
@@ -162,14 +163,14 @@ class ProfileCompiler {
     return out;
   }
 
-  // Whether a rule's includes/excludes keep it for a default run on this machine.
+  // Whether a rule's includes/excludes keep it for the run on this machine.
   bool applies(const json& rule, const std::string& where) const {
     const std::string machine = native_arch();
     if (rule.contains("includes") && rule["includes"].is_object()) {
       const json& in = rule["includes"];
       if (in.contains("caps") && !in["caps"].is_null()) {
         for (const auto& cap : field<std::vector<std::string>>(in, "caps", where)) {
-          if (!has_capability(cap)) return false;
+          if (!has_capability(cap, capabilities_)) return false;
         }
       }
       if (in.contains("arches") && !in["arches"].is_null()) {
@@ -185,7 +186,7 @@ class ProfileCompiler {
       const json& out = rule["excludes"];
       if (out.contains("caps") && !out["caps"].is_null()) {
         for (const auto& cap : field<std::vector<std::string>>(out, "caps", where)) {
-          if (has_capability(cap)) return false;
+          if (has_capability(cap, capabilities_)) return false;
         }
       }
       if (out.contains("arches") && !out["arches"].is_null()) {
@@ -261,12 +262,14 @@ class ProfileCompiler {
 
   const json& profile_;
   const std::string& name_;
+  const std::uint64_t capabilities_;
   SeccompContext ctx_;
 };
 
 }  // namespace
 
-SeccompFilter compile_docker_profile(std::string_view text, const std::string& name) {
+SeccompFilter compile_docker_profile(std::string_view text, const std::string& name,
+                                     std::uint64_t capabilities) {
   json profile;
   try {
     profile = json::parse(text);
@@ -274,7 +277,7 @@ SeccompFilter compile_docker_profile(std::string_view text, const std::string& n
     throw Error("seccomp profile `" + name + "`: not JSON: " + e.what());
   }
   if (!profile.is_object()) throw Error("seccomp profile `" + name + "`: not a JSON object");
-  return SeccompFilter(ProfileCompiler(profile, name).compile());
+  return SeccompFilter(ProfileCompiler(profile, name, capabilities).compile());
 }
 
 }  // namespace gantry::executor

@@ -168,6 +168,34 @@ TEST_F(RunFlagsTest, CapAddAndCapDropChangeDockersDefaultSet) {
   expect_refused(run({"--cap-add", "FLY", "busybox", "true"}), {"--cap-add", "FLY"});
 }
 
+TEST_F(RunFlagsTest, CapAddOpensTheSyscallsDockersProfileGivesThatCapability) {
+  // Without CAP_SYS_ADMIN, seccomp refuses new namespaces and mounts; with it, as docker, not.
+  const Outcome refused = run({"busybox", "unshare", "-m", "true"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("Operation not permitted"), std::string::npos) << refused.err;
+  const Outcome o = run(
+      {"--cap-add", "SYS_ADMIN", "busybox", "sh", "-c",
+       "unshare -m true && mkdir /m && mount -t tmpfs made-here /m && grep ' /m ' /proc/mounts"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("made-here /m tmpfs"), std::string::npos) << o.out;
+}
+
+TEST_F(RunFlagsTest, SeccompProfileIsCheckedForTheRunsCapabilities) {
+  // A rule kept only for CAP_SYS_ADMIN is compiled (and its fault found) only with --cap-add
+  // SYS_ADMIN: then the fault is a usage error before the run, as any other in the profile.
+  const fs::path profile = env_.scratch() / "admin-rule.json";
+  write_file_atomic(profile, R"({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [
+      {"names": ["mount"], "action": "SCMP_ACT_SOMETIMES", "includes": {"caps": ["CAP_SYS_ADMIN"]}}
+    ]
+  })");
+  const std::string option = "seccomp=" + profile.string();
+  EXPECT_EQ(run({"--security-opt", option, "busybox", "true"}).exit_code, 0);
+  expect_refused(run({"--security-opt", option, "--cap-add", "SYS_ADMIN", "busybox", "true"}),
+                 {"--security-opt", "unknown action `SCMP_ACT_SOMETIMES`"});
+}
+
 TEST_F(RunFlagsTest, PrivilegedHasEveryCapabilityNoSeccompAndWritableSys) {
   EXPECT_EQ(status_line({"--privileged"}, "Seccomp"), "Seccomp:\t0\n");
   EXPECT_EQ(status_line({}, "Seccomp"), "Seccomp:\t2\n");

@@ -1,6 +1,8 @@
 // Docker's JSON seccomp profiles (executor/seccomp_profile.h): what a compiled profile does to
 // a process that loads it, and the errors that name what is wrong in one. Run as root (loading
 // a filter without no_new_privs needs CAP_SYS_ADMIN).
+#include "executor/seccomp_profile.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -12,7 +14,7 @@
 #include <functional>
 
 #include "base/error.h"
-#include "executor/seccomp_profile.h"
+#include "executor/capabilities.h"
 
 namespace gantry::executor {
 namespace {
@@ -33,7 +35,7 @@ int errno_under(const SeccompFilter& filter, const std::function<int()>& call) {
 
 std::string message_of(std::string_view profile) {
   try {
-    compile_docker_profile(profile, "p.json");
+    compile_docker_profile(profile, "p.json", kDefaultCapabilities);
   } catch (const Error& e) {
     return e.what();
   }
@@ -48,15 +50,15 @@ TEST(SeccompProfile, RulesActionsAndErrnoRet) {
       {"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
       {"names": ["getpid", "no_such_call"], "action": "SCMP_ACT_ALLOW"}
     ]})",
-                                                      "p.json");
+                                                      "p.json", kDefaultCapabilities);
   EXPECT_EQ(errno_under(filter, [] { return ::mkdir("/nonexistent-dir/x", 0755); }), EPERM);
   EXPECT_EQ(errno_under(filter, [] { return ::rmdir("/nonexistent-dir"); }), EACCES);
   EXPECT_EQ(errno_under(filter, [] { return ::access("/", F_OK); }), 0);
 }
 
-TEST(SeccompProfile, DefaultActionWithArgumentConditions) {
-  // Everything refused with ENOTSUP but what the process needs to exit, and umask(022) only.
-  const SeccompFilter filter = compile_docker_profile(R"({
+// Everything refused with ENOTSUP but what the process needs to exit, umask(022) only, and
+// access or faccessat by the run's CAP_SYS_ADMIN.
+constexpr std::string_view kConditionsProfile = R"({
     "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 95,
     "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]}],
     "syscalls": [
@@ -64,8 +66,20 @@ TEST(SeccompProfile, DefaultActionWithArgumentConditions) {
       {"names": ["umask"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 18, "op": "SCMP_CMP_EQ"}]},
       {"names": ["access"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
       {"names": ["faccessat", "faccessat2"], "action": "SCMP_ACT_ALLOW", "excludes": {"caps": ["CAP_SYS_ADMIN"]}}
-    ]})",
-                                                      "p.json");
+    ]})";
+
+int access_errno(const SeccompFilter& filter) {
+  return errno_under(filter, [] { return static_cast<int>(::syscall(SYS_access, "/", F_OK)); });
+}
+
+int faccessat_errno(const SeccompFilter& filter) {
+  return errno_under(
+      filter, [] { return static_cast<int>(::syscall(SYS_faccessat, AT_FDCWD, "/", F_OK)); });
+}
+
+TEST(SeccompProfile, DefaultActionWithArgumentConditions) {
+  const SeccompFilter filter =
+      compile_docker_profile(kConditionsProfile, "p.json", kDefaultCapabilities);
   EXPECT_EQ(
       errno_under(filter, [] { return static_cast<int>(::syscall(SYS_umask, 022)) < 0 ? -1 : 0; }),
       0);
@@ -74,12 +88,17 @@ TEST(SeccompProfile, DefaultActionWithArgumentConditions) {
       ENOTSUP);
   // A default run lacks CAP_SYS_ADMIN: the rule that includes it is left out, the one that
   // excludes it is kept.
-  EXPECT_EQ(errno_under(filter, [] { return static_cast<int>(::syscall(SYS_access, "/", F_OK)); }),
-            ENOTSUP);
-  EXPECT_EQ(
-      errno_under(filter,
-                  [] { return static_cast<int>(::syscall(SYS_faccessat, AT_FDCWD, "/", F_OK)); }),
-      0);
+  EXPECT_EQ(access_errno(filter), ENOTSUP);
+  EXPECT_EQ(faccessat_errno(filter), 0);
+}
+
+TEST(SeccompProfile, CapsAreTheRunsCapabilities) {
+  // --cap-add SYS_ADMIN: the rule that includes it is kept, the one that excludes it left out.
+  const SeccompFilter filter =
+      compile_docker_profile(kConditionsProfile, "p.json",
+                             kDefaultCapabilities | (1ULL << *capability_number("SYS_ADMIN")));
+  EXPECT_EQ(access_errno(filter), 0);
+  EXPECT_EQ(faccessat_errno(filter), ENOTSUP);
 }
 
 TEST(SeccompProfile, ErrorsNameTheProfileAndWhatIsWrong) {
