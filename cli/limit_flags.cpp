@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/quantities.h"
+#include "executor/cgroup_hierarchy.h"
 
 namespace gantry::cli {
 namespace {
@@ -139,9 +140,7 @@ executor::Limits parse_limits(const LimitFlags& flags) {
   if (!flags.cpuset_cpus.empty()) limits.cpuset_cpus = cpuset("--cpuset-cpus", flags.cpuset_cpus);
   if (!flags.cpuset_mems.empty()) limits.cpuset_mems = cpuset("--cpuset-mems", flags.cpuset_mems);
   if (!flags.cgroup_parent.empty()) {
-    for (const auto& part : std::filesystem::path(flags.cgroup_parent)) {
-      if (part == "..") throw UsageError("--cgroup-parent `" + flags.cgroup_parent + "`: must not contain `..`");
-    }
+    executor::check_cgroup_parent(flags.cgroup_parent, "--cgroup-parent");
     limits.cgroup_parent = flags.cgroup_parent;
   }
   return limits;
