@@ -204,7 +204,9 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
   StderrMessages messages;
   const auto registry = f.registry.access(global.config);
   engine::BuildJob job(build_request(f, store, registry), store, registry, messages);
-  const llb::Definition& def = job.lower();
+  executor::Executor executor(store.root() / "executor");
+  if (f.print.empty()) check_cpuset_available(executor, f.limits, job.request().limits);
+  const llb::Definition& def = job.lower();  // pulls the base images
   if (f.print == "llb") {
     std::cout << llb::to_json(def).dump(2) << "\n";
     return 0;
@@ -214,7 +216,6 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
     return 0;
   }
 
-  executor::Executor executor(store.root() / "executor");
   warn_unenforced(executor, f.limits, job.request().limits);
   auto progress = make_progress(f, writes_to_stdout(job.request()));
   {

@@ -158,6 +158,22 @@ TEST_F(ResourceFlagsTest, CpusetIsTheStepsCgroupAndItsCpusMustExist) {
       << o.err;
 }
 
+TEST_F(ResourceFlagsTest, CpusTheHostLacksAreRefusedBeforeTheImageIsPulled) {
+  if (!host_has("cpuset")) GTEST_SKIP() << "no cpuset controller: the flag is only warned about";
+  // Nothing listens on port 1: a pull would fail, so the usage error shows none was tried.
+  const std::string absent = "127.0.0.1:1/absent:latest";
+  auto built = build("FROM " + absent + "\nRUN true\n", {"--cpuset-mems", "4000"});
+  EXPECT_EQ(built.exit_code, 125) << built.err;
+  EXPECT_NE(built.err.find("--cpuset-mems `4000`: memory nodes 4000 are not available"),
+            std::string::npos)
+      << built.err;
+  auto ran = env_.gantry({"run", "--cpuset-cpus", "4000", absent, "true"});
+  EXPECT_EQ(ran.exit_code, 125) << ran.err;
+  EXPECT_NE(ran.err.find("--cpuset-cpus `4000`: CPUs 4000 are not available"), std::string::npos)
+      << ran.err;
+  EXPECT_EQ(ran.err.find("127.0.0.1:1"), std::string::npos) << ran.err;
+}
+
 TEST_F(ResourceFlagsTest, CgroupParentIsWhereTheStepsCgroupsAre) {
   const std::string parent = "gantry-e2e-parent-" + std::to_string(::getpid());
   auto o = build("FROM busybox:latest\nRUN cat /proc/self/cgroup\n",
