@@ -76,7 +76,6 @@ Repo split_name(const std::string& familiar) {
 }
 
 struct ImagesFlags {
-  bool all = false;  // gantry keeps no intermediate images: every image is listed either way
   bool quiet = false;
   bool digests = false;
   bool no_trunc = false;
@@ -166,8 +165,10 @@ void add_ls(CLI::App& parent, const std::string& name, GlobalOptions& global, Ac
   auto f = std::make_shared<ImagesFlags>();
   auto* cmd = parent.add_subcommand(name, "List images in the local store");
   cmd->add_option("REPOSITORY[:TAG]", f->reference, "Only images of this name (a pattern, as --filter reference=)");
-  cmd->add_flag("-a,--all", f->all,
-                "Show all images: gantry keeps no intermediate images, so the list is the one without -a");
+  // Accepted and kept nowhere: gantry keeps no intermediate images, every image is listed anyway.
+  cmd->add_flag_callback(
+      "-a,--all", [] {},
+      "Show all images: gantry keeps no intermediate images, so the list is the one without -a");
   cmd->add_flag("-q,--quiet", f->quiet, "Only show image IDs");
   cmd->add_flag("--digests", f->digests, "Show the digests registries know images by");
   cmd->add_flag("--no-trunc", f->no_trunc, "Show whole image IDs (sha256:...)");
