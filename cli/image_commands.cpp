@@ -109,18 +109,17 @@ int run_images(cache::Store& store, const ImagesFlags& f) {
   std::vector<std::string> filters = f.filters;
   if (!f.reference.empty()) filters.push_back("reference=" + f.reference);  // as docker's CLI adds it
   const auto filter = engine::ImageFilter::parse(filters);
-  const ListFormat given(f.format.empty() ? "table" : f.format, image_row_headers());
-  if (f.quiet && !given.is_default_table()) throw UsageError("--quiet and --format: give one or the other");
-  const ListFormat format = given.is_default_table()
-      ? ListFormat(f.digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-                             : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
-                   image_row_headers())
-      : ListFormat(f.format, image_row_headers());
+  const ListFormat format = ListFormat::for_verb(
+      f.format,
+      f.digests
+          ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+          : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
+      f.quiet, image_row_headers());
   std::vector<json> rows;
   for (const auto& image : engine::list_images(store, filter)) {
     const auto& view = image.view;
-    if (f.quiet) {
-      std::cout << shown_id(view.config, f.no_trunc) << "\n";
+    if (f.quiet) {  // the ID alone: no size to sum
+      rows.push_back({{"ID", shown_id(view.config, f.no_trunc)}});
       continue;
     }
     auto [repo, tag] = split_name(image.name);
@@ -132,8 +131,7 @@ int run_images(cache::Store& store, const ImagesFlags& f) {
                       {"Digest", digests[i]}, {"CreatedSince", human_age(created)},
                       {"CreatedAt", local_time(created, "%Y-%m-%d %H:%M:%S %z %Z")}, {"Size", size}});
   }
-  if (!f.quiet) std::cout << format.render(rows);
-  std::cout << std::flush;
+  std::cout << format.render(rows) << std::flush;
   return 0;
 }
 
@@ -334,12 +332,11 @@ struct HistoryFlags {
 // the steps before, whose images the store does not keep, as docker shows a pulled image's.
 // Without -H, ages are RFC 3339 times and sizes are bytes, as docker prints them.
 int run_history(cache::Store& store, const std::string& image, const HistoryFlags& f) {
-  const ListFormat given(f.format.empty() ? "table" : f.format, history_row_headers());
-  if (f.quiet && !given.is_default_table()) throw UsageError("--quiet and --format: give one or the other");
-  const std::string docker_table = f.human ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
-                                           : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
-  const ListFormat format(f.quiet ? "{{.ID}}" : given.is_default_table() ? docker_table : f.format,
-                          history_row_headers());
+  const ListFormat format = ListFormat::for_verb(
+      f.format,
+      f.human ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+              : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+      f.quiet, history_row_headers());
   const auto view = exporter::read_image(store.content(), engine::find_image(store, image));
   const std::vector<engine::HistoryEntry> entries = engine::image_history(store, view);
   std::vector<json> rows;
