@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/quantities.h"
+#include "base/utf8.h"
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/format/go_template.h"
@@ -312,13 +313,8 @@ json history_row_headers() {
 std::string created_by_cell(std::string by, bool no_trunc) {
   std::replace(by.begin(), by.end(), '\t', ' ');  // a tab would split a table's cell
   constexpr std::size_t kWidth = 45;
-  std::size_t chars = 0, cut = by.size();
-  for (std::size_t i = 0; i < by.size(); ++i) {
-    if ((static_cast<unsigned char>(by[i]) & 0xC0) == 0x80) continue;  // inside a UTF-8 character
-    if (++chars == kWidth) cut = i;
-  }
-  if (no_trunc || chars <= kWidth) return by;
-  return by.substr(0, cut) + "\u2026";
+  if (no_trunc || utf8_columns(by) <= kWidth) return by;
+  return by.substr(0, utf8_prefix_bytes(by, kWidth - 1)) + "\u2026";
 }
 
 struct HistoryFlags {
