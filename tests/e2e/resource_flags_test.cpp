@@ -305,6 +305,30 @@ TEST_F(ResourceFlagsTest, BadSecurityOptionsAreUsageErrorsNamingThem) {
   }
 }
 
+TEST_F(ResourceFlagsTest, UnconfinedAppArmorAndDisabledLabelsHoldOnAHostWithoutThem) {
+  // What the options ask for is already so on a host without AppArmor or SELinux; on a host
+  // with one, gantry applies no profile or label and refuses the option instead.
+  const bool apparmor = fs::exists("/sys/kernel/security/apparmor") ||
+                        fs::exists("/sys/module/apparmor/parameters/enabled");
+  const bool selinux = fs::exists("/sys/fs/selinux/enforce");
+  for (const auto& [option, host_has_it] : std::vector<std::pair<std::string, bool>>{
+           {"apparmor=unconfined", apparmor}, {"label=disable", selinux}}) {
+    auto o = build(kRunStep, {"--security-opt", option});
+    if (host_has_it) {
+      EXPECT_EQ(o.exit_code, 125) << option << o.err;
+      EXPECT_NE(o.err.find("--security-opt `" + option + "`: gantry does not apply"),
+                std::string::npos)
+          << o.err;
+      continue;
+    }
+    EXPECT_EQ(o.exit_code, 0) << option << o.err;
+    auto ran =
+        env_.gantry({"run", "--rm", "--security-opt", option, "busybox:latest", "echo", "ran"});
+    EXPECT_EQ(ran.exit_code, 0) << option << ran.err;
+    EXPECT_EQ(ran.out, "ran\n") << option;
+  }
+}
+
 TEST_F(ResourceFlagsTest, RunTakesTheSameLimitsAndSecurityOptions) {
   auto o =
       env_.gantry({"run", "--rm", "--security-opt", "no-new-privileges", "--cpu-quota", "20000",
