@@ -144,7 +144,7 @@ int run_bake(const GlobalOptions& global, const BakeFlags& f) {
   cache::Store store(global.state_root());
   cache::collect_if_over(store, global.gc_cap());
   for (const auto& b : baked) {
-    progress->note("target " + b.target + ":");
+    progress->begin_target(b.target);
     note_built_image(*progress, b.tags, b.image);
   }
   progress->finish();

@@ -249,7 +249,9 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
     } catch (...) {  // stderr gone: nothing more to say
     }
   });
-  const llb::Definition& def = job.lower();
+  executor::Executor executor(store.root() / "executor");
+  if (f.print.empty()) check_cpuset_available(executor, f.limits, job.request().limits);
+  const llb::Definition& def = job.lower();  // pulls the base images
   if (f.print == "llb") {
     std::cout << llb::to_json(def).dump(2) << "\n";
     return 0;
@@ -259,7 +261,6 @@ int run_build(const GlobalOptions& global, const BuildFlags& f) {
     return 0;
   }
 
-  executor::Executor executor(store.root() / "executor");
   warn_unenforced(executor, f.limits, job.request().limits);
   auto progress = make_progress(f, writes_to_stdout(job.request()));
   {

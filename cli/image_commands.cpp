@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/quantities.h"
+#include "base/utf8.h"
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/format/go_template.h"
@@ -76,7 +77,6 @@ Repo split_name(const std::string& familiar) {
 }
 
 struct ImagesFlags {
-  bool all = false;  // gantry keeps no intermediate images: every image is listed either way
   bool quiet = false;
   bool digests = false;
   bool no_trunc = false;
@@ -110,18 +110,17 @@ int run_images(cache::Store& store, const ImagesFlags& f) {
   std::vector<std::string> filters = f.filters;
   if (!f.reference.empty()) filters.push_back("reference=" + f.reference);  // as docker's CLI adds it
   const auto filter = engine::ImageFilter::parse(filters);
-  const ListFormat given(f.format.empty() ? "table" : f.format, image_row_headers());
-  if (f.quiet && !given.is_default_table()) throw UsageError("--quiet and --format: give one or the other");
-  const ListFormat format = given.is_default_table()
-      ? ListFormat(f.digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-                             : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
-                   image_row_headers())
-      : ListFormat(f.format, image_row_headers());
+  const ListFormat format = ListFormat::for_verb(
+      f.format,
+      f.digests
+          ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+          : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
+      f.quiet, image_row_headers());
   std::vector<json> rows;
   for (const auto& image : engine::list_images(store, filter)) {
     const auto& view = image.view;
-    if (f.quiet) {
-      std::cout << shown_id(view.config, f.no_trunc) << "\n";
+    if (f.quiet) {  // the ID alone: no size to sum
+      rows.push_back({{"ID", shown_id(view.config, f.no_trunc)}});
       continue;
     }
     auto [repo, tag] = split_name(image.name);
@@ -133,8 +132,7 @@ int run_images(cache::Store& store, const ImagesFlags& f) {
                       {"Digest", digests[i]}, {"CreatedSince", human_age(created)},
                       {"CreatedAt", local_time(created, "%Y-%m-%d %H:%M:%S %z %Z")}, {"Size", size}});
   }
-  if (!f.quiet) std::cout << format.render(rows);
-  std::cout << std::flush;
+  std::cout << format.render(rows) << std::flush;
   return 0;
 }
 
@@ -166,8 +164,10 @@ void add_ls(CLI::App& parent, const std::string& name, GlobalOptions& global, Ac
   auto f = std::make_shared<ImagesFlags>();
   auto* cmd = parent.add_subcommand(name, "List images in the local store");
   cmd->add_option("REPOSITORY[:TAG]", f->reference, "Only images of this name (a pattern, as --filter reference=)");
-  cmd->add_flag("-a,--all", f->all,
-                "Show all images: gantry keeps no intermediate images, so the list is the one without -a");
+  // Accepted and kept nowhere: gantry keeps no intermediate images, every image is listed anyway.
+  cmd->add_flag_callback(
+      "-a,--all", [] {},
+      "Show all images: gantry keeps no intermediate images, so the list is the one without -a");
   cmd->add_flag("-q,--quiet", f->quiet, "Only show image IDs");
   cmd->add_flag("--digests", f->digests, "Show the digests registries know images by");
   cmd->add_flag("--no-trunc", f->no_trunc, "Show whole image IDs (sha256:...)");
@@ -313,13 +313,8 @@ json history_row_headers() {
 std::string created_by_cell(std::string by, bool no_trunc) {
   std::replace(by.begin(), by.end(), '\t', ' ');  // a tab would split a table's cell
   constexpr std::size_t kWidth = 45;
-  std::size_t chars = 0, cut = by.size();
-  for (std::size_t i = 0; i < by.size(); ++i) {
-    if ((static_cast<unsigned char>(by[i]) & 0xC0) == 0x80) continue;  // inside a UTF-8 character
-    if (++chars == kWidth) cut = i;
-  }
-  if (no_trunc || chars <= kWidth) return by;
-  return by.substr(0, cut) + "\u2026";
+  if (no_trunc || utf8_columns(by) <= kWidth) return by;
+  return by.substr(0, utf8_prefix_bytes(by, kWidth - 1)) + "\u2026";
 }
 
 struct HistoryFlags {
@@ -333,12 +328,11 @@ struct HistoryFlags {
 // the steps before, whose images the store does not keep, as docker shows a pulled image's.
 // Without -H, ages are RFC 3339 times and sizes are bytes, as docker prints them.
 int run_history(cache::Store& store, const std::string& image, const HistoryFlags& f) {
-  const ListFormat given(f.format.empty() ? "table" : f.format, history_row_headers());
-  if (f.quiet && !given.is_default_table()) throw UsageError("--quiet and --format: give one or the other");
-  const std::string docker_table = f.human ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
-                                           : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
-  const ListFormat format(f.quiet ? "{{.ID}}" : given.is_default_table() ? docker_table : f.format,
-                          history_row_headers());
+  const ListFormat format = ListFormat::for_verb(
+      f.format,
+      f.human ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+              : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+      f.quiet, history_row_headers());
   const auto view = exporter::read_image(store.content(), engine::find_image(store, image));
   const std::vector<engine::HistoryEntry> entries = engine::image_history(store, view);
   std::vector<json> rows;

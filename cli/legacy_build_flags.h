@@ -11,11 +11,9 @@
 
 namespace gantry::cli {
 
+// Only the flags gantry acts on; --rm, --force-rm, --compress and --disable-content-trust are
+// accepted (as booleans: --rm=false too) and kept nowhere.
 struct LegacyBuildFlags {
-  bool rm = true;
-  bool force_rm = false;
-  bool compress = false;
-  bool disable_content_trust = true;
   std::string isolation = "default";
   bool squash = false;
 };

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/quantities.h"
+#include "executor/cgroup_hierarchy.h"
 
 namespace gantry::cli {
 namespace {
@@ -139,9 +140,7 @@ executor::Limits parse_limits(const LimitFlags& flags) {
   if (!flags.cpuset_cpus.empty()) limits.cpuset_cpus = cpuset("--cpuset-cpus", flags.cpuset_cpus);
   if (!flags.cpuset_mems.empty()) limits.cpuset_mems = cpuset("--cpuset-mems", flags.cpuset_mems);
   if (!flags.cgroup_parent.empty()) {
-    for (const auto& part : std::filesystem::path(flags.cgroup_parent)) {
-      if (part == "..") throw UsageError("--cgroup-parent `" + flags.cgroup_parent + "`: must not contain `..`");
-    }
+    executor::check_cgroup_parent(flags.cgroup_parent, "--cgroup-parent");
     limits.cgroup_parent = flags.cgroup_parent;
   }
   return limits;
@@ -166,14 +165,18 @@ void warn_unenforced(executor::Executor& executor, const LimitFlags& flags,
     std::cerr << "WARNING: this host's cgroups have no " << controller_of(limit)
               << " controller gantry can use: RUN steps run without the --" << limit << " limit\n";
   }
-  if (asked.cpuset_cpus.empty() && asked.cpuset_mems.empty()) return;
+}
+
+void check_cpuset_available(executor::Executor& executor, const LimitFlags& flags,
+                            const executor::Limits& limits) {
+  if (limits.cpuset_cpus.empty() && limits.cpuset_mems.empty()) return;
   const auto available = executor.available_cpuset();
-  if (!available) return;  // said above: no cpuset controller
-  if (const std::string lacking = missing(asked.cpuset_cpus, available->cpus); !lacking.empty()) {
+  if (!available) return;  // warn_unenforced says so: no cpuset controller
+  if (const std::string lacking = missing(limits.cpuset_cpus, available->cpus); !lacking.empty()) {
     throw UsageError("--cpuset-cpus `" + flags.cpuset_cpus + "`: CPUs " + lacking +
                      " are not available (this host gives gantry " + available->cpus + ")");
   }
-  if (const std::string lacking = missing(asked.cpuset_mems, available->mems); !lacking.empty()) {
+  if (const std::string lacking = missing(limits.cpuset_mems, available->mems); !lacking.empty()) {
     throw UsageError("--cpuset-mems `" + flags.cpuset_mems + "`: memory nodes " + lacking +
                      " are not available (this host gives gantry " + available->mems + ")");
   }

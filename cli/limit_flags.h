@@ -29,10 +29,15 @@ void add_limit_flags(CLI::App& command, LimitFlags& flags);
 executor::Limits parse_limits(const LimitFlags& flags);
 
 // Says once, on stderr, which of the limits the user asked for this host cannot enforce (its
-// cgroups lack the controller): the steps then run without them. Throws UsageError naming the
-// flag when --cpuset-cpus or --cpuset-mems asks for CPUs or memory nodes gantry does not have.
+// cgroups lack the controller): the steps then run without them.
 void warn_unenforced(executor::Executor& executor, const LimitFlags& flags,
                      const executor::Limits& limits);
+
+// Throws UsageError naming the flag when --cpuset-cpus or --cpuset-mems asks for CPUs or memory
+// nodes this host does not give gantry. Called before any pull, so a value the host cannot
+// honour costs no download; a host without a cpuset controller passes (warn_unenforced says so).
+void check_cpuset_available(executor::Executor& executor, const LimitFlags& flags,
+                            const executor::Limits& limits);
 
 // A cpuset list ("0-3,5") as the set of its numbers; nothing when it is not one.
 std::optional<std::set<unsigned>> parse_cpu_list(const std::string& text);

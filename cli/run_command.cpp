@@ -84,9 +84,10 @@ int run_container(const GlobalOptions& global, const RunFlags& f) {
 
   cache::Store store(global.state_root());
   StderrMessages messages;
+  executor::Executor executor(store.root() / "executor");
+  check_cpuset_available(executor, f.limits, request.limits);
   engine::find_or_pull_image(store, request.image, RegistryFlags{}.access(global.config), pull, messages);
   const engine::Container container = engine::prepare_container(store, request);
-  executor::Executor executor(store.root() / "executor");
   warn_unenforced(executor, f.limits, container.spec.limits);
   // In raw mode Ctrl-C is the container's; a signal to gantry still ends the container, and
   // then the relay, which gives the terminal back as it was.

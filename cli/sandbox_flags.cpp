@@ -13,11 +13,11 @@
 namespace gantry::cli {
 namespace {
 
-// A limit as docker writes it: a whole number, or -1 for unlimited.
+// A limit as docker writes it: a whole number (ulimit_fault checks it is -1 or above).
 std::optional<std::int64_t> limit_value(const std::string& text) {
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < -1) return std::nullopt;
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
 }
 
@@ -54,18 +54,23 @@ std::vector<executor::Ulimit> parse_ulimits(const std::vector<std::string>& valu
     const auto eq = value.find('=');
     if (eq == std::string::npos) throw UsageError("invalid --ulimit `" + value + "`: expected NAME=SOFT[:HARD]");
     const std::string name = value.substr(0, eq), limits = value.substr(eq + 1);
-    if (!executor::resource_of(name)) {
-      throw UsageError("invalid --ulimit `" + value + "`: `" + name + "` is not one of " + executor::resource_names());
-    }
     const auto colon = limits.find(':');
     const auto soft = limit_value(limits.substr(0, colon));
     const auto hard = colon == std::string::npos ? soft : limit_value(limits.substr(colon + 1));
-    if (!soft || !hard) throw UsageError("invalid --ulimit `" + value + "`: a limit is a whole number, or -1 for unlimited");
-    // -1 (unlimited) is above every number.
-    if (*hard != -1 && (*soft == -1 || *soft > *hard)) {
+    const executor::Ulimit ulimit{name, soft.value_or(0), hard.value_or(0)};
+    const auto fault = executor::ulimit_fault(ulimit);
+    if (fault == executor::UlimitFault::UnknownName) {
+      throw UsageError("invalid --ulimit `" + value + "`: `" + name + "` is not one of " +
+                       executor::resource_names());
+    }
+    if (!soft || !hard || fault == executor::UlimitFault::BadValue) {
+      throw UsageError("invalid --ulimit `" + value +
+                       "`: a limit is a whole number, or -1 for unlimited");
+    }
+    if (fault == executor::UlimitFault::SoftAboveHard) {
       throw UsageError("invalid --ulimit `" + value + "`: the soft limit is above the hard limit");
     }
-    ulimits.push_back({name, *soft, *hard});
+    ulimits.push_back(ulimit);
   }
   return ulimits;
 }

@@ -61,19 +61,21 @@ std::vector<executor::Ulimit> ulimits_value(const std::string& value) {
     if (!u.is_object() || !u.contains("Name") || !u["Name"].is_string())
       throw UsageError("build parameter `ulimits`: `" + u.dump() + "` has no \"Name\"");
     const std::string name = u["Name"].get<std::string>();
-    if (!executor::resource_of(name))
+    const json soft = u.value("Soft", json(-1)), hard = u.value("Hard", json(-1));
+    const bool whole = soft.is_number_integer() && hard.is_number_integer();
+    const executor::Ulimit ulimit{name, whole ? soft.get<std::int64_t>() : 0,
+                                  whole ? hard.get<std::int64_t>() : 0};
+    const auto fault = executor::ulimit_fault(ulimit);
+    if (fault == executor::UlimitFault::UnknownName)
       throw UsageError("build parameter `ulimits`: `" + name + "` is not one of " +
                        executor::resource_names());
-    const json soft = u.value("Soft", json(-1)), hard = u.value("Hard", json(-1));
-    if (!soft.is_number_integer() || !hard.is_number_integer() || soft.get<std::int64_t>() < -1 ||
-        hard.get<std::int64_t>() < -1)
+    if (!whole || fault == executor::UlimitFault::BadValue)
       throw UsageError("build parameter `ulimits`: the limits of `" + name +
                        "` are whole numbers, or -1 for unlimited");
-    const auto s = soft.get<std::int64_t>(), h = hard.get<std::int64_t>();
-    if (h != -1 && (s == -1 || s > h))
+    if (fault == executor::UlimitFault::SoftAboveHard)
       throw UsageError("build parameter `ulimits`: the soft limit of `" + name +
                        "` is above its hard limit");
-    out.push_back({name, s, h});
+    out.push_back(ulimit);
   }
   return out;
 }

@@ -17,11 +17,18 @@ CgroupTree tree_at(const std::filesystem::path& mount, std::string_view own) {
 
 }  // namespace
 
-std::filesystem::path CgroupTree::base(std::string_view cgroup_parent) const {
-  const std::filesystem::path parent(cgroup_parent);
-  for (const auto& part : parent) {
-    if (part == "..") throw UsageError("cgroup parent `" + std::string(cgroup_parent) + "`: must not contain `..`");
+void check_cgroup_parent(std::string_view cgroup_parent, std::string_view what) {
+  for (const auto& part : std::filesystem::path(cgroup_parent)) {
+    if (part == "..") {
+      throw UsageError(std::string(what) + " `" + std::string(cgroup_parent) +
+                       "`: must not contain `..`");
+    }
   }
+}
+
+std::filesystem::path CgroupTree::base(std::string_view cgroup_parent) const {
+  check_cgroup_parent(cgroup_parent, "cgroup parent");
+  const std::filesystem::path parent(cgroup_parent);
   if (parent.empty()) return own;
   return (parent.is_absolute() ? mount / parent.relative_path() : own / parent).lexically_normal();
 }

@@ -11,6 +11,10 @@
 
 namespace gantry::executor {
 
+// Throws UsageError "WHAT `cgroup_parent`: must not contain `..`" when the cgroup parent climbs
+// out of the tree it names; `what` names it as the caller's user knows it ("--cgroup-parent").
+void check_cgroup_parent(std::string_view cgroup_parent, std::string_view what);
+
 // One mounted cgroup tree and gantry's cgroup in it.
 struct CgroupTree {
   std::filesystem::path mount;  // /sys/fs/cgroup/memory

@@ -43,6 +43,13 @@ std::string resource_names() {
   return names;
 }
 
+std::optional<UlimitFault> ulimit_fault(const Ulimit& u) {
+  if (!resource_of(u.name)) return UlimitFault::UnknownName;
+  if (u.soft < -1 || u.hard < -1) return UlimitFault::BadValue;
+  if (u.hard != -1 && (u.soft == -1 || u.soft > u.hard)) return UlimitFault::SoftAboveHard;
+  return std::nullopt;
+}
+
 std::vector<ResourceLimit> plan_resource_limits(const std::vector<Ulimit>& ulimits) {
   std::vector<ResourceLimit> limits;
   for (const Ulimit& u : ulimits) {

@@ -19,6 +19,12 @@ std::optional<int> resource_of(const std::string& name);
 // Every name resource_of knows, "core, cpu, ...": for the message about an unknown one.
 std::string resource_names();
 
+// What docker's rules find wrong with a ulimit, the first of: a name resource_of does not know,
+// a limit below -1 (unlimited), a soft limit above the hard one (-1 is above every number).
+// Front ends that take ulimits check them with this, each in its own words.
+enum class UlimitFault { UnknownName, BadValue, SoftAboveHard };
+std::optional<UlimitFault> ulimit_fault(const Ulimit& ulimit);
+
 struct ResourceLimit {
   std::string name;  // docker's, for the message when the kernel refuses it
   int resource = 0;

@@ -18,16 +18,20 @@ class ListFormat {
  public:
   // `headers` maps each row field to its column name (docker's spelling: "ID" -> "IMAGE ID").
   // Throws UsageError naming the template when it is malformed.
+  // 'table' alone is a table of no columns: a verb gives its own table through for_verb.
   ListFormat(const std::string& format, nlohmann::json headers);
 
-  // 'table' alone: the verb prints its own table.
-  bool is_default_table() const { return !row_; }
+  // A verb's format from its flags: the user's --format `format`, or when that is "" or
+  // 'table' alone the verb's own `default_table`; with -q (`quiet`) each row's .ID alone.
+  // Throws UsageError when -q comes with a --format of the user's.
+  static ListFormat for_verb(const std::string& format, const std::string& default_table,
+                             bool quiet, nlohmann::json headers);
 
   // The rows (objects with the fields `headers` names) as the format lays them out.
   std::string render(const std::vector<nlohmann::json>& rows) const;
 
  private:
-  std::optional<GoTemplate> row_;
+  std::optional<GoTemplate> row_;  // none for 'table' alone
   bool table_ = false;
   nlohmann::json headers_;
 };

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "base/utf8.h"
+
 namespace gantry::cli {
 
 namespace {
@@ -12,12 +14,6 @@ constexpr std::size_t kMinWidth = 10;
 constexpr std::size_t kPadding = 3;
 
 using Line = std::vector<std::string>;  // the cells; all but the last ended in a tab
-
-// Characters, not bytes: a UTF-8 continuation byte does not widen a cell.
-std::size_t display_width(const std::string& cell) {
-  return static_cast<std::size_t>(
-      std::count_if(cell.begin(), cell.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
 
 class ColumnAligner {
  public:
@@ -39,7 +35,7 @@ class ColumnAligner {
       begin = line;
       std::size_t width = kMinWidth;
       for (; line < end && column + 1 < lines_[line].size(); ++line)
-        width = std::max(width, display_width(lines_[line][column]) + kPadding);
+        width = std::max(width, utf8_columns(lines_[line][column]) + kPadding);
       widths_.push_back(width);
       format(begin, line);
       widths_.pop_back();
@@ -54,7 +50,8 @@ class ColumnAligner {
       const Line& line = lines_[i];
       for (std::size_t j = 0; j < line.size(); ++j) {
         out_ += line[j];
-        if (j < widths_.size()) out_.append(widths_[j] - std::min(widths_[j], display_width(line[j])), ' ');
+        if (j < widths_.size())
+          out_.append(widths_[j] - std::min(widths_[j], utf8_columns(line[j])), ' ');
       }
       out_ += '\n';
     }

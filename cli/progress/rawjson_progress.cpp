@@ -87,36 +87,49 @@ void RawJsonProgress::event(const solver::ProgressEvent& e) {
   emit({{"vertexes", ordered_json::array({v})}});
 }
 
-void RawJsonProgress::note(const std::string& line) {
+void RawJsonProgress::note(const std::string& line) { exported(line); }
+
+void RawJsonProgress::begin_target(const std::string&) {
+  // BuildKit exports each build on its own vertex: the target's statuses go on a fresh one.
+  std::lock_guard lock(mu_);
+  close_exporting(rfc3339_nanos(clock_()));
+}
+
+void RawJsonProgress::image_written(const std::string& id) { exported("writing image " + id); }
+
+void RawJsonProgress::image_named(const std::string& tag) { exported("naming to " + tag); }
+
+void RawJsonProgress::exported(const std::string& id) {
   std::lock_guard lock(mu_);
   const std::string now = rfc3339_nanos(clock_());
   if (exporting_.is_null()) {
-    // BuildKit names its exporter's vertex by a random digest; this one is unique per build.
-    exporting_["digest"] = sha256_of("exporting to image " + now).str();
+    // BuildKit names its exporter's vertex by a random digest; this one is unique per export.
+    exporting_["digest"] =
+        sha256_of("exporting to image " + now + " " + std::to_string(++exports_opened_)).str();
     exporting_["name"] = "exporting to image";
     exporting_["started"] = now;
     emit({{"vertexes", ordered_json::array({exporting_})}});
   }
-  // "writing image sha256:… done" is BuildKit's status "writing image sha256:…", completed.
-  std::string id = line;
-  const bool done = id.ends_with(" done");
-  if (done) id.resize(id.size() - std::string(" done").size());
-  ordered_json status = {{"id", id},
-                         {"vertex", exporting_["digest"]},
-                         {"current", 0},
-                         {"timestamp", now},
-                         {"started", now}};
-  if (done) status["completed"] = now;
-  emit({{"statuses", ordered_json::array({status})}});
+  emit({{"statuses", ordered_json::array({{{"id", id},
+                                           {"vertex", exporting_["digest"]},
+                                           {"current", 0},
+                                           {"timestamp", now},
+                                           {"started", now},
+                                           {"completed", now}}})}});
+}
+
+void RawJsonProgress::close_exporting(const std::string& now) {
+  if (exporting_.is_null()) return;
+  exporting_["completed"] = now;
+  emit({{"vertexes", ordered_json::array({exporting_})}});
+  exporting_ = nullptr;
 }
 
 void RawJsonProgress::finish() {
   std::lock_guard lock(mu_);
   if (finished_) return;
   finished_ = true;
-  if (exporting_.is_null()) return;
-  exporting_["completed"] = rfc3339_nanos(clock_());
-  emit({{"vertexes", ordered_json::array({exporting_})}});
+  close_exporting(rfc3339_nanos(clock_()));
 }
 
 }  // namespace gantry::cli

@@ -11,11 +11,12 @@
 //
 // A vertex is sent whole each time it changes (started, then completed, cached or failed).
 // Log data is the bytes of one line of output with its newline, base64 as Go encodes []byte;
-// stream 1 is stdout, 2 stderr. The build's closing notes ("writing image … done", "naming to …
-// done") are the statuses of one vertex "exporting to image", as BuildKit's image exporter
-// reports them. Times are Go's time.Time in JSON (RFC 3339 with up to nine fraction digits,
-// UTC). Keys with empty values are left out, as Go's omitempty does. No "warnings": gantry's
-// warnings go to stderr as "WARNING: " lines, as buildx prints its own.
+// stream 1 is stdout, 2 stderr. The build's closing facts (image written, image named) are the
+// completed statuses "writing image sha256:…" and "naming to NAME" of a vertex "exporting to
+// image", as BuildKit's image exporter reports them; bake opens one such vertex per target. Times
+// are Go's time.Time in JSON (RFC 3339 with up to nine fraction digits, UTC). Keys with empty
+// values are left out, as Go's omitempty does. No "warnings": gantry's warnings go to stderr as
+// "WARNING: " lines, as buildx prints its own.
 #pragma once
 
 #include <chrono>
@@ -36,10 +37,18 @@ class RawJsonProgress : public ProgressDisplay {
   explicit RawJsonProgress(std::FILE* out, WallClock clock = std::chrono::system_clock::now);
   ~RawJsonProgress() override;
   void event(const solver::ProgressEvent& e) override;
+  // Any other note is a completed status of its own.
   void note(const std::string& line) override;
+  void begin_target(const std::string& target) override;
+  void image_written(const std::string& id) override;
+  void image_named(const std::string& tag) override;
   void finish() override;
 
  private:
+  // A completed status of the exporting vertex, opening that vertex first if none is open.
+  void exported(const std::string& id);
+  // Sends the open exporting vertex completed (with mu_ held); the next status opens another.
+  void close_exporting(const std::string& now);
   // One SolveStatus line (with mu_ held).
   void emit(const nlohmann::ordered_json& status);
   // The vertex object as last sent, made (and marked started now) on its first event.
@@ -49,7 +58,8 @@ class RawJsonProgress : public ProgressDisplay {
   WallClock clock_;
   std::mutex mu_;
   std::map<std::string, nlohmann::ordered_json> vertices_;  // by the events' vertex
-  nlohmann::ordered_json exporting_;                        // the notes' vertex, once a note came
+  nlohmann::ordered_json exporting_;                        // the open exporting vertex, or null
+  int exports_opened_ = 0;
   bool finished_ = false;
 };
 

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "base/utf8.h"
+
 namespace gantry::cli {
 
 namespace {
@@ -14,12 +16,6 @@ std::string seconds_text(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1fs", s);
   return buf;
-}
-
-std::size_t columns_of(std::string_view utf8) {
-  std::size_t n = 0;
-  for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;
-  return n;
 }
 
 std::string status_text(const Step& s, SteadyTime now) {
@@ -36,14 +32,9 @@ std::string status_text(const Step& s, SteadyTime now) {
 }  // namespace
 
 std::string fit_to_columns(std::string_view text, std::size_t columns) {
-  std::string out;
-  std::size_t used = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    const bool starts_character = (c & 0xC0) != 0x80;
-    if (starts_character && used == columns) break;
-    if (starts_character) ++used;
-    out += (c < 0x20 || c == 0x7F) ? ' ' : static_cast<char>(c);
+  std::string out(text.substr(0, utf8_prefix_bytes(text, columns)));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
   }
   return out;
 }
@@ -53,7 +44,7 @@ std::string step_line(const Step& step, SteadyTime now, std::size_t width) {
   std::size_t name_columns =
       width > kStepPrefix.size() + kStatusColumns + 1 ? width - kStepPrefix.size() - kStatusColumns - 1 : 8;
   std::string line = std::string(kStepPrefix) + fit_to_columns(step.name, name_columns);
-  std::size_t used = columns_of(line);
+  std::size_t used = utf8_columns(line);
   std::size_t status_at = kStepPrefix.size() + name_columns + 1 + kStatusColumns - status.size();
   line.append(status_at > used ? status_at - used : 1, ' ');
   line += status;

@@ -41,10 +41,21 @@ TEST(ListFormat, JsonIsAnObjectPerRow) {
             "\n");
 }
 
-TEST(ListFormat, TableAloneIsTheVerbsOwnTable) {
-  EXPECT_TRUE(ListFormat("table", kHeaders).is_default_table());
-  EXPECT_TRUE(ListFormat("table  ", kHeaders).is_default_table());
-  EXPECT_FALSE(ListFormat("{{.Tag}}", kHeaders).is_default_table());
+TEST(ListFormat, NoFormatOrTableAloneIsTheVerbsOwnTable) {
+  const std::string own = "table {{.Tag}}";
+  for (const std::string format : {"", "table", "table  "})
+    EXPECT_EQ(ListFormat::for_verb(format, own, false, kHeaders).render({kRows[1]}), "TAG\n1\n")
+        << format;
+  EXPECT_EQ(ListFormat::for_verb("{{.Repository}}", own, false, kHeaders).render({kRows[1]}),
+            "app\n");
+}
+
+TEST(ListFormat, QuietIsEachRowsIdAndNoFormatOfTheUsers) {
+  const std::vector<json> rows{{{"ID", "abc"}}, {{"ID", "def"}}};
+  for (const std::string format : {"", "table"})
+    EXPECT_EQ(ListFormat::for_verb(format, "table {{.Tag}}", true, kHeaders).render(rows),
+              "abc\ndef\n");
+  EXPECT_THROW(ListFormat::for_verb("{{.Tag}}", "table {{.Tag}}", true, kHeaders), UsageError);
 }
 
 TEST(ListFormat, AMalformedTemplateIsAUsageError) {

@@ -93,9 +93,9 @@ TEST_F(RawJsonProgressTest, LogsCarryTheLineWithItsNewlineAsBase64AndTheStreamNu
   EXPECT_EQ(base64_decode(s[2]["logs"][0]["data"].get<std::string>()), "bad \xff byte\n");
 }
 
-TEST_F(RawJsonProgressTest, NotesAreTheStatusesOfAnExportingVertexCompletedAtTheEnd) {
-  progress_.note("writing image sha256:abc done");
-  progress_.note("naming to app:1 done");
+TEST_F(RawJsonProgressTest, TheImageIsTheStatusesOfAnExportingVertexCompletedAtTheEnd) {
+  progress_.image_written("sha256:abc");
+  progress_.image_named("app:1");
   now_ += milliseconds(10);
   progress_.finish();
   progress_.finish();  // idempotent
@@ -116,6 +116,34 @@ TEST_F(RawJsonProgressTest, NotesAreTheStatusesOfAnExportingVertexCompletedAtThe
   EXPECT_EQ(s[2]["statuses"][0]["id"], "naming to app:1");
   EXPECT_EQ(s[3]["vertexes"][0]["digest"], opened["digest"]);
   EXPECT_EQ(s[3]["vertexes"][0]["completed"], "2024-05-01T12:00:00.01Z");
+}
+
+TEST_F(RawJsonProgressTest, EachBakeTargetExportsOnAVertexOfItsOwnThatCompletes) {
+  progress_.begin_target("app");
+  progress_.image_written("sha256:abc");
+  progress_.begin_target("tools");
+  progress_.image_written("sha256:def");
+  progress_.image_named("tools:1");
+  progress_.finish();
+
+  std::vector<std::string> status_ids;
+  std::map<std::string, json> exporters;  // as last sent, by digest
+  std::map<std::string, std::string> vertex_of;
+  for (const auto& s : statuses_of(out_.text())) {
+    for (const auto& v : s.value("vertexes", json::array())) exporters[v["digest"]] = v;
+    for (const auto& st : s.value("statuses", json::array())) {
+      status_ids.push_back(st["id"]);
+      vertex_of[st["id"]] = st["vertex"];
+      EXPECT_TRUE(st.contains("completed")) << st;
+    }
+  }
+  EXPECT_EQ(status_ids, (std::vector<std::string>{"writing image sha256:abc",
+                                                  "writing image sha256:def", "naming to tools:1"}))
+      << "a target's name is no status of its own";
+  ASSERT_EQ(exporters.size(), 2u) << out_.text();
+  for (const auto& [digest, v] : exporters) EXPECT_TRUE(v.contains("completed")) << v;
+  EXPECT_NE(vertex_of["writing image sha256:abc"], vertex_of["writing image sha256:def"]);
+  EXPECT_EQ(vertex_of["writing image sha256:def"], vertex_of["naming to tools:1"]);
 }
 
 TEST_F(RawJsonProgressTest, ABuildWithoutNotesEndsWithoutAnExportingVertex) {

@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <regex>
-#include <sstream>
-#include <set>
-
+#include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "base/file_util.h"
 #include "tests/e2e/gantry_runner.h"
@@ -121,6 +121,38 @@ TEST(Bake, BuildsIndependentTargetsAndADependentOneOnOneStore) {
   auto again = bake(env, dir, {"--progress", "plain"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(runs_and_hits(again.err, "RUN echo").first, 0) << again.err;
+}
+
+TEST(Bake, RawjsonProgressCompletesEveryVertexAndStatusAndNamesEachTargetsImage) {
+  GantryEnv env;
+  env.import_busybox();
+  fs::path dir = project(env);
+  auto o = bake(env, dir, {"--progress", "rawjson", "libs"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+
+  std::map<std::string, json> vertexes;  // as last sent, by digest
+  std::vector<json> statuses;
+  std::istringstream in(o.err);
+  for (std::string line; std::getline(in, line);) {
+    json s;
+    ASSERT_NO_THROW(s = json::parse(line)) << line;
+    for (const auto& v : s.value("vertexes", json::array())) vertexes[v.at("digest")] = v;
+    for (const auto& st : s.value("statuses", json::array())) statuses.push_back(st);
+  }
+  for (const auto& [digest, v] : vertexes) EXPECT_TRUE(v.contains("completed")) << v;
+  std::set<std::string> ids;
+  for (const auto& st : statuses) {
+    EXPECT_TRUE(st.contains("completed")) << st;
+    EXPECT_TRUE(vertexes.count(st.at("vertex"))) << st;
+    ids.insert(st.at("id"));
+  }
+  std::set<std::string> expected = {"naming to app:1", "naming to tools:1"};
+  for (const std::string name : {"app:1", "tools:1"}) {
+    auto id = env.gantry({"inspect", "-f", "{{.Id}}", name});
+    ASSERT_EQ(id.exit_code, 0) << id.err;
+    expected.insert("writing image " + id.out.substr(0, id.out.find('\n')));
+  }
+  EXPECT_EQ(ids, expected) << o.err;
 }
 
 TEST(Bake, PrintShowsTheResolvedTargetsAndBuildsNothing) {

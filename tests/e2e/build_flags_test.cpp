@@ -56,6 +56,10 @@ TEST_F(BuildFlagsTest, ClassicBuilderFlagsLeaveTheImageAsItIs) {
     ASSERT_EQ(o.exit_code, 0) << testing::PrintToString(flags) << o.err;
     EXPECT_EQ(o.out, plain.out) << testing::PrintToString(flags);
   }
+  // They are still booleans.
+  auto o = build(kRunStep, {"--rm=maybe"});
+  EXPECT_EQ(o.exit_code, 125) << o.err;
+  EXPECT_NE(o.err.find("--rm"), std::string::npos) << o.err;
 }
 
 TEST_F(BuildFlagsTest, SquashWarnsOnceThatItIsIgnored) {

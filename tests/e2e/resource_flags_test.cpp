@@ -158,6 +158,22 @@ TEST_F(ResourceFlagsTest, CpusetIsTheStepsCgroupAndItsCpusMustExist) {
       << o.err;
 }
 
+TEST_F(ResourceFlagsTest, CpusTheHostLacksAreRefusedBeforeTheImageIsPulled) {
+  if (!host_has("cpuset")) GTEST_SKIP() << "no cpuset controller: the flag is only warned about";
+  // Nothing listens on port 1: a pull would fail, so the usage error shows none was tried.
+  const std::string absent = "127.0.0.1:1/absent:latest";
+  auto built = build("FROM " + absent + "\nRUN true\n", {"--cpuset-mems", "4000"});
+  EXPECT_EQ(built.exit_code, 125) << built.err;
+  EXPECT_NE(built.err.find("--cpuset-mems `4000`: memory nodes 4000 are not available"),
+            std::string::npos)
+      << built.err;
+  auto ran = env_.gantry({"run", "--cpuset-cpus", "4000", absent, "true"});
+  EXPECT_EQ(ran.exit_code, 125) << ran.err;
+  EXPECT_NE(ran.err.find("--cpuset-cpus `4000`: CPUs 4000 are not available"), std::string::npos)
+      << ran.err;
+  EXPECT_EQ(ran.err.find("127.0.0.1:1"), std::string::npos) << ran.err;
+}
+
 TEST_F(ResourceFlagsTest, CgroupParentIsWhereTheStepsCgroupsAre) {
   const std::string parent = "gantry-e2e-parent-" + std::to_string(::getpid());
   auto o = build("FROM busybox:latest\nRUN cat /proc/self/cgroup\n",
@@ -286,6 +302,30 @@ TEST_F(ResourceFlagsTest, BadSecurityOptionsAreUsageErrorsNamingThem) {
     EXPECT_EQ(o.exit_code, 125) << option << o.err;
     EXPECT_NE(o.err.find("--security-opt `" + option + "`"), std::string::npos) << option << o.err;
     EXPECT_NE(o.err.find(message), std::string::npos) << option << o.err;
+  }
+}
+
+TEST_F(ResourceFlagsTest, UnconfinedAppArmorAndDisabledLabelsHoldOnAHostWithoutThem) {
+  // What the options ask for is already so on a host without AppArmor or SELinux; on a host
+  // with one, gantry applies no profile or label and refuses the option instead.
+  const bool apparmor = fs::exists("/sys/kernel/security/apparmor") ||
+                        fs::exists("/sys/module/apparmor/parameters/enabled");
+  const bool selinux = fs::exists("/sys/fs/selinux/enforce");
+  for (const auto& [option, host_has_it] : std::vector<std::pair<std::string, bool>>{
+           {"apparmor=unconfined", apparmor}, {"label=disable", selinux}}) {
+    auto o = build(kRunStep, {"--security-opt", option});
+    if (host_has_it) {
+      EXPECT_EQ(o.exit_code, 125) << option << o.err;
+      EXPECT_NE(o.err.find("--security-opt `" + option + "`: gantry does not apply"),
+                std::string::npos)
+          << o.err;
+      continue;
+    }
+    EXPECT_EQ(o.exit_code, 0) << option << o.err;
+    auto ran =
+        env_.gantry({"run", "--rm", "--security-opt", option, "busybox:latest", "echo", "ran"});
+    EXPECT_EQ(ran.exit_code, 0) << option << ran.err;
+    EXPECT_EQ(ran.out, "ran\n") << option;
   }
 }
 
