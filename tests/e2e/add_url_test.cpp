@@ -1,33 +1,20 @@
 // ADD <url> against a real HTTP server on loopback: the file lands with mode 0600, the cache
 // follows the served content (not the URL), and --checksum is enforced.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <thread>
 
 #include "base/file_util.h"
 #include "base/scope_guard.h"
 #include "tests/e2e/gantry_runner.h"
+#include "tests/e2e/loopback_port.h"
 
 namespace gantry::e2e {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-bool port_open(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
 
 }  // namespace
 
@@ -38,15 +25,14 @@ TEST(AddUrl, DownloadsFollowsContentAndChecksChecksums) {
   fs::create_directories(www);
   fs::create_directories(ctx);
   write_file_atomic(www / "data.txt", "served v1\n");
-  const int port = 20000 + static_cast<int>(::getpid() % 20000);
+  const int port = free_loopback_port();
   int server = spawn_command({"python3", "-m", "http.server", std::to_string(port), "--bind",
                               "127.0.0.1", "--directory", www.string()});
   ScopeGuard stop([server]() noexcept {
     ::kill(server, SIGTERM);
     wait_for(server);
   });
-  for (int i = 0; i < 100 && !port_open(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_TRUE(port_open(port)) << "python3 -m http.server did not start";
+  ASSERT_TRUE(wait_for_loopback_port(port)) << "python3 -m http.server did not start";
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/data.txt";
   write_file_atomic(ctx / "Dockerfile", "FROM busybox:latest\nADD " + url +
                                             " /remote/\nRUN stat -c %a /remote/data.txt && cat /remote/data.txt\n");

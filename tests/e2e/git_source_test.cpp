@@ -2,46 +2,20 @@
 // a build context at #ref:subdir, ADD of a repository with and without --keep-git-dir, the
 // cache following the commit (not the URL), and the errors for what cannot be had.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <thread>
 
 #include "base/file_util.h"
 #include "base/scope_guard.h"
 #include "tests/e2e/gantry_runner.h"
+#include "tests/e2e/loopback_port.h"
 
 namespace gantry::e2e {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-bool port_open(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// A loopback port nothing listens on (the kernel's pick; free again once closed).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // Working repositories whose commits are pushed to bare ones (<name>.git) that `git daemon`
 // serves.
@@ -50,17 +24,17 @@ class GitServer {
   explicit GitServer(const fs::path& dir) : work_(dir / "work"), served_(dir / "srv") {
     fs::create_directories(work_);
     fs::create_directories(served_);
-    port_ = free_port();
+    port_ = free_loopback_port();
     daemon_ = spawn_command({"git", "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1",
                              "--port=" + std::to_string(port_), "--base-path=" + served_.string(), served_.string()});
-    for (int i = 0; i < 100 && !port_open(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    wait_for_loopback_port(port_);
   }
   ~GitServer() {
     ::kill(daemon_, SIGTERM);
     wait_for(daemon_);
   }
 
-  bool running() const { return port_open(port_); }
+  bool running() const { return loopback_port_open(port_); }
   const fs::path& served() const { return served_; }
   std::string url(const std::string& repo = "repo") const {
     return "git://127.0.0.1:" + std::to_string(port_) + "/" + repo + ".git";
@@ -282,7 +256,7 @@ TEST(GitSource, WhatCannotBeHadIsOneLineNamingTheUrl) {
     EXPECT_NE(o.err.find("Dockerfile:2: `" + source + "`: " + message), std::string::npos) << o.err;
     EXPECT_EQ(entries_in(env.root() / "snapshots"), snapshots) << "nothing half-written is left: " << source;
   };
-  const std::string unreachable = "git://127.0.0.1:" + std::to_string(free_port()) + "/repo.git";
+  const std::string unreachable = "git://127.0.0.1:" + std::to_string(free_loopback_port()) + "/repo.git";
   add_fails(unreachable, "cannot read the repository: fatal: unable to connect");
   add_fails(server.url() + "#nope", "no branch, tag or ref `nope` in the repository");
   add_fails(server.url() + "#main:nosuch", "no directory `nosuch` in the repository at commit " + commit);
@@ -316,7 +290,7 @@ TEST(GitSource, HttpsRemotesGetTheCredentialsDockerHasForTheHost) {
   fs::create_directories(www / "cgi-bin");
   fs::create_symlink("/usr/lib/git-core/git-http-backend", www / "cgi-bin/git");
   write_file_atomic(env.scratch() / "server.py", kHttpBackendServer);
-  const int port = free_port();
+  const int port = free_loopback_port();
   const int http = spawn_command({"python3", (env.scratch() / "server.py").string(), std::to_string(port), www.string(),
                                   "builder:s3cret"},
                                  {{"GIT_PROJECT_ROOT", server.served().string()}, {"GIT_HTTP_EXPORT_ALL", "1"}});
@@ -324,8 +298,7 @@ TEST(GitSource, HttpsRemotesGetTheCredentialsDockerHasForTheHost) {
     ::kill(http, SIGTERM);
     wait_for(http);
   });
-  for (int i = 0; i < 100 && !port_open(port); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_TRUE(port_open(port)) << "the git http-backend server did not start";
+  ASSERT_TRUE(wait_for_loopback_port(port)) << "the git http-backend server did not start";
   const std::string host = "127.0.0.1:" + std::to_string(port);
   const std::string url = "http://" + host + "/cgi-bin/git/repo.git";
   const fs::path docker_config = env.scratch() / "docker";

@@ -2,16 +2,14 @@
 // own .dockerignore, images from the store, OCI layouts written by gantry itself, tarballs and
 // plain Dockerfiles served by an HTTP server on loopback; and the errors for bad values.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <thread>
 
 #include "base/file_util.h"
 #include "base/scope_guard.h"
 #include "tests/e2e/gantry_runner.h"
+#include "tests/e2e/loopback_port.h"
 
 namespace gantry::e2e {
 
@@ -19,32 +17,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool port_open(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
 // python3 -m http.server serving `dir` on a loopback port, stopped when it goes away.
 class HttpServer {
  public:
-  HttpServer(const fs::path& dir, int port_offset)
-      : port_(21000 + port_offset + static_cast<int>(::getpid() % 9000) * 2) {
+  explicit HttpServer(const fs::path& dir) : port_(free_loopback_port()) {
     pid_ = spawn_command({"python3", "-m", "http.server", std::to_string(port_), "--bind",
                           "127.0.0.1", "--directory", dir.string()});
-    for (int i = 0; i < 200 && !port_open(port_); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    wait_for_loopback_port(port_);
   }
   ~HttpServer() {
     ::kill(pid_, SIGTERM);
     wait_for(pid_);
   }
-  bool up() const { return port_open(port_); }
+  bool up() const { return loopback_port_open(port_); }
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + "/" + path;
   }
@@ -191,7 +176,7 @@ TEST_F(NamedContexts, HttpContextsAreTarballsOrDockerfiles) {
     ASSERT_EQ(run_command(argv).exit_code, 0) << name;
   }
   write_file_atomic(www / "Dockerfile.txt", "FROM busybox:latest\nRUN echo plain > /plain.txt\n");
-  HttpServer server(www, 0);
+  HttpServer server(www);
   ASSERT_TRUE(server.up()) << "python3 -m http.server did not start";
 
   for (const std::string name : {"ctx.tar", "ctx.tar.gz", "ctx.tar.bz2", "ctx.tar.xz"}) {
