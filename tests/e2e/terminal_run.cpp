@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "base/file_util.h"
 #include "tests/e2e/gantry_runner.h"
 
 namespace gantry::e2e {
@@ -67,34 +68,31 @@ std::string process_state(const std::string& panes) {
 
 TerminalOutcome run_in_terminal(const std::vector<std::string>& argv, const fs::path& work_dir) {
   TmuxServer server(work_dir);
-  std::vector<std::string> args = {"new-session", "-d", "-x", "80", "-y", "24", "--"};
+  // A shell in the pane runs the command and writes its status to a file: tmux itself sometimes
+  // leaves its pane's exited process unreaped (a zombie with no status) for minutes, so its
+  // #{pane_dead_status} cannot be waited for. `$?` is 128+N for a command killed by signal N.
+  const fs::path status_file = work_dir / "exit-status";
+  fs::remove(status_file);
+  std::vector<std::string> args = {
+      "new-session", "-d", "-x", "80", "-y",
+      "24",          "--", "sh", "-c", "\"$@\"; echo $? > " + status_file.string(),
+      "sh"};
   args.insert(args.end(), argv.begin(), argv.end());
   if (auto o = server.tmux(args); o.exit_code != 0)
     throw std::runtime_error("tmux new-session: " + o.err);
 
   TerminalOutcome result;
   // A bound on the wait, not a timing assertion: a command that hangs fails the test instead of
-  // hanging it, and the screen says what was still running.
+  // hanging it, and the screen says what was still running. The pane is dead once tmux has read
+  // the closed pty to its end, so the capture below holds all the command printed.
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   std::string last_state;
   while (std::chrono::steady_clock::now() < give_up) {
-    // tmux marks the pane dead when its pty closes, which can come before it has reaped the
-    // process: until then the status and signal are empty, so the wait goes on.
-    auto o = server.tmux({"list-panes", "-F",
-                          "#{pane_dead} #{?pane_dead_status,#{pane_dead_status},-} "
-                          "#{?pane_dead_signal,#{pane_dead_signal},-} #{pane_pid}"});
+    auto o = server.tmux({"list-panes", "-F", "#{pane_dead} #{pane_pid}"});
     last_state = o.out + o.err;
-    std::istringstream state(o.out);
-    std::string dead, status, signal;
-    if (state >> dead >> status >> signal && dead == "1") {
-      if (status != "-") {
-        result.exit_code = std::stoi(status);
-        break;
-      }
-      if (signal != "-") {
-        result.exit_code = 128 + std::stoi(signal);  // as a shell reports a killed command
-        break;
-      }
+    if (o.out.starts_with("1 ") && fs::exists(status_file)) {
+      result.exit_code = std::stoi(read_file(status_file));
+      break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
