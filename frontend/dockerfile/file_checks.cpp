@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "base/image_ref.h"
 #include "base/platform.h"
+#include "frontend/dockerfile/suggest.h"
 #include "frontend/dockerfile/text.h"
 
 namespace gantry::frontend {
@@ -49,21 +50,6 @@ std::string flag_value(const Ast& ast, const Node& n, std::string_view name) {
   for (std::string_view flag : ast.flags(n))
     if (flag.starts_with(prefix)) value = std::string(flag.substr(prefix.size()));
   return value;
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // A word expanded with `env`, and the names it referenced; nothing when it does not expand

@@ -7,7 +7,6 @@
 
 namespace gantry::frontend {
 
-namespace {
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -22,7 +21,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   }
   return row[b.size()];
 }
-}  // namespace
 
 std::string closest_match(std::string_view word, std::span<const std::string_view> candidates) {
   std::string lower = to_lower(word);

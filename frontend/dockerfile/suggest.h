@@ -1,11 +1,15 @@
 // "did you mean ...?" suggestions for misspelt instructions and flags.
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
 
 namespace gantry::frontend {
+
+// The number of single-character insertions, deletions and substitutions that turn a into b.
+std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word` (case-insensitive edit distance), if it is close enough to be
 // a likely typo; "" otherwise.
