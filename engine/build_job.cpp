@@ -67,6 +67,13 @@ std::optional<std::int64_t> BuildJob::source_date_epoch() const {
   return parse_epoch_seconds("SOURCE_DATE_EPOCH", v);
 }
 
+solver::GitAccess BuildJob::git_access_through(
+    const std::map<std::string, fs::path>& ssh_sockets) const {
+  const auto default_agent = ssh_sockets.find("default");
+  return git_access(registry_, default_agent != ssh_sockets.end() ? default_agent->second
+                                                                   : request_.ssh_agent);
+}
+
 frontend::BuildOptions BuildJob::lowering_options() {
   frontend::BuildOptions opts;
   opts.dockerfile_name = request_.input.dockerfile_name;
@@ -83,12 +90,9 @@ frontend::BuildOptions BuildJob::lowering_options() {
   };
   // Git contexts are fetched while lowering, before --ssh ID=KEY agents start: they use an agent
   // socket the request names, as a Git build context does.
-  const auto default_agent = request_.ssh_sockets.find("default");
   named_contexts_ = std::make_unique<NamedContexts>(
       request_.named_contexts, store_, registry_, request_.pull, messages_,
-      fs::temp_directory_path(),
-      git_access(registry_, default_agent != request_.ssh_sockets.end() ? default_agent->second
-                                                                         : request_.ssh_agent));
+      fs::temp_directory_path(), git_access_through(request_.ssh_sockets));
   opts.named_contexts = named_contexts_->names();
   opts.resolve_named_context = [this](const std::string& name) {
     return named_contexts_->resolve(name);
@@ -181,8 +185,7 @@ void BuildJob::solve(executor::Executor& executor, solver::ProgressSink& progres
     ssh_agents.push_back(std::make_unique<SshKeyAgent>(agents_dir->path(), keys, "--ssh " + id));
     opts.ssh_sockets[id] = ssh_agents.back()->socket();
   }
-  const auto default_agent = opts.ssh_sockets.find("default");
-  opts.git = git_access(registry_, default_agent != opts.ssh_sockets.end() ? default_agent->second : request_.ssh_agent);
+  opts.git = git_access_through(opts.ssh_sockets);
   std::optional<BuildCacheImporter> imported_cache;
   if (!request_.cache_from.empty()) {
     imported_cache.emplace(store_, request_.cache_from, registry_);

@@ -119,6 +119,10 @@ class BuildJob {
 
  private:
   frontend::BuildOptions lowering_options();
+  // How Git sources reach their remotes: through the `--ssh default` agent among `ssh_sockets`,
+  // else the request's ssh_agent, and with the registry credentials for https hosts.
+  solver::GitAccess git_access_through(
+      const std::map<std::string, std::filesystem::path>& ssh_sockets) const;
   // SOURCE_DATE_EPOCH from the build args, else from the request.
   std::optional<std::int64_t> source_date_epoch() const;
   // How the local store keeps the layers (uncompressed unless -o type=image,compression=...).
