@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "base/git_url.h"
 #include "base/image_ref.h"
 #include "base/scope_guard.h"
 #include "cache/garbage_collector.h"
@@ -57,8 +58,13 @@ std::vector<std::string> build_context_flags(const engine::BakeTarget& t,
     std::string resolved = value;
     if (value.starts_with(kLayout))
       resolved = std::string(kLayout) + (bake_dir / value.substr(kLayout.size())).string();
-    else if (value.find("://") == std::string::npos && !value.starts_with("git@"))
-      resolved = (bake_dir / value).lexically_normal().string();
+    else if (value.find("://") == std::string::npos) {
+      // A directory beside the bake file, unless there is none and the value reads as a Git
+      // repository (git@host:repo, github.com/...), as --build-context tells them apart.
+      const fs::path local = (bake_dir / value).lexically_normal();
+      if (fs::is_directory(local) || !parse_git_url(value, GitUrlUse::Context))
+        resolved = local.string();
+    }
     out.push_back(name + "=" + resolved);
   }
   return out;
