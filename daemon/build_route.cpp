@@ -21,6 +21,7 @@
 #include "daemon/api_router.h"
 #include "daemon/build_params.h"
 #include "daemon/classic_build_output.h"
+#include "daemon/daemon_cache.h"
 #include "daemon/request_body.h"
 #include "engine/build_input.h"
 #include "engine/build_job.h"
@@ -94,6 +95,16 @@ class HangUpWatch {
   std::thread thread_;
 };
 
+// The daemon's --cache-from after the request's cachefrom (which the client chose for this
+// build), and its --cache-to.
+void add_daemon_cache(BuildParams& params, const DaemonOptions& options) {
+  engine::BuildRequest& r = params.request;
+  const std::string first_tag = r.tags.empty() ? "" : r.tags[0];
+  for (auto& spec : daemon_cache_for_build(options.cache_from, first_tag, params.dockerfile))
+    r.cache_from.push_back(std::move(spec));
+  r.cache_to = daemon_cache_for_build(options.cache_to, first_tag, params.dockerfile);
+}
+
 engine::BuildRequest build_request(PendingBuild& p) {
   engine::BuildRequest r = std::move(p.params.request);
   r.input = std::move(*p.input);
@@ -136,6 +147,7 @@ HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, ImageEve
                    HttpRequest& request) {
   auto pending = std::make_shared<PendingBuild>(options.root, parse_build_params(request.query),
                                                 options.registry);
+  add_daemon_cache(pending->params, options);
   if (auto header = request.header("x-registry-config")) {
     const fs::path file = pending->scratch.path() / "registry-config.json";
     write_file_atomic(file, registry_config_file(*header).dump(), 0600);
