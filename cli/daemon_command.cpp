@@ -90,6 +90,7 @@ daemon::DaemonOptions daemon_options(const GlobalOptions& global, const DaemonFl
   if (!f.group.empty()) options.group = f.group;
   for (const auto& spec : f.cache_from) options.cache_from.push_back(engine::parse_cache_from(spec));
   for (const auto& spec : f.cache_to) options.cache_to.push_back(engine::parse_cache_to(spec));
+  options.cache_credentials = credential_store_from_environment();
   return options;
 }
 

@@ -190,11 +190,15 @@ HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, ImageEve
   auto pending = std::make_shared<PendingBuild>(options.root, parse_build_params(request.query),
                                                 options.registry);
   add_daemon_cache(pending->params, options);
-  if (auto header = request.header("x-registry-config")) {
-    const fs::path file = pending->scratch.path() / "registry-config.json";
-    write_file_atomic(file, registry_config_file(*header).dump(), 0600);
-    pending->registry.credentials = registry::CredentialStore({file});
-  }
+  // The client's credentials, and the daemon's for its own cache registries.
+  auto config = request.header("x-registry-config")
+                    ? registry_config_file(*request.header("x-registry-config"))
+                    : nlohmann::json{{"auths", nlohmann::json::object()}};
+  add_cache_credentials(config, options.cache_from, options.cache_credentials);
+  add_cache_credentials(config, options.cache_to, options.cache_credentials);
+  const fs::path credentials = pending->scratch.path() / "registry-config.json";
+  write_file_atomic(credentials, config.dump(), 0600);
+  pending->registry.credentials = registry::CredentialStore({credentials});
   const std::string dockerfile = dockerfile_in_context(pending->params.dockerfile);
   if (!pending->params.remote.empty()) {
     pending->input.emplace(remote_build_input(*pending, request, dockerfile));

@@ -22,6 +22,7 @@
 
 #include "daemon/tls_files.h"
 #include "engine/cache_spec.h"
+#include "registry/credentials.h"
 #include "registry/registry_options.h"
 
 namespace gantry::daemon {
@@ -38,6 +39,9 @@ struct DaemonOptions {
   // The build cache every build imports (after the request's cachefrom) and exports, as
   // daemon_cache.h makes it each build's.
   std::vector<engine::CacheSpec> cache_from, cache_to;
+  // The daemon's own credentials (its docker config.json), for the registries of cache_from and
+  // cache_to only: a client's builds reach other registries with the client's credentials.
+  registry::CredentialStore cache_credentials{{}};
   std::string version;                 // gantry's, for /version
 };
 

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "base/digest.h"
+#include "base/image_ref.h"
 
 namespace gantry::daemon {
 
@@ -38,6 +39,24 @@ std::vector<engine::CacheSpec> daemon_cache_for_build(const std::vector<engine::
       spec.attrs["ref"] = spec.location;
     }
   return out;
+}
+
+void add_cache_credentials(nlohmann::json& config_file, const std::vector<engine::CacheSpec>& specs,
+                           const registry::CredentialStore& daemon_credentials) {
+  for (const auto& spec : specs) {
+    if (spec.type != "registry") continue;
+    const std::string host = ImageRef::parse(spec.location).registry;
+    const auto credentials = daemon_credentials.find(host);
+    if (!credentials) continue;
+    nlohmann::json entry = nlohmann::json::object();
+    if (!credentials->identity_token.empty()) {
+      entry["identitytoken"] = credentials->identity_token;
+    } else {
+      entry["username"] = credentials->username;
+      entry["password"] = credentials->password;
+    }
+    config_file["auths"][registry::auth_key_for(host)] = entry;
+  }
 }
 
 }  // namespace gantry::daemon

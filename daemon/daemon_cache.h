@@ -9,10 +9,12 @@
 // given by every build: the last build's cache is the one kept there.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "engine/cache_spec.h"
+#include "registry/credentials.h"
 
 namespace gantry::daemon {
 
@@ -20,5 +22,12 @@ namespace gantry::daemon {
 std::vector<engine::CacheSpec> daemon_cache_for_build(const std::vector<engine::CacheSpec>& specs,
                                                       const std::string& first_tag,
                                                       const std::string& dockerfile);
+
+// Adds to `config_file` (a docker config.json for a build's CredentialStore, {"auths": {...}})
+// what `daemon_credentials` hold for the registry of each registry spec in `specs`, in place of
+// what the client sent for that host: the daemon's cache registry is the daemon's to reach.
+// Throws Error naming a credential helper that fails.
+void add_cache_credentials(nlohmann::json& config_file, const std::vector<engine::CacheSpec>& specs,
+                           const registry::CredentialStore& daemon_credentials);
 
 }  // namespace gantry::daemon

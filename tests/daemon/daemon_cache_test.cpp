@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "base/file_util.h"
 
 namespace gantry::daemon {
 namespace {
@@ -51,6 +52,24 @@ TEST(DaemonCache, AKeyNoCacheTypeTakesIsRefusedByName) {
   EXPECT_THROW(parse_cache_from("type=registry,ref=r/c,mode=max"), UsageError);
   EXPECT_THROW(parse_cache_to("type=inline,mode=max"), UsageError);
   EXPECT_NO_THROW(parse_cache_to("type=local,dest=/d,mode=max,compression=zstd"));
+}
+
+TEST(DaemonCache, TheDaemonsCredentialsServeItsCacheRegistriesOnly) {
+  TempDir dir(std::filesystem::temp_directory_path());
+  write_file_atomic(dir.path() / "config.json",
+                    R"({"auths": {"cache.internal:5000": {"username": "builder", "password": "pw"},
+                                  "private.example": {"username": "daemon", "password": "secret"}}})");
+  const registry::CredentialStore daemon_credentials({dir.path() / "config.json"});
+  nlohmann::json file = {{"auths", {{"cache.internal:5000", {{"username", "client"}}},
+                                    {"other.example", {{"username", "client"}}}}}};
+  add_cache_credentials(file,
+                        {parse_cache_to("type=registry,ref=cache.internal:5000/c,mode=max"),
+                         parse_cache_to("type=local,dest=/d")},
+                        daemon_credentials);
+  EXPECT_EQ(file["auths"]["cache.internal:5000"],
+            (nlohmann::json{{"username", "builder"}, {"password", "pw"}}));
+  EXPECT_EQ(file["auths"]["other.example"], (nlohmann::json{{"username", "client"}}));
+  EXPECT_FALSE(file["auths"].contains("private.example"));
 }
 
 }  // namespace

@@ -26,11 +26,13 @@ struct Builder {
   GantryEnv env;
   std::optional<GantryDaemon> daemon;
 
-  explicit Builder(const std::string& cache) {
+  explicit Builder(const std::string& cache,
+                   const std::map<std::string, std::string>& daemon_environment = {}) {
     env.import_busybox();
-    daemon.emplace(env, std::vector<std::string>{"--cache-from", "type=registry,ref=" + cache,
-                                                 "--cache-to",
-                                                 "type=registry,ref=" + cache + ",mode=max"});
+    daemon.emplace(env,
+                   std::vector<std::string>{"--cache-from", "type=registry,ref=" + cache,
+                                            "--cache-to", "type=registry,ref=" + cache + ",mode=max"},
+                   daemon_environment);
   }
   Outcome docker_build(const fs::path& context) const {
     return run_command({kDockerClient, "build", "-t", "app", context.string()},
@@ -70,6 +72,40 @@ TEST(DaemonSharedCache, ASecondDaemonReusesTheStepsTheFirstExportedToTheRegistry
   EXPECT_EQ(second.image_id(), id);
   EXPECT_EQ(second.env.gantry({"run", "--rm", "app", "cat", "/copy"}).out,
             first.env.gantry({"run", "--rm", "app", "cat", "/copy"}).out);
+}
+
+TEST(DaemonSharedCache, TheCacheRegistryIsReachedWithTheDaemonsOwnCredentials) {
+  if (!fs::exists(kDockerClient)) GTEST_SKIP() << kDockerClient << " is not installed";
+  if (!LocalRegistry::available()) GTEST_SKIP() << "docker-registry is not installed";
+  GantryEnv registry_home;
+  LocalRegistry registry(LocalRegistry::Mode::Basic, registry_home.scratch() / "registry");
+  const std::string cache = registry.host() + "/cache/builds";
+  const fs::path context = registry_home.scratch() / "ctx";
+  fs::create_directories(context);
+  std::ofstream(context / "Dockerfile") << kDockerfile;
+  // The daemon's config.json has a login there; the client has none.
+  const fs::path daemon_config = registry_home.scratch() / "daemon-docker-config";
+  fs::create_directories(daemon_config);
+  std::ofstream(daemon_config / "config.json")
+      << R"({"auths": {")" << registry.host() << R"(": {"username": ")" << LocalRegistry::user()
+      << R"(", "password": ")" << LocalRegistry::password() << R"("}}})";
+
+  Builder first(cache, {{"DOCKER_CONFIG", daemon_config.string()}});
+  const auto built = first.docker_build(context);
+  ASSERT_EQ(built.exit_code, 0) << built.out << built.err << first.daemon->log();
+  EXPECT_NE(built.out.find("exported cache to " + cache + ":app_latest-"), std::string::npos)
+      << built.out;
+  Builder second(cache, {{"DOCKER_CONFIG", daemon_config.string()}});
+  const auto reused = second.docker_build(context);
+  ASSERT_EQ(reused.exit_code, 0) << reused.out << reused.err << second.daemon->log();
+  EXPECT_EQ(reused.out.find("the-slow-step-ran"), std::string::npos) << reused.out;
+  EXPECT_EQ(second.image_id(), first.image_id());
+
+  // Without them the registry refuses the export, and the build says so.
+  Builder anonymous(cache, {{"DOCKER_CONFIG", (registry_home.scratch() / "none").string()}});
+  const auto refused = anonymous.docker_build(context);
+  EXPECT_NE(refused.exit_code, 0) << refused.out;
+  EXPECT_NE((refused.out + refused.err).find(registry.host()), std::string::npos) << refused.out << refused.err;
 }
 
 TEST(DaemonSharedCache, ACacheOptionNoBuildReadsIsRefusedByName) {
