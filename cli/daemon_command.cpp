@@ -88,7 +88,8 @@ daemon::DaemonOptions daemon_options(const GlobalOptions& global, const DaemonFl
       .gc_cap = global.gc_cap(),
       .version = GANTRY_VERSION};
   if (!f.group.empty()) options.group = f.group;
-  for (const auto& spec : f.cache_from) options.cache_from.push_back(engine::parse_cache_from(spec));
+  for (const auto& spec : f.cache_from)
+    options.cache_from.push_back(engine::parse_cache_from(spec));
   for (const auto& spec : f.cache_to) options.cache_to.push_back(engine::parse_cache_to(spec));
   options.cache_credentials = credential_store_from_environment();
   return options;

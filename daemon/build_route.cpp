@@ -63,7 +63,6 @@ bool has_body(HttpRequest& request) {
   return any;
 }
 
-
 struct PendingBuild {
   cache::Store store;
   TempDir scratch;
@@ -125,16 +124,18 @@ engine::BuildInput remote_build_input(PendingBuild& p, HttpRequest& request,
                                       const std::string& dockerfile) {
   const std::string& remote = p.params.remote;
   if (has_body(request))
-    throw UsageError("build parameter `remote`: the request has a body too (a context); send "
-                     "one or the other");
+    throw UsageError(
+        "build parameter `remote`: the request has a body too (a context); send "
+        "one or the other");
   std::istringstream no_stdin;
   try {
     if (auto git = parse_git_url(remote, GitUrlUse::Context)) {
-      // BuildKit keeps a Git context's .git when this build arg is set (or the URL's query says so).
+      // BuildKit keeps a Git context's .git when this build arg is set (or the URL's query says
+      // so).
       const auto& args = p.params.request.build_args;
       const auto arg = args.find("BUILDKIT_CONTEXT_KEEP_GIT_DIR");
-      const bool keep = git->keep_git_dir.value_or(
-          arg != args.end() && (arg->second == "1" || arg->second == "true"));
+      const bool keep = git->keep_git_dir.value_or(arg != args.end() &&
+                                                   (arg->second == "1" || arg->second == "true"));
       return engine::resolve_git_build_input(p.store, *git, dockerfile, no_stdin,
                                              engine::git_access(p.registry, ""), keep);
     }
@@ -204,7 +205,8 @@ HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, ImageEve
     pending->input.emplace(remote_build_input(*pending, request, dockerfile));
   } else {
     const fs::path tarball = pending->scratch.path() / "context.tar";
-    spool_body(request, tarball, "build context", kMaxContextBytes, "the context, as a tar archive");
+    spool_body(request, tarball, "build context", kMaxContextBytes,
+               "the context, as a tar archive");
     std::istringstream no_stdin;
     try {
       pending->input.emplace(engine::resolve_build_input(tarball, dockerfile, no_stdin));

@@ -31,10 +31,10 @@ TEST(DaemonCache, ARepositoryGetsATagForEachBuildsNameAndDockerfile) {
 }
 
 TEST(DaemonCache, ARefWithATagOrALocalDirectoryIsUsedAsGiven) {
-  const std::vector<engine::CacheSpec> specs{parse_cache_from("type=registry,ref=reg:5000/c:shared"),
-                                             parse_cache_from("type=local,src=/var/cache/gantry"),
-                                             parse_cache_from("reg:5000/c@sha256:" +
-                                                              std::string(64, 'a'))};
+  const std::vector<engine::CacheSpec> specs{
+      parse_cache_from("type=registry,ref=reg:5000/c:shared"),
+      parse_cache_from("type=local,src=/var/cache/gantry"),
+      parse_cache_from("reg:5000/c@sha256:" + std::string(64, 'a'))};
   const auto out = daemon_cache_for_build(specs, "app:latest", "Dockerfile");
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0].location, "reg:5000/c:shared");
@@ -47,7 +47,8 @@ TEST(DaemonCache, AKeyNoCacheTypeTakesIsRefusedByName) {
     parse_cache_to("type=registry,ref=r/c,ignore-error=true");
     FAIL() << "ignore-error= was accepted";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown key `ignore-error`"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown key `ignore-error`"), std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(parse_cache_from("type=registry,ref=r/c,mode=max"), UsageError);
   EXPECT_THROW(parse_cache_to("type=inline,mode=max"), UsageError);
@@ -60,8 +61,9 @@ TEST(DaemonCache, TheDaemonsCredentialsServeItsCacheRegistriesOnly) {
                     R"({"auths": {"cache.internal:5000": {"username": "builder", "password": "pw"},
                                   "private.example": {"username": "daemon", "password": "secret"}}})");
   const registry::CredentialStore daemon_credentials({dir.path() / "config.json"});
-  nlohmann::json file = {{"auths", {{"cache.internal:5000", {{"username", "client"}}},
-                                    {"other.example", {{"username", "client"}}}}}};
+  nlohmann::json file = {{"auths",
+                          {{"cache.internal:5000", {{"username", "client"}}},
+                           {"other.example", {{"username", "client"}}}}}};
   add_cache_credentials(file,
                         {parse_cache_to("type=registry,ref=cache.internal:5000/c,mode=max"),
                          parse_cache_to("type=local,dest=/d")},

@@ -29,10 +29,11 @@ struct Builder {
   explicit Builder(const std::string& cache,
                    const std::map<std::string, std::string>& daemon_environment = {}) {
     env.import_busybox();
-    daemon.emplace(env,
-                   std::vector<std::string>{"--cache-from", "type=registry,ref=" + cache,
-                                            "--cache-to", "type=registry,ref=" + cache + ",mode=max"},
-                   daemon_environment);
+    daemon.emplace(
+        env,
+        std::vector<std::string>{"--cache-from", "type=registry,ref=" + cache, "--cache-to",
+                                 "type=registry,ref=" + cache + ",mode=max"},
+        daemon_environment);
   }
   Outcome docker_build(const fs::path& context) const {
     return run_command({kDockerClient, "build", "-t", "app", context.string()},
@@ -105,17 +106,18 @@ TEST(DaemonSharedCache, TheCacheRegistryIsReachedWithTheDaemonsOwnCredentials) {
   Builder anonymous(cache, {{"DOCKER_CONFIG", (registry_home.scratch() / "none").string()}});
   const auto refused = anonymous.docker_build(context);
   EXPECT_NE(refused.exit_code, 0) << refused.out;
-  EXPECT_NE((refused.out + refused.err).find(registry.host()), std::string::npos) << refused.out << refused.err;
+  EXPECT_NE((refused.out + refused.err).find(registry.host()), std::string::npos)
+      << refused.out << refused.err;
 }
 
 TEST(DaemonSharedCache, ACacheOptionNoBuildReadsIsRefusedByName) {
   GantryEnv env;
-  const auto o = env.gantry({"daemon", "--validate", "-H", "unix:///run/unused.sock",
-                             "--cache-to", "type=registry,ref=127.0.0.1:5000/c,ignore-error=true"});
+  const auto o = env.gantry({"daemon", "--validate", "-H", "unix:///run/unused.sock", "--cache-to",
+                             "type=registry,ref=127.0.0.1:5000/c,ignore-error=true"});
   EXPECT_EQ(o.exit_code, 125) << o.out << o.err;
   EXPECT_NE(o.err.find("unknown key `ignore-error`"), std::string::npos) << o.err;
-  const auto ok = env.gantry({"daemon", "--validate", "-H", "unix:///run/unused.sock",
-                              "--cache-to", "type=registry,ref=127.0.0.1:5000/c,mode=max"});
+  const auto ok = env.gantry({"daemon", "--validate", "-H", "unix:///run/unused.sock", "--cache-to",
+                              "type=registry,ref=127.0.0.1:5000/c,mode=max"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out, "configuration OK\n");
 }

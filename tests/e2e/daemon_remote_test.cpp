@@ -51,7 +51,8 @@ class DaemonRemoteContext : public ::testing::Test {
     // A repository whose Dockerfile is in sub/, and the same files as a tarball.
     const fs::path work = env_.scratch() / "work", www = env_.scratch() / "www";
     fs::create_directories(work / "sub");
-    write_file_atomic(work / "sub/Dockerfile", "FROM busybox\nCOPY note /note\nCMD [\"cat\", \"/note\"]\n");
+    write_file_atomic(work / "sub/Dockerfile",
+                      "FROM busybox\nCOPY note /note\nCMD [\"cat\", \"/note\"]\n");
     write_file_atomic(work / "sub/note", "from-the-remote-context\n");
     must({"git", "init", "-q", "-b", "main", work.string()});
     must({"git", "-C", work.string(), "add", "-A"});
@@ -59,13 +60,16 @@ class DaemonRemoteContext : public ::testing::Test {
           "commit", "-q", "-m", "one"});
     fs::create_directories(www / "cgi-bin");
     fs::create_directories(env_.scratch() / "srv");
-    must({"git", "clone", "-q", "--bare", work.string(), (env_.scratch() / "srv/repo.git").string()});
+    must({"git", "clone", "-q", "--bare", work.string(),
+          (env_.scratch() / "srv/repo.git").string()});
     fs::create_symlink("/usr/lib/git-core/git-http-backend", www / "cgi-bin/git");
-    must({"tar", "-C", (work / "sub").string(), "-cf", (www / "ctx.tar").string(), "Dockerfile", "note"});
+    must({"tar", "-C", (work / "sub").string(), "-cf", (www / "ctx.tar").string(), "Dockerfile",
+          "note"});
     write_file_atomic(env_.scratch() / "server.py", kServer);
     port_ = free_loopback_port();
-    server_ = spawn_command({"python3", (env_.scratch() / "server.py").string(), std::to_string(port_), www.string()},
-                            {{"GIT_PROJECT_ROOT", (env_.scratch() / "srv").string()}, {"GIT_HTTP_EXPORT_ALL", "1"}});
+    server_ = spawn_command(
+        {"python3", (env_.scratch() / "server.py").string(), std::to_string(port_), www.string()},
+        {{"GIT_PROJECT_ROOT", (env_.scratch() / "srv").string()}, {"GIT_HTTP_EXPORT_ALL", "1"}});
     ASSERT_TRUE(wait_for_loopback_port(port_)) << "the http server did not start";
   }
   void TearDown() override {
@@ -94,7 +98,8 @@ TEST_F(DaemonRemoteContext, AGitRepositoryAndATarballUrlAreContextsTheDaemonFetc
                                      std::pair{url("ctx.tar"), "fromtar"}}) {
     const auto built = docker_py_build(context, tag);
     ASSERT_EQ(built.exit_code, 0) << context << ": " << built.out << built.err << daemon_->log();
-    EXPECT_NE(built.out.find("Successfully tagged " + std::string(tag) + ":latest"), std::string::npos)
+    EXPECT_NE(built.out.find("Successfully tagged " + std::string(tag) + ":latest"),
+              std::string::npos)
         << built.out;
     const auto run = env_.gantry({"run", "--rm", tag});
     EXPECT_EQ(run.out, "from-the-remote-context\n") << tag << ": " << run.err;
@@ -105,7 +110,8 @@ TEST_F(DaemonRemoteContext, AnUnreachableRemoteFailsTheBuildNamingIt) {
   const std::string missing = url("cgi-bin/git/missing.git");
   const auto built = docker_py_build(missing, "broken");
   EXPECT_NE(built.exit_code, 0);
-  EXPECT_NE(built.err.find("build parameter `remote`"), std::string::npos) << built.out << built.err;
+  EXPECT_NE(built.err.find("build parameter `remote`"), std::string::npos)
+      << built.out << built.err;
   EXPECT_NE(built.err.find("missing.git"), std::string::npos) << built.err;
 }
 

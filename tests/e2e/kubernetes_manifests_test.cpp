@@ -47,9 +47,9 @@ std::string after(const std::vector<std::string>& argv, const std::string& flag)
 
 TEST(KubernetesManifests, AreKubernetesObjectsInYaml) {
   const auto all = objects();
-  for (const char* key : {"StatefulSet/gantry", "Service/gantry", "Service/gantry-replicas",
-                          "Secret/gantry-tls", "ConfigMap/gantry-config",
-                          "Deployment/cache-registry", "Service/cache-registry"})
+  for (const char* key :
+       {"StatefulSet/gantry", "Service/gantry", "Service/gantry-replicas", "Secret/gantry-tls",
+        "ConfigMap/gantry-config", "Deployment/cache-registry", "Service/cache-registry"})
     EXPECT_TRUE(all.count(key)) << key << " is missing";
 }
 
@@ -67,7 +67,8 @@ TEST(KubernetesManifests, TheDaemonsCommandLineIsOneGantryAccepts) {
   std::map<std::string, std::set<std::string>> files_in;  // mount path -> file names
   std::string config_path, store_path;
   for (const auto& mount : container["volumeMounts"]) {
-    const std::string name = mount["name"].as<std::string>(), path = mount["mountPath"].as<std::string>();
+    const std::string name = mount["name"].as<std::string>(),
+                      path = mount["mountPath"].as<std::string>();
     std::optional<YAML::Node> found;
     for (const auto& v : pod["volumes"])
       if (v["name"].as<std::string>() == name) found = static_cast<const YAML::Node&>(v);
@@ -79,7 +80,8 @@ TEST(KubernetesManifests, TheDaemonsCommandLineIsOneGantryAccepts) {
     if (volume["secret"]) {
       const std::string secret = "Secret/" + volume["secret"]["secretName"].as<std::string>();
       ASSERT_TRUE(all.count(secret)) << secret;
-      for (const auto& item : all.at(secret)["stringData"]) files_in[path].insert(item.first.as<std::string>());
+      for (const auto& item : all.at(secret)["stringData"])
+        files_in[path].insert(item.first.as<std::string>());
     } else if (volume["configMap"]) {
       const std::string map = "ConfigMap/" + volume["configMap"]["name"].as<std::string>();
       ASSERT_TRUE(all.count(map)) << map;
@@ -102,16 +104,20 @@ TEST(KubernetesManifests, TheDaemonsCommandLineIsOneGantryAccepts) {
   for (const char* service : {"Service/gantry", "Service/gantry-replicas"})
     EXPECT_EQ(all.at(service)["spec"]["ports"][0]["targetPort"].as<std::string>(),
               port["name"].as<std::string>());
-  EXPECT_EQ(all.at("StatefulSet/gantry")["spec"]["serviceName"].as<std::string>(), "gantry-replicas");
+  EXPECT_EQ(all.at("StatefulSet/gantry")["spec"]["serviceName"].as<std::string>(),
+            "gantry-replicas");
 
   // gantry itself reads the command line, with the ConfigMap's config file where it is mounted.
   GantryEnv env;
   const fs::path config = env.scratch() / "config.yaml";
-  write_file_atomic(config, all.at("ConfigMap/gantry-config")["data"]["config.yaml"].as<std::string>());
+  write_file_atomic(config,
+                    all.at("ConfigMap/gantry-config")["data"]["config.yaml"].as<std::string>());
   argv.erase(argv.begin());
   for (auto& arg : argv)
-    if (arg == config_path) arg = config.string();
-    else if (arg == store_path) arg = env.root().string();
+    if (arg == config_path)
+      arg = config.string();
+    else if (arg == store_path)
+      arg = env.root().string();
   argv.insert(std::find(argv.begin(), argv.end(), "daemon") + 1, "--validate");
   const Outcome o = run_command([&] {
     std::vector<std::string> command{GANTRY_BINARY};
