@@ -17,11 +17,14 @@
 #             $GANTRY_FIXTURES/debian-toolchain-v2.tar, made by scripts/mkbase-debian.sh)
 #   export    a LAYER_MB (200) MB layer written as oci-archive, gzip and zstd -> MB/s
 #   rss       peak RSS (/usr/bin/time -f %M) of cold and warm builds
+#   daemon    `docker build` (the 20.10 client, classic builder API) of the chain sample through
+#             `gantry daemon` vs through dockerd (classic builder, and BuildKit): warm no-op and
+#             cold; a table of its own
 #
 # Environment: RUNS=5 WARMUP=1 STEPS=50 BIG_FILES=20000 LAYER_MB=200
 #   NETWORK=none   gantry's --network for every build (default: RUN's private network with
 #                  outbound access; none: only lo, the peers' setting; host)
-#   SCENARIOS="steps chain bigctx parallel go export rss"   (a subset, for quick runs)
+#   SCENARIOS="steps chain bigctx parallel go export rss daemon"   (a subset, for quick runs)
 #   PEER_TOOLS="docker-bk buildah"     PEERS_DIR=<repo>/../shared/peers
 #   BENCH_DATA=/var/tmp/gantry-bench-data   generated inputs, made once and kept between runs
 #
@@ -53,7 +56,8 @@ STEPS=${STEPS:-50}
 BIG_FILES=${BIG_FILES:-20000}
 LAYER_MB=${LAYER_MB:-200}
 NETWORK=${NETWORK:-none}
-SCENARIOS=${SCENARIOS:-steps chain bigctx parallel go export rss}
+SCENARIOS=${SCENARIOS:-steps chain bigctx parallel go export rss daemon}
+DOCKER_CLIENT=${DOCKER_CLIENT:-/usr/bin/docker}   # 20.10: the peers' client, BuildKit's too
 PEER_TOOLS=${PEER_TOOLS:-docker-bk buildah}
 PEERS_DIR=${PEERS_DIR:-$repo/../shared/peers}
 BENCH_DATA=${BENCH_DATA:-/var/tmp/gantry-bench-data}
@@ -72,6 +76,7 @@ mkdir -p "$res" "$work/ctx"
 export GANTRY_ROOT=$work/root
 notes=()
 peers_started=0
+daemon_pid=""
 
 # ---- clean-up: restore the touched input, stop the peers, drop the state root -------------
 big=$BENCH_DATA/bigcontext
@@ -79,6 +84,7 @@ big_victim=""                             # the file the touch runs rewrite (mak
 cleanup() {
   local rc=$?
   restore_victim
+  [[ -n $daemon_pid ]] && { kill "$daemon_pid" 2>/dev/null; wait "$daemon_pid" 2>/dev/null || true; }
   if ((peers_started)); then
     [[ -n ${DOCKER:-} ]] && { peer_clean_all >/dev/null 2>&1 || true; }
     "$PEERS_DIR/stop.sh" >>"$work/peers.log" 2>&1 || log "peers' stop.sh failed (see output above)"
@@ -308,6 +314,23 @@ import_go_base() {
   rm -f "$work/go-base.tar"
 }
 
+# `gantry daemon` on the bench's state root, for the docker client: started by run_gantry,
+# stopped (SIGTERM drains it) once its timings are taken, or by the clean-up.
+daemon_socket=$work/gantry.sock
+dg="DOCKER_BUILDKIT=0 $DOCKER_CLIENT -H unix://$daemon_socket build -q --network=$NETWORK"
+run_gantry_daemon() {
+  local c=$work/ctx i
+  "$gantry" daemon -H "unix://$daemon_socket" 2>"$work/daemon.log" &
+  daemon_pid=$!
+  for ((i = 0; i < 100; i++)); do [[ -S $daemon_socket ]] && break; sleep 0.1; done
+  [[ -S $daemon_socket ]] || { log "gantry daemon did not start:"; tail -5 "$work/daemon.log" >&2; return 0; }
+  bash -c "$dg -t bench-dchain $c/chain" >/dev/null
+  hf gantry-daemon.chain.warm "$WARMUP" "" "$dg -t bench-dchain $c/chain"
+  hf gantry-daemon.chain.cold "$WARMUP" "$(g_cold_prep bench-dchain)" "$dg -t bench-dchain $c/chain"
+  kill "$daemon_pid"; wait "$daemon_pid" || true
+  daemon_pid=""
+}
+
 run_gantry() {
   local c=$work/ctx
   "$gantry" import "$work/base.tar" localhost/busybox:latest >/dev/null
@@ -376,6 +399,13 @@ run_gantry() {
     rss gantry.chain.cold "$(g_cold_prep bench-chain)" "$g -t bench-chain $c/chain"
     rss gantry.big.cold "$(g_cold_prep bench-big "$big_root")" "$gb -t bench-big $big"
     rss gantry.big.warm "" "$gb -t bench-big $big"
+  fi
+  if want daemon; then
+    if [[ -x $DOCKER_CLIENT ]]; then
+      run_gantry_daemon
+    else
+      notes+=("docker build through gantry daemon skipped: no docker client at $DOCKER_CLIENT.")
+    fi
   fi
 }
 
@@ -456,6 +486,15 @@ run_peers() {
       local jobs=""
       [[ $t == buildah ]] && jobs=--jobs=2 # buildah runs stages one at a time unless asked
       hf "$t.parallel.cold" "$WARMUP" "$p" "$(peer_build "$t" "$c/parallel" bench-parallel $jobs)"
+    fi
+    if want daemon && [[ $t == docker-bk ]]; then # dockerd's classic builder, and BuildKit
+      local classic="DOCKER_BUILDKIT=0 $DOCKER build -q --network=none -t bench-dchain $c/chain"
+      bash -c "$classic" >/dev/null
+      hf docker-classic.dchain.warm "$WARMUP" "" "$classic"
+      hf docker-classic.dchain.cold "$WARMUP" "$p" "$classic"
+      bash -c "$(peer_build "$t" "$c/chain" bench-dchain)" >/dev/null
+      hf docker-bk.dchain.warm "$WARMUP" "" "$(peer_build "$t" "$c/chain" bench-dchain)"
+      hf docker-bk.dchain.cold "$WARMUP" "$p" "$(peer_build "$t" "$c/chain" bench-dchain)"
     fi
     if want export; then
       bash -c "$(peer_build "$t" "$layer_ctx" bench-layer)" >/dev/null
@@ -568,7 +607,23 @@ print_table() {
   ((have_peers)) && echo "Peers: $peer_versions. buildah uses --isolation=chroot --layers (--jobs=2 for parallel stages); it is skipped where one build takes seconds (per-RUN, 20,000-file context). Peak RSS is not comparable for dockerd (a daemon)."
   local n
   for n in "${notes[@]}"; do echo "Note: $n"; done
+  want daemon && print_daemon_table
   return 0
+}
+
+# The same `docker build` (client $DOCKER_CLIENT) through gantry daemon and through dockerd.
+print_daemon_table() {
+  local k label g
+  echo
+  echo "| docker build of the chain sample | via gantry daemon | via dockerd, classic builder | gantry/classic | via dockerd, BuildKit | gantry/BuildKit |"
+  echo "|---|---|---|---|---|---|"
+  for k in warm cold; do
+    label="warm no-op"; [[ $k == cold ]] && label="cold (6 RUNs run)"
+    g=$(val "gantry-daemon.chain.$k" median)
+    echo "| $label | $(cell "gantry-daemon.chain.$k") | $(cell "docker-classic.dchain.$k") | $(ratio "$g" "$(val "docker-classic.dchain.$k" median)") | $(cell "docker-bk.dchain.$k") | $(ratio "$g" "$(val "docker-bk.dchain.$k" median)") |"
+  done
+  echo
+  echo "The docker CLI ($DOCKER_CLIENT, \`build -q --network=none\`) against each daemon's socket; DOCKER_BUILDKIT=0 for gantry daemon (its API is the classic builder's) and dockerd's classic builder, 1 for BuildKit. Cells and cold as above (gantry: \`gantry rmi\` and \`prune\` on the daemon's store; dockerd: the peers' clean-up)."
 }
 
 # ---- main ----------------------------------------------------------------------------------

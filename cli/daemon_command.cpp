@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "cli/command.h"
 #include "cli/registry_flags.h"
 #include "daemon/daemon.h"
+#include "engine/cache_spec.h"
 
 namespace gantry::cli {
 
@@ -29,6 +31,8 @@ struct DaemonFlags {
   bool insecure_tcp = false;
   CLI::Option* tlsverify_option = nullptr;  // given at all (even =false), it turns TLS on
   RegistryFlags registry;
+  std::vector<std::string> cache_from, cache_to;  // as gantry build's, for every build
+  bool validate = false;
 };
 
 // Where dockerd looks for the TLS files not given: $DOCKER_CERT_PATH, else $DOCKER_CONFIG, else
@@ -73,12 +77,7 @@ std::string default_host(bool tls) {
   throw UsageError("daemon: give a socket with -H unix:///PATH ($XDG_RUNTIME_DIR is not set)");
 }
 
-int run_daemon(const GlobalOptions& global, const DaemonFlags& f) {
-  auto log = spdlog::stderr_logger_mt("gantry-daemon");
-  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
-  spdlog::set_default_logger(log);
-  // A client that hangs up mid-response is an error of that write, not the daemon's death.
-  ::signal(SIGPIPE, SIG_IGN);
+daemon::DaemonOptions daemon_options(const GlobalOptions& global, const DaemonFlags& f) {
   std::optional<daemon::TlsFiles> tls = tls_files(f);
   daemon::DaemonOptions options{
       .root = std::filesystem::absolute(global.state_root()),
@@ -89,7 +88,27 @@ int run_daemon(const GlobalOptions& global, const DaemonFlags& f) {
       .gc_cap = global.gc_cap(),
       .version = GANTRY_VERSION};
   if (!f.group.empty()) options.group = f.group;
-  daemon::Daemon server(std::move(options));
+  for (const auto& spec : f.cache_from)
+    options.cache_from.push_back(engine::parse_cache_from(spec));
+  for (const auto& spec : f.cache_to) options.cache_to.push_back(engine::parse_cache_to(spec));
+  options.cache_credentials = credential_store_from_environment();
+  return options;
+}
+
+int run_daemon(const GlobalOptions& global, const DaemonFlags& f) {
+  if (f.validate) {
+    // The flags only, as dockerd --validate checks its configuration: no file is read and no
+    // socket opened, so that a deployment's command line can be checked anywhere.
+    daemon::check_options(daemon_options(global, f));
+    std::puts("configuration OK");
+    return 0;
+  }
+  auto log = spdlog::stderr_logger_mt("gantry-daemon");
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  spdlog::set_default_logger(log);
+  // A client that hangs up mid-response is an error of that write, not the daemon's death.
+  ::signal(SIGPIPE, SIG_IGN);
+  daemon::Daemon server(daemon_options(global, f));
   {
     SignalCanceller drain(*global.signals, [&server] { server.shutdown(); });
     server.serve();
@@ -124,6 +143,15 @@ void add_daemon_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_flag("--insecure-tcp", f->insecure_tcp,
                 "Allow TCP listeners that serve clients without a certificate (plain TCP, or "
                 "--tlsverify=false): anyone who reaches the port controls the daemon");
+  cmd->add_option("--cache-from", f->cache_from,
+                  "Build cache every build imports, after the request's cachefrom: "
+                  "type=registry,ref=REF | type=local,src=DIR | REF (a ref without a tag: a tag "
+                  "there for each build's name)");
+  cmd->add_option("--cache-to", f->cache_to,
+                  "Build cache every build exports: type=registry,ref=REF | type=local,dest=DIR "
+                  "[,mode=min|max][,compression=gzip|zstd|uncompressed]");
+  cmd->add_flag("--validate", f->validate,
+                "Check the flags and exit (reads no TLS file, opens no socket)");
   add_registry_flags(*cmd, f->registry);
   cmd->callback(
       [&global, &action, f] { action = [&global, f] { return run_daemon(global, *f); }; });

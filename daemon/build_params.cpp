@@ -5,10 +5,12 @@
 
 #include "base/base64.h"
 #include "base/error.h"
+#include "base/git_url.h"
 #include "base/image_ref.h"
 #include "base/platform.h"
 #include "daemon/route_params.h"
 #include "engine/extra_hosts.h"
+#include "engine/remote_context.h"
 #include "executor/resource_limits.h"
 
 namespace gantry::daemon {
@@ -94,6 +96,14 @@ std::vector<engine::CacheSpec> cache_from_value(const std::string& value) {
   return out;
 }
 
+// A context the daemon fetches, as dockerd takes one: a Git URL, or an http(s) URL.
+std::string remote_value(const std::string& value) {
+  if (value.empty() || parse_git_url(value, GitUrlUse::Context) || engine::is_http_url(value))
+    return value;
+  throw UsageError("build parameter `remote`: `" + value +
+                   "` is neither a Git repository's URL nor an http(s) URL");
+}
+
 std::string network_value(const std::string& value) {
   if (value.empty() || value == "default" || value == "bridge") return "default";
   if (value == "host" || value == "none") return value;
@@ -114,7 +124,7 @@ void check_platform(const std::string& value) {
 bool asks_for_nothing(const std::string& name, const std::string& value) {
   static const std::set<std::string> empty_or_zero{
       "cpusetcpus",   "cpusetmems", "cpushares", "cpuquota", "cpuperiod", "memory",     "memswap",
-      "cgroupparent", "squash",     "remote",    "session",  "buildid",   "securityopt"};
+      "cgroupparent", "squash",     "session",  "buildid",   "securityopt"};
   if (empty_or_zero.count(name))
     return value.empty() || value == "0" || (name == "memswap" && value == "-1");
   // No intermediate containers are made, so none is left behind to remove.
@@ -161,6 +171,8 @@ BuildParams parse_build_params(const Query& query) {
       r.ulimits = ulimits_value(value);
     } else if (name == "platform") {
       check_platform(value);
+    } else if (name == "remote") {
+      p.remote = remote_value(value);
     } else if (name == "cachefrom") {
       r.cache_from = cache_from_value(value);
     } else if (!asks_for_nothing(name, value)) {

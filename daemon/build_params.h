@@ -6,7 +6,8 @@
 //   t (repeatable), dockerfile, buildargs (JSON object), target, nocache, pull, labels (JSON
 //   object), networkmode (default|bridge|host|none), q, extrahosts (repeatable HOST:IP),
 //   shmsize (bytes), ulimits (JSON [{"Name","Soft","Hard"}]), platform (the host's only),
-//   cachefrom (JSON array of refs)
+//   cachefrom (JSON array of refs), remote (a Git URL, or an http(s) URL of a context tarball or
+//   a Dockerfile: the context, instead of the body)
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,7 @@ struct BuildParams {
   engine::BuildRequest request;
   std::string dockerfile = "Dockerfile";  // a path in the context
   bool quiet = false;
+  std::string remote;  // "" = the context is the request's body
 };
 
 // Throws UsageError naming the parameter that is malformed, unknown or not implemented.

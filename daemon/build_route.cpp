@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "base/git_url.h"
 #include "base/image_ref.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
@@ -21,9 +22,11 @@
 #include "daemon/api_router.h"
 #include "daemon/build_params.h"
 #include "daemon/classic_build_output.h"
+#include "daemon/daemon_cache.h"
 #include "daemon/request_body.h"
 #include "engine/build_input.h"
 #include "engine/build_job.h"
+#include "engine/git_build_input.h"
 #include "executor/executor.h"
 #include "exporter/image.h"
 
@@ -50,7 +53,16 @@ std::string dockerfile_in_context(const std::string& dockerfile) {
   return path.string();
 }
 
-// Everything a build needs once its response starts streaming.
+// Whether the request has a body: a context sent besides `remote`, which would not be read.
+bool has_body(HttpRequest& request) {
+  bool any = false;
+  request.read_body([&any](const char*, std::size_t size) {
+    any = size > 0;
+    return !any;
+  });
+  return any;
+}
+
 struct PendingBuild {
   cache::Store store;
   TempDir scratch;
@@ -94,6 +106,48 @@ class HangUpWatch {
   std::thread thread_;
 };
 
+// The daemon's --cache-from after the request's cachefrom (which the client chose for this
+// build), and its --cache-to.
+void add_daemon_cache(BuildParams& params, const DaemonOptions& options) {
+  engine::BuildRequest& r = params.request;
+  const std::string first_tag = r.tags.empty() ? "" : r.tags[0];
+  for (auto& spec : daemon_cache_for_build(options.cache_from, first_tag, params.dockerfile))
+    r.cache_from.push_back(std::move(spec));
+  r.cache_to = daemon_cache_for_build(options.cache_to, first_tag, params.dockerfile);
+}
+
+// The context the `remote` parameter names, fetched as dockerd fetches it: a Git repository's
+// commit checked out into the store (cached by commit, as `gantry build URL` does), or an http(s)
+// URL's tarball unpacked, or its Dockerfile alone. Git reaches http(s) remotes with the
+// credentials the request carries for the host (X-Registry-Config), as registries.
+engine::BuildInput remote_build_input(PendingBuild& p, HttpRequest& request,
+                                      const std::string& dockerfile) {
+  const std::string& remote = p.params.remote;
+  if (has_body(request))
+    throw UsageError(
+        "build parameter `remote`: the request has a body too (a context); send "
+        "one or the other");
+  std::istringstream no_stdin;
+  try {
+    if (auto git = parse_git_url(remote, GitUrlUse::Context)) {
+      // BuildKit keeps a Git context's .git when this build arg is set (or the URL's query says
+      // so).
+      const auto& args = p.params.request.build_args;
+      const auto arg = args.find("BUILDKIT_CONTEXT_KEEP_GIT_DIR");
+      const bool keep = git->keep_git_dir.value_or(arg != args.end() &&
+                                                   (arg->second == "1" || arg->second == "true"));
+      return engine::resolve_git_build_input(p.store, *git, dockerfile, no_stdin,
+                                             engine::git_access(p.registry, ""), keep);
+    }
+    // A URL that is a Dockerfile takes no -f; the default name is no choice of one.
+    return engine::resolve_build_input(remote, dockerfile == "Dockerfile" ? "" : dockerfile,
+                                       no_stdin);
+  } catch (const Error& e) {
+    // An unreachable URL, an unknown ref, a missing Dockerfile: the client's to fix.
+    throw UsageError("build parameter `remote`: " + std::string(e.what()));
+  }
+}
+
 engine::BuildRequest build_request(PendingBuild& p) {
   engine::BuildRequest r = std::move(p.params.request);
   r.input = std::move(*p.input);
@@ -136,22 +190,32 @@ HttpResponse build(const DaemonOptions& options, RunningBuilds& builds, ImageEve
                    HttpRequest& request) {
   auto pending = std::make_shared<PendingBuild>(options.root, parse_build_params(request.query),
                                                 options.registry);
-  if (auto header = request.header("x-registry-config")) {
-    const fs::path file = pending->scratch.path() / "registry-config.json";
-    write_file_atomic(file, registry_config_file(*header).dump(), 0600);
-    pending->registry.credentials = registry::CredentialStore({file});
-  }
-  const fs::path tarball = pending->scratch.path() / "context.tar";
-  spool_body(request, tarball, "build context", kMaxContextBytes, "the context, as a tar archive");
-  std::istringstream no_stdin;
+  add_daemon_cache(pending->params, options);
+  // The client's credentials, and the daemon's for its own cache registries.
+  auto config = request.header("x-registry-config")
+                    ? registry_config_file(*request.header("x-registry-config"))
+                    : nlohmann::json{{"auths", nlohmann::json::object()}};
+  add_cache_credentials(config, options.cache_from, options.cache_credentials);
+  add_cache_credentials(config, options.cache_to, options.cache_credentials);
+  const fs::path credentials = pending->scratch.path() / "registry-config.json";
+  write_file_atomic(credentials, config.dump(), 0600);
+  pending->registry.credentials = registry::CredentialStore({credentials});
   const std::string dockerfile = dockerfile_in_context(pending->params.dockerfile);
-  try {
-    pending->input.emplace(engine::resolve_build_input(tarball, dockerfile, no_stdin));
-  } catch (const Error& e) {
-    // A context that is no archive, or lacks its Dockerfile, is the client's to fix.
-    throw UsageError(std::string("build context (the request body): ") + e.what());
+  if (!pending->params.remote.empty()) {
+    pending->input.emplace(remote_build_input(*pending, request, dockerfile));
+  } else {
+    const fs::path tarball = pending->scratch.path() / "context.tar";
+    spool_body(request, tarball, "build context", kMaxContextBytes,
+               "the context, as a tar archive");
+    std::istringstream no_stdin;
+    try {
+      pending->input.emplace(engine::resolve_build_input(tarball, dockerfile, no_stdin));
+    } catch (const Error& e) {
+      // A context that is no archive, or lacks its Dockerfile, is the client's to fix.
+      throw UsageError(std::string("build context (the request body): ") + e.what());
+    }
+    fs::remove(tarball);  // unpacked now
   }
-  fs::remove(tarball);  // unpacked now
   return {.stream = [pending, &builds, &events, gc_cap = options.gc_cap](ResponseStream& out) {
     run_build(*pending, builds, events, gc_cap, out);
   }};

@@ -118,19 +118,26 @@ void listen_on_tcp(HttpServer& server, const TcpAddress& address, const DaemonOp
 
 }  // namespace
 
+void check_options(const DaemonOptions& options) {
+  if (options.hosts.empty()) throw UsageError("daemon: no -H socket to listen on");
+  std::vector<ListenAddress> addresses;
+  for (const auto& host : options.hosts)
+    addresses.push_back(parse_listen_address(host, options.tls.has_value()));
+  check_listeners(options, addresses);
+}
+
 Daemon::Daemon(DaemonOptions options)
     : options_(std::move(options)),
       builds_(std::make_unique<RunningBuilds>()),
       events_(std::make_unique<ImageEvents>()),
       router_(std::make_unique<ApiRouter>(options_, *builds_, *events_)),
       server_(make_http_server([this](HttpRequest& request) { return router_->handle(request); })) {
-  if (options_.hosts.empty()) throw UsageError("daemon: no -H socket to listen on");
   // Every -H is read and checked, and the group looked up, before any socket exists, so that a
   // mistake leaves none.
+  check_options(options_);
   std::vector<ListenAddress> addresses;
   for (const auto& host : options_.hosts)
     addresses.push_back(parse_listen_address(host, options_.tls.has_value()));
-  check_listeners(options_, addresses);
   const gid_t gid = options_.group ? group_id(*options_.group) : 0;
   // What crashed processes left half-done is removed once, here: each request opens its own
   // Store (a SQLite connection per thread) and skips that walk of the store.

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "daemon/tls_files.h"
+#include "engine/cache_spec.h"
+#include "registry/credentials.h"
 #include "registry/registry_options.h"
 
 namespace gantry::daemon {
@@ -34,8 +36,19 @@ struct DaemonOptions {
   bool insecure_tcp = false;           // TCP listeners may serve clients without a certificate
   registry::RegistryOptions registry;  // for pulls (credentials come with each request)
   std::int64_t gc_cap = 0;             // the build cache size the GC after each build keeps
+  // The build cache every build imports (after the request's cachefrom) and exports, as
+  // daemon_cache.h makes it each build's.
+  std::vector<engine::CacheSpec> cache_from, cache_to;
+  // The daemon's own credentials (its docker config.json), for the registries of cache_from and
+  // cache_to only: a client's builds reach other registries with the client's credentials.
+  registry::CredentialStore cache_credentials{{}};
   std::string version;                 // gantry's, for /version
 };
+
+// Throws UsageError naming the option at fault when `options` cannot make a daemon: an -H that
+// is malformed, or a TCP listener that serves clients without a certificate without
+// `insecure_tcp` (see Daemon). Reads no file and opens no socket (`gantry daemon --validate`).
+void check_options(const DaemonOptions& options);
 
 class ApiRouter;
 class HttpServer;

@@ -165,6 +165,11 @@ std::unique_ptr<Listener> HttplibServer::routed(std::unique_ptr<httplib::Server>
   server.new_task_queue = [] { return new httplib::ThreadPool(kWorkersPerListener); };
   auto serve = [this](const httplib::Request& req, httplib::Response& res,
                       const httplib::ContentReader* reader) {
+    // dockerd never compresses its answers, and docker-py (docker-compose 1.29's client) reads a
+    // build's stream raw, so a gzip one it asked for (as python's requests always asks) would
+    // be bytes it cannot parse. httplib compresses when the request accepts it: it is told the
+    // request does not (the Request is httplib's own, not const, object).
+    const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
     HttpRequest request = to_request(req, reader);
     bool body_read = false;
     auto read_body = request.read_body;

@@ -1,5 +1,7 @@
 #include "engine/cache_spec.h"
 
+#include <set>
+
 #include "base/error.h"
 
 namespace gantry::engine {
@@ -36,6 +38,19 @@ CacheSpec parse(const std::string& text, const std::string& flag, const char* lo
   } else {
     throw bad(spec.type.empty() ? "type= is required" : "unknown type `" + spec.type + "` (registry, local, inline)");
   }
+  // A key nothing reads would be an option accepted and ignored (BuildKit's ignore-error=,
+  // oci-mediatypes=, ... are not implemented): each type takes its own keys only.
+  const bool to = flag == "--cache-to";
+  std::set<std::string> known{"type"};
+  if (spec.type == "registry") known.insert("ref");
+  if (spec.type == "local") known.insert(location_key);
+  if (to && spec.type != "inline") known.insert({"mode", "compression"});
+  for (const auto& [key, value] : spec.attrs)
+    if (!known.count(key)) {
+      std::string keys;
+      for (const auto& k : known) keys += (keys.empty() ? "" : ", ") + k;
+      throw bad("unknown key `" + key + "` (type=" + spec.type + " takes " + keys + ")");
+    }
   if (auto mode = spec.attrs.find("mode"); mode != spec.attrs.end() && mode->second != "min" && mode->second != "max")
     throw bad("mode must be min or max");
   if (auto c = spec.attrs.find("compression");

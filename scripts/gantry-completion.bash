@@ -32,7 +32,7 @@ _gantry() {
     push) words="-h --help --chunk-size --insecure-registry --registry-ca" ;;
     login) words="-h --help -u --username -p --password --password-stdin --insecure-registry --registry-ca" ;;
     logout) words="-h --help" ;;
-    daemon) words="-h --help -H --host --group --tls --tlsverify --tlscacert --tlscert --tlskey --insecure-tcp --insecure-registry --registry-ca" ;;
+    daemon) words="-h --help -H --host --group --tls --tlsverify --tlscacert --tlscert --tlskey --insecure-tcp --cache-from --cache-to --validate --insecure-registry --registry-ca" ;;
     *) words="build bake images import tag rmi inspect history save load image run du prune version info pull push login logout daemon -h --help --root --config" ;;
   esac
   if [[ -z "$cmd" || "$cur" == -* ]]; then

@@ -31,6 +31,19 @@ TEST(BuildParams, NothingGivenIsADefaultBuild) {
   EXPECT_EQ(p.request.shm_bytes, executor::kDefaultShmBytes);
 }
 
+TEST(BuildParams, RemoteIsAGitOrHttpUrl) {
+  EXPECT_EQ(parse_build_params({{"remote", "https://example.com/app.git#main:sub"}}).remote,
+            "https://example.com/app.git#main:sub");
+  EXPECT_EQ(parse_build_params({{"remote", "git@example.com:team/app"}}).remote,
+            "git@example.com:team/app");
+  EXPECT_EQ(parse_build_params({{"remote", "http://127.0.0.1:8080/ctx.tar.gz"}}).remote,
+            "http://127.0.0.1:8080/ctx.tar.gz");
+  EXPECT_EQ(parse_build_params({{"remote", ""}}).remote, "");
+  EXPECT_NE(usage_error({{"remote", "ftp://example.com/ctx.tar"}}).find("build parameter `remote`"),
+            std::string::npos);
+  EXPECT_NE(usage_error({{"remote", "https://example.com/app.git?ref=a&branch=b"}}), "");
+}
+
 TEST(BuildParams, TagsRepeatAndAreFamiliarNames) {
   const BuildParams p =
       parse_build_params({{"t", "app"}, {"t", "docker.io/library/app:2"}, {"t", "reg:5000/x:1"}});

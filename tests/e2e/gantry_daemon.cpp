@@ -21,14 +21,17 @@ bool can_connect(const fs::path& socket_path) {
   return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
-GantryDaemon::GantryDaemon(const GantryEnv& env, const std::vector<std::string>& flags)
+GantryDaemon::GantryDaemon(const GantryEnv& env, const std::vector<std::string>& flags,
+                           const std::map<std::string, std::string>& environment)
     : socket_(env.scratch() / "gantry.sock"), log_(env.scratch() / "daemon.log") {
   std::vector<std::string> command{"--root", env.root().string(), "daemon", "-H",
                                    "unix://" + socket_.string()};
   command.insert(command.end(), flags.begin(), flags.end());
   // The daemon's stderr goes to the log.
   command.insert(command.begin(), {"sh", "-c", "exec \"$0\" \"$@\" 2>\"$LOG\"", gantry_binary()});
-  pid_ = spawn_command(command, {{"LOG", log_.string()}});
+  auto variables = environment;
+  variables["LOG"] = log_.string();
+  pid_ = spawn_command(command, variables);
   if (!eventually([this] { return can_connect(socket_); }))
     throw std::runtime_error("gantry daemon did not listen: " + log());
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,9 +32,12 @@ bool eventually(F done) {
 
 class GantryDaemon {
  public:
-  // `flags`: more of `gantry daemon`'s. Returns once the daemon listens: it binds every listener
-  // before it serves any, so the unix socket answering means that all of them are there.
-  explicit GantryDaemon(const GantryEnv& env, const std::vector<std::string>& flags = {});
+  // `flags`: more of `gantry daemon`'s; `environment`: variables the daemon gets besides the
+  // test's (DOCKER_CONFIG for its own credentials). Returns once the daemon listens: it binds
+  // every listener before it serves any, so the unix socket answering means that all of them
+  // are there.
+  explicit GantryDaemon(const GantryEnv& env, const std::vector<std::string>& flags = {},
+                        const std::map<std::string, std::string>& environment = {});
   ~GantryDaemon();
   GantryDaemon(const GantryDaemon&) = delete;
   GantryDaemon& operator=(const GantryDaemon&) = delete;
