@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -9,6 +11,7 @@
 #include "cache/garbage_collector.h"
 #include "cli/cli_reference.h"
 #include "cli/command.h"
+#include "cli/command_needs.h"
 #include "cli/empty_option_values.h"
 #include "cli/usage_message.h"
 #include "solver/solver.h"
@@ -19,7 +22,10 @@ std::filesystem::path GlobalOptions::state_root() const {
   if (!root.empty()) return root;
   if (const char* env = std::getenv("GANTRY_ROOT"); env && *env) return env;
   if (config.root) return *config.root;
-  return "/var/lib/gantry";
+  if (!rootless) return "/var/lib/gantry";
+  if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data) return std::filesystem::path(data) / "gantry";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / ".local/share/gantry";
+  throw UsageError("no state directory: set $HOME or $XDG_DATA_HOME, or give --root");
 }
 
 std::int64_t GlobalOptions::gc_cap() const {
@@ -50,8 +56,10 @@ int run(int argc, char** argv) {
   app.name("gantry");
   app.require_subcommand(1);
   GlobalOptions global;
+  global.rootless = ::geteuid() != 0;
   global.config = load_config(config_argument(argc, argv));
-  app.add_option("--root", global.root, "State directory (default $GANTRY_ROOT or /var/lib/gantry)");
+  app.add_option("--root", global.root, "State directory (default $GANTRY_ROOT, else /var/lib/gantry as root and "
+                 "$XDG_DATA_HOME/gantry (~/.local/share/gantry) as another user)");
   std::string config_file;  // read above, by config_argument
   app.add_option("--config", config_file,
                  "Config file to read instead of the default ones (default $GANTRY_CONFIG_FILE); "
@@ -76,8 +84,9 @@ int run(int argc, char** argv) {
     std::cerr << "gantry: " << usage_message(app, e) << "\n";
     return 125;
   }
+  const CommandNeeds needs = command_needs(app);
   // Mounts made by file ops stay private to this process and vanish with it.
-  solver::isolate_mounts();
+  if (needs.private_mounts) solver::isolate_mounts();
   // Before any thread exists, so that every thread has SIGINT and SIGTERM blocked.
   SignalReceiver signals;
   global.signals = &signals;
