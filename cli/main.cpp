@@ -1,3 +1,4 @@
+#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "cli/command_needs.h"
 #include "cli/empty_option_values.h"
 #include "cli/usage_message.h"
+#include "executor/rootless.h"
 #include "solver/solver.h"
 
 namespace gantry::cli {
@@ -51,6 +53,13 @@ std::optional<std::filesystem::path> config_argument(int argc, char** argv) {
   return std::nullopt;
 }
 
+// The user a normal user's gantry maps container uid 0 to, named as /etc/subuid names it.
+executor::RootlessUser rootless_user() {
+  const uid_t uid = ::getuid();
+  const passwd* entry = ::getpwuid(uid);
+  return {.name = entry ? entry->pw_name : std::to_string(uid), .uid = uid, .gid = ::getgid()};
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"gantry builds container images from Dockerfiles, like docker build."};
   app.name("gantry");
@@ -85,6 +94,10 @@ int run(int argc, char** argv) {
     return 125;
   }
   const CommandNeeds needs = command_needs(app);
+  if (needs.container_ids && global.rootless) {
+    const executor::UserNamespace ns = executor::enter_user_namespace(rootless_user());
+    if (!ns.limitation.empty()) std::cerr << "gantry: " << ns.limitation << "\n";
+  }
   // Mounts made by file ops stay private to this process and vanish with it.
   if (needs.private_mounts) solver::isolate_mounts();
   // Before any thread exists, so that every thread has SIGINT and SIGTERM blocked.

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/user_namespace.h"
 #include "executor/detached_mount.h"
 #include "executor/path_in_root.h"
 
@@ -89,10 +90,18 @@ DevTrees make_dev_trees(std::int64_t shm_bytes, bool host_devices) {
                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME);
   // Detached and freshly made: plain *at calls below it cannot meet an image's symlink.
   const int dev = trees.dev.get();
+  const bool own_nodes = in_initial_user_namespace();
   for (const CharDevice& d : kDevices) {
-    if (::mknodat(dev, d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) != 0) {
-      throw_errno(std::string("mknod /dev/") + d.name);
+    if (own_nodes) {
+      if (::mknodat(dev, d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) != 0) {
+        throw_errno(std::string("mknod /dev/") + d.name);
+      }
+      continue;
     }
+    UniqueFd point(::openat(dev, d.name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+    if (!point) throw_errno(std::string("create /dev/") + d.name);
+    const std::string host = std::string("/dev/") + d.name;
+    trees.host_nodes.emplace_back(d.name, clone_tree(AT_FDCWD, host, "host device `" + host + "`"));
   }
   for (const Link& l : kLinks) {
     if (::symlinkat(l.target, dev, l.name) != 0) throw_errno(std::string("symlink /dev/") + l.name);
@@ -101,9 +110,16 @@ DevTrees make_dev_trees(std::int64_t shm_bytes, bool host_devices) {
     if (::mkdirat(dev, dir, 0755) != 0) throw_errno(std::string("mkdir /dev/") + dir);
   }
   if (host_devices) copy_host_devices(dev);
-  trees.pts = new_filesystem(
-      "devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}},
-      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  try {
+    trees.pts = new_filesystem(
+        "devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}},
+        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  } catch (const Error&) {
+    // A user namespace that maps only id 0 has no group tty (5) to give the terminals.
+    if (own_nodes) throw;
+    trees.pts = new_filesystem("devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}},
+                               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  }
   trees.shm = new_filesystem("tmpfs", {{"mode", "1777"}, {"size", std::to_string(shm_bytes)}},
                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   return trees;
@@ -116,6 +132,11 @@ SetupFailure attach_dev(const DevTrees& trees, int root_fd, int dev_point_fd) no
   if (!dev) return failed("open", "/dev");
   if (SetupFailure f = attach_in_dev(trees.pts.get(), dev.get(), "pts", "/dev/pts")) return f;
   if (SetupFailure f = attach_in_dev(trees.shm.get(), dev.get(), "shm", "/dev/shm")) return f;
+  for (const auto& [name, node] : trees.host_nodes) {
+    UniqueFd point(::openat(dev.get(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!point) return failed("open", name);
+    if (SetupFailure f = try_attach(node.get(), point.get(), name)) return f;
+  }
   UniqueFd mqueue;
   if (SetupFailure f = try_new_filesystem("mqueue", {},
                                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
