@@ -1,0 +1,154 @@
+// Builds and runs as a normal user (issue 18): gantry enters a user namespace of its own, maps
+// the user's subordinate ids when /etc/subuid has a range, and its images are the very ones
+// root's gantry builds.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "base/file_util.h"
+#include "tests/e2e/gantry_runner.h"
+#include "tests/e2e/user_gantry_env.h"
+
+namespace gantry::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kManyOwners =
+    "FROM busybox:latest\n"
+    "RUN mkdir -p /srv/a /srv/b /srv/nobody && chown 1000:1000 /srv/a && chown 33:44 /srv/b \\\n"
+    " && chown 65534:65534 /srv/nobody && mkdir -m 2775 /srv/sg && echo hi > /srv/sg/f\n"
+    "COPY --chown=7:8 Dockerfile /srv/copied\n";
+
+// A context dir `name` in the user's scratch holding `dockerfile`, readable by the user.
+fs::path user_context(const UserGantryEnv& user, const std::string& name, const std::string& dockerfile) {
+  const fs::path dir = user.scratch() / name;
+  fs::create_directories(dir);
+  write_file_atomic(dir / "Dockerfile", dockerfile);
+  fs::permissions(dir, static_cast<fs::perms>(0755));
+  fs::permissions(dir / "Dockerfile", static_cast<fs::perms>(0644));
+  return dir;
+}
+
+void import_busybox_as(const UserGantryEnv& user, const fs::path& tar = busybox_rootfs_tar()) {
+  const Outcome o = user.gantry({"import", tar.string(), "busybox:latest"}, {{"SOURCE_DATE_EPOCH", "0"}});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+}
+
+std::size_t count_of(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+TEST(RootlessBuild, BusyboxAppBuildsAndRunsAsItsUser) {
+  UserGantryEnv user(kUserWithSubids);
+  import_busybox_as(user);
+  const Outcome built = user.gantry({"build", "-t", "app", testdata("busybox-app").string()});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  // No warning: the user has a range in /etc/subuid.
+  EXPECT_EQ(built.err.find("only uid 0 is mapped"), std::string::npos) << built.err;
+  const Outcome ran = user.gantry({"run", "--rm", "app"});
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(ran.out, "app says: hello from the app as user in /app\n");
+}
+
+TEST(RootlessBuild, FilesKeepTheirOwnersAndTheSetgidBit) {
+  UserGantryEnv user(kUserWithSubids);
+  import_busybox_as(user);
+  const Outcome built = user.gantry({"build", "-t", "owners", user_context(user, "owners", kManyOwners).string()});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  const Outcome ran = user.gantry(
+      {"run", "--rm", "owners", "stat", "-c", "%n %u:%g %a", "/srv/a", "/srv/b", "/srv/nobody", "/srv/sg",
+       "/srv/sg/f", "/srv/copied", "/home/user"});
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(ran.out,
+            "/srv/a 1000:1000 755\n/srv/b 33:44 755\n/srv/nobody 65534:65534 755\n/srv/sg 0:0 2775\n"
+            "/srv/sg/f 0:0 644\n/srv/copied 7:8 644\n/home/user 1000:1000 755\n");
+}
+
+TEST(RootlessBuild, CacheAndTmpfsMountsWork) {
+  UserGantryEnv user(kUserWithSubids);
+  import_busybox_as(user);
+  const fs::path context = user_context(
+      user, "mounts",
+      "FROM busybox:latest\n"
+      "ARG RUN_ID=first\n"
+      "RUN --mount=type=cache,id=runs,target=/var/cache/runs,uid=1000 \\\n"
+      "    echo \"$RUN_ID\" >> /var/cache/runs/log && cp /var/cache/runs/log /seen \\\n"
+      " && stat -c %u /var/cache/runs > /cache-owner\n"
+      "RUN --mount=type=tmpfs,target=/scratch echo gone > /scratch/f && cat /scratch/f > /tmpfs-said\n");
+  ASSERT_EQ(user.gantry({"build", "-t", "m1", "--build-arg", "RUN_ID=one", context.string()}).exit_code, 0);
+  const Outcome second = user.gantry({"build", "-t", "m2", "--build-arg", "RUN_ID=two", context.string()});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const Outcome ran = user.gantry({"run", "--rm", "m2", "sh", "-c", "cat /seen /cache-owner /tmpfs-said; ls /scratch | wc -l"});
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(ran.out, "one\ntwo\n1000\ngone\n0\n");
+}
+
+TEST(RootlessBuild, TheImageDigestIsRootsOne) {
+  UserGantryEnv user(kUserWithSubids);
+  import_busybox_as(user);
+  GantryEnv root;
+  root.import_busybox();
+  const fs::path context = user_context(user, "same", kManyOwners);
+  const std::map<std::string, std::string> epoch{{"SOURCE_DATE_EPOCH", "1700000000"}};
+  const Outcome as_user = user.gantry({"build", "-q", "-t", "same", context.string()}, epoch);
+  ASSERT_EQ(as_user.exit_code, 0) << as_user.err;
+  const Outcome as_root = root.gantry({"build", "-q", "-t", "same", context.string()}, epoch);
+  ASSERT_EQ(as_root.exit_code, 0) << as_root.err;
+  EXPECT_EQ(as_user.out, as_root.out);
+  const std::vector<std::string> manifest = {"inspect", "-f", "{{.Descriptor.digest}}", "same"};
+  const Outcome user_manifest = user.gantry(manifest);
+  ASSERT_EQ(user_manifest.exit_code, 0) << user_manifest.err;
+  EXPECT_EQ(user_manifest.out, root.gantry(manifest).out);
+}
+
+// busybox's rootfs but for /home/user (uid 1000): an image a single-uid namespace can hold.
+fs::path root_owned_busybox(const UserGantryEnv& user) {
+  const fs::path tar = user.scratch() / "busybox-root-owned.tar";
+  fs::copy_file(busybox_rootfs_tar(), tar);
+  const Outcome deleted = run_command({"tar", "--delete", "-f", tar.string(), "./home/user"});
+  if (deleted.exit_code != 0) throw std::runtime_error("tar --delete: " + deleted.err);
+  fs::permissions(tar, fs::perms::others_read, fs::perm_options::add);
+  return tar;
+}
+
+TEST(RootlessBuild, WithoutSubidsOnlyRootOwnedFilesCanBeMade) {
+  UserGantryEnv user(kUserWithoutSubids);
+  // The full busybox has a file of uid 1000: its import fails, naming it.
+  const Outcome full = user.gantry({"import", busybox_rootfs_tar().string(), "busybox:latest"});
+  EXPECT_EQ(full.exit_code, 1);
+  EXPECT_NE(full.err.find("chown `home/user` to 1000:1000: uid 1000 is not mapped in gantry's user namespace"),
+            std::string::npos)
+      << full.err;
+
+  import_busybox_as(user, root_owned_busybox(user));
+  const fs::path single = user_context(user, "single",
+                                       "FROM busybox:latest\nRUN echo hi > /hello && mkdir /data\n"
+                                       "COPY Dockerfile /df\n");
+  const Outcome built = user.gantry({"build", "-t", "single", single.string()});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  EXPECT_EQ(count_of(built.err, "only uid 0 is mapped"), 1u) << built.err;
+  const Outcome ran = user.gantry({"run", "--rm", "single", "cat", "/hello"});
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(ran.out, "hi\n");
+
+  const Outcome many = user.gantry({"build", user_context(user, "many", kManyOwners).string()});
+  EXPECT_EQ(many.exit_code, 1);
+  EXPECT_EQ(count_of(many.err, "gantry: `gantry-nosub` has no range in `/etc/subuid` and `/etc/subgid`: only uid 0 "
+                               "is mapped, so files owned by other uids cannot be created\n"),
+            1u)
+      << many.err;
+  EXPECT_NE(many.err.find("chown: /srv/a: Invalid argument"), std::string::npos) << many.err;
+
+  const Outcome copied = user.gantry(
+      {"build", user_context(user, "copied", "FROM busybox:latest\nCOPY --chown=1000:1000 Dockerfile /df\n").string()});
+  EXPECT_EQ(copied.exit_code, 1);
+  EXPECT_NE(copied.err.find("to 1000:1000: uid 1000 is not mapped in gantry's user namespace"), std::string::npos)
+      << copied.err;
+}
+
+}  // namespace
+}  // namespace gantry::e2e
