@@ -1,5 +1,9 @@
 #include "cli/command_needs.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <string>
 #include <string_view>
 
 namespace gantry::cli {
@@ -24,6 +28,12 @@ CommandNeeds command_needs(const CLI::App& app) {
   for (std::string_view tree_writing : {"import", "pull", "prune"})
     if (name == tree_writing) return {.private_mounts = false, .container_ids = true};
   return {};
+}
+
+executor::RootlessUser rootless_user() {
+  const uid_t uid = ::getuid();
+  const passwd* entry = ::getpwuid(uid);
+  return {.name = entry ? entry->pw_name : std::to_string(uid), .uid = uid, .gid = ::getgid()};
 }
 
 }  // namespace gantry::cli

@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "executor/rootless.h"
+
 namespace gantry::cli {
 
 struct CommandNeeds {
@@ -16,5 +18,9 @@ struct CommandNeeds {
 
 // The needs of the command `app` parsed (its innermost subcommand: `image prune` as `prune`).
 CommandNeeds command_needs(const CLI::App& app);
+
+// The user running gantry, whom a normal user's gantry maps container uid 0 to, named as
+// /etc/subuid names it.
+executor::RootlessUser rootless_user();
 
 }  // namespace gantry::cli

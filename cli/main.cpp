@@ -1,4 +1,3 @@
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -53,13 +52,6 @@ std::optional<std::filesystem::path> config_argument(int argc, char** argv) {
   return std::nullopt;
 }
 
-// The user a normal user's gantry maps container uid 0 to, named as /etc/subuid names it.
-executor::RootlessUser rootless_user() {
-  const uid_t uid = ::getuid();
-  const passwd* entry = ::getpwuid(uid);
-  return {.name = entry ? entry->pw_name : std::to_string(uid), .uid = uid, .gid = ::getgid()};
-}
-
 int run(int argc, char** argv) {
   CLI::App app{"gantry builds container images from Dockerfiles, like docker build."};
   app.name("gantry");
@@ -97,6 +89,7 @@ int run(int argc, char** argv) {
   if (needs.container_ids && global.rootless) {
     const executor::UserNamespace ns = executor::enter_user_namespace(rootless_user());
     if (!ns.limitation.empty()) std::cerr << "gantry: " << ns.limitation << "\n";
+    if (needs.private_mounts) std::cerr << "gantry: " << executor::kNoCgroupsNote << "\n";
   }
   // Mounts made by file ops stay private to this process and vanish with it.
   if (needs.private_mounts) solver::isolate_mounts();

@@ -16,6 +16,7 @@
 #include "base/child_process.h"
 #include "base/error.h"
 #include "base/file_util.h"
+#include "executor/root_filesystem.h"
 
 namespace gantry::executor {
 
@@ -57,14 +58,7 @@ void check_user_namespaces_allowed() {
 // (as some distributions ship it) given cap_setuid/cap_setgid as a file capability.
 fs::path mapping_tool(const std::string& name, const fs::path& ranges) {
   const fs::path tool = find_program(name, "map the ids of `" + ranges.string() + "`", "Debian package uidmap");
-  struct stat st;
-  if (::stat(tool.c_str(), &st) != 0) throw_errno("stat `" + tool.string() + "`");
-  const bool setuid_root = (st.st_mode & S_ISUID) && st.st_uid == 0;
-  const bool file_capabilities = ::getxattr(tool.c_str(), "security.capability", nullptr, 0) > 0;
-  if (!setuid_root && !file_capabilities) {
-    throw Error("`" + tool.string() + "`: not setuid root (nor given file capabilities), so it cannot map the ids of `" +
-                ranges.string() + "`; reinstall uidmap or run chmod u+s on it");
-  }
+  check_can_map_ids(tool, ranges);
   return tool;
 }
 
@@ -171,16 +165,60 @@ void map_own_ids(const RootlessUser& user) {
 
 }  // namespace
 
-UserNamespace enter_user_namespace(const RootlessUser& user) {
-  check_user_namespaces_allowed();
-  const std::optional<IdRange> uids = checked_range(user.subuid_file, user, user.uid);
-  const std::optional<IdRange> gids = checked_range(user.subgid_file, user, user.gid);
-  if (uids.has_value() != gids.has_value()) {
-    const fs::path& missing = uids ? user.subgid_file : user.subuid_file;
-    const fs::path& present = uids ? user.subuid_file : user.subgid_file;
+void check_can_map_ids(const fs::path& tool, const fs::path& ranges) {
+  struct stat st;
+  if (::stat(tool.c_str(), &st) != 0) throw_errno("stat `" + tool.string() + "`");
+  const bool setuid_root = (st.st_mode & S_ISUID) && st.st_uid == 0;
+  const bool file_capabilities = ::getxattr(tool.c_str(), "security.capability", nullptr, 0) > 0;
+  if (!setuid_root && !file_capabilities) {
+    throw Error("`" + tool.string() + "`: not setuid root (nor given file capabilities), so it cannot map the ids of `" +
+                ranges.string() + "`; reinstall uidmap or run chmod u+s on it");
+  }
+}
+
+IdMapPlan plan_id_map(const RootlessUser& user) {
+  IdMapPlan plan{checked_range(user.subuid_file, user, user.uid), checked_range(user.subgid_file, user, user.gid)};
+  if (plan.uids.has_value() != plan.gids.has_value()) {
+    const fs::path& missing = plan.uids ? user.subgid_file : user.subuid_file;
+    const fs::path& present = plan.uids ? user.subuid_file : user.subgid_file;
     throw Error("`" + missing.string() + "`: no range for `" + user.name + "`, while `" + present.string() +
                 "` has one; give it both");
   }
+  return plan;
+}
+
+std::string overlay_refusal_in_user_namespace(const fs::path& scratch) {
+  for (const char* dir : {"lower1", "lower2", "upper", "work"}) fs::create_directories(scratch / dir);
+  Pipe said = make_pipe("probe overlayfs in a user namespace");
+  const uid_t uid = ::getuid();
+  const gid_t gid = ::getgid();
+  const pid_t child = ::fork();
+  if (child < 0) throw_errno("fork to probe overlayfs in a user namespace");
+  if (child == 0) {
+    said.read.reset();
+    std::string refusal;
+    try {
+      if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) throw_errno("create a user namespace");
+      write_proc_file("/proc/self/setgroups", "deny");
+      write_proc_file("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1\n");
+      write_proc_file("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1\n");
+      new_overlay({scratch / "lower1", scratch / "lower2"}, scratch / "upper", scratch / "work", {});
+    } catch (const std::exception& e) {
+      refusal = e.what();
+    }
+    [[maybe_unused]] ssize_t ignored = ::write(said.write.get(), refusal.data(), refusal.size());
+    ::_exit(0);
+  }
+  Child prober(child);
+  said.write.reset();
+  std::string refusal = read_all(said.read.get());
+  prober.wait();
+  return refusal;
+}
+
+UserNamespace enter_user_namespace(const RootlessUser& user) {
+  check_user_namespaces_allowed();
+  const auto [uids, gids] = plan_id_map(user);
   if (uids) {
     map_subordinate_ids(user, *uids, *gids);
     return {.subordinate_ids = true, .limitation = {}};

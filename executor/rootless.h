@@ -47,6 +47,27 @@ struct UserNamespace {
   std::string limitation;
 };
 
+// Throws Error naming `tool` (newuidmap or newgidmap) when it cannot write another process's
+// map: neither setuid root nor given file capabilities. `ranges` is the file it would map.
+void check_can_map_ids(const std::filesystem::path& tool, const std::filesystem::path& ranges);
+
+// What a normal user's gantry would map: the ranges of `user` in its files (none without), as
+// enter_user_namespace checks them. Throws the same errors it throws for the files.
+struct IdMapPlan {
+  std::optional<IdRange> uids, gids;
+};
+IdMapPlan plan_id_map(const RootlessUser& user);
+
+// Why overlayfs cannot be mounted in a user namespace on this host, tried in a child process
+// in one of its own on directories made in `scratch` (the store's filesystem); "" when it can.
+std::string overlay_refusal_in_user_namespace(const std::filesystem::path& scratch);
+
+// In a user namespace the Executor makes no cgroups (the host's are not the user's to divide;
+// delegated cgroup v2 subtrees are not used yet): what a build or run there is told once.
+inline constexpr const char* kNoCgroupsNote =
+    "RUN steps run in no cgroup of their own in a user namespace: without the default pids limit, "
+    "and without memory, CPU and pids limits";
+
 // Moves the calling process, which must have a single thread, into a new user namespace and
 // becomes its uid and gid 0. Throws Error with a one-line cause: user namespaces disabled
 // (user.max_user_namespaces=0, or refused by the kernel), newuidmap or newgidmap missing or not

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
 #include "tests/e2e/gantry_runner.h"
 #include "tests/e2e/user_gantry_env.h"
 
@@ -11,6 +13,14 @@ namespace gantry::e2e {
 namespace {
 
 using nlohmann::json;
+
+// The first id of `user`'s range in /etc/subuid (scripts/test-user.sh picks a free one).
+std::uint64_t subuid_start(const std::string& user) {
+  std::ifstream in("/etc/subuid");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(user + ":")) return std::stoull(line.substr(user.size() + 1));
+  throw std::runtime_error("no range for " + user + " in /etc/subuid");
+}
 
 // An archive of busybox:latest that root's gantry writes, for the user to load.
 std::filesystem::path busybox_archive(const std::filesystem::path& dir) {
@@ -33,6 +43,11 @@ TEST(RootlessCommands, StateIsUnderTheUsersDataHomeUnlessOverridden) {
   EXPECT_NE(info.out.find("Root Dir:          " + user.state_root().string() + "\n"), std::string::npos)
       << info.out;
   EXPECT_TRUE(std::filesystem::exists(user.state_root() / "metadata.db"));
+  // This host's kernel (>= 5.11) mounts overlayfs in a user namespace: info tries it.
+  EXPECT_NE(info.out.find("Storage Driver:    overlayfs (userxattr, in a user namespace: the kernel allows it)\n"),
+            std::string::npos)
+      << info.out;
+  EXPECT_NE(info.out.find("User Namespace:    container ids 0-65535 (0 is `gantry-rl`"), std::string::npos) << info.out;
 
   const auto data_home = user.scratch() / "data";
   const Outcome xdg = user.gantry({"info"}, {{"XDG_DATA_HOME", data_home.string()}});
@@ -79,6 +94,18 @@ TEST(RootlessCommands, ImageCommandsWorkForAUserWithoutSubids) {
   const Outcome docs = user.gantry({"docs", "--format", "markdown"});
   EXPECT_EQ(docs.exit_code, 0) << docs.err;
   EXPECT_NE(docs.out.find("gantry build"), std::string::npos);
+}
+
+TEST(RootlessCommands, ARangeTooSmallIsRefusedInOneLineWhereIdsAreMapped) {
+  UserGantryEnv user(kUserWithTooFewSubids);
+  EXPECT_EQ(user.gantry({"version"}).exit_code, 0);
+  const auto context = user.scratch() / "ctx";
+  std::filesystem::create_directory(context);
+  const Outcome built = user.gantry({"build", context.string()});
+  EXPECT_EQ(built.exit_code, 1);
+  EXPECT_EQ(built.err, "gantry: `/etc/subuid`: `gantry-smallsub` has 1000 ids from " +
+                           std::to_string(subuid_start("gantry-smallsub")) +
+                           ", fewer than the 65535 gantry maps (container ids 1-65535)\n");
 }
 
 }  // namespace
