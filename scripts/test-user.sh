@@ -2,6 +2,7 @@
 # Makes the users the rootless end-to-end tests run gantry as (idempotent; run as root):
 #   gantry-rl     with a 65536-id range in /etc/subuid and /etc/subgid (newuidmap maps it)
 #   gantry-nosub  with no range, so gantry can map only the user's own uid
+#   gantry-smallsub  with a range of 1000 ids, too small for gantry to use
 # Both get a home dir, where gantry keeps its state by default ($XDG_DATA_HOME/gantry).
 set -euo pipefail
 
@@ -20,7 +21,9 @@ free_range_start() {
 
 make_user() {
   local name=$1
-  id -u "$name" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$name"
+  # No range from useradd (SUB_UID_COUNT in login.defs): give_range says which user gets one.
+  id -u "$name" >/dev/null 2>&1 ||
+    useradd --create-home --shell /bin/bash -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$name"
   local home
   home=$(getent passwd "$name" | cut -d: -f6)
   [[ -d $home ]] || install -d -o "$name" -g "$name" -m 0755 "$home"
@@ -28,12 +31,22 @@ make_user() {
 
 make_user gantry-rl
 make_user gantry-nosub
+make_user gantry-smallsub
 touch /etc/subuid /etc/subgid
-if ! grep -q '^gantry-rl:' /etc/subuid || ! grep -q '^gantry-rl:' /etc/subgid; then
-  start=$(free_range_start 65536)
-  grep -q '^gantry-rl:' /etc/subuid || echo "gantry-rl:$start:65536" >>/etc/subuid
-  grep -q '^gantry-rl:' /etc/subgid || echo "gantry-rl:$start:65536" >>/etc/subgid
-fi
-# useradd may give every new user a range (SUB_UID_COUNT in login.defs): gantry-nosub has none.
+
+# Gives `user` a range of `count` ids in both files, unless it has one of that size.
+give_range() {
+  local user=$1 count=$2 start
+  if ! grep -q "^$user:[0-9]*:$count\$" /etc/subuid || ! grep -q "^$user:[0-9]*:$count\$" /etc/subgid; then
+    sed -i "/^$user:/d" /etc/subuid /etc/subgid
+    start=$(free_range_start "$count")
+    grep -q "^$user:" /etc/subuid || echo "$user:$start:$count" >>/etc/subuid
+    grep -q "^$user:" /etc/subgid || echo "$user:$start:$count" >>/etc/subgid
+  fi
+}
+give_range gantry-rl 65536
+give_range gantry-smallsub 1000
+# A range given by an older useradd call or by hand: gantry-nosub has none.
 sed -i '/^gantry-nosub:/d' /etc/subuid /etc/subgid
-echo "test users ready: gantry-rl ($(grep '^gantry-rl:' /etc/subuid)), gantry-nosub (no range)" >&2
+echo "test users ready: gantry-rl ($(grep '^gantry-rl:' /etc/subuid)), gantry-nosub (no range)," \
+  "gantry-smallsub ($(grep '^gantry-smallsub:' /etc/subuid))" >&2

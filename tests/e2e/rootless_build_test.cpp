@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "base/file_util.h"
 #include "tests/e2e/gantry_runner.h"
 #include "tests/e2e/user_gantry_env.h"
@@ -68,7 +70,7 @@ TEST(RootlessBuild, FilesKeepTheirOwnersAndTheSetgidBit) {
             "/srv/sg/f 0:0 644\n/srv/copied 7:8 644\n/home/user 1000:1000 755\n");
 }
 
-TEST(RootlessBuild, CacheAndTmpfsMountsWork) {
+TEST(RootlessBuild, CacheSecretAndTmpfsMountsWork) {
   UserGantryEnv user(kUserWithSubids);
   import_busybox_as(user);
   const fs::path context = user_context(
@@ -78,13 +80,21 @@ TEST(RootlessBuild, CacheAndTmpfsMountsWork) {
       "RUN --mount=type=cache,id=runs,target=/var/cache/runs,uid=1000 \\\n"
       "    echo \"$RUN_ID\" >> /var/cache/runs/log && cp /var/cache/runs/log /seen \\\n"
       " && stat -c %u /var/cache/runs > /cache-owner\n"
-      "RUN --mount=type=tmpfs,target=/scratch echo gone > /scratch/f && cat /scratch/f > /tmpfs-said\n");
-  ASSERT_EQ(user.gantry({"build", "-t", "m1", "--build-arg", "RUN_ID=one", context.string()}).exit_code, 0);
-  const Outcome second = user.gantry({"build", "-t", "m2", "--build-arg", "RUN_ID=two", context.string()});
+      "RUN --mount=type=tmpfs,target=/scratch echo gone > /scratch/f && cat /scratch/f > /tmpfs-said\n"
+      "RUN --mount=type=secret,id=token,uid=1000 stat -c '%u %s' /run/secrets/token > /secret-seen\n");
+  const fs::path secret = user.scratch() / "token";
+  write_file_atomic(secret, "s3cret");
+  ASSERT_EQ(::chown(secret.c_str(), 0, 0), 0);
+  fs::permissions(secret, static_cast<fs::perms>(0644));
+  const std::string secret_flag = "id=token,src=" + secret.string();
+  const Outcome first = user.gantry({"build", "-t", "m1", "--secret", secret_flag, "--build-arg", "RUN_ID=one", context.string()});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const Outcome second = user.gantry({"build", "-t", "m2", "--secret", secret_flag, "--build-arg", "RUN_ID=two", context.string()});
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  const Outcome ran = user.gantry({"run", "--rm", "m2", "sh", "-c", "cat /seen /cache-owner /tmpfs-said; ls /scratch | wc -l"});
+  const Outcome ran = user.gantry(
+      {"run", "--rm", "m2", "sh", "-c", "cat /seen /cache-owner /tmpfs-said /secret-seen; ls /scratch /run/secrets | wc -l"});
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
-  EXPECT_EQ(ran.out, "one\ntwo\n1000\ngone\n0\n");
+  EXPECT_EQ(ran.out, "one\ntwo\n1000\ngone\n1000 6\n0\n");
 }
 
 TEST(RootlessBuild, TheImageDigestIsRootsOne) {

@@ -12,6 +12,8 @@ namespace fs = std::filesystem;
 namespace {
 
 passwd* user_entry(const std::string& user) {
+  // The script is run once per user it has not made yet (it is idempotent): a test machine set
+  // up before a user was added to it gets that user.
   if (passwd* pw = ::getpwnam(user.c_str())) return pw;
   const Outcome made = run_command({(source_dir() / "scripts/test-user.sh").string()});
   if (made.exit_code != 0) throw std::runtime_error("scripts/test-user.sh failed: " + made.err);
