@@ -25,8 +25,10 @@ CommandNeeds command_needs(const CLI::App& app) {
   const std::string_view name = innermost(app)->get_name();
   for (std::string_view mounting : {"build", "bake", "run", "daemon"})
     if (name == mounting) return {.private_mounts = true, .container_ids = true};
-  for (std::string_view tree_writing : {"import", "pull", "prune"})
-    if (name == tree_writing) return {.private_mounts = false, .container_ids = true};
+  // Unpack, remove or pack the store's trees: a built layer is packed from its tree (push,
+  // save), and read outside the namespace its files would show the host's subordinate ids.
+  for (std::string_view tree_reading : {"import", "pull", "prune", "push", "save"})
+    if (name == tree_reading) return {.private_mounts = false, .container_ids = true};
   return {};
 }
 

@@ -2,7 +2,8 @@
 // store's database and blobs, which any user can; the ones that mount (overlays for RUN and file
 // ops) need a private mount namespace, and as a normal user also a user namespace, in which the
 // store's trees are owned by the container's uids (subordinate ids on the host). Commands that
-// unpack or remove those trees (import, pull, prune) need the user namespace too.
+// unpack, remove or pack those trees (import, pull, prune, push, save) need the user namespace
+// too.
 #pragma once
 
 #include <CLI/CLI.hpp>
