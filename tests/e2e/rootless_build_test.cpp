@@ -10,6 +10,7 @@
 
 #include "base/file_util.h"
 #include "tests/e2e/gantry_runner.h"
+#include "tests/e2e/local_registry.h"
 #include "tests/e2e/user_gantry_env.h"
 
 namespace gantry::e2e {
@@ -113,6 +114,34 @@ TEST(RootlessBuild, TheImageDigestIsRootsOne) {
   const Outcome user_manifest = user.gantry(manifest);
   ASSERT_EQ(user_manifest.exit_code, 0) << user_manifest.err;
   EXPECT_EQ(user_manifest.out, root.gantry(manifest).out);
+}
+
+TEST(RootlessBuild, PushAndPullThroughALocalRegistry) {
+  if (!LocalRegistry::available()) GTEST_SKIP() << "no /usr/bin/docker-registry (Debian package docker-registry)";
+  UserGantryEnv user(kUserWithSubids);
+  LocalRegistry registry(LocalRegistry::Mode::Plain, user.scratch() / "registry");
+  import_busybox_as(user);
+  const std::string name = registry.host() + "/team/owners:1";
+  const Outcome built = user.gantry({"build", "-t", name, user_context(user, "owners", kManyOwners).string()});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  const Outcome pushed = user.gantry({"push", name});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
+
+  // Another user's store (root's here) pulls what the rootless one pushed, owners and all, and
+  // a fresh rootless store pulls it back.
+  GantryEnv root;
+  const Outcome root_pull = root.gantry({"pull", name});
+  ASSERT_EQ(root_pull.exit_code, 0) << root_pull.err;
+  const std::vector<std::string> owners = {"run", "--rm", name, "stat", "-c", "%u:%g %a", "/srv/b", "/srv/sg"};
+  const Outcome as_root = root.gantry(owners);
+  ASSERT_EQ(as_root.exit_code, 0) << as_root.err;
+  EXPECT_EQ(as_root.out, "33:44 755\n0:0 2775\n");
+  UserGantryEnv again(kUserWithSubids);
+  const Outcome pulled = again.gantry({"pull", name});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
+  const Outcome as_user = again.gantry(owners);
+  ASSERT_EQ(as_user.exit_code, 0) << as_user.err;
+  EXPECT_EQ(as_user.out, as_root.out);
 }
 
 // busybox's rootfs but for /home/user (uid 1000): an image a single-uid namespace can hold.
