@@ -2,11 +2,10 @@
 // the user's subordinate ids when /etc/subuid has a range, and its images are the very ones
 // root's gantry builds.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
-
-#include <unistd.h>
 
 #include "base/file_util.h"
 #include "tests/e2e/gantry_runner.h"
@@ -25,7 +24,8 @@ constexpr const char* kManyOwners =
     "COPY --chown=7:8 Dockerfile /srv/copied\n";
 
 // A context dir `name` in the user's scratch holding `dockerfile`, readable by the user.
-fs::path user_context(const UserGantryEnv& user, const std::string& name, const std::string& dockerfile) {
+fs::path user_context(const UserGantryEnv& user, const std::string& name,
+                      const std::string& dockerfile) {
   const fs::path dir = user.scratch() / name;
   fs::create_directories(dir);
   write_file_atomic(dir / "Dockerfile", dockerfile);
@@ -35,7 +35,8 @@ fs::path user_context(const UserGantryEnv& user, const std::string& name, const 
 }
 
 void import_busybox_as(const UserGantryEnv& user, const fs::path& tar = busybox_rootfs_tar()) {
-  const Outcome o = user.gantry({"import", tar.string(), "busybox:latest"}, {{"SOURCE_DATE_EPOCH", "0"}});
+  const Outcome o =
+      user.gantry({"import", tar.string(), "busybox:latest"}, {{"SOURCE_DATE_EPOCH", "0"}});
   ASSERT_EQ(o.exit_code, 0) << o.err;
 }
 
@@ -60,15 +61,17 @@ TEST(RootlessBuild, BusyboxAppBuildsAndRunsAsItsUser) {
 TEST(RootlessBuild, FilesKeepTheirOwnersAndTheSetgidBit) {
   UserGantryEnv user(kUserWithSubids);
   import_busybox_as(user);
-  const Outcome built = user.gantry({"build", "-t", "owners", user_context(user, "owners", kManyOwners).string()});
+  const Outcome built =
+      user.gantry({"build", "-t", "owners", user_context(user, "owners", kManyOwners).string()});
   ASSERT_EQ(built.exit_code, 0) << built.err;
-  const Outcome ran = user.gantry(
-      {"run", "--rm", "owners", "stat", "-c", "%n %u:%g %a", "/srv/a", "/srv/b", "/srv/nobody", "/srv/sg",
-       "/srv/sg/f", "/srv/copied", "/home/user"});
+  const Outcome ran =
+      user.gantry({"run", "--rm", "owners", "stat", "-c", "%n %u:%g %a", "/srv/a", "/srv/b",
+                   "/srv/nobody", "/srv/sg", "/srv/sg/f", "/srv/copied", "/home/user"});
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
-  EXPECT_EQ(ran.out,
-            "/srv/a 1000:1000 755\n/srv/b 33:44 755\n/srv/nobody 65534:65534 755\n/srv/sg 0:0 2775\n"
-            "/srv/sg/f 0:0 644\n/srv/copied 7:8 644\n/home/user 1000:1000 755\n");
+  EXPECT_EQ(
+      ran.out,
+      "/srv/a 1000:1000 755\n/srv/b 33:44 755\n/srv/nobody 65534:65534 755\n/srv/sg 0:0 2775\n"
+      "/srv/sg/f 0:0 644\n/srv/copied 7:8 644\n/home/user 1000:1000 755\n");
 }
 
 TEST(RootlessBuild, CacheSecretAndTmpfsMountsWork) {
@@ -81,19 +84,24 @@ TEST(RootlessBuild, CacheSecretAndTmpfsMountsWork) {
       "RUN --mount=type=cache,id=runs,target=/var/cache/runs,uid=1000 \\\n"
       "    echo \"$RUN_ID\" >> /var/cache/runs/log && cp /var/cache/runs/log /seen \\\n"
       " && stat -c %u /var/cache/runs > /cache-owner\n"
-      "RUN --mount=type=tmpfs,target=/scratch echo gone > /scratch/f && cat /scratch/f > /tmpfs-said\n"
-      "RUN --mount=type=secret,id=token,uid=1000 stat -c '%u %s' /run/secrets/token > /secret-seen\n");
+      "RUN --mount=type=tmpfs,target=/scratch echo gone > /scratch/f && cat /scratch/f > "
+      "/tmpfs-said\n"
+      "RUN --mount=type=secret,id=token,uid=1000 stat -c '%u %s' /run/secrets/token > "
+      "/secret-seen\n");
   const fs::path secret = user.scratch() / "token";
   write_file_atomic(secret, "s3cret");
   ASSERT_EQ(::chown(secret.c_str(), 0, 0), 0);
   fs::permissions(secret, static_cast<fs::perms>(0644));
   const std::string secret_flag = "id=token,src=" + secret.string();
-  const Outcome first = user.gantry({"build", "-t", "m1", "--secret", secret_flag, "--build-arg", "RUN_ID=one", context.string()});
+  const Outcome first = user.gantry({"build", "-t", "m1", "--secret", secret_flag, "--build-arg",
+                                     "RUN_ID=one", context.string()});
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  const Outcome second = user.gantry({"build", "-t", "m2", "--secret", secret_flag, "--build-arg", "RUN_ID=two", context.string()});
+  const Outcome second = user.gantry({"build", "-t", "m2", "--secret", secret_flag, "--build-arg",
+                                      "RUN_ID=two", context.string()});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   const Outcome ran = user.gantry(
-      {"run", "--rm", "m2", "sh", "-c", "cat /seen /cache-owner /tmpfs-said /secret-seen; ls /scratch /run/secrets | wc -l"});
+      {"run", "--rm", "m2", "sh", "-c",
+       "cat /seen /cache-owner /tmpfs-said /secret-seen; ls /scratch /run/secrets | wc -l"});
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_EQ(ran.out, "one\ntwo\n1000\ngone\n1000 6\n0\n");
 }
@@ -116,13 +124,38 @@ TEST(RootlessBuild, TheImageDigestIsRootsOne) {
   EXPECT_EQ(user_manifest.out, root.gantry(manifest).out);
 }
 
+// The Debian toolchain image has files of many owners (apt's, man's, ...): it unpacks into the
+// user's subordinate ids, and its compilers run there.
+TEST(RootlessBuild, GoAndCppMultiStageBuildsFromTheDebianToolchain) {
+  const char* fixtures = std::getenv("GANTRY_FIXTURES");
+  const fs::path toolchain =
+      fs::path(fixtures ? fixtures : "/var/tmp/gantry-fixtures") / "debian-toolchain-v2.tar";
+  if (!fs::exists(toolchain))
+    GTEST_SKIP() << toolchain << " is missing: scripts/test-fixtures.sh makes it";
+  UserGantryEnv user(kUserWithSubids);
+  import_busybox_as(user);
+  const Outcome imported = user.gantry({"import", toolchain.string(), "debian-toolchain:latest"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  for (const auto& [dir, says] :
+       {std::pair{"cpp-multistage", "c++ says: sum of squares 1..10 = 385\n"},
+        std::pair{"go-multistage", "go says: first 10 primes: 2 3 5 7 11 13 17 19 23 29\n"}}) {
+    const Outcome built = user.gantry({"build", "-t", dir, testdata(dir).string()});
+    ASSERT_EQ(built.exit_code, 0) << dir << ": " << built.err;
+    const Outcome ran = user.gantry({"run", "--rm", dir});
+    ASSERT_EQ(ran.exit_code, 0) << dir << ": " << ran.err;
+    EXPECT_EQ(ran.out, says);
+  }
+}
+
 TEST(RootlessBuild, PushAndPullThroughALocalRegistry) {
-  if (!LocalRegistry::available()) GTEST_SKIP() << "no /usr/bin/docker-registry (Debian package docker-registry)";
+  if (!LocalRegistry::available())
+    GTEST_SKIP() << "no /usr/bin/docker-registry (Debian package docker-registry)";
   UserGantryEnv user(kUserWithSubids);
   LocalRegistry registry(LocalRegistry::Mode::Plain, user.scratch() / "registry");
   import_busybox_as(user);
   const std::string name = registry.host() + "/team/owners:1";
-  const Outcome built = user.gantry({"build", "-t", name, user_context(user, "owners", kManyOwners).string()});
+  const Outcome built =
+      user.gantry({"build", "-t", name, user_context(user, "owners", kManyOwners).string()});
   ASSERT_EQ(built.exit_code, 0) << built.err;
   const Outcome pushed = user.gantry({"push", name});
   ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
@@ -132,7 +165,8 @@ TEST(RootlessBuild, PushAndPullThroughALocalRegistry) {
   GantryEnv root;
   const Outcome root_pull = root.gantry({"pull", name});
   ASSERT_EQ(root_pull.exit_code, 0) << root_pull.err;
-  const std::vector<std::string> owners = {"run", "--rm", name, "stat", "-c", "%u:%g %a", "/srv/b", "/srv/sg"};
+  const std::vector<std::string> owners = {"run", "--rm",     name,     "stat",
+                                           "-c",  "%u:%g %a", "/srv/b", "/srv/sg"};
   const Outcome as_root = root.gantry(owners);
   ASSERT_EQ(as_root.exit_code, 0) << as_root.err;
   EXPECT_EQ(as_root.out, "33:44 755\n0:0 2775\n");
@@ -159,8 +193,10 @@ TEST(RootlessBuild, WithoutSubidsOnlyRootOwnedFilesCanBeMade) {
   // The full busybox has a file of uid 1000: its import fails, naming it.
   const Outcome full = user.gantry({"import", busybox_rootfs_tar().string(), "busybox:latest"});
   EXPECT_EQ(full.exit_code, 1);
-  EXPECT_NE(full.err.find("chown `home/user` to 1000:1000: uid 1000 is not mapped in gantry's user namespace"),
-            std::string::npos)
+  EXPECT_NE(
+      full.err.find(
+          "chown `home/user` to 1000:1000: uid 1000 is not mapped in gantry's user namespace"),
+      std::string::npos)
       << full.err;
 
   import_busybox_as(user, root_owned_busybox(user));
@@ -176,16 +212,21 @@ TEST(RootlessBuild, WithoutSubidsOnlyRootOwnedFilesCanBeMade) {
 
   const Outcome many = user.gantry({"build", user_context(user, "many", kManyOwners).string()});
   EXPECT_EQ(many.exit_code, 1);
-  EXPECT_EQ(count_of(many.err, "gantry: `gantry-nosub` has no range in `/etc/subuid` and `/etc/subgid`: only uid 0 "
-                               "is mapped, so files owned by other uids cannot be created\n"),
-            1u)
+  EXPECT_EQ(
+      count_of(many.err,
+               "gantry: `gantry-nosub` has no range in `/etc/subuid` and `/etc/subgid`: only uid 0 "
+               "is mapped, so files owned by other uids cannot be created\n"),
+      1u)
       << many.err;
   EXPECT_NE(many.err.find("chown: /srv/a: Invalid argument"), std::string::npos) << many.err;
 
   const Outcome copied = user.gantry(
-      {"build", user_context(user, "copied", "FROM busybox:latest\nCOPY --chown=1000:1000 Dockerfile /df\n").string()});
+      {"build",
+       user_context(user, "copied", "FROM busybox:latest\nCOPY --chown=1000:1000 Dockerfile /df\n")
+           .string()});
   EXPECT_EQ(copied.exit_code, 1);
-  EXPECT_NE(copied.err.find("to 1000:1000: uid 1000 is not mapped in gantry's user namespace"), std::string::npos)
+  EXPECT_NE(copied.err.find("to 1000:1000: uid 1000 is not mapped in gantry's user namespace"),
+            std::string::npos)
       << copied.err;
 }
 
