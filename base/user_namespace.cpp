@@ -44,12 +44,14 @@ bool mapped(const char* map_file, unsigned long id) {
 }  // namespace
 
 Error chown_error(const std::string& what, uid_t uid, gid_t gid, int error) {
-  const std::string action = "chown `" + what + "` to " + std::to_string(uid) + ":" + std::to_string(gid);
+  const std::string action =
+      "chown `" + what + "` to " + std::to_string(uid) + ":" + std::to_string(gid);
   if (error == EINVAL && !in_initial_user_namespace()) {
     const bool uid_mapped = mapped("/proc/self/uid_map", uid);
     const std::string id = uid_mapped ? "gid " + std::to_string(gid) : "uid " + std::to_string(uid);
-    return Error(action + ": " + id + " is not mapped in gantry's user namespace (a normal user's gantry maps ids "
-                "other than 0 only from the user's range in /etc/subuid and /etc/subgid)");
+    return Error(action + ": " + id +
+                 " is not mapped in gantry's user namespace (a normal user's gantry maps ids "
+                 "other than 0 only from the user's range in /etc/subuid and /etc/subgid)");
   }
   return errno_error(action, error);
 }

@@ -81,14 +81,15 @@ int run_daemon(const GlobalOptions& global, const DaemonFlags& f) {
   // A client that hangs up mid-response is an error of that write, not the daemon's death.
   ::signal(SIGPIPE, SIG_IGN);
   std::optional<daemon::TlsFiles> tls = tls_files(f);
-  daemon::DaemonOptions options{
-      .root = std::filesystem::absolute(global.state_root()),
-      .hosts = f.hosts.empty() ? std::vector<std::string>{default_host(tls.has_value(), global.rootless)} : f.hosts,
-      .tls = std::move(tls),
-      .insecure_tcp = f.insecure_tcp,
-      .registry = f.registry.options(global.config),
-      .gc_cap = global.gc_cap(),
-      .version = GANTRY_VERSION};
+  daemon::DaemonOptions options{.root = std::filesystem::absolute(global.state_root()),
+                                .hosts = f.hosts.empty() ? std::vector<std::string>{default_host(
+                                                               tls.has_value(), global.rootless)}
+                                                         : f.hosts,
+                                .tls = std::move(tls),
+                                .insecure_tcp = f.insecure_tcp,
+                                .registry = f.registry.options(global.config),
+                                .gc_cap = global.gc_cap(),
+                                .version = GANTRY_VERSION};
   if (!f.group.empty()) options.group = f.group;
   daemon::Daemon server(std::move(options));
   {

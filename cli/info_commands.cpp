@@ -42,12 +42,13 @@ std::string storage_driver(const GlobalOptions& global, const cache::Store& stor
 std::string id_map_summary(const executor::RootlessUser& user) {
   const executor::IdMapPlan plan = executor::plan_id_map(user);
   if (!plan.uids) {
-    return "only uid 0 (no range for `" + user.name + "` in /etc/subuid and /etc/subgid: files of other owners "
+    return "only uid 0 (no range for `" + user.name +
+           "` in /etc/subuid and /etc/subgid: files of other owners "
            "cannot be made)";
   }
-  return "container ids 0-" + std::to_string(executor::kMappedIds - 1) + " (0 is `" + user.name + "`, 1-" +
-         std::to_string(executor::kMappedIds - 1) + " its ranges from uid " + std::to_string(plan.uids->first) +
-         " and gid " + std::to_string(plan.gids->first) + ")";
+  return "container ids 0-" + std::to_string(executor::kMappedIds - 1) + " (0 is `" + user.name +
+         "`, 1-" + std::to_string(executor::kMappedIds - 1) + " its ranges from uid " +
+         std::to_string(plan.uids->first) + " and gid " + std::to_string(plan.gids->first) + ")";
 }
 
 int run_info(const GlobalOptions& global) {

@@ -24,8 +24,10 @@ std::filesystem::path GlobalOptions::state_root() const {
   if (const char* env = std::getenv("GANTRY_ROOT"); env && *env) return env;
   if (config.root) return *config.root;
   if (!rootless) return "/var/lib/gantry";
-  if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data) return std::filesystem::path(data) / "gantry";
-  if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / ".local/share/gantry";
+  if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data)
+    return std::filesystem::path(data) / "gantry";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::filesystem::path(home) / ".local/share/gantry";
   throw UsageError("no state directory: set $HOME or $XDG_DATA_HOME, or give --root");
 }
 
@@ -59,7 +61,8 @@ int run(int argc, char** argv) {
   GlobalOptions global;
   global.rootless = ::geteuid() != 0;
   global.config = load_config(config_argument(argc, argv));
-  app.add_option("--root", global.root, "State directory (default $GANTRY_ROOT, else /var/lib/gantry as root and "
+  app.add_option("--root", global.root,
+                 "State directory (default $GANTRY_ROOT, else /var/lib/gantry as root and "
                  "$XDG_DATA_HOME/gantry (~/.local/share/gantry) as another user)");
   std::string config_file;  // read above, by config_argument
   app.add_option("--config", config_file,

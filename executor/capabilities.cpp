@@ -9,8 +9,8 @@
 #include <cctype>
 
 #include "base/error.h"
-#include "base/user_namespace.h"
 #include "base/file_util.h"
+#include "base/user_namespace.h"
 
 namespace gantry::executor {
 namespace {

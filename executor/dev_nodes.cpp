@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <array>
-#include <iterator>
 #include <filesystem>
+#include <iterator>
 #include <string>
 
 #include "base/error.h"
@@ -117,8 +117,9 @@ DevTrees make_dev_trees(std::int64_t shm_bytes, bool host_devices) {
   } catch (const Error&) {
     // A user namespace that maps only id 0 has no group tty (5) to give the terminals.
     if (own_nodes) throw;
-    trees.pts = new_filesystem("devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}},
-                               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    trees.pts =
+        new_filesystem("devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}},
+                       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
   }
   trees.shm = new_filesystem("tmpfs", {{"mode", "1777"}, {"size", std::to_string(shm_bytes)}},
                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);

@@ -10,8 +10,8 @@
 #include <cerrno>
 
 #include "base/error.h"
-#include "base/user_namespace.h"
 #include "base/unique_fd.h"
+#include "base/user_namespace.h"
 
 namespace gantry::executor {
 namespace {

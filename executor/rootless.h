@@ -28,7 +28,8 @@ struct IdRange {
 // The first range `user` (or its uid, as the file may name it) has in /etc/subuid or
 // /etc/subgid `file`; none when the file or the entry is missing. Throws Error naming the file
 // and line for an entry that is not NAME:FIRST:COUNT.
-std::optional<IdRange> subordinate_range(const std::filesystem::path& file, const std::string& user, unsigned id);
+std::optional<IdRange> subordinate_range(const std::filesystem::path& file, const std::string& user,
+                                         unsigned id);
 
 // How many container ids a full map gives: 0 (the user) and 1..65535, enough for the ids
 // images use (nobody is 65534).

@@ -369,7 +369,8 @@ RunCgroup SandboxCgroup::make_run(const Limits& limits, bool all_devices) {
 namespace {
 
 // The limits `limits` asks for that `parent` cannot enforce; every one asked for without it.
-std::vector<std::string> unenforced_below(const Limits& limits, const SandboxParentControllers& parent) {
+std::vector<std::string> unenforced_below(const Limits& limits,
+                                          const SandboxParentControllers& parent) {
   std::vector<std::string> out;
   if (limits.memory_bytes && !parent.memory) out.push_back("memory");
   if (limits.memory_swap_bytes && !parent.swap_accounting) out.push_back("memory-swap");
@@ -386,12 +387,16 @@ std::vector<std::string> unenforced_below(const Limits& limits, const SandboxPar
 
 std::vector<std::string> SandboxCgroup::unenforced(const Limits& limits) {
   const Parent& parent = parent_for(limits.cgroup_parent);
-  return unenforced_below(limits, {.memory = parent.memory.has_value(), .pids = parent.pids.has_value(),
-                                   .cpu = parent.cpu.has_value(), .cpuset = parent.cpuset.has_value(),
+  return unenforced_below(limits, {.memory = parent.memory.has_value(),
+                                   .pids = parent.pids.has_value(),
+                                   .cpu = parent.cpu.has_value(),
+                                   .cpuset = parent.cpuset.has_value(),
                                    .swap_accounting = parent.swap_accounting});
 }
 
-std::vector<std::string> SandboxCgroup::limit_names(const Limits& limits) { return unenforced_below(limits, {}); }
+std::vector<std::string> SandboxCgroup::limit_names(const Limits& limits) {
+  return unenforced_below(limits, {});
+}
 
 std::optional<Executor::Cpuset> SandboxCgroup::available_cpuset() const {
   try {

@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 void copy_metadata(const fs::path& dest, const fs::path& source, const struct stat& st) {
-  if (::lchown(dest.c_str(), st.st_uid, st.st_gid) != 0) throw chown_error(dest.string(), st.st_uid, st.st_gid, errno);
+  if (::lchown(dest.c_str(), st.st_uid, st.st_gid) != 0)
+    throw chown_error(dest.string(), st.st_uid, st.st_gid, errno);
   if (!S_ISLNK(st.st_mode)) {
     // After the chown, which clears set-id bits.
     if (::chmod(dest.c_str(), st.st_mode & 07777) != 0) throw_errno("chmod `" + dest.string() + "`");

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "base/error.h"
-#include "base/user_namespace.h"
 #include "base/unique_fd.h"
+#include "base/user_namespace.h"
 #include "exporter/libarchive_handle.h"
 #include "exporter/overlay_form.h"
 #include "exporter/path_beneath.h"
@@ -195,7 +195,8 @@ class TarExtractor {
   void set_owner_mode_xattrs(int fd, const std::string& name, archive_entry* entry) {
     const auto uid = static_cast<uid_t>(archive_entry_uid(entry));
     const auto gid = static_cast<gid_t>(archive_entry_gid(entry));
-    if (::fchown(fd, uid, gid) != 0) throw Error(label_ + ": " + chown_error(name, uid, gid, errno).what());
+    if (::fchown(fd, uid, gid) != 0)
+      throw Error(label_ + ": " + chown_error(name, uid, gid, errno).what());
     if (::fchmod(fd, archive_entry_perm(entry)) != 0) throw_errno(label_ + ": chmod `" + name + "`");
     for (const auto& [key, value] : layer_xattrs(entry))
       if (::fsetxattr(fd, key.c_str(), value.data(), value.size(), 0) != 0)

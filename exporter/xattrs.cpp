@@ -14,7 +14,8 @@ namespace gantry::exporter {
 bool is_layer_xattr(std::string_view name) {
   // user.overlay.* is overlayfs's own state where it runs with userxattr (a rootless gantry):
   // read from a layer it would forge an opaque dir; written to one it would leak that state.
-  return name == "security.capability" || (name.starts_with("user.") && !name.starts_with("user.overlay."));
+  return name == "security.capability" ||
+         (name.starts_with("user.") && !name.starts_with("user.overlay."));
 }
 
 namespace {
@@ -87,7 +88,8 @@ void write_xattrs(const std::filesystem::path& path, const Xattrs& xattrs) {
 
 bool is_opaque_dir(const std::filesystem::path& dir) {
   char value[2];
-  return ::lgetxattr(dir.c_str(), overlay_opaque_xattr(), value, sizeof value) == 1 && value[0] == 'y';
+  return ::lgetxattr(dir.c_str(), overlay_opaque_xattr(), value, sizeof value) == 1 &&
+         value[0] == 'y';
 }
 
 bool is_opaque_dir(int dir_fd) {

@@ -6,16 +6,15 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <tbb/parallel_for.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <memory>
 
-#include <tbb/parallel_for.h>
-
 #include "base/error.h"
-#include "base/user_namespace.h"
 #include "base/unique_fd.h"
+#include "base/user_namespace.h"
 #include "cache/directory_entries.h"
 
 namespace gantry::solver {

@@ -8,10 +8,10 @@
 #include <optional>
 
 #include "base/error.h"
-#include "base/user_namespace.h"
-#include "base/symbolic_mode.h"
 #include "base/file_util.h"
+#include "base/symbolic_mode.h"
 #include "base/unique_fd.h"
+#include "base/user_namespace.h"
 #include "cache/source_tree.h"
 #include "solver/copy_filters.h"
 #include "solver/file_copier.h"

@@ -2,9 +2,8 @@
 // namespace, and state lives under the user's home.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "tests/e2e/gantry_runner.h"
 #include "tests/e2e/user_gantry_env.h"
@@ -40,27 +39,36 @@ TEST(RootlessCommands, StateIsUnderTheUsersDataHomeUnlessOverridden) {
 
   const Outcome info = user.gantry({"info"});
   ASSERT_EQ(info.exit_code, 0) << info.err;
-  EXPECT_NE(info.out.find("Root Dir:          " + user.state_root().string() + "\n"), std::string::npos)
+  EXPECT_NE(info.out.find("Root Dir:          " + user.state_root().string() + "\n"),
+            std::string::npos)
       << info.out;
   EXPECT_TRUE(std::filesystem::exists(user.state_root() / "metadata.db"));
   // This host's kernel (>= 5.11) mounts overlayfs in a user namespace: info tries it.
-  EXPECT_NE(info.out.find("Storage Driver:    overlayfs (userxattr, in a user namespace: the kernel allows it)\n"),
+  EXPECT_NE(
+      info.out.find(
+          "Storage Driver:    overlayfs (userxattr, in a user namespace: the kernel allows it)\n"),
+      std::string::npos)
+      << info.out;
+  EXPECT_NE(info.out.find("User Namespace:    container ids 0-65535 (0 is `gantry-rl`"),
             std::string::npos)
       << info.out;
-  EXPECT_NE(info.out.find("User Namespace:    container ids 0-65535 (0 is `gantry-rl`"), std::string::npos) << info.out;
 
   const auto data_home = user.scratch() / "data";
   const Outcome xdg = user.gantry({"info"}, {{"XDG_DATA_HOME", data_home.string()}});
   ASSERT_EQ(xdg.exit_code, 0) << xdg.err;
-  EXPECT_NE(xdg.out.find("Root Dir:          " + (data_home / "gantry").string() + "\n"), std::string::npos)
+  EXPECT_NE(xdg.out.find("Root Dir:          " + (data_home / "gantry").string() + "\n"),
+            std::string::npos)
       << xdg.out;
 
   const auto given = user.scratch() / "given";
-  const Outcome root_flag = user.gantry({"--root", given.string(), "info"}, {{"GANTRY_ROOT", "/nonexistent"}});
+  const Outcome root_flag =
+      user.gantry({"--root", given.string(), "info"}, {{"GANTRY_ROOT", "/nonexistent"}});
   ASSERT_EQ(root_flag.exit_code, 0) << root_flag.err;
-  EXPECT_NE(root_flag.out.find("Root Dir:          " + given.string() + "\n"), std::string::npos) << root_flag.out;
+  EXPECT_NE(root_flag.out.find("Root Dir:          " + given.string() + "\n"), std::string::npos)
+      << root_flag.out;
   const Outcome root_env = user.gantry({"info"}, {{"GANTRY_ROOT", given.string()}});
-  EXPECT_NE(root_env.out.find("Root Dir:          " + given.string() + "\n"), std::string::npos) << root_env.out;
+  EXPECT_NE(root_env.out.find("Root Dir:          " + given.string() + "\n"), std::string::npos)
+      << root_env.out;
 }
 
 // Neither user needs a subordinate id range for these: they only read and write the store's
@@ -68,7 +76,8 @@ TEST(RootlessCommands, StateIsUnderTheUsersDataHomeUnlessOverridden) {
 TEST(RootlessCommands, ImageCommandsWorkForAUserWithoutSubids) {
   UserGantryEnv user(kUserWithoutSubids);
   const auto archive = busybox_archive(user.scratch());
-  std::filesystem::permissions(archive, std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  std::filesystem::permissions(archive, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
 
   const Outcome loaded = user.gantry({"load", "-i", archive.string()});
   ASSERT_EQ(loaded.exit_code, 0) << loaded.err;

@@ -30,7 +30,8 @@ TempDir user_dir(const std::string& user) {
     if (::chown(p.c_str(), pw->pw_uid, pw->pw_gid) != 0)
       throw std::runtime_error("chown " + p.string() + " to " + user);
   }
-  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  fs::permissions(dir.path(),
+                  fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   return dir;
 }
 
@@ -42,15 +43,18 @@ UserGantryEnv::UserGantryEnv(std::string user)
       home_(dir_.path() / "home"),
       scratch_(dir_.path() / "scratch") {}
 
-Outcome UserGantryEnv::as_user(std::vector<std::string> argv, std::map<std::string, std::string> env) const {
-  std::vector<std::string> command = {"setpriv", "--reuid=" + user_, "--regid=" + user_,
-                                      "--init-groups", "--reset-env", "env", "HOME=" + home_.string()};
+Outcome UserGantryEnv::as_user(std::vector<std::string> argv,
+                               std::map<std::string, std::string> env) const {
+  std::vector<std::string> command = {
+      "setpriv", "--reuid=" + user_,      "--regid=" + user_, "--init-groups", "--reset-env",
+      "env",     "HOME=" + home_.string()};
   for (const auto& [k, v] : env) command.push_back(k + "=" + v);
   command.insert(command.end(), argv.begin(), argv.end());
   return run_command(command);
 }
 
-Outcome UserGantryEnv::gantry(std::vector<std::string> args, std::map<std::string, std::string> env) const {
+Outcome UserGantryEnv::gantry(std::vector<std::string> args,
+                              std::map<std::string, std::string> env) const {
   args.insert(args.begin(), gantry_binary());
   return as_user(std::move(args), std::move(env));
 }

@@ -14,7 +14,7 @@
 namespace gantry::e2e {
 
 // scripts/test-user.sh's users.
-inline constexpr const char* kUserWithSubids = "gantry-rl";    // a 65536-id range in /etc/subuid
+inline constexpr const char* kUserWithSubids = "gantry-rl";  // a 65536-id range in /etc/subuid
 inline constexpr const char* kUserWithoutSubids = "gantry-nosub";
 inline constexpr const char* kUserWithTooFewSubids = "gantry-smallsub";  // 1000 ids
 

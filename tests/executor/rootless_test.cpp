@@ -1,12 +1,12 @@
 // The checks a normal user's gantry makes before it enters its user namespace
 // (executor/rootless.h): the ranges of /etc/subuid and /etc/subgid, and the mapping tools.
-#include <gtest/gtest.h>
+#include "executor/rootless.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include "base/error.h"
 #include "base/file_util.h"
-#include "executor/rootless.h"
 
 namespace gantry::executor {
 namespace {
@@ -18,8 +18,11 @@ class RootlessChecks : public ::testing::Test {
   RootlessUser user_with(const std::string& subuid, const std::string& subgid) {
     write_file_atomic(dir_.path() / "subuid", subuid);
     write_file_atomic(dir_.path() / "subgid", subgid);
-    return {.name = "alice", .uid = 1500, .gid = 1600,
-            .subuid_file = dir_.path() / "subuid", .subgid_file = dir_.path() / "subgid"};
+    return {.name = "alice",
+            .uid = 1500,
+            .gid = 1600,
+            .subuid_file = dir_.path() / "subuid",
+            .subgid_file = dir_.path() / "subgid"};
   }
   std::string error_of(const RootlessUser& user) {
     try {
@@ -33,7 +36,8 @@ class RootlessChecks : public ::testing::Test {
 };
 
 TEST_F(RootlessChecks, ARangeIsFoundByNameOrByUid) {
-  const RootlessUser user = user_with("# comment\nbob:100000:65536\nalice:200000:65536\n", "1600:300000:70000\n");
+  const RootlessUser user =
+      user_with("# comment\nbob:100000:65536\nalice:200000:65536\n", "1600:300000:70000\n");
   const IdMapPlan plan = plan_id_map(user);
   ASSERT_TRUE(plan.uids && plan.gids);
   EXPECT_EQ(plan.uids->first, 200000u);
@@ -52,9 +56,10 @@ TEST_F(RootlessChecks, NoRangeInEitherFileMapsOnlyRoot) {
 
 TEST_F(RootlessChecks, ARangeTooSmallIsRefusedNamingTheFile) {
   const RootlessUser user = user_with("alice:200000:1000\n", "alice:200000:65536\n");
-  EXPECT_EQ(error_of(user), "`" + user.subuid_file.string() +
-                                "`: `alice` has 1000 ids from 200000, fewer than the 65535 gantry maps "
-                                "(container ids 1-65535)");
+  EXPECT_EQ(error_of(user),
+            "`" + user.subuid_file.string() +
+                "`: `alice` has 1000 ids from 200000, fewer than the 65535 gantry maps "
+                "(container ids 1-65535)");
 }
 
 TEST_F(RootlessChecks, ARangeInOnlyOneFileIsRefused) {
@@ -67,7 +72,8 @@ TEST_F(RootlessChecks, AMalformedLineIsRefusedNamingIt) {
   const RootlessUser user = user_with("bob:100000:65536\nalice-200000\n", "");
   EXPECT_EQ(error_of(user), "`" + user.subuid_file.string() + "` line 2: not NAME:FIRST:COUNT");
   const RootlessUser words = user_with("alice:many:65536\n", "");
-  EXPECT_EQ(error_of(words), "`" + words.subuid_file.string() + "` line 1: FIRST and COUNT must be numbers");
+  EXPECT_EQ(error_of(words),
+            "`" + words.subuid_file.string() + "` line 1: FIRST and COUNT must be numbers");
 }
 
 TEST_F(RootlessChecks, AMappingToolMustBeSetuidRoot) {
@@ -78,9 +84,10 @@ TEST_F(RootlessChecks, AMappingToolMustBeSetuidRoot) {
     check_can_map_ids(tool, "/etc/subuid");
     FAIL() << "a plain file passed";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "`" + tool.string() +
-                                         "`: not setuid root (nor given file capabilities), so it cannot map the ids "
-                                         "of `/etc/subuid`; reinstall uidmap or run chmod u+s on it");
+    EXPECT_EQ(std::string(e.what()),
+              "`" + tool.string() +
+                  "`: not setuid root (nor given file capabilities), so it cannot map the ids "
+                  "of `/etc/subuid`; reinstall uidmap or run chmod u+s on it");
   }
   ::chmod(tool.c_str(), 04755);  // the test runs as root: a setuid-root file
   EXPECT_NO_THROW(check_can_map_ids(tool, "/etc/subuid"));
