@@ -122,7 +122,16 @@ UniqueFd new_overlay(const std::vector<std::filesystem::path>& lower_dirs,
   options.emplace_back("metacopy", "off");
   // A device node in a layer (made by a RUN, unpacked from a tar or an image) is only data:
   // nothing opens a device through a layer.
-  return new_filesystem("overlay", options, MOUNT_ATTR_NODEV);
+  if (in_initial_user_namespace()) return new_filesystem("overlay", options, MOUNT_ATTR_NODEV);
+  try {
+    return new_filesystem("overlay", options, MOUNT_ATTR_NODEV);
+  } catch (const Error& e) {
+    // The one snapshotter a normal user's gantry has: say so where the kernel refuses it.
+    throw Error(
+        std::string(e.what()) +
+        " (mounted with userxattr in gantry's user namespace, which kernels before 5.11 "
+        "refuse; gantry has no fuse-overlayfs or copying snapshotter yet: see gantry info)");
+  }
 }
 
 UniqueFd root_tree(const RootFs& rootfs, const std::filesystem::path& mount_point_layer) {
