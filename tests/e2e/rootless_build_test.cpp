@@ -56,6 +56,17 @@ TEST(RootlessBuild, BusyboxAppBuildsAndRunsAsItsUser) {
   const Outcome ran = user.gantry({"run", "--rm", "app"});
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_EQ(ran.out, "app says: hello from the app as user in /app\n");
+  // A user namespace makes no device nodes: the host's are bound in, the default set or (with
+  // --privileged) every one.
+  const std::vector<std::string> devices = {"sh", "-c", "test -c /dev/null && ls /dev | wc -l"};
+  std::vector<std::string> plain = {"run", "--rm", "--entrypoint", "", "app"};
+  plain.insert(plain.end(), devices.begin(), devices.end());
+  const Outcome default_set = user.gantry(plain);
+  ASSERT_EQ(default_set.exit_code, 0) << default_set.err;
+  plain.insert(plain.begin() + 2, "--privileged");
+  const Outcome every = user.gantry(plain);
+  ASSERT_EQ(every.exit_code, 0) << every.err;
+  EXPECT_LT(std::stoi(default_set.out), std::stoi(every.out));
 }
 
 TEST(RootlessBuild, FilesKeepTheirOwnersAndTheSetgidBit) {
