@@ -16,7 +16,12 @@
 namespace gantry::cli {
 
 struct GlobalOptions {
-  std::string root;  // --root; else $GANTRY_ROOT; else the config's root; else /var/lib/gantry
+  // --root; else $GANTRY_ROOT; else the config's root; else /var/lib/gantry for root and
+  // $XDG_DATA_HOME/gantry (~/.local/share/gantry) for another user
+  std::string root;
+  // Started by a user other than root: state under the user's home, builds in a user namespace.
+  // Kept from the start, since inside the user namespace gantry runs as its uid 0.
+  bool rootless = false;
   GantryConfig config;  // loaded before the commands are added: it gives their flags' defaults
   SignalReceiver* signals = nullptr;  // the process's, made before any thread (signal_canceller.h)
   std::filesystem::path state_root() const;

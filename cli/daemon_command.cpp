@@ -69,9 +69,10 @@ std::optional<daemon::TlsFiles> tls_files(const DaemonFlags& f) {
 
 // With TLS, dockerd's TCP port on loopback; else dockerd's socket for root, and for another user
 // one in its runtime directory.
-std::string default_host(bool tls) {
+std::string default_host(bool tls, bool rootless) {
   if (tls) return "tcp://127.0.0.1:2376";
-  if (::geteuid() == 0) return "unix:///run/gantry.sock";
+  // Asked of the user who started gantry: a normal user's runs as uid 0 of its user namespace.
+  if (!rootless) return "unix:///run/gantry.sock";
   if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime && *runtime)
     return std::string("unix://") + runtime + "/gantry.sock";
   throw UsageError("daemon: give a socket with -H unix:///PATH ($XDG_RUNTIME_DIR is not set)");
@@ -79,14 +80,15 @@ std::string default_host(bool tls) {
 
 daemon::DaemonOptions daemon_options(const GlobalOptions& global, const DaemonFlags& f) {
   std::optional<daemon::TlsFiles> tls = tls_files(f);
-  daemon::DaemonOptions options{
-      .root = std::filesystem::absolute(global.state_root()),
-      .hosts = f.hosts.empty() ? std::vector<std::string>{default_host(tls.has_value())} : f.hosts,
-      .tls = std::move(tls),
-      .insecure_tcp = f.insecure_tcp,
-      .registry = f.registry.options(global.config),
-      .gc_cap = global.gc_cap(),
-      .version = GANTRY_VERSION};
+  daemon::DaemonOptions options{.root = std::filesystem::absolute(global.state_root()),
+                                .hosts = f.hosts.empty() ? std::vector<std::string>{default_host(
+                                                               tls.has_value(), global.rootless)}
+                                                         : f.hosts,
+                                .tls = std::move(tls),
+                                .insecure_tcp = f.insecure_tcp,
+                                .registry = f.registry.options(global.config),
+                                .gc_cap = global.gc_cap(),
+                                .version = GANTRY_VERSION};
   if (!f.group.empty()) options.group = f.group;
   for (const auto& spec : f.cache_from)
     options.cache_from.push_back(engine::parse_cache_from(spec));

@@ -9,6 +9,7 @@
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
 #include "cli/command.h"
+#include "cli/command_needs.h"
 
 namespace gantry::cli {
 
@@ -26,6 +27,30 @@ int run_version() {
   return 0;
 }
 
+// The snapshotter a build uses, and as a normal user why: overlayfs mounted in gantry's user
+// namespace, which the kernel may refuse (before 5.11, or where a sysctl forbids it).
+std::string storage_driver(const GlobalOptions& global, const cache::Store& store) {
+  if (!global.rootless) return "overlayfs";
+  const TempDir probe = store.scratch_dir();
+  const std::string refusal = executor::overlay_refusal_in_user_namespace(probe.path());
+  if (refusal.empty()) return "overlayfs (userxattr, in a user namespace: the kernel allows it)";
+  return "none: the kernel refuses overlayfs in a user namespace (" + refusal +
+         "), and gantry has no fuse-overlayfs or copying snapshotter yet: builds fail";
+}
+
+// The ids a normal user's build maps, and from where.
+std::string id_map_summary(const executor::RootlessUser& user) {
+  const executor::IdMapPlan plan = executor::plan_id_map(user);
+  if (!plan.uids) {
+    return "only uid 0 (no range for `" + user.name +
+           "` in /etc/subuid and /etc/subgid: files of other owners "
+           "cannot be made)";
+  }
+  return "container ids 0-" + std::to_string(executor::kMappedIds - 1) + " (0 is `" + user.name +
+         "`, 1-" + std::to_string(executor::kMappedIds - 1) + " its ranges from uid " +
+         std::to_string(plan.uids->first) + " and gid " + std::to_string(plan.gids->first) + ")";
+}
+
 int run_info(const GlobalOptions& global) {
   cache::Store store(global.state_root());
   const auto usage = cache::disk_usage(store);
@@ -35,7 +60,11 @@ int run_info(const GlobalOptions& global) {
   std::printf("Images:            %zu\n", store.images().list().size());
   std::printf("Build Cache:       %s (%d records)\n", human_size(usage.build_cache).c_str(), usage.build_cache_records);
   std::printf("GC Cap:            %s\n", human_size(cache::default_gc_cap(store.root())).c_str());
-  std::printf("Storage Driver:    overlayfs\n");
+  std::printf("Storage Driver:    %s\n", storage_driver(global, store).c_str());
+  if (global.rootless) {
+    std::printf("User Namespace:    %s\n", id_map_summary(rootless_user()).c_str());
+    std::printf("Cgroups:           none: %s\n", executor::kNoCgroupsNote);
+  }
   std::printf("Platform:          linux/amd64\n");
   std::printf("Kernel Version:    %s\n", u.release);
   std::printf("CPUs:              %u\n", std::thread::hardware_concurrency());

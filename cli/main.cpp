@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -9,8 +11,10 @@
 #include "cache/garbage_collector.h"
 #include "cli/cli_reference.h"
 #include "cli/command.h"
+#include "cli/command_needs.h"
 #include "cli/empty_option_values.h"
 #include "cli/usage_message.h"
+#include "executor/rootless.h"
 #include "solver/solver.h"
 
 namespace gantry::cli {
@@ -19,7 +23,12 @@ std::filesystem::path GlobalOptions::state_root() const {
   if (!root.empty()) return root;
   if (const char* env = std::getenv("GANTRY_ROOT"); env && *env) return env;
   if (config.root) return *config.root;
-  return "/var/lib/gantry";
+  if (!rootless) return "/var/lib/gantry";
+  if (const char* data = std::getenv("XDG_DATA_HOME"); data && *data)
+    return std::filesystem::path(data) / "gantry";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::filesystem::path(home) / ".local/share/gantry";
+  throw UsageError("no state directory: set $HOME or $XDG_DATA_HOME, or give --root");
 }
 
 std::int64_t GlobalOptions::gc_cap() const {
@@ -50,8 +59,11 @@ int run(int argc, char** argv) {
   app.name("gantry");
   app.require_subcommand(1);
   GlobalOptions global;
+  global.rootless = ::geteuid() != 0;
   global.config = load_config(config_argument(argc, argv));
-  app.add_option("--root", global.root, "State directory (default $GANTRY_ROOT or /var/lib/gantry)");
+  app.add_option("--root", global.root,
+                 "State directory (default $GANTRY_ROOT, else /var/lib/gantry as root and "
+                 "$XDG_DATA_HOME/gantry (~/.local/share/gantry) as another user)");
   std::string config_file;  // read above, by config_argument
   app.add_option("--config", config_file,
                  "Config file to read instead of the default ones (default $GANTRY_CONFIG_FILE); "
@@ -76,8 +88,14 @@ int run(int argc, char** argv) {
     std::cerr << "gantry: " << usage_message(app, e) << "\n";
     return 125;
   }
+  const CommandNeeds needs = command_needs(app);
+  if (needs.container_ids && global.rootless) {
+    const executor::UserNamespace ns = executor::enter_user_namespace(rootless_user());
+    if (!ns.limitation.empty()) std::cerr << "gantry: " << ns.limitation << "\n";
+    if (needs.private_mounts) std::cerr << "gantry: " << executor::kNoCgroupsNote << "\n";
+  }
   // Mounts made by file ops stay private to this process and vanish with it.
-  solver::isolate_mounts();
+  if (needs.private_mounts) solver::isolate_mounts();
   // Before any thread exists, so that every thread has SIGINT and SIGTERM blocked.
   SignalReceiver signals;
   global.signals = &signals;

@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "base/user_namespace.h"
 
 namespace gantry::executor {
 namespace {
@@ -74,6 +75,7 @@ Credentials credentials_for(const Identity& id, bool all_capabilities, unsigned 
   return Credentials{.uid = id.uid,
                      .gid = id.gid,
                      .groups = id.supplementary_gids,
+                     .set_groups = setgroups_allowed(),
                      .all_capabilities = all_capabilities,
                      .last_capability = last_capability,
                      .uid_text = std::to_string(id.uid),
@@ -106,7 +108,7 @@ SetupFailure become_user(const Credentials& c) noexcept {
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
     return failed("clear ambient capabilities");
   }
-  if (::syscall(SYS_setgroups, c.groups.size(), c.groups.data()) != 0) {
+  if (c.set_groups && ::syscall(SYS_setgroups, c.groups.size(), c.groups.data()) != 0) {
     return failed("set supplementary groups");
   }
   if (::syscall(SYS_setresgid, c.gid, c.gid, c.gid) != 0) return failed("set gid", c.gid_text.c_str());

@@ -30,6 +30,7 @@ struct Credentials {
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<gid_t> groups;
+  bool set_groups = true;         // false where the user namespace denies setgroups: groups unused
   bool all_capabilities = false;  // RUN --security=insecure
   unsigned last_capability = 0;   // the kernel's highest capability number
   std::string uid_text, gid_text;  // for messages

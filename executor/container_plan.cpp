@@ -52,6 +52,7 @@ std::vector<int> fds_of(const ContainerPlan& plan) {
                        plan.stdin_fd,
                        plan.network_fd, plan.root.get(), plan.dev.dev.get(), plan.dev.pts.get(),
                        plan.dev.shm.get()};
+  for (const auto& [name, node] : plan.dev.host_nodes) fds.push_back(node.get());
   for (const PreparedMount& mount : plan.mounts) fds.push_back(mount.tree.get());
   for (int fd : plan.cgroup->fds()) fds.push_back(fd);
   fds.push_back(plan.cgroup_view.tmpfs.get());

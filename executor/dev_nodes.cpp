@@ -8,11 +8,12 @@
 
 #include <algorithm>
 #include <array>
-#include <iterator>
 #include <filesystem>
+#include <iterator>
 #include <string>
 
 #include "base/error.h"
+#include "base/user_namespace.h"
 #include "executor/detached_mount.h"
 #include "executor/path_in_root.h"
 
@@ -47,9 +48,23 @@ SetupFailure attach_in_dev(int tree_fd, int dev_fd, const char* name, const char
   return try_attach(tree_fd, point.get(), what);
 }
 
+// `host` (a device node of the host's /dev), bound on an empty file at `relative` in the tree
+// `dev`: what a user namespace, which may not make device nodes, gives a container instead.
+void bind_host_node(DevTrees& trees, const std::filesystem::path& host,
+                    const std::string& relative) {
+  UniqueFd point(
+      ::openat(trees.dev.get(), relative.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+  if (!point) throw_errno("create /dev/" + relative);
+  trees.host_nodes.emplace_back(relative,
+                                clone_tree(AT_FDCWD, host, "host device `" + host.string() + "`"));
+}
+
 // docker run --privileged: every device node of the host's /dev, at its path, mode and owner
-// (the directories gantry mounts on, and what is not a device, left out).
-void copy_host_devices(int dev) {
+// (the directories gantry mounts on, and what is not a device, left out); bound from the host
+// in a user namespace.
+void copy_host_devices(DevTrees& trees) {
+  const int dev = trees.dev.get();
+  const bool own_nodes = in_initial_user_namespace();
   namespace fs = std::filesystem;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator("/dev", ec); !ec && it != fs::recursive_directory_iterator();
@@ -69,6 +84,12 @@ void copy_host_devices(int dev) {
       continue;
     }
     if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) continue;
+    if (!own_nodes) {
+      if (::faccessat(dev, relative.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        continue;  // the default set
+      bind_host_node(trees, it->path(), relative.string());
+      continue;
+    }
     if (::mknodat(dev, relative.c_str(), st.st_mode, st.st_rdev) != 0) {
       if (errno == EEXIST) continue;  // one of the default set
       throw_errno("mknod /dev/" + relative.string());
@@ -89,10 +110,15 @@ DevTrees make_dev_trees(std::int64_t shm_bytes, bool host_devices) {
                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME);
   // Detached and freshly made: plain *at calls below it cannot meet an image's symlink.
   const int dev = trees.dev.get();
+  const bool own_nodes = in_initial_user_namespace();
   for (const CharDevice& d : kDevices) {
-    if (::mknodat(dev, d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) != 0) {
-      throw_errno(std::string("mknod /dev/") + d.name);
+    if (own_nodes) {
+      if (::mknodat(dev, d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) != 0) {
+        throw_errno(std::string("mknod /dev/") + d.name);
+      }
+      continue;
     }
+    bind_host_node(trees, std::string("/dev/") + d.name, d.name);
   }
   for (const Link& l : kLinks) {
     if (::symlinkat(l.target, dev, l.name) != 0) throw_errno(std::string("symlink /dev/") + l.name);
@@ -100,10 +126,18 @@ DevTrees make_dev_trees(std::int64_t shm_bytes, bool host_devices) {
   for (const char* dir : kSubdirs) {
     if (::mkdirat(dev, dir, 0755) != 0) throw_errno(std::string("mkdir /dev/") + dir);
   }
-  if (host_devices) copy_host_devices(dev);
-  trees.pts = new_filesystem(
-      "devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}},
-      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  if (host_devices) copy_host_devices(trees);
+  try {
+    trees.pts = new_filesystem(
+        "devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}},
+        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  } catch (const Error&) {
+    // A user namespace that maps only id 0 has no group tty (5) to give the terminals.
+    if (own_nodes) throw;
+    trees.pts =
+        new_filesystem("devpts", {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}},
+                       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  }
   trees.shm = new_filesystem("tmpfs", {{"mode", "1777"}, {"size", std::to_string(shm_bytes)}},
                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   return trees;
@@ -116,6 +150,11 @@ SetupFailure attach_dev(const DevTrees& trees, int root_fd, int dev_point_fd) no
   if (!dev) return failed("open", "/dev");
   if (SetupFailure f = attach_in_dev(trees.pts.get(), dev.get(), "pts", "/dev/pts")) return f;
   if (SetupFailure f = attach_in_dev(trees.shm.get(), dev.get(), "shm", "/dev/shm")) return f;
+  for (const auto& [name, node] : trees.host_nodes) {
+    UniqueFd point(::openat(dev.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!point) return failed("open", name.c_str());
+    if (SetupFailure f = try_attach(node.get(), point.get(), name.c_str())) return f;
+  }
   UniqueFd mqueue;
   if (SetupFailure f = try_new_filesystem("mqueue", {},
                                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,

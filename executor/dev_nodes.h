@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "base/unique_fd.h"
 #include "executor/setup_failure.h"
@@ -14,6 +17,9 @@ namespace gantry::executor {
 // links and directories.
 struct DevTrees {
   UniqueFd dev, pts, shm;
+  // In a user namespace, which may not make device nodes: the host's nodes of the default set
+  // (with host_devices, all of them), bound on empty files of the same paths in `dev`.
+  std::vector<std::pair<std::string, UniqueFd>> host_nodes;
 };
 // host_devices (docker run --privileged): every device node of the host's /dev besides.
 DevTrees make_dev_trees(std::int64_t shm_bytes, bool host_devices = false);

@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "base/file_util.h"
 #include "base/scope_guard.h"
+#include "base/user_namespace.h"
 #include "executor/capabilities.h"
 #include "executor/container_plan.h"
 #include "executor/line_splitter.h"
@@ -163,7 +164,10 @@ void Executor::prepare() {
   // the first.
   default_seccomp_[kDefaultCapabilities] =
       std::make_unique<const SeccompFilter>(kDefaultCapabilities);
-  cgroups_ = std::make_unique<SandboxCgroup>(CgroupHierarchy::of_this_process());
+  // In a user namespace (a rootless gantry) the host's cgroups are not gantry's to divide, and
+  // its devices are bound from the host's harmless ones, so runs go without a cgroup.
+  if (in_initial_user_namespace())
+    cgroups_ = std::make_unique<SandboxCgroup>(CgroupHierarchy::of_this_process());
   last_capability_ = last_capability();
   std::filesystem::create_directories(state_dir_);
   for (const char* dir : {"rootfs", "staging", "empty", "etc"}) make_dir(state_dir_ / dir);
@@ -181,11 +185,19 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
                         const std::atomic<bool>* cancel) {
   if (spec.process.args.empty()) throw UsageError("run: no command given");
   std::call_once(prepared_, [this] { prepare(); });
-  const RunCgroup cgroup = cgroups_->make_run(spec.limits, spec.privileged);
+  const RunCgroup cgroup =
+      cgroups_ ? cgroups_->make_run(spec.limits, spec.privileged) : RunCgroup::none();
+  // In a user namespace (a rootless gantry) no cgroup can keep slirp4netns from the host's
+  // loopback services, which the user's own processes reach anyway: the default network is the
+  // host's there, as rootless BuildKit's.
+  const Network network_kind =
+      spec.process.network == Network::Private && !in_initial_user_namespace()
+          ? Network::Host
+          : spec.process.network;
   // Given back (or, after an insecure run, thrown away) only once the container is gone.
   std::optional<NetworkPool::Lease> network;
-  if (spec.process.network != Network::Host) {
-    network.emplace(networks_->acquire(spec.process.network));
+  if (network_kind != Network::Host) {
+    network.emplace(networks_->acquire(network_kind));
     // A process that may reconfigure it leaves a namespace no other run should get.
     if (spec.insecure || spec.privileged || (spec.capabilities && (*spec.capabilities & kNetAdmin))) {
       network->discard();
@@ -220,9 +232,9 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
     plan.stdout_fd = out ? out->write.get() : spec.stdio.out;
     plan.stderr_fd = err ? err->write.get() : spec.stdio.err;
   }
-  plan.mounts = prepare_mounts(etc_files(state_dir_, spec.process.hostname, spec.process.network,
-                                         spec.process.extra_hosts),
-                               spec.mounts, dirs);
+  plan.mounts = prepare_mounts(
+      etc_files(state_dir_, spec.process.hostname, network_kind, spec.process.extra_hosts),
+      spec.mounts, dirs);
   plan.cwd = clean_relative(spec.process.cwd);
   plan.cwd_shown = "/" + plan.cwd;
   plan.hostname = spec.process.hostname;
@@ -316,11 +328,13 @@ const SeccompFilter* Executor::seccomp_for(const RunSpec& spec, std::uint64_t ca
 
 std::vector<std::string> Executor::unenforced_limits(const Limits& limits) {
   std::call_once(prepared_, [this] { prepare(); });
+  if (!cgroups_) return SandboxCgroup::limit_names(limits);
   return cgroups_->unenforced(limits);
 }
 
 std::optional<Executor::Cpuset> Executor::available_cpuset() {
   std::call_once(prepared_, [this] { prepare(); });
+  if (!cgroups_) return std::nullopt;
   return cgroups_->available_cpuset();
 }
 

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "base/user_namespace.h"
 
 namespace gantry::executor {
 namespace {
@@ -23,7 +24,7 @@ bool untouched_copy_up(int parent_fd, const std::string& name, const AddedPath& 
   if (!dir || ::fstat(dir.get(), &st) != 0) return false;
   if (st.st_mode != added.mode || st.st_uid != added.uid || st.st_gid != added.gid) return false;
   char value[4];
-  return ::fgetxattr(dir.get(), "trusted.overlay.opaque", value, sizeof value) < 0;
+  return ::fgetxattr(dir.get(), overlay_opaque_xattr(), value, sizeof value) < 0;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <array>
 
 #include "base/error.h"
+#include "base/user_namespace.h"
 #include "executor/detached_mount.h"
 #include "executor/path_in_root.h"
 
@@ -77,6 +78,14 @@ SetupFailure mount_kernel_filesystem(MountPointMaker& maker, const char* type, u
   return try_attach(tree.get(), point.get(), what);
 }
 
+SetupFailure bind_host_sys(MountPointMaker& maker, unsigned attrs) noexcept {
+  UniqueFd tree, point;
+  if (SetupFailure f = try_clone_tree(AT_FDCWD, "/sys", "/sys", tree)) return f;
+  if (SetupFailure f = try_set_mount_attrs(tree.get(), attrs, "/sys")) return f;
+  if (SetupFailure f = maker.ensure("sys", false, point)) return f;
+  return try_attach(tree.get(), point.get(), "/sys");
+}
+
 }  // namespace
 
 UniqueFd new_overlay(const std::vector<std::filesystem::path>& lower_dirs,
@@ -103,11 +112,26 @@ UniqueFd new_overlay(const std::vector<std::filesystem::path>& lower_dirs,
   }
   // The upper dir must be a self-contained layer: no redirects or metacopy-only files that
   // point into the lower layers (a renamed lower dir is copied up whole instead).
-  options.emplace_back("redirect_dir", "off");
+  if (in_initial_user_namespace()) {
+    options.emplace_back("redirect_dir", "off");
+  } else {
+    // A user namespace (a rootless gantry) may not write trusted.* xattrs; userxattr also
+    // makes no redirects (redirect_dir=nofollow, which is all it allows).
+    options.emplace_back("userxattr", "");
+  }
   options.emplace_back("metacopy", "off");
   // A device node in a layer (made by a RUN, unpacked from a tar or an image) is only data:
   // nothing opens a device through a layer.
-  return new_filesystem("overlay", options, MOUNT_ATTR_NODEV);
+  if (in_initial_user_namespace()) return new_filesystem("overlay", options, MOUNT_ATTR_NODEV);
+  try {
+    return new_filesystem("overlay", options, MOUNT_ATTR_NODEV);
+  } catch (const Error& e) {
+    // The one snapshotter a normal user's gantry has: say so where the kernel refuses it.
+    throw Error(
+        std::string(e.what()) +
+        " (mounted with userxattr in gantry's user namespace, which kernels before 5.11 "
+        "refuse; gantry has no fuse-overlayfs or copying snapshotter yet: see gantry info)");
+  }
 }
 
 UniqueFd root_tree(const RootFs& rootfs, const std::filesystem::path& mount_point_layer) {
@@ -135,7 +159,12 @@ SetupFailure mount_system_dirs(int root_fd, MountPointMaker& maker, const DevTre
     return f;
   }
   const unsigned sys_attrs = (privileged ? 0 : MOUNT_ATTR_RDONLY) | kNoSuidDevExec;
-  if (SetupFailure f = mount_kernel_filesystem(maker, "sysfs", sys_attrs, "sys", "/sys")) return f;
+  if (SetupFailure f = mount_kernel_filesystem(maker, "sysfs", sys_attrs, "sys", "/sys")) {
+    // A user namespace may mount sysfs only for a network namespace it owns: on the host's
+    // network (a rootless gantry's default) the host's /sys is bound instead.
+    if (f.error != EPERM) return f;
+    if (SetupFailure bound = bind_host_sys(maker, sys_attrs)) return bound;
+  }
   UniqueFd dev_point;
   if (SetupFailure f = maker.ensure("dev", false, dev_point)) return f;
   if (SetupFailure f = attach_dev(dev, root_fd, dev_point.get())) return f;

@@ -19,6 +19,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Which controllers a parent cgroup has for its runs.
+struct SandboxParentControllers {
+  bool memory = false, pids = false, cpu = false, cpuset = false, swap_accounting = false;
+};
+
 constexpr std::string_view kPrefix = "gantry-";
 
 // Writes `text` to a cgroup file; returns 0 or errno.
@@ -361,8 +366,11 @@ RunCgroup SandboxCgroup::make_run(const Limits& limits, bool all_devices) {
   return run;
 }
 
-std::vector<std::string> SandboxCgroup::unenforced(const Limits& limits) {
-  const Parent& parent = parent_for(limits.cgroup_parent);
+namespace {
+
+// The limits `limits` asks for that `parent` cannot enforce; every one asked for without it.
+std::vector<std::string> unenforced_below(const Limits& limits,
+                                          const SandboxParentControllers& parent) {
   std::vector<std::string> out;
   if (limits.memory_bytes && !parent.memory) out.push_back("memory");
   if (limits.memory_swap_bytes && !parent.swap_accounting) out.push_back("memory-swap");
@@ -373,6 +381,21 @@ std::vector<std::string> SandboxCgroup::unenforced(const Limits& limits) {
   if (!limits.cpuset_cpus.empty() && !parent.cpuset) out.push_back("cpuset-cpus");
   if (!limits.cpuset_mems.empty() && !parent.cpuset) out.push_back("cpuset-mems");
   return out;
+}
+
+}  // namespace
+
+std::vector<std::string> SandboxCgroup::unenforced(const Limits& limits) {
+  const Parent& parent = parent_for(limits.cgroup_parent);
+  return unenforced_below(limits, {.memory = parent.memory.has_value(),
+                                   .pids = parent.pids.has_value(),
+                                   .cpu = parent.cpu.has_value(),
+                                   .cpuset = parent.cpuset.has_value(),
+                                   .swap_accounting = parent.swap_accounting});
+}
+
+std::vector<std::string> SandboxCgroup::limit_names(const Limits& limits) {
+  return unenforced_below(limits, {});
 }
 
 std::optional<Executor::Cpuset> SandboxCgroup::available_cpuset() const {

@@ -39,6 +39,9 @@ class RunCgroup {
   RunCgroup& operator=(const RunCgroup&) = delete;
   RunCgroup(RunCgroup&&) = default;
   ~RunCgroup();
+  // A run in no cgroup of its own (gantry in a user namespace, without cgroups it may manage):
+  // join() does nothing and no limit is hit.
+  static RunCgroup none() { return RunCgroup(); }
 
   // Moves the calling process into the run's cgroups. Only write(2): safe in a child that
   // shares gantry's memory. Returns 0 or the errno of the write that failed.
@@ -79,6 +82,9 @@ class SandboxCgroup {
   // The limits of `limits` that runs go without on this host, by docker's flag names
   // (Executor::unenforced_limits).
   std::vector<std::string> unenforced(const Limits& limits);
+  // Every limit `limits` asks for, named as unenforced() names them: what runs without a
+  // cgroup go without.
+  static std::vector<std::string> limit_names(const Limits& limits);
 
   // Executor::available_cpuset.
   std::optional<Executor::Cpuset> available_cpuset() const;

@@ -10,11 +10,11 @@ namespace gantry::exporter {
 
 inline constexpr std::string_view kWhiteoutPrefix = ".wh.";       // OCI: ".wh.<name>" deletes name
 inline constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";  // OCI: hides the lower dir
-inline constexpr const char* kOpaqueXattr = "trusted.overlay.opaque";
 
 // overlayfs: a deleted path is a character device 0/0.
 inline bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == 0; }
-// overlayfs: an opaque directory carries trusted.overlay.opaque=y.
+// overlayfs: an opaque directory carries trusted.overlay.opaque=y (user.overlay.opaque=y in a
+// user namespace: base/user_namespace.h).
 bool is_opaque_dir(const std::filesystem::path& dir);
 bool is_opaque_dir(int dir_fd);
 // Marks `dir_fd` opaque; `name` is the directory, for errors.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "base/error.h"
+#include "base/user_namespace.h"
 #include "exporter/byte_sink.h"
 #include "exporter/merged_tree.h"
 #include "exporter/output_file.h"
@@ -21,7 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 void copy_metadata(const fs::path& dest, const fs::path& source, const struct stat& st) {
-  if (::lchown(dest.c_str(), st.st_uid, st.st_gid) != 0) throw_errno("chown `" + dest.string() + "`");
+  if (::lchown(dest.c_str(), st.st_uid, st.st_gid) != 0)
+    throw chown_error(dest.string(), st.st_uid, st.st_gid, errno);
   if (!S_ISLNK(st.st_mode)) {
     // After the chown, which clears set-id bits.
     if (::chmod(dest.c_str(), st.st_mode & 07777) != 0) throw_errno("chmod `" + dest.string() + "`");

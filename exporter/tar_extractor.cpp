@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "base/user_namespace.h"
 #include "exporter/libarchive_handle.h"
 #include "exporter/overlay_form.h"
 #include "exporter/path_beneath.h"
@@ -192,7 +193,10 @@ class TarExtractor {
   }
 
   void set_owner_mode_xattrs(int fd, const std::string& name, archive_entry* entry) {
-    if (::fchown(fd, archive_entry_uid(entry), archive_entry_gid(entry)) != 0) throw_errno(label_ + ": chown `" + name + "`");
+    const auto uid = static_cast<uid_t>(archive_entry_uid(entry));
+    const auto gid = static_cast<gid_t>(archive_entry_gid(entry));
+    if (::fchown(fd, uid, gid) != 0)
+      throw Error(label_ + ": " + chown_error(name, uid, gid, errno).what());
     if (::fchmod(fd, archive_entry_perm(entry)) != 0) throw_errno(label_ + ": chmod `" + name + "`");
     for (const auto& [key, value] : layer_xattrs(entry))
       if (::fsetxattr(fd, key.c_str(), value.data(), value.size(), 0) != 0)

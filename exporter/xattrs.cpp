@@ -6,12 +6,16 @@
 #include <cerrno>
 
 #include "base/error.h"
+#include "base/user_namespace.h"
 #include "exporter/overlay_form.h"
 
 namespace gantry::exporter {
 
 bool is_layer_xattr(std::string_view name) {
-  return name == "security.capability" || name.starts_with("user.");
+  // user.overlay.* is overlayfs's own state where it runs with userxattr (a rootless gantry):
+  // read from a layer it would forge an opaque dir; written to one it would leak that state.
+  return name == "security.capability" ||
+         (name.starts_with("user.") && !name.starts_with("user.overlay."));
 }
 
 namespace {
@@ -84,17 +88,18 @@ void write_xattrs(const std::filesystem::path& path, const Xattrs& xattrs) {
 
 bool is_opaque_dir(const std::filesystem::path& dir) {
   char value[2];
-  return ::lgetxattr(dir.c_str(), kOpaqueXattr, value, sizeof value) == 1 && value[0] == 'y';
+  return ::lgetxattr(dir.c_str(), overlay_opaque_xattr(), value, sizeof value) == 1 &&
+         value[0] == 'y';
 }
 
 bool is_opaque_dir(int dir_fd) {
   char value[2];
-  return ::fgetxattr(dir_fd, kOpaqueXattr, value, sizeof value) == 1 && value[0] == 'y';
+  return ::fgetxattr(dir_fd, overlay_opaque_xattr(), value, sizeof value) == 1 && value[0] == 'y';
 }
 
 void mark_opaque(int dir_fd, const std::filesystem::path& name) {
-  if (::fsetxattr(dir_fd, kOpaqueXattr, "y", 1, 0) != 0)
-    throw_errno("mark `" + name.string() + "` opaque (" + kOpaqueXattr + ")");
+  if (::fsetxattr(dir_fd, overlay_opaque_xattr(), "y", 1, 0) != 0)
+    throw_errno("mark `" + name.string() + "` opaque (" + overlay_opaque_xattr() + ")");
 }
 
 }  // namespace gantry::exporter

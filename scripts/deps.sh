@@ -8,6 +8,8 @@ packages=(
   g++ cmake ninja-build pkg-config make ccache clang libclang-rt-14-dev
   # RUN's default network: a private namespace whose outbound traffic slirp4netns carries
   slirp4netns
+  # rootless builds: newuidmap/newgidmap map a user's subordinate ids; fuse-overlayfs where overlayfs is refused
+  uidmap fuse-overlayfs
   # libraries gantry links
   libarchive-dev libssl-dev libtbb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libzstd-dev

@@ -6,15 +6,15 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <tbb/parallel_for.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <memory>
 
-#include <tbb/parallel_for.h>
-
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "base/user_namespace.h"
 #include "cache/directory_entries.h"
 
 namespace gantry::solver {
@@ -60,8 +60,9 @@ void FileCopier::make_directory(const fs::path& dest) const {
 
 // Through the open file: no path lookups (through an overlay mount they are the costly part).
 void FileCopier::apply_metadata(int fd, const fs::path& dest, const struct stat& st) const {
-  if (::fchown(fd, attrs_.uid.value_or(st.st_uid), attrs_.gid.value_or(st.st_gid)) != 0)
-    throw_errno("chown `" + dest.string() + "`");
+  const uid_t uid = attrs_.uid.value_or(st.st_uid);
+  const gid_t gid = attrs_.gid.value_or(st.st_gid);
+  if (::fchown(fd, uid, gid) != 0) throw chown_error(dest.string(), uid, gid, errno);
   if (::fchmod(fd, mode_of(st)) != 0) throw_errno("chmod `" + dest.string() + "`");
   const struct timespec times[2] = {st.st_atim, st.st_mtim};
   ::futimens(fd, times);
@@ -70,7 +71,7 @@ void FileCopier::apply_metadata(int fd, const fs::path& dest, const struct stat&
 void FileCopier::apply_metadata(const fs::path& dest, const struct stat& st) const {
   uid_t uid = attrs_.uid.value_or(st.st_uid);
   gid_t gid = attrs_.gid.value_or(st.st_gid);
-  if (::lchown(dest.c_str(), uid, gid) != 0) throw_errno("chown `" + dest.string() + "`");
+  if (::lchown(dest.c_str(), uid, gid) != 0) throw chown_error(dest.string(), uid, gid, errno);
   if (!S_ISLNK(st.st_mode) && ::chmod(dest.c_str(), mode_of(st)) != 0) throw_errno("chmod `" + dest.string() + "`");
   struct timespec times[2] = {st.st_atim, st.st_mtim};
   ::utimensat(AT_FDCWD, dest.c_str(), times, AT_SYMLINK_NOFOLLOW);

@@ -8,9 +8,10 @@
 #include <optional>
 
 #include "base/error.h"
-#include "base/symbolic_mode.h"
 #include "base/file_util.h"
+#include "base/symbolic_mode.h"
 #include "base/unique_fd.h"
+#include "base/user_namespace.h"
 #include "cache/source_tree.h"
 #include "solver/copy_filters.h"
 #include "solver/file_copier.h"
@@ -46,7 +47,7 @@ void make_parents(const fs::path& root, const fs::path& host_dir, mode_t mode, u
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
     if (::mkdir(it->c_str(), mode) != 0 && errno != EEXIST) throw_errno("mkdir `" + it->string() + "`");
     ::chmod(it->c_str(), mode);
-    if (::lchown(it->c_str(), uid, gid) != 0) throw_errno("chown `" + it->string() + "`");
+    if (::lchown(it->c_str(), uid, gid) != 0) throw chown_error(it->string(), uid, gid, errno);
   }
 }
 
@@ -257,7 +258,7 @@ class FileOpApplier {
     write_file_atomic(file, m.data);
     ::chmod(file.c_str(), static_cast<mode_t>(m.mode));
     if (::lchown(file.c_str(), owner.uid.value_or(0), owner.gid.value_or(0)) != 0)
-      throw_errno("chown `" + file.string() + "`");
+      throw chown_error(file.string(), owner.uid.value_or(0), owner.gid.value_or(0), errno);
   }
 
   void apply_one(const llb::FileRm& r) {

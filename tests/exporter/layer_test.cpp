@@ -333,5 +333,26 @@ TEST(LayerPacking, ManyEntriesComeOutDepthFirstInTarOrder) {
   EXPECT_EQ(fs::hard_link_count(unpacked / "c/link"), 2u);
 }
 
+// Where overlayfs runs with userxattr (a rootless gantry) it keeps its own state in
+// user.overlay.*: that is no file's xattr, so a layer never carries it.
+TEST(LayerPacking, OverlayfsStateInUserXattrsIsNotPacked) {
+  TempDir tmp(fs::temp_directory_path(), "gantry-layer-test-");
+  cache::ContentStore store(tmp.path() / "store");
+  const fs::path layer = tmp.path() / "layer", expected = tmp.path() / "expected";
+  for (const fs::path& root : {layer, expected}) {
+    make_file(root / "f", "x");
+    set_xattr(root / "f", "user.note", "kept");
+    set_mtime(root, 1'600'000'000);
+  }
+  set_xattr(layer / "f", "user.overlay.origin", "overlayfs's");
+
+  const LayerBlob blob = pack_layer(layer, store, {.compression = Compression::Uncompressed});
+  const fs::path unpacked = tmp.path() / "unpacked";
+  fs::create_directories(unpacked);
+  unpack_layer(store.path(blob.digest), blob.diff_id, unpacked);
+  set_mtime(unpacked, 1'600'000'000);
+  EXPECT_EQ(describe_tree(unpacked), describe_tree(expected));
+}
+
 }  // namespace
 }  // namespace gantry::exporter
