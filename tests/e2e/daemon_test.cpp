@@ -43,17 +43,6 @@ bool process_running(const std::vector<std::string>& argv) {
   return false;
 }
 
-std::map<std::string, std::string> docker_env(const GantryEnv& env, const GantryDaemon& daemon) {
-  return {{"DOCKER_HOST", "unix://" + daemon.socket().string()},
-          {"DOCKER_BUILDKIT", "0"},
-          {"DOCKER_CONFIG", (env.scratch() / "docker-config").string()}};
-}
-
-void write_context(const fs::path& dir, const std::string& dockerfile) {
-  fs::create_directories(dir);
-  std::ofstream(dir / "Dockerfile") << dockerfile;
-}
-
 class DaemonWithDockerClient : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
