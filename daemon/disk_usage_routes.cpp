@@ -3,8 +3,10 @@
 //
 // /system/df's LayersSize and each image's Size and SharedSize are the content sizes of the
 // images' layers, each layer counted once however many images share it, as dockerd's layer store
-// counts them. gantry has no containers or volumes. BuildCache is empty: gantry's cache records
-// have no ids or times the API could list them by (`gantry du` shows the build cache's size).
+// counts them. gantry has no containers or volumes. BuildCache lists the build cache's snapshots
+// (cache::build_cache_entries) as BuildKit's records; BuilderSize, what is not shared with an
+// image, is `gantry du`'s build cache.
+#include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -39,6 +41,36 @@ std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> image_l
   return layers;
 }
 
+// docker's time format (RFC 3339, UTC).
+std::string rfc3339(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  ::gmtime_r(&t, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// BuildKit's build cache records, as dockerd lists them: each a snapshot a step made ("regular",
+// BuildKit's type of a layer), not mounted by anything while no build runs (InUse). gantry keeps
+// no step text with its records: Description is empty.
+json build_cache(const std::vector<cache::BuildCacheEntry>& entries) {
+  json out = json::array();
+  for (const auto& e : entries)
+    out.push_back({{"ID", e.id},
+                   {"Parent", e.parent},
+                   {"Parents", e.parent.empty() ? json::array() : json::array({e.parent})},
+                   {"Type", "regular"},
+                   {"Description", ""},
+                   {"InUse", false},
+                   {"Shared", e.shared},
+                   {"Size", e.size},
+                   {"CreatedAt", rfc3339(e.created)},
+                   {"LastUsedAt", rfc3339(e.last_used)},
+                   {"UsageCount", e.usage_count}});
+  return out;
+}
+
 }  // namespace
 
 HttpResponse system_df(const DaemonOptions& options, const HttpRequest& request) {
@@ -67,11 +99,16 @@ HttpResponse system_df(const DaemonOptions& options, const HttpRequest& request)
     image["SharedSize"] = shared;
     image["Containers"] = 0;
   }
+  const auto cache_entries = cache::build_cache_entries(store);
+  std::int64_t builder_size = 0;
+  for (const auto& e : cache_entries)
+    if (!e.shared) builder_size += e.size;
   const json body{{"LayersSize", layers_size},
                   {"Images", images},
                   {"Containers", json::array()},
                   {"Volumes", json::array()},
-                  {"BuildCache", json::array()}};
+                  {"BuildCache", build_cache(cache_entries)},
+                  {"BuilderSize", builder_size}};
   return {.body = body.dump()};
 }
 
