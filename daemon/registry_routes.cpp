@@ -87,8 +87,9 @@ void run_pull(Transfer& t, ImageEvents& events, const PullParams& params, Respon
         engine::pull_image(t.store, image, t.access, params.platform, messages, &layers);
     out.status("Digest: " + report.registry_digest.str());
     const bool newer = image.digest ? report.blobs_downloaded > 0 : before != report.manifest;
-    out.status((newer ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
-               image.familiar());
+    out.status(
+        (newer ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
+        image.familiar());
     const auto view = exporter::read_image(t.store.content(), report.manifest);
     ImageRef name = image;
     name.tag.clear();

@@ -23,8 +23,9 @@ TEST(LayerProgressMessages, APullsLayerSaysItsBytesAtMostFiftyTimesEndingAtItsSi
 
   const auto messages = stream.messages();
   ASSERT_GE(messages.size(), 4u);
-  EXPECT_EQ(messages[0],
-            json({{"status", "Already exists"}, {"progressDetail", json::object()}, {"id", present.short_hex()}}));
+  EXPECT_EQ(messages[0], json({{"status", "Already exists"},
+                               {"progressDetail", json::object()},
+                               {"id", present.short_hex()}}));
   EXPECT_EQ(messages[1]["status"], "Pulling fs layer");
   EXPECT_EQ(messages.back()["status"], "Pull complete");
   const std::size_t counts = messages.size() - 3;
@@ -47,8 +48,8 @@ TEST(LayerProgressMessages, APushSaysWhatBecameOfEachLayer) {
   out.error("push x: refused");
   std::vector<std::string> lines;
   for (const auto& m : stream.messages()) lines.push_back(m.value("status", m.value("error", "")));
-  EXPECT_EQ(lines, (std::vector<std::string>{"Layer already exists", "Mounted from team/base", "Pushing",
-                                             "Pushed", "push x: refused"}));
+  EXPECT_EQ(lines, (std::vector<std::string>{"Layer already exists", "Mounted from team/base",
+                                             "Pushing", "Pushed", "push x: refused"}));
   EXPECT_EQ(stream.messages().back()["errorDetail"]["message"], "push x: refused");
 }
 

@@ -44,15 +44,15 @@ TEST(DaemonConcurrentBuilds, EightClientsGetTheImageACliBuildMakes) {
     outputs.push_back(env.scratch() / ("client-" + std::to_string(i) + ".out"));
     id_files.push_back(env.scratch() / ("client-" + std::to_string(i) + ".id"));
     // The client's output is kept to show it when it fails.
-    clients.push_back(spawn_command(
-        {"sh", "-c", "exec \"$@\" >\"$OUT\" 2>&1", "sh", docker, "build", "--build-arg",
-         std::string("SOURCE_DATE_EPOCH=") + kEpoch, "--iidfile", id_files.back().string(), "-t",
-         "app:1", ctx.string()},
-        [&] {
-          auto e = docker_env(env, daemon);
-          e["OUT"] = outputs.back().string();
-          return e;
-        }()));
+    clients.push_back(
+        spawn_command({"sh", "-c", "exec \"$@\" >\"$OUT\" 2>&1", "sh", docker, "build",
+                       "--build-arg", std::string("SOURCE_DATE_EPOCH=") + kEpoch, "--iidfile",
+                       id_files.back().string(), "-t", "app:1", ctx.string()},
+                      [&] {
+                        auto e = docker_env(env, daemon);
+                        e["OUT"] = outputs.back().string();
+                        return e;
+                      }()));
   }
   std::set<std::string> ids;
   for (int i = 0; i < kClients; ++i) {
@@ -74,13 +74,13 @@ TEST(DaemonConcurrentBuilds, EightClientsGetTheImageACliBuildMakes) {
 
   // The store is consistent: the name once, on that image, and a rebuild is all cache hits.
   const auto images = env.gantry({"images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"});
-  EXPECT_EQ(images.out, "app:1 " + id.substr(7, 12) + "\nbusybox:latest " +
-                            env.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out.substr(7, 12) +
-                            "\n");
-  const auto again = run_command({"/usr/bin/docker", "build", "--build-arg",
-                                  std::string("SOURCE_DATE_EPOCH=") + kEpoch, "-t", "app:1",
-                                  ctx.string()},
-                                 docker_env(env, daemon));
+  EXPECT_EQ(images.out,
+            "app:1 " + id.substr(7, 12) + "\nbusybox:latest " +
+                env.gantry({"inspect", "--format", "{{.Id}}", "busybox"}).out.substr(7, 12) + "\n");
+  const auto again =
+      run_command({"/usr/bin/docker", "build", "--build-arg",
+                   std::string("SOURCE_DATE_EPOCH=") + kEpoch, "-t", "app:1", ctx.string()},
+                  docker_env(env, daemon));
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
   // No step ran ("Done in"); what the solver looked at came from the cache.
   EXPECT_EQ(again.out.find("Done in"), std::string::npos) << again.out;

@@ -79,14 +79,15 @@ TEST_F(DaemonTransferProgress, APullStreamsEachLayersBytesBeforeTheFinalStatus) 
   GantryEnv empty;
   empty.import_busybox();  // busybox's layer is there already
   GantryDaemon daemon(empty);
-  const auto pull = post(daemon, "/images/create?fromImage=" + registry_->host() + "/team/big&tag=v1");
+  const auto pull =
+      post(daemon, "/images/create?fromImage=" + registry_->host() + "/team/big&tag=v1");
   ASSERT_EQ(pull.exit_code, 0) << pull.err << daemon.log();
   const auto messages = messages_of(pull.out);
   ASSERT_GE(messages.size(), 3u) << pull.out;
-  EXPECT_EQ(messages.front(),
-            json({{"status", "Pulling from team/big"}, {"progressDetail", json::object()}, {"id", "v1"}}));
-  EXPECT_EQ(messages.back()["status"],
-            "Status: Downloaded newer image for " + image_);
+  EXPECT_EQ(messages.front(), json({{"status", "Pulling from team/big"},
+                                    {"progressDetail", json::object()},
+                                    {"id", "v1"}}));
+  EXPECT_EQ(messages.back()["status"], "Status: Downloaded newer image for " + image_);
 
   std::map<std::string, std::vector<json>> by_layer;
   for (const auto& m : messages) {
@@ -143,7 +144,8 @@ TEST_F(DaemonTransferProgress, TheDockerClientsPullAndPushThroughTheStream) {
 TEST_F(DaemonTransferProgress, APullThatFailsOnceStartedEndsWithAnErrorDetail) {
   GantryDaemon daemon(env_);
   // The registry has no such repository: the failure comes once the stream began.
-  const auto pull = post(daemon, "/images/create?fromImage=" + registry_->host() + "/team/none&tag=v1");
+  const auto pull =
+      post(daemon, "/images/create?fromImage=" + registry_->host() + "/team/none&tag=v1");
   ASSERT_EQ(pull.exit_code, 0) << pull.err;
   const auto messages = messages_of(pull.out);
   ASSERT_FALSE(messages.empty());
