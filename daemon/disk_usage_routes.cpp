@@ -6,7 +6,6 @@
 // counts them. gantry has no containers or volumes. BuildCache lists the build cache's snapshots
 // (cache::build_cache_entries) as BuildKit's records; BuilderSize, what is not shared with an
 // image, is `gantry du`'s build cache.
-#include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -18,6 +17,7 @@
 #include "daemon/route_params.h"
 #include "engine/image_filter.h"
 #include "engine/local_images.h"
+#include "exporter/image.h"
 
 namespace gantry::daemon {
 
@@ -41,16 +41,6 @@ std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> image_l
   return layers;
 }
 
-// docker's time format (RFC 3339, UTC).
-std::string rfc3339(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm utc{};
-  ::gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 // BuildKit's build cache records, as dockerd lists them: each a snapshot a step made ("regular",
 // BuildKit's type of a layer), not mounted by anything while no build runs (InUse). gantry keeps
 // no step text with its records: Description is empty.
@@ -65,8 +55,8 @@ json build_cache(const std::vector<cache::BuildCacheEntry>& entries) {
                    {"InUse", false},
                    {"Shared", e.shared},
                    {"Size", e.size},
-                   {"CreatedAt", rfc3339(e.created)},
-                   {"LastUsedAt", rfc3339(e.last_used)},
+                   {"CreatedAt", exporter::rfc3339_utc(e.created)},
+                   {"LastUsedAt", exporter::rfc3339_utc(e.last_used)},
                    {"UsageCount", e.usage_count}});
   return out;
 }
