@@ -33,13 +33,17 @@ struct Record {
   std::string key;
   std::vector<std::string> layers;
   std::int64_t last_used;
+  std::int64_t created;
+  std::int64_t use_count;
 };
 
 std::vector<Record> cache_records(Database& db) {
   std::vector<Record> out;
-  auto st = db.prepare("SELECT key, result, last_used FROM cache_results ORDER BY last_used, key");
+  auto st = db.prepare(
+      "SELECT key, result, last_used, created, use_count FROM cache_results "
+      "ORDER BY last_used, key");
   while (st.step()) {
-    Record r{st.text(0), {}, st.integer(2)};
+    Record r{st.text(0), {}, st.integer(2), st.integer(3), st.integer(4)};
     const json parsed = json::parse(st.text(1));
     for (const auto& id : parsed.at("layers")) r.layers.push_back(id.get<std::string>());
     out.push_back(std::move(r));
@@ -250,18 +254,38 @@ std::int64_t directory_size(const fs::path& dir) {
   return allocated(st) + (fd ? entries_size(fd.get(), dir.string()) : 0);
 }
 
-DiskUsage disk_usage(Store& store) {
-  DiskUsage u;
+namespace {
+
+enum class SnapshotKind { Temporary, ImageLayer, BaseLayer, BuildCache };
+
+// What each snapshot directory holds, for disk_usage() and build_cache_entries() alike.
+std::map<std::string, SnapshotKind> snapshot_kinds(Store& store, const ImageHoldings& images) {
   const auto base_layers = unpacked_layer_snapshots(store.db());
-  const ImageHoldings images = image_holdings(store);
+  std::map<std::string, SnapshotKind> kinds;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(store.root() / "snapshots", ec)) {
     std::string id = entry.path().filename().string();
-    (id.starts_with("staging-")            ? u.temporary
-     : images.layer_snapshots.count(id)    ? u.images
-     : base_layers.count(id)               ? u.layers
-                                           : u.build_cache) += directory_size(entry.path());
+    kinds[id] = id.starts_with("staging-")         ? SnapshotKind::Temporary
+                : images.layer_snapshots.count(id) ? SnapshotKind::ImageLayer
+                : base_layers.count(id)            ? SnapshotKind::BaseLayer
+                                                   : SnapshotKind::BuildCache;
   }
+  return kinds;
+}
+
+}  // namespace
+
+DiskUsage disk_usage(Store& store) {
+  DiskUsage u;
+  const ImageHoldings images = image_holdings(store);
+  for (const auto& [id, kind] : snapshot_kinds(store, images)) {
+    std::int64_t& total = kind == SnapshotKind::Temporary    ? u.temporary
+                          : kind == SnapshotKind::ImageLayer ? u.images
+                          : kind == SnapshotKind::BaseLayer  ? u.layers
+                                                             : u.build_cache;
+    total += directory_size(store.root() / "snapshots" / id);
+  }
+  std::error_code ec;
   // What crashed processes left was removed when the store was opened: this is running work.
   for (const auto& entry : fs::directory_iterator(store.root() / "ingest", ec)) u.temporary += directory_size(entry);
   for (const auto& entry : fs::directory_iterator(store.root() / "tmp", ec)) {
@@ -276,6 +300,44 @@ DiskUsage disk_usage(Store& store) {
   if (fs::exists(store.root() / "cache-mounts")) u.cache_mounts = directory_size(store.root() / "cache-mounts");
   u.build_cache_records = static_cast<int>(cache_records(store.db()).size());
   return u;
+}
+
+std::vector<BuildCacheEntry> build_cache_entries(Store& store) {
+  const auto kinds = snapshot_kinds(store, image_holdings(store));
+  std::map<std::string, BuildCacheEntry> entries;
+  for (const auto& [id, kind] : kinds)
+    if (kind == SnapshotKind::BuildCache) entries[id].id = id;
+  const auto records = cache_records(store.db());
+  std::map<std::string, std::string> parents;
+  for (const auto& r : records) {
+    for (std::size_t i = 1; i < r.layers.size(); ++i) parents.emplace(r.layers[i], r.layers[i - 1]);
+    const auto kind = r.layers.empty() ? kinds.end() : kinds.find(r.layers.back());
+    if (kind == kinds.end() || kind->second == SnapshotKind::Temporary) continue;
+    BuildCacheEntry& e = entries[r.layers.back()];
+    e.id = r.layers.back();
+    e.created = e.usage_count == 0 ? r.created : std::min(e.created, r.created);
+    e.last_used = std::max(e.last_used, r.last_used);
+    // A step's result is recorded under two keys (its definition's and its content's): the
+    // uses of the busier one are the snapshot's.
+    e.usage_count = std::max(e.usage_count, r.use_count);
+  }
+  // A snapshot no record ends with (a step's result a later one replaced) has the times the
+  // snapshot table keeps.
+  auto times = store.db().prepare("SELECT id, created, last_used FROM snapshots");
+  while (times.step()) {
+    auto it = entries.find(times.text(0));
+    if (it == entries.end() || it->second.usage_count > 0) continue;
+    it->second.created = times.integer(1);
+    it->second.last_used = times.integer(2);
+  }
+  std::vector<BuildCacheEntry> out;
+  for (auto& [id, e] : entries) {
+    e.shared = kinds.at(id) != SnapshotKind::BuildCache;
+    e.size = directory_size(store.root() / "snapshots" / id);
+    if (auto parent = parents.find(id); parent != parents.end()) e.parent = parent->second;
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 PruneReport prune(Store& store, const PruneOptions& options) {

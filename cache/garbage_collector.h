@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "cache/store.h"
@@ -27,6 +28,20 @@ struct DiskUsage {
   std::int64_t temporary = 0;  // work of running commands: blobs being written, snapshots being
                                // made, scratch dirs (an import's rootfs), exports being staged
   int build_cache_records = 0;
+};
+
+// One snapshot of the build cache as docker's API lists build cache records: what a build step
+// made (or a base image's layer a step's result starts from), with the uses of the records whose
+// result ends with it.
+struct BuildCacheEntry {
+  std::string id;      // the snapshot's id
+  std::string parent;  // the snapshot below it in a record's layers; "" for a first layer
+  std::int64_t size = 0;  // bytes it occupies, as disk_usage() measures them
+  // An image's layer (built or unpacked) too: pruning the build cache would not free it, and
+  // disk_usage() counts it under images or layers, not build_cache.
+  bool shared = false;
+  std::int64_t created = 0, last_used = 0;  // unix seconds
+  std::int64_t usage_count = 0;  // builds that made or found a record ending with it (the most)
 };
 
 struct PruneOptions {
@@ -48,6 +63,10 @@ struct PruneReport {
 std::int64_t directory_size(const std::filesystem::path& dir);
 
 DiskUsage disk_usage(Store& store);
+// Every snapshot disk_usage() counts as build cache, and every other snapshot a record's result
+// ends with (shared), in the order of their ids. The sizes of those not shared add up to
+// disk_usage()'s build_cache, measured at the same moment.
+std::vector<BuildCacheEntry> build_cache_entries(Store& store);
 // Takes the store's exclusive lock (waiting for running builds) for the duration.
 PruneReport prune(Store& store, const PruneOptions& options);
 // Removes only the blobs nothing uses any more (after `gantry image prune` forgot images);

@@ -80,11 +80,13 @@ CREATE TABLE IF NOT EXISTS layer_content_sizes (
   diff_id TEXT PRIMARY KEY,
   size INTEGER NOT NULL
 );
+-- use_count: the builds that used the record, its making included (docker's UsageCount).
 CREATE TABLE IF NOT EXISTS cache_results (
   key TEXT PRIMARY KEY,
   result TEXT NOT NULL,
   created INTEGER NOT NULL,
-  last_used INTEGER NOT NULL
+  last_used INTEGER NOT NULL,
+  use_count INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS step_history (
   step TEXT PRIMARY KEY,
@@ -111,7 +113,13 @@ CREATE TABLE IF NOT EXISTS file_hashes (
 )sql";
 
 // Raised with every change to kSchema: a database at this user_version has all of it.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
+
+bool has_column(Database& db, const std::string& table, const std::string& column) {
+  Statement columns = db.prepare("SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+  columns.bind(1, table).bind(2, column);
+  return columns.step();
+}
 
 // Creates what the database lacks of kSchema, in one write transaction (BEGIN IMMEDIATE waits
 // out other writers): gantry processes opening a fresh root at once would otherwise race
@@ -125,6 +133,9 @@ void ensure_schema(Database& db) {
   if (version() == kSchemaVersion) return;
   Database::Transaction schema(db);
   db.exec(kSchema);
+  // Version 3 counts a record's uses: a record of an older store has had one, its making.
+  if (!has_column(db, "cache_results", "use_count"))
+    db.exec("ALTER TABLE cache_results ADD COLUMN use_count INTEGER NOT NULL DEFAULT 1");
   db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
   schema.commit();
 }

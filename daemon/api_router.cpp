@@ -95,6 +95,13 @@ HttpResponse ApiRouter::route(HttpRequest& request, const std::string& path) {
       if (auto name = name_before("/push")) return push_image(options_, events_, request, *name);
     if (method == "DELETE" && !rest.empty()) return remove_image(options_, events_, request, rest);
   }
+  // gantry has no networks or volumes: each one asked for is missing, as dockerd says of one it
+  // lacks. docker-compose looks its project's network up (before a build, too) and goes on when
+  // it is not found.
+  if (get && path.starts_with("/networks/") && path.size() > 10)
+    return json_error(404, "network " + path.substr(10) + " not found");
+  if (get && path.starts_with("/volumes/") && path.size() > 9)
+    return json_error(404, "get " + path.substr(9) + ": no such volume");
   return json_error(501, "gantry is a build engine: " + method + " " + path + " is not supported");
 }
 

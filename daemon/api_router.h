@@ -12,7 +12,8 @@
 //   POST /auth, POST /images/create, POST /images/{name}/push       registry_routes.cpp
 //   GET /events                                                    events_route.cpp
 // The routes that change the store publish what they did as image events (image_events.h).
-// Anything else, containers' endpoints first, is 501: gantry is a build engine.
+// GET /networks/{id} and /volumes/{name} are 404: gantry has none. Anything else, containers'
+// endpoints first, is 501: gantry is a build engine.
 #pragma once
 
 #include "daemon/daemon.h"

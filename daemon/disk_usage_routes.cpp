@@ -3,8 +3,9 @@
 //
 // /system/df's LayersSize and each image's Size and SharedSize are the content sizes of the
 // images' layers, each layer counted once however many images share it, as dockerd's layer store
-// counts them. gantry has no containers or volumes. BuildCache is empty: gantry's cache records
-// have no ids or times the API could list them by (`gantry du` shows the build cache's size).
+// counts them. gantry has no containers or volumes. BuildCache lists the build cache's snapshots
+// (cache::build_cache_entries) as BuildKit's records; BuilderSize, what is not shared with an
+// image, is `gantry du`'s build cache.
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,7 @@
 #include "daemon/route_params.h"
 #include "engine/image_filter.h"
 #include "engine/local_images.h"
+#include "exporter/image.h"
 
 namespace gantry::daemon {
 
@@ -37,6 +39,26 @@ std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> image_l
       it->second.emplace_back(diff_ids[i].get<std::string>(), layer_sizes[i]);
   }
   return layers;
+}
+
+// BuildKit's build cache records, as dockerd lists them: each a snapshot a step made ("regular",
+// BuildKit's type of a layer), not mounted by anything while no build runs (InUse). gantry keeps
+// no step text with its records: Description is empty.
+json build_cache(const std::vector<cache::BuildCacheEntry>& entries) {
+  json out = json::array();
+  for (const auto& e : entries)
+    out.push_back({{"ID", e.id},
+                   {"Parent", e.parent},
+                   {"Parents", e.parent.empty() ? json::array() : json::array({e.parent})},
+                   {"Type", "regular"},
+                   {"Description", ""},
+                   {"InUse", false},
+                   {"Shared", e.shared},
+                   {"Size", e.size},
+                   {"CreatedAt", exporter::rfc3339_utc(e.created)},
+                   {"LastUsedAt", exporter::rfc3339_utc(e.last_used)},
+                   {"UsageCount", e.usage_count}});
+  return out;
 }
 
 }  // namespace
@@ -67,11 +89,16 @@ HttpResponse system_df(const DaemonOptions& options, const HttpRequest& request)
     image["SharedSize"] = shared;
     image["Containers"] = 0;
   }
+  const auto cache_entries = cache::build_cache_entries(store);
+  std::int64_t builder_size = 0;
+  for (const auto& e : cache_entries)
+    if (!e.shared) builder_size += e.size;
   const json body{{"LayersSize", layers_size},
                   {"Images", images},
                   {"Containers", json::array()},
                   {"Volumes", json::array()},
-                  {"BuildCache", json::array()}};
+                  {"BuildCache", build_cache(cache_entries)},
+                  {"BuilderSize", builder_size}};
   return {.body = body.dump()};
 }
 

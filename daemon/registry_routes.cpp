@@ -3,10 +3,14 @@
 //   POST /auth                  a login attempt; dockerd's answer, or its 401
 //   POST /images/create         a pull (or an import of the body); dockerd's progress messages
 //   POST /images/{name}/push    a push; dockerd's messages, the last one the aux Tag/Digest/Size
-// A pull or push runs before its response is sent, so that a failure is an HTTP status with
-// docker's JSON message; the response then holds the messages, one a line, as dockerd streams
-// them (the docker CLI prints them as they come either way).
+// A pull or push streams its messages while it runs (progress_messages.h): each layer's as the
+// registry transfer tells of it, its bytes as they arrive. What is wrong with the request (its
+// parameters, an image the store lacks) is an HTTP status with docker's JSON message; a failure
+// once the transfer has begun is the stream's last message, an errorDetail, as dockerd sends it.
+#include <spdlog/spdlog.h>
+
 #include <ctime>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
@@ -14,6 +18,7 @@
 #include "cache/store.h"
 #include "daemon/api_error.h"
 #include "daemon/api_router.h"
+#include "daemon/progress_messages.h"
 #include "daemon/registry_auth.h"
 #include "daemon/registry_params.h"
 #include "daemon/request_body.h"
@@ -21,7 +26,6 @@
 #include "engine/local_images.h"
 #include "engine/registry_images.h"
 #include "exporter/image.h"
-#include "exporter/json_fields.h"
 #include "registry/registry_client.h"
 
 namespace gantry::daemon {
@@ -35,26 +39,6 @@ constexpr std::uint64_t kMaxImportBytes = std::uint64_t{64} << 30;
 
 // The largest AuthConfig POST /auth reads (one sent chunked has no Content-Length to check).
 constexpr std::size_t kMaxAuthBytes = 1 << 20;
-
-// dockerd's short layer id: the first 12 hex digits of a digest.
-std::string short_id(const Digest& digest) { return digest.short_hex(); }
-
-// dockerd's JSON messages, each ended as its stream formatter ends them.
-class ProgressMessages {
- public:
-  void status(const std::string& text) { add({{"status", text}}); }
-  void status(const std::string& text, const std::string& id) {
-    add({{"status", text}, {"progressDetail", json::object()}, {"id", id}});
-  }
-  void aux(json value) { add({{"progressDetail", json::object()}, {"aux", std::move(value)}}); }
-  std::string body() const { return body_; }
-
- private:
-  void add(const json& message) {
-    body_ += message.dump(-1, ' ', false, json::error_handler_t::replace) + "\r\n";
-  }
-  std::string body_;
-};
 
 // The engine's messages about a pull or push: its warnings (a mirror passed over) go to the
 // client as status lines; its summary ("pulled NAME (...)") is what the layer lines say already.
@@ -77,33 +61,52 @@ engine::RegistryAccess registry_access(const DaemonOptions& options, const HttpR
   return {options.registry, credentials_for(scratch.path(), host, auth)};
 }
 
+// What a pull or a push needs once its response streams: the store, and the client's
+// credentials kept in the scratch directory for the engine.
+struct Transfer {
+  cache::Store store;
+  TempDir scratch;
+  engine::RegistryAccess access;
+
+  Transfer(const DaemonOptions& options, const HttpRequest& request, const std::string& host)
+      : store(options.root, cache::Store::Recovery::Skip),
+        scratch(store.scratch_dir()),
+        access(registry_access(options, request, scratch, host)) {}
+};
+
+void run_pull(Transfer& t, ImageEvents& events, const PullParams& params, ResponseStream& stream) {
+  ProgressMessages out(stream);
+  try {
+    const ImageRef& image = params.image;
+    const std::optional<Digest> before =
+        image.digest ? std::nullopt : t.store.images().find(image.familiar());
+    out.status("Pulling from " + image.path, image.digest ? image.digest->str() : image.tag);
+    RegistryMessages messages(out);
+    LayerProgressMessages layers(out, kPullWords);
+    const registry::PullReport report =
+        engine::pull_image(t.store, image, t.access, params.platform, messages, &layers);
+    out.status("Digest: " + report.registry_digest.str());
+    const bool newer = image.digest ? report.blobs_downloaded > 0 : before != report.manifest;
+    out.status(
+        (newer ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
+        image.familiar());
+    const auto view = exporter::read_image(t.store.content(), report.manifest);
+    ImageRef name = image;
+    name.tag.clear();
+    name.digest.reset();
+    events.publish("pull", image.familiar(), name.familiar(), config_labels(view.config_json));
+  } catch (const std::exception& e) {
+    spdlog::info("pull: failed: {}", e.what());
+    out.error(e.what());
+  }
+}
+
 HttpResponse pull(const DaemonOptions& options, ImageEvents& events, const HttpRequest& request,
                   const PullParams& params) {
-  cache::Store store(options.root, cache::Store::Recovery::Skip);
-  const TempDir scratch = store.scratch_dir();
-  const engine::RegistryAccess access =
-      registry_access(options, request, scratch, params.image.registry);
-  const ImageRef& image = params.image;
-  const std::optional<Digest> before =
-      image.digest ? std::nullopt : store.images().find(image.familiar());
-  ProgressMessages out;
-  RegistryMessages messages(out);
-  const registry::PullReport report =
-      engine::pull_image(store, image, access, params.platform, messages);
-  ProgressMessages body;
-  body.status("Pulling from " + image.path, image.digest ? image.digest->str() : image.tag);
-  for (const auto& layer : report.layers)
-    body.status(layer.downloaded ? "Pull complete" : "Already exists", short_id(layer.digest));
-  body.status("Digest: " + report.registry_digest.str());
-  const bool newer = image.digest ? report.blobs_downloaded > 0 : before != report.manifest;
-  body.status((newer ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
-              image.familiar());
-  const auto view = exporter::read_image(store.content(), report.manifest);
-  ImageRef name = image;
-  name.tag.clear();
-  name.digest.reset();
-  events.publish("pull", image.familiar(), name.familiar(), config_labels(view.config_json));
-  return {.body = out.body() + body.body()};
+  auto transfer = std::make_shared<Transfer>(options, request, params.image.registry);
+  return {.stream = [transfer, &events, params](ResponseStream& stream) {
+    run_pull(*transfer, events, params, stream);
+  }};
 }
 
 HttpResponse import(const DaemonOptions& options, ImageEvents& events, HttpRequest& request,
@@ -130,42 +133,22 @@ HttpResponse import(const DaemonOptions& options, ImageEvents& events, HttpReque
   const auto view = exporter::read_image(store.content(), record.manifest);
   events.publish("import", record.config.str(), record.config.str(),
                  config_labels(view.config_json));
-  ProgressMessages body;
-  body.status(record.config.str());
-  return {.body = body.body()};
+  return {.body = progress_message({{"status", record.config.str()}})};
 }
 
-// Pushes `image` (a name of the local store), adding dockerd's messages to `body`.
+// Pushes `image` (a name of the local store), its layers' messages (named by their blobs as
+// pushed, compressed) sent as the push goes.
 void push_one(cache::Store& store, const engine::RegistryAccess& access, ImageEvents& events,
-              const ImageRef& image, ProgressMessages& body) {
+              const ImageRef& image, ProgressMessages& out) {
   const std::string name = image.familiar();
   const Digest local = on_image(name, [&] { return engine::find_image(store, name); });
-  RegistryMessages messages(body);
-  const auto report = engine::push_image(store, name, "", access, {}, messages);
-  // The layers as the registry has them (compressed), named as dockerd names them: by the
-  // first digits of their diff_id.
-  const auto pushed = exporter::read_image(store.content(), report.manifest);
-  const json layers = exporter::array_member(pushed.manifest_json, "layers");
-  const json diff_ids =
-      exporter::array_member(exporter::object_member(pushed.config_json, "rootfs"), "diff_ids");
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const Digest blob = Digest::parse(exporter::string_member(layers[i], "digest"));
-    const Digest diff_id = i < diff_ids.size() && diff_ids[i].is_string()
-                               ? Digest::parse(diff_ids[i].get<std::string>())
-                               : blob;
-    const auto it = report.blobs.find(blob);
-    if (it == report.blobs.end()) continue;
-    using How = registry::PushedBlob::How;
-    const std::string status = it->second.how == How::Uploaded ? "Pushed"
-                               : it->second.how == How::Present
-                                   ? "Layer already exists"
-                                   : "Mounted from " + it->second.mounted_from;
-    body.status(status, short_id(diff_id));
-  }
+  RegistryMessages messages(out);
+  LayerProgressMessages layers(out, kPushWords);
+  const auto report = engine::push_image(store, name, "", access, {}, messages, &layers);
   const std::int64_t size = store.content().size(report.manifest);
   const std::string reference = image.digest ? image.digest->str() : image.tag;
-  body.status(reference + ": digest: " + report.manifest.str() + " size: " + std::to_string(size));
-  body.aux({{"Tag", image.tag}, {"Digest", report.manifest.str()}, {"Size", size}});
+  out.status(reference + ": digest: " + report.manifest.str() + " size: " + std::to_string(size));
+  out.aux({{"Tag", image.tag}, {"Digest", report.manifest.str()}, {"Size", size}});
   const auto view = exporter::read_image(store.content(), local);
   ImageRef repository = image;
   repository.tag.clear();
@@ -217,9 +200,9 @@ HttpResponse push_image(const DaemonOptions& options, ImageEvents& events, HttpR
                         const std::string& name) {
   check_params(request, "POST /images/{name}/push", {"tag"});
   const std::optional<ImageRef> one = push_reference(name, request.param("tag").value_or(""));
-  cache::Store store(options.root, cache::Store::Recovery::Skip);
-  const TempDir scratch = store.scratch_dir();
   ImageRef repository = one ? *one : ImageRef::parse(name);
+  auto transfer = std::make_shared<Transfer>(options, request, repository.registry);
+  cache::Store& store = transfer->store;
   std::vector<ImageRef> images;
   if (one) {
     images.push_back(*one);
@@ -238,14 +221,19 @@ HttpResponse push_image(const DaemonOptions& options, ImageEvents& events, HttpR
   for (const auto& image : images)
     if (!store.images().find(image.familiar()))
       throw ApiError(404, "An image does not exist locally with the tag: " + image.familiar());
-  const engine::RegistryAccess access =
-      registry_access(options, request, scratch, repository.registry);
-  ProgressMessages body;
   repository.tag.clear();
   repository.digest.reset();
-  body.status("The push refers to repository [" + repository.repository() + "]");
-  for (const auto& image : images) push_one(store, access, events, image, body);
-  return {.body = body.body()};
+  return {.stream = [transfer, &events, repository, images](ResponseStream& stream) {
+    ProgressMessages out(stream);
+    try {
+      out.status("The push refers to repository [" + repository.repository() + "]");
+      for (const auto& image : images)
+        push_one(transfer->store, transfer->access, events, image, out);
+    } catch (const std::exception& e) {
+      spdlog::info("push: failed: {}", e.what());
+      out.error(e.what());
+    }
+  }};
 }
 
 }  // namespace gantry::daemon

@@ -35,17 +35,19 @@ void report_pull(const ImageRef& image, const registry::PullReport& report, Mess
 }
 
 registry::PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryAccess& registry,
-                                const std::string& platform, Messages& messages) {
+                                const std::string& platform, Messages& messages,
+                                registry::TransferProgress* progress) {
   const Platform wanted = platform.empty() ? host_platform() : Platform::parse(platform);
   SnapshotUnpacker unpacker(store);
-  auto report = registry::pull_image(store, image, registry.options, registry.credentials, wanted, &unpacker);
+  auto report = registry::pull_image(store, image, registry.options, registry.credentials, wanted, &unpacker,
+                                     progress);
   report_pull(image, report, messages);
   return report;
 }
 
 registry::PushReport push_image(cache::Store& store, const std::string& source, const std::string& destination,
                                 const RegistryAccess& registry, const registry::PushOptions& push,
-                                Messages& messages) {
+                                Messages& messages, registry::TransferProgress* progress) {
   const ImageRef to = ImageRef::parse(destination.empty() ? source : destination);
   Digest manifest;
   try {
@@ -54,7 +56,8 @@ registry::PushReport push_image(cache::Store& store, const std::string& source, 
     throw Error("push " + source + ": no such image in the local store");
   }
   const Digest pushed = with_compressed_layers(store, manifest, {.compression = exporter::Compression::Gzip});
-  auto report = registry::push_image(store, pushed, to, registry.options, registry.credentials, push);
+  auto report = registry::push_image(store, pushed, to, registry.options, registry.credentials, push,
+                                       progress);
   store.images().add_repo_digest(to.familiar(), report.manifest, manifest);  // docker's RepoDigests
   messages.info("pushed " + to.familiar() + ": " + std::to_string(report.blobs_uploaded) +
                 " blobs uploaded, " + std::to_string(report.blobs_mounted) + " mounted, " +

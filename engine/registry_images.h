@@ -23,16 +23,19 @@ namespace gantry::engine {
 void report_pull(const ImageRef& image, const registry::PullReport& report, Messages& messages);
 
 // Pulls `image` (the manifest `platform` picks from an index; empty: the host's platform) and
-// says what the pull did. Throws UsageError naming `platform` when it is no platform.
+// says what the pull did. Throws UsageError naming `platform` when it is no platform. With
+// `progress`, its layers are told of as they download (registry/transfer_progress.h).
 registry::PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryAccess& registry,
-                                const std::string& platform, Messages& messages);
+                                const std::string& platform, Messages& messages,
+                                registry::TransferProgress* progress = nullptr);
 
 // Pushes the local image `source` names as `destination` (`source` when empty), its layers gzip-compressed as docker
 // push sends them (the store keeps built ones plain), and says what the push did. Throws Error
-// naming `source` when the store lacks it.
+// naming `source` when the store lacks it. With `progress`, the layers (as pushed: compressed)
+// are told of as each is found, mounted or uploaded.
 registry::PushReport push_image(cache::Store& store, const std::string& source, const std::string& destination,
                                 const RegistryAccess& registry, const registry::PushOptions& push,
-                                Messages& messages);
+                                Messages& messages, registry::TransferProgress* progress = nullptr);
 
 // The image a build names (FROM, COPY --from=IMAGE, RUN --mount=from=IMAGE), pulled first as
 // `policy` says. Throws Error naming the image: for a pull that failed (with the registry and

@@ -71,7 +71,7 @@ json parse_json(const RemoteManifest& m, const std::string& what) {
 // One attempt: the image from `host` (the registry or one of its mirrors).
 PullReport pull_from(const std::string& host, cache::Store& store, const ImageRef& image,
                      const RegistryOptions& options, const CredentialStore& credentials,
-                     const Platform& platform, LayerUnpacker* unpacker) {
+                     const Platform& platform, LayerUnpacker* unpacker, TransferProgress* progress) {
   RegistryClient client(host, options, credentials.find(host));
   const std::string reference = image.digest ? image.digest->str() : image.tag;
   RemoteManifest top = client.get_manifest(image.path, reference);
@@ -107,7 +107,11 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
   std::vector<LayerDownload> downloads;
   std::set<Digest> planned;
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    if (store.content().has(layers[i].digest) || !planned.insert(layers[i].digest).second) continue;
+    if (store.content().has(layers[i].digest)) {
+      if (progress) progress->present(layers[i].digest);
+      continue;
+    }
+    if (!planned.insert(layers[i].digest).second) continue;
     LayerDownload d{layers[i], {}, {}, false};
     if (unpacker && diff_ids[i]) {
       d.layer = exporter::LayerBlob{*diff_ids[i], layers[i].digest, layers[i].size, layer_media_types[i]};
@@ -116,7 +120,9 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
     downloads.push_back(std::move(d));
   }
   tbb::parallel_for_each(downloads.begin(), downloads.end(), [&](LayerDownload& d) {
-    d.fetched = download_blob(client, store.content(), image.path, d.blob, d.unpack.get());
+    d.fetched = download_blob(client, store.content(), image.path, d.blob, d.unpack.get(), progress);
+    // Another pull stored it meanwhile.
+    if (!d.fetched && progress) progress->present(d.blob.digest);
     if (d.fetched) ++downloaded;
   });
   // Every blob is proven now, and each unpacked layer was its diff_id: they are kept. (A blob
@@ -155,10 +161,11 @@ PullReport pull_from(const std::string& host, cache::Store& store, const ImageRe
 }  // namespace
 
 PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryOptions& options,
-                      const CredentialStore& credentials, const Platform& platform, LayerUnpacker* unpacker) {
+                      const CredentialStore& credentials, const Platform& platform, LayerUnpacker* unpacker,
+                      TransferProgress* progress) {
   auto attempt = [&](const std::string& host) {
     try {
-      return pull_from(host, store, image, options, credentials, platform, unpacker);
+      return pull_from(host, store, image, options, credentials, platform, unpacker, progress);
     } catch (const json::exception& e) {
       // JSON that lacks a field or has one of the wrong type.
       throw Error("malformed manifest: " + std::string(e.what()));

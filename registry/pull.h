@@ -25,6 +25,7 @@
 #include "registry/credentials.h"
 #include "registry/layer_unpacker.h"
 #include "registry/registry_options.h"
+#include "registry/transfer_progress.h"
 
 namespace gantry::registry {
 
@@ -46,9 +47,10 @@ struct PullReport {
 
 // Throws Error "pull <image>: <what failed>" naming the blob at fault, or the platforms an
 // index has when `platform` runs none of them. With `unpacker`, each layer downloaded is
-// unpacked as it arrives (layer_unpacker.h).
+// unpacked as it arrives (layer_unpacker.h). With `progress`, the layers are told of as they
+// download (transfer_progress.h); a source that fails part way may have told of some already.
 PullReport pull_image(cache::Store& store, const ImageRef& image, const RegistryOptions& options,
                       const CredentialStore& credentials, const Platform& platform,
-                      LayerUnpacker* unpacker = nullptr);
+                      LayerUnpacker* unpacker = nullptr, TransferProgress* progress = nullptr);
 
 }  // namespace gantry::registry

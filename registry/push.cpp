@@ -23,6 +23,7 @@ struct Pusher {
   RegistryClient& client;
   const ImageRef& destination;
   const PushOptions& options;
+  TransferProgress* progress;
   std::atomic<int> uploaded{0}, mounted{0}, present{0};
   std::mutex blobs_mutex;
   std::map<Digest, PushedBlob> blobs;
@@ -32,22 +33,28 @@ struct Pusher {
     blobs[blob] = std::move(pushed);
   }
 
-  void push_blob(const Digest& blob, const std::vector<std::string>& mount_candidates) {
+  // `layer_progress`: `progress` for a layer, null for a config.
+  void push_blob(const Digest& blob, const std::vector<std::string>& mount_candidates,
+                 TransferProgress* layer_progress) {
     if (client.has_blob(destination.path, blob)) {
       ++present;
       record(blob, {PushedBlob::How::Present, {}});
+      if (layer_progress) layer_progress->present(blob);
       return;
     }
     for (const auto& from : mount_candidates)
       if (from != destination.path && client.mount_blob(destination.path, blob, from)) {
         ++mounted;
         record(blob, {PushedBlob::How::Mounted, from});
+        if (layer_progress) layer_progress->mounted(blob, from);
         return;
       }
-    client.upload_blob(destination.path, blob, store.content().path(blob), store.content().size(blob),
-                       options.chunk_size);
+    const std::int64_t size = store.content().size(blob);
+    if (layer_progress) layer_progress->started(blob, size);
+    client.upload_blob(destination.path, blob, store.content().path(blob), size, options.chunk_size);
     ++uploaded;
     record(blob, {PushedBlob::How::Uploaded, {}});
+    if (layer_progress) layer_progress->finished(blob);
   }
 
   // Pushes a manifest's blobs (or an index's manifests), then the manifest itself under `reference`.
@@ -76,7 +83,9 @@ struct Pusher {
       }
       std::vector<std::size_t> order(blobs.size());
       for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-      tbb::parallel_for_each(order.begin(), order.end(), [&](std::size_t i) { push_blob(blobs[i], candidates[i]); });
+      tbb::parallel_for_each(order.begin(), order.end(), [&](std::size_t i) {
+        push_blob(blobs[i], candidates[i], i == 0 ? nullptr : progress);  // blobs[0]: the config
+      });
       for (const auto& blob : blobs) sources.record(blob, destination.registry, destination.path);
     }
     return client.put_manifest(destination.path, reference, media_type, bytes);
@@ -86,10 +95,11 @@ struct Pusher {
 }  // namespace
 
 PushReport push_image(cache::Store& store, const Digest& manifest, const ImageRef& destination,
-                      const RegistryOptions& options, const CredentialStore& credentials, const PushOptions& push) {
+                      const RegistryOptions& options, const CredentialStore& credentials, const PushOptions& push,
+                      TransferProgress* progress) {
   try {
     RegistryClient client(destination.registry, options, credentials.find(destination.registry));
-    Pusher pusher{store, client, destination, push};
+    Pusher pusher{store, client, destination, push, progress};
     const std::string reference = destination.tag.empty() ? manifest.str() : destination.tag;
     Digest pushed = pusher.push_manifest(manifest, reference);
     return {pushed, pusher.uploaded, pusher.mounted, pusher.present, std::move(pusher.blobs)};

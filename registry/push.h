@@ -16,6 +16,7 @@
 #include "cache/store.h"
 #include "registry/credentials.h"
 #include "registry/registry_options.h"
+#include "registry/transfer_progress.h"
 
 namespace gantry::registry {
 
@@ -39,9 +40,10 @@ struct PushReport {
 };
 
 // Pushes the image whose manifest is `manifest` to `destination` (its tag, or its digest when
-// it has no tag). Throws Error "push <image>: <what failed>" naming the blob at fault.
+// it has no tag). Throws Error "push <image>: <what failed>" naming the blob at fault. With
+// `progress`, the layers are told of as each is found, mounted or uploaded (transfer_progress.h).
 PushReport push_image(cache::Store& store, const Digest& manifest, const ImageRef& destination,
                       const RegistryOptions& options, const CredentialStore& credentials,
-                      const PushOptions& push = {});
+                      const PushOptions& push = {}, TransferProgress* progress = nullptr);
 
 }  // namespace gantry::registry

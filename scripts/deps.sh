@@ -28,6 +28,8 @@ packages=(
   # docker itself, for the side-by-side test, which starts a dockerd of its own
   # (scripts/test-dockerd.sh); where systemd runs, the package also starts the system dockerd
   docker.io
+  # the gantry daemon's end-to-end tests build a compose.yaml through it with docker-compose
+  docker-compose
 )
 
 missing=()

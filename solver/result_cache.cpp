@@ -46,7 +46,7 @@ void ResultCache::mark_used() {
   if (used.empty()) return;
   const auto t = now();
   cache::Database::Transaction tx(store_.db());
-  auto st = store_.db().prepare("UPDATE cache_results SET last_used = ? WHERE key = ?");
+  auto st = store_.db().prepare("UPDATE cache_results SET last_used = ?, use_count = use_count + 1 WHERE key = ?");
   for (const Digest& key : used) {
     st.bind(1, t).bind(2, key.str());
     st.run();

@@ -1308,8 +1308,10 @@ BuildPlan lower(const BuildOptions& options) {
       plan.warnings.push_back(file + ":" + std::to_string(w.line) + ": " + w.message);
   plan.warnings.insert(plan.warnings.end(), lowerer.warnings.begin(), lowerer.warnings.end());
   declared.insert(lowerer.consumed_args.begin(), lowerer.consumed_args.end());
+  // SOURCE_DATE_EPOCH is the builder's own (it clamps the image's times), as BuildKit reads it.
   for (const auto& [name, value] : options.build_args)
-    if (!declared.count(name)) plan.warnings.push_back(file + ": build arg " + name + " was not consumed by any ARG");
+    if (!declared.count(name) && name != "SOURCE_DATE_EPOCH")
+      plan.warnings.push_back(file + ": build arg " + name + " was not consumed by any ARG");
   for (const std::string& name : options.no_cache_stages)
     if (std::none_of(stages.begin(), stages.end(), [&](const StageDef& s) {
           return iequals(s.from_body().stage_name, name) || std::to_string(s.index) == name;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "base/file_util.h"
@@ -178,6 +180,32 @@ TEST_F(GarbageCollectorTest, SnapshotStandingInForAnImagesLayerBlobIsImageDataUn
   ASSERT_EQ(store_.images().untagged().size(), 0u);
   prune(store_, {.all = true});
   EXPECT_FALSE(store_.snapshots().exists(layer));
+}
+
+TEST_F(GarbageCollectorTest, BuildCacheEntriesAreTheSnapshotsDiskUsageCountsAsBuildCache) {
+  auto base = snapshot(100), made = snapshot(50000), image_layer = snapshot(20000);
+  auto orphan = snapshot(30);  // no record ends with it any more
+  store_.db().exec("INSERT INTO unpacked_layers(diff_id, snapshot) VALUES('sha256:b', '" + base + "')");
+  record("run", {base, made}, 5);
+  record("run-by-content", {base, made}, 7);
+  record("copy", {base, made, image_layer}, 9);
+  image_on_snapshot("img:1", image_layer, std::string(64, 'a'));
+  store_.db().exec("UPDATE cache_results SET use_count = 3 WHERE key = 'run-by-content'");
+
+  std::map<std::string, BuildCacheEntry> entries;
+  for (auto& e : build_cache_entries(store_)) entries[e.id] = e;
+  ASSERT_EQ(entries.size(), 3u);  // the base layer is no record's last layer: not listed
+  EXPECT_EQ(entries[made].parent, base);
+  EXPECT_FALSE(entries[made].shared);
+  EXPECT_EQ(entries[made].last_used, 7);
+  EXPECT_EQ(entries[made].usage_count, 3);  // its busier record's
+  EXPECT_EQ(entries[image_layer].parent, made);
+  EXPECT_TRUE(entries[image_layer].shared);
+  EXPECT_EQ(entries[orphan].usage_count, 0);
+  std::int64_t own = 0;
+  for (const auto& [id, e] : entries)
+    if (!e.shared) own += e.size;
+  EXPECT_EQ(own, disk_usage(store_).build_cache);
 }
 
 }  // namespace gantry::cache

@@ -153,6 +153,21 @@ TEST(Store, AStoreMadeBeforeRepoDigestsOpens) {
   EXPECT_EQ(store.images().repo_digests(image).size(), 1u);
 }
 
+TEST(Store, AStoreMadeBeforeUseCountsOpensWithEachRecordUsedOnce) {
+  TempDir root(fs::temp_directory_path());
+  {
+    Store store(root.path());
+    // As such a store is: cache_results without use_count, at schema version 2.
+    store.db().exec("ALTER TABLE cache_results DROP COLUMN use_count");
+    store.db().exec("INSERT INTO cache_results(key, result, created, last_used) VALUES('k', '{}', 1, 2)");
+    store.db().exec("PRAGMA user_version=2");
+  }
+  Store store(root.path());
+  auto st = store.db().prepare("SELECT use_count FROM cache_results WHERE key = 'k'");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.integer(0), 1);
+}
+
 TEST(Store, ReopenKeepsStateAndCleansStaging) {
   TempDir root(fs::temp_directory_path());
   std::string id;

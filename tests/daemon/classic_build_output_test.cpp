@@ -4,27 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/daemon/recording_stream.h"
+
 namespace gantry::daemon {
 namespace {
-
-// Keeps what a build streams, one message per write.
-class RecordingStream : public ResponseStream {
- public:
-  bool write(std::string_view data) override {
-    writes.emplace_back(data);
-    return true;
-  }
-  bool client_connected() override { return true; }
-  std::vector<nlohmann::json> messages() const {
-    std::vector<nlohmann::json> out;
-    for (const auto& w : writes) {
-      EXPECT_TRUE(w.ends_with("\r\n")) << w;
-      out.push_back(nlohmann::json::parse(w));
-    }
-    return out;
-  }
-  std::vector<std::string> writes;
-};
 
 using Kind = solver::ProgressEvent::Kind;
 

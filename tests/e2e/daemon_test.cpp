@@ -14,10 +14,12 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "base/file_util.h"
+#include "base/quantities.h"
 #include "base/unique_fd.h"
 #include "tests/e2e/gantry_daemon.h"
 #include "tests/e2e/local_registry.h"
@@ -41,17 +43,6 @@ bool process_running(const std::vector<std::string>& argv) {
     if (cmdline.str() == wanted) return true;
   }
   return false;
-}
-
-std::map<std::string, std::string> docker_env(const GantryEnv& env, const GantryDaemon& daemon) {
-  return {{"DOCKER_HOST", "unix://" + daemon.socket().string()},
-          {"DOCKER_BUILDKIT", "0"},
-          {"DOCKER_CONFIG", (env.scratch() / "docker-config").string()}};
-}
-
-void write_context(const fs::path& dir, const std::string& dockerfile) {
-  fs::create_directories(dir);
-  std::ofstream(dir / "Dockerfile") << dockerfile;
 }
 
 class DaemonWithDockerClient : public ::testing::TestWithParam<std::string> {
@@ -235,7 +226,8 @@ TEST_P(DaemonWithDockerClient, SystemDfAndBuilderPrune) {
   ASSERT_EQ(df.exit_code, 0) << df.err << log();
   EXPECT_TRUE(df.out.starts_with("Images 2 ")) << df.out;
   EXPECT_NE(df.out.find("Containers 0 0B\n"), std::string::npos) << df.out;
-  EXPECT_NE(df.out.find("Build Cache 0 0B\n"), std::string::npos) << df.out;
+  // The RUN's snapshot is app's layer: listed, shared with the image, so no build cache bytes.
+  EXPECT_NE(df.out.find("Build Cache 1 0B\n"), std::string::npos) << df.out;
 
   const auto prune = docker({"builder", "prune", "-f"});
   ASSERT_EQ(prune.exit_code, 0) << prune.err << log();
@@ -248,6 +240,56 @@ TEST_P(DaemonWithDockerClient, SystemDfAndBuilderPrune) {
   EXPECT_NE(refused.err.find("build prune filter `type`: gantry implements only `until`"),
             std::string::npos)
       << refused.err;
+}
+
+TEST_P(DaemonWithDockerClient, SystemDfListsTheBuildCacheAsGantryDuMeasuresIt) {
+  const fs::path ctx = env_.scratch() / "ctx";
+  // The first stage's RUN is build cache only: the image takes a file from it, not its layer.
+  write_context(ctx,
+                "FROM busybox AS scratchpad\nRUN echo intermediate > /made && echo more > /more\n"
+                "FROM busybox\nCOPY --from=scratchpad /made /made\n");
+  ASSERT_EQ(docker({"build", "-q", "-t", "app", ctx.string()}).exit_code, 0) << log();
+
+  const auto raw = run_command(
+      {"curl", "-sS", "--unix-socket", daemon_->socket().string(), "http://gantry/v1.41/system/df"});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  const auto body = nlohmann::json::parse(raw.out);
+  std::int64_t own = 0;
+  std::string run_entry;
+  for (const auto& entry : body["BuildCache"]) {
+    EXPECT_EQ(entry["Type"], "regular") << entry.dump();
+    EXPECT_EQ(entry["InUse"], false) << entry.dump();
+    EXPECT_EQ(entry["UsageCount"], 1) << entry.dump();
+    EXPECT_TRUE(entry["CreatedAt"].get<std::string>().ends_with("Z")) << entry.dump();
+    if (entry["Shared"] == false) {
+      own += entry["Size"].get<std::int64_t>();
+      run_entry = entry["ID"];
+    }
+  }
+  ASSERT_FALSE(run_entry.empty()) << body.dump();
+  EXPECT_GT(own, 0);
+  EXPECT_EQ(body["BuilderSize"], own);
+  // `gantry du` measures the same build cache.
+  const auto du = env_.gantry({"du"});
+  EXPECT_NE(du.out.find(human_size(own) + "  ("), std::string::npos) << du.out << body.dump();
+
+  const auto table = docker({"system", "df", "-v"});
+  ASSERT_EQ(table.exit_code, 0) << table.err << log();
+  const auto row = table.out.find(run_entry.substr(0, 12));
+  ASSERT_NE(row, std::string::npos) << table.out;
+  const std::string line = table.out.substr(row, table.out.find('\n', row) - row);
+  EXPECT_NE(line.find("regular"), std::string::npos) << line;
+  EXPECT_TRUE(line.ends_with("false")) << line;
+
+  // Built again: the last step's record is found in the cache, and that use counted.
+  ASSERT_EQ(docker({"build", "-q", "-t", "app", ctx.string()}).exit_code, 0) << log();
+  const auto again = nlohmann::json::parse(
+      run_command({"curl", "-sS", "--unix-socket", daemon_->socket().string(),
+                   "http://gantry/v1.41/system/df"})
+          .out);
+  std::multiset<int> counts;
+  for (const auto& entry : again["BuildCache"]) counts.insert(entry["UsageCount"].get<int>());
+  EXPECT_EQ(counts, (std::multiset<int>{1, 2})) << again.dump();  // the RUN's, the COPY's
 }
 
 TEST_P(DaemonWithDockerClient, LoginPushAndPullThroughARegistryWithBasicAuth) {
@@ -617,7 +659,9 @@ TEST(Daemon, SystemDfCountsALayerSharedByImagesOnce) {
   }
   EXPECT_EQ(body["Containers"], nlohmann::json::array());
   EXPECT_EQ(body["Volumes"], nlohmann::json::array());
-  EXPECT_EQ(body["BuildCache"], nlohmann::json::array());
+  ASSERT_EQ(body["BuildCache"].size(), 1u) << body.dump();  // app's RUN, its layer
+  EXPECT_EQ(body["BuildCache"][0]["Shared"], true);
+  EXPECT_EQ(body["BuilderSize"], 0);
   EXPECT_EQ(curl(daemon, {"http://gantry/v1.41/system/df?type=volume"}).out,
             R"({"message":"GET /system/df: the parameter `type=volume` is not one gantry implements"})"
             "\n400");

@@ -21,6 +21,17 @@ bool can_connect(const fs::path& socket_path) {
   return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
+std::map<std::string, std::string> docker_env(const GantryEnv& env, const GantryDaemon& daemon) {
+  return {{"DOCKER_HOST", "unix://" + daemon.socket().string()},
+          {"DOCKER_BUILDKIT", "0"},
+          {"DOCKER_CONFIG", (env.scratch() / "docker-config").string()}};
+}
+
+void write_context(const fs::path& dir, const std::string& dockerfile) {
+  fs::create_directories(dir);
+  std::ofstream(dir / "Dockerfile") << dockerfile;
+}
+
 GantryDaemon::GantryDaemon(const GantryEnv& env, const std::vector<std::string>& flags,
                            const std::map<std::string, std::string>& environment)
     : socket_(env.scratch() / "gantry.sock"), log_(env.scratch() / "daemon.log") {

@@ -30,6 +30,15 @@ bool eventually(F done) {
   return done();
 }
 
+class GantryDaemon;
+
+// The environment of a docker client (or docker-compose) that talks to `daemon` with the classic
+// builder's API, with a config directory of the test's own.
+std::map<std::string, std::string> docker_env(const GantryEnv& env, const GantryDaemon& daemon);
+
+// A build context in `dir` holding a Dockerfile with `dockerfile`.
+void write_context(const std::filesystem::path& dir, const std::string& dockerfile);
+
 class GantryDaemon {
  public:
   // `flags`: more of `gantry daemon`'s; `environment`: variables the daemon gets besides the

@@ -102,6 +102,8 @@ TEST_F(BuildJobTest, SourceDateEpochComesFromTheRequestAndABuildArgOfThatNameWin
   from_arg.source_date_epoch = "1600000000";
   from_arg.build_args = {{"SOURCE_DATE_EPOCH", "1500000000"}};
   EXPECT_EQ(config_of(build(std::move(from_arg)))["created"], "2017-07-14T02:40:00Z");
+  // The builder consumes it, with no ARG for it: no "not consumed" warning.
+  EXPECT_EQ(messages_.warnings, std::vector<std::string>{});
 }
 
 TEST_F(BuildJobTest, AMalformedSourceDateEpochFailsBeforeTheBuild) {
