@@ -174,7 +174,8 @@ void Executor::prepare() {
   std::string host_resolv;
   if (::access("/etc/resolv.conf", R_OK) == 0) host_resolv = read_file("/etc/resolv.conf");
   resolv_conf_ = content_copy(state_dir_ / "etc", "resolv.conf", host_resolv);
-  private_resolv_conf_ = content_copy(state_dir_ / "etc", "resolv.conf.private", private_network_resolv_conf(host_resolv));
+  private_resolv_conf_ = content_copy(state_dir_ / "etc", "resolv.conf.private",
+                                      private_network_resolv_conf(host_resolv));
   networks_ = std::make_unique<NetworkPool>(loopback_resolvers(host_resolv));
 }
 

@@ -220,7 +220,8 @@ TEST_F(ExecutorRun, ExecutorsStartingTogetherOnOneStateDirAllBindResolvConf) {
     specs.back().process.network = Network::None;
   }
   std::vector<std::unique_ptr<Executor>> executors;
-  for (int i = 0; i < kExecutors; ++i) executors.push_back(std::make_unique<Executor>(rootfs.state()));
+  for (int i = 0; i < kExecutors; ++i)
+    executors.push_back(std::make_unique<Executor>(rootfs.state()));
   std::vector<Output> outputs(kExecutors);
   std::vector<int> exit_codes(kExecutors, -1);
   std::vector<std::string> errors(kExecutors);
