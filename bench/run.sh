@@ -675,7 +675,9 @@ run_gantry_scale() {
   hf gantry.scale.seq "$WARMUP" "$prep" "bash $work/scale.sh seq"
 }
 scale_rss_sum() { # MODE -> MB, the sum of the last run's peak RSS per build
-  cat "$res"/scale."$1".*.rss 2>/dev/null | awk '/^[0-9]+$/ { s += $1; n++ } END { if (n) printf "%.0f MB (%d builds, max %.0f MB)", s / 1024, n, m / 1024; else print "—" } { if ($1 > m) m = $1 }'
+  # (time -o also writes "Command exited with non-zero status N" for a failed build)
+  cat "$res"/scale."$1".*.rss 2>/dev/null | awk '/^[0-9]+$/ { s += $1; n++; if ($1 + 0 > m) m = $1 + 0 }
+    END { if (n) printf "%.0f MB (%d builds, max %.0f MB)", s / 1024, n, m / 1024; else print "—" }'
 }
 
 # ---- scenario: real projects (testdata's Go and C++ multi-stage builds) ---------------------
