@@ -57,18 +57,16 @@ std::string hosts_lines(const std::vector<HostEntry>& extra_hosts, Network netwo
 }
 
 // Written once per hostname (and set of extra hosts) and shared by every run with it (bound
-// read-only).
+// read-only). `resolv_conf` is the run's network's copy (Executor::prepare).
 EtcFiles etc_files(const std::filesystem::path& state_dir, const std::string& hostname,
-                   Network network, const std::vector<HostEntry>& extra_hosts) {
+                   Network network, const std::vector<HostEntry>& extra_hosts,
+                   const std::filesystem::path& resolv_conf) {
   if (hostname.empty() || hostname.size() > 64 || hostname.find('/') != std::string::npos ||
       hostname.front() == '.') {
     throw Error("hostname `" + hostname + "`: not a valid host name");
   }
   const std::filesystem::path dir = state_dir / "etc" / hostname;
-  EtcFiles files{dir / "hosts",
-                 state_dir / "etc" /
-                     (network == Network::Private ? "resolv.conf.private" : "resolv.conf"),
-                 dir / "hostname"};
+  EtcFiles files{dir / "hosts", resolv_conf, dir / "hostname"};
   // Concurrent runs (threads or processes) may all find them missing: the first to write one
   // wins and the others keep it, since a run may already hold a bind of it (a file replaced
   // under a bind-to-be cannot be mounted: ENOENT).
@@ -86,10 +84,15 @@ EtcFiles etc_files(const std::filesystem::path& state_dir, const std::string& ho
   return files;
 }
 
-// The copy is kept in step with the host's file (an fsync'd write only when it changed).
-void keep_copy(const std::filesystem::path& path, const std::string& content) {
-  if (::access(path.c_str(), F_OK) == 0 && read_file(path) == content) return;
-  write_file_atomic(path, content);
+// A copy of `content` in `dir`, named by its digest, written by the first run to need it and never
+// replaced: the builds sharing a state root (each its own process) bind it while others start,
+// and a file renamed over under a bind-to-be fails the bind (ENOENT). A changed host file gets
+// a copy of its own.
+std::filesystem::path content_copy(const std::filesystem::path& dir, const std::string& prefix,
+                                   const std::string& content) {
+  const std::filesystem::path path = dir / (prefix + "-" + sha256_of(content).hex());
+  if (::access(path.c_str(), F_OK) != 0) write_file_if_absent(path, content);
+  return path;
 }
 
 // See MountDirs::mount_points. Made once per state dir; a run only reads it.
@@ -174,8 +177,9 @@ void Executor::prepare() {
   make_mount_point_layer(state_dir_ / "mount-points");
   std::string host_resolv;
   if (::access("/etc/resolv.conf", R_OK) == 0) host_resolv = read_file("/etc/resolv.conf");
-  keep_copy(state_dir_ / "etc" / "resolv.conf", host_resolv);
-  keep_copy(state_dir_ / "etc" / "resolv.conf.private", private_network_resolv_conf(host_resolv));
+  resolv_conf_ = content_copy(state_dir_ / "etc", "resolv.conf", host_resolv);
+  private_resolv_conf_ = content_copy(state_dir_ / "etc", "resolv.conf.private",
+                                      private_network_resolv_conf(host_resolv));
   networks_ = std::make_unique<NetworkPool>(loopback_resolvers(host_resolv));
 }
 
@@ -232,9 +236,11 @@ RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
     plan.stdout_fd = out ? out->write.get() : spec.stdio.out;
     plan.stderr_fd = err ? err->write.get() : spec.stdio.err;
   }
-  plan.mounts = prepare_mounts(
-      etc_files(state_dir_, spec.process.hostname, network_kind, spec.process.extra_hosts),
-      spec.mounts, dirs);
+  const std::filesystem::path& resolv_conf =
+      network_kind == Network::Private ? private_resolv_conf_ : resolv_conf_;
+  plan.mounts = prepare_mounts(etc_files(state_dir_, spec.process.hostname, network_kind,
+                                         spec.process.extra_hosts, resolv_conf),
+                               spec.mounts, dirs);
   plan.cwd = clean_relative(spec.process.cwd);
   plan.cwd_shown = "/" + plan.cwd;
   plan.hostname = spec.process.hostname;

@@ -269,6 +269,8 @@ class Executor {
 
   std::filesystem::path state_dir_;
   std::once_flag prepared_;
+  // The host's resolv.conf and the private network's, copied into the state dir by prepare().
+  std::filesystem::path resolv_conf_, private_resolv_conf_;
   // Compiled once per capability set (the default profile) and per profile text and capability
   // set (the users' profiles), on first use: loading a ready BPF program is one syscall per run.
   std::mutex seccomp_mutex_;

@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "base/error.h"
 #include "base/file_util.h"
@@ -200,6 +205,43 @@ TEST_F(ExecutorRun, ExtraHostsFollowLocalhostInEtcHosts) {
   spec = rootfs.spec("cat /etc/hosts");  // another run with the same hostname but no extra hosts
   EXPECT_EQ(run_ok(spec).out, (std::vector<std::string>{"127.0.0.1\tlocalhost gantry",
                                                          "::1\tlocalhost ip6-localhost ip6-loopback"}));
+}
+
+// Builds that share a state root are processes of their own, each with an Executor that sets up
+// the state dir on its first run: on a fresh root they all write the resolv.conf copy at once,
+// and a copy replaced while another run is binding it used to fail that run's mount (ENOENT).
+TEST_F(ExecutorRun, ExecutorsStartingTogetherOnOneStateDirAllBindResolvConf) {
+  constexpr int kExecutors = 8;
+  std::string host_resolv;
+  if (::access("/etc/resolv.conf", R_OK) == 0) host_resolv = read_file("/etc/resolv.conf");
+  std::vector<RunSpec> specs;
+  for (int i = 0; i < kExecutors; ++i) {
+    specs.push_back(rootfs.spec("cat /etc/resolv.conf"));
+    specs.back().process.network = Network::None;
+  }
+  std::vector<std::unique_ptr<Executor>> executors;
+  for (int i = 0; i < kExecutors; ++i)
+    executors.push_back(std::make_unique<Executor>(rootfs.state()));
+  std::vector<Output> outputs(kExecutors);
+  std::vector<int> exit_codes(kExecutors, -1);
+  std::vector<std::string> errors(kExecutors);
+  {
+    std::vector<std::jthread> threads;
+    for (int i = 0; i < kExecutors; ++i) {
+      threads.emplace_back([&, i] {
+        try {
+          exit_codes[i] = run_collect(*executors[i], specs[i], outputs[i]).exit_code;
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
+      });
+    }
+  }
+  for (int i = 0; i < kExecutors; ++i) {
+    EXPECT_EQ(errors[i], "") << "executor " << i;
+    EXPECT_EQ(exit_codes[i], 0) << "executor " << i;
+    EXPECT_EQ(outputs[i].all_out(), host_resolv) << "executor " << i;
+  }
 }
 
 TEST_F(ExecutorRun, UnknownUserIsAnError) {
