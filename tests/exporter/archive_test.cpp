@@ -159,15 +159,19 @@ TEST_F(ArchiveTest, ALayerDirectoryChangedSinceItWasHashedLeavesNoArchive) {
   const LayerBlob hashed = hash_layer(layer_dir, {.compression = Compression::Uncompressed, .oci_media_types = false});
   const ImageRecord image = write_image(store_, {{"config", json::object()}}, {hashed}, 0, false);
   const LayerDirs dirs{{hashed.digest, layer_dir}};
-  // Other bytes of the same size are caught by the digest, more bytes before they pass the size.
-  for (const std::string& changed : {std::string("wxyz"), std::string(5000, 'y')}) {
-    write_file_atomic(layer_dir / "tmp/note", changed);
+  // Other bytes of the same size are caught by the digest, more bytes before they pass the size,
+  // fewer at the end of the entry.
+  const std::string entry = hashed.diff_id.hex() + ".tar";
+  for (const auto& [changed, named] : {std::pair{std::string("wxyz"), layer_dir.string()},
+                                       std::pair{std::string(5000, 'y'), entry}, std::pair{std::string(), entry}}) {
+    SCOPED_TRACE(changed.size());
+    if (changed.empty()) fs::remove(layer_dir / "tmp/note");
+    else write_file_atomic(layer_dir / "tmp/note", changed);
     const fs::path tar = tmp_.path() / "changed.tar";
     try {
       write_docker_archive(store_, {{"busybox:1", image.manifest}}, tar, tmp_.path(), dirs);
       FAIL() << "archived a layer that no longer packs to its diff_id";
     } catch (const Error& e) {
-      const std::string named = changed.size() == 4 ? layer_dir.string() : hashed.diff_id.hex() + ".tar";
       EXPECT_NE(std::string(e.what()).find(named), std::string::npos) << e.what();
     }
     EXPECT_FALSE(fs::exists(tar));
