@@ -24,7 +24,8 @@
 #             cold and one-source-file-edit rebuilds, gantry vs BuildKit vs buildah
 #   go        cold multi-stage Go build, when the Debian toolchain image exists (GO_BASE, default
 #             $GANTRY_FIXTURES/debian-toolchain-v2.tar, made by scripts/mkbase-debian.sh)
-#   export    a LAYER_MB (200) MB layer written as oci-archive, gzip and zstd -> MB/s
+#   export    a LAYER_MB (200) MB layer written as oci-archive, gzip, zstd and uncompressed -> MB/s,
+#             beside single-thread zlib on the layer's tar (gzip: >= 1.8x) and dd of the archive
 #   rss       peak RSS (/usr/bin/time -f %M) of cold and warm builds
 #   daemon    `docker build` (the 20.10 client, classic builder API) of the chain sample through
 #             `gantry daemon` vs through dockerd (classic builder, and BuildKit): warm no-op and
@@ -429,13 +430,24 @@ run_gantry() {
     $g -t bench-layer "$layer_ctx" >/dev/null
     # SOURCE_DATE_EPOCH makes every export pack and compress the layer again, instead of
     # reusing the blob the previous export stored
+    # The same build with no output: what each export below costs beyond it (with
+    # SOURCE_DATE_EPOCH the build itself packs the clamped layer again for the local image)
+    hf gantry.export.none "$WARMUP" "" "SOURCE_DATE_EPOCH=0 $g -t bench-layer $layer_ctx"
     local comp
-    for comp in gzip zstd; do
+    for comp in gzip zstd uncompressed; do
       hf "gantry.export.$comp" "$WARMUP" "rm -f $work/export.tar" \
         "SOURCE_DATE_EPOCH=0 $g -t bench-layer -o type=oci,dest=$work/export.tar,compression=$comp $layer_ctx"
       stat -c %s "$work/export.tar" >"$res/gantry.export.$comp.size" 2>/dev/null || true
     done
-    rm -f "$work/export.tar"
+    # The floors, over the same bytes: the layer's tar (the uncompressed archive's largest blob)
+    # deflated by single-thread zlib (pigz -p 1 is plain zlib at level 6, gzip's default), and the
+    # uncompressed archive copied by dd and fsynced, as gantry fsyncs an archive it writes.
+    local layer_tar
+    layer_tar=$(tar -tvf "$work/export.tar" | sort -k3 -n | tail -1 | awk '{ print $NF }')
+    tar -xOf "$work/export.tar" "$layer_tar" >"$work/layer.tar"
+    hf zlib.layer "$WARMUP" "" "pigz -p 1 -6 -c $work/layer.tar"
+    hf dd.export "$WARMUP" "rm -f $work/dd.tar" "dd if=$work/export.tar of=$work/dd.tar bs=1M conv=fsync status=none"
+    rm -f "$work/export.tar" "$work/layer.tar" "$work/dd.tar"
   fi
   if want rss; then
     rss() { # NAME PREPARE COMMAND: peak RSS in KB of one run
@@ -819,6 +831,12 @@ per_step() { # TOOL -> seconds per step, from medians
   [[ -n $a && -n $b && -n $s ]] || return 0
   awk -v a="$a" -v b="$b" -v s="$s" -v n="$STEPS" 'BEGIN { printf "%.4f", (a - b - s * (n - 1) / n) / (n - 1) }'
 }
+beyond_build() { # NAME -> median seconds beyond the same build with no output
+  local m b
+  m=$(val "$1" median); b=$(val gantry.export.none median)
+  [[ -n $m && -n $b ]] && awk -v m="$m" -v b="$b" 'BEGIN { printf "%.4f", m - b }'
+}
+mbps_of() { awk -v s="$1" -v mb="$LAYER_MB" 'BEGIN { if (s + 0 > 0) printf "%.0f MB/s", mb / s; else print "—" }'; }
 mbps() { # NAME -> "N MB/s (median time)"
   local m
   failed "$1" && { echo FAIL; return; }
@@ -870,7 +888,9 @@ print_table() {
   if want export; then
     local comp peer
     for comp in gzip zstd; do
-      row="| export $LAYER_MB MB layer, oci-archive $comp | | $(mbps "gantry.export.$comp") |"
+      local target=""
+      [[ $comp == zstd ]] && target="≥ 350 MB/s"
+      row="| export $LAYER_MB MB layer, oci-archive $comp | $target | $(mbps "gantry.export.$comp"); export alone $(mbps_of "$(beyond_build "gantry.export.$comp")") |"
       if ((have_peers)); then
         for t in $PEER_TOOLS; do
           peer=$t.export.$comp
@@ -881,7 +901,10 @@ print_table() {
         done
       fi
       echo "$row"
+      [[ $comp == gzip ]] && echo "| … gzip export alone ÷ single-thread zlib on the layer's tar ($(mbps zlib.layer)) | ≥ 1.8× | $(ratio "$(val zlib.layer median)" "$(beyond_build gantry.export.gzip)")× |$(dashes)"
     done
+    echo "| export $LAYER_MB MB layer, oci-archive uncompressed | disk speed | $(mbps gantry.export.uncompressed); export alone $(mbps_of "$(beyond_build gantry.export.uncompressed)") |$(dashes)"
+    echo "| … dd of the same archive (conv=fsync): disk speed | | $(mbps dd.export) |$(dashes)"
   fi
   want projects && print_projects_rows
   want scale && print_scale_rows
@@ -898,7 +921,7 @@ print_table() {
   echo "Ratios are gantry time ÷ peer time, from medians: below 1 means gantry is faster (for export too, so the MB/s ratio is the inverse)."
   echo "Per-RUN overhead = (${STEPS}-RUN cold − 1-RUN cold − $((STEPS - 1))/$STEPS × shell) ÷ $((STEPS - 1)); the shell row runs each command as \`busybox sh -c\`, as a RUN step does."
   echo "One file changed: the re-run steps are the sum of the steps' \`done\` durations (--progress=json) in $RUNS more touched builds (median); the row below it is each of those builds' wall time minus its own steps, median (min)."
-  echo "Export MB/s = $LAYER_MB MB ÷ the whole command's time (gantry: a cached build plus packing, compressing and writing the archive; SOURCE_DATE_EPOCH=0 so the layer is compressed every run)."
+  echo "Export MB/s = $LAYER_MB MB ÷ the whole command's time (gantry: a cached build plus packing, compressing and writing the archive; SOURCE_DATE_EPOCH=0 so the layer is compressed every run); export alone = $LAYER_MB MB ÷ (that time − the same build with no output, $(cell gantry.export.none))."
   ((have_peers)) && echo "Peers: $peer_versions. buildah uses --isolation=chroot --layers (--jobs=2 for parallel stages); it is skipped where one build takes seconds (per-RUN, 20,000-file context). Peak RSS is not comparable for dockerd (a daemon)."
   local n
   for n in "${notes[@]}"; do echo "Note: $n"; done

@@ -86,10 +86,11 @@ class DockerArchive : public ArchiveOutput {
  public:
   using ArchiveOutput::ArchiveOutput;
   void write(cache::Store& store, const BuiltImage& image) override {
-    store_layer_blobs(store, image.stored.manifest);
+    exporter::LayerDirs layer_dirs;  // packed straight into the archive, not stored first
+    unstored_layer_dirs(store, image.stored.manifest, layer_dirs);
     const TempDir scratch = store.scratch_dir();
     exporter::write_docker_archive(store.content(), named(names(image), image.stored.manifest), target_,
-                                   scratch.path());
+                                   scratch.path(), layer_dirs);
   }
 };
 

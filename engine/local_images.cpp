@@ -164,11 +164,14 @@ void save_images(cache::Store& store, const std::vector<std::string>& refs, cons
     const Digest d = find_image(store, ref);
     const std::string familiar = familiar_or_empty(ref);
     named.emplace_back(store.images().find(familiar) == d ? familiar : "", d);
-    store_layer_blobs(store, d);
   }
+  // The layers the store keeps as snapshots only are packed straight into the archive: their
+  // digest and size are known without packing, and no copy of them is stored.
+  exporter::LayerDirs layer_dirs;
+  for (const auto& [name, manifest] : named) unstored_layer_dirs(store, manifest, layer_dirs);
   const TempDir scratch = store.scratch_dir();
-  if (format == ArchiveFormat::Oci) exporter::write_oci_archive(store.content(), named, archive);
-  else exporter::write_docker_archive(store.content(), named, archive, scratch.path());
+  if (format == ArchiveFormat::Oci) exporter::write_oci_archive(store.content(), named, archive, {}, layer_dirs);
+  else exporter::write_docker_archive(store.content(), named, archive, scratch.path(), layer_dirs);
   take_back_blobs.dismiss();
 }
 

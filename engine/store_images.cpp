@@ -278,7 +278,7 @@ exporter::ImageRecord commit_local_image(cache::Store& store, const std::vector<
                                annotations);
 }
 
-void store_layer_blobs(cache::Store& store, const Digest& manifest) {
+void unstored_layer_dirs(cache::Store& store, const Digest& manifest, exporter::LayerDirs& dirs) {
   std::vector<Digest> pending{manifest};
   while (!pending.empty()) {
     const Digest d = pending.back();
@@ -289,9 +289,10 @@ void store_layer_blobs(cache::Store& store, const Digest& manifest) {
       pending.push_back(Digest::parse(child.at("digest").get<std::string>()));
     for (const auto& layer : parsed.value("layers", json::array())) {
       const Digest digest = Digest::parse(layer.at("digest").get<std::string>());
-      if (!store.content().has(digest))
-        pack_hashed_layer(store, manifest, digest, snapshot_packing_to(store, digest),
-                          {.compression = exporter::Compression::Uncompressed});
+      if (store.content().has(digest) || dirs.contains(digest)) continue;
+      const std::optional<std::string> snapshot = snapshot_packing_to(store, digest);
+      if (!snapshot) throw Error("image " + manifest.str() + ": layer " + digest.str() + " is not in the store");
+      dirs.emplace(digest, store.snapshots().dir(*snapshot));
     }
   }
 }

@@ -2,7 +2,9 @@
 // unpacked into snapshots once (StoreImageProvider), and a build's layer stack becomes an image
 // in the store (commit_local_image), packing only the layers that have no blob yet. The store
 // keeps a built layer as its snapshot and the digests of its tar; its blob is packed again when
-// an export needs it (store_layer_blobs), as docker's layer store keeps image layers unpacked.
+// an export needs it (gantry save and type=docker pack it straight from the snapshot into the
+// archive: unstored_layer_dirs),
+// as docker's layer store keeps image layers unpacked.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cache/store.h"
+#include "exporter/archive.h"
 #include "exporter/image.h"
 #include "exporter/layer.h"
 #include "frontend/dockerfile/frontend.h"
@@ -68,8 +71,8 @@ void remember_layer_blob(cache::Store& store, const std::string& snapshot, const
                          const exporter::LayerBlob& blob);
 
 // Whether the local store, keeping layers packed this way, records a built layer by its digests
-// only: uncompressed and unclamped, its bytes are its snapshot packed again, which store_layer_blobs
-// does when an export needs them (and the GC keeps that snapshot while an image uses it).
+// only: uncompressed and unclamped, its bytes are its snapshot packed again, which an export does
+// when it needs them (and the GC keeps that snapshot while an image uses it).
 bool keeps_layers_unpacked(const exporter::PackOptions& pack);
 
 // Packs (or reuses the blobs of) every layer of `layers` and writes the image. A layer that
@@ -88,10 +91,10 @@ exporter::ImageRecord commit_local_image(cache::Store& store, const std::vector<
                                          const exporter::PackOptions& pack,
                                          const std::map<std::string, std::string>& annotations = {});
 
-// Brings into the content store every layer blob of the image (or index) `manifest` that the
-// store kept only as a snapshot, before an archive is written from the blobs. Throws Error naming
-// the image and layer when a blob is neither there nor can be packed again.
-void store_layer_blobs(cache::Store& store, const Digest& manifest);
+// Adds to `dirs` the snapshot directory of every layer of the image (or index) `manifest` that the
+// store kept only as a snapshot, for an archive to pack straight from it. Throws Error naming
+// the image and layer when a layer is neither a blob nor a snapshot there.
+void unstored_layer_dirs(cache::Store& store, const Digest& manifest, exporter::LayerDirs& dirs);
 
 // After a command failed: removes the blobs the store made since it had made `count` that no
 // image uses (garbage_collector.h remove_written_blobs). Never throws: it runs while the

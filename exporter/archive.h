@@ -27,6 +27,12 @@ using TaggedManifests = std::vector<std::pair<std::string, Digest>>;
 // Annotations of every index.json entry besides the names (which win over them).
 using DescriptorAnnotations = std::map<std::string, std::string>;
 
+// Layers the content store does not hold, packed straight into an archive from these
+// directories (by blob digest): the uncompressed layers the local store keeps only as
+// snapshots, whose blob is their tar, so the blob digest is the diff_id and the manifest gives
+// the size.
+using LayerDirs = std::map<Digest, std::filesystem::path>;
+
 // Fills `dir`, an empty directory (an export's staging directory, renamed into place by the
 // caller: cache/staging_beside.h), with the layout's files.
 void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
@@ -36,11 +42,15 @@ void write_oci_layout(const cache::ContentStore& store, const TaggedManifests& t
 // index.json is replaced last, so a reader sees the whole old layout or the whole new one.
 void update_oci_layout(const cache::ContentStore& store, const Digest& manifest, const std::string& tag,
                        const std::filesystem::path& dir);
+// The layers of `layer_dirs` are packed into the archive as it is written (see below).
 void write_oci_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                       const OutputTarget& dest_tar, const DescriptorAnnotations& annotations = {});
+                       const OutputTarget& dest_tar, const DescriptorAnnotations& annotations = {},
+                       const LayerDirs& layer_dirs = {});
 // Compressed layers are expanded into `scratch_dir` (the caller's scratch space, which it removes)
-// on their way into the tar.
+// on their way into the tar; the layers of `layer_dirs` are packed into it as they are written,
+// and must pack to the diff_id and size the image gives (else Error naming the directory).
 void write_docker_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                          const OutputTarget& dest_tar, const std::filesystem::path& scratch_dir);
+                          const OutputTarget& dest_tar, const std::filesystem::path& scratch_dir,
+                          const LayerDirs& layer_dirs = {});
 
 }  // namespace gantry::exporter

@@ -18,8 +18,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 void write_docker_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                          const OutputTarget& dest_tar, const fs::path& scratch_dir) {
-  const std::vector<ExportedImage> images = collect_export(store, tagged_manifests);
+                          const OutputTarget& dest_tar, const fs::path& scratch_dir, const LayerDirs& layer_dirs) {
+  const std::vector<ExportedImage> images = collect_export(store, tagged_manifests, layer_dirs);
   OutputFile out(dest_tar);
   FdSink sink(out.fd(), out.dest());
   TarWriter tar(sink);
@@ -38,6 +38,14 @@ void write_docker_archive(const cache::ContentStore& store, const TaggedManifest
       const std::string layer_name = diff_id.hex() + ".tar";
       layer_names.push_back(layer_name);
       if (!written.insert(layer_name).second) continue;
+      if (const auto dir = layer_dirs.find(image.layers[i]); dir != layer_dirs.end() && !store.has(image.layers[i])) {
+        if (image.layers[i] != diff_id)
+          throw Error("image " + image.image.manifest.str() + ": layer " + image.layers[i].str() +
+                      " is kept as a directory but is not its diff_id " + diff_id.str());
+        add_layer_from_dir(tar, layer_name, dir->second, diff_id,
+                         image.image.manifest_json["layers"][i].value("size", std::int64_t{-1}));
+        continue;
+      }
       const fs::path blob = store.path(image.layers[i]);
       if (image.layers[i] == diff_id) {  // already a plain tar
         tar.add_file(layer_name, blob, 0);

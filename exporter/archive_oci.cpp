@@ -1,6 +1,7 @@
 // OCI image layout (image-layout.md): oci-layout, index.json and blobs/sha256/<hex>.
 #include <unistd.h>
 
+#include <map>
 #include <set>
 #include <vector>
 
@@ -26,13 +27,16 @@ constexpr std::string_view kOciLayoutFile = R"({"imageLayoutVersion":"1.0.0"})";
 struct Layout {
   std::string index_json;
   std::set<Digest> blobs;  // sorted, so the archive's member order is fixed
+  std::map<Digest, std::int64_t> layer_sizes;  // as the manifests give them
 };
 
 Layout plan_layout(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                   const DescriptorAnnotations& annotations) {
+                   const DescriptorAnnotations& annotations, const LayerDirs& layer_dirs = {}) {
   Layout layout;
   json manifests = json::array();
-  for (const ExportedImage& image : collect_export(store, tagged_manifests)) {
+  for (const ExportedImage& image : collect_export(store, tagged_manifests, layer_dirs)) {
+    for (const json& layer : image.image.manifest_json["layers"])
+      layout.layer_sizes.emplace(Digest::parse(layer.value("digest", "")), layer.value("size", std::int64_t{-1}));
     const Digest& manifest = image.image.manifest;
     json descriptor = {{"mediaType", image.manifest_media_type},
                        {"digest", manifest.str()},
@@ -105,8 +109,9 @@ void update_oci_layout(const cache::ContentStore& store, const Digest& manifest,
 }
 
 void write_oci_archive(const cache::ContentStore& store, const TaggedManifests& tagged_manifests,
-                       const OutputTarget& dest_tar, const DescriptorAnnotations& annotations) {
-  const Layout layout = plan_layout(store, tagged_manifests, annotations);
+                       const OutputTarget& dest_tar, const DescriptorAnnotations& annotations,
+                       const LayerDirs& layer_dirs) {
+  const Layout layout = plan_layout(store, tagged_manifests, annotations, layer_dirs);
   OutputFile out(dest_tar);
   FdSink sink(out.fd(), out.dest());
   TarWriter tar(sink);
@@ -115,7 +120,14 @@ void write_oci_archive(const cache::ContentStore& store, const TaggedManifests& 
   tar.add_bytes("index.json", layout.index_json, 0);
   tar.add_directory("blobs/", 0);
   tar.add_directory("blobs/sha256/", 0);
-  for (const Digest& blob : layout.blobs) tar.add_file("blobs/sha256/" + blob.hex(), store.path(blob), 0);
+  for (const Digest& blob : layout.blobs) {
+    const std::string name = "blobs/sha256/" + blob.hex();
+    // an uncompressed layer's digest is its diff_id
+    if (const auto dir = layer_dirs.find(blob); dir != layer_dirs.end() && !store.has(blob))
+      add_layer_from_dir(tar, name, dir->second, blob, layout.layer_sizes.at(blob));
+    else
+      tar.add_file(name, store.path(blob), 0);
+  }
   tar.finish();
   out.commit();
 }

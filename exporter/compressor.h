@@ -20,11 +20,14 @@ class Compressor : public ByteSink {
 // `level` -1 picks the codec's default (gzip 6, zstd 3).
 std::unique_ptr<Compressor> make_compressor(Compression compression, int level, ByteSink& out);
 
-// A single-member gzip stream compressed pigz-style: 128 KiB blocks deflated in parallel, each
-// primed with the 32 KiB before it and ended on a byte boundary, then concatenated.
-std::unique_ptr<Compressor> make_parallel_gzip(int level, ByteSink& out);
-// A zstd frame from libzstd's multithreaded mode (always at least one worker, so the frame is
-// the same whatever the core count), with a content checksum.
-std::unique_ptr<Compressor> make_zstd(int level, ByteSink& out);
+// A single-member gzip stream compressed pigz-style: 128 KiB blocks deflated on `threads` worker
+// threads (0: one per core), each primed with the 32 KiB before it and ended on a byte boundary,
+// then concatenated. The block size is fixed, so the bytes are the same for any thread count.
+std::unique_ptr<Compressor> make_parallel_gzip(int level, ByteSink& out, unsigned threads = 0);
+// A zstd frame from libzstd's multithreaded streaming mode with `workers` workers (0: one per
+// core), with a content checksum. zstd's authors state that this mode's output is the same for
+// any number of workers from one up (only zero workers, the single-threaded format, differs),
+// and the unit tests check it for 1 to 5; its jobs are cut by size, not by the calls to write().
+std::unique_ptr<Compressor> make_zstd(int level, ByteSink& out, unsigned workers = 0);
 
 }  // namespace gantry::exporter

@@ -18,6 +18,7 @@
 #include "base/digest.h"
 #include "cache/content_store.h"
 #include "cache/uncompressed_layers.h"
+#include "exporter/byte_sink.h"
 
 namespace gantry::exporter {
 
@@ -52,6 +53,11 @@ LayerBlob pack_layer(const std::filesystem::path& layer_dir, const cache::Conten
 // The LayerBlob pack_layer would store, computed without writing the bytes anywhere: how the
 // local store records a layer it keeps only as its snapshot, to be packed again on export.
 LayerBlob hash_layer(const std::filesystem::path& layer_dir, const PackOptions& options);
+
+// Writes the uncompressed tar pack_layer would store for `layer_dir` to `out` instead, and gives
+// its digest (the diff_id) and size: how an archive packs a layer straight into itself.
+cache::UncompressedLayer write_layer_tar(const std::filesystem::path& layer_dir, ByteSink& out,
+                                         std::optional<std::int64_t> clamp_mtime = std::nullopt);
 
 // The uncompressed layer blob `plain` (in `store`) compressed as `options` say into a new blob of
 // `store`; the diff_id stays. What a push of an image from the local store sends.

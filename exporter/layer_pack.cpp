@@ -198,6 +198,13 @@ LayerBlob pack_layer(const fs::path& layer_dir, const cache::ContentStore& store
   return blob;
 }
 
+cache::UncompressedLayer write_layer_tar(const fs::path& layer_dir, ByteSink& out,
+                                         std::optional<std::int64_t> clamp_mtime) {
+  HashingSink tar(out);
+  write_layer(layer_dir, tar, {.compression = Compression::Uncompressed, .clamp_mtime = clamp_mtime});
+  return {.diff_id = tar.finish(), .size = tar.size()};
+}
+
 LayerBlob hash_layer(const fs::path& layer_dir, const PackOptions& options) {
   LayerBlob blob{.media_type = media_types::layer_type(options.compression, options.oci_media_types)};
   DiscardSink nowhere;

@@ -222,6 +222,51 @@ void TarWriter::add_bytes(const std::string& name, std::string_view data, std::i
     check(ARCHIVE_FATAL, "write data of `" + name + "`");
 }
 
+namespace {
+
+// The data of one entry, forwarded to the archive and held to the size its header gave.
+class EntryDataSink final : public ByteSink {
+ public:
+  EntryDataSink(archive* a, const std::string& name, std::int64_t size) : archive_(a), name_(name), size_(size) {}
+  void write(const void* data, std::size_t size) override {
+    if (static_cast<std::int64_t>(size) > size_ - written_)
+      throw Error("`" + name_ + "`: more than the " + std::to_string(size_) + " bytes its tar header gives");
+    if (archive_write_data(archive_, data, size) != static_cast<la_ssize_t>(size))
+      throw Error("tar: write data of `" + name_ + "`: " + archive_message(archive_));
+    written_ += static_cast<std::int64_t>(size);
+  }
+  std::int64_t written() const { return written_; }
+
+ private:
+  archive* archive_;
+  const std::string& name_;
+  std::int64_t size_;
+  std::int64_t written_ = 0;
+};
+
+}  // namespace
+
+void TarWriter::add_stream(const std::string& name, std::int64_t size, std::int64_t mtime,
+                           const std::function<void(ByteSink&)>& produce) {
+  ArchiveEntry entry(archive_entry_new());
+  archive_entry_set_pathname(entry.get(), name.c_str());
+  archive_entry_set_mode(entry.get(), S_IFREG | 0644);
+  archive_entry_set_mtime(entry.get(), mtime, 0);
+  archive_entry_set_size(entry.get(), size);
+  write_header(entry.get(), name);
+  EntryDataSink data(archive_.get(), name, size);
+  try {
+    produce(data);
+  } catch (...) {
+    // the archive's own sink may have failed underneath: that is the cause to report
+    if (sink_error_) std::rethrow_exception(std::exchange(sink_error_, nullptr));
+    throw;
+  }
+  if (data.written() != size)
+    throw Error("`" + name + "`: " + std::to_string(data.written()) + " bytes, not the " + std::to_string(size) +
+                " its tar header gives");
+}
+
 void TarWriter::finish() { check(archive_write_close(archive_.get()), "finish"); }
 
 }  // namespace gantry::exporter

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -73,6 +74,12 @@ class TarWriter {
   void add_directory(const std::string& name, std::int64_t mtime);
   void add_file(const std::string& name, const std::filesystem::path& source, std::int64_t mtime);
   void add_bytes(const std::string& name, std::string_view data, std::int64_t mtime);
+  // A file of `size` bytes whose data `produce` writes to the sink it is given, straight into
+  // the archive (a layer packed as it is archived, with no copy stored first). Throws Error
+  // naming `name` when `produce` writes more or fewer bytes than `size`; the archive is then
+  // unusable, and the caller's output must not be kept.
+  void add_stream(const std::string& name, std::int64_t size, std::int64_t mtime,
+                  const std::function<void(ByteSink&)>& produce);
 
   // Writes the end-of-archive blocks; the writer is done after this.
   void finish();

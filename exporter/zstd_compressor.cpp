@@ -22,7 +22,7 @@ void check(std::size_t rc, const char* what) {
 
 class ZstdStream final : public Compressor {
  public:
-  ZstdStream(int level, ByteSink& out) : ctx_(ZSTD_createCCtx()), out_(out), buffer_(ZSTD_CStreamOutSize()) {
+  ZstdStream(int level, unsigned workers, ByteSink& out) : ctx_(ZSTD_createCCtx()), out_(out), buffer_(ZSTD_CStreamOutSize()) {
     if (!ctx_) throw Error("zstd: cannot create a compression context");
     if (level > ZSTD_maxCLevel())
       throw UsageError("zstd: compression level " + std::to_string(level) + " is above " +
@@ -32,8 +32,8 @@ class ZstdStream final : public Compressor {
     check(ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_checksumFlag, 1), "enable checksum");
     // Zero workers would be the single-threaded format, whose bytes differ from the
     // multithreaded one; one or more workers all give the same bytes.
-    const int workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    check(ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_nbWorkers, workers), "set worker count");
+    if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+    check(ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_nbWorkers, static_cast<int>(workers)), "set worker count");
   }
 
   void write(const void* data, std::size_t size) override {
@@ -63,8 +63,8 @@ class ZstdStream final : public Compressor {
 
 }  // namespace
 
-std::unique_ptr<Compressor> make_zstd(int level, ByteSink& out) {
-  return std::make_unique<ZstdStream>(level, out);
+std::unique_ptr<Compressor> make_zstd(int level, ByteSink& out, unsigned workers) {
+  return std::make_unique<ZstdStream>(level, workers, out);
 }
 
 }  // namespace gantry::exporter

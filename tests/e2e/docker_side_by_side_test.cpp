@@ -133,6 +133,34 @@ TEST_F(DockerSideBySide, AnImageDockerSavedLoadsIntoGantryUnchanged) {
   EXPECT_EQ(d.out, g.out) << d.err;
 }
 
+// And an image gantry built, whose layers gantry keeps as snapshots and packs straight into the
+// archive, loads into docker with its ID: written by `gantry save` and by a build's
+// `-o type=docker`.
+TEST_F(DockerSideBySide, AnImageGantryBuiltLoadsIntoDockerWithItsId) {
+  const std::string built = setup_->repo + "/multistage:1";
+  const std::string saved = setup_->repo + "/gantry-saved:1";
+  const std::string output = setup_->repo + "/gantry-output:1";
+  ASSERT_EQ(gantry_->run({"tag", built, saved}).exit_code, 0);
+  const auto saved_archive = env_->scratch() / "gantry-saved.tar";
+  auto save = gantry_->run({"save", "-o", saved_archive.string(), saved});
+  ASSERT_EQ(save.exit_code, 0) << save.err;
+  const auto output_archive = env_->scratch() / "gantry-output.tar";
+  auto build = gantry_->run({"build", "-q", "--network", "none", "-t", output, "-o",
+                             "type=docker,dest=" + output_archive.string(),
+                             (testdata("side-by-side") / "multistage").string()});
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  for (const auto& [name, archive] : {std::pair{saved, saved_archive}, std::pair{output, output_archive}}) {
+    SCOPED_TRACE(name);
+    auto load = docker_->run({"load", "-i", archive.string()});
+    ASSERT_EQ(load.exit_code, 0) << load.err;
+    auto d = docker_->run({"inspect", "-f", "{{.Id}}", name});
+    auto g = gantry_->run({"inspect", "-f", "{{.Id}}", name});
+    ASSERT_EQ(g.exit_code, 0) << g.err;
+    EXPECT_EQ(d.out, g.out) << d.err;
+    docker_->run({"rmi", name});
+  }
+}
+
 }  // namespace
 
 }  // namespace gantry::e2e

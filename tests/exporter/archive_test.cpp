@@ -124,6 +124,60 @@ TEST_F(ArchiveTest, ArchivesAreByteForByteReproducible) {
     EXPECT_FALSE(entry.path().filename().string().starts_with(".")) << entry.path();
 }
 
+// A layer kept as a directory only (hashed, not stored), as the local store keeps the layers
+// gantry built, is packed straight into the archive.
+TEST_F(ArchiveTest, ArchivesPackALayerKeptAsADirectoryToTheBytesOfItsStoredBlob) {
+  busybox_image();  // makes the rootfs
+  const fs::path layer_dir = tmp_.path() / "busybox-rootfs";
+  const json config = {{"config", {{"Cmd", {"/bin/sh"}}}}};
+  for (const bool oci : {true, false}) {
+    SCOPED_TRACE(oci);
+    const PackOptions plain{.compression = Compression::Uncompressed, .oci_media_types = oci};
+    const LayerBlob hashed = hash_layer(layer_dir, plain);
+    const ImageRecord image = write_image(store_, config, {hashed}, 1'700'000'000, oci);
+    ASSERT_FALSE(store_.has(hashed.digest));
+    const fs::path from_dir = tmp_.path() / "from-dir.tar";
+    const fs::path from_blob = tmp_.path() / "from-blob.tar";
+    const LayerDirs dirs{{hashed.digest, layer_dir}};
+    if (oci) write_oci_archive(store_, {{"busybox:1", image.manifest}}, from_dir, {}, dirs);
+    else write_docker_archive(store_, {{"busybox:1", image.manifest}}, from_dir, tmp_.path(), dirs);
+    EXPECT_FALSE(store_.has(hashed.digest)) << "the layer was stored on its way into the archive";
+
+    ASSERT_EQ(pack_layer(layer_dir, store_, plain).digest, hashed.digest);
+    if (oci) write_oci_archive(store_, {{"busybox:1", image.manifest}}, from_blob);
+    else write_docker_archive(store_, {{"busybox:1", image.manifest}}, from_blob, tmp_.path());
+    EXPECT_EQ(sha256_of_file(from_dir), sha256_of_file(from_blob));
+    if (fs::exists(kValidator)) expect_valid(from_dir);
+    store_.remove(hashed.digest);
+  }
+}
+
+TEST_F(ArchiveTest, ALayerDirectoryChangedSinceItWasHashedLeavesNoArchive) {
+  busybox_image();
+  const fs::path layer_dir = tmp_.path() / "busybox-rootfs";
+  write_file_atomic(layer_dir / "tmp/note", "abcd");
+  const LayerBlob hashed = hash_layer(layer_dir, {.compression = Compression::Uncompressed, .oci_media_types = false});
+  const ImageRecord image = write_image(store_, {{"config", json::object()}}, {hashed}, 0, false);
+  const LayerDirs dirs{{hashed.digest, layer_dir}};
+  // Other bytes of the same size are caught by the digest, more bytes before they pass the size,
+  // fewer at the end of the entry.
+  const std::string entry = hashed.diff_id.hex() + ".tar";
+  for (const auto& [changed, named] : {std::pair{std::string("wxyz"), layer_dir.string()},
+                                       std::pair{std::string(5000, 'y'), entry}, std::pair{std::string(), entry}}) {
+    SCOPED_TRACE(changed.size());
+    if (changed.empty()) fs::remove(layer_dir / "tmp/note");
+    else write_file_atomic(layer_dir / "tmp/note", changed);
+    const fs::path tar = tmp_.path() / "changed.tar";
+    try {
+      write_docker_archive(store_, {{"busybox:1", image.manifest}}, tar, tmp_.path(), dirs);
+      FAIL() << "archived a layer that no longer packs to its diff_id";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(named), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(tar));
+  }
+}
+
 TEST_F(ArchiveTest, LoadReadsOciArchiveBack) {
   const ImageRecord image = busybox_image();
   const fs::path tar = tmp_.path() / "oci.tar";
