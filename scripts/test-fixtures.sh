@@ -3,6 +3,7 @@
 #   $GANTRY_FIXTURES/busybox-rootfs.tar   a busybox rootfs (scripts/mkrootfs-busybox.sh)
 #   $GANTRY_FIXTURES/debian-toolchain-v2.tar  a Debian rootfs with g++, make, cmake and Go
 #                                             (scripts/mkbase-debian.sh)
+# and registers QEMU's handlers for other platforms' programs (scripts/binfmt.sh).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fixtures=${GANTRY_FIXTURES:-/var/tmp/gantry-fixtures}
@@ -12,4 +13,5 @@ mkdir -p "$fixtures"
 if [[ -x $here/mkbase-debian.sh ]]; then
   "$here/mkbase-debian.sh" "$fixtures/debian-toolchain-v2.tar"
 fi
+"$here/binfmt.sh"
 echo "test fixtures ready in $fixtures" >&2
