@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes what the end-to-end tests need, once, outside the repository (idempotent):
 #   $GANTRY_FIXTURES/busybox-rootfs.tar   a busybox rootfs (scripts/mkrootfs-busybox.sh)
+#   $GANTRY_FIXTURES/busybox-arm64-rootfs.tar  an arm64 one (scripts/mkrootfs-busybox-arm64.sh)
 #   $GANTRY_FIXTURES/debian-toolchain-v2.tar  a Debian rootfs with g++, make, cmake and Go
 #                                             (scripts/mkbase-debian.sh)
 # and registers QEMU's handlers for other platforms' programs (scripts/binfmt.sh).
@@ -10,6 +11,7 @@ fixtures=${GANTRY_FIXTURES:-/var/tmp/gantry-fixtures}
 mkdir -p "$fixtures"
 
 [[ -s $fixtures/busybox-rootfs.tar ]] || "$here/mkrootfs-busybox.sh" "$fixtures/busybox-rootfs.tar"
+"$here/mkrootfs-busybox-arm64.sh" "$fixtures/busybox-arm64-rootfs.tar"
 if [[ -x $here/mkbase-debian.sh ]]; then
   "$here/mkbase-debian.sh" "$fixtures/debian-toolchain-v2.tar"
 fi
