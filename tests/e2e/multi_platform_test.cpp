@@ -57,4 +57,16 @@ TEST_F(MultiPlatformTest, TheArm64BusyboxImportsAsAnArm64ImageOfAarch64Programs)
   EXPECT_NE(file.out.find("ARM aarch64"), std::string::npos) << file.out;
 }
 
+TEST_F(MultiPlatformTest, InfoListsTheHostsPlatformThenThoseQemuRuns) {
+  Outcome o = env_.gantry({"info"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  std::string listed;
+  for (const std::string& line : lines_of(o.out))
+    if (line.starts_with("Platforms:")) listed = line;
+  // scripts/binfmt.sh registered these in the set-up.
+  for (const char* platform : {"linux/arm64", "linux/arm/v7", "linux/riscv64", "linux/ppc64le", "linux/s390x"})
+    EXPECT_NE(listed.find(platform), std::string::npos) << platform << " in " << o.out;
+  EXPECT_TRUE(listed.starts_with("Platforms:         linux/amd64, ")) << o.out;
+}
+
 }  // namespace gantry::e2e
