@@ -21,6 +21,7 @@
 #include "executor/mount_point_cleanup.h"
 #include "executor/network_pool.h"
 #include "executor/pipe.h"
+#include "executor/platform_support.h"
 #include "executor/pseudo_terminal.h"
 #include "executor/resolv_conf.h"
 #include "executor/root_filesystem.h"
@@ -180,6 +181,7 @@ Executor::~Executor() = default;
 RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
                         const std::atomic<bool>* cancel) {
   if (spec.process.args.empty()) throw UsageError("run: no command given");
+  if (spec.platform) PlatformSupport::of_host().require(*spec.platform);
   std::call_once(prepared_, [this] { prepare(); });
   const RunCgroup cgroup = cgroups_->make_run(spec.limits, spec.privileged);
   // Given back (or, after an insecure run, thrown away) only once the container is gone.

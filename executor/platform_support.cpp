@@ -16,21 +16,22 @@ namespace {
 
 // What the ELF header of a platform's programs says: its class, byte order and machine. The
 // platforms listed are those QEMU's user-mode emulators run (in the order `gantry info` lists
-// them); `platform` is how images name each.
+// them); `platform` is how images name each, `qemu` how QEMU (and scripts/binfmt.sh) does.
 struct ElfIdentity {
   const char* platform;
+  const char* qemu;
   std::uint8_t elf_class;  // 1: 32-bit, 2: 64-bit
   std::uint8_t data;       // 1: little-endian, 2: big-endian
   std::uint16_t machine;   // e_machine
 };
 
 constexpr std::array kElfIdentities = {
-    ElfIdentity{"linux/amd64", 2, 1, 62},   ElfIdentity{"linux/arm64", 2, 1, 183},
-    ElfIdentity{"linux/arm/v7", 1, 1, 40},  ElfIdentity{"linux/arm/v6", 1, 1, 40},
-    ElfIdentity{"linux/riscv64", 2, 1, 243}, ElfIdentity{"linux/ppc64le", 2, 1, 21},
-    ElfIdentity{"linux/s390x", 2, 2, 22},   ElfIdentity{"linux/386", 1, 1, 3},
-    ElfIdentity{"linux/mips64le", 2, 1, 8}, ElfIdentity{"linux/mips64", 2, 2, 8},
-    ElfIdentity{"linux/ppc64", 2, 2, 21},   ElfIdentity{"linux/loong64", 2, 1, 258},
+    ElfIdentity{"linux/amd64", "x86_64", 2, 1, 62},     ElfIdentity{"linux/arm64", "aarch64", 2, 1, 183},
+    ElfIdentity{"linux/arm/v7", "arm", 1, 1, 40},       ElfIdentity{"linux/arm/v6", "arm", 1, 1, 40},
+    ElfIdentity{"linux/riscv64", "riscv64", 2, 1, 243}, ElfIdentity{"linux/ppc64le", "ppc64le", 2, 1, 21},
+    ElfIdentity{"linux/s390x", "s390x", 2, 2, 22},      ElfIdentity{"linux/386", "i386", 1, 1, 3},
+    ElfIdentity{"linux/mips64le", "mips64el", 2, 1, 8}, ElfIdentity{"linux/mips64", "mips64", 2, 2, 8},
+    ElfIdentity{"linux/ppc64", "ppc64", 2, 2, 21},      ElfIdentity{"linux/loong64", "loongarch64", 2, 1, 258},
 };
 
 // The identity of `platform`'s programs (any variant of its architecture), or null.
@@ -127,7 +128,11 @@ std::string first_line(const fs::path& file) {
   return line;
 }
 
-constexpr const char* kHowToEnable = "as root, scripts/binfmt.sh registers QEMU's handlers (Debian's qemu-user-static) with it";
+// How to make the host run `id`'s programs.
+std::string how_to_enable(const ElfIdentity& id) {
+  return std::string("as root, `scripts/binfmt.sh ") + id.qemu +
+         "` registers QEMU's handler (Debian's qemu-user-static) with the F flag";
+}
 
 }  // namespace
 
@@ -187,17 +192,17 @@ std::vector<Platform> PlatformSupport::platforms() const {
 void PlatformSupport::require(const Platform& platform) const {
   if (runs(platform)) return;
   const std::string what = "platform `" + platform.str() + "`: ";
-  if (!identity_of(platform))
+  const ElfIdentity* id = identity_of(platform);
+  if (!id)
     throw Error(what + "this host (" + host_.str() + ") cannot run its programs, and gantry knows no emulator for it");
   const BinfmtHandler* h = handler_for(platform);
   if (!h)
-    throw Error(what + "this host (" + host_.str() + ") cannot run its programs: no binfmt_misc handler takes them (" +
-                kHowToEnable + ")");
-  if (!h->enabled)
-    throw Error(what + "its binfmt_misc handler `" + h->name + "` is disabled (" + kHowToEnable + ")");
+    throw Error(what + "this host (" + host_.str() + ") cannot run its programs: no binfmt_misc handler takes them; " +
+                how_to_enable(*id));
+  if (!h->enabled) throw Error(what + "its binfmt_misc handler `" + h->name + "` is disabled; " + how_to_enable(*id));
   throw Error(what + "its binfmt_misc handler `" + h->name +
               "` is registered without the F (fix-binary) flag, so its interpreter `" + h->interpreter +
-              "` cannot be found inside the sandbox (" + kHowToEnable + ")");
+              "` cannot be found inside the sandbox; " + how_to_enable(*id));
 }
 
 }  // namespace gantry::executor

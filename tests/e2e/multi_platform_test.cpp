@@ -3,8 +3,12 @@
 // through the binfmt_misc handlers scripts/binfmt.sh registers.
 #include <gtest/gtest.h>
 
+#include <sys/utsname.h>
+
 #include <cstdlib>
 
+#include "base/file_util.h"
+#include "base/platform.h"
 #include "tests/e2e/gantry_runner.h"
 
 namespace gantry::e2e {
@@ -38,8 +42,33 @@ class MultiPlatformTest : public ::testing::Test {
     ASSERT_EQ(o.exit_code, 0) << o.err;
   }
 
+  // `dockerfile` as the Dockerfile of a context of its own; returns the context.
+  fs::path context(const std::string& name, const std::string& dockerfile) const {
+    const fs::path dir = env_.scratch() / name;
+    fs::create_directories(dir);
+    write_file_atomic(dir / "Dockerfile", dockerfile);
+    return dir;
+  }
+
+  // The content of `path` in `image`, as a container of it prints it.
+  std::string file_in(const std::string& image, const std::string& path,
+                      const std::vector<std::string>& run_flags = {}) const {
+    std::vector<std::string> args = {"run", "--rm", "--network", "none"};
+    args.insert(args.end(), run_flags.begin(), run_flags.end());
+    args.insert(args.end(), {image, "cat", path});
+    Outcome o = env_.gantry(args);
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    return o.out;
+  }
+
   GantryEnv env_;
 };
+
+std::string host_machine() {
+  utsname u{};
+  ::uname(&u);
+  return u.machine;
+}
 
 }  // namespace
 
@@ -67,6 +96,84 @@ TEST_F(MultiPlatformTest, InfoListsTheHostsPlatformThenThoseQemuRuns) {
   for (const char* platform : {"linux/arm64", "linux/arm/v7", "linux/riscv64", "linux/ppc64le", "linux/s390x"})
     EXPECT_NE(listed.find(platform), std::string::npos) << platform << " in " << o.out;
   EXPECT_TRUE(listed.starts_with("Platforms:         linux/amd64, ")) << o.out;
+}
+
+TEST_F(MultiPlatformTest, AnArm64BuildRunsItsStepsUnderQemuAndMakesAnArm64Image) {
+  import_busybox_arm64();
+  const fs::path dir = context("arm", "FROM busybox-arm64\nRUN uname -m > /arch\nCMD [\"cat\", \"/arch\"]\n");
+  Outcome b = env_.gantry({"build", "--progress=plain", "--network=none", "--platform", "linux/arm64", "-t", "arm:1",
+                           dir.string()});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(file_in("arm:1", "/arch"), "aarch64\n");
+  EXPECT_EQ(env_.image_config("arm:1").value("architecture", ""), "arm64");
+  // gantry run --platform of it: its own command, emulated too.
+  Outcome run = env_.gantry({"run", "--rm", "--network", "none", "--platform", "linux/arm64", "arm:1"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "aarch64\n");
+  // Asked for another platform than the image's, run says so.
+  Outcome wrong = env_.gantry({"run", "--rm", "--pull", "never", "--platform", "linux/s390x", "arm:1"});
+  EXPECT_EQ(wrong.exit_code, 125);
+  EXPECT_NE(wrong.err.find("image `arm:1` is for linux/arm64, not linux/s390x (--platform)"), std::string::npos)
+      << wrong.err;
+}
+
+TEST_F(MultiPlatformTest, AStageFromBuildPlatformRunsNativelyWithTheAutomaticArgs) {
+  import_busybox_arm64();
+  env_.import_busybox();
+  const fs::path dir = context("cross",
+                               "FROM --platform=$BUILDPLATFORM busybox AS tools\n"
+                               "ARG TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT BUILDPLATFORM BUILDARCH\n"
+                               "RUN uname -m > /arch && echo \"$BUILDPLATFORM $BUILDARCH -> $TARGETPLATFORM "
+                               "$TARGETOS $TARGETARCH [$TARGETVARIANT]\" > /args\n"
+                               "FROM busybox-arm64\n"
+                               "COPY --from=tools /arch /tools-arch\n"
+                               "COPY --from=tools /args /args\n"
+                               "RUN uname -m > /arch\n");
+  Outcome b = env_.gantry({"build", "--progress=plain", "--network=none", "--platform", "linux/arm64", "-t", "cross:1",
+                           dir.string()});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(file_in("cross:1", "/tools-arch"), host_machine() + "\n");
+  EXPECT_EQ(file_in("cross:1", "/arch"), "aarch64\n");
+  const Platform host = host_platform();
+  EXPECT_EQ(file_in("cross:1", "/args"), host.str() + " " + host.architecture + " -> linux/arm64 linux arm64 []\n");
+
+  // The build platform's stage is the same step for every target: a build for the host reuses it.
+  const fs::path native = context("native", "FROM --platform=$BUILDPLATFORM busybox AS tools\n"
+                                            "ARG TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT BUILDPLATFORM BUILDARCH\n"
+                                            "RUN uname -m > /arch && echo \"$BUILDPLATFORM $BUILDARCH -> $TARGETPLATFORM "
+                                            "$TARGETOS $TARGETARCH [$TARGETVARIANT]\" > /args\n");
+  Outcome again = env_.gantry({"build", "--progress=plain", "--network=none", "--platform", "linux/arm64",
+                               native.string()});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("CACHED"), std::string::npos) << again.err;
+  // The same RUN for the host is another step: its TARGET args differ, and so does its key.
+  Outcome for_host = env_.gantry({"build", "--progress=plain", "--network=none", native.string()});
+  ASSERT_EQ(for_host.exit_code, 0) << for_host.err;
+  EXPECT_EQ(for_host.err.find("CACHED"), std::string::npos) << for_host.err;
+}
+
+TEST_F(MultiPlatformTest, AStepOfAPlatformWithoutAHandlerFailsInOneLineSayingHowToEnableIt) {
+  Outcome info = env_.gantry({"info"});
+  if (info.out.find("linux/mips64le") != std::string::npos)
+    GTEST_SKIP() << "this host runs linux/mips64le programs: no platform without a handler to try";
+  const fs::path dir = context("mips", "FROM scratch\nRUN true\n");
+  Outcome b = env_.gantry({"build", "--progress=quiet", "--platform", "linux/mips64le", dir.string()});
+  EXPECT_EQ(b.exit_code, 1);
+  EXPECT_EQ(lines_of(b.err).size(), 1u) << b.err;
+  EXPECT_NE(b.err.find("Dockerfile:2: platform `linux/mips64le`: this host"), std::string::npos) << b.err;
+  EXPECT_NE(b.err.find("`scripts/binfmt.sh mips64el`"), std::string::npos) << b.err;
+}
+
+TEST_F(MultiPlatformTest, BadPlatformListsAreRefusedNamingThem) {
+  const fs::path dir = context("any", "FROM scratch\nCOPY Dockerfile /\n");
+  Outcome malformed = env_.gantry({"build", "--platform", "linux/arm64/v8/x", dir.string()});
+  EXPECT_EQ(malformed.exit_code, 125);
+  EXPECT_NE(malformed.err.find("--platform: platform `linux/arm64/v8/x`: not os/architecture[/variant]"),
+            std::string::npos)
+      << malformed.err;
+  Outcome twice = env_.gantry({"build", "--platform", "linux/arm64,linux/aarch64", dir.string()});
+  EXPECT_EQ(twice.exit_code, 125);
+  EXPECT_NE(twice.err.find("linux/arm64 is given twice"), std::string::npos) << twice.err;
 }
 
 }  // namespace gantry::e2e

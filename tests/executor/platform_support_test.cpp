@@ -96,7 +96,7 @@ TEST_F(PlatformSupportTest, RequireSaysWhyAPlatformDoesNotRunAndHowToMakeItRun) 
   const std::string none = message_of(support(), "linux/arm64");
   EXPECT_NE(none.find("platform `linux/arm64`"), std::string::npos) << none;
   EXPECT_NE(none.find("no binfmt_misc handler"), std::string::npos) << none;
-  EXPECT_NE(none.find("scripts/binfmt.sh"), std::string::npos) << none;
+  EXPECT_NE(none.find("`scripts/binfmt.sh aarch64`"), std::string::npos) << none;
 
   add("qemu-aarch64", kAarch64Magic, kAarch64Mask, "PO");
   const std::string without_f = message_of(support(), "linux/arm64");
