@@ -101,10 +101,18 @@ TEST_F(MultiPlatformTest, InfoListsTheHostsPlatformThenThoseQemuRuns) {
 TEST_F(MultiPlatformTest, AnArm64BuildRunsItsStepsUnderQemuAndMakesAnArm64Image) {
   import_busybox_arm64();
   const fs::path dir = context("arm", "FROM busybox-arm64\nRUN uname -m > /arch\nCMD [\"cat\", \"/arch\"]\n");
+  const fs::path archive = env_.scratch() / "arm.tar";
   Outcome b = env_.gantry({"build", "--progress=plain", "--network=none", "--platform", "linux/arm64", "-t", "arm:1",
-                           dir.string()});
+                           "-o", "type=oci,dest=" + archive.string(), dir.string()});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_EQ(file_in("arm:1", "/arch"), "aarch64\n");
+  // skopeo reads it as linux/arm64, and podman runs it (under the same QEMU handler).
+  Outcome v = run_command({(shared_tools() / "oci-validate.sh").string(), "--run", "", "--expect", "aarch64",
+                           archive.string()},
+                          {{"GANTRY_VALIDATE_DIR", (env_.scratch() / "validate").string()}});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("linux/arm64"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("PASS podman-run"), std::string::npos) << v.out;
   EXPECT_EQ(env_.image_config("arm:1").value("architecture", ""), "arm64");
   // gantry run --platform of it: its own command, emulated too.
   Outcome run = env_.gantry({"run", "--rm", "--network", "none", "--platform", "linux/arm64", "arm:1"});
