@@ -42,9 +42,12 @@ BuildJob::BuildJob(BuildRequest request, cache::Store& store, RegistryAccess reg
   if (!request_.annotations.empty() && request_.outputs.empty())
     request_.outputs.push_back(parse_output_spec("type=image"));
   const OutputSpec* to_stdout = nullptr;
+  const Platform built = request_.platforms.empty() ? host_platform() : request_.platforms.front();
+  check_annotation_platforms(request_.annotations, built);
   for (auto& o : request_.outputs) {
     add_annotations(o, request_.annotations);
     check_annotation_levels(o);
+    check_annotation_platforms(o.annotations, built);
     if (o.push && request_.tags.empty() && o.names.empty())
       throw UsageError("--output type=" + o.type + ": name the image to push with -t or name=");
     if (o.to_stdout() && to_stdout)
