@@ -171,6 +171,7 @@ engine::BuildRequest build_request(const BuildFlags& f, cache::Store& store, con
   engine::BuildRequest r{.input = build_input(f, build_args, store, registry)};
   r.named_contexts = parse_build_contexts(f.build_contexts);
   r.target = f.target;
+  r.platforms = parse_build_platforms(f.platform);
   r.build_args = build_args;
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) r.source_date_epoch = epoch;
   r.labels = parse_labels(f.labels);
@@ -231,7 +232,6 @@ int run_call(const BuildCall& call, engine::BuildJob& job) {
 }
 
 int run_build(const GlobalOptions& global, const BuildFlags& f) {
-  check_build_platform(f.platform);
   check_legacy_build_flags(f.legacy);
   if (f.check && !f.call.empty() && f.call != "check")
     throw UsageError("--check is --call=check: it cannot be given with --call=" + f.call);
@@ -317,7 +317,8 @@ void add_build_command(CLI::App& app, GlobalOptions& global, Action& action) {
                   "[,format=json][,ignorestatus=true]");
   cmd->add_flag("--check", f->check, "Run the build checks only (--call=check)");
   cmd->add_flag("--load", f->load, "Keep the image in the local store (always done; for buildx scripts)");
-  cmd->add_option("--platform", f->platform, "Target platform (linux/amd64 only)");
+  cmd->add_option("--platform", f->platform,
+                  "Target platform: os/arch[/variant] (default: the host's); another than the host's runs its RUN steps under QEMU");
   cmd->add_option("--metadata-file", f->metadata_file, "Write the image digests and names to this JSON file");
   cmd->add_option("--cache-from", f->cache_from,
                   "Import build cache: type=registry,ref=REF | type=local,src=DIR | REF")

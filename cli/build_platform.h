@@ -1,12 +1,15 @@
-// --platform: gantry runs RUN steps natively, so it builds for the host's platform only.
+// --platform: the platforms a build is for, as buildx takes them ("linux/amd64,linux/arm64").
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "base/platform.h"
 
 namespace gantry::cli {
 
-// Accepts "linux/amd64" (also "linux/amd64/v1".."v4" and "linux/x86_64"), empty, or several
-// comma-separated that are all that; throws UsageError naming any other platform.
-void check_build_platform(const std::string& platforms);
+// Each comma-separated platform, normalised (base/platform.h); none for "". Throws UsageError
+// naming a platform that is malformed, empty or given twice.
+std::vector<Platform> parse_build_platforms(const std::string& platforms);
 
 }  // namespace gantry::cli

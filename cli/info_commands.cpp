@@ -5,11 +5,13 @@
 #include <memory>
 #include <thread>
 
+#include "base/platform.h"
 #include "base/quantities.h"
 #include "cache/garbage_collector.h"
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/command_needs.h"
+#include "executor/platform_support.h"
 
 namespace gantry::cli {
 
@@ -22,7 +24,7 @@ int run_version() {
   std::printf(" Version:     %s\n", GANTRY_VERSION);
   std::printf(" Compiler:    %s\n", __VERSION__);
   std::printf(" Built:       %s\n", GANTRY_BUILD_TYPE);
-  std::printf(" OS/Arch:     linux/amd64\n");
+  std::printf(" OS/Arch:     %s\n", host_platform().str().c_str());
   std::printf(" Kernel:      %s %s\n", u.sysname, u.release);
   return 0;
 }
@@ -65,7 +67,12 @@ int run_info(const GlobalOptions& global) {
     std::printf("User Namespace:    %s\n", id_map_summary(rootless_user()).c_str());
     std::printf("Cgroups:           none: %s\n", executor::kNoCgroupsNote);
   }
-  std::printf("Platform:          linux/amd64\n");
+  std::printf("Platform:          %s\n", host_platform().str().c_str());
+  // What --platform may name: the host's, and those whose programs QEMU runs (scripts/binfmt.sh).
+  std::string platforms;
+  for (const Platform& p : executor::PlatformSupport::of_host().platforms())
+    platforms += (platforms.empty() ? "" : ", ") + p.str();
+  std::printf("Platforms:         %s\n", platforms.c_str());
   std::printf("Kernel Version:    %s\n", u.release);
   std::printf("CPUs:              %u\n", std::thread::hardware_concurrency());
   std::printf("Gantry Version:    %s\n", GANTRY_VERSION);

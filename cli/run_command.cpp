@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "base/error.h"
+#include "base/platform.h"
 #include "cache/store.h"
 #include "cli/command.h"
 #include "cli/limit_flags.h"
@@ -35,6 +36,7 @@ struct RunFlags {
   std::string workdir;
   std::string user;
   std::string pull = "missing";
+  std::string platform;  // "": the image's own
   LimitFlags limits;
   ContainerFlags container;
   SecurityFlags security;
@@ -81,12 +83,14 @@ int run_container(const GlobalOptions& global, const RunFlags& f) {
   request.security = parse_security_options(
       f.security, request.capabilities.value_or(executor::kDefaultCapabilities));
   const engine::PullPolicy pull = engine::parse_pull_policy(f.pull, "--pull");
+  if (!f.platform.empty()) request.platform = Platform::parse(f.platform);
 
   cache::Store store(global.state_root());
   StderrMessages messages;
   executor::Executor executor(store.root() / "executor");
   check_cpuset_available(executor, f.limits, request.limits);
-  engine::find_or_pull_image(store, request.image, RegistryFlags{}.access(global.config), pull, messages);
+  engine::find_or_pull_image(store, request.image, RegistryFlags{}.access(global.config), pull, request.platform,
+                             messages);
   const engine::Container container = engine::prepare_container(store, request);
   warn_unenforced(executor, f.limits, container.spec.limits);
   // In raw mode Ctrl-C is the container's; a signal to gantry still ends the container, and
@@ -137,6 +141,8 @@ void add_run_command(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("-w,--workdir", f->workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", f->user, "User (name|uid[:group|gid])");
   cmd->add_option("--pull", f->pull, "Pull the image before running: always, missing (default) or never");
+  cmd->add_option("--platform", f->platform,
+                  "Run the image for this os/arch[/variant] (default: the image's own; another than the host's runs under QEMU)");
   add_limit_flags(*cmd, f->limits);
   add_container_flags(*cmd, f->container);
   add_security_flags(*cmd, f->security);

@@ -42,9 +42,12 @@ BuildJob::BuildJob(BuildRequest request, cache::Store& store, RegistryAccess reg
   if (!request_.annotations.empty() && request_.outputs.empty())
     request_.outputs.push_back(parse_output_spec("type=image"));
   const OutputSpec* to_stdout = nullptr;
+  const Platform built = request_.platforms.empty() ? host_platform() : request_.platforms.front();
+  check_annotation_platforms(request_.annotations, built);
   for (auto& o : request_.outputs) {
     add_annotations(o, request_.annotations);
     check_annotation_levels(o);
+    check_annotation_platforms(o.annotations, built);
     if (o.push && request_.tags.empty() && o.names.empty())
       throw UsageError("--output type=" + o.type + ": name the image to push with -t or name=");
     if (o.to_stdout() && to_stdout)
@@ -55,6 +58,9 @@ BuildJob::BuildJob(BuildRequest request, cache::Store& store, RegistryAccess reg
     if (auto output = make_image_output(o, registry_, messages_, request_.standard_output))
       outputs_.push_back(std::move(output));
   }
+  if (request_.platforms.size() > 1)
+    throw UsageError("--platform: building several platforms at once (" + request_.platforms[0].str() + ", " +
+                     request_.platforms[1].str() + ", ...) is not supported yet: build each on its own");
   if (!request_.iidfile.empty()) check_file_destination(request_.iidfile, "--iidfile");
   if (!request_.metadata_file.empty()) check_file_destination(request_.metadata_file, "--metadata-file");
   source_date_epoch();
@@ -85,13 +91,14 @@ frontend::BuildOptions BuildJob::lowering_options() {
   opts.labels = request_.labels;
   opts.no_cache = request_.no_cache;
   opts.no_cache_stages = request_.no_cache_stages;
-  opts.resolve_image = [this](const std::string& ref) {
-    return resolve_or_pull_image(store_, ref, registry_, request_.pull, messages_);
+  if (!request_.platforms.empty()) opts.target_platform = request_.platforms.front();
+  opts.resolve_image = [this](const std::string& ref, const Platform& platform) {
+    return resolve_or_pull_image(store_, ref, registry_, request_.pull, platform, messages_);
   };
   // Git contexts are fetched while lowering, before --ssh ID=KEY agents start: they use an agent
   // socket the request names, as a Git build context does.
   named_contexts_ = std::make_unique<NamedContexts>(
-      request_.named_contexts, store_, registry_, request_.pull, messages_,
+      request_.named_contexts, store_, registry_, request_.pull, opts.target_platform, messages_,
       fs::temp_directory_path(), git_access_through(request_.ssh_sockets));
   opts.named_contexts = named_contexts_->names();
   opts.resolve_named_context = [this](const std::string& name) {

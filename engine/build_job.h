@@ -50,6 +50,8 @@ struct BuildRequest {
   // --build-context, by name as frontend/dockerfile/named_context.h gives it.
   std::map<std::string, BuildContextSource> named_contexts;
   std::string target;  // the stage ("" = the last)
+  // --platform: what the image is for (TARGETPLATFORM); empty: the host's. One platform only.
+  std::vector<Platform> platforms;
   std::map<std::string, std::string> build_args;
   // $SOURCE_DATE_EPOCH as the front end's environment gives it ("" when unset); a build arg of
   // that name wins. Either clamps the image's times and its layers' mtimes.

@@ -24,7 +24,12 @@ std::vector<std::string> strings_of(const json& j) {
 }  // namespace
 
 Container prepare_container(cache::Store& store, const ContainerRequest& request) {
-  const auto image = exporter::read_image(store.content(), find_image(store, request.image));
+  const auto image =
+      exporter::read_image(store.content(), find_image(store, request.image), request.platform.value_or(host_platform()));
+  const std::optional<Platform> image_platform = Platform::from_json(image.config_json);
+  if (request.platform && image_platform && !PlatformMatcher(*request.platform).matches(*image_platform))
+    throw Error("image `" + request.image + "` is for " + image_platform->str() + ", not " + request.platform->str() +
+                " (--platform)");
   StoreImageProvider images(store);
   const auto layers = images.layers("docker-image://" + request.image + "@" + image.manifest.str());
   const json cfg = image.config_json.value("config", json::object());
@@ -68,6 +73,7 @@ Container prepare_container(cache::Store& store, const ContainerRequest& request
   spec.init = request.init;
   spec.stdio = request.stdio;
   spec.security = request.security;
+  spec.platform = image_platform ? image_platform : request.platform;
   return c;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/file_util.h"
+#include "base/platform.h"
 #include "cache/store.h"
 #include "executor/executor.h"
 
@@ -16,6 +17,10 @@ namespace gantry::engine {
 
 struct ContainerRequest {
   std::string image;                 // an image of the local store: a name or an id (find_image)
+  // The platform whose image to run (of an index), which the image must be for; none: the
+  // host's of an index, else whatever the image is for. Programs of another platform than the
+  // host's run under emulation (executor/platform_support.h).
+  std::optional<Platform> platform;
   std::vector<std::string> command;  // replaces the image's Cmd when not empty
   std::vector<std::string> env;      // KEY=VALUE, after the image's Env
   std::vector<executor::MountSpec> mounts;
@@ -43,8 +48,8 @@ struct Container {
   TempDir scratch;  // holds the upper and work directories of spec.rootfs
 };
 
-// Throws Error naming the image when the store lacks it, UsageError when the image has no
-// command and the request gives none.
+// Throws Error naming the image when the store lacks it or has it for another platform than the
+// one asked for, UsageError when the image has no command and the request gives none.
 Container prepare_container(cache::Store& store, const ContainerRequest& request);
 
 }  // namespace gantry::engine

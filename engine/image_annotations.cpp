@@ -11,9 +11,11 @@ namespace {
 AnnotationMap* level_of(ImageAnnotations& into, std::string level, const std::string& where) {
   if (auto open = level.find('['); open != std::string::npos) {
     if (!level.ends_with("]")) throw UsageError(where + ": `" + level + "` is not LEVEL[PLATFORM]");
-    const std::string platform = level.substr(open + 1, level.size() - open - 2);
-    if (platform != "linux/amd64" && platform != "linux/x86_64")
-      throw UsageError(where + ": platform `" + platform + "`: gantry builds linux/amd64 only");
+    try {
+      into.platforms.emplace_back(where, Platform::parse(level.substr(open + 1, level.size() - open - 2)));
+    } catch (const UsageError& e) {
+      throw UsageError(where + ": " + e.what());
+    }
     level.resize(open);
   }
   if (level == "manifest" || level.empty()) return &into.manifest;
@@ -34,6 +36,7 @@ void ImageAnnotations::merge(const ImageAnnotations& other) {
   for (const auto& [k, v] : other.manifest_descriptor) manifest_descriptor[k] = v;
   for (const auto& [k, v] : other.index) index[k] = v;
   for (const auto& [k, v] : other.index_descriptor) index_descriptor[k] = v;
+  platforms.insert(platforms.end(), other.platforms.begin(), other.platforms.end());
 }
 
 std::string ImageAnnotations::first_key_of(const AnnotationMap& level) const {
@@ -96,6 +99,12 @@ bool add_annotation_attribute(ImageAnnotations& into, const std::string& key, co
                      "annotation-index-descriptor)");
   (*map)[name] = value;
   return true;
+}
+
+void check_annotation_platforms(const ImageAnnotations& annotations, const Platform& built) {
+  for (const auto& [where, platform] : annotations.platforms)
+    if (!(platform == built))
+      throw UsageError(where + ": platform `" + platform.str() + "`: the build is for " + built.str());
 }
 
 }  // namespace gantry::engine

@@ -84,12 +84,13 @@ BuildContextSource parse_build_context(const std::string& name, const std::strin
 }
 
 NamedContexts::NamedContexts(std::map<std::string, BuildContextSource> sources, cache::Store& store,
-                             RegistryAccess registry, PullPolicy pull, Messages& messages,
+                             RegistryAccess registry, PullPolicy pull, Platform platform, Messages& messages,
                              fs::path temp_parent, solver::GitAccess git)
     : sources_(std::move(sources)),
       store_(store),
       registry_(std::move(registry)),
       pull_(pull),
+      platform_(std::move(platform)),
       messages_(messages),
       temp_parent_(std::move(temp_parent)),
       git_(std::move(git)) {}
@@ -120,7 +121,7 @@ frontend::NamedContext NamedContexts::resolve_source(const std::string& name,
         downloads_.emplace_back(temp_parent_, "gantry-scratch-context-");
         return directory(name, downloads_.back().path(), false);
       }
-      return {.image = resolve_or_pull_image(store_, source.location, registry_, pull_, messages_)};
+      return {.image = resolve_or_pull_image(store_, source.location, registry_, pull_, platform_, messages_)};
     case BuildContextSource::Kind::OciLayout:
       return {.image = import_oci_layout_image(store_, source.layout, name)};
     case BuildContextSource::Kind::Url: {

@@ -24,6 +24,7 @@
 
 #include "base/file_util.h"
 #include "base/git_url.h"
+#include "base/platform.h"
 #include "cache/store.h"
 #include "engine/messages.h"
 #include "engine/oci_layout_image.h"
@@ -52,8 +53,9 @@ class NamedContexts {
  public:
   // `sources` by name (as named_context_key gives it); `temp_parent` is where downloads go;
   // `git` is how Git contexts reach their remotes.
+  // A docker-image:// context is resolved (and pulled) for `platform`, the build's target.
   NamedContexts(std::map<std::string, BuildContextSource> sources, cache::Store& store,
-                RegistryAccess registry, PullPolicy pull, Messages& messages,
+                RegistryAccess registry, PullPolicy pull, Platform platform, Messages& messages,
                 std::filesystem::path temp_parent, solver::GitAccess git);
 
   std::set<std::string> names() const;
@@ -74,6 +76,7 @@ class NamedContexts {
   cache::Store& store_;
   RegistryAccess registry_;
   PullPolicy pull_;
+  Platform platform_;
   Messages& messages_;
   std::filesystem::path temp_parent_;
   solver::GitAccess git_;

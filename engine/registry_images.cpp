@@ -11,16 +11,40 @@ namespace gantry::engine {
 
 namespace {
 
-// Pulls `reference` when `policy` says so, given whether the store has it already; whether it
-// pulled (when not, the store has it: the image found before the call is the one to use).
+// Pulls `reference` for `platform` when `policy` says so, given whether the store has it already;
+// whether it pulled (when not, the store has it: the image found before the call is the one to use).
 bool pull_as_policy_says(cache::Store& store, const std::string& reference, bool in_store,
-                         const RegistryAccess& registry, PullPolicy policy, Messages& messages) {
+                         const RegistryAccess& registry, PullPolicy policy, const Platform& platform,
+                         Messages& messages) {
   if (!in_store && policy == PullPolicy::Never)
     throw Error("image `" + reference + "` is not in the local store, and --pull=never forbade pulling it");
   const ImageRef image = ImageRef::parse(reference);
   if (!pulls(policy, in_store, image.digest.has_value())) return false;
-  pull_image(store, image, registry, "", messages);  // RUN steps run natively: the host's platform ("")
+  pull_image(store, image, registry, platform.str(), messages);
   return true;
+}
+
+// Whether an image whose config is `config` is one for `platform` (an image that names no
+// platform is taken for any).
+bool is_for(const nlohmann::json& config, const Platform& platform) {
+  const auto says = Platform::from_json(config);
+  return !says || PlatformMatcher(platform).matches(*says);
+}
+
+// Pulls `reference` for `platform` as `policy` says, the store having an image of config `local`
+// or none: one of another platform is pulled as a missing one would be, but under --pull=never,
+// which keeps it (the InvalidBaseImagePlatform check says so). Whether it pulled.
+bool pull_for(cache::Store& store, const std::string& reference, const nlohmann::json* local,
+              const RegistryAccess& registry, PullPolicy policy, const Platform& platform, Messages& messages) {
+  const bool wanted = local && is_for(*local, platform);
+  if (local && !wanted && policy == PullPolicy::Never) return false;
+  try {
+    return pull_as_policy_says(store, reference, wanted, registry, policy, platform, messages);
+  } catch (const Error& e) {
+    if (!local || wanted) throw;
+    throw Error("image `" + reference + "`: the local store has it for " + Platform::from_json(*local)->str() +
+                ", not " + platform.str() + ", and pulling it failed: " + e.what());
+  }
 }
 
 }  // namespace
@@ -66,20 +90,22 @@ registry::PushReport push_image(cache::Store& store, const std::string& source, 
 }
 
 frontend::ImageInfo resolve_or_pull_image(cache::Store& store, const std::string& reference,
-                                          const RegistryAccess& registry, PullPolicy policy, Messages& messages) {
+                                          const RegistryAccess& registry, PullPolicy policy, const Platform& platform,
+                                          Messages& messages) {
   std::optional<frontend::ImageInfo> local;
   try {
-    local = resolve_local_image(store, reference);
+    local = resolve_local_image(store, reference, platform);
   } catch (const UsageError&) {
     throw;  // not a reference at all: nothing to pull
   } catch (const Error&) {
   }
-  if (!pull_as_policy_says(store, reference, local.has_value(), registry, policy, messages)) return *local;
-  return resolve_local_image(store, reference);
+  if (!pull_for(store, reference, local ? &local->config : nullptr, registry, policy, platform, messages))
+    return *local;
+  return resolve_local_image(store, reference, platform);
 }
 
 Digest find_or_pull_image(cache::Store& store, const std::string& reference, const RegistryAccess& registry,
-                          PullPolicy policy, Messages& messages) {
+                          PullPolicy policy, const std::optional<Platform>& platform, Messages& messages) {
   std::optional<Digest> local;
   try {
     local = find_image(store, reference);
@@ -91,7 +117,11 @@ Digest find_or_pull_image(cache::Store& store, const std::string& reference, con
     // An image id or a prefix of one: nothing to pull, and find_image says when it is unknown.
     return local ? *local : find_image(store, reference);
   }
-  if (!pull_as_policy_says(store, reference, local.has_value(), registry, policy, messages)) return *local;
+  // Without a platform asked for, whatever platform the store's image is for will do.
+  const Platform wanted = platform.value_or(host_platform());
+  nlohmann::json config;
+  if (local) config = platform ? exporter::read_image(store.content(), *local, wanted).config_json : nlohmann::json();
+  if (!pull_for(store, reference, local ? &config : nullptr, registry, policy, wanted, messages)) return *local;
   return find_image(store, reference);
 }
 

@@ -5,6 +5,7 @@
 // offline.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/image_ref.h"
@@ -37,15 +38,19 @@ registry::PushReport push_image(cache::Store& store, const std::string& source, 
                                 const RegistryAccess& registry, const registry::PushOptions& push,
                                 Messages& messages, registry::TransferProgress* progress = nullptr);
 
-// The image a build names (FROM, COPY --from=IMAGE, RUN --mount=from=IMAGE), pulled first as
-// `policy` says. Throws Error naming the image: for a pull that failed (with the registry and
-// the mirrors tried), or for an image the store lacks under PullPolicy::Never.
+// The image a build names (FROM, COPY --from=IMAGE, RUN --mount=from=IMAGE) for `platform`,
+// pulled first as `policy` says; an image the store has for another platform only counts as
+// missing. Throws Error naming the image: for a pull that failed (with the registry and the
+// mirrors tried), or for an image the store lacks under PullPolicy::Never.
 frontend::ImageInfo resolve_or_pull_image(cache::Store& store, const std::string& reference,
-                                          const RegistryAccess& registry, PullPolicy policy, Messages& messages);
+                                          const RegistryAccess& registry, PullPolicy policy, const Platform& platform,
+                                          Messages& messages);
 
 // The manifest of the image `gantry run` names (a name, or an image id or its prefix as
-// find_image takes them), pulled first as `policy` says when it is a name.
+// find_image takes them), pulled first as `policy` says when it is a name: with a `platform`,
+// for it (an image of another platform counts as missing); without, for the host, any image
+// the store has doing.
 Digest find_or_pull_image(cache::Store& store, const std::string& reference, const RegistryAccess& registry,
-                          PullPolicy policy, Messages& messages);
+                          PullPolicy policy, const std::optional<Platform>& platform, Messages& messages);
 
 }  // namespace gantry::engine

@@ -216,14 +216,14 @@ std::vector<std::int64_t> layer_content_sizes(cache::Store& store, const exporte
   return sizes;
 }
 
-frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref) {
+frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref, const Platform& platform) {
   ImageRef parsed = ImageRef::parse(ref);
   std::optional<Digest> manifest = parsed.digest;
   if (!manifest) manifest = store.images().find(parsed.familiar());
   if (!manifest || !store.content().has(*manifest))
     throw Error("image `" + ref + "` not found in the local store (gantry load, gantry import "
                 "or gantry pull it first)");
-  auto view = exporter::read_image(store.content(), *manifest);
+  auto view = exporter::read_image(store.content(), *manifest, platform);
   ImageRef name = parsed;
   name.digest.reset();
   return {name.familiar(), view.manifest, view.config_json};

@@ -56,8 +56,9 @@ std::string unpacked_snapshot(cache::Store& store, const exporter::LayerBlob& bl
 // the store holds neither of counts 0.
 std::vector<std::int64_t> layer_content_sizes(cache::Store& store, const exporter::ImageView& image);
 
-// Looks `ref` up in the local image store; throws Error naming it when it is not there.
-frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref);
+// Looks `ref` up in the local image store (an index resolved to the manifest for `platform`, as
+// exporter::read_image picks it); throws Error naming it when it is not there.
+frontend::ImageInfo resolve_local_image(cache::Store& store, const std::string& ref, const Platform& platform);
 
 // The blob of one snapshot: reused when one was made in that compression before (or, unless
 // `force_compression`, when the snapshot is a base image layer with a blob of its own), else

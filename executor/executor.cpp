@@ -22,6 +22,7 @@
 #include "executor/mount_point_cleanup.h"
 #include "executor/network_pool.h"
 #include "executor/pipe.h"
+#include "executor/platform_support.h"
 #include "executor/pseudo_terminal.h"
 #include "executor/resolv_conf.h"
 #include "executor/root_filesystem.h"
@@ -188,6 +189,7 @@ Executor::~Executor() = default;
 RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
                         const std::atomic<bool>* cancel) {
   if (spec.process.args.empty()) throw UsageError("run: no command given");
+  if (spec.platform) PlatformSupport::of_host().require(*spec.platform);
   std::call_once(prepared_, [this] { prepare(); });
   const RunCgroup cgroup =
       cgroups_ ? cgroups_->make_run(spec.limits, spec.privileged) : RunCgroup::none();

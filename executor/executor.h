@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/platform.h"
 #include "base/unique_fd.h"
 
 namespace gantry::executor {
@@ -202,6 +203,10 @@ struct RunSpec {
   // A reaper as PID 1 (docker run --init): the command runs as its child; it forwards signals
   // to it, reaps every orphan, and exits with the command's status.
   bool init = false;
+  // The platform the programs are for; none: the host's. One the host runs only through a
+  // binfmt_misc handler needs it registered with F (executor/platform_support.h), checked
+  // before anything is set up.
+  std::optional<Platform> platform;
 };
 
 // What a failed run ran into, from its cgroup: the likely reason it failed.

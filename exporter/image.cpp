@@ -22,13 +22,13 @@ json parse_blob(const cache::ContentStore& store, const Digest& digest, const ch
   return parse_json(store.read(digest), std::string(what) + " " + digest.str());
 }
 
-// From an index, the manifest the host runs best (base/platform.h; the first one when it runs
+// From an index, the manifest `platform` runs best (base/platform.h; the first one when it runs
 // none).
-Digest pick_platform_manifest(const json& index, const Digest& index_digest) {
+Digest pick_platform_manifest(const json& index, const Digest& index_digest, const Platform& platform) {
   const auto manifests = index.find("manifests");
   if (manifests == index.end() || !manifests->is_array())
     throw Error("image index " + index_digest.str() + ": lists no manifests");
-  auto chosen = PlatformMatcher(host_platform()).best(index_platforms(index));
+  auto chosen = PlatformMatcher(platform).best(index_platforms(index));
   for (std::size_t i = 0; !chosen && i < manifests->size(); ++i)
     if ((*manifests)[i].is_object()) chosen = i;
   if (!chosen) throw Error("image index " + index_digest.str() + ": lists no manifests");
@@ -39,7 +39,8 @@ Digest pick_platform_manifest(const json& index, const Digest& index_digest) {
 // than this many in a row is not an image but a trap.
 constexpr int kMaxIndexDepth = 8;
 
-ImageView read_image_at(const cache::ContentStore& store, const Digest& manifest, int depth) {
+ImageView read_image_at(const cache::ContentStore& store, const Digest& manifest, const Platform& platform,
+                        int depth) {
   if (store.has(manifest))
     if (const std::int64_t size = store.size(manifest); size > media_types::kMaxManifestBytes)
       throw Error("manifest " + manifest.str() + ": too large (" + std::to_string(size) +
@@ -51,7 +52,7 @@ ImageView read_image_at(const cache::ContentStore& store, const Digest& manifest
     if (depth == kMaxIndexDepth)
       throw Error("image index " + manifest.str() + ": indexes nested more than " + std::to_string(kMaxIndexDepth) +
                   " deep");
-    return read_image_at(store, pick_platform_manifest(view.manifest_json, manifest), depth + 1);
+    return read_image_at(store, pick_platform_manifest(view.manifest_json, manifest, platform), platform, depth + 1);
   }
   const auto config = view.manifest_json.find("config");
   if (!view.manifest_json.contains("layers") || config == view.manifest_json.end() || !config->is_object() ||
@@ -115,7 +116,11 @@ ImageRecord write_image(const cache::ContentStore& store, json config, const std
 }
 
 ImageView read_image(const cache::ContentStore& store, const Digest& manifest) {
-  return read_image_at(store, manifest, 0);
+  return read_image_at(store, manifest, host_platform(), 0);
+}
+
+ImageView read_image(const cache::ContentStore& store, const Digest& manifest, const Platform& platform) {
+  return read_image_at(store, manifest, platform, 0);
 }
 
 }  // namespace gantry::exporter

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/digest.h"
+#include "base/platform.h"
 #include "cache/content_store.h"
 #include "exporter/layer.h"
 
@@ -47,6 +48,9 @@ struct ImageView {
 // resolved to its manifest for the host's platform. Throws Error naming the digest when a blob
 // is missing, is not a JSON object, or is not a manifest.
 ImageView read_image(const cache::ContentStore& store, const Digest& manifest);
+// The same, an index resolved to the manifest for `platform` (still the first one when it has
+// none for it: the caller compares the config's platform with the one it wanted).
+ImageView read_image(const cache::ContentStore& store, const Digest& manifest, const Platform& platform);
 
 // "2024-01-02T03:04:05Z" for unix seconds, the form OCI configs use.
 std::string rfc3339_utc(std::int64_t unix_seconds);

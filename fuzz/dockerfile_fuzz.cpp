@@ -17,7 +17,7 @@ namespace {
 
 using namespace gantry::frontend;
 
-ImageInfo any_image(const std::string& ref) {
+ImageInfo any_image(const std::string& ref, const gantry::Platform&) {
   nlohmann::json config = {
       {"architecture", "amd64"},
       {"os", "linux"},

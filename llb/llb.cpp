@@ -113,16 +113,18 @@ json to_json(const Op& op) {
           for (const auto& s : o.secret_env)
             secret_env.push_back({{"name", s.name}, {"secret_id", s.secret_id},
                                   {"required", s.required}});
-          return {{"exec",
-                   {{"args", o.args},
-                    {"env", o.env},
-                    {"cwd", o.cwd},
-                    {"user", o.user},
-                    {"hostname", o.hostname},
-                    {"network", name_of(o.network)},
-                    {"security", o.security == SecurityMode::Insecure ? "insecure" : "sandbox"},
-                    {"mounts", mounts},
-                    {"secret_env", secret_env}}}};
+          json exec = {{"args", o.args},
+                       {"env", o.env},
+                       {"cwd", o.cwd},
+                       {"user", o.user},
+                       {"hostname", o.hostname},
+                       {"network", name_of(o.network)},
+                       {"security", o.security == SecurityMode::Insecure ? "insecure" : "sandbox"},
+                       {"mounts", mounts},
+                       {"secret_env", secret_env}};
+          // Only when set: the steps of native builds keep the digests (and cache keys) they had.
+          if (!o.platform.empty()) exec["platform"] = o.platform;
+          return {{"exec", exec}};
         } else if constexpr (std::is_same_v<T, FileOp>) {
           json actions = json::array();
           for (const auto& a : o.actions) actions.push_back(action_json(a));

@@ -97,6 +97,9 @@ struct ExecOp {
   SecurityMode security = SecurityMode::Sandbox;
   std::vector<Mount> mounts;  // mounts[0] is "/" with output 0
   std::vector<SecretEnv> secret_env;
+  // The platform the step's programs are for ("linux/arm64", as Platform::str() spells it) when
+  // it is not the one the build runs on (then under emulation); "" = the build's own.
+  std::string platform;
 };
 
 // ---- file -----------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ packages=(
   openssh-client
   # the token server of the local test registry (shared/tools/registry.sh --token)
   python3-jwt python3-cryptography
+  # RUN steps of other platforms (--platform linux/arm64): QEMU user-mode emulators, which scripts/binfmt.sh registers
+  qemu-user-static
   # docker itself, for the side-by-side test, which starts a dockerd of its own
   # (scripts/test-dockerd.sh); where systemd runs, the package also starts the system dockerd
   docker.io

@@ -23,7 +23,7 @@ _gantry() {
     save) words="-h --help -o --output --format" ;;
     load) words="-h --help -i --input" ;;
     image) words="ls rm inspect history tag save load import prune -h --help" ;;
-    run) words="--help --rm -e --env -v --volume --network -w --workdir -u --user --pull -m --memory --memory-swap --pids-limit -c --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --cgroup-parent -i --interactive -t --tty --entrypoint --env-file --mount --tmpfs --read-only --privileged --cap-add --cap-drop -h --hostname --init --add-host --shm-size --ulimit --name -d --detach --security-opt" ;;
+    run) words="--help --rm -e --env -v --volume --network -w --workdir -u --user --pull --platform -m --memory --memory-swap --pids-limit -c --cpu-shares --cpu-period --cpu-quota --cpuset-cpus --cpuset-mems --cgroup-parent -i --interactive -t --tty --entrypoint --env-file --mount --tmpfs --read-only --privileged --cap-add --cap-drop -h --hostname --init --add-host --shm-size --ulimit --name -d --detach --security-opt" ;;
     du) words="-h --help" ;;
     prune) words="-h --help -a --all --keep-storage --filter -f --force" ;;
     version) words="-h --help" ;;

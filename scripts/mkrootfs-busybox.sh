@@ -3,9 +3,12 @@
 # (Debian's busybox-static), for `gantry import`. Reproducible: sorted, owners 0:0 (but
 # /home/user), mtimes at SOURCE_DATE_EPOCH (default 0).
 #   scripts/mkrootfs-busybox.sh OUT.tar
+# Env: BUSYBOX, the busybox to use (default /bin/busybox); BUSYBOX_EMULATOR, what runs it when
+# it is another architecture's (qemu-aarch64-static), to list its applets.
 set -euo pipefail
 out=${1:?usage: mkrootfs-busybox.sh OUT.tar}
 bb=${BUSYBOX:-/bin/busybox}
+read -r -a emulator <<<"${BUSYBOX_EMULATOR:-}"
 [[ -x $bb ]] || { echo "mkrootfs-busybox: $bb not found (apt-get install busybox-static)" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gantry-rootfs.XXXXXX")
@@ -15,7 +18,7 @@ mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,root,home/user,tmp,var/tmp}
 cp "$bb" "$r/bin/busybox"
 chmod 0755 "$r/bin/busybox"
 # One symlink per applet, where busybox itself says each one lives.
-"$bb" --list-full | while read -r applet; do
+"${emulator[@]}" "$bb" --list-full | while read -r applet; do
   [[ $applet == bin/busybox || -e $r/$applet ]] && continue
   mkdir -p "$r/$(dirname "$applet")"
   ln -s /bin/busybox "$r/$applet"

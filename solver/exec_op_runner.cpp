@@ -161,6 +161,13 @@ Result run_exec_op(const OpContext& ctx, const llb::Node& node,
   spec.shm_bytes = ctx.options.shm_bytes;
   spec.ulimits = ctx.options.ulimits;
   spec.security = ctx.options.security;
+  if (!op.platform.empty()) {
+    try {
+      spec.platform = Platform::parse(op.platform);
+    } catch (const Error& e) {
+      throw Error(node.meta.location + ": " + e.what());
+    }
+  }
 
   for (const auto& s : op.secret_env) {
     auto it = ctx.options.secrets.find(s.secret_id);

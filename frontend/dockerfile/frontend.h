@@ -6,9 +6,9 @@
 //
 // Contract with the solver and exporter:
 // - FROM <named context>: its image's source, or a copy of its directory onto scratch.
-// - FROM <image>: source "docker-image://<ref>@<manifest digest>"; FROM scratch: a scratch
-//   Output; FROM <stage>: that stage's Output and config. Only stages the target needs are
-//   lowered, each once.
+// - FROM <image>: source "docker-image://<ref>@<manifest digest>" (the stage platform's
+//   manifest, never an index); FROM scratch: a scratch Output; FROM <stage>: that stage's Output,
+//   config and platform. Only stages the target needs are lowered, each once.
 // - The build context is one source "local://context" with attrs "exclude" (JSON array of the
 //   .dockerignore patterns) and "followpaths" (JSON array of the context paths the build reads).
 // - COPY/ADD: FileOp, dest_input 0 = the stage, src_input 1 = the context (or the --from
@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/digest.h"
+#include "base/platform.h"
 #include "frontend/dockerfile/build_checks.h"
 #include "frontend/dockerfile/outline.h"
 #include "llb/llb.h"
@@ -41,8 +42,10 @@ struct ImageInfo {
   nlohmann::json config;    // the whole OCI image config JSON (config, history, rootfs)
 };
 
-// Resolves FROM / COPY --from=<image> refs; throws gantry::Error naming the ref when unknown.
-using ImageResolver = std::function<ImageInfo(const std::string& ref)>;
+// Resolves FROM / COPY --from=<image> refs to the image for `platform` (the manifest an index
+// has for it; an image of another platform is returned as it is, for the caller to judge);
+// throws gantry::Error naming the ref when unknown.
+using ImageResolver = std::function<ImageInfo(const std::string& ref, const Platform& platform)>;
 
 // What a --build-context gives the name it is known by (named_context.h): an image, with its
 // files and config, or a directory, whose files are the source "local://<local_source>" (the
@@ -68,6 +71,12 @@ struct BuildOptions {
   std::set<std::string> no_cache_stages;          // --no-cache-filter: stage names
   bool no_cache = false;                          // --no-cache
   ImageResolver resolve_image;
+  // The platform the image is built for (--platform: TARGETPLATFORM, ...) and the one the build
+  // runs on (BUILDPLATFORM, ...). A stage is for its FROM --platform, else for the target
+  // platform: its images are resolved for it, its config says it, and its RUN steps' ExecOps
+  // name it when it is not the build platform (they run emulated then).
+  Platform target_platform = host_platform();
+  Platform build_platform = host_platform();
   // --build-context names (as named_context_key gives them): each stands for its context
   // wherever FROM, COPY --from or RUN --mount=from names it, before any image of that name,
   // and a stage of that name is replaced by it, as in BuildKit.

@@ -9,9 +9,11 @@ namespace gantry::frontend {
 
 using nlohmann::json;
 
-json empty_image_config() {
-  return {{"architecture", "amd64"}, {"os", "linux"}, {"config", json::object()},
-          {"history", json::array()}};
+json empty_image_config(const Platform& platform) {
+  json config = {{"architecture", platform.architecture}, {"os", platform.os}, {"config", json::object()},
+                 {"history", json::array()}};
+  if (!platform.variant.empty()) config["variant"] = platform.variant;
+  return config;
 }
 
 std::vector<std::string> expand_port_range(const std::string& spec) {

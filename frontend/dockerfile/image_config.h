@@ -8,10 +8,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/platform.h"
+
 namespace gantry::frontend {
 
-// The config every stage starts from when it has no base image (FROM scratch).
-nlohmann::json empty_image_config();
+// The config every stage of `platform` starts from when it has no base image (FROM scratch).
+nlohmann::json empty_image_config(const Platform& platform);
 
 // EXPOSE's "PORT[-PORT][/PROTO]" as the config's ExposedPorts keys ("80/tcp", ...). Throws
 // Error with docker's message ("invalid proto: x", "invalid containerPort: x", ...), which the

@@ -41,7 +41,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-constexpr const char* kPlatform = "linux/amd64";
 
 // How long a chain of stages may be, each needing the next (FROM <stage>, COPY --from, RUN
 // --mount from): far longer than any real build, and far shorter than the stack holds (each
@@ -60,9 +59,13 @@ const std::set<std::string> kProxyArgs = {"HTTP_PROXY", "http_proxy", "HTTPS_PRO
                                           "ALL_PROXY",  "all_proxy"};
 
 // Automatic platform args: usable in FROM lines, and in a stage after `ARG NAME`.
-const ShellEnv kPlatformArgs = {
-    {"TARGETPLATFORM", kPlatform}, {"TARGETOS", "linux"}, {"TARGETARCH", "amd64"}, {"TARGETVARIANT", ""},
-    {"BUILDPLATFORM", kPlatform},  {"BUILDOS", "linux"},  {"BUILDARCH", "amd64"},  {"BUILDVARIANT", ""}};
+ShellEnv platform_args(const BuildOptions& options) {
+  const Platform& target = options.target_platform;
+  const Platform& build = options.build_platform;
+  return {{"TARGETPLATFORM", target.str()}, {"TARGETOS", target.os}, {"TARGETARCH", target.architecture},
+          {"TARGETVARIANT", target.variant},  {"BUILDPLATFORM", build.str()}, {"BUILDOS", build.os},
+          {"BUILDARCH", build.architecture},  {"BUILDVARIANT", build.variant}};
+}
 
 struct StageDef {
   int index = 0;
@@ -75,6 +78,7 @@ struct StageDef {
 struct StageState {
   llb::Output root;
   json image;
+  Platform platform;  // what the stage is for: its FROM --platform, its base stage's, or the target's
   StageEnvironment vars;  // ARGs in scope that have a value, config Env, what words expand with
   std::vector<std::string> declared_args;  // every ARG of the stage, first declaration first
   std::vector<std::string> shell = {"/bin/sh", "-c"};
@@ -251,17 +255,18 @@ class Lowerer {
     return {prefix + text, options_.dockerfile_name + ":" + std::to_string(ins.line), st.ignore_cache};
   }
 
-  const ImageInfo& image(const std::string& ref, const Instruction& ins) {
-    auto it = images_.find(ref);
+  const ImageInfo& image(const std::string& ref, const Platform& platform, const Instruction& ins) {
+    const std::string key = ref + "\n" + platform.str();
+    auto it = images_.find(key);
     if (it != images_.end()) return it->second;
     if (!options_.resolve_image) fail(ins, "cannot resolve image " + go_quote(ref) + ": no image resolver given");
     ImageInfo info;
     try {
-      info = options_.resolve_image(ref);
+      info = options_.resolve_image(ref, platform);
     } catch (const Error& e) {
       fail(ins, e.what());
     }
-    return images_.emplace(ref, std::move(info)).first->second;
+    return images_.emplace(key, std::move(info)).first->second;
   }
 
   // `step`, a new node, after its depth (one more than its deepest input's) is recorded, or an
@@ -316,8 +321,8 @@ class Lowerer {
     st.image = info.config.is_object() ? info.config : json::object();
     st.image.erase("rootfs");
     st.image.erase("created");
-    if (!st.image.contains("architecture")) st.image["architecture"] = "amd64";
-    if (!st.image.contains("os")) st.image["os"] = "linux";
+    if (!st.image.contains("architecture")) st.image["architecture"] = st.platform.architecture;
+    if (!st.image.contains("os")) st.image["os"] = st.platform.os;
     if (!st.image["config"].is_object()) st.image["config"] = json::object();
     if (!st.image["history"].is_array()) st.image["history"] = json::array();
     // find, not operator[]: that would add "Shell": null to every image built on this one.
@@ -331,7 +336,7 @@ class Lowerer {
   void base_on_named(StageState& st, const NamedContext& named, const std::string& name, llb::OpMetadata meta) const {
     if (named.image) return base_on_image(st, *named.image, std::move(meta));
     st.root = directory_layer(named, name, std::move(meta));
-    st.image = empty_image_config();
+    st.image = empty_image_config(st.platform);
   }
 
   // A directory context's files copied onto scratch: a layer, where a local source is no input.
@@ -345,6 +350,7 @@ class Lowerer {
     const std::string& name = def.from_body().stage_name;
     StageState st;
     st.index = def.index;
+    st.platform = options_.target_platform;
     st.label = name;
     st.op_total = 1;
     base_on_named(st, named, name, meta(st, def.from, "FROM " + name + " (build context)"));
@@ -370,7 +376,7 @@ class Lowerer {
     int index = find_stage(from, st.index, ins);
     if (index >= 0) return stage(index).root;
     if (const NamedContext* named = named_context(from, ins)) return named_files(*named, from);
-    return image_source(image(from, ins), {.description = "load " + from});
+    return image_source(image(from, st.platform, ins), {.description = "load " + from});
   }
 
   StageState start(const StageDef& def) {
@@ -393,27 +399,31 @@ class Lowerer {
       }
     }
     if (ref.empty()) fail(def.from, "base name (" + from.image + ") should not be blank");
+    std::optional<Platform> given_platform;
     if (!from.platform.empty()) {
-      std::string platform = expand(from_env, def.from, from.platform);
-      if (platform != kPlatform)
-        warnings.push_back(options_.dockerfile_name + ":" + std::to_string(def.from.line) + ": FROM --platform=" +
-                           platform + " is not supported, building for " + kPlatform);
+      try {
+        given_platform = Platform::parse(expand(from_env, def.from, from.platform));
+      } catch (const UsageError& e) {
+        fail(def.from, std::string("FROM --platform: ") + e.what());
+      }
     }
+    st.platform = given_platform.value_or(options_.target_platform);
     int base_stage = find_stage(ref, def.index, def.from);
     if (iequals(ref, "scratch")) {
-      st.image = empty_image_config();
+      st.image = empty_image_config(st.platform);
       meta(st, def.from, "FROM scratch");
     } else if (base_stage >= 0) {
       const StageState& base = stage(base_stage);
       st.root = base.root;
       st.image = base.image;
       st.shell = base.shell;
+      if (!given_platform) st.platform = base.platform;
       meta(st, def.from, "FROM " + ref);
     } else if (const NamedContext* named = named_context(ref, def.from)) {
       base_on_named(st, *named, ref, meta(st, def.from, "FROM " + ref + " (build context)"));
     } else {
-      const ImageInfo& info = image(ref, def.from);
-      check_base_platform(ref, info, def.from);
+      const ImageInfo& info = image(ref, st.platform, def.from);
+      check_base_platform(ref, info, st.platform, def.from);
       base_on_image(st, info, meta(st, def.from, "FROM " + info.ref));
     }
     if (!get_env(st.image, "PATH")) set_env(st.image, "PATH", kDefaultPath);
@@ -463,11 +473,11 @@ class Lowerer {
     check_undefined_vars(undefined, st.vars.expansion(), declared, ins.line, ins.end_line, ins.comments, *checks_);
   }
 
-  // InvalidBaseImagePlatform: an image of another platform than the build's.
-  void check_base_platform(const std::string& ref, const ImageInfo& info, const Instruction& from) const {
+  // InvalidBaseImagePlatform: an image of another platform than the stage's.
+  void check_base_platform(const std::string& ref, const ImageInfo& info, const Platform& expected,
+                           const Instruction& from) const {
     if (!checks_ || !info.config.is_object()) return;
     const auto actual = Platform::from_json(info.config);
-    const Platform expected = Platform::parse(kPlatform);
     if (actual && (actual->os != expected.os || actual->architecture != expected.architecture))
       warn(check_rules::kInvalidBaseImagePlatform, from,
            "Base image " + ref + " was pulled with platform " + go_quote(actual->str()) + ", expected " +
@@ -984,6 +994,7 @@ class Lowerer {
                  : r.network == "host" ? llb::NetworkMode::Host
                                        : llb::NetworkMode::Default;
     op.security = r.security == "insecure" ? llb::SecurityMode::Insecure : llb::SecurityMode::Sandbox;
+    if (st.platform != options_.build_platform) op.platform = st.platform.str();
     for (const std::string& spec : r.mounts) add_mount(st, ins, expand(env, ins, spec), &op, &inputs);
 
     // As BuildKit writes it: every ARG the stage declared, with its value ("" when it has none).
@@ -1234,11 +1245,12 @@ BuildPlan lower(const BuildOptions& options) {
   }
 
   // Global ARGs: usable in FROM lines and as defaults for ARGs re-declared in a stage.
-  ShellEnv globals = kPlatformArgs;
+  const ShellEnv automatic_args = platform_args(options);
+  ShellEnv globals = automatic_args;
   std::set<std::string> declared(kProxyArgs.begin(), kProxyArgs.end());
   declared.insert(kCheckBuildArg);
   ShellLexer lexer(ShellLexerOptions{.escape = ast.escape()});
-  FromLineArgs from_args{.defaults = kPlatformArgs};
+  FromLineArgs from_args{.defaults = automatic_args};
   std::map<std::string, OutlineArg> global_arg_outline;
   std::map<std::string, std::set<std::string>> global_arg_deps;  // the ARGs a default names
   for (const Instruction& ins : global_args) {

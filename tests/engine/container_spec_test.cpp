@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "exporter/media_types.h"
 #include "tests/engine/store_fixture.h"
 
 namespace gantry::engine {
@@ -77,6 +78,43 @@ TEST_F(ContainerSpecTest, AnImageNotInTheStoreIsNamed) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("image `missing:1`: no such image"), std::string::npos)
         << e.what();
+  }
+}
+
+// An index of an amd64 and an arm64 image, as a pull of a multi-platform image by digest
+// or an OCI layout would leave it, named `name`.
+void name_index(cache::Store& store, const std::string& name, const std::vector<exporter::ImageRecord>& images,
+                const std::vector<std::string>& platforms) {
+  nlohmann::json manifests = nlohmann::json::array();
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const Platform p = Platform::parse(platforms[i]);
+    manifests.push_back({{"mediaType", exporter::media_types::kOciManifest},
+                         {"digest", images[i].manifest.str()},
+                         {"size", images[i].size},
+                         {"platform", {{"os", p.os}, {"architecture", p.architecture}}}});
+  }
+  const nlohmann::json index = {{"schemaVersion", 2}, {"mediaType", exporter::media_types::kOciIndex}, {"manifests", manifests}};
+  store.images().set(name, store.content().put(index.dump()));
+}
+
+TEST_F(ContainerSpecTest, TheRunIsForThePlatformOfItsImageOrTheOneAskedFor) {
+  const auto amd = import({{"etc/arch", "amd64"}}, std::nullopt, {{"Cmd", {"sh"}}});
+  const auto arm = import({{"etc/arch", "arm64"}}, std::nullopt, {{"Cmd", {"sh"}}}, 1'700'000'000, "linux/arm64");
+  name_index(store_, "multi:1", {amd, arm}, {"linux/amd64", "linux/arm64"});
+  store_.images().set("arm:1", arm.manifest);
+
+  const Container host = prepare_container(store_, {.image = "multi:1"});
+  EXPECT_EQ(read_file(host.spec.rootfs.lower_dirs.at(0) / "etc/arch"), host_platform().architecture);
+  const Container chosen = prepare_container(store_, {.image = "multi:1", .platform = Platform::parse("linux/arm64")});
+  EXPECT_EQ(read_file(chosen.spec.rootfs.lower_dirs.at(0) / "etc/arch"), "arm64");
+  EXPECT_EQ(chosen.spec.platform, Platform::parse("linux/arm64"));
+  // An image of one platform runs as what it is, unless another is asked for.
+  EXPECT_EQ(prepare_container(store_, {.image = "arm:1"}).spec.platform, Platform::parse("linux/arm64"));
+  try {
+    prepare_container(store_, {.image = "arm:1", .platform = Platform::parse("linux/s390x")});
+    FAIL() << "an arm64 image ran as linux/s390x";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "image `arm:1` is for linux/arm64, not linux/s390x (--platform)");
   }
 }
 

@@ -124,9 +124,20 @@ TEST(OutputSpecTest, AnnotationKeysOfEveryLevel) {
   EXPECT_EQ(error_of("type=oci,dest=x,annotation-config.a=1"),
             "invalid --output key `annotation-config.a`: unknown annotation type `config` (annotation, "
             "annotation-manifest, annotation-manifest-descriptor, annotation-index, annotation-index-descriptor)");
-  EXPECT_EQ(error_of("type=oci,dest=x,annotation-manifest[linux/arm64].a=1"),
-            "invalid --output key `annotation-manifest[linux/arm64].a`: platform `linux/arm64`: gantry builds "
-            "linux/amd64 only");
+  EXPECT_EQ(error_of("type=oci,dest=x,annotation-manifest[linux/arm64/v8/x].a=1"),
+            "invalid --output key `annotation-manifest[linux/arm64/v8/x].a`: platform `linux/arm64/v8/x`: not "
+            "os/architecture[/variant]");
+  // A platform is taken when it is the one built, and refused naming it when it is another.
+  const OutputSpec arm = parse_output_spec("type=oci,dest=x,annotation-manifest[linux/aarch64].a=1");
+  EXPECT_EQ(arm.annotations.manifest, (AnnotationMap{{"a", "1"}}));
+  EXPECT_NO_THROW(check_annotation_platforms(arm.annotations, Platform::parse("linux/arm64")));
+  try {
+    check_annotation_platforms(arm.annotations, Platform::parse("linux/amd64"));
+    FAIL() << "an annotation for linux/arm64 was taken for a linux/amd64 build";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "invalid --output key `annotation-manifest[linux/aarch64].a`: platform `linux/arm64`: "
+                           "the build is for linux/amd64");
+  }
 }
 
 TEST(OutputSpecTest, AnnotationFlagsTakeBuildxsTypedForms) {

@@ -62,11 +62,11 @@ TEST(ReportPullTest, SaysWhichMirrorServedAndWhichWerePassedOver) {
 
 TEST_F(RegistryImagesTest, AStoreImageIsUsedWithoutAPull) {
   const auto base = import({{"etc/base", "1"}}, "127.0.0.1:1/team/base:1");
-  const auto info = resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, messages_);
+  const auto info = resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, host_platform(), messages_);
   EXPECT_EQ(info.manifest_digest, base.manifest);
   EXPECT_TRUE(messages_.infos.empty());
   // --pull=never uses it as well.
-  EXPECT_EQ(resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Never, messages_)
+  EXPECT_EQ(resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Never, host_platform(), messages_)
                 .manifest_digest,
             base.manifest);
 }
@@ -74,7 +74,7 @@ TEST_F(RegistryImagesTest, AStoreImageIsUsedWithoutAPull) {
 TEST_F(RegistryImagesTest, AlwaysAsksTheRegistryEvenForAStoreImage) {
   import({{"etc/base", "1"}}, "127.0.0.1:1/team/base:1");
   try {
-    resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Always, messages_);
+    resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Always, host_platform(), messages_);
     FAIL() << "--pull=always used the store's image without asking the registry";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("pull 127.0.0.1:1/team/base:1: registry 127.0.0.1:1 unreachable"),
@@ -86,7 +86,7 @@ TEST_F(RegistryImagesTest, AlwaysAsksTheRegistryEvenForAStoreImage) {
 TEST_F(RegistryImagesTest, NeverFailsForAMissingImageWithoutTouchingTheNetwork) {
   for (const char* name : {"team/base:1", "busybox", "127.0.0.1:1/team/base:1"}) {
     try {
-      resolve_or_pull_image(store_, name, access(), PullPolicy::Never, messages_);
+      resolve_or_pull_image(store_, name, access(), PullPolicy::Never, host_platform(), messages_);
       FAIL() << "resolved an image the store lacks: " << name;
     } catch (const Error& e) {
       EXPECT_EQ(std::string(e.what()),
@@ -100,18 +100,48 @@ TEST_F(RegistryImagesTest, NeverFailsForAMissingImageWithoutTouchingTheNetwork) 
 TEST_F(RegistryImagesTest, RunFindsAnImageByIdWithoutAPullAndNamesWithOne) {
   const auto base = import({{"etc/base", "1"}}, "127.0.0.1:1/team/base:1");
   const std::string id = exporter::read_image(store_.content(), base.manifest).config.hex();
-  EXPECT_EQ(find_or_pull_image(store_, id, access(), PullPolicy::Always, messages_), base.manifest);
-  EXPECT_EQ(find_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, messages_),
+  EXPECT_EQ(find_or_pull_image(store_, id, access(), PullPolicy::Always, host_platform(), messages_), base.manifest);
+  EXPECT_EQ(find_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, host_platform(), messages_),
             base.manifest);
-  EXPECT_THROW(find_or_pull_image(store_, "127.0.0.1:1/team/other:1", access(), PullPolicy::Missing, messages_),
+  EXPECT_THROW(find_or_pull_image(store_, "127.0.0.1:1/team/other:1", access(), PullPolicy::Missing, host_platform(), messages_),
                Error);
   EXPECT_TRUE(messages_.infos.empty());
+}
+
+TEST_F(RegistryImagesTest, AStoreImageOfAnotherPlatformCountsAsMissingButUnderNever) {
+  const auto arm = import({{"etc/base", "1"}}, "127.0.0.1:1/team/base:1", nlohmann::json::object(), 1'700'000'000,
+                          "linux/arm64");
+  const Platform amd64 = Platform::parse("linux/amd64"), arm64 = Platform::parse("linux/arm64");
+  // For its own platform it is used as it is.
+  EXPECT_EQ(resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, arm64, messages_)
+                .manifest_digest,
+            arm.manifest);
+  // For another, it is pulled (from a registry that is not there), and the failure says why.
+  try {
+    resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, amd64, messages_);
+    FAIL() << "an arm64 image was taken for linux/amd64";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("image `127.0.0.1:1/team/base:1`: the local store has it for linux/arm64, not "
+                                         "linux/amd64, and pulling it failed: pull 127.0.0.1:1/team/base:1: registry "
+                                         "127.0.0.1:1 unreachable"),
+              std::string::npos)
+        << e.what();
+  }
+  // --pull=never keeps it (the InvalidBaseImagePlatform check tells the user).
+  EXPECT_EQ(resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Never, amd64, messages_)
+                .manifest_digest,
+            arm.manifest);
+  // gantry run without --platform runs what the store has.
+  EXPECT_EQ(find_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, std::nullopt, messages_),
+            arm.manifest);
+  EXPECT_THROW(find_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, amd64, messages_),
+               Error);
 }
 
 TEST_F(RegistryImagesTest, AnImageOfAnUnreachableRegistryFailsNamingIt) {
   // Port 1 on loopback: nothing listens, the connection is refused at once.
   try {
-    resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, messages_);
+    resolve_or_pull_image(store_, "127.0.0.1:1/team/base:1", access(), PullPolicy::Missing, host_platform(), messages_);
     FAIL() << "pulled from a registry that is not there";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("127.0.0.1:1"), std::string::npos) << e.what();

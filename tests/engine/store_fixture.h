@@ -20,11 +20,12 @@ class StoreFixture : public ::testing::Test {
   StoreFixture();
 
   // An image of one layer holding `files` (path -> content), named `name` when given, with
-  // `config` merged into its config's "config" object (Cmd, Env, ...).
+  // `config` merged into its config's "config" object (Cmd, Env, ...), for `platform`.
   exporter::ImageRecord import(const std::map<std::string, std::string>& files,
                                const std::optional<std::string>& name = std::nullopt,
                                const nlohmann::json& config = nlohmann::json::object(),
-                               std::int64_t created = 1'700'000'000);
+                               std::int64_t created = 1'700'000'000,
+                               const std::string& platform = "linux/amd64");
 
   TempDir tmp_{std::filesystem::temp_directory_path(), "engine-test-"};
   cache::Store store_{tmp_.path() / "root"};

@@ -21,7 +21,7 @@ ImageInfo image_of(const std::string& ref, const std::string& arch) {
   return {ref, Digest::from_hex(std::string(64, 'a')), config};
 }
 
-ImageInfo resolve(const std::string& ref) {
+ImageInfo resolve(const std::string& ref, const Platform& = host_platform()) {
   if (ref == "armimage") return image_of(ref, "arm64");
   if (ref.starts_with("busybox") || ref == "alpine") return image_of(ref, "amd64");
   throw Error("image " + ref + ": not found");
@@ -290,7 +290,7 @@ TEST(Outline, ArgsWithDefaultsDescriptionsSecretsAndSsh) {
       "# GO_VERSION sets the Go version\nARG GO_VERSION=1.22\nARG UNUSED=x\n"
       "# build compiles it\nFROM busybox:${GO_VERSION} AS build\n# MODE how to build\nARG MODE=release\nARG EXTRA\n"
       "RUN --mount=type=secret,id=token,required=true --mount=type=ssh true\n";
-  BuildOptions options{.dockerfile = file, .build_args = {{"EXTRA", "given"}}, .resolve_image = [](const std::string&) {
+  BuildOptions options{.dockerfile = file, .build_args = {{"EXTRA", "given"}}, .resolve_image = [](const std::string&, const Platform&) {
                          return resolve("busybox");
                        }};
   const Outline o = lower(options).outline;

@@ -10,7 +10,7 @@
 namespace gantry::frontend {
 namespace {
 
-ImageInfo busybox(const std::string& ref) {
+ImageInfo busybox(const std::string& ref, const Platform& = host_platform()) {
   if (ref != "busybox") throw Error("image " + ref + ": not found");
   nlohmann::json config = {{"architecture", "amd64"}, {"os", "linux"}, {"config", {{"Env", {"PATH=/bin"}}}}};
   return {"busybox:latest", Digest::from_hex(std::string(64, 'a')), config};

@@ -10,7 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-ImageInfo busybox(const std::string& ref) {
+ImageInfo busybox(const std::string& ref, const Platform& = host_platform()) {
   if (ref != "busybox" && ref != "busybox:latest") throw Error("image " + ref + ": not found");
   json config = {{"architecture", "amd64"},
                  {"os", "linux"},
@@ -295,7 +295,7 @@ TEST(Lower, RelativeMountTargetsAreInTheWorkingDirectoryAndNoneMountsOverTheRoot
 TEST(Lower, OnbuildTriggersRunInChildAndAddUrlUsesHttpSource) {
   BuildOptions options;
   options.dockerfile = "FROM busybox\nADD https://example.com/f.tgz /f\n";
-  options.resolve_image = [](const std::string& ref) {
+  options.resolve_image = [](const std::string& ref, const Platform&) {
     ImageInfo info = busybox("busybox");
     if (ref == "parent") info.config["config"]["OnBuild"] = {"RUN echo triggered"};
     return info;
@@ -314,7 +314,7 @@ TEST(Lower, OnbuildTriggersRunInChildAndAddUrlUsesHttpSource) {
 TEST(Lower, OnbuildTriggersAreNumberedAsTheFirstStepsOfTheStage) {
   BuildOptions options;
   options.dockerfile = "FROM parent\nRUN after\n";
-  options.resolve_image = [](const std::string&) {
+  options.resolve_image = [](const std::string&, const Platform&) {
     ImageInfo info = busybox("busybox");
     info.config["config"]["OnBuild"] = {"COPY . /app", "ENV BUILT=1", "RUN make -C /app"};
     return info;

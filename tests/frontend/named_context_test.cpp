@@ -36,7 +36,7 @@ struct NamedBuild {
   BuildPlan lower_text(const std::string& dockerfile) {
     BuildOptions options;
     options.dockerfile = dockerfile;
-    options.resolve_image = [](const std::string& ref) {
+    options.resolve_image = [](const std::string& ref, const Platform&) {
       if (ref != "busybox") throw Error("image " + ref + ": not found");
       return image("busybox:latest", 'a');
     };
@@ -153,7 +153,7 @@ TEST(NamedContextLowering, UnusedContextsAreNotResolvedAndFailuresNameTheLine) {
 
   BuildOptions options;
   options.dockerfile = "FROM busybox\nCOPY --from=broken /a /a\n";
-  options.resolve_image = [](const std::string&) { return image("busybox:latest", 'a'); };
+  options.resolve_image = [](const std::string&, const Platform&) { return image("busybox:latest", 'a'); };
   options.named_contexts = {"broken"};
   options.resolve_named_context = [](const std::string& name) -> NamedContext {
     throw Error("build context " + name + "=https://127.0.0.1:1/x.tar: unreachable");
