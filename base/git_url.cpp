@@ -156,12 +156,17 @@ std::optional<GitUrl> parse_git_url(std::string_view text, GitUrlUse use) {
   if (const std::string scheme = scheme_of(text); !scheme.empty()) {
     if (scheme != "http" && scheme != "https" && scheme != "ssh" && scheme != "git") return std::nullopt;
     std::string_view rest = text.substr(scheme.size() + 3);
+    url.http = scheme == "http" || scheme == "https";
+    // A plain http(s) file is told apart before the query and fragment are read as Git's: a
+    // presigned download URL's query is the server's, not ours to refuse.
+    if (url.http && owned.empty()) {
+      const std::string_view before_query = rest.substr(0, rest.find_first_of("?#"));
+      const std::size_t slash = before_query.find('/');
+      if (slash == std::string_view::npos || !before_query.substr(slash).ends_with(".git")) return std::nullopt;
+    }
     rest = apply_suffixes(url, rest, text);
     const std::size_t slash = rest.find('/');
     const std::string_view authority = rest.substr(0, slash);
-    const std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
-    url.http = scheme == "http" || scheme == "https";
-    if (url.http && !path.ends_with(".git") && owned.empty()) return std::nullopt;
     const std::size_t at = authority.rfind('@');
     url.host = std::string(at == std::string_view::npos ? authority : authority.substr(at + 1));
     if (url.host.empty()) throw UsageError("Git URL `" + without_credentials(text) + "`: no host");

@@ -35,6 +35,10 @@ TEST(GitUrl, HttpsNeedsTheGitSuffix) {
   EXPECT_FALSE(parse_git_url("https://example.com/team/repo", GitUrlUse::Add));
   EXPECT_FALSE(parse_git_url("https://example.com/file.tar.gz", GitUrlUse::Context));
   EXPECT_FALSE(parse_git_url("http://example.com/repo.git/archive.tar", GitUrlUse::Add));
+  // A presigned download's query (or a malformed one) is the server's, not a Git URL's error.
+  EXPECT_FALSE(parse_git_url("https://bucket.example.com/app.tar.gz?X-Amz-Signature=ab%2Fc&X-Amz-Expires=60",
+                             GitUrlUse::Add));
+  EXPECT_FALSE(parse_git_url("https://example.com/file.tar.gz?%zz#frag", GitUrlUse::Context));
 }
 
 TEST(GitUrl, TheFragmentIsRefThenSubdir) {
