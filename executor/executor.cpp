@@ -189,7 +189,10 @@ Executor::~Executor() = default;
 RunResult Executor::run(const RunSpec& spec, const LineSink& sink,
                         const std::atomic<bool>* cancel) {
   if (spec.process.args.empty()) throw UsageError("run: no command given");
-  if (spec.platform) PlatformSupport::of_host().require(*spec.platform);
+  // A native run (nearly every one) reads no binfmt_misc entry: only another platform's asks
+  // for the host's handlers.
+  if (spec.platform && !PlatformSupport(host_platform(), {}).native(*spec.platform))
+    PlatformSupport::of_host().require(*spec.platform);
   std::call_once(prepared_, [this] { prepare(); });
   const RunCgroup cgroup =
       cgroups_ ? cgroups_->make_run(spec.limits, spec.privileged) : RunCgroup::none();
