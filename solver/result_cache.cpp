@@ -1,5 +1,6 @@
 #include "solver/result_cache.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -44,6 +45,10 @@ void ResultCache::mark_used() {
     used.swap(used_);
   }
   if (used.empty()) return;
+  // A key found twice in one build (two steps with one key, or the re-check after a step lock)
+  // is one use of its record.
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
   const auto t = now();
   cache::Database::Transaction tx(store_.db());
   auto st = store_.db().prepare("UPDATE cache_results SET last_used = ?, use_count = use_count + 1 WHERE key = ?");
