@@ -469,6 +469,7 @@ class Lowerer {
     std::set<std::string>* const outer = std::exchange(undefined_, &undefined);
     ScopeGuard restore([&]() noexcept { undefined_ = outer; });
     std::visit([&](const auto& body) { apply(st, ins, body); }, ins.body);
+    if (undefined.empty()) return;  // most instructions: nothing to look up
     const std::set<std::string> declared(st.declared_args.begin(), st.declared_args.end());
     check_undefined_vars(undefined, st.vars.expansion(), declared, ins.line, ins.end_line, ins.comments, *checks_);
   }
