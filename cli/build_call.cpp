@@ -7,17 +7,13 @@
 
 #include "base/base64.h"
 #include "base/error.h"
+#include "base/utf8.h"
 
 namespace gantry::cli {
 
 namespace {
 
 using nlohmann::ordered_json;
-
-std::size_t display_width(std::string_view s) {
-  // Runes, as tabwriter counts them: every byte but UTF-8 continuation bytes.
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
 
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -108,13 +104,13 @@ std::string tab_columns(const std::vector<std::vector<std::string>>& rows, std::
   for (const auto& row : rows)
     for (std::size_t c = 0; c + 1 < row.size(); ++c) {
       if (widths.size() <= c) widths.resize(c + 1, 0);
-      widths[c] = std::max(widths[c], display_width(row[c]));
+      widths[c] = std::max(widths[c], utf8_columns(row[c]));
     }
   std::string out;
   for (const auto& row : rows) {
     for (std::size_t c = 0; c < row.size(); ++c) {
       out += row[c];
-      if (c + 1 < row.size()) out.append(widths[c] + padding - display_width(row[c]), ' ');
+      if (c + 1 < row.size()) out.append(widths[c] + padding - utf8_columns(row[c]), ' ');
     }
     out += '\n';
   }
