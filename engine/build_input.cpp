@@ -73,8 +73,14 @@ BuildInput resolve_build_input(const std::string& path, const std::string& file,
       if (!file.empty())
         throw UsageError("-f " + file + ": `" + path +
                          "` is a Dockerfile, not a context archive to find it in");
-      stdin_dockerfile = read_file(remote.dir.path() / "context");
-      fs::remove(remote.dir.path() / "context");
+      const fs::path body = remote.dir.path() / "context";
+      // Held whole to be parsed: a URL (a daemon request's remote=) must not make gantry
+      // allocate as much as a context archive may be.
+      constexpr std::uintmax_t kMaxRemoteDockerfileBytes = 64 << 20;
+      if (fs::file_size(body) > kMaxRemoteDockerfileBytes)
+        throw Error("`" + path + "`: not a context archive, and over 64 MiB for a Dockerfile");
+      stdin_dockerfile = read_file(body);
+      fs::remove(body);
     }
     input.unpacked.emplace(std::move(remote.dir));
     input.context = input.unpacked->path();
